@@ -1,0 +1,111 @@
+# memhier — one non-recursive GNU Makefile.
+# Layout: sim/*.c -> libmemhier.a (the library); bench/*.c -> benchmark/platform objects;
+# sim/cli/*.c -> the front end; tests/unit/test_*.c -> one cmocka binary each.
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+CC ?= cc
+BUILD ?= build
+SAN_BUILD ?= build-san
+
+PKGS := libzstd inih hwloc papi
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Werror
+CFLAGS ?= -O2 -g
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Iinclude -Isim -Ibench $(PKG_CFLAGS) -MMD -MP
+LDLIBS := $(PKG_LIBS) -lm -lpthread
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+VERSION := $(shell git describe --always --dirty --tags 2>/dev/null || echo unknown)
+ALL_CFLAGS += -DMH_VERSION_STRING='"$(VERSION)"'
+
+LIB_SRC := $(wildcard sim/*.c)
+BENCH_SRC := $(wildcard bench/*.c)
+CLI_SRC := $(wildcard sim/cli/*.c)
+TEST_SRC := $(wildcard tests/unit/test_*.c)
+TEST_SUPPORT := $(wildcard tests/unit/support_*.c)
+
+# $(call objs,BUILDDIR,SOURCES)
+objs = $(patsubst %.c,$(1)/%.o,$(2))
+
+LIB := $(BUILD)/libmemhier.a
+BIN ?= bin/memhier
+TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+SAN_TESTS := $(patsubst tests/unit/%.c,$(SAN_BUILD)/tests/%,$(TEST_SRC))
+
+DEPS_STAMP := $(BUILD)/.deps-ok
+
+.PHONY: all test test-unit bench install clean deps run fuzz
+all: $(BIN) $(LIB)
+
+# Install missing packages (or print the command) before the first build.
+$(DEPS_STAMP): scripts/deps.sh
+	@scripts/deps.sh
+	@mkdir -p $(BUILD) && touch $@
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD)/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(SAN_BUILD)/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -O1 -c $< -o $@
+
+$(BUILD)/libmemhier.a: $(call objs,$(BUILD),$(LIB_SRC))
+	@rm -f $@
+	ar rcs $@ $^
+
+$(SAN_BUILD)/libmemhier.a: $(call objs,$(SAN_BUILD),$(LIB_SRC))
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libmhbench.a: $(call objs,$(BUILD),$(BENCH_SRC))
+	@rm -f $@
+	ar rcs $@ $^
+
+$(SAN_BUILD)/libmhbench.a: $(call objs,$(SAN_BUILD),$(BENCH_SRC))
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(call objs,$(BUILD),$(CLI_SRC)) $(BUILD)/libmhbench.a $(LIB)
+	@mkdir -p bin
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(SAN_BUILD)/memhier: $(call objs,$(SAN_BUILD),$(CLI_SRC)) $(SAN_BUILD)/libmhbench.a $(SAN_BUILD)/libmemhier.a
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(call objs,$(BUILD),$(TEST_SUPPORT)) $(BUILD)/libmhbench.a $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
+
+$(SAN_BUILD)/tests/%: $(SAN_BUILD)/tests/unit/%.o $(call objs,$(SAN_BUILD),$(TEST_SUPPORT)) $(SAN_BUILD)/libmhbench.a $(SAN_BUILD)/libmemhier.a
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN_FLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
+
+# Unit tests (plain and sanitized), golden and integration tests; ends with "N passed, N failed".
+test: $(BIN) $(TESTS) $(SAN_TESTS) $(SAN_BUILD)/memhier
+	@tests/run.sh $(BUILD) $(SAN_BUILD) $(BIN)
+
+bench: $(BIN)
+	@scripts/bench.sh
+
+run: $(BIN)
+	@scripts/run-suite.sh
+
+install: $(BIN) $(LIB)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/memhier
+	install -m 644 $(LIB) $(DESTDIR)$(PREFIX)/lib/libmemhier.a
+	install -m 644 include/memhier.h $(DESTDIR)$(PREFIX)/include/memhier.h
+
+clean:
+	rm -rf $(BUILD) $(SAN_BUILD) bin
+
+.SECONDARY:
+-include $(shell find $(BUILD) $(SAN_BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,230 @@
+/* memhier.h — the one public header of the memhier simulator library.
+ *
+ * Lifecycle of every handle: create/open -> use -> destroy/close. A function that
+ * fails returns a negative MH_E* code, leaves its out-parameters untouched and, when
+ * given an mh_error, fills it with "where: what, allowed" context. The library never
+ * prints and never exits; it keeps no global mutable state.
+ *
+ * Sections are owned by modules; keep each section's declarations together. */
+#ifndef MEMHIER_H
+#define MEMHIER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ===== errors (sim/error.c) ===== */
+
+enum mh_status {
+    MH_OK = 0,
+    MH_ENOMEM = -1,       /* allocation failed */
+    MH_EINVAL = -2,       /* bad argument or option value */
+    MH_ECONFIG = -3,      /* configuration invalid */
+    MH_EIO = -4,          /* read or write failed (errno in the message) */
+    MH_EFORMAT = -5,      /* trace malformed or of unknown format */
+    MH_ECORRUPT = -6,     /* .mht checksum mismatch or truncation */
+    MH_ENOTFOUND = -7,    /* named level, key or entry does not exist */
+    MH_EUNSUPPORTED = -8, /* valid request this build or machine cannot do */
+    MH_EINTR = -9         /* interrupted (signal) */
+};
+
+/* Error context: code plus a one-line message such as
+ * "configs/x.ini:12: [L1d] ways = 0, must be >= 1". */
+typedef struct mh_error {
+    int code;       /* the MH_E* code returned */
+    char msg[512];  /* human-readable context, NUL-terminated */
+} mh_error;
+
+/* Returns a static description of a status code; never NULL. */
+const char *mh_strerror(int code);
+
+/* Fills err (if non-NULL) with code and a printf-style message; returns code. */
+int mh_error_set(mh_error *err, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ===== access records (shared by traces and the hierarchy) ===== */
+
+/* Operation of a record. The first MH_KINDS values are the statistics kinds. */
+typedef enum mh_op {
+    MH_OP_READ = 0,       /* data load */
+    MH_OP_WRITE = 1,      /* data store */
+    MH_OP_IFETCH = 2,     /* instruction fetch */
+    MH_OP_MISC = 3,       /* misc read (DineroIV label 3) */
+    MH_OP_PREFETCH = 4,   /* software prefetch: a load nothing waits for */
+    MH_OP_COPYBACK = 5,   /* write back the line if dirty (DineroIV label 4) */
+    MH_OP_INVALIDATE = 6  /* drop the line everywhere (DineroIV label 5) */
+} mh_op;
+
+#define MH_KINDS 5        /* read, write, ifetch, misc, prefetch */
+#define MH_OP_COUNT 7
+
+#define MH_FLAG_DEP 0x01  /* this load's address depends on the previous load */
+
+/* One memory access: 16 bytes, so batches stay cache-friendly. */
+typedef struct mh_rec {
+    uint64_t addr;   /* byte address */
+    uint32_t gap;    /* non-memory instructions since the previous record */
+    uint16_t size;   /* bytes accessed (>= 1) */
+    uint8_t op;      /* mh_op */
+    uint8_t flags;   /* MH_FLAG_* */
+} mh_rec;
+
+/* Returns "read", "write", "ifetch", "misc", "prefetch", "copyback", "invalidate". */
+const char *mh_op_name(int op);
+
+/* ===== configuration (sim/config.c) ===== */
+
+typedef struct mh_config mh_config;
+
+/* Parses an INI file; on success *out owns a validated config. */
+int mh_config_load(const char *path, mh_config **out, mh_error *err);
+/* Parses INI text; name is used in messages in place of a file name. */
+int mh_config_parse(const char *text, const char *name, mh_config **out, mh_error *err);
+/* Sets "section.key" (e.g. "L1d.size") to value and revalidates; on failure c is unchanged. */
+int mh_config_set(mh_config *c, const char *key, const char *value, mh_error *err);
+/* Returns a deep copy, or NULL when out of memory. */
+mh_config *mh_config_clone(const mh_config *c);
+/* Writes the config as INI text that mh_config_parse accepts; returns MH_OK or MH_EIO. */
+int mh_config_write_ini(const mh_config *c, FILE *f);
+/* Returns the hierarchy name ([hierarchy] name). */
+const char *mh_config_name(const mh_config *c);
+/* Returns the path or name the config came from. */
+const char *mh_config_source(const mh_config *c);
+/* Frees c; NULL is a no-op. */
+void mh_config_free(mh_config *c);
+
+/* ===== hierarchy and statistics (sim/hier.c, sim/level.c, sim/policy_*.c) ===== */
+
+typedef struct mh_hier mh_hier;
+
+/* Options chosen when the hierarchy is created. */
+typedef struct mh_hier_opts {
+    int classify_3c;  /* 1: classify misses compulsory/capacity/conflict (FA-LRU shadow) */
+    int timing;       /* 1: run the timing model (cycles, TLB, pages, DRAM) */
+} mh_hier_opts;
+
+/* Returns the defaults: classify_3c = 1, timing = 1. */
+mh_hier_opts mh_hier_opts_default(void);
+
+/* Per-kind counts; the same shape at every level. */
+typedef struct mh_counts {
+    uint64_t accesses;    /* demand references that reached this level */
+    uint64_t hits;
+    uint64_t misses;
+    uint64_t compulsory;  /* first reference to the line ever */
+    uint64_t capacity;    /* would miss in a fully associative LRU cache of equal size */
+    uint64_t conflict;    /* hit in that shadow, missed here */
+} mh_counts;
+
+/* Statistics of one level; identical shape for every level. */
+typedef struct mh_level_stats {
+    const char *name;            /* level name from the config */
+    mh_counts kind[MH_KINDS];    /* indexed by mh_op < MH_KINDS */
+    uint64_t evictions;          /* valid lines replaced */
+    uint64_t writebacks;         /* dirty lines written to the next level */
+    uint64_t bytes_from_next;    /* fill traffic (demand; prefetch fills counted apart) */
+    uint64_t bytes_to_next;      /* write-back and write-through traffic */
+    uint64_t back_invalidations; /* lines dropped because an inclusive lower level evicted them */
+    uint64_t pf_issued;          /* hardware prefetches issued into this level */
+    uint64_t pf_fill_bytes;      /* bytes fetched by those prefetches */
+    uint64_t pf_useful;          /* prefetched lines hit by a demand access before eviction */
+    uint64_t pf_late;            /* useful, but the demand access came before the fill finished */
+    uint64_t pf_useless;         /* prefetched lines evicted unused */
+    double cycles;               /* time attributed to accesses served here (timing mode) */
+} mh_level_stats;
+
+/* Whole-run timing statistics (timing mode). */
+typedef struct mh_time_stats {
+    uint64_t records;            /* records replayed */
+    uint64_t instructions;       /* sum of gaps */
+    double cycles;               /* simulated total */
+    double ns;                   /* cycles / frequency */
+    double cycles_compute;       /* gap x base_cpi */
+    double cycles_tlb;           /* TLB lookups beyond L1 DTLB hit */
+    double cycles_walk;          /* page walks */
+    double cycles_minor_fault;   /* first touches */
+    double cycles_disk;          /* major faults and dirty page write-outs */
+    double cycles_ram;           /* accesses served by RAM */
+    uint64_t tlb_hits[2], tlb_misses[2]; /* [0] L1 DTLB, [1] second-level TLB */
+    uint64_t page_walks;
+    uint64_t minor_faults, major_faults;
+    uint64_t disk_reads, disk_writes;
+    uint64_t row_hits, row_misses;
+    const char *defaults_note;   /* non-NULL when the trace lacked dependency/gap info */
+} mh_time_stats;
+
+/* Builds an empty (cold) hierarchy from c; c may be freed afterwards. opts NULL = defaults. */
+int mh_hier_create(const mh_config *c, const mh_hier_opts *opts, mh_hier **out, mh_error *err);
+/* Replays n records in order; returns MH_OK (records are not validated here). */
+int mh_hier_access(mh_hier *h, const mh_rec *recs, size_t n);
+/* Writes every dirty line back to memory, counting the traffic (DineroIV's end-of-run copy-back). */
+void mh_hier_flush(mh_hier *h);
+/* Number of cache levels, in config order. */
+size_t mh_hier_levels(const mh_hier *h);
+/* Copies level i's statistics into *out; MH_EINVAL when i is out of range. */
+int mh_hier_level_stats(const mh_hier *h, size_t i, mh_level_stats *out);
+/* Bytes read from / written to memory below the last level. */
+void mh_hier_mem_traffic(const mh_hier *h, uint64_t *bytes_read, uint64_t *bytes_written);
+/* Copies the timing statistics; MH_EUNSUPPORTED when timing is off. */
+int mh_hier_time_stats(const mh_hier *h, mh_time_stats *out);
+/* Frees h; NULL is a no-op. */
+void mh_hier_destroy(mh_hier *h);
+
+/* ===== traces (sim/trace*.c) ===== */
+
+/* Trace metadata: small key/value list (source, kernel, params, host, created, version...). */
+#define MH_META_MAX 24
+typedef struct mh_meta {
+    size_t n;
+    struct { char key[32]; char value[224]; } kv[MH_META_MAX];
+} mh_meta;
+
+/* Sets key to value (replacing); MH_ENOMEM when full. */
+int mh_meta_set(mh_meta *m, const char *key, const char *value);
+/* Returns the value of key, or NULL. */
+const char *mh_meta_get(const mh_meta *m, const char *key);
+
+typedef struct mh_trace mh_trace;
+
+/* Opens path ("-" = stdin) for streaming; the format is detected from content. */
+int mh_trace_open(const char *path, mh_trace **out, mh_error *err);
+/* Opens with a named format ("din", "xdin", "lackey", "mht"), no detection. */
+int mh_trace_open_format(const char *path, const char *format, mh_trace **out, mh_error *err);
+/* Reads up to cap records into buf; *n = 0 at end of trace. Errors name file and line/record/block. */
+int mh_trace_read(mh_trace *t, mh_rec *buf, size_t cap, size_t *n, mh_error *err);
+/* Returns the detected format name. */
+const char *mh_trace_format(const mh_trace *t);
+/* Returns the trace metadata (empty for formats without any). */
+const mh_meta *mh_trace_meta(const mh_trace *t);
+/* 1 when records carry dependency flags and instruction gaps (.mht), else 0. */
+int mh_trace_has_timing_info(const mh_trace *t);
+/* Closes t; NULL is a no-op. */
+void mh_trace_close(mh_trace *t);
+
+typedef struct mh_writer mh_writer;
+
+/* Creates a writer for format ("mht" or "din") writing to "path.tmp.<pid>"; "-" = stdout. */
+int mh_writer_open(const char *path, const char *format, const mh_meta *meta, mh_writer **out, mh_error *err);
+/* Appends n records. */
+int mh_writer_write(mh_writer *w, const mh_rec *recs, size_t n, mh_error *err);
+/* Flushes, fsyncs and renames the temporary file over path; frees w in every case. */
+int mh_writer_close(mh_writer *w, mh_error *err);
+/* Removes the temporary file and frees w; NULL is a no-op. */
+void mh_writer_abort(mh_writer *w);
+
+/* ===== statistics output (sim/report.c) ===== */
+
+typedef enum mh_format { MH_FMT_TABLE = 0, MH_FMT_CSV = 1, MH_FMT_JSON = 2 } mh_format;
+
+/* Writes the hierarchy's statistics in fmt; c and meta may be NULL (omitted from JSON). */
+int mh_report_write(const mh_hier *h, const mh_config *c, const mh_meta *meta, mh_format fmt,
+                    FILE *f, mh_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MEMHIER_H */

@@ -1,0 +1,62 @@
+/* main.c — memhier's command dispatcher: one table of subcommands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+#ifndef MH_VERSION_STRING
+#define MH_VERSION_STRING "unknown"
+#endif
+
+static const mh_cmd commands[] = {
+    {"sim", cmd_sim, "replay traces through a configured hierarchy and print statistics"},
+    {"convert", cmd_convert, "convert a trace between formats (din, xdin, lackey -> mht, din)"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: memhier COMMAND [options]   (memhier COMMAND --help for details)\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+}
+
+/* Maps a library status to an exit status: 2 bad input, 1 runtime failure. */
+int cli_exit_code(int status)
+{
+    switch (status) {
+    case MH_OK: return MH_EXIT_OK;
+    case MH_EINVAL: case MH_ECONFIG: case MH_EFORMAT: case MH_ECORRUPT: case MH_ENOTFOUND:
+        return MH_EXIT_USAGE;
+    case MH_EINTR: return 130;
+    default: return MH_EXIT_RUNTIME;
+    }
+}
+
+/* Prints err and returns its exit status. */
+int cli_fail(const mh_error *err)
+{
+    fprintf(stderr, "memhier: %s\n", err->msg[0] ? err->msg : mh_strerror(err->code));
+    return cli_exit_code(err->code);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return MH_EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return MH_EXIT_OK;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("memhier %s\n", MH_VERSION_STRING);
+        return MH_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "memhier: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return MH_EXIT_USAGE;
+}

@@ -1,0 +1,83 @@
+/* config_int.h — the parsed configuration, shared inside the library only.
+ * Produced and validated by sim/config.c; read by the hierarchy and the timing model. */
+#ifndef MH_CONFIG_INT_H
+#define MH_CONFIG_INT_H
+
+#include "memhier.h"
+
+#define MH_MAX_LEVELS 16
+#define MH_NAME_MAX 32
+
+enum mh_policy { MH_POL_LRU, MH_POL_FIFO, MH_POL_RANDOM, MH_POL_PLRU, MH_POL_SRRIP, MH_POL_BRRIP };
+enum mh_inclusion { MH_INC_NINE, MH_INC_INCLUSIVE, MH_INC_EXCLUSIVE };
+enum mh_prefetcher { MH_PF_NONE, MH_PF_NEXT_LINE, MH_PF_STRIDE, MH_PF_STREAM };
+enum mh_page_policy { MH_PAGE_LRU, MH_PAGE_CLOCK };
+enum mh_walk { MH_WALK_FIXED, MH_WALK_CACHED };
+
+/* One cache level ([L1d], [L2], ...). */
+typedef struct mh_level_cfg {
+    char name[MH_NAME_MAX];   /* section name */
+    uint64_t size;            /* bytes = sets * ways * line */
+    uint32_t ways;            /* associativity; == size/line when fully associative */
+    int fully_assoc;          /* ways = full was given */
+    uint32_t line;            /* bytes, power of two */
+    uint32_t sets;            /* size / (ways * line), power of two */
+    int policy;               /* enum mh_policy */
+    int write_back;           /* 1 back, 0 through */
+    int allocate;             /* 1 write-allocate, 0 no-write-allocate */
+    int inclusion;            /* enum mh_inclusion: relation to the next level */
+    double latency;           /* hit latency, cycles */
+    int next;                 /* index of the next level, -1 = main memory */
+    uint64_t seed;            /* random replacement seed */
+    uint32_t mshrs;           /* outstanding misses (timing) */
+    double bandwidth;         /* bytes/cycle to the next level; 0 = unbounded */
+    int prefetcher;           /* enum mh_prefetcher */
+    uint32_t pf_degree;       /* lines per prefetch trigger */
+    uint32_t pf_distance;     /* lines ahead of the demand stream */
+} mh_level_cfg;
+
+/* A TLB ([tlb.L1d], [tlb.L2]). */
+typedef struct mh_tlb_cfg {
+    int present;              /* section given */
+    uint32_t entries;
+    uint32_t ways;            /* == entries when fully associative */
+    uint64_t page_size;       /* 4096 or 2 MiB */
+    double latency;           /* cycles per lookup at this TLB */
+} mh_tlb_cfg;
+
+/* Main memory ([RAM]). */
+typedef struct mh_ram_cfg {
+    double latency_ns;        /* row-miss access latency */
+    double row_hit_ns;        /* open-row hit latency */
+    double bandwidth_gbs;     /* 0 = unbounded */
+    uint64_t row_size;        /* bytes per DRAM row */
+    uint32_t banks;
+    uint64_t capacity;        /* bytes of simulated physical memory; 0 = unlimited */
+    uint64_t page_size;       /* virtual-memory page size, bytes */
+    int page_policy;          /* enum mh_page_policy */
+    double minor_fault_ns;    /* first touch of a page */
+} mh_ram_cfg;
+
+/* Backing store ([disk]). */
+typedef struct mh_disk_cfg {
+    double latency_us;
+    double bandwidth_mbs;     /* 0 = unbounded */
+} mh_disk_cfg;
+
+struct mh_config {
+    char name[64];            /* [hierarchy] name */
+    char source[256];         /* file path or parse name */
+    int ifetch;               /* level index receiving instruction fetches */
+    int data;                 /* level index receiving loads/stores */
+    double frequency_ghz;     /* cycles -> ns */
+    double base_cpi;          /* cycles per non-memory instruction */
+    int walk;                 /* enum mh_walk */
+    double walk_latency;      /* cycles per page walk when walk = fixed */
+    size_t nlevels;
+    mh_level_cfg level[MH_MAX_LEVELS];
+    mh_tlb_cfg tlb[2];        /* [0] tlb.L1d, [1] tlb.L2 */
+    mh_ram_cfg ram;
+    mh_disk_cfg disk;
+};
+
+#endif
