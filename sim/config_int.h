@@ -80,4 +80,19 @@ struct mh_config {
     mh_disk_cfg disk;
 };
 
+/* Size and number helpers (sim/config_units.c), shared by config parsing and the CLI. */
+/* Parses "32K", "2M", "1G", "4096", "64KiB" (binary suffixes K M G T, optional B/iB, any case)
+ * into *out; returns 0, or -1 on bad syntax, overflow or trailing junk. */
+int mh_parse_size(const char *s, uint64_t *out);
+/* Parses a plain non-negative decimal integer; returns 0 or -1. */
+int mh_parse_u64(const char *s, uint64_t *out);
+/* Parses a finite decimal number; returns 0 or -1. */
+int mh_parse_double(const char *s, double *out);
+/* Writes v with the largest exact binary suffix ("32K", "2M", "100"). */
+void mh_format_size(uint64_t v, char *buf, size_t n);
+/* Writes v in the shortest form that parses back to exactly v. */
+void mh_format_double(double v, char *buf, size_t n);
+/* Returns 1 when v is a power of two (v >= 1). */
+int mh_is_pow2(uint64_t v);
+
 #endif
