@@ -1,0 +1,355 @@
+/* counters.c — PAPI event sets: availability checks with reasons, one set per ctr_set,
+ * multiplexing when the events do not fit the counters at once. */
+#include <papi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "counters.h"
+#include "counters_perf.h"
+
+#define CTR_NAME_MAX 64
+#define CTR_REASON_MAX 320
+
+enum { BACKEND_NONE, BACKEND_PAPI, BACKEND_PERF };
+
+/* One requested event. */
+typedef struct ctr_event {
+    char name[CTR_NAME_MAX];      /* as requested */
+    int available;                /* counted (by PAPI or perf_event_open) */
+    int hardware;                 /* 1 PMU event, 0 kernel software event */
+    int backend;                  /* BACKEND_*: who counts it */
+    int fd;                       /* perf_event_open fd for BACKEND_PERF, else -1 */
+    char reason[CTR_REASON_MAX];  /* why unavailable, "" when available */
+    char note[CTR_REASON_MAX];    /* how it is counted when not through PAPI, else "" */
+} ctr_event;
+
+struct ctr_set {
+    ctr_event *ev;                /* requested events, in order */
+    size_t n;                     /* number of requested events */
+    size_t navail;                /* available events (PAPI set + perf fds) */
+    int eventset;                 /* PAPI event set, PAPI_NULL when none */
+    int multiplexed;              /* the set uses PAPI multiplexing */
+    int running;                  /* between ctr_start and ctr_stop */
+    long long *raw;               /* values from PAPI_stop, in the PAPI set's order */
+};
+
+const char *const ctr_default_events[] = {
+    "PAPI_L1_DCM", "PAPI_L2_DCM", "PAPI_L3_TCM", "PAPI_TOT_CYC", "PAPI_TOT_INS",
+    "perf::PAGE-FAULTS", "perf::MINOR-FAULTS", "perf::MAJOR-FAULTS", "perf::TASK-CLOCK",
+};
+
+/* Number of default events. */
+size_t ctr_default_count(void)
+{
+    return sizeof ctr_default_events / sizeof ctr_default_events[0];
+}
+
+/* 1 if name is a PMU event, 0 for a perf:: kernel software event. */
+static int is_hardware_name(const char *name)
+{
+    return ctr_perf_sw_config(name) < 0;
+}
+
+/* PAPI's reason for disabling its perf_event component, or NULL when enabled or unknown. */
+static const char *component_disabled(void)
+{
+    if (PAPI_is_initialized() == PAPI_NOT_INITED)
+        return NULL;
+    int cidx = PAPI_get_component_index("perf_event");
+    const PAPI_component_info_t *ci = cidx >= 0 ? PAPI_get_component_info(cidx) : NULL;
+    return ci && ci->disabled ? ci->disabled_reason : NULL;
+}
+
+/* PAPI cannot count e (why: PAPI call `what` returned code): software events fall back to a
+ * direct perf_event_open counter; anything else is marked unavailable with PAPI's reason. */
+static void perf_fallback(ctr_event *e, const char *what, int code)
+{
+    char papi[200];
+    const char *why = component_disabled();
+    snprintf(papi, sizeof papi, "%s: %s (%d)%s%.100s%s", what, PAPI_strerror(code), code,
+             why ? " [PAPI perf_event component disabled: " : "", why ? why : "", why ? "]" : "");
+    e->available = 0;
+    e->backend = BACKEND_NONE;
+    long long config = ctr_perf_sw_config(e->name);
+    if (config < 0) {
+        snprintf(e->reason, CTR_REASON_MAX, "%s%s", papi,
+                 code == PAPI_ENOEVNT ? "; no hardware PMU event for it on this machine" : "");
+        return;
+    }
+    int user_only = 0;
+    int fd = ctr_perf_open(config, &user_only);
+    if (fd < 0) {
+        snprintf(e->reason, CTR_REASON_MAX, "%s; perf_event_open: %s", papi, strerror(-fd));
+        return;
+    }
+    e->fd = fd;
+    e->available = 1;
+    e->backend = BACKEND_PERF;
+    snprintf(e->note, CTR_REASON_MAX, "PAPI: %s; counted with perf_event_open%s", papi,
+             user_only ? " (user space only)" : "");
+}
+
+/* PAPI failed for the whole set: every PAPI-backed event falls back or becomes unavailable. */
+static void mark_all(ctr_set *s, const char *what, int code)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->ev[i].backend == BACKEND_PAPI)
+            perf_fallback(&s->ev[i], what, code);
+}
+
+/* Initialises PAPI once per process (PAPI keeps that state); returns PAPI_OK or the error. */
+static int papi_init(void)
+{
+    if (PAPI_is_initialized() != PAPI_NOT_INITED)
+        return PAPI_OK;
+    int v = PAPI_library_init(PAPI_VER_CURRENT);
+    if (v != PAPI_VER_CURRENT)
+        return v < 0 ? v : PAPI_EINVAL;
+    PAPI_set_debug(PAPI_QUIET);
+    return PAPI_OK;
+}
+
+/* Creates a PAPI event set, multiplexed if mpx; returns PAPI_OK or the error. */
+static int make_eventset(ctr_set *s, int mpx, int cidx)
+{
+    s->eventset = PAPI_NULL;
+    int rc = PAPI_create_eventset(&s->eventset);
+    if (rc != PAPI_OK || !mpx)
+        return rc;
+    rc = PAPI_multiplex_init();
+    if (rc == PAPI_OK)
+        rc = PAPI_assign_eventset_component(s->eventset, cidx);
+    if (rc == PAPI_OK)
+        rc = PAPI_set_multiplex(s->eventset);
+    return rc;
+}
+
+/* Frees the PAPI event set if any. */
+static void drop_eventset(ctr_set *s)
+{
+    if (s->eventset == PAPI_NULL)
+        return;
+    PAPI_cleanup_eventset(s->eventset);
+    PAPI_destroy_eventset(&s->eventset);
+    s->eventset = PAPI_NULL;
+}
+
+/* Adds the queried events to a fresh set. Returns 1 if an add failed for lack of counters. */
+static int fill_eventset(ctr_set *s, int mpx)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        if (s->ev[i].backend != BACKEND_PAPI)
+            continue;
+        int rc = PAPI_add_named_event(s->eventset, s->ev[i].name);
+        if (rc == PAPI_OK)
+            continue;
+        if (!mpx && (rc == PAPI_ECNFLCT || rc == PAPI_ECOUNT))
+            return 1;
+        perf_fallback(&s->ev[i], "PAPI_add_named_event", rc);
+    }
+    return 0;
+}
+
+/* Builds the PAPI set: plain first, multiplexed when the events do not fit the counters. */
+static void build_eventset(ctr_set *s)
+{
+    int cidx = 0, any = 0;
+    for (size_t i = 0; i < s->n; i++)
+        any |= s->ev[i].backend == BACKEND_PAPI;
+    if (!any)
+        return;
+    for (size_t i = 0; i < s->n; i++)
+        if (s->ev[i].backend == BACKEND_PAPI) {
+            int code = 0;
+            if (PAPI_event_name_to_code(s->ev[i].name, &code) == PAPI_OK)
+                cidx = PAPI_get_event_component(code);
+            break;
+        }
+    for (int mpx = 0; mpx <= 1; mpx++) {
+        int rc = make_eventset(s, mpx, cidx < 0 ? 0 : cidx);
+        if (rc != PAPI_OK) {
+            drop_eventset(s);
+            mark_all(s, mpx ? "PAPI multiplexing" : "PAPI_create_eventset", rc);
+            return;
+        }
+        if (!fill_eventset(s, mpx)) {
+            s->multiplexed = mpx;
+            return;
+        }
+        drop_eventset(s);
+    }
+}
+
+/* Creates a set for names (NULL/0: the defaults); unavailable events are marked, never fatal. */
+int ctr_create(const char *const *names, size_t n, ctr_set **out, mh_error *err)
+{
+    if (!out || (n && !names))
+        return mh_error_set(err, MH_EINVAL, "ctr_create: out is NULL or names missing");
+    if (!n) {
+        names = ctr_default_events;
+        n = ctr_default_count();
+    }
+    ctr_set *s = calloc(1, sizeof *s);
+    if (!s || !(s->ev = calloc(n, sizeof *s->ev)) || !(s->raw = calloc(n, sizeof *s->raw))) {
+        ctr_destroy(s);
+        return mh_error_set(err, MH_ENOMEM, "ctr_create: out of memory");
+    }
+    s->n = n;
+    s->eventset = PAPI_NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (!names[i] || !names[i][0] || strlen(names[i]) >= CTR_NAME_MAX) {
+            ctr_destroy(s);
+            return mh_error_set(err, MH_EINVAL, "counter event %zu: name empty or longer than %d characters", i,
+                                CTR_NAME_MAX - 1);
+        }
+        snprintf(s->ev[i].name, CTR_NAME_MAX, "%s", names[i]);
+        s->ev[i].hardware = is_hardware_name(names[i]);
+        s->ev[i].fd = -1;
+    }
+    int rc = papi_init();
+    for (size_t i = 0; i < n; i++) {
+        int q = rc == PAPI_OK ? PAPI_query_named_event(s->ev[i].name) : rc;
+        if (q == PAPI_OK)
+            s->ev[i].backend = BACKEND_PAPI;
+        else
+            perf_fallback(&s->ev[i], rc == PAPI_OK ? "PAPI_query_named_event" : "PAPI_library_init", q);
+    }
+    if (rc == PAPI_OK)
+        build_eventset(s);
+    s->navail = 0;
+    for (size_t i = 0; i < n; i++)
+        s->navail += s->ev[i].available;
+    build_eventset(s);
+    *out = s;
+    return MH_OK;
+}
+
+/* Frees s, stopping the set if it runs. */
+void ctr_destroy(ctr_set *s)
+{
+    if (!s)
+        return;
+    if (s->running && s->eventset != PAPI_NULL && s->raw)
+        PAPI_stop(s->eventset, s->raw);
+    drop_eventset(s);
+    for (size_t i = 0; s->ev && i < s->n; i++)
+        if (s->ev[i].fd >= 0)
+            close(s->ev[i].fd);
+    free(s->raw);
+    free(s->ev);
+    free(s);
+}
+
+/* Number of requested events. */
+size_t ctr_count(const ctr_set *s)
+{
+    return s ? s->n : 0;
+}
+
+/* Name of event i ("" when out of range). */
+const char *ctr_name(const ctr_set *s, size_t i)
+{
+    return s && i < s->n ? s->ev[i].name : "";
+}
+
+/* 1 if event i is counted. */
+int ctr_available(const ctr_set *s, size_t i)
+{
+    return s && i < s->n ? s->ev[i].available : 0;
+}
+
+/* Why event i is unavailable; "" when available. */
+const char *ctr_reason(const ctr_set *s, size_t i)
+{
+    return s && i < s->n ? s->ev[i].reason : "no such event index";
+}
+
+/* 1 for a PMU event, 0 for a software event. */
+int ctr_is_hardware(const ctr_set *s, size_t i)
+{
+    return s && i < s->n ? s->ev[i].hardware : 0;
+}
+
+/* Who counts event i: "papi", "perf_event_open" or "none". */
+const char *ctr_backend(const ctr_set *s, size_t i)
+{
+    static const char *const names[] = {"none", "papi", "perf_event_open"};
+    return s && i < s->n ? names[s->ev[i].backend] : "none";
+}
+
+/* Why event i is not counted through PAPI although available; "" otherwise. */
+const char *ctr_note(const ctr_set *s, size_t i)
+{
+    return s && i < s->n ? s->ev[i].note : "";
+}
+
+/* Number of available events. */
+size_t ctr_available_count(const ctr_set *s)
+{
+    return s ? s->navail : 0;
+}
+
+/* 1 if the set multiplexes. */
+int ctr_multiplexed(const ctr_set *s)
+{
+    return s ? s->multiplexed : 0;
+}
+
+/* Prints one line per unavailable event ("counter NAME not measured: REASON") to f. */
+void ctr_report_unavailable(const ctr_set *s, FILE *f)
+{
+    for (size_t i = 0; s && i < s->n; i++)
+        if (!s->ev[i].available)
+            fprintf(f, "counter %s not measured: %s\n", s->ev[i].name, s->ev[i].reason);
+}
+
+/* Starts one repetition. */
+int ctr_start(ctr_set *s, mh_error *err)
+{
+    if (!s)
+        return mh_error_set(err, MH_EINVAL, "ctr_start: set is NULL");
+    if (s->running)
+        return mh_error_set(err, MH_EINVAL, "ctr_start: counters already running");
+    for (size_t i = 0; i < s->n; i++) {
+        int rc = s->ev[i].backend == BACKEND_PERF ? ctr_perf_enable(s->ev[i].fd) : 0;
+        if (rc < 0)
+            return mh_error_set(err, MH_EUNSUPPORTED, "perf_event_open counter %s: enable failed: %s",
+                                s->ev[i].name, strerror(-rc));
+    }
+    if (s->eventset != PAPI_NULL) {
+        int rc = PAPI_start(s->eventset);
+        if (rc != PAPI_OK)
+            return mh_error_set(err, MH_EUNSUPPORTED, "PAPI_start: %s (%d)", PAPI_strerror(rc), rc);
+    }
+    s->running = 1;
+    return MH_OK;
+}
+
+/* Stops the repetition; values[i] gets event i's count or CTR_NOT_MEASURED. */
+int ctr_stop(ctr_set *s, long long *values, mh_error *err)
+{
+    if (!s || !values)
+        return mh_error_set(err, MH_EINVAL, "ctr_stop: set and values are required");
+    if (!s->running)
+        return mh_error_set(err, MH_EINVAL, "ctr_stop: counters are not running");
+    s->running = 0;
+    if (s->eventset != PAPI_NULL) {
+        int rc = PAPI_stop(s->eventset, s->raw);
+        if (rc != PAPI_OK)
+            return mh_error_set(err, MH_EUNSUPPORTED, "PAPI_stop: %s (%d)", PAPI_strerror(rc), rc);
+    }
+    for (size_t i = 0, k = 0; i < s->n; i++) {
+        values[i] = CTR_NOT_MEASURED;
+        if (s->ev[i].backend == BACKEND_PAPI)
+            values[i] = s->raw[k++];
+        else if (s->ev[i].backend == BACKEND_PERF) {
+            int rc = ctr_perf_read(s->ev[i].fd, &values[i]);
+            if (rc < 0)
+                return mh_error_set(err, MH_EIO, "perf_event_open counter %s: read failed: %s", s->ev[i].name,
+                                    strerror(-rc));
+        }
+    }
+    return MH_OK;
+}

@@ -1,0 +1,89 @@
+/* topo.h — the machine's cache/NUMA topology (hwloc), thread pinning, and host config writing.
+ * A topo_t comes from the live machine or from an hwloc XML export; the caches are those above
+ * the first PU (or, after topo_pin, above the pinned PU), ordered by depth, then i before d. */
+#ifndef MH_TOPO_H
+#define MH_TOPO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "memhier.h"
+
+typedef struct topo topo_t;
+
+/* Kind of cache, as hwloc reports it. */
+typedef enum topo_cache_type {
+    TOPO_CACHE_DATA = 0,
+    TOPO_CACHE_INSTRUCTION = 1,
+    TOPO_CACHE_UNIFIED = 2
+} topo_cache_type;
+
+/* One cache level as seen from one PU. Unknown numbers are 0 (ways: see below). */
+typedef struct topo_cache {
+    char name[8];        /* config section name: "L1d", "L1i", "L1" (unified), "L2", "L3" ... */
+    int depth;           /* 1..n */
+    int type;            /* topo_cache_type */
+    uint64_t size;       /* bytes of one instance; 0 = unknown */
+    unsigned line;       /* line size in bytes; 0 = unknown */
+    int ways;            /* hwloc convention: -1 fully associative, 0 unknown, else ways */
+    unsigned sharing;    /* PUs sharing one instance */
+    unsigned instances;  /* instances of this level in the whole machine */
+    int inclusive;       /* 1 inclusive of the levels above, 0 not, -1 unknown (hwloc "Inclusive" info) */
+} topo_cache;
+
+/* Where topo_pin bound the calling thread. */
+typedef struct topo_pinning {
+    int core;            /* hwloc logical index of the core */
+    int pu;              /* OS index of the PU the thread is bound to */
+    char caches[256];    /* caches above that PU, e.g. "L1d 48K, L1i 32K, L2 1M, L3 32M (2 PUs)" */
+} topo_pinning;
+
+/* Loads the live machine's topology (instruction caches included). */
+int topo_create(topo_t **out, mh_error *err);
+/* Loads a topology from an hwloc XML file (lstopo --of xml); pinning is then unsupported. */
+int topo_create_xml(const char *path, topo_t **out, mh_error *err);
+/* Frees t; NULL is a no-op. */
+void topo_destroy(topo_t *t);
+
+/* Number of cache levels above the reference PU. */
+size_t topo_cache_count(const topo_t *t);
+/* Cache i (0 <= i < topo_cache_count), or NULL when out of range. */
+const topo_cache *topo_cache_get(const topo_t *t, size_t i);
+/* The first data or unified cache at depth (1..n), or NULL. */
+const topo_cache *topo_cache_at(const topo_t *t, int depth);
+/* Size in bytes of the last-level data/unified cache above the reference PU (0 if none). */
+uint64_t topo_llc_bytes(const topo_t *t);
+/* Number of NUMA nodes (>= 1). */
+int topo_numa_nodes(const topo_t *t);
+/* Total memory of the machine in bytes (0 if unknown). */
+uint64_t topo_memory_bytes(const topo_t *t);
+/* Number of cores and of PUs (hardware threads). */
+int topo_cores(const topo_t *t);
+int topo_pus(const topo_t *t);
+/* CPU model string from hwloc (e.g. "AMD EPYC"), "" if unknown. */
+const char *topo_cpu_model(const topo_t *t);
+/* Nominal CPU frequency in GHz: from the model string ("@ 2.80GHz"), else for the live machine
+ * cpufreq's base_frequency or cpuinfo_max_freq, else /proc/cpuinfo "cpu MHz"; 0 if unknown. */
+double topo_frequency_ghz(const topo_t *t);
+/* Where the frequency came from: "the CPU model string", a sysfs/procfs path, or "unknown". */
+const char *topo_frequency_source(const topo_t *t);
+
+/* Pins the calling thread to core `core` (hwloc logical index; -1 = the last core, away from
+ * core 0's interrupts) with HWLOC_CPUBIND_THREAD|HWLOC_CPUBIND_STRICT, falling back to non-strict
+ * binding if the OS refuses strict; fills *where (may be NULL). MH_EUNSUPPORTED for XML topologies. */
+int topo_pin(topo_t *t, int core, topo_pinning *where, mh_error *err);
+
+/* Writes a multi-line human summary (caches, sharing, NUMA, memory) into buf; returns chars needed. */
+size_t topo_summary(const topo_t *t, char *buf, size_t n);
+
+/* Writes a memhier INI config for t to f (issue 2 contract + [tlb.L1d] [tlb.L2] [RAM] [disk]).
+ * Unknown values get the documented defaults and one line each in warn ("\n"-separated,
+ * truncated to warn_size; may be NULL). name = [hierarchy] name (NULL: "host"). */
+int topo_config_write(const topo_t *t, FILE *f, const char *name, char *warn, size_t warn_size,
+                      mh_error *err);
+/* Same, to path via a temporary file renamed into place (no partial file on failure). */
+int topo_write_config(const topo_t *t, const char *path, const char *name, char *warn,
+                      size_t warn_size, mh_error *err);
+
+#endif

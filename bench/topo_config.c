@@ -1,0 +1,325 @@
+/* topo_config.c — turns a hwloc topology into a memhier INI config (issue 2 keys + issue 4 sections).
+ * hwloc gives geometry only; everything it does not say gets a documented default, written as a
+ * "; WARNING" comment in the file and returned to the caller as a warning line. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "topo.h"
+
+#define PLAN_MAX 16
+#define DEFAULT_LINE 64u
+#define DEFAULT_GHZ 3.0
+
+/* One level as it will be written. */
+typedef struct plan_level {
+    const topo_cache *src;   /* the hwloc cache it comes from (NULL: synthesized default) */
+    char name[8];            /* section name */
+    int depth;               /* 1..n */
+    int type;                /* topo_cache_type */
+    uint64_t size;           /* bytes */
+    unsigned line;           /* bytes, power of two */
+    uint32_t ways;           /* ways (== lines when full) */
+    int full;                /* fully associative */
+    int next;                /* index into plan, -1 = memory */
+    const char *inclusion;   /* relation to next: inclusive | nine */
+} plan_level;
+
+/* Warning sink: the caller's buffer plus the lines to repeat as INI comments. */
+typedef struct warnings {
+    char *buf;               /* caller's buffer, may be NULL */
+    size_t size;             /* its size */
+    size_t used;             /* chars written so far */
+    char lines[24][200];     /* copies for the INI header */
+    size_t n;                /* lines used */
+} warnings;
+
+/* Records one warning line. */
+static void warn(warnings *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void warn(warnings *w, const char *fmt, ...)
+{
+    char line[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (w->n < sizeof w->lines / sizeof w->lines[0])
+        memcpy(w->lines[w->n++], line, sizeof line);
+    if (w->buf && w->used < w->size) {
+        int k = snprintf(w->buf + w->used, w->size - w->used, "%s\n", line);
+        w->used += k > 0 ? (size_t)k : 0;
+        if (w->used >= w->size)
+            w->used = w->size;
+    }
+}
+
+/* Default size by depth when hwloc gives none. */
+static uint64_t default_size(int depth)
+{
+    static const uint64_t sz[] = {32u << 10, 512u << 10, 8u << 20, 64u << 20};
+    return sz[depth >= 1 && depth <= 4 ? depth - 1 : 3];
+}
+
+/* Default ways by depth when hwloc reports associativity 0 (unknown). */
+static uint32_t default_ways(int depth)
+{
+    return depth <= 2 ? 8 : 16;
+}
+
+/* Default hit latency in cycles by depth (replaced by memhier calibrate). */
+static double default_latency(int depth)
+{
+    static const double lat[] = {4, 14, 46, 70};
+    return lat[depth >= 1 && depth <= 4 ? depth - 1 : 3];
+}
+
+/* 1 if x is a power of two. */
+static int is_pow2(uint64_t x)
+{
+    return x && !(x & (x - 1));
+}
+
+/* Formats bytes with a K/M/G suffix when exact. */
+static void fmt_size(char *buf, size_t n, uint64_t b)
+{
+    if (b && b % (1ULL << 30) == 0)
+        snprintf(buf, n, "%lluG", (unsigned long long)(b >> 30));
+    else if (b && b % (1ULL << 20) == 0)
+        snprintf(buf, n, "%lluM", (unsigned long long)(b >> 20));
+    else if (b && b % 1024 == 0)
+        snprintf(buf, n, "%lluK", (unsigned long long)(b >> 10));
+    else
+        snprintf(buf, n, "%llu", (unsigned long long)b);
+}
+
+/* Fills size/line/ways of p from its cache, with defaults and warnings for the unknown. */
+static void plan_geometry(plan_level *p, const topo_cache *c, warnings *w)
+{
+    p->size = c->size;
+    p->line = c->line;
+    if (!p->size) {
+        p->size = default_size(p->depth);
+        warn(w, "%s: size unknown, using default %llu bytes", p->name, (unsigned long long)p->size);
+    }
+    if (!is_pow2(p->line)) {
+        warn(w, "%s: line size %s, using default %u", p->name, p->line ? "not a power of two" : "unknown",
+             DEFAULT_LINE);
+        p->line = DEFAULT_LINE;
+    }
+    if (p->size % p->line) {
+        uint64_t s = p->size - p->size % p->line;
+        warn(w, "%s: size %llu is not a multiple of the %u-byte line, rounded down to %llu", p->name,
+             (unsigned long long)p->size, p->line, (unsigned long long)(s ? s : p->line));
+        p->size = s ? s : p->line;
+    }
+    uint64_t lines = p->size / p->line;
+    if (c->ways < 0) {
+        p->full = 1;
+        p->ways = (uint32_t)lines;
+        return;
+    }
+    uint32_t want = (uint32_t)c->ways;
+    if (want == 0) {
+        want = default_ways(p->depth);
+        warn(w, "%s: associativity unknown (hwloc 0), using default %u ways", p->name, want);
+    }
+    /* sets must be a power of two: the largest power of two dividing lines with ways >= want */
+    uint64_t sets = 1;
+    while (lines % (sets * 2) == 0 && lines / (sets * 2) >= want)
+        sets *= 2;
+    p->ways = (uint32_t)(lines / sets);
+    if (p->ways != want)
+        warn(w, "%s: %u ways x %u-byte lines does not give a power-of-two set count for %llu bytes "
+             "(sliced/hashed cache?), modelled as %u ways x %llu sets", p->name, want, p->line,
+             (unsigned long long)p->size, p->ways, (unsigned long long)sets);
+}
+
+/* Index of the level below plan[i] (smallest deeper depth; i-caches prefer i-caches), or -1. */
+static int plan_next(const plan_level *plan, size_t n, size_t i)
+{
+    int best = -1;
+    for (size_t j = 0; j < n; j++) {
+        if (plan[j].depth <= plan[i].depth)
+            continue;
+        if (plan[j].type == TOPO_CACHE_INSTRUCTION && plan[i].type != TOPO_CACHE_INSTRUCTION)
+            continue;
+        if (best < 0 || plan[j].depth < plan[best].depth ||
+            (plan[j].depth == plan[best].depth && plan[i].type == TOPO_CACHE_INSTRUCTION &&
+             plan[j].type == TOPO_CACHE_INSTRUCTION))
+            best = (int)j;
+    }
+    if (best >= 0 && plan[best].type == TOPO_CACHE_INSTRUCTION && plan[i].type != TOPO_CACHE_INSTRUCTION)
+        return -1;
+    return best;
+}
+
+/* Builds the level plan from t; returns the number of levels. */
+static size_t plan_build(const topo_t *t, plan_level *plan, warnings *w)
+{
+    static const topo_cache fallback = {"L1d", 1, TOPO_CACHE_DATA, 32u << 10, 64, 8, 1, 1, -1};
+    size_t n = 0;
+    for (size_t i = 0; i < topo_cache_count(t) && n < PLAN_MAX; i++) {
+        const topo_cache *c = topo_cache_get(t, i);
+        plan[n] = (plan_level){.src = c, .depth = c->depth, .type = c->type};
+        snprintf(plan[n].name, sizeof plan[n].name, "%s", c->name);
+        plan_geometry(&plan[n], c, w);
+        n++;
+    }
+    if (n == 0) {
+        warn(w, "no caches reported by hwloc, using a default 32K 8-way L1d with 64-byte lines");
+        plan[0] = (plan_level){.src = &fallback, .depth = 1, .type = TOPO_CACHE_DATA};
+        snprintf(plan[0].name, sizeof plan[0].name, "L1d");
+        plan_geometry(&plan[0], &fallback, w);
+        n = 1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        plan[i].next = plan_next(plan, n, i);
+        plan[i].inclusion = "nine";
+        if (plan[i].next < 0)
+            continue;
+        int inc = plan[plan[i].next].src->inclusive;
+        if (inc > 0)
+            plan[i].inclusion = "inclusive";
+        else if (inc < 0)
+            warn(w, "%s: inclusiveness of %s unknown, using inclusion = nine", plan[i].name, plan[plan[i].next].name);
+    }
+    return n;
+}
+
+/* Index of the entry level for instruction fetches (want_i) or data. */
+static size_t plan_entry(const plan_level *plan, size_t n, int want_i)
+{
+    int min_depth = plan[0].depth;
+    for (size_t i = 0; i < n; i++)
+        if (plan[i].depth == min_depth && (plan[i].type == TOPO_CACHE_INSTRUCTION) == want_i)
+            return i;
+    for (size_t i = 0; i < n; i++)
+        if (plan[i].depth == min_depth && plan[i].type != TOPO_CACHE_INSTRUCTION)
+            return i;
+    return 0;
+}
+
+/* Writes one cache level section. */
+static void write_level(FILE *f, const plan_level *plan, size_t i)
+{
+    const plan_level *p = &plan[i];
+    char sz[32];
+    fmt_size(sz, sizeof sz, p->size);
+    fprintf(f, "\n[%s]\n", p->name);
+    if (p->src)
+        fprintf(f, "; hwloc: %s, shared by %u PU(s), %u instance(s)\n",
+                p->type == TOPO_CACHE_DATA ? "data" : p->type == TOPO_CACHE_INSTRUCTION ? "instruction" : "unified",
+                p->src->sharing, p->src->instances);
+    fprintf(f, "size = %s\n", sz);
+    if (p->full)
+        fprintf(f, "ways = full\n");
+    else
+        fprintf(f, "ways = %u\n", p->ways);
+    fprintf(f, "line = %u\n", p->line);
+    fprintf(f, "; policy, write and allocate are not reported by hwloc: common defaults\n");
+    fprintf(f, "policy = lru\nwrite = back\nallocate = yes\n");
+    fprintf(f, "inclusion = %s\n", p->inclusion);
+    fprintf(f, "; default latency (cycles), not measured: memhier calibrate replaces it\n");
+    fprintf(f, "latency = %g\n", default_latency(p->depth));
+    if (p->next >= 0)
+        fprintf(f, "next = %s\n", plan[p->next].name);
+}
+
+/* Writes [tlb.*], [RAM] and [disk] with documented defaults. */
+static void write_memory(FILE *f, const topo_t *t)
+{
+    char cap[32];
+    uint64_t mem = topo_memory_bytes(t);
+    fmt_size(cap, sizeof cap, mem);
+    fprintf(f, "\n; TLBs: hwloc does not report them; defaults of a common x86 core\n");
+    fprintf(f, "[tlb.L1d]\nentries = 64\nways = 4\npage_size = 4K\nlatency = 1\n");
+    fprintf(f, "\n[tlb.L2]\nentries = 1536\nways = 12\npage_size = 4K\nlatency = 7\n");
+    fprintf(f, "\n; RAM: capacity from hwloc; timings are defaults until memhier calibrate measures them\n");
+    fprintf(f, "[RAM]\nlatency_ns = 80\nrow_hit_ns = 50\nbandwidth_gbs = 20\nrow_size = 8K\nbanks = 16\n");
+    if (mem)
+        fprintf(f, "capacity = %s\n", cap);
+    else
+        fprintf(f, "; memory size unknown: capacity 0 = unlimited\ncapacity = 0\n");
+    fprintf(f, "page_size = 4K\npage_policy = lru\nminor_fault_ns = 250\n");
+    fprintf(f, "\n; disk: defaults (an SSD)\n[disk]\nlatency_us = 100\nbandwidth_mbs = 500\n");
+}
+
+/* Writes the INI config for t to f; warnings go to warn (may be NULL). */
+int topo_config_write(const topo_t *t, FILE *f, const char *name, char *warnbuf, size_t warn_size,
+                      mh_error *err)
+{
+    if (!t || !f)
+        return mh_error_set(err, MH_EINVAL, "topo_config_write: topology and file are required");
+    warnings *w = calloc(1, sizeof *w);
+    plan_level plan[PLAN_MAX];
+    if (!w)
+        return mh_error_set(err, MH_ENOMEM, "topo_config_write: out of memory");
+    w->buf = warnbuf;
+    w->size = warn_size;
+    if (warnbuf && warn_size)
+        warnbuf[0] = '\0';
+    size_t n = plan_build(t, plan, w);
+    double ghz = topo_frequency_ghz(t);
+    if (ghz <= 0) {
+        ghz = DEFAULT_GHZ;
+        warn(w, "CPU frequency unknown, using default frequency_ghz = %g", ghz);
+    }
+    warn(w, "TLBs, RAM and disk timings are not reported by hwloc: defaults written (see comments)");
+    const char *model = topo_cpu_model(t);
+    fprintf(f, "; memhier config generated by `memhier detect` from hwloc (%s%s)\n", model[0] ? "CPU: " : "",
+            model[0] ? model : "CPU model unknown");
+    fprintf(f, "; latencies are defaults until `memhier calibrate` measures them\n");
+    for (size_t i = 0; i < w->n; i++)
+        fprintf(f, "; WARNING: %s\n", w->lines[i]);
+    fprintf(f, "\n[hierarchy]\nname = %s\nifetch = %s\ndata = %s\n", name ? name : "host",
+            plan[plan_entry(plan, n, 1)].name, plan[plan_entry(plan, n, 0)].name);
+    fprintf(f, "; frequency from %s\nfrequency_ghz = %.4g\n", topo_frequency_ghz(t) > 0 ? topo_frequency_source(t)
+            : "nowhere: default", ghz);
+    fprintf(f, "; default cycles per non-memory instruction\nbase_cpi = 0.5\n");
+    for (size_t i = 0; i < n; i++)
+        write_level(f, plan, i);
+    write_memory(f, t);
+    free(w);
+    if (ferror(f))
+        return mh_error_set(err, MH_EIO, "writing the config failed: %s", strerror(errno));
+    return MH_OK;
+}
+
+/* Writes the config to path through a temporary file renamed into place. */
+int topo_write_config(const topo_t *t, const char *path, const char *name, char *warnbuf, size_t warn_size,
+                      mh_error *err)
+{
+    if (!path)
+        return mh_error_set(err, MH_EINVAL, "topo_write_config: path is NULL");
+    size_t len = strlen(path) + 16;
+    char *tmp = malloc(len);
+    if (!tmp)
+        return mh_error_set(err, MH_ENOMEM, "%s: out of memory", path);
+    snprintf(tmp, len, "%s.tmpXXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd >= 0)
+        (void)fchmod(fd, 0644); /* mkstemp creates 0600; a config is meant to be shared */
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f) {
+        int e = errno;
+        if (fd >= 0) {
+            close(fd);
+            unlink(tmp);
+        }
+        free(tmp);
+        return mh_error_set(err, MH_EIO, "%s: cannot create temporary file: %s", path, strerror(e));
+    }
+    int rc = topo_config_write(t, f, name, warnbuf, warn_size, err);
+    if (fclose(f) != 0 && rc == MH_OK)
+        rc = mh_error_set(err, MH_EIO, "%s: write failed: %s", path, strerror(errno));
+    if (rc == MH_OK && rename(tmp, path) != 0)
+        rc = mh_error_set(err, MH_EIO, "%s: cannot rename %s into place: %s", path, tmp, strerror(errno));
+    if (rc != MH_OK)
+        unlink(tmp);
+    free(tmp);
+    return rc;
+}
