@@ -1,0 +1,120 @@
+/* kernel_stack.c — recursion whose frames hold a local array: each word is stored on the way
+ * down and loaded on the way up, so the real stack is reused LIFO. The depth is guarded
+ * against RLIMIT_STACK: a point whose frames would not fit is refused, never run. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+
+#include "kernels.h"
+
+#define STACK_GAP 3          /* objdump: `mov %rax,(%rdx,%rax,8); add; cmp; jne` down, `add (%rdx),%rax; add; cmp; jne` up */
+#define STACK_OVERHEAD 128   /* bytes a frame costs beyond its array (saved regs, return address, VLA alignment) */
+#define STACK_MARGIN (512u << 10) /* stack kept free for the harness and libc */
+#define STACK_NO_LIMIT ((size_t)1 << 30) /* cap used when RLIMIT_STACK is unlimited */
+
+/* One stack point. */
+typedef struct stack_state {
+    size_t words;     /* uint64_t words in each frame's array */
+    unsigned depth;   /* recursion depth */
+    uint64_t passes;  /* descents per repetition */
+} stack_state;
+
+typedef uint64_t (*stack_fn)(unsigned depth, size_t words, bench_cap *cap);
+
+/* The frame body: stores going down, recursion, loads coming up. */
+BENCH_ALWAYS_INLINE uint64_t stack_frame(uint64_t *local, unsigned depth, size_t words,
+                                         bench_cap *cap, stack_fn next)
+{
+    for (size_t i = 0; i < words; i++) {
+        BENCH_REC(cap, &local[i], 8, MH_OP_WRITE, 0, STACK_GAP);
+        local[i] = depth + i;
+    }
+    BENCH_ESCAPE(local); /* the stores must reach the stack; loads below cannot be folded */
+    uint64_t sum = depth > 1 ? next(depth - 1, words, cap) : 0;
+    BENCH_BARRIER();
+    for (size_t i = 0; i < words; i++) {
+        BENCH_REC(cap, &local[i], 8, MH_OP_READ, 0, STACK_GAP);
+        sum += local[i];
+    }
+    return sum;
+}
+
+/* Native frame (noinline: every level is a real frame). */
+static __attribute__((noinline)) uint64_t stack_native(unsigned depth, size_t words, bench_cap *cap)
+{
+    (void)cap;
+    uint64_t local[words];
+    return stack_frame(local, depth, words, NULL, stack_native);
+}
+
+/* Recording frame. */
+static __attribute__((noinline)) uint64_t stack_capture(unsigned depth, size_t words, bench_cap *cap)
+{
+    uint64_t local[words];
+    return stack_frame(local, depth, words, cap, stack_capture);
+}
+
+/* Returns the stack bytes this process may use (soft RLIMIT_STACK, capped when unlimited). */
+static size_t stack_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_STACK, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+        return STACK_NO_LIMIT;
+    return rl.rlim_cur > STACK_NO_LIMIT ? STACK_NO_LIMIT : (size_t)rl.rlim_cur;
+}
+
+/* Checks the depth against RLIMIT_STACK; the frame size comes from p->frame. */
+int bench_stack_setup(const bench_params *p, void **state, bench_info *info, mh_error *err)
+{
+    size_t frame = p->frame ? p->frame : 256;
+    if (frame < 8 || frame % 8)
+        return mh_error_set(err, MH_EINVAL, "stack: frame = %zu, must be a multiple of 8 and >= 8", frame);
+    size_t depth = p->size / frame ? p->size / frame : 1;
+    size_t need = depth * (frame + STACK_OVERHEAD), limit = stack_limit();
+    if (depth > 1000000000u || need + STACK_MARGIN > limit)
+        return mh_error_set(err, MH_EUNSUPPORTED,
+                            "stack: size %zu needs about %zu bytes of stack (%zu frames of %zu + %d bytes), "
+                            "RLIMIT_STACK allows %zu minus a %u-byte margin; raise it with ulimit -s",
+                            p->size, need, depth, frame, STACK_OVERHEAD, limit, STACK_MARGIN);
+    stack_state *s = calloc(1, sizeof *s);
+    if (!s)
+        return mh_error_set(err, MH_ENOMEM, "stack: out of memory");
+    s->words = frame / 8;
+    s->depth = (unsigned)depth;
+    s->passes = bench_laps(2 * s->words * depth, p->min_accesses);
+    info->iters = s->words * depth * s->passes;
+    info->accesses = 2 * info->iters;
+    snprintf(info->params, sizeof info->params, "frame=%zu depth=%zu passes=%llu rlimit_stack=%zu",
+             frame, depth, (unsigned long long)s->passes, limit);
+    *state = s;
+    return MH_OK;
+}
+
+/* Native repetition. */
+uint64_t bench_stack_run(void *state)
+{
+    stack_state *s = state;
+    uint64_t sum = 0;
+    for (uint64_t i = 0; i < s->passes; i++)
+        sum += stack_native(s->depth, s->words, NULL);
+    return sum;
+}
+
+/* Recorded repetition. */
+uint64_t bench_stack_capture(void *state, bench_cap *cap)
+{
+    stack_state *s = state;
+    uint64_t sum = 0;
+    for (uint64_t i = 0; i < s->passes && !BENCH_CAP_DONE(cap); i++)
+        sum += stack_capture(s->depth, s->words, cap);
+    return sum;
+}
+
+/* Frees the point. */
+int bench_stack_teardown(void *state, bench_metrics *m, mh_error *err)
+{
+    (void)err;
+    m->has = 0;
+    free(state);
+    return MH_OK;
+}

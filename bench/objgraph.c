@@ -1,0 +1,130 @@
+/* objgraph.c — churn, linking and teardown of the heap/pool/prefetch object graph. */
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "objgraph.h"
+
+/* Seconds on the monotonic clock. */
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* qsort order: allocation sequence. */
+static int by_seq(const void *a, const void *b)
+{
+    const bench_obj *x = *(bench_obj *const *)a, *y = *(bench_obj *const *)b;
+    return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* Allocates one object of a random size and fills it. */
+static bench_obj *new_obj(const bench_allocator *a, uint64_t *rng, uint32_t seq)
+{
+    uint32_t size = BENCH_OBJ_MIN +
+                    BENCH_OBJ_STEP * (uint32_t)bench_rand_below(rng, (BENCH_OBJ_MAX - BENCH_OBJ_MIN) / BENCH_OBJ_STEP + 1);
+    bench_obj *o = a->acquire(a->ctx, size);
+    if (!o)
+        return NULL;
+    o->next = o->jump = NULL;
+    o->seq = seq;
+    o->size = size;
+    o->val = seq;
+    memset((char *)o + sizeof *o, (int)(seq & 0xff), size - sizeof *o); /* a real object is initialised */
+    return o;
+}
+
+/* Churn: 2n acquisitions and n releases of random survivors, interleaved at random. */
+int bench_graph_build(bench_graph *g, size_t size, uint64_t seed, const bench_allocator *a,
+                      mh_error *err, const char *who)
+{
+    memset(g, 0, sizeof *g);
+    size_t n = size / BENCH_OBJ_MEAN < 2 ? 2 : size / BENCH_OBJ_MEAN;
+    uint64_t want_allocs = 2 * (uint64_t)n, want_frees = n, rng = seed;
+    g->live = malloc(2 * n * sizeof *g->live);
+    if (!g->live)
+        return mh_error_set(err, MH_ENOMEM, "%s: out of memory for %zu objects", who, 2 * n);
+    double t0 = now_s();
+    while (g->allocs < want_allocs || g->frees < want_frees) {
+        uint64_t ra = want_allocs - g->allocs, rf = want_frees - g->frees;
+        int alloc = rf == 0 || g->n == 0 || (ra && bench_rand_below(&rng, ra + rf) < ra);
+        if (alloc) {
+            bench_obj *o = new_obj(a, &rng, (uint32_t)g->allocs);
+            if (!o) {
+                bench_graph_destroy(g, a);
+                return mh_error_set(err, MH_ENOMEM, "%s: allocation %llu failed", who,
+                                    (unsigned long long)g->allocs);
+            }
+            g->live[g->n++] = o;
+            g->allocs++;
+        } else {
+            size_t i = (size_t)bench_rand_below(&rng, g->n);
+            a->release(a->ctx, g->live[i]);
+            g->live[i] = g->live[--g->n];
+            g->frees++;
+        }
+    }
+    g->churn_s = now_s() - t0;
+    qsort(g->live, g->n, sizeof *g->live, by_seq);
+    for (size_t i = 0; i < g->n; i++)
+        g->live[i]->next = g->live[(i + 1) % g->n];
+    g->head = g->live[0];
+    return MH_OK;
+}
+
+/* Sets each object's jump pointer dist objects ahead (itself when dist = 0). */
+void bench_graph_set_jump(bench_graph *g, long dist)
+{
+    for (size_t i = 0; i < g->n; i++)
+        g->live[i]->jump = g->live[(i + (size_t)dist) % g->n];
+}
+
+/* Releases every survivor and the bookkeeping array. */
+void bench_graph_destroy(bench_graph *g, const bench_allocator *a)
+{
+    for (size_t i = 0; i < g->n; i++) {
+        a->release(a->ctx, g->live[i]);
+        g->frees++;
+    }
+    g->n = 0;
+    g->head = NULL;
+    free(g->live);
+    g->live = NULL;
+}
+
+/* Returns free heap memory to the OS, then resets VmHWM (Linux >= 4.0; silently skipped where
+ * not permitted), so the next peak reflects this point and not memory earlier points freed. */
+void bench_rss_reset(void)
+{
+    malloc_trim(0);
+    FILE *f = fopen("/proc/self/clear_refs", "w");
+    if (f) {
+        fputs("5", f);
+        fclose(f);
+    }
+}
+
+/* Peak resident bytes since the last reset. */
+uint64_t bench_rss_peak(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    unsigned long long kb = 0;
+    if (f) {
+        while (fgets(line, sizeof line, f))
+            if (sscanf(line, "VmHWM: %llu kB", &kb) == 1)
+                break;
+        fclose(f);
+    }
+    if (kb == 0) {
+        struct rusage ru;
+        if (getrusage(RUSAGE_SELF, &ru) == 0)
+            kb = (unsigned long long)ru.ru_maxrss;
+    }
+    return (uint64_t)kb * 1024;
+}
