@@ -4,7 +4,7 @@
 set -euo pipefail
 
 pkgs=(build-essential pkg-config libzstd-dev libinih-dev libcmocka-dev libpapi-dev papi-tools
-      libhwloc-dev hwloc gnuplot-nox valgrind shellcheck)
+      libhwloc-dev hwloc gnuplot-nox valgrind shellcheck time bc)
 [ "${MH_DEPS_EXTRA:-}" ] && read -r -a extra <<<"$MH_DEPS_EXTRA" && pkgs+=("${extra[@]}")
 
 missing=()
@@ -26,5 +26,5 @@ fi
 echo "deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >&2
-# shellcheck disable=SC2086
+# shellcheck disable=SC2086,SC2048
 apt-get install -y -qq --no-install-recommends ${missing[*]} >&2

@@ -2,6 +2,8 @@
 #ifndef MH_CLI_H
 #define MH_CLI_H
 
+#include <stdio.h>
+
 #include "memhier.h"
 
 /* Exit statuses: 0 ok, 1 runtime failure, 2 bad input/usage; 130/143 interrupted. */
@@ -19,7 +21,73 @@ int cli_exit_code(int status);
 /* Prints "memhier: <msg>" for err to stderr and returns cli_exit_code(err->code). */
 int cli_fail(const mh_error *err);
 
+/* An output file written to a temporary name and renamed on commit. */
+typedef struct cli_out {
+    FILE *f;          /* stream to write; stdout when no path */
+    char path[4096];  /* final name ("" for stdout) */
+    char tmp[4200];   /* temporary name */
+} cli_out;
+
+int cli_out_open(cli_out *o, const char *path, mh_error *err);
+int cli_out_commit(cli_out *o, mh_error *err);
+void cli_out_abort(cli_out *o);
+int cli_parse_format(const char *s, mh_format *out, mh_error *err);
+void cli_catch_signals(void);
+int cli_interrupted(void);
+int cli_interrupt_status(void);
+
+int cli_replay(mh_hier *h, mh_trace *t, uint64_t *records, mh_error *err);
+int cli_apply_set(mh_config *c, const char *spec, mh_error *err);
+int cli_load_config(const char *path, char **sets, int nsets, mh_config **out, mh_error *err);
+
+#define CLI_JOB_LEVELS 16
+
+/* One replay of a trace through a config, run by cli_jobs_run. */
+typedef struct cli_job {
+    const mh_config *config;        /* borrowed; not modified */
+    const char *trace;              /* path */
+    mh_hier_opts opts;
+    int rc;                         /* result status */
+    mh_error err;                   /* context when rc != MH_OK */
+    uint64_t records;               /* records replayed */
+    size_t nlevels;
+    mh_level_stats lv[CLI_JOB_LEVELS];
+    char names[CLI_JOB_LEVELS][32]; /* level names (lv[i].name points here) */
+    int timed;                      /* ts valid */
+    mh_time_stats ts;
+} cli_job;
+
+int cli_jobs_run(cli_job *jobs, size_t n, unsigned threads, mh_error *err);
+const mh_level_stats *cli_job_level(const cli_job *j, const char *name);
+void cli_level_totals(const mh_level_stats *s, uint64_t *accesses, uint64_t *misses);
+
+/* Renders a configs × traces job matrix (jobs[c * nt + t]) to f. */
+typedef void (*cli_matrix_writer)(FILE *f, cli_job *jobs, size_t nc, size_t nt, char **cfgs, char **traces);
+
+int cli_compare_run(char **cfgs, size_t nc, char **traces, size_t nt, const mh_hier_opts *opts,
+                    unsigned threads, mh_format fmt, const char *output, cli_matrix_writer table,
+                    cli_matrix_writer csv);
+int cli_matrix_output(cli_job *jobs, size_t nc, size_t nt, char **cfgs, char **traces, mh_format fmt,
+                      const char *output, cli_matrix_writer table, cli_matrix_writer csv, mh_error *err);
+
+/* sweep (sim/cli/sweep_onepass.c, sim/cli/emit.c) */
+int cli_onepass_run(mh_config *const *cfg, size_t nv, const char *level, char *const *traces, size_t nt,
+                    unsigned threads, cli_job *jobs, mh_error *err);
+int cli_emit_jobs(const char *dir, mh_config *const *cfg, char *const *labels, size_t nv, char *const *traces,
+                  size_t nt, int timing, mh_error *err);
+void cli_label_split(const char *label, char *param, size_t pn, char *value, size_t vn);
+
 int cmd_sim(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
+int cmd_gen(int argc, char **argv);
+int cmd_info(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
+int cmd_detect(int argc, char **argv);
+int cmd_counters(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
+int cmd_capture(int argc, char **argv);
+int cmd_calibrate(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
 
 #endif

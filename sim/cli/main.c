@@ -10,7 +10,17 @@
 
 static const mh_cmd commands[] = {
     {"sim", cmd_sim, "replay traces through a configured hierarchy and print statistics"},
+    {"compare", cmd_compare, "compare several configs on the same traces, side by side"},
+    {"sweep", cmd_sweep, "vary config keys (--set L1d.size=8K,16K,...) and report miss-ratio curves"},
+    {"gen", cmd_gen, "generate a synthetic trace (seq, stride, random, stack, ifetch, mixed)"},
+    {"info", cmd_info, "show a trace's format, metadata and record counts"},
     {"convert", cmd_convert, "convert a trace between formats (din, xdin, lackey -> mht, din)"},
+    {"detect", cmd_detect, "print the cache topology (hwloc) and write a config for it"},
+    {"counters", cmd_counters, "list the PAPI events this machine can count, and why not"},
+    {"bench", cmd_bench, "run the benchmark kernels over a size ladder (CSV; --capture DIR for traces)"},
+    {"capture", cmd_capture, "record a program's memory accesses via Valgrind Lackey: capture -o F.mht -- prog"},
+    {"calibrate", cmd_calibrate, "fit latencies from the chase ladder: calibrate -c host.ini -o calibrated.ini"},
+    {"validate", cmd_validate, "held-out kernels: measured vs simulated: validate -c calibrated.ini --out RUN_DIR"},
 };
 
 static void usage(FILE *f)

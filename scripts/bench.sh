@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# make bench: replay speed of the simulator (records/s, medians of several runs), resident
+# memory, trace size, and the other speed figures of the kernels when available.
+#   BENCH_RECORDS (default 20M)  BENCH_RUNS (default 5)  BENCH_CONFIG (default configs/zen3.ini)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=${MH_BIN:-bin/memhier}
+records=${BENCH_RECORDS:-20M}
+runs=${BENCH_RUNS:-5}
+config=${BENCH_CONFIG:-configs/zen3.ini}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# count_records SPEC: "20M" -> 20000000
+count_records() { python3 -c "import sys; s=sys.argv[1]; m={'K':1e3,'M':1e6,'G':1e9}; print(int(float(s[:-1])*m[s[-1]]) if s[-1] in m else int(float(s)))" "$1"; }
+n=$(count_records "$records")
+
+echo "generating a $records-record mixed trace (sequential, random within 4 MiB, stack, ifetch)..."
+"$bin" gen --pattern mixed --records "$records" "$work/mixed.mht"
+"$bin" convert "$work/mixed.mht" "$work/mixed.din"
+printf '  .mht %s bytes (%.3f bytes/record), din %s bytes\n' "$(stat -c %s "$work/mixed.mht")" \
+    "$(echo "$(stat -c %s "$work/mixed.mht") / $n" | bc -l)" "$(stat -c %s "$work/mixed.din")"
+
+# median_rate LABEL CMD...: runs CMD $runs times, prints the median records/s and max RSS.
+median_rate() {
+    local label=$1; shift
+    local rates=() rss=0 t0 t1 r
+    for _ in $(seq "$runs"); do
+        t0=$(date +%s.%N)
+        r=$(/usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1)
+        t1=$(date +%s.%N)
+        rates+=("$(echo "$n / ($t1 - $t0)" | bc -l)")
+        [ "$r" -gt "$rss" ] && rss=$r
+    done
+    printf '%s\n' "${rates[@]}" | sort -g | awk -v l="$label" -v rss="$rss" '
+        { a[NR] = $1 } END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2;
+          printf "  %-44s %8.1f M records/s (median of %d; min %.1f max %.1f)  max RSS %d KiB\n",
+                 l, m / 1e6, NR, a[1] / 1e6, a[NR] / 1e6, rss }'
+}
+
+echo "replay on $config ($runs runs each):"
+median_rate "decode only (.mht, memhier info)" "$bin" info "$work/mixed.mht"
+median_rate "count-only from .mht (--no-3c --no-timing)" "$bin" sim -c "$config" --no-3c --no-timing -f csv "$work/mixed.mht"
+median_rate "count-only from din text" "$bin" sim -c "$config" --no-3c --no-timing -f csv "$work/mixed.din"
+median_rate "timing mode from .mht (--no-3c)" "$bin" sim -c "$config" --no-3c -f csv "$work/mixed.mht"
+median_rate "full (3C + timing) from .mht" "$bin" sim -c "$config" -f csv "$work/mixed.mht"
+
+echo "resident memory vs trace length (count-only, .mht):"
+for len in 2M 20M; do
+    "$bin" gen --pattern mixed --records "$len" "$work/len.mht"
+    printf '  %-6s records: max RSS %s KiB\n' "$len" "$( { /usr/bin/time -f %M "$bin" sim -c "$config" --no-3c --no-timing -f csv "$work/len.mht" >/dev/null; } 2>&1 | tail -1)"
+done
+
+if "$bin" bench --help >/dev/null 2>&1 && [ -x scripts/bench-kernels.sh ]; then
+    scripts/bench-kernels.sh
+fi
