@@ -51,11 +51,13 @@ deps:
 
 $(BUILD)/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(SAN_BUILD)/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -O1 -c $< -o $@
+	@echo "  CC-SAN  $<"
+	@$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -O1 -c $< -o $@
 
 $(BUILD)/libmemhier.a: $(call objs,$(BUILD),$(LIB_SRC))
 	@rm -f $@
@@ -95,7 +97,7 @@ test: $(BIN) $(TESTS) $(SAN_TESTS) $(SAN_BUILD)/memhier
 bench: $(BIN)
 	@scripts/bench.sh
 
-run: $(BIN)
+run:
 	@scripts/run-suite.sh
 
 install: $(BIN) $(LIB)

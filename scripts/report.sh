@@ -1,0 +1,319 @@
+#!/usr/bin/env bash
+# report.sh — rebuilds the plots (plots/*.png|svg|pdf) and report.md of a run folder from the CSV
+# files in that folder alone, and writes summary.txt (the five-line summary the suite prints).
+#   scripts/report.sh [--no-plots] RUN_DIR
+# Without gnuplot the report is still written (tables, no plots) and one message says why.
+# Exit: 0 ok, 2 bad usage / not a run folder, 1 failure writing the report.
+
+# The awk programs below are single-quoted on purpose ($0, $1 are awk fields).
+# shellcheck disable=SC2016
+set -euo pipefail
+MH_PROG=report
+# shellcheck source=scripts/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+PLOTDIR="$MH_ROOT/scripts/plot"
+
+want_plots=1
+case ${1:-} in
+    --no-plots) want_plots=0; shift ;;
+    -h | --help) mh_help "$0"; exit 0 ;;
+esac
+[ $# -eq 1 ] || mh_usage_die "usage: scripts/report.sh [--no-plots] RUN_DIR"
+run=${1%/}
+[ -d "$run" ] || mh_usage_die "$run: no such run folder"
+compgen -G "$run/*.csv" >/dev/null || mh_usage_die "$run: no CSV files (not a memhier run folder?)"
+run=$(cd "$run" && pwd)
+name=${MH_RUN_NAME:-$(basename "$run")}   # the suite reports on <name>.tmp.<pid> before renaming it
+
+# awk helpers over this folder's CSVs.
+sel() { awk -f "$PLOTDIR/csv.awk" -f "$PLOTDIR/select.awk" "$@"; }
+mdt() { awk -f "$PLOTDIR/csv.awk" -f "$PLOTDIR/mdtable.awk" "$@"; }
+pivot() { awk -f "$PLOTDIR/csv.awk" -f "$PLOTDIR/pivot.awk" "$@"; }
+has() { [ -s "$run/$1" ] && [ "$(wc -l <"$run/$1")" -gt 1 ]; }
+mget() { local v; v=$(mh_csv_get "$run/machine.csv" "$1"); printf '%s' "${v:-unknown}"; }
+# awkc PROGRAM ARGS...: awk running PROGRAM with the csv.awk functions available.
+awkc() { local prog=$1; shift; awk "$(cat "$PLOTDIR/csv.awk")"$'\n'"$prog" "$@"; }
+human() { awk -v b="$1" "$(cat "$PLOTDIR/csv.awk")"$'\n''BEGIN { print csv_human(b) }'; }
+
+# ---- plots ---------------------------------------------------------------------------------------
+# Each template: name, title shown in the report.
+plot_names=(ladder validation patterns memory stalls missratio compare)
+declare -A plot_title=(
+    [ladder]="Latency ladder (chase): measured vs simulated"
+    [validation]="Validation: simulated vs measured, error histogram"
+    [patterns]="Patterns: stack vs heap vs pool vs prefetch"
+    [memory]="Heap vs pool: allocation rate, fragmentation, peak RSS"
+    [stalls]="Stall breakdown"
+    [missratio]="Miss-ratio curves (sweep)"
+    [compare]="Config comparison"
+)
+declare -A plot_state=()   # made | nodata | failed
+plots_note=""
+if [ "$want_plots" -eq 1 ]; then
+    if mh_have_gnuplot; then
+        mkdir -p "$run/plots"
+        for p in "${plot_names[@]}"; do
+            rc=0
+            mh_plot "$PLOTDIR/$p.gp" "$run" "$run/plots/$p" || rc=$?
+            case $rc in
+                0) plot_state[$p]=made ;;
+                3) plot_state[$p]=nodata; rm -f "$run/plots/$p".{png,svg,pdf} ;;
+                *) plot_state[$p]=failed ;;
+            esac
+        done
+        rmdir "$run/plots" 2>/dev/null || true
+    else
+        plots_note="gnuplot (with the pngcairo, svg and pdfcairo terminals) not found: plots skipped; install gnuplot-nox (scripts/deps.sh) and rerun scripts/report.sh $name"
+        mh_say "$plots_note"
+    fi
+else
+    plots_note="plots not requested (--no-plots)"
+fi
+
+# plot_md NAME: the markdown image of plot NAME when it was made, else a line saying why not.
+plot_md() {
+    local p=$1
+    case ${plot_state[$p]:-} in
+        made) printf '![%s](plots/%s.png)\n\n(also [SVG](plots/%s.svg), [PDF](plots/%s.pdf))\n\n' \
+                  "${plot_title[$p]}" "$p" "$p" "$p" ;;
+        nodata) printf '_Plot %s: no data in this run._\n\n' "$p" ;;
+        failed) printf '_Plot %s: gnuplot failed (see the message of scripts/report.sh)._\n\n' "$p" ;;
+        *) printf '_Plot %s not drawn: %s._\n\n' "$p" "${plots_note:-skipped}" ;;
+    esac
+}
+
+# ---- derived numbers -----------------------------------------------------------------------------
+plateaus() { mh_plateaus "$run"; }
+
+overall=""
+has validation-summary.csv && overall=$(sel -v cols=points,median_abs_err_pct,p90_abs_err_pct,within15_pct \
+    -v where=scope=overall "$run/validation-summary.csv" | head -1)
+worst=""
+has validation.csv && worst=$(awkc 'NR == 1 { n = csv_split($0, h); for (i = 1; i <= n; i++) ix[h[i]] = i; next }
+        { csv_split($0, f); if (f[ix["metric"]] != "ns_per_access" || !csv_is_num(f[ix["error_pct"]])) next
+          e = f[ix["error_pct"]] + 0; a = e < 0 ? -e : e
+          if (a > best) { best = a; w = f[ix["kernel"]] " " f[ix["variant"]] " at " csv_human(f[ix["size_bytes"]]) sprintf(" (%+.1f%%)", e) } }
+        END { if (w != "") print w }' "$run/validation.csv")
+unmeasured=$(mget counters_unavailable)
+skipped_list=""
+has skipped.csv && skipped_list=$(awkc 'NR > 1 { csv_split($0, f); s = s (s ? ", " : "") f[1] } END { print s }' "$run/skipped.csv")
+
+summary_lines() {
+    local pl
+    echo "machine: $(mget cpu_model), $(mget cores) cores; $(mget topology_summary)"
+    pl=$(plateaus | awk '{ s = s (s ? ", " : "") $1 " " ($3 ~ /^not/ ? "not reached" : $3 " ns") } END { print s }')
+    echo "ladder: ${pl:-no chase ladder in this run}"
+    if [ -n "$overall" ]; then
+        read -r pts med p90 w15 <<<"$overall"
+        echo "validation: $pts timing points, median |error| $med%, p90 |error| $p90%, $w15% within ±15%${worst:+; worst: $worst}"
+    else
+        echo "validation: not run (no validation-summary.csv)"
+    fi
+    echo "skipped: ${skipped_list:-nothing}${plots_note:+; plots: $plots_note}"
+    local names
+    names=$(awk -v s="$unmeasured" 'BEGIN { n = split(s, a, / \| /); for (i = 1; i <= n; i++) { split(a[i], w, " "); o = o (o ? ", " : "") w[1] } print o }')
+    case $unmeasured in
+        unknown* | none | "") echo "counters not measured: ${unmeasured:-none recorded}" ;;
+        *) echo "counters not measured: $names (reasons in report.md)" ;;
+    esac
+}
+
+# ---- report.md -----------------------------------------------------------------------------------
+write_report() {
+    echo "# memhier run \`$name\`"
+    echo
+    echo "Generated by \`scripts/report.sh\` from the CSV files in this folder only (UTC time of the run: $(mget utc_time))."
+    echo
+    echo "## Summary"
+    echo
+    summary_lines | sed 's/^/- /'
+    echo
+    echo "## Machine"
+    echo
+    if has machine.csv; then
+        mdt -v cols=key,value -v heads='item|value' "$run/machine.csv"
+    else
+        echo "_No machine.csv in this folder._"
+    fi
+    echo
+    echo "### Counters"
+    echo
+    echo "- Available: $(mget counters_available)"
+    echo "- Not measured (with the reason PAPI gave):"
+    awk -v s="$unmeasured" 'BEGIN { n = split(s, a, / \| /); for (i = 1; i <= n; i++) print "  - " a[i] }' 
+    if has validation.csv; then
+        local nm
+        nm=$(sel -v distinct=metric -v where=measured="not measured" "$run/validation.csv" | tr '\n' ' ')
+        [ -n "$nm" ] && echo "- Validation cells marked \"not measured\" (never zero): ${nm% }"
+    fi
+    echo
+    echo "## Latency ladder"
+    echo
+    plot_md ladder
+    if has ladder.csv; then
+        echo "Plateaus (median of the chase points well inside each level):"
+        echo
+        echo "| level | size | ns per access |"
+        echo "|---|---|---|"
+        plateaus | while read -r lvl sz ns; do
+            if [ "$sz" = - ]; then
+                case $ns in not-reached*) ns="not reached (largest point $(human "${ns//[^0-9]/}"); RAM needs > 4x the last cache)" ;; esac
+                echo "| $lvl | - | $ns |"
+            else echo "| $lvl | $(human "$sz") | $ns |"; fi
+        done
+        echo
+    fi
+    echo "## Validation"
+    echo
+    if has validation-summary.csv; then
+        mdt -v cols=scope,points,median_abs_err_pct,p90_abs_err_pct,within15_pct \
+            -v heads='scope|points|median abs error %|p90 abs error %|within ±15 %' "$run/validation-summary.csv"
+        echo
+    else
+        echo "_No validation in this run (see Skipped)._"
+        echo
+    fi
+    plot_md validation
+    if has validation.csv; then
+        echo "Pairings (what each simulated count is compared with):"
+        echo
+        echo "| metric | pairing | points | measured | median abs error % |"
+        echo "|---|---|---|---|---|"
+        awkc 'NR == 1 { n = csv_split($0, h); for (i = 1; i <= n; i++) ix[h[i]] = i; next }
+            { csv_split($0, f); m = f[ix["metric"]]; if (!(m in np)) { ord[++no] = m; pr[m] = f[ix["pairing"]] }
+              np[m]++; if (csv_is_num(f[ix["measured"]])) nmz[m]++
+              if (csv_is_num(f[ix["error_pct"]])) { e = f[ix["error_pct"]] + 0; err[m, ++ne[m]] = e < 0 ? -e : e } }
+            END { for (k = 1; k <= no; k++) { m = ord[k]; n = ne[m]
+                for (i = 2; i <= n; i++) { t = err[m, i]; for (j = i - 1; j >= 1 && err[m, j] > t; j--) err[m, j + 1] = err[m, j]; err[m, j + 1] = t }
+                md = n ? sprintf("%.2f", n % 2 ? err[m, (n + 1) / 2] : (err[m, n / 2] + err[m, n / 2 + 1]) / 2) : "not measured"
+                printf "| %s | %s | %d | %s | %s |\n", m, pr[m], np[m], nmz[m] ? nmz[m] "" : "not measured", md } }' "$run/validation.csv"
+        echo
+        echo "Largest timing errors:"
+        echo
+        echo "| kernel | variant | size | measured ns | simulated ns | error % |"
+        echo "|---|---|---|---|---|---|"
+        awkc 'NR == 1 { n = csv_split($0, h); for (i = 1; i <= n; i++) ix[h[i]] = i; next }
+            { csv_split($0, f); if (f[ix["metric"]] != "ns_per_access" || !csv_is_num(f[ix["error_pct"]])) next
+              e = f[ix["error_pct"]] + 0; printf "%s\t| %s | %s | %s | %.4g | %.4g | %+.1f |\n", (e < 0 ? -e : e), f[ix["kernel"]], f[ix["variant"]], csv_human(f[ix["size_bytes"]]), f[ix["measured"]], f[ix["simulated"]], e }' \
+            "$run/validation.csv" | sort -t"$(printf '\t')" -k1,1gr | head -10 | cut -f2-
+        echo
+    fi
+    echo "## Per-kernel results"
+    echo
+    plot_md patterns
+    if has bench.csv; then
+        local k n
+        for k in $(sel -v distinct=kernel "$run/bench.csv"); do
+            n=$(sel -v cols=size_bytes -v where=kernel="$k" "$run/bench.csv" | wc -l)
+            echo "<details><summary><b>$k</b> ($n points)</summary>"
+            echo
+            mdt -v cols=variant,size_bytes,reps,ns_median,ns_p10,ns_p90,ns_min,cycles_median,dependent \
+                -v heads='variant|size|reps|ns/access median|p10|p90|min|cycles median|dependent' \
+                -v human=size_bytes -v where=kernel="$k" "$run/bench.csv"
+            echo
+            echo "</details>"
+            echo
+        done
+    else
+        echo "_No bench.csv in this run._"
+        echo
+    fi
+    echo "## Heap vs pool (memory management)"
+    echo
+    plot_md memory
+    if has bench.csv && [ -n "$(sel -v distinct=kernel -v where=kernel=heap "$run/bench.csv")$(sel -v distinct=kernel -v where=kernel=pool "$run/bench.csv")" ]; then
+        {
+            mdt -v cols=kernel,variant,size_bytes,alloc_rate,fragmentation,peak_rss_bytes,live_objects,ns_median \
+                -v heads='kernel|variant|size|allocations/s|fragmentation|peak RSS|live objects at end|ns/access' \
+                -v human=size_bytes,peak_rss_bytes -v nm=alloc_rate,fragmentation,peak_rss_bytes -v where=kernel=heap "$run/bench.csv"
+            mdt -v cols=kernel,variant,size_bytes,alloc_rate,fragmentation,peak_rss_bytes,live_objects,ns_median \
+                -v heads='kernel|variant|size|allocations/s|fragmentation|peak RSS|live objects at end|ns/access' \
+                -v human=size_bytes,peak_rss_bytes -v nm=alloc_rate,fragmentation,peak_rss_bytes -v where=kernel=pool "$run/bench.csv"
+        } | awk 'NR > 2 && /^\| kernel \|/ { getline; next } { print }'
+        echo
+    else
+        echo "_No heap or pool rows in bench.csv._"
+        echo
+    fi
+    echo "## Stall breakdown"
+    echo
+    plot_md stalls
+    if has stalls.csv; then
+        echo "Share of simulated cycles per component, all sizes of each kernel together (%):"
+        echo
+        pivot -v row=kernel -v col=component -v val=cycles -v header=1 -v sep='|' "$run/stalls.csv" \
+            | awk -F'|' 'NR == 1 { s = "| kernel |"; t = "|---|"; for (i = 2; i <= NF; i++) { s = s " " $i " |"; t = t "---|" } print s; print t; next }
+                 { t = 0; for (i = 2; i <= NF; i++) if ($i != "NaN") t += $i
+                   s = "| " $1 " |"; for (i = 2; i <= NF; i++) s = s sprintf(" %.1f |", ($i == "NaN" || t == 0) ? 0 : 100 * $i / t); print s }'
+        echo
+    fi
+    echo "## Miss-ratio curves (sweep)"
+    echo
+    plot_md missratio
+    if has sweep.csv; then
+        mdt -v cols=trace,param,value,level,miss_rate,mpki,simulated_ns \
+            -v heads='trace|parameter|value|level|miss rate|MPKI|simulated ns' "$run/sweep.csv"
+        echo
+    fi
+    echo "## Config comparison"
+    echo
+    plot_md compare
+    if has compare.csv; then
+        mdt -v cols=config,trace,level,miss_rate,misses_per_1k,bytes_from_next,simulated_ns,ratio_vs_first \
+            -v heads='config|trace|level|miss rate|misses per 1k|bytes from next|simulated ns|ratio vs first' "$run/compare.csv"
+        echo
+    fi
+    echo "## Plots"
+    echo
+    local p any=0
+    for p in "${plot_names[@]}"; do
+        if [ "${plot_state[$p]:-}" = made ]; then
+            any=1
+            echo "- ${plot_title[$p]}: [PNG](plots/$p.png), [SVG](plots/$p.svg), [PDF](plots/$p.pdf)"
+        fi
+    done
+    [ "$any" -eq 1 ] || echo "- none: ${plots_note:-no plot had data}"
+    echo
+    echo "## Reproduce"
+    echo
+    local m
+    m=$(mget mode)
+    case $m in
+        quick) echo "Whole run: \`QUICK=1 make run\` (or \`QUICK=1 scripts/run-suite.sh\`)." ;;
+        full) echo "Whole run: \`FULL=1 make run\` (or \`FULL=1 scripts/run-suite.sh\`)." ;;
+        default) echo "Whole run: \`make run\` (or \`scripts/run-suite.sh\`)." ;;
+    esac
+    echo
+    echo "The commands this run executed (from \`commands.sh\` in this folder), from the repository root:"
+    echo
+    echo '```sh'
+    if [ -s "$run/commands.sh" ]; then grep -v '^#' "$run/commands.sh" | grep -v '^set ' | sed '/^$/d'; else echo "# (no commands.sh: this folder was not written by scripts/run-suite.sh)"; fi
+    grep -q 'scripts/report.sh' "$run/commands.sh" 2>/dev/null \
+        || echo "scripts/report.sh results/$name   # rebuild plots and this report from the CSVs"
+    echo '```'
+    echo
+    echo "## Skipped"
+    echo
+    if has skipped.csv; then
+        mdt -v cols=step,reason -v heads='step|why' "$run/skipped.csv"
+    else
+        echo "Nothing was skipped."
+    fi
+    [ -n "$plots_note" ] && printf '\nPlots: %s.\n' "$plots_note"
+    for p in "${plot_names[@]}"; do
+        case ${plot_state[$p]:-} in
+            nodata) printf -- '- plot %s: no data in this run\n' "$p" ;;
+            failed) printf -- '- plot %s: gnuplot failed\n' "$p" ;;
+        esac
+    done
+    echo
+    echo "## Files"
+    echo
+    (cd "$run" && find . -maxdepth 1 -type f ! -name '*.tmp.*' ! -name report.md | sed 's|^\./||' | sort | sed 's/^/- `/; s/$/`/')
+    [ -d "$run/traces" ] && echo "- \`traces/\` ($(find "$run/traces" -type f | wc -l) traces; not committed)"
+    return 0
+}
+
+summary_lines | mh_atomic_write "$run/summary.txt"
+write_report | mh_atomic_write "$run/report.md"
+echo "$run/report.md"

@@ -1,0 +1,233 @@
+#!/usr/bin/env bash
+# scripts.sh — integration tests (TAP) of the suite scripts: shellcheck on every script, every gnuplot
+# template on the fixture run (tests/fixtures/run) in PNG, SVG and PDF, report.sh, the missing-gnuplot
+# path, run-suite.sh end to end with a stand-in memhier (all commands; some missing; interrupted),
+# compare-runs.sh, compare-configs.sh, run-folder naming; and, when the real bin/memhier has
+# `validate`, a real QUICK=1 run.
+# ok/notok always succeed, so `cond && ok || notok` is a safe if-then-else here.
+# shellcheck disable=SC2015,SC2001
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+FIX=$ROOT/tests/fixtures/run
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+notok() { n=$((n + 1)); echo "not ok $n - $1"; [ $# -lt 2 ] || sed 's/^/#   /' <<<"$2"; }
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
+check() { local what=$1; shift; if "$@" >"$tmp/check.log" 2>&1; then ok "$what"; else notok "$what" "$(tail -15 "$tmp/check.log")"; fi; }
+have_gnuplot() { command -v gnuplot >/dev/null 2>&1; }
+
+# ---- shellcheck ------------------------------------------------------------------------------------
+if command -v shellcheck >/dev/null 2>&1; then
+    for s in scripts/*.sh tests/integration/scripts.sh; do
+        check "shellcheck $s" shellcheck -x "$s"
+    done
+else
+    skip "shellcheck scripts/*.sh" "shellcheck not installed"
+fi
+
+# ---- each template on the fixtures -------------------------------------------------------------------
+magic_ok() {   # FILE FMT: non-empty file of that format
+    local f=$1 fmt=$2
+    [ -s "$f" ] || return 1
+    case $fmt in
+        png) [ "$(head -c 4 "$f" | od -An -c | tr -d ' ')" = "211PNG" ] ;;
+        svg) grep -q '<svg' "$f" ;;
+        pdf) [ "$(head -c 4 "$f")" = "%PDF" ] ;;
+    esac
+}
+if have_gnuplot; then
+    for gp in scripts/plot/*.gp; do
+        name=$(basename "$gp" .gp)
+        for fmt in png svg pdf; do
+            out="$tmp/tpl-$name.$fmt"
+            if gnuplot -e "dir='$FIX'; out='$out'; fmt='$fmt'" "$gp" >"$tmp/gp.log" 2>&1 && magic_ok "$out" "$fmt" \
+                && ! grep -qiE 'warning|error' "$tmp/gp.log"; then
+                ok "template $name on fixtures makes a non-empty $fmt"
+            else
+                notok "template $name on fixtures makes a non-empty $fmt" "$(tail -5 "$tmp/gp.log")"
+            fi
+        done
+    done
+    # A folder without the template's data: nothing written, MH_NODATA said.
+    mkdir -p "$tmp/empty-run"
+    echo "key,value" >"$tmp/empty-run/machine.csv"
+    gnuplot -e "dir='$tmp/empty-run'; out='$tmp/none.png'; fmt='png'" scripts/plot/ladder.gp >"$tmp/gp.log" 2>&1 || true
+    if grep -q MH_NODATA "$tmp/gp.log" && [ ! -e "$tmp/none.png" ]; then ok "template without data writes nothing and says MH_NODATA"
+    else notok "template without data writes nothing and says MH_NODATA" "$(cat "$tmp/gp.log")"; fi
+else
+    skip "gnuplot templates on fixtures" "gnuplot not installed"
+fi
+
+# ---- report.sh on the fixture folder -------------------------------------------------------------------
+cp -r "$FIX" "$tmp/fx"
+if scripts/report.sh "$tmp/fx" >"$tmp/rep.out" 2>"$tmp/rep.err"; then ok "report.sh on fixtures exits 0"
+else notok "report.sh on fixtures exits 0" "$(cat "$tmp/rep.err")"; fi
+[ -s "$tmp/fx/report.md" ] && ok "report.md written" || notok "report.md written"
+if have_gnuplot; then
+    missing=""
+    for p in ladder validation patterns memory stalls missratio compare; do
+        for fmt in png svg pdf; do [ -s "$tmp/fx/plots/$p.$fmt" ] || missing="$missing $p.$fmt"; done
+        grep -q "(plots/$p.png)" "$tmp/fx/report.md" || missing="$missing link:$p.png"
+    done
+    [ -z "$missing" ] && ok "report.md references every plot (7 plots x PNG/SVG/PDF)" || notok "report.md references every plot" "missing:$missing"
+fi
+for sec in "## Machine" "## Validation" "## Per-kernel results" "## Heap vs pool" "## Reproduce" "## Skipped" "not measured"; do
+    grep -q "$sec" "$tmp/fx/report.md" && ok "report.md has '$sec'" || notok "report.md has '$sec'"
+done
+# "not measured" cells are never shown as 0.
+if grep -E '^\| PAPI_L1_DCM \|' "$tmp/fx/report.md" | grep -q 'not measured'; then ok "unmeasured counter shown as 'not measured'"
+else notok "unmeasured counter shown as 'not measured'" "$(grep PAPI_L1_DCM "$tmp/fx/report.md")"; fi
+[ "$(wc -l <"$tmp/fx/summary.txt")" -eq 5 ] && ok "summary.txt has five lines" || notok "summary.txt has five lines" "$(cat "$tmp/fx/summary.txt")"
+compgen -G "$tmp/fx/*.tmp.*" >/dev/null || compgen -G "$tmp/fx/plots/*.tmp.*" >/dev/null \
+    && notok "report.sh leaves no temporary files" || ok "report.sh leaves no temporary files"
+code=0; scripts/report.sh "$tmp/nonexistent" >/dev/null 2>&1 || code=$?
+[ "$code" -eq 2 ] && ok "report.sh on a missing folder exits 2" || notok "report.sh on a missing folder exits 2" "exit $code"
+
+# ---- missing gnuplot: CSVs + report without plots, one clear message --------------------------------
+mkdir -p "$tmp/nognuplot"
+for d in /usr/local/bin /usr/bin /bin; do
+    [ -d "$d" ] || continue
+    for f in "$d"/*; do
+        b=$(basename "$f")
+        case $b in gnuplot*) continue ;; esac
+        [ -e "$tmp/nognuplot/$b" ] || ln -s "$f" "$tmp/nognuplot/$b"
+    done
+done
+cp -r "$FIX" "$tmp/fx-nogp"
+code=0
+PATH="$tmp/nognuplot" scripts/report.sh "$tmp/fx-nogp" >/dev/null 2>"$tmp/nogp.err" || code=$?
+if [ "$code" -eq 0 ] && [ -s "$tmp/fx-nogp/report.md" ] && [ ! -e "$tmp/fx-nogp/plots" ] \
+    && [ "$(wc -l <"$tmp/nogp.err")" -eq 1 ] && grep -q 'gnuplot' "$tmp/nogp.err"; then
+    ok "without gnuplot: report.md, no plots, one message ($(cat "$tmp/nogp.err"))"
+else
+    notok "without gnuplot: report.md, no plots, one message" "exit $code; stderr: $(cat "$tmp/nogp.err")"
+fi
+grep -q '!\[' "$tmp/fx-nogp/report.md" && notok "report without gnuplot links no images" || ok "report without gnuplot links no images"
+
+# ---- a stand-in memhier for the suite ---------------------------------------------------------------
+# FAKE_CMDS lists the commands it has; FAKE_SLEEP makes validate slow (interruption test).
+fake=$tmp/fake-memhier
+cat >"$fake" <<EOF
+#!/usr/bin/env bash
+set -euo pipefail
+FIX='$FIX'
+cmd=\${1:-}; shift || true
+case " \${FAKE_CMDS:-detect calibrate validate sweep compare counters} " in *" \$cmd "*) ;; *) echo "memhier: unknown command '\$cmd'" >&2; exit 2 ;; esac
+for a in "\$@"; do [ "\$a" = --help ] && { echo "usage: memhier \$cmd [--quick] [--csv FILE] [-o FILE]"; exit 0; }; done
+arg() { local k=\$1; shift; while [ \$# -gt 0 ]; do [ "\$1" = "\$k" ] && { echo "\$2"; return; }; shift; done; }
+case \$cmd in
+    detect) printf '[hierarchy]\ndata = L1d\n[L1d]\nsize = 32K\nways = 8\nline = 64\nnext = L2\n[L2]\nsize = 512K\nways = 8\nline = 64\n' >"\$(arg -o "\$@")" ;;
+    calibrate) cp "\$(arg -c "\$@")" "\$(arg -o "\$@")"; cp "\$FIX/ladder.csv" "\$(arg --csv "\$@")" ;;
+    validate) sleep "\${FAKE_SLEEP:-0}"; o=\$(arg --out "\$@"); for f in bench validation validation-summary stalls ladder-sim; do cp "\$FIX/\$f.csv" "\$o/"; done
+              mkdir -p "\$o/traces"; echo trace >"\$o/traces/heap-1M.mht" ;;
+    sweep) echo "\$*" >>"\$(dirname "\$(arg --csv "\$@")")/sweep-args.txt"; cp "\$FIX/sweep.csv" "\$(arg --csv "\$@")" ;;
+    compare) cp "\$FIX/compare.csv" "\$(arg --csv "\$@")"; echo "side-by-side table" ;;
+    counters) echo "event available kind counted-by reason"; echo "PAPI_L1_DCM  no  preset  -  Event does not exist"; echo "perf::MINOR-FAULTS  yes  software  perf_event" ;;
+esac
+EOF
+chmod +x "$fake"
+suite() { MH_BIN="$fake" MH_RESULTS="$tmp/res-$1" MH_SUITE_NO_BUILD=1 QUICK=1 scripts/run-suite.sh; }
+
+code=0; suite all >"$tmp/suite.out" 2>"$tmp/suite.err" || code=$?
+run=$(head -1 "$tmp/suite.out"); run=${run%/report.md}
+if [ "$code" -eq 0 ] && [ -s "$run/report.md" ] && [ "$(wc -l <"$tmp/suite.out")" -eq 6 ]; then
+    ok "run-suite (stand-in memhier) prints the report path and a five-line summary"
+else
+    notok "run-suite (stand-in memhier) prints the report path and a five-line summary" "exit $code; $(cat "$tmp/suite.out" "$tmp/suite.err")"
+fi
+missing=""
+for f in machine.csv caches.csv host.ini calibrated.ini ladder.csv bench.csv validation.csv validation-summary.csv \
+    stalls.csv ladder-sim.csv sweep.csv compare.csv commands.sh summary.txt report.md; do
+    [ -s "$run/$f" ] || missing="$missing $f"
+done
+[ -z "$missing" ] && ok "run folder holds every expected file" || notok "run folder holds every expected file" "missing:$missing"
+if have_gnuplot; then
+    c=$(find "$run/plots" -name '*.png' 2>/dev/null | wc -l)
+    [ "$c" -eq 7 ] && ok "run folder has all 7 PNG plots" || notok "run folder has all 7 PNG plots" "$c found"
+fi
+for k in host cpu_model cores topology_summary kernel compiler memhier_version config utc_time counters_available counters_unavailable; do
+    grep -q "^$k," "$run/machine.csv" || missing="$missing $k"
+done
+[ -z "$missing" ] && ok "machine.csv has every key" || notok "machine.csv has every key" "missing:$missing"
+grep -q '^counters_unavailable,.*PAPI_L1_DCM' "$run/machine.csv" && ok "machine.csv lists unavailable counters from memhier counters" \
+    || notok "machine.csv lists unavailable counters" "$(cat "$run/machine.csv")"
+grep -q -- '--set L1d.size=8K,16K,32K,64K,128K' "$run/sweep-args.txt" && ok "sweep gets valid L1d sizes around the configured one" \
+    || notok "sweep gets valid L1d sizes" "$(cat "$run/sweep-args.txt" 2>/dev/null)"
+compgen -G "$tmp/res-all/*.tmp.*" >/dev/null && notok "no temporary folder left after a run" || ok "no temporary folder left after a run"
+[ -s "$tmp/suite.err" ] && grep -q $'\r' "$tmp/suite.err" && notok "no progress line when stderr is not a terminal" || ok "no progress line when stderr is not a terminal"
+case $(basename "$run") in *-[0-9]*T[0-9]*Z) ok "run folder named <host>-<UTC time>" ;; *) notok "run folder named <host>-<UTC time>" "$run" ;; esac
+
+# Missing commands: skipped, said, the run goes on.
+code=0; FAKE_CMDS="detect" suite some >"$tmp/some.out" 2>"$tmp/some.err" || code=$?
+run2=$(head -1 "$tmp/some.out"); run2=${run2%/report.md}
+if [ "$code" -eq 0 ] && grep -q 'skipped: memhier calibrate not available' "$tmp/some.err" && grep -q 'memhier validate not available' "$run2/report.md"; then
+    ok "missing memhier commands are skipped and named in the report"
+else
+    notok "missing memhier commands are skipped and named in the report" "exit $code; $(cat "$tmp/some.err")"
+fi
+
+# Interrupted: exit 130/143, nothing left behind, earlier runs untouched.
+for sig in TERM INT; do
+    want=$([ $sig = TERM ] && echo 143 || echo 130)
+    mkdir -p "$tmp/res-int"
+    before=$(find "$tmp/res-int" | sort | md5sum)
+    set -m
+    FAKE_SLEEP=31.7 MH_BIN="$fake" MH_RESULTS="$tmp/res-int" MH_SUITE_NO_BUILD=1 QUICK=1 scripts/run-suite.sh >/dev/null 2>"$tmp/int.err" &
+    pid=$!
+    set +m
+    for _ in $(seq 100); do compgen -G "$tmp/res-int/*.tmp.*/logs/validate.log" >/dev/null && break; sleep 0.1; done
+    kill -"$sig" "$pid"
+    code=0; wait "$pid" || code=$?
+    after=$(find "$tmp/res-int" | sort | md5sum)
+    if [ "$code" -eq "$want" ] && [ "$before" = "$after" ]; then ok "SIG$sig during validate: exit $want, nothing left, earlier runs untouched"
+    else notok "SIG$sig during validate: exit $want, nothing left" "exit $code; $(ls -R "$tmp/res-int"; cat "$tmp/int.err")"; fi
+    # A finished run there first, for the next round's "earlier runs untouched".
+    MH_BIN="$fake" MH_RESULTS="$tmp/res-int" MH_SUITE_NO_BUILD=1 QUICK=1 scripts/run-suite.sh >/dev/null 2>&1
+done
+sleep 0.3
+pgrep -f "$fake|sleep 31.7" >/dev/null && notok "no stand-in memhier (or its children) left running after interruption" "$(pgrep -af "$fake|sleep 31.7")" \
+    || ok "no stand-in memhier (or its children) left running after interruption"
+
+# ---- run-folder naming never reuses a folder ---------------------------------------------------------
+NAMES=$tmp/names bash -c '. scripts/lib.sh; a=$(mh_new_run_dir "$NAMES"); mkdir -p "$a"; b=$(mh_new_run_dir "$NAMES"); [ "$a" != "$b" ] && [ ! -e "$b" ]' \
+    && ok "mh_new_run_dir never returns an existing folder" || notok "mh_new_run_dir never returns an existing folder"
+
+# ---- compare-runs, compare-configs --------------------------------------------------------------------
+cp -r "$FIX" "$tmp/other"
+sed -i 's/fixture-vm/other-box/' "$tmp/other/machine.csv"
+code=0; scripts/compare-runs.sh -o "$tmp/cmp-runs" "$FIX" "$tmp/other" >"$tmp/cr.out" 2>&1 || code=$?
+if [ "$code" -eq 0 ] && grep -q 'other-box' "$tmp/cmp-runs/runs.md" && grep -q 'fixture-vm' "$tmp/cmp-runs/runs.csv" \
+    && { ! have_gnuplot || magic_ok "$tmp/cmp-runs/ladder-overlay.png" png; }; then
+    ok "compare-runs.sh: side-by-side table and overlay ladder"
+else
+    notok "compare-runs.sh: side-by-side table and overlay ladder" "exit $code; $(cat "$tmp/cr.out")"
+fi
+code=0; scripts/compare-runs.sh "$FIX" >/dev/null 2>&1 || code=$?
+[ "$code" -eq 2 ] && ok "compare-runs.sh with one folder exits 2" || notok "compare-runs.sh with one folder exits 2" "exit $code"
+code=0; MH_BIN="$fake" scripts/compare-configs.sh -o "$tmp/cmp-cfg" -c "$tmp/res-all"/*/host.ini -c "$tmp/res-all"/*/calibrated.ini \
+    "$tmp/res-all"/*/traces/heap-1M.mht >"$tmp/cc.out" 2>&1 || code=$?
+if [ "$code" -eq 0 ] && [ -s "$tmp/cmp-cfg/compare.csv" ] && { ! have_gnuplot || magic_ok "$tmp/cmp-cfg/compare.png" png; }; then
+    ok "compare-configs.sh: CSV and plot"
+else
+    notok "compare-configs.sh: CSV and plot" "exit $code; $(cat "$tmp/cc.out")"
+fi
+
+# ---- the real thing: QUICK=1 with bin/memhier (validate, or its bench fallback) ---------------------------
+real=${MH_BIN:-$ROOT/bin/memhier}
+if [ -x "$real" ] && { "$real" validate --help >/dev/null 2>&1 || "$real" bench --help >/dev/null 2>&1; }; then
+    code=0
+    MH_BIN="$real" MH_RESULTS="$tmp/res-real" MH_SUITE_NO_BUILD=1 QUICK=1 timeout 300 scripts/run-suite.sh >"$tmp/real.out" 2>"$tmp/real.err" || code=$?
+    r=$(head -1 "$tmp/real.out")
+    if [ "$code" -eq 0 ] && [ -s "$r" ] && [ -s "$(dirname "$r")/ladder.csv" ] && { ! have_gnuplot || [ -s "$(dirname "$r")/plots/ladder.png" ]; }; then
+        ok "QUICK=1 run-suite.sh with the real memhier: ladder, report ($(sed -n 3p "$tmp/real.out" | cut -c1-80))"
+    else
+        notok "QUICK=1 run-suite.sh with the real memhier" "exit $code; $(tail -20 "$tmp/real.err")"
+    fi
+else
+    skip "QUICK=1 run-suite.sh with the real memhier" "$real has neither validate nor bench yet"
+fi
+
+echo "1..$n"
