@@ -1,0 +1,643 @@
+/* trace_mht.c — the native .mht trace: reader and writer.
+ *
+ * Layout (all integers little-endian):
+ *   header : magic 89 'M' 'H' 'T' 0d 0a 1a 0a | u16 version (1) | u16 0 | u32 records per block
+ *            | u32 metadata count | count x (u8 klen, key, u8 vlen, value) | u32 CRC32C of the above
+ *   block  : "MHB1" | u32 records | u32 compressed bytes | u32 raw bytes | u32 CRC32C(compressed)
+ *            | u32 CRC32C(raw) | u32 CRC32C(these 24 bytes) | the next chunk of the zstd stream
+ * All blocks' payloads form one zstd stream, flushed at every block end: a block decodes from
+ * its own bytes plus the decoder state of the blocks before it (window up to 2 MiB), so repeats
+ * such as a pointer chase's cycle compress across blocks. Blocks are read in order.
+ *   end    : "MHE1" | u32 blocks | u64 records | u32 0 | u32 CRC32C(these 20 bytes), then EOF
+ * Raw columns of a block of n records (struct-of-arrays, so zstd sees uniform runs):
+ *   u32 address-column bytes | u32 gap-column bytes | u32 size-column bytes | u8 shift | 3 x 0
+ *   | n x u8 ctrl: bits 0-2 address bytes - 1, bits 3-4 gap bytes code (0,1,2,4), bit 5 size bytes - 1
+ *   | n x u8 op | slot << 3 | n x u8 flags
+ *   | addresses: zigzag((address - slot[s]) >> shift), little-endian, ctrl bytes each; slot[s] = address
+ *   | gaps | sizes (little-endian, ctrl bytes each)
+ * Eight address slots (all 0 at a block start) let interleaved streams each keep a small delta:
+ * the writer picks the slot giving the shortest delta (ties: least recently used); shift is the
+ * block's common address alignment. Fixed-width fields with a length byte decode without branches.
+ * Blocks are numbered from 1 in messages. */
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+
+#include "trace_int.h"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <nmmintrin.h>
+#define MHT_HW_CRC 1
+#endif
+
+/* Fuzzing builds accept bad checksums so mutated inputs reach the decoder. */
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+#define CRC_BAD(a, b) ((void)(a), (void)(b), 0)
+#else
+#define CRC_BAD(a, b) ((a) != (b))
+#endif
+
+#define MHT_VERSION 1
+#define MHT_BLOCK_RECS 65536u          /* records per block written */
+#define MHT_MAX_BLOCK_RECS (1u << 20)  /* records per block accepted */
+#define MHT_ZSTD_LEVEL 3
+#define TAG_BLOCK 0x3142484du          /* "MHB1" */
+#define TAG_END 0x3145484du            /* "MHE1" */
+#define BLOCK_HDR 28
+#define END_LEN 24
+#define COLS_HDR 16
+#define MAX_REC_BYTES 17           /* ctrl + op + flags + 8 address + 4 gap + 2 size */
+#define MIN_REC_BYTES 5
+#define NSLOTS 8
+
+const uint8_t mh_mht_magic[8] = {0x89, 'M', 'H', 'T', '\r', '\n', 0x1a, '\n'};
+
+/* ---- little helpers ---- */
+
+/* Little-endian u32 load. */
+static uint32_t get32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Little-endian u32 store. */
+static void put32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+#ifdef MHT_HW_CRC
+/* CRC32C with the SSE4.2 instruction. */
+__attribute__((target("sse4.2"))) static uint32_t crc_hw(const uint8_t *p, size_t n)
+{
+    uint64_t c = 0xffffffffu;
+    for (; n >= 8; p += 8, n -= 8) {
+        uint64_t v;
+        memcpy(&v, p, 8);
+        c = _mm_crc32_u64(c, v);
+    }
+    uint32_t c32 = (uint32_t)c;
+    for (; n; p++, n--)
+        c32 = _mm_crc32_u8(c32, *p);
+    return ~c32;
+}
+#endif
+
+/* CRC32C (Castagnoli): hardware when the CPU has it, else bitwise. */
+static uint32_t crc32c(const void *data, size_t n)
+{
+    const uint8_t *p = data;
+#ifdef MHT_HW_CRC
+    if (__builtin_cpu_supports("sse4.2"))
+        return crc_hw(p, n);
+#endif
+    uint32_t c = 0xffffffffu;
+    while (n--) {
+        c ^= *p++;
+        for (int k = 0; k < 8; k++)
+            c = (c >> 1) ^ (0x82f63b78u & (0u - (c & 1u)));
+    }
+    return ~c;
+}
+
+/* Little-endian 8-byte load (may cover bytes past the field; callers mask). */
+static inline uint64_t load64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return v;
+}
+
+/* Appends the low len bytes of v, little-endian. */
+static uint8_t *put_le(uint8_t *p, uint64_t v, unsigned len)
+{
+    for (unsigned i = 0; i < len; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+    return p + len;
+}
+
+/* Bytes a gap takes for each 2-bit code, and the code's mask. */
+static const uint8_t gap_len[4] = {0, 1, 2, 4};
+static const uint64_t len_mask[9] = {
+    0, 0xff, 0xffff, 0xffffff, 0xffffffffull, 0xffffffffffull, 0xffffffffffffull,
+    0xffffffffffffffull, ~0ull,
+};
+
+/* ---- reader ---- */
+
+/* Reader state. */
+typedef struct mht_reader {
+    ZSTD_DCtx *dctx;        /* one zstd stream across all blocks */
+    uint8_t *comp;          /* compressed payload */
+    size_t comp_cap;
+    uint8_t *raw;           /* decompressed columns */
+    size_t raw_cap;
+    uint64_t blocks;        /* blocks loaded so far (the current one included) */
+    uint64_t records;       /* records in those blocks */
+    int done;               /* end marker read and checked */
+    uint32_t left;          /* records of the current block not yet returned */
+    const uint8_t *ctl, *op, *fl, *ad, *gp, *sz;  /* column cursors */
+    unsigned shift;         /* address alignment of the block */
+    uint64_t slot[NSLOTS];  /* address slots */
+} mht_reader;
+
+/* Reads exactly n header bytes into dst (bounded by cap) or reports truncation. */
+static int hdr_read(mh_trace *t, uint8_t *dst, size_t n, mh_error *err)
+{
+    size_t got;
+    int rc = mh_in_read(&t->in, dst, n, &got, err);
+    if (rc)
+        return rc;
+    if (got < n)
+        return mh_error_set(err, MH_ECORRUPT, "%s: truncated in the .mht header", t->name);
+    return MH_OK;
+}
+
+/* Reads and checks the header; fills t->meta. */
+static int read_header(mh_trace *t, mh_error *err)
+{
+    uint8_t h[20 + MH_META_MAX * (2 + 255 + 255) + 4];
+    size_t len = 20;
+    int rc = hdr_read(t, h, 20, err);
+    if (rc)
+        return rc;
+    if (memcmp(h, mh_mht_magic, 8) != 0)
+        return mh_error_set(err, MH_EFORMAT, "%s: not an .mht trace (bad magic)", t->name);
+    unsigned version = h[8] | (unsigned)h[9] << 8;
+    if (version != MHT_VERSION)
+        return mh_error_set(err, MH_EFORMAT, "%s: .mht version %u, this build reads version %d",
+                            t->name, version, MHT_VERSION);
+    uint32_t count = get32(h + 16);
+    if (count > MH_META_MAX)
+        return mh_error_set(err, MH_ECORRUPT, "%s: header: %u metadata entries, at most %d",
+                            t->name, count, MH_META_MAX);
+    for (uint32_t i = 0; i < count; i++) {
+        char key[256], val[256];
+        uint8_t kl, vl;
+        if ((rc = hdr_read(t, &kl, 1, err)) || (rc = hdr_read(t, h + len + 1, kl, err)))
+            return rc;
+        h[len] = kl;
+        memcpy(key, h + len + 1, kl);
+        key[kl] = '\0';
+        len += 1u + kl;
+        if ((rc = hdr_read(t, &vl, 1, err)) || (rc = hdr_read(t, h + len + 1, vl, err)))
+            return rc;
+        h[len] = vl;
+        memcpy(val, h + len + 1, vl);
+        val[vl] = '\0';
+        len += 1u + vl;
+        if (kl == 0 || memchr(key, 0, kl) || memchr(val, 0, vl) || mh_meta_set(&t->meta, key, val))
+            return mh_error_set(err, MH_ECORRUPT, "%s: header: metadata entry %u is malformed",
+                                t->name, i + 1);
+    }
+    if ((rc = hdr_read(t, h + len, 4, err)))
+        return rc;
+    if (CRC_BAD(crc32c(h, len), get32(h + len)))
+        return mh_error_set(err, MH_ECORRUPT, "%s: header checksum mismatch", t->name);
+    return MH_OK;
+}
+
+/* Frees the reader state. */
+static void mht_close(mh_trace *t)
+{
+    mht_reader *r = t->priv;
+    if (!r)
+        return;
+    ZSTD_freeDCtx(r->dctx);
+    free(r->comp);
+    free(r->raw);
+    free(r);
+    t->priv = NULL;
+}
+
+/* Reads the header and sets up decoding. */
+static int mht_open(mh_trace *t, mh_error *err)
+{
+    mht_reader *r = calloc(1, sizeof *r);
+    if (!r || !(r->dctx = ZSTD_createDCtx())) {
+        free(r);
+        return mh_error_set(err, MH_ENOMEM, "%s: out of memory", t->name);
+    }
+    t->priv = r;
+    return read_header(t, err);
+}
+
+/* Grows *buf to at least n bytes (plus slack for over-reads). */
+static int ensure(uint8_t **buf, size_t *cap, size_t n)
+{
+    if (*cap >= n)
+        return 0;
+    uint8_t *b = realloc(*buf, n + 16);
+    if (!b)
+        return -1;
+    memset(b + n, 0, 16);   /* 8-byte loads may read past the last field */
+    *buf = b;
+    *cap = n;
+    return 0;
+}
+
+/* Checks that the raw columns hold exactly n records and sets the cursors. */
+static int set_columns(mh_trace *t, mht_reader *r, uint32_t n, size_t raw, mh_error *err)
+{
+    const uint8_t *b = r->raw;
+    uint64_t la = get32(b), lg = get32(b + 4), ls = get32(b + 8);
+    unsigned long long blk = (unsigned long long)r->blocks;
+    if ((uint64_t)COLS_HDR + 3u * n + la + lg + ls != raw || b[12] > 63 || b[13] | b[14] | b[15])
+        return mh_error_set(err, MH_ECORRUPT, "%s: block %llu: column lengths do not add up", t->name, blk);
+    r->shift = b[12];
+    r->ctl = b + COLS_HDR;
+    r->op = r->ctl + n;
+    r->fl = r->op + n;
+    r->ad = r->fl + n;
+    r->gp = r->ad + la;
+    r->sz = r->gp + lg;
+    uint64_t sa = 0, sg = 0, ss = 0;
+    unsigned orc = 0, maxop = 0, oro = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        unsigned c = r->ctl[i];
+        sa += (c & 7) + 1;
+        sg += (1u << ((c >> 3) & 3)) >> 1;
+        ss += ((c >> 5) & 1) + 1;
+        orc |= c;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        unsigned o = r->op[i] & 7;
+        maxop = o > maxop ? o : maxop;
+        oro |= r->op[i];
+    }
+    if (sa != la || sg != lg || ss != ls || (orc & 0xc0) || (oro & 0xc0) || maxop >= MH_OP_COUNT)
+        return mh_error_set(err, MH_ECORRUPT, "%s: block %llu: record columns malformed", t->name, blk);
+    memset(r->slot, 0, sizeof r->slot);
+    r->left = n;
+    return MH_OK;
+}
+
+/* Checks the end marker and that nothing follows it. */
+static int read_end(mh_trace *t, mht_reader *r, const uint8_t *h, size_t got, mh_error *err)
+{
+    unsigned long long nb = (unsigned long long)r->blocks;
+    if (got < END_LEN)
+        return mh_error_set(err, MH_ECORRUPT, "%s: truncated in the end marker after block %llu",
+                            t->name, nb);
+    if (CRC_BAD(crc32c(h, 20), get32(h + 20)))
+        return mh_error_set(err, MH_ECORRUPT, "%s: end marker checksum mismatch after block %llu",
+                            t->name, nb);
+    uint64_t total = (uint64_t)get32(h + 8) | (uint64_t)get32(h + 12) << 32;
+    if (get32(h + 4) != r->blocks || total != r->records)
+        return mh_error_set(err, MH_ECORRUPT,
+                            "%s: end marker says %u blocks / %llu records, read %llu / %llu",
+                            t->name, get32(h + 4), (unsigned long long)total, nb,
+                            (unsigned long long)r->records);
+    int rc = mh_in_peek(&t->in, 1, err);
+    if (rc)
+        return rc;
+    if (got > END_LEN || t->in.len > t->in.pos)
+        return mh_error_set(err, MH_ECORRUPT, "%s: unexpected data after the end marker", t->name);
+    r->done = 1;
+    return MH_OK;
+}
+
+/* Decompresses one block's chunk of the zstd stream into exactly raw bytes; NULL or why not. */
+static const char *inflate(mht_reader *r, size_t comp, size_t raw)
+{
+    ZSTD_inBuffer in = {r->comp, comp, 0};
+    ZSTD_outBuffer out = {r->raw, raw, 0};
+    while (in.pos < in.size || out.pos < out.size) {
+        size_t ip = in.pos, op = out.pos;
+        size_t ret = ZSTD_decompressStream(r->dctx, &out, &in);
+        if (ZSTD_isError(ret))
+            return ZSTD_getErrorName(ret);
+        if (in.pos == ip && out.pos == op)
+            break;
+    }
+    return in.pos == in.size && out.pos == out.size ? NULL : "size mismatch";
+}
+
+/* Loads the next block (or the end marker), checking sizes and checksums. */
+static int load_block(mh_trace *t, mht_reader *r, mh_error *err)
+{
+    uint8_t h[BLOCK_HDR];
+    size_t got;
+    int rc = mh_in_read(&t->in, h, BLOCK_HDR, &got, err);
+    if (rc)
+        return rc;
+    unsigned long long done = (unsigned long long)r->blocks, blk = done + 1;
+    if (got == 0)
+        return mh_error_set(err, MH_ECORRUPT, "%s: truncated after block %llu (end marker missing)",
+                            t->name, done);
+    if (got >= 4 && get32(h) == TAG_END)
+        return read_end(t, r, h, got, err);
+    if (got < BLOCK_HDR)
+        return mh_error_set(err, MH_ECORRUPT, "%s: block %llu: truncated header (%zu of %d bytes)",
+                            t->name, blk, got, BLOCK_HDR);
+    if (get32(h) != TAG_BLOCK)
+        return mh_error_set(err, MH_ECORRUPT, "%s: block %llu: bad block tag", t->name, blk);
+    if (CRC_BAD(crc32c(h, 24), get32(h + 24)))
+        return mh_error_set(err, MH_ECORRUPT, "%s: block %llu: header checksum mismatch", t->name, blk);
+    uint32_t n = get32(h + 4), comp = get32(h + 8), raw = get32(h + 12);
+    if (n == 0 || n > MHT_MAX_BLOCK_RECS || raw < COLS_HDR + (uint64_t)MIN_REC_BYTES * n ||
+        raw > COLS_HDR + (uint64_t)MAX_REC_BYTES * n ||
+        comp > ZSTD_compressBound(raw))
+        return mh_error_set(err, MH_ECORRUPT, "%s: block %llu: impossible sizes (%u records, %u/%u bytes)",
+                            t->name, blk, n, comp, raw);
+    if (ensure(&r->comp, &r->comp_cap, comp) || ensure(&r->raw, &r->raw_cap, raw))
+        return mh_error_set(err, MH_ENOMEM, "%s: block %llu: out of memory", t->name, blk);
+    if ((rc = mh_in_read(&t->in, r->comp, comp, &got, err)))
+        return rc;
+    if (got < comp)
+        return mh_error_set(err, MH_ECORRUPT, "%s: block %llu: truncated payload (%zu of %u bytes)",
+                            t->name, blk, got, comp);
+    r->blocks = blk;
+    if (CRC_BAD(crc32c(r->comp, comp), get32(h + 16)))
+        return mh_error_set(err, MH_ECORRUPT, "%s: block %llu: checksum mismatch", t->name, blk);
+    const char *why = inflate(r, comp, raw);
+    if (why)
+        return mh_error_set(err, MH_ECORRUPT, "%s: block %llu: cannot decompress: %s", t->name, blk, why);
+    if (CRC_BAD(crc32c(r->raw, raw), get32(h + 20)))
+        return mh_error_set(err, MH_ECORRUPT, "%s: block %llu: checksum mismatch in decoded records",
+                            t->name, blk);
+    r->records += n;
+    return set_columns(t, r, n, raw, err);
+}
+
+/* Decodes k records of the current block into out; MH_ECORRUPT on a size of 0. */
+static int decode(mh_trace *t, mht_reader *r, mh_rec *out, size_t k, mh_error *err)
+{
+    const uint8_t *ctl = r->ctl, *op = r->op, *fl = r->fl, *ad = r->ad, *gp = r->gp, *sz = r->sz;
+    const unsigned shift = r->shift;
+    uint64_t slot[NSLOTS];
+    unsigned zero = 0;
+    memcpy(slot, r->slot, sizeof slot);
+    for (size_t i = 0; i < k; i++) {
+        unsigned c = ctl[i], os = op[i];
+        unsigned al = (c & 7) + 1, gl = (1u << ((c >> 3) & 3)) >> 1, sl = ((c >> 5) & 1) + 1;
+        uint64_t z = load64(ad) & len_mask[al];
+        uint64_t g = load64(gp) & len_mask[gl];
+        uint64_t s = load64(sz) & len_mask[sl];
+        ad += al;
+        gp += gl;
+        sz += sl;
+        uint64_t a = slot[os >> 3] + (((z >> 1) ^ (0 - (z & 1))) << shift);
+        slot[os >> 3] = a;
+        zero |= s == 0;
+        out[i].addr = a;
+        out[i].gap = (uint32_t)g;
+        out[i].size = (uint16_t)s;
+        out[i].op = (uint8_t)(os & 7);
+        out[i].flags = fl[i];
+    }
+    if (zero)
+        return mh_error_set(err, MH_ECORRUPT, "%s: block %llu: record of size 0", t->name,
+                            (unsigned long long)r->blocks);
+    memcpy(r->slot, slot, sizeof slot);
+    r->ctl += k;
+    r->op += k;
+    r->fl += k;
+    r->ad = ad;
+    r->gp = gp;
+    r->sz = sz;
+    r->left -= (uint32_t)k;
+    return MH_OK;
+}
+
+/* Fills buf with up to cap records, loading blocks as needed. */
+static int mht_read(mh_trace *t, mh_rec *buf, size_t cap, size_t *n, mh_error *err)
+{
+    mht_reader *r = t->priv;
+    size_t k = 0;
+    while (k < cap && !r->done) {
+        if (r->left == 0) {
+            int rc = load_block(t, r, err);
+            if (rc)
+                return rc;
+            continue;
+        }
+        size_t m = cap - k < r->left ? cap - k : r->left;
+        int rc = decode(t, r, buf + k, m, err);
+        if (rc)
+            return rc;
+        k += m;
+    }
+    *n = k;
+    return MH_OK;
+}
+
+const mh_reader_fmt mh_reader_mht = {
+    "mht", "native memhier trace: zstd-compressed, checksummed blocks with metadata",
+    1, mht_open, mht_read, mht_close,
+};
+
+/* ---- writer ---- */
+
+/* Writer state. */
+typedef struct mht_writer {
+    ZSTD_CCtx *cctx;        /* one zstd stream across all blocks */
+    mh_rec *recs;           /* the block being filled */
+    uint32_t n;             /* records in it */
+    uint8_t *raw;           /* encoded columns */
+    uint8_t *comp;          /* compressed columns */
+    size_t comp_cap;
+    uint64_t blocks;        /* blocks written */
+    uint64_t total;         /* records written in those blocks */
+} mht_writer;
+
+/* Frees the writer state. */
+static void mhtw_free(mh_writer *w)
+{
+    mht_writer *m = w->priv;
+    if (!m)
+        return;
+    ZSTD_freeCCtx(m->cctx);
+    free(m->recs);
+    free(m->raw);
+    free(m->comp);
+    free(m);
+    w->priv = NULL;
+}
+
+/* Writes the header with the metadata. */
+static int mhtw_header(mh_writer *w, const mh_meta *meta, mh_error *err)
+{
+    uint8_t h[20 + MH_META_MAX * (2 + 255 + 255) + 4];
+    size_t len = 20;
+    memcpy(h, mh_mht_magic, 8);
+    h[8] = MHT_VERSION;
+    h[9] = h[10] = h[11] = 0;
+    put32(h + 12, MHT_BLOCK_RECS);
+    put32(h + 16, (uint32_t)meta->n);
+    for (size_t i = 0; i < meta->n; i++) {
+        size_t kl = strnlen(meta->kv[i].key, sizeof meta->kv[i].key - 1);
+        size_t vl = strnlen(meta->kv[i].value, sizeof meta->kv[i].value - 1);
+        h[len++] = (uint8_t)kl;
+        memcpy(h + len, meta->kv[i].key, kl);
+        len += kl;
+        h[len++] = (uint8_t)vl;
+        memcpy(h + len, meta->kv[i].value, vl);
+        len += vl;
+    }
+    put32(h + len, crc32c(h, len));
+    return mh_out_write(&w->out, h, len + 4, err);
+}
+
+/* Allocates the block buffers and writes the header. */
+static int mhtw_open(mh_writer *w, const mh_meta *meta, mh_error *err)
+{
+    mht_writer *m = calloc(1, sizeof *m);
+    if (!m)
+        return mh_error_set(err, MH_ENOMEM, "%s: out of memory", w->out.path);
+    w->priv = m;
+    m->comp_cap = ZSTD_compressBound(COLS_HDR + MAX_REC_BYTES * MHT_BLOCK_RECS) + 4096;
+    m->cctx = ZSTD_createCCtx();
+    m->recs = malloc(MHT_BLOCK_RECS * sizeof *m->recs);
+    m->raw = malloc(COLS_HDR + MAX_REC_BYTES * MHT_BLOCK_RECS);
+    m->comp = malloc(m->comp_cap);
+    if (!m->cctx || !m->recs || !m->raw || !m->comp)
+        return mh_error_set(err, MH_ENOMEM, "%s: out of memory for the block buffers", w->out.path);
+    ZSTD_CCtx_setParameter(m->cctx, ZSTD_c_compressionLevel, MHT_ZSTD_LEVEL);
+    return mhtw_header(w, meta, err);
+}
+
+/* Bytes needed for v (at least 1). */
+static unsigned byte_len(uint64_t v)
+{
+    return v ? (unsigned)(64 - __builtin_clzll(v) + 7) / 8 : 1;
+}
+
+/* Zigzag of the signed delta a - base, scaled down by the block alignment. */
+static uint64_t zig(uint64_t a, uint64_t base, unsigned shift)
+{
+    int64_t d = (int64_t)(a - base) >> shift;   /* exact: a - base is a multiple of 2^shift */
+    return ((uint64_t)d << 1) ^ (uint64_t)(d >> 63);
+}
+
+/* Picks the slot with the shortest delta, the least recently used among equals. */
+static unsigned pick_slot(const uint64_t *slot, const uint64_t *used, uint64_t a, unsigned shift)
+{
+    unsigned best = 0, bl = 99;
+    for (unsigned j = 0; j < NSLOTS; j++) {
+        unsigned l = byte_len(zig(a, slot[j], shift));
+        if (l < bl || (l == bl && used[j] < used[best])) {
+            best = j;
+            bl = l;
+        }
+    }
+    return best;
+}
+
+/* Encodes the pending records as columns; returns the raw size. */
+static size_t encode(const mh_rec *rec, uint32_t n, uint8_t *raw)
+{
+    uint8_t *ctl = raw + COLS_HDR, *op = ctl + n, *fl = op + n, *p = fl + n;
+    uint64_t slot[NSLOTS] = {0}, used[NSLOTS] = {0}, all = 0;
+    for (uint32_t i = 0; i < n; i++)
+        all |= rec[i].addr;
+    unsigned shift = all ? (unsigned)__builtin_ctzll(all) : 0;
+    for (uint32_t i = 0; i < n; i++) {
+        unsigned s = pick_slot(slot, used, rec[i].addr, shift);
+        uint64_t z = zig(rec[i].addr, slot[s], shift);
+        unsigned al = byte_len(z);
+        slot[s] = rec[i].addr;
+        used[s] = i + 1;
+        uint32_t g = rec[i].gap;
+        unsigned gc = g == 0 ? 0 : g < 0x100 ? 1 : g < 0x10000 ? 2 : 3;
+        ctl[i] = (uint8_t)((al - 1) | gc << 3 | (rec[i].size > 0xff) << 5);
+        op[i] = (uint8_t)(rec[i].op | s << 3);
+        fl[i] = rec[i].flags;
+        p = put_le(p, z, al);
+    }
+    uint8_t *g0 = p;
+    for (uint32_t i = 0; i < n; i++)
+        p = put_le(p, rec[i].gap, gap_len[(ctl[i] >> 3) & 3]);
+    uint8_t *s0 = p;
+    for (uint32_t i = 0; i < n; i++)
+        p = put_le(p, rec[i].size, ((ctl[i] >> 5) & 1) + 1u);
+    put32(raw, (uint32_t)(g0 - (fl + n)));
+    put32(raw + 4, (uint32_t)(s0 - g0));
+    put32(raw + 8, (uint32_t)(p - s0));
+    raw[12] = (uint8_t)shift;
+    raw[13] = raw[14] = raw[15] = 0;
+    return (size_t)(p - raw);
+}
+
+/* Compresses and writes the pending block. */
+static int flush_block(mh_writer *w, mht_writer *m, mh_error *err)
+{
+    if (m->n == 0)
+        return MH_OK;
+    size_t raw = encode(m->recs, m->n, m->raw);
+    ZSTD_inBuffer in = {m->raw, raw, 0};
+    ZSTD_outBuffer out = {m->comp, m->comp_cap, 0};
+    size_t left;
+    do   /* flush: the block ends on a zstd block boundary; the window carries on */
+        left = ZSTD_compressStream2(m->cctx, &out, &in, ZSTD_e_flush);
+    while (!ZSTD_isError(left) && left != 0 && out.pos < out.size);
+    if (ZSTD_isError(left) || left != 0)
+        return mh_error_set(err, MH_EIO, "%s: block %llu: zstd: %s", w->out.path,
+                            (unsigned long long)m->blocks + 1,
+                            ZSTD_isError(left) ? ZSTD_getErrorName(left) : "output buffer full");
+    size_t comp = out.pos;
+    uint8_t h[BLOCK_HDR];
+    put32(h, TAG_BLOCK);
+    put32(h + 4, m->n);
+    put32(h + 8, (uint32_t)comp);
+    put32(h + 12, (uint32_t)raw);
+    put32(h + 16, crc32c(m->comp, comp));
+    put32(h + 20, crc32c(m->raw, raw));
+    put32(h + 24, crc32c(h, 24));
+    int rc = mh_out_write(&w->out, h, BLOCK_HDR, err);
+    if (!rc)
+        rc = mh_out_write(&w->out, m->comp, comp, err);
+    if (rc)
+        return rc;
+    m->blocks++;
+    m->total += m->n;
+    m->n = 0;
+    return MH_OK;
+}
+
+/* Checks and buffers records, writing each full block. */
+static int mhtw_write(mh_writer *w, const mh_rec *recs, size_t n, mh_error *err)
+{
+    mht_writer *m = w->priv;
+    for (size_t i = 0; i < n; i++) {
+        if (recs[i].op >= MH_OP_COUNT || recs[i].size == 0)
+            return mh_error_set(err, MH_EINVAL, "%s: record %llu: op %u size %u, expected op 0..%d and size >= 1",
+                                w->out.path, (unsigned long long)(w->records + i + 1), recs[i].op,
+                                recs[i].size, MH_OP_COUNT - 1);
+        m->recs[m->n++] = recs[i];
+        if (m->n == MHT_BLOCK_RECS) {
+            int rc = flush_block(w, m, err);
+            if (rc)
+                return rc;
+        }
+    }
+    return MH_OK;
+}
+
+/* Writes the last block and the end marker. */
+static int mhtw_finish(mh_writer *w, mh_error *err)
+{
+    mht_writer *m = w->priv;
+    int rc = flush_block(w, m, err);
+    if (rc)
+        return rc;
+    uint8_t e[END_LEN];
+    put32(e, TAG_END);
+    put32(e + 4, (uint32_t)m->blocks);
+    put32(e + 8, (uint32_t)m->total);
+    put32(e + 12, (uint32_t)(m->total >> 32));
+    put32(e + 16, 0);
+    put32(e + 20, crc32c(e, 20));
+    return mh_out_write(&w->out, e, END_LEN, err);
+}
+
+const mh_writer_fmt mh_writer_fmt_mht = {
+    "mht", "native memhier trace (zstd blocks of 64K records, checksummed, with metadata)",
+    mhtw_open, mhtw_write, mhtw_finish, mhtw_free,
+};
