@@ -1,0 +1,434 @@
+/* timing.c — the timing model: turns the hierarchy's per-record outcome (which level served it)
+ * into cycles. One clock `now` is the cycle at which the next record issues. Per record:
+ *   1. compute: now += gap x base_cpi;
+ *   2. a record flagged MH_FLAG_DEP waits until the previous load completed;
+ *   3. translation: L1 DTLB, second-level TLB, page walk, minor/major fault costs, all serial;
+ *   4. issue: a miss at the entry level takes an MSHR (waiting for the earliest to free), its
+ *      fill crosses each link down to the serving level, each link busy line/bandwidth cycles;
+ *      completion = max(issue + latency(served), last link transfer end);
+ *   5. the record takes one issue slot (base_cpi); an instruction-fetch miss stalls until done.
+ * Every advance of `now` is charged to one stall component, and the final wait for the last
+ * outstanding access is charged to its level, so the components add up to the total exactly:
+ * time is kept in integer ticks of 1/4096 cycle (exact sums, and integer adds on the hot path). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dram_int.h"
+#include "timing_int.h"
+#include "tlb_int.h"
+#include "vmem_int.h"
+
+#define FLIGHT_BITS 12          /* in-flight hardware prefetch table: 4096 entries */
+#define MEM (-1)                /* "served by main memory" */
+#define DEFAULT_MSHRS 16        /* used when a level says mshrs = 0 */
+#define RAM_SLOT MH_MAX_LEVELS  /* stall slot of main memory */
+#define TICKS 4096.0            /* ticks per cycle */
+
+typedef int64_t tick;           /* time in 1/4096 cycle: 2^51 cycles (10 days at 2.6 GHz) of range */
+
+/* Notice reported for traces with no dependency flags and no instruction gaps (din, Lackey). */
+static const char defaults_note[] =
+    "trace has no dependency flags or instruction gaps: every load timed as independent "
+    "(misses overlap up to the MSHRs), gap 0, one issue slot of base_cpi per record";
+
+/* One miss-handling register. */
+typedef struct mshr {
+    tick done;                  /* when its fill completes */
+    int slot;                   /* stall slot of the level serving it */
+} mshr;
+
+/* Outstanding misses of one entry level: a binary min-heap on completion time, so the MSHR that
+ * frees first is at the root (O(log n) per miss). */
+typedef struct window {
+    mshr *m;                    /* heap of n registers */
+    uint32_t n;                 /* number of MSHRs */
+} window;
+
+/* A hardware prefetch fill still (possibly) in flight. */
+typedef struct flight {
+    uint64_t key;               /* line address + 1; 0 = empty */
+    tick done;                  /* completion */
+} flight;
+
+struct mh_timing {
+    tick now;                   /* issue time of the next record */
+    tick cpi;                   /* base_cpi */
+    tick last_done;             /* completion of the most recent load (for MH_FLAG_DEP) */
+    int last_slot;              /* stall slot of the level that served it */
+    int max_slot;               /* stall slot of the latest-completing access */
+    tick max_done;              /* latest completion of any access */
+    tick late_ready;            /* pending: the current demand waits for a late prefetch until this */
+    int seen_info;              /* some record had a gap or a dependency flag */
+    int entry[2];               /* [0] data entry level, [1] ifetch entry level */
+    size_t nlevels;
+    tick lat[MH_MAX_LEVELS];    /* load-to-use latency of each level */
+    int next[MH_MAX_LEVELS];    /* next level towards memory */
+    tick xfer[MH_MAX_LEVELS];   /* time one line occupies the link below level i; 0 = unbounded */
+    tick link_free[MH_MAX_LEVELS]; /* when each link is free again */
+    tick stall[MH_MAX_LEVELS + 1]; /* time charged per level; [RAM_SLOT] = RAM */
+    tick tk_compute, tk_tlb, tk_walk, tk_minor, tk_disk; /* the other components */
+    window win[2];              /* MSHRs of the data entry level; [1] of ifetch (may alias [0]) */
+    double freq;                /* GHz: cycles per ns */
+    tick ram_row_miss;          /* RAM access to a closed row */
+    tick ram_row_hit;           /* open-row hit */
+    double ram_bpc;             /* RAM bytes per cycle; 0 = unbounded */
+    tick ram_xfer;              /* time one last-level line occupies the memory channel */
+    tick ram_free;              /* when the memory channel is free again */
+    mh_tlb *tlb[2];             /* L1 DTLB, second-level TLB; NULL when absent */
+    unsigned tlb_shift;         /* page shift of the first TLB (fast same-page path) */
+    uint64_t tlb_last;          /* page number + 1 of the last data translation */
+    tick tlb2_cost;             /* a second-level TLB lookup */
+    tick walk_cost;             /* a page walk (walk = fixed, or no reader installed) */
+    int walk_cached;            /* walk = cached */
+    mh_walk_read_fn walker;     /* reads page-table entries through the caches (walk = cached) */
+    void *walker_ctx;           /* its context (the hierarchy) */
+    mh_vmem *vm;                /* page table and frames; NULL without [RAM] page_size */
+    tick minor_cost;            /* per minor fault */
+    tick disk_cost;             /* per page read from or written to disk */
+    mh_dram *dram;              /* open rows; NULL = no row model */
+    flight *fl;                 /* in-flight prefetches, direct mapped */
+    mh_time_stats st;           /* event counters (the cycle fields are filled by mh_timing_stats) */
+};
+
+/* Converts cycles to ticks (rounded). */
+static tick ticks(double cycles)
+{
+    return (tick)llround(cycles * TICKS);
+}
+
+/* Converts ticks to cycles. */
+static double cycles(tick t)
+{
+    return (double)t / TICKS;
+}
+
+/* Returns the stall slot of level lv (MEM -> RAM_SLOT). */
+static int slot_of(int lv)
+{
+    return lv == MEM ? RAM_SLOT : lv;
+}
+
+/* Allocates an MSHR window of n entries (0 = default), all free at time 0. */
+static int window_init(window *w, uint32_t n)
+{
+    w->n = n ? n : DEFAULT_MSHRS;
+    w->m = calloc(w->n, sizeof *w->m);
+    return w->m ? 0 : -1;
+}
+
+/* Replaces the heap root (the MSHR that frees first) with a miss completing at done. */
+static void window_replace_top(window *w, tick done, int slot)
+{
+    uint32_t i = 0, n = w->n;
+    for (;;) {
+        uint32_t c = 2 * i + 1;
+        if (c >= n) break;
+        if (c + 1 < n && w->m[c + 1].done < w->m[c].done) c++;
+        if (w->m[c].done >= done) break;
+        w->m[i] = w->m[c];
+        i = c;
+    }
+    w->m[i].done = done;
+    w->m[i].slot = slot;
+}
+
+/* Checks the values the model divides by or indexes with. */
+static int check_config(const mh_config *c, mh_error *err)
+{
+    if (!(c->frequency_ghz > 0))
+        return mh_error_set(err, MH_ECONFIG, "%s: [hierarchy] frequency_ghz = %g, must be > 0", c->source, c->frequency_ghz);
+    if (!(c->base_cpi >= 0))
+        return mh_error_set(err, MH_ECONFIG, "%s: [hierarchy] base_cpi = %g, must be >= 0", c->source, c->base_cpi);
+    if (c->nlevels == 0 || c->nlevels > MH_MAX_LEVELS || c->data < 0 || (size_t)c->data >= c->nlevels ||
+        c->ifetch < 0 || (size_t)c->ifetch >= c->nlevels)
+        return mh_error_set(err, MH_ECONFIG, "%s: hierarchy needs 1 to %d levels and valid data/ifetch entry levels",
+                            c->source, MH_MAX_LEVELS);
+    return MH_OK;
+}
+
+/* Fills the per-level latency, next and link tables, and the RAM channel. */
+static void setup_levels(mh_timing *t, const mh_config *c)
+{
+    t->nlevels = c->nlevels;
+    for (size_t i = 0; i < c->nlevels; i++) {
+        const mh_level_cfg *l = &c->level[i];
+        t->lat[i] = ticks(l->latency);
+        t->next[i] = l->next;
+        t->xfer[i] = l->bandwidth > 0 ? ticks(l->line / l->bandwidth) : 0;
+    }
+    t->ram_row_miss = ticks(c->ram.latency_ns * c->frequency_ghz);
+    t->ram_row_hit = ticks((c->ram.row_hit_ns > 0 ? c->ram.row_hit_ns : c->ram.latency_ns) * c->frequency_ghz);
+    t->ram_bpc = c->ram.bandwidth_gbs > 0 ? c->ram.bandwidth_gbs / c->frequency_ghz : 0;
+    int last = c->data;
+    for (int k = 0; k < MH_MAX_LEVELS && c->level[last].next >= 0; k++) last = c->level[last].next;
+    t->ram_xfer = t->ram_bpc > 0 ? ticks(c->level[last].line / t->ram_bpc) : 0;
+}
+
+/* Builds the TLBs, page table and DRAM banks; walks cost walk_latency (also with walk = cached). */
+static int setup_memory(mh_timing *t, const mh_config *c, mh_error *err)
+{
+    static const char *const names[2] = { "tlb.L1d", "tlb.L2" };
+    int rc;
+    for (int i = 0; i < 2; i++)
+        if (c->tlb[i].present && (rc = mh_tlb_create(&c->tlb[i], names[i], &t->tlb[i], err)) != MH_OK) return rc;
+    if (!t->tlb[0] && t->tlb[1]) { t->tlb[0] = t->tlb[1]; t->tlb[1] = NULL; }  /* lone TLB is first level */
+    if (t->tlb[0]) t->tlb_shift = mh_tlb_page_shift(t->tlb[0]);
+    t->tlb2_cost = t->tlb[1] ? ticks(c->tlb[1].latency) : 0;
+    t->walk_cost = ticks(c->walk_latency);
+    t->walk_cached = c->walk == MH_WALK_CACHED;
+    if (c->ram.page_size && (rc = mh_vmem_create(&c->ram, &t->vm, err)) != MH_OK) return rc;
+    t->minor_cost = ticks(c->ram.minor_fault_ns * c->frequency_ghz);
+    double ns = c->disk.latency_us * 1000.0;
+    if (c->disk.bandwidth_mbs > 0) ns += (double)c->ram.page_size / (c->disk.bandwidth_mbs * 1e6) * 1e9;
+    t->disk_cost = ticks(ns * c->frequency_ghz);
+    return mh_dram_create(&c->ram, &t->dram, err);
+}
+
+/* Builds the timing state for config c (TLBs, page table, DRAM rows, MSHR windows). */
+int mh_timing_create(const mh_config *c, mh_timing **out, mh_error *err)
+{
+    int rc = check_config(c, err);
+    if (rc != MH_OK) return rc;
+    mh_timing *t = calloc(1, sizeof *t);
+    if (!t) return mh_error_set(err, MH_ENOMEM, "timing: out of memory");
+    t->cpi = ticks(c->base_cpi);
+    t->freq = c->frequency_ghz;
+    t->last_slot = t->max_slot = c->data;
+    t->entry[0] = c->data;
+    t->entry[1] = c->ifetch;
+    setup_levels(t, c);
+    rc = MH_ENOMEM;
+    t->fl = calloc((size_t)1 << FLIGHT_BITS, sizeof *t->fl);
+    if (!t->fl || window_init(&t->win[0], c->level[c->data].mshrs) ||
+        (c->ifetch != c->data && window_init(&t->win[1], c->level[c->ifetch].mshrs)))
+        goto fail;
+    if (c->ifetch == c->data) t->win[1] = t->win[0];
+    if ((rc = setup_memory(t, c, err)) != MH_OK) goto fail;
+    *out = t;
+    return MH_OK;
+fail:
+    mh_timing_destroy(t);
+    return rc == MH_ENOMEM ? mh_error_set(err, MH_ENOMEM, "timing: out of memory") : rc;
+}
+
+/* Time of one memory access to addr (open-row hit or row miss), counting rows. */
+static tick dram_cost(mh_timing *t, uint64_t addr)
+{
+    if (!t->dram) return t->ram_row_miss;
+    if (mh_dram_access(t->dram, addr)) { t->st.row_hits++; return t->ram_row_hit; }
+    t->st.row_misses++;
+    return t->ram_row_miss;
+}
+
+/* Occupies a link for x starting no earlier than at (nor before it is free); returns the end. */
+static tick occupy(tick *free_at, tick at, tick x)
+{
+    tick s = *free_at > at ? *free_at : at;
+    *free_at = s + x;
+    return s + x;
+}
+
+/* A fill from level `from` into `into` issued at `at` with latency completion `done`: returns the
+ * completion once every link on the way has carried the line at its bandwidth. */
+static tick cross_links(mh_timing *t, int into, int from, tick at, tick done)
+{
+    int i = into;
+    for (int k = 0; k < MH_MAX_LEVELS && i >= 0 && i != from; k++, i = t->next[i]) {
+        if (t->xfer[i] > 0) {
+            tick e = occupy(&t->link_free[i], at, t->xfer[i]);
+            if (e > done) done = e;
+        }
+    }
+    if (from == MEM && t->ram_xfer > 0) {
+        tick e = occupy(&t->ram_free, at, t->ram_xfer);
+        if (e > done) done = e;
+    }
+    return done;
+}
+
+/* walk = cached: reads the PD entry and (4K pages) the PT entry of addr through the caches; returns
+ * the sum of their latencies (a dependent chain). A late prefetch met by these reads is ignored. */
+static tick walk_loads(mh_timing *t, uint64_t addr)
+{
+    tick cost = 0, late = t->late_ready;
+    uint64_t vpn = addr >> 12;
+    int last = t->tlb_shift >= 21 ? 2 : 1;        /* 2M pages end the walk at the page directory */
+    for (int level = 2; level >= last; level--) {
+        uint64_t pte = MH_WALK_PT_BASE + ((uint64_t)level << 40) + 8 * (vpn >> (9 * (level - 1)));
+        int served = t->walker(t->walker_ctx, pte);
+        cost += served < 0 || (size_t)served >= t->nlevels ? dram_cost(t, pte) : t->lat[served];
+    }
+    t->late_ready = late;
+    return cost;
+}
+
+/* DTLB lookups and page walk for a data access to addr; returns the time they add. */
+static tick translate_tlb(mh_timing *t, uint64_t addr)
+{
+    uint64_t page = (addr >> t->tlb_shift) + 1;
+    if (page == t->tlb_last) { t->st.tlb_hits[0]++; return 0; }
+    t->tlb_last = page;
+    if (mh_tlb_lookup(t->tlb[0], addr)) { t->st.tlb_hits[0]++; return 0; }
+    t->st.tlb_misses[0]++;
+    tick cost = 0;
+    if (t->tlb[1]) {
+        t->tk_tlb += t->tlb2_cost;
+        cost = t->tlb2_cost;
+        if (mh_tlb_lookup(t->tlb[1], addr)) { t->st.tlb_hits[1]++; return cost; }
+        t->st.tlb_misses[1]++;
+    }
+    t->st.page_walks++;
+    tick walk = t->walk_cached && t->walker ? walk_loads(t, addr) : t->walk_cost;
+    t->tk_walk += walk;
+    return cost + walk;
+}
+
+/* Page-table touch of r: minor/major fault and dirty write-out costs; returns the time they add. */
+static tick translate_page(mh_timing *t, const mh_rec *r)
+{
+    int wrote = 0;
+    tick cost = 0;
+    int res = mh_vmem_touch(t->vm, r->addr, r->op == MH_OP_WRITE, &wrote);
+    if (res == MH_VM_HIT && !wrote) return 0;
+    if (res == MH_VM_MINOR) {
+        t->st.minor_faults++;
+        t->tk_minor += t->minor_cost;
+        cost += t->minor_cost;
+    } else if (res == MH_VM_MAJOR) {
+        t->st.major_faults++;
+        t->st.disk_reads++;
+        t->tk_disk += t->disk_cost;
+        cost += t->disk_cost;
+    }
+    if (wrote) {
+        t->st.disk_writes++;
+        t->tk_disk += t->disk_cost;
+        cost += t->disk_cost;
+    }
+    return cost;
+}
+
+/* Accounts one record after the caches handled it (see the file comment for the steps). */
+void mh_timing_account(mh_timing *t, const mh_rec *r, int served)
+{
+    int fetch = r->op == MH_OP_IFETCH;
+    if (served < 0 || (size_t)served >= t->nlevels) served = MEM;
+    int slot = slot_of(served), entry = t->entry[fetch];
+    tick c = (tick)r->gap * t->cpi;          /* branch-free: gaps are usually small and varied */
+    tick now = t->now + c;
+    t->st.records++;
+    t->st.instructions += r->gap;
+    t->tk_compute += c;
+    t->seen_info |= (r->gap | (r->flags & MH_FLAG_DEP)) != 0;
+    tick wait = t->last_done - now;          /* dependent: wait for the previous load; masks, */
+    wait &= -(tick)((r->flags & MH_FLAG_DEP) != 0);   /* not branches: flags vary record by record */
+    wait &= ~(wait >> 63);                   /* negative (already done) -> 0 */
+    t->stall[t->last_slot] += wait;
+    now += wait;
+    if (t->tlb[0] && !fetch) now += translate_tlb(t, r->addr);
+    if (t->vm) now += translate_page(t, r);
+    tick done = served == MEM ? dram_cost(t, r->addr) : t->lat[served];
+    if (served == entry) {
+        done += now;
+    } else {                                 /* a miss at the entry level: take an MSHR */
+        window *w = &t->win[fetch];
+        if (w->m[0].done > now) {            /* every MSHR busy: wait for the earliest */
+            t->stall[w->m[0].slot] += w->m[0].done - now;
+            now = w->m[0].done;
+        }
+        done = cross_links(t, entry, served, now, now + done);
+        window_replace_top(w, done, slot);
+    }
+    if (t->late_ready) {                     /* a late prefetch: wait for the rest of its fill */
+        if (t->late_ready > done) done = t->late_ready;
+        t->late_ready = 0;
+    }
+    t->stall[slot] += t->cpi;                /* the record's own issue slot */
+    now += t->cpi;
+    int load = r->op == MH_OP_READ || r->op == MH_OP_MISC;   /* selects, not branches: ops mix */
+    t->last_done = load ? done : t->last_done;
+    t->last_slot = load ? slot : t->last_slot;
+    if (fetch && served != entry && done > now) {
+        t->stall[slot] += done - now;        /* the front end waits for instructions */
+        now = done;
+    }
+    int later = done > t->max_done;
+    t->max_slot = later ? slot : t->max_slot;
+    t->max_done = later ? done : t->max_done;
+    t->now = now;
+}
+
+/* Returns the flight-table slot of line address a. */
+static flight *flight_slot(const mh_timing *t, uint64_t a)
+{
+    return &t->fl[((a + 1) * 0x9E3779B97F4A7C15ull) >> (64 - FLIGHT_BITS)];
+}
+
+/* A hardware prefetch of line_addr into `into`, supplied by `from` (MEM = memory), issued now. */
+void mh_timing_prefetch(mh_timing *t, int into, int from, uint64_t line_addr)
+{
+    if (from < 0 || (size_t)from >= t->nlevels) from = MEM;
+    if (into < 0 || (size_t)into >= t->nlevels) return;
+    tick lat = from == MEM ? dram_cost(t, line_addr) : t->lat[from];
+    flight *f = flight_slot(t, line_addr);
+    f->key = line_addr + 1;
+    f->done = cross_links(t, into, from, t->now, t->now + lat);
+}
+
+/* Returns 1 (and makes the current record wait for the fill) when line_addr's prefetch is in flight. */
+int mh_timing_prefetch_late(mh_timing *t, uint64_t line_addr)
+{
+    flight *f = flight_slot(t, line_addr);
+    if (f->key != line_addr + 1) return 0;
+    f->key = 0;
+    if (f->done <= t->now) return 0;
+    if (f->done > t->late_ready) t->late_ready = f->done;
+    return 1;
+}
+
+/* A dirty line written to memory: occupies the memory channel and opens its DRAM row. */
+void mh_timing_writeback(mh_timing *t, uint64_t line_addr, uint32_t bytes)
+{
+    if (t->dram) (void)dram_cost(t, line_addr);
+    if (t->ram_bpc > 0) (void)occupy(&t->ram_free, t->now, ticks(bytes / t->ram_bpc));
+}
+
+/* Copies totals and per-level cycles; the wait for the last outstanding access goes to its level. */
+void mh_timing_stats(const mh_timing *t, mh_time_stats *out, mh_level_stats *lv, size_t nlevels)
+{
+    tick tail = t->max_done > t->now ? t->max_done - t->now : 0;
+    *out = t->st;
+    out->cycles = cycles(t->now + tail);
+    out->ns = out->cycles / t->freq;
+    out->cycles_compute = cycles(t->tk_compute);
+    out->cycles_tlb = cycles(t->tk_tlb);
+    out->cycles_walk = cycles(t->tk_walk);
+    out->cycles_minor_fault = cycles(t->tk_minor);
+    out->cycles_disk = cycles(t->tk_disk);
+    out->cycles_ram = cycles(t->stall[RAM_SLOT] + (t->max_slot == RAM_SLOT ? tail : 0));
+    out->defaults_note = t->st.records && !t->seen_info ? defaults_note : NULL;
+    for (size_t i = 0; lv && i < nlevels; i++)
+        lv[i].cycles = i < t->nlevels ? cycles(t->stall[i] + ((int)i == t->max_slot ? tail : 0)) : 0;
+}
+
+/* Installs the page-table reader for walk = cached. */
+void mh_timing_set_walker(mh_timing *t, mh_walk_read_fn fn, void *ctx)
+{
+    t->walker = fn;
+    t->walker_ctx = ctx;
+}
+
+/* Frees t and everything it owns. */
+void mh_timing_destroy(mh_timing *t)
+{
+    if (!t) return;
+    free(t->win[0].m);
+    if (t->win[1].m != t->win[0].m) free(t->win[1].m);
+    mh_tlb_destroy(t->tlb[0]);
+    mh_tlb_destroy(t->tlb[1]);
+    mh_vmem_destroy(t->vm);
+    mh_dram_destroy(t->dram);
+    free(t->fl);
+    free(t);
+}

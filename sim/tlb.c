@@ -1,0 +1,154 @@
+/* tlb.c — a set-associative TLB with LRU replacement. Entries live in flat arrays; a hash index
+ * (page -> entry) makes a lookup O(1) whatever the associativity (fully associative L1 DTLBs are
+ * common), and each set keeps its entries on an LRU list, so replacement is O(1) too. */
+#include <stdlib.h>
+
+#include "tlb_int.h"
+
+#define NIL UINT32_MAX
+
+struct mh_tlb {
+    uint64_t *key;      /* per entry: page number + 1; 0 = invalid */
+    uint32_t *prev;     /* per entry: neighbour towards the MRU end of its set's list */
+    uint32_t *next;     /* per entry: neighbour towards the LRU end */
+    uint32_t *mru;      /* per set: most recently used entry */
+    uint32_t *lru;      /* per set: least recently used entry (the victim) */
+    uint32_t *index;    /* hash of valid keys: entry + 1, 0 = empty (linear probing) */
+    uint64_t index_mask;/* index size - 1 */
+    unsigned index_bits;/* log2(index size) */
+    uint32_t sets;      /* entries / ways */
+    uint64_t set_mask;  /* sets - 1 when sets is a power of two (modulo otherwise) */
+    int sets_pow2;      /* sets is a power of two */
+    unsigned shift;     /* log2(page size) */
+};
+
+/* Returns log2(x) for a power of two x, or -1 otherwise. */
+static int log2_exact(uint64_t x)
+{
+    if (x == 0 || (x & (x - 1))) return -1;
+    int n = 0;
+    while (x >>= 1) n++;
+    return n;
+}
+
+/* Returns the home slot of key in the index. */
+static uint64_t home(const mh_tlb *t, uint64_t key)
+{
+    return (key * 0x9E3779B97F4A7C15ull) >> (64 - t->index_bits);
+}
+
+/* Removes entry e's key from the index (backward-shift deletion keeps probe chains intact). */
+static void index_remove(mh_tlb *t, uint32_t e)
+{
+    uint64_t i = home(t, t->key[e]);
+    while (t->index[i] != e + 1) i = (i + 1) & t->index_mask;
+    for (uint64_t j = i;;) {
+        j = (j + 1) & t->index_mask;
+        if (!t->index[j]) break;
+        uint64_t k = home(t, t->key[t->index[j] - 1]);
+        /* move j's entry back to the hole at i unless its home lies cyclically in (i, j] */
+        if (i <= j ? (k <= i || k > j) : (k <= i && k > j)) {
+            t->index[i] = t->index[j];
+            i = j;
+        }
+    }
+    t->index[i] = 0;
+}
+
+/* Moves entry e of set s to the MRU end. */
+static void make_mru(mh_tlb *t, uint32_t s, uint32_t e)
+{
+    if (t->mru[s] == e) return;
+    t->next[t->prev[e]] = t->next[e];                 /* e is not the MRU, so prev exists */
+    if (t->next[e] != NIL) t->prev[t->next[e]] = t->prev[e]; else t->lru[s] = t->prev[e];
+    t->prev[e] = NIL;
+    t->next[e] = t->mru[s];
+    t->prev[t->mru[s]] = e;
+    t->mru[s] = e;
+}
+
+/* Builds an empty TLB; rejects zero sizes, ways not dividing entries, non-power-of-two pages. */
+int mh_tlb_create(const mh_tlb_cfg *c, const char *name, mh_tlb **out, mh_error *err)
+{
+    int sh = log2_exact(c->page_size);
+    if (c->entries == 0 || c->ways == 0 || c->entries % c->ways || c->entries > (1u << 28))
+        return mh_error_set(err, MH_ECONFIG, "[%s] entries = %u, ways = %u: entries must be a positive multiple of ways (at most 2^28)",
+                            name, c->entries, c->ways);
+    if (sh < 0)
+        return mh_error_set(err, MH_ECONFIG, "[%s] page_size = %llu, must be a power of two (4K, 2M, 1G)",
+                            name, (unsigned long long)c->page_size);
+    mh_tlb *t = calloc(1, sizeof *t);
+    if (!t) return mh_error_set(err, MH_ENOMEM, "[%s]: out of memory", name);
+    uint32_t n = c->entries, ways = c->ways;
+    t->sets = n / ways;
+    t->index_bits = 2;
+    while ((1ull << t->index_bits) < 4ull * n) t->index_bits++;   /* load factor <= 1/4 */
+    t->index_mask = (1ull << t->index_bits) - 1;
+    t->key = calloc(n, sizeof *t->key);
+    t->prev = calloc(n, sizeof *t->prev);
+    t->next = calloc(n, sizeof *t->next);
+    t->mru = calloc(t->sets, sizeof *t->mru);
+    t->lru = calloc(t->sets, sizeof *t->lru);
+    t->index = calloc(t->index_mask + 1, sizeof *t->index);
+    if (!t->key || !t->prev || !t->next || !t->mru || !t->lru || !t->index) {
+        mh_tlb_destroy(t);
+        return mh_error_set(err, MH_ENOMEM, "[%s]: out of memory for %u entries", name, n);
+    }
+    for (uint32_t s = 0; s < t->sets; s++) {          /* each set: a list of its invalid entries */
+        uint32_t base = s * ways;
+        for (uint32_t w = 0; w < ways; w++) {
+            t->prev[base + w] = w ? base + w - 1 : NIL;
+            t->next[base + w] = w + 1 < ways ? base + w + 1 : NIL;
+        }
+        t->mru[s] = base;
+        t->lru[s] = base + ways - 1;
+    }
+    t->sets_pow2 = log2_exact(t->sets) >= 0;
+    t->set_mask = t->sets - 1;
+    t->shift = (unsigned)sh;
+    *out = t;
+    return MH_OK;
+}
+
+/* Looks up vaddr's page; on a miss replaces the least recently used entry of its set. */
+int mh_tlb_lookup(mh_tlb *t, uint64_t vaddr)
+{
+    uint64_t vpn = vaddr >> t->shift, key = vpn + 1;
+    uint32_t s = (uint32_t)(t->sets_pow2 ? (vpn & t->set_mask) : vpn % t->sets);
+    uint64_t i = home(t, key);
+    for (uint32_t e; (e = t->index[i]) != 0; i = (i + 1) & t->index_mask) {
+        if (t->key[e - 1] == key) {
+            make_mru(t, s, e - 1);
+            return 1;
+        }
+    }
+    uint32_t v = t->lru[s];
+    if (t->key[v]) {
+        index_remove(t, v);
+        i = home(t, key);                             /* the hole may have moved */
+        while (t->index[i]) i = (i + 1) & t->index_mask;
+    }
+    t->key[v] = key;
+    t->index[i] = v + 1;
+    make_mru(t, s, v);
+    return 0;
+}
+
+/* Returns log2 of the page size. */
+unsigned mh_tlb_page_shift(const mh_tlb *t)
+{
+    return t->shift;
+}
+
+/* Frees t and its arrays. */
+void mh_tlb_destroy(mh_tlb *t)
+{
+    if (!t) return;
+    free(t->key);
+    free(t->prev);
+    free(t->next);
+    free(t->mru);
+    free(t->lru);
+    free(t->index);
+    free(t);
+}

@@ -1,0 +1,19 @@
+/* tlb_int.h — one translation lookaside buffer (sim/tlb.c): a flat set-associative array of
+ * virtual page numbers with LRU replacement, used by the timing model. */
+#ifndef MH_TLB_INT_H
+#define MH_TLB_INT_H
+
+#include "config_int.h"
+
+typedef struct mh_tlb mh_tlb;
+
+/* Builds an empty TLB from c (entries, ways, page_size); name is used in error messages. */
+int mh_tlb_create(const mh_tlb_cfg *c, const char *name, mh_tlb **out, mh_error *err);
+/* Looks up the page of vaddr: returns 1 on a hit, 0 on a miss (the page is then inserted, LRU victim). */
+int mh_tlb_lookup(mh_tlb *t, uint64_t vaddr);
+/* Returns log2 of the page size, so callers can compare page numbers cheaply. */
+unsigned mh_tlb_page_shift(const mh_tlb *t);
+/* Frees t; NULL is a no-op. */
+void mh_tlb_destroy(mh_tlb *t);
+
+#endif

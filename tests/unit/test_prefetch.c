@@ -1,0 +1,207 @@
+/* test_prefetch.c — hardware prefetchers driven directly through mh_pf_observe: the fraction of a
+ * pattern's new-line accesses (its demand misses without prefetching) whose line was proposed
+ * before the access, and the fraction of proposals never used. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "prefetch_int.h"
+
+#define SET_BITS 20
+
+/* A set of line numbers (open addressing); value = 1 proposed, 2 proposed and later demanded. */
+typedef struct lineset { uint64_t *key; uint8_t *val; } lineset;
+
+/* Returns the slot of line in s. */
+static size_t slot(const lineset *s, uint64_t line)
+{
+    size_t i = (size_t)(((line + 1) * 0x9E3779B97F4A7C15ull) >> (64 - SET_BITS));
+    while (s->key[i] && s->key[i] != line + 1) i = (i + 1) & ((1u << SET_BITS) - 1);
+    return i;
+}
+
+/* Outcome of one pattern. */
+typedef struct result {
+    uint64_t new_lines;   /* accesses to a line not accessed before */
+    uint64_t predicted;   /* of those, proposed earlier */
+    uint64_t proposals;   /* distinct lines proposed */
+    uint64_t useless;     /* proposed lines never accessed afterwards */
+} result;
+
+/* Pattern generators: line number of access i. */
+typedef uint64_t (*pattern_fn)(uint64_t i);
+
+/* Runs n accesses of pattern through prefetcher kind (degree, distance). */
+static result run(int kind, uint32_t degree, uint32_t distance, pattern_fn pat, uint64_t n)
+{
+    mh_level_cfg lc = { .name = "L1d", .line = 64, .prefetcher = kind, .pf_degree = degree,
+                        .pf_distance = distance };
+    mh_pf *p = NULL;
+    mh_error err = { 0, "" };
+    if (mh_pf_create(&lc, &p, &err) != MH_OK) fail_msg("mh_pf_create: %s", err.msg);
+    assert_non_null(p);
+    lineset seen = { calloc(1u << SET_BITS, 8), calloc(1u << SET_BITS, 1) };
+    lineset prop = { calloc(1u << SET_BITS, 8), calloc(1u << SET_BITS, 1) };
+    assert_true(seen.key && seen.val && prop.key && prop.val);
+    result r = { 0, 0, 0, 0 };
+    uint64_t out[16];
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t line = pat(i);
+        size_t s = slot(&seen, line);
+        int miss = !seen.key[s];
+        if (miss) {
+            seen.key[s] = line + 1;
+            r.new_lines++;
+            size_t q = slot(&prop, line);
+            if (prop.key[q]) { r.predicted++; prop.val[q] = 2; }
+        }
+        size_t k = mh_pf_observe(p, line, miss, out, 16);
+        assert_true(k <= 16);
+        for (size_t j = 0; j < k; j++) {
+            size_t q = slot(&prop, out[j]);
+            if (prop.key[q]) continue;
+            prop.key[q] = out[j] + 1;
+            prop.val[q] = 1;
+            r.proposals++;
+        }
+    }
+    for (size_t q = 0; q < (1u << SET_BITS); q++) r.useless += prop.val[q] == 1;
+    free(seen.key); free(seen.val); free(prop.key); free(prop.val);
+    mh_pf_destroy(p);
+    return r;
+}
+
+static uint64_t pat_stride3(uint64_t i) { return 1000 + 3 * i; }
+static uint64_t pat_words(uint64_t i) { return 5000 + i / 8; }          /* 8-byte elements, 64-byte lines */
+static uint64_t pat_down(uint64_t i) { return 1000000 - i / 4; }
+static uint64_t pat_page_stride(uint64_t i) { return 64 * i; }           /* one line per 4 KiB page */
+static uint64_t pat_two(uint64_t i) { return (i & 1 ? 1ull << 30 : 0) + i / 2; }
+/* A random chase over 2^36 lines (a hash of i; repeats are negligible). */
+static uint64_t pat_random(uint64_t i)
+{
+    uint64_t x = (i + 1) * 0x9E3779B97F4A7C15ull;
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return (x ^ (x >> 31)) >> 28;
+}
+
+/* Asserts at least pct% of new-line accesses were predicted. */
+static void want_coverage(result r, double pct)
+{
+    if (r.predicted * 100.0 < pct * r.new_lines)
+        fail_msg("predicted %llu of %llu new lines", (unsigned long long)r.predicted,
+                 (unsigned long long)r.new_lines);
+}
+
+/* Stride patterns under the stride prefetcher: >= 90% of demand misses predicted. */
+static void test_stride_patterns(void **state)
+{
+    (void)state;
+    want_coverage(run(MH_PF_STRIDE, 1, 4, pat_stride3, 20000), 90);
+    want_coverage(run(MH_PF_STRIDE, 2, 8, pat_words, 80000), 90);
+    want_coverage(run(MH_PF_STRIDE, 1, 2, pat_down, 40000), 90);
+    want_coverage(run(MH_PF_STRIDE, 1, 1, pat_page_stride, 10000), 90);
+    want_coverage(run(MH_PF_STRIDE, 1, 4, pat_two, 20000), 90);
+    result r = run(MH_PF_STRIDE, 1, 4, pat_stride3, 20000);
+    assert_true(r.useless <= 4);              /* only the last few beyond the end */
+}
+
+/* Sequential patterns under next-line and stream. */
+static void test_sequential_prefetchers(void **state)
+{
+    (void)state;
+    want_coverage(run(MH_PF_NEXT_LINE, 1, 1, pat_words, 80000), 90);
+    want_coverage(run(MH_PF_STREAM, 2, 4, pat_words, 80000), 90);
+    want_coverage(run(MH_PF_STREAM, 1, 4, pat_down, 40000), 90);
+    want_coverage(run(MH_PF_STREAM, 1, 4, pat_two, 20000), 90);
+    /* stream does not learn strides beyond its window; next-line not strides at all */
+    result r = run(MH_PF_NEXT_LINE, 1, 1, pat_stride3, 20000);
+    assert_true(r.predicted == 0);
+}
+
+/* A random chase: predictions useless, counted as such. */
+static void test_random_chase(void **state)
+{
+    (void)state;
+    const int kinds[3] = { MH_PF_NEXT_LINE, MH_PF_STRIDE, MH_PF_STREAM };
+    for (int k = 0; k < 3; k++) {
+        result r = run(kinds[k], 2, 4, pat_random, 200000);
+        assert_true(r.predicted * 100 <= r.new_lines);           /* <= 1% predicted */
+        assert_true(r.useless == r.proposals);                   /* every proposal wasted */
+    }
+    result r = run(MH_PF_NEXT_LINE, 1, 1, pat_random, 200000);
+    assert_true(r.proposals > 100000);        /* next-line proposes on every new line ... */
+    assert_true(r.useless == r.proposals);    /* ... all wasted */
+}
+
+/* Degree: the first trigger proposes degree lines, distance ahead. */
+static void test_degree_distance(void **state)
+{
+    (void)state;
+    mh_level_cfg lc = { .name = "L2", .prefetcher = MH_PF_STRIDE, .pf_degree = 4, .pf_distance = 3 };
+    mh_pf *p = NULL;
+    assert_int_equal(mh_pf_create(&lc, &p, NULL), MH_OK);
+    uint64_t out[8];
+    assert_int_equal(mh_pf_observe(p, 100, 1, out, 8), 0);
+    assert_int_equal(mh_pf_observe(p, 102, 1, out, 8), 0);   /* stride 2 learnt */
+    assert_int_equal(mh_pf_observe(p, 104, 1, out, 8), 4);   /* confirmed */
+    const uint64_t want[4] = { 110, 112, 114, 116 };
+    for (int i = 0; i < 4; i++) assert_int_equal(out[i], want[i]);
+    assert_int_equal(mh_pf_observe(p, 106, 0, out, 8), 1);   /* only the new one */
+    assert_int_equal(out[0], 118);
+    assert_int_equal(mh_pf_observe(p, 106, 0, out, 8), 0);   /* same line: nothing */
+    assert_int_equal(mh_pf_observe(p, 108, 0, out, 2), 1);
+    mh_pf_destroy(p);
+    /* a descending stream near line 0 stops at 0 instead of wrapping around */
+    lc.pf_degree = 1;
+    lc.pf_distance = 4;
+    assert_int_equal(mh_pf_create(&lc, &p, NULL), MH_OK);
+    size_t total = 0;
+    for (uint64_t line = 10; line != UINT64_MAX; line--) {
+        size_t k = mh_pf_observe(p, line, 1, out, 8);
+        for (size_t j = 0; j < k; j++) assert_true(out[j] < 10);
+        total += k;
+    }
+    assert_int_equal(total, 5);   /* confirmed at line 8: lines 4 .. 0 */
+    mh_pf_destroy(p);
+}
+
+/* The registry: names round-trip, unknown names are -1, none creates nothing. */
+static void test_registry(void **state)
+{
+    (void)state;
+    const char *names[4] = { "none", "next-line", "stride", "stream" };
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(mh_pf_lookup(names[i]), i);
+        assert_string_equal(mh_pf_name(i), names[i]);
+        assert_true(strlen(mh_pf_help(i)) > 0);
+    }
+    assert_int_equal(mh_pf_lookup("bogus"), -1);
+    assert_string_equal(mh_pf_name(9), "?");
+    mh_level_cfg lc = { .name = "L1d", .prefetcher = MH_PF_NONE };
+    mh_pf *p = (mh_pf *)&lc;
+    assert_int_equal(mh_pf_create(&lc, &p, NULL), MH_OK);
+    assert_null(p);
+    lc.prefetcher = 42;
+    mh_error err = { 0, "" };
+    assert_int_equal(mh_pf_create(&lc, &p, &err), MH_ECONFIG);
+    assert_non_null(strstr(err.msg, "prefetcher"));
+    mh_pf_destroy(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_stride_patterns),
+        cmocka_unit_test(test_sequential_prefetchers),
+        cmocka_unit_test(test_random_chase),
+        cmocka_unit_test(test_degree_distance),
+        cmocka_unit_test(test_registry),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,256 @@
+/* test_tlb.c — TLB geometry, LRU within a set, and TLB/walk costs in the timing model. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "timing_int.h"
+#include "tlb_int.h"
+
+#define K4 4096ull
+#define M2 (2ull << 20)
+
+/* Creates a TLB or fails the test. */
+static mh_tlb *make_tlb(uint32_t entries, uint32_t ways, uint64_t page)
+{
+    mh_tlb_cfg c = { 1, entries, ways, page, 1 };
+    mh_tlb *t = NULL;
+    mh_error err = { 0, "" };
+    if (mh_tlb_create(&c, "tlb.L1d", &t, &err) != MH_OK) fail_msg("mh_tlb_create: %s", err.msg);
+    return t;
+}
+
+/* 2-way set: exact hit/miss sequence under LRU. */
+static void test_lru_in_set(void **state)
+{
+    (void)state;
+    mh_tlb *t = make_tlb(4, 2, K4);   /* 2 sets: even pages in set 0 */
+    const uint64_t pages[] = { 0, 2, 0, 4, 2, 0, 4, 4 };
+    const int want[] = { 0, 0, 1, 0, 0, 0, 0, 1 };
+    for (size_t i = 0; i < sizeof pages / sizeof pages[0]; i++)
+        assert_int_equal(mh_tlb_lookup(t, pages[i] * K4 + 123), want[i]);
+    assert_int_equal(mh_tlb_page_shift(t), 12);
+    mh_tlb_destroy(t);
+}
+
+/* Non-power-of-two set counts use a modulo index and still work. */
+static void test_odd_sets(void **state)
+{
+    (void)state;
+    mh_tlb *t = make_tlb(12, 4, K4);  /* 3 sets */
+    for (uint64_t p = 0; p < 12; p++) assert_int_equal(mh_tlb_lookup(t, p * K4), 0);
+    for (uint64_t p = 0; p < 12; p++) assert_int_equal(mh_tlb_lookup(t, p * K4), 1);
+    mh_tlb_destroy(t);
+}
+
+/* Reference LRU TLB: linear scan with use stamps. */
+static int ref_lookup(uint64_t *tag, uint64_t *stamp, uint32_t sets, uint32_t ways, uint64_t vpn, uint64_t now)
+{
+    uint64_t *tg = tag + (vpn % sets) * ways, *st = stamp + (vpn % sets) * ways;
+    uint32_t v = 0;
+    for (uint32_t w = 0; w < ways; w++) {
+        if (tg[w] == vpn + 1) { st[w] = now; return 1; }
+        if (st[w] < st[v]) v = w;
+    }
+    tg[v] = vpn + 1;
+    st[v] = now;
+    return 0;
+}
+
+/* Random lookups agree with the reference, for fully associative, set-associative and odd geometries
+ * (exercises the hash index's deletions). */
+static void test_against_reference(void **state)
+{
+    (void)state;
+    const uint32_t geo[4][2] = { { 64, 64 }, { 64, 4 }, { 48, 3 }, { 1536, 12 } };
+    for (int g = 0; g < 4; g++) {
+        uint32_t n = geo[g][0], ways = geo[g][1];
+        mh_tlb *t = make_tlb(n, ways, K4);
+        uint64_t tag[1536] = { 0 }, stamp[1536] = { 0 }, x = 99;
+        for (uint64_t i = 1; i <= 200000; i++) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            uint64_t vpn = (x >> 33) % (n + n / 2);        /* working set 1.5 x capacity */
+            if ((x >> 20) & 1) vpn = (x >> 40) % (n / 2 + 1); /* plus a hot half */
+            int want = ref_lookup(tag, stamp, n / ways, ways, vpn, i);
+            if (mh_tlb_lookup(t, vpn * K4 + 5) != want) fail_msg("geometry %u/%u: lookup %llu differs", n, ways, (unsigned long long)i);
+        }
+        mh_tlb_destroy(t);
+    }
+}
+
+/* Bad geometry is refused with the section named. */
+static void test_bad_geometry(void **state)
+{
+    (void)state;
+    mh_tlb_cfg c = { 1, 64, 3, K4, 1 };
+    mh_tlb *t = NULL;
+    mh_error err = { 0, "" };
+    assert_int_equal(mh_tlb_create(&c, "tlb.L2", &t, &err), MH_ECONFIG);
+    assert_non_null(strstr(err.msg, "[tlb.L2]"));
+    c.ways = 4;
+    c.page_size = 5000;
+    assert_int_equal(mh_tlb_create(&c, "tlb.L2", &t, &err), MH_ECONFIG);
+    assert_non_null(strstr(err.msg, "page_size"));
+    assert_null(t);
+}
+
+/* One level of latency 4 over 100-cycle RAM, L1 DTLB 64 x 4-way and L2 TLB 1536 x 12-way of page
+ * size `page`, second-level lookup 7 cycles, walk 30 cycles. */
+static void tlb_config(mh_config *c, uint64_t page)
+{
+    memset(c, 0, sizeof *c);
+    strcpy(c->source, "test_tlb");
+    c->frequency_ghz = 1;
+    c->nlevels = 1;
+    c->level[0] = (mh_level_cfg){ .name = "L1d", .size = 32768, .ways = 8, .line = 64, .sets = 64,
+                                  .latency = 4, .next = -1, .mshrs = 16 };
+    c->ram.latency_ns = 100;
+    c->tlb[0] = (mh_tlb_cfg){ 1, 64, 4, page, 1 };
+    c->tlb[1] = (mh_tlb_cfg){ 1, 1536, 12, page, 7 };
+    c->walk_latency = 30;
+}
+
+/* Walks `pages` pages of 4 KiB (one access each) `rounds` times; returns the stats. */
+static mh_time_stats walk_pages(const mh_config *c, uint64_t pages, int rounds)
+{
+    mh_timing *t = NULL;
+    mh_error err = { 0, "" };
+    if (mh_timing_create(c, &t, &err) != MH_OK) fail_msg("%s", err.msg);
+    for (int r = 0; r < rounds; r++)
+        for (uint64_t p = 0; p < pages; p++) {
+            mh_rec rec = { p * K4 + 8, 0, 8, MH_OP_READ, 0 };
+            mh_timing_account(t, &rec, 0);
+        }
+    mh_time_stats s;
+    mh_timing_stats(t, &s, NULL, 0);
+    mh_timing_destroy(t);
+    return s;
+}
+
+/* 128 pages > 64 L1 DTLB entries: every access misses there; the L2 TLB holds them after round 1. */
+static void test_dtlb_overflow(void **state)
+{
+    (void)state;
+    mh_config c;
+    tlb_config(&c, K4);
+    mh_time_stats s = walk_pages(&c, 128, 3);
+    assert_int_equal(s.tlb_misses[0], 3 * 128);
+    assert_int_equal(s.tlb_hits[0], 0);
+    assert_int_equal(s.tlb_misses[1], 128);
+    assert_int_equal(s.tlb_hits[1], 2 * 128);
+    assert_int_equal(s.page_walks, 128);
+    assert_true(s.cycles_walk == 128 * 30.0);
+    assert_true(s.cycles_tlb == 3 * 128 * 7.0);
+    /* 64 pages fit: misses only in the first round */
+    s = walk_pages(&c, 64, 3);
+    assert_int_equal(s.tlb_misses[0], 64);
+    assert_int_equal(s.tlb_hits[0], 2 * 64);
+}
+
+/* The same 128 x 4 KiB span with 2 MiB pages is one page: one miss, then hits. */
+static void test_huge_pages(void **state)
+{
+    (void)state;
+    mh_config c;
+    tlb_config(&c, M2);
+    mh_time_stats s = walk_pages(&c, 128, 3);
+    assert_int_equal(s.tlb_misses[0], 1);
+    assert_int_equal(s.tlb_hits[0], 3 * 128 - 1);
+    assert_int_equal(s.page_walks, 1);
+}
+
+/* Without a second-level TLB an L1 DTLB miss walks at once; instruction fetches skip the DTLB. */
+static void test_single_tlb_and_ifetch(void **state)
+{
+    (void)state;
+    mh_config c;
+    tlb_config(&c, K4);
+    c.tlb[1].present = 0;
+    mh_time_stats s = walk_pages(&c, 128, 2);
+    assert_int_equal(s.page_walks, 256);
+    assert_true(s.cycles_tlb == 0);
+    assert_true(s.cycles == 256 * (30.0 + 0) + 4);   /* base_cpi 0: walks serialise, last hit tail */
+    mh_timing *t = NULL;
+    assert_int_equal(mh_timing_create(&c, &t, NULL), MH_OK);
+    mh_rec rec = { 0, 0, 4, MH_OP_IFETCH, 0 };
+    mh_timing_account(t, &rec, 0);
+    mh_timing_stats(t, &s, NULL, 0);
+    assert_int_equal(s.tlb_hits[0] + s.tlb_misses[0], 0);
+    mh_timing_destroy(t);
+}
+
+/* A fake page-table reader: records the addresses, answers "served by level 0" for PD entries
+ * and by memory (-1) for PT entries. */
+typedef struct walk_log { uint64_t addr[8]; int n; } walk_log;
+
+static int fake_read(void *ctx, uint64_t addr)
+{
+    walk_log *w = ctx;
+    if (w->n < 8) w->addr[w->n] = addr;
+    w->n++;
+    return ((addr - MH_WALK_PT_BASE) >> 40) == 2 ? 0 : -1;
+}
+
+/* walk = cached: a walk reads the PD entry then the PT entry through the reader and costs their
+ * latencies (4 + 100); without a reader it costs walk_latency; 2M pages read only the PD entry. */
+static void test_cached_walk(void **state)
+{
+    (void)state;
+    mh_config c;
+    tlb_config(&c, K4);
+    c.tlb[1].present = 0;
+    c.walk = MH_WALK_CACHED;
+    mh_timing *t = NULL;
+    assert_int_equal(mh_timing_create(&c, &t, NULL), MH_OK);
+    walk_log w = { { 0 }, 0 };
+    mh_timing_set_walker(t, fake_read, &w);
+    const uint64_t addr = 0x12345678;
+    mh_rec rec = { addr, 0, 8, MH_OP_READ, 0 };
+    mh_timing_account(t, &rec, 0);
+    mh_time_stats s;
+    mh_timing_stats(t, &s, NULL, 0);
+    assert_int_equal(w.n, 2);
+    assert_true(w.addr[0] == MH_WALK_PT_BASE + (2ull << 40) + 8 * (addr >> 21));
+    assert_true(w.addr[1] == MH_WALK_PT_BASE + (1ull << 40) + 8 * (addr >> 12));
+    assert_int_equal(s.page_walks, 1);
+    assert_true(s.cycles_walk == 4 + 100);
+    mh_timing_account(t, &rec, 0);             /* TLB hit: no walk */
+    assert_int_equal(w.n, 2);
+    mh_timing_destroy(t);
+
+    assert_int_equal(mh_timing_create(&c, &t, NULL), MH_OK);   /* no reader: walk_latency */
+    mh_timing_account(t, &rec, 0);
+    mh_timing_stats(t, &s, NULL, 0);
+    assert_true(s.cycles_walk == 30);
+    mh_timing_destroy(t);
+
+    tlb_config(&c, M2);
+    c.tlb[1].present = 0;
+    c.walk = MH_WALK_CACHED;
+    assert_int_equal(mh_timing_create(&c, &t, NULL), MH_OK);
+    w.n = 0;
+    mh_timing_set_walker(t, fake_read, &w);
+    mh_timing_account(t, &rec, 0);
+    mh_timing_stats(t, &s, NULL, 0);
+    assert_int_equal(w.n, 1);
+    assert_true(s.cycles_walk == 4);
+    mh_timing_destroy(t);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_lru_in_set),
+        cmocka_unit_test(test_odd_sets),
+        cmocka_unit_test(test_against_reference),
+        cmocka_unit_test(test_bad_geometry),
+        cmocka_unit_test(test_dtlb_overflow),
+        cmocka_unit_test(test_huge_pages),
+        cmocka_unit_test(test_single_tlb_and_ifetch),
+        cmocka_unit_test(test_cached_walk),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
