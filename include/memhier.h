@@ -105,9 +105,12 @@ typedef struct mh_hier mh_hier;
 typedef struct mh_hier_opts {
     int classify_3c;  /* 1: classify misses compulsory/capacity/conflict (FA-LRU shadow) */
     int timing;       /* 1: run the timing model (cycles, TLB, pages, DRAM) */
+    int wb_bypass;    /* 1: write-backs go straight to memory, lower caches never see them
+                         (Cachegrind, which simulates no write-backs); 0: they are writes to the
+                         next level (DineroIV) */
 } mh_hier_opts;
 
-/* Returns the defaults: classify_3c = 1, timing = 1. */
+/* Returns the defaults: classify_3c = 1, timing = 1, wb_bypass = 0. */
 mh_hier_opts mh_hier_opts_default(void);
 
 /* Per-kind counts; the same shape at every level. */
@@ -215,6 +218,36 @@ int mh_writer_write(mh_writer *w, const mh_rec *recs, size_t n, mh_error *err);
 int mh_writer_close(mh_writer *w, mh_error *err);
 /* Removes the temporary file and frees w; NULL is a no-op. */
 void mh_writer_abort(mh_writer *w);
+
+/* ===== miss-ratio curves: one-pass LRU stack distances (sim/stackdist.c) ===== */
+
+/* One pass over a trace gives the exact misses of many LRU caches of one line size: every
+ * associativity up to the deepest requested, for each requested set count. */
+typedef struct mh_mrc mh_mrc;
+
+/* One cache geometry: sets (power of two) × ways lines. Fully associative = 1 set. */
+typedef struct mh_mrc_geom {
+    uint32_t sets;
+    uint32_t ways;
+} mh_mrc_geom;
+
+/* Creates a curve for line-byte lines and n geometries; op_mask (bits 1 << mh_op) selects the
+ * record kinds the cache sees (invalidate records always apply). */
+int mh_mrc_create(uint32_t line, const mh_mrc_geom *geoms, size_t n, unsigned op_mask, mh_mrc **out,
+                  mh_error *err);
+/* Feeds n records (each touches every line it covers, as in the hierarchy). */
+void mh_mrc_access(mh_mrc *m, const mh_rec *recs, size_t n);
+/* Fills out[kind] (accesses, hits, misses) of the sets × ways cache; MH_ENOTFOUND if not requested. */
+int mh_mrc_misses(const mh_mrc *m, uint32_t sets, uint32_t ways, mh_counts out[MH_KINDS]);
+/* MH_OK when level `name` of c can be simulated in one pass (an LRU, write-allocate entry level
+ * without prefetcher or inclusive back-invalidation); else MH_EUNSUPPORTED/MH_ENOTFOUND, why in err. */
+int mh_mrc_level_check(const mh_config *c, const char *name, mh_error *err);
+/* Creates one curve for level `name` of n configs (same line size and routing in all). */
+int mh_mrc_from_configs(const mh_config *const *cfgs, size_t n, const char *name, mh_mrc **out, mh_error *err);
+/* Fills out[kind] for config c's geometry of the curve's level (c: one of those configs). */
+int mh_mrc_misses_for(const mh_mrc *m, const mh_config *c, mh_counts out[MH_KINDS]);
+/* Frees m; NULL is a no-op. */
+void mh_mrc_destroy(mh_mrc *m);
 
 /* ===== statistics output (sim/report.c) ===== */
 

@@ -31,6 +31,7 @@ static void sim_usage(FILE *f)
           "      --flush              write back every dirty line at the end (DineroIV's copy-back)\n"
           "      --no-3c              skip compulsory/capacity/conflict classification (faster)\n"
           "      --no-timing          counts only, no timing model (faster)\n"
+          "      --wb-bypass          write-backs go straight to memory (Cachegrind's model)\n"
           "      --trace-format F     din, xdin, lackey or mht instead of detecting it\n",
           f);
 }
@@ -43,7 +44,8 @@ static int sim_parse(int argc, char **argv, sim_args *a, mh_error *err)
         {"output", required_argument, 0, 'o'}, {"set", required_argument, 0, 's'},
         {"flush", no_argument, 0, 'F'},        {"no-3c", no_argument, 0, '3'},
         {"no-timing", no_argument, 0, 'T'},    {"trace-format", required_argument, 0, 't'},
-        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0},
+        {"wb-bypass", no_argument, 0, 'W'},    {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0},
     };
     memset(a, 0, sizeof *a);
     a->opts = mh_hier_opts_default();
@@ -57,6 +59,7 @@ static int sim_parse(int argc, char **argv, sim_args *a, mh_error *err)
         case 'F': a->flush = 1; break;
         case '3': a->opts.classify_3c = 0; break;
         case 'T': a->opts.timing = 0; break;
+        case 'W': a->opts.wb_bypass = 1; break;
         case 'h': sim_usage(stdout); return 1;
         case 'f':
             if (cli_parse_format(optarg, &a->fmt, err) != MH_OK)

@@ -1,0 +1,675 @@
+/* hier.c — the hierarchy: routes records through levels linked by `next` (-1 = memory) with the
+ * same code for every level, and keeps statistics and traffic.
+ *
+ * Conventions (DineroIV 7, ref.c d4ref / misc.c d4_dopending, matched on purpose):
+ *  - a level counts every request it receives: trace records, line fills for upper misses (as
+ *    reads of the upper line; a write miss's fill is a read, an ifetch's fill an ifetch),
+ *    write-throughs (the write's own size) and write-backs (writes of the upper line);
+ *  - a write miss without write-allocate does not fetch; it is passed down as the write itself;
+ *  - a write-allocate miss whose write covers the whole line allocates without fetching;
+ *  - on a miss the new line is installed first, then the fill goes down, then the victim's
+ *    write-back (DineroIV's pending-stack order: fetch, write-through, write-back);
+ *  - flush = DineroIV's end-of-run copy-back: dirty lines of each level, upper levels first, sets
+ *    from last to first, oldest to newest within a set, become writes to the next level.
+ * A request covering several lines counts one access (and one miss if any line missed), like a
+ * Cachegrind reference; every line is simulated, and when any misses the whole request goes to
+ * the next level as one request (Cachegrind looks every line of such a reference up in LL).
+ * Known DineroIV difference: a fill from an upper level with larger lines than this one counts
+ * once here (DineroIV splits it into one reference per block). INVALIDATE writes dirty data back
+ * before dropping it (DineroIV discards it). opts.wb_bypass sends write-backs straight to memory
+ * (Cachegrind, which has no write-backs). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hier_int.h"
+
+#define PF_MAX 32 /* prefetch candidates buffered per request */
+
+static int level_req(mh_hier *h, int li, const mh_req *r, unsigned *up_flags);
+static void evict(mh_hier *h, int li, uint64_t old);
+static int simple_req(mh_hier *h, int li, const mh_req *r, uint64_t line, unsigned *up_flags);
+static int general_req(mh_hier *h, int li, const mh_req *r, unsigned *up_flags);
+
+/* Returns the slower of two serving levels (-1 = memory is slowest). */
+static int deeper(const mh_hier *h, int a, int b)
+{
+    if (a < 0 || b < 0)
+        return -1;
+    return h->lv[a].depth >= h->lv[b].depth ? a : b;
+}
+
+/* Memory: counts the bytes and tells the timing model about writes. */
+static int mem_req(mh_hier *h, const mh_req *r)
+{
+    if (r->kind == MH_OP_WRITE) {
+        h->mem_written += r->bytes;
+        if (h->tm)
+            mh_timing_writeback(h->tm, r->addr, r->bytes);
+    } else {
+        h->mem_read += r->bytes;
+    }
+    return -1;
+}
+
+/* Drops every line of level ui inside [addr, addr+len) and, recursively, from ui's inclusive
+ * uppers. Returns MH_SL_DIRTY when a dropped copy was dirty (its data goes down with the victim). */
+static unsigned back_invalidate(mh_hier *h, int ui, uint64_t addr, uint64_t len)
+{
+    mh_level *U = &h->lv[ui];
+    unsigned dirty = 0;
+    for (int k = 0; k < h->nup[ui]; k++)
+        if (h->lv[h->up[ui][k]].inclusion == MH_INC_INCLUSIVE)
+            dirty |= back_invalidate(h, h->up[ui][k], addr, len);
+    for (uint64_t line = addr >> U->line_shift; line <= (addr + len - 1) >> U->line_shift; line++) {
+        uint32_t set = (uint32_t)(line & U->set_mask);
+        int way = mh_level_find(U, set, line);
+        if (way < 0)
+            continue;
+        uint64_t v = U->slot[(size_t)set * U->ways + (uint32_t)way];
+        mh_level_remove(U, set, (uint32_t)way);
+        U->st.back_invalidations++;
+        if (v & MH_SL_PF)
+            U->st.pf_useless++;
+        if (v & MH_SL_DIRTY) {
+            U->st.writebacks++;
+            U->st.bytes_to_next += U->line;
+            dirty = MH_SL_DIRTY;
+        }
+    }
+    return dirty;
+}
+
+/* Puts a victim of an exclusive upper level into level di (no access is counted there). */
+static void move_down(mh_hier *h, int di, uint64_t addr, uint32_t len, unsigned dirty)
+{
+    mh_level *D = &h->lv[di];
+    for (uint64_t line = addr >> D->line_shift; line <= (addr + len - 1) >> D->line_shift; line++) {
+        uint32_t set = (uint32_t)(line & D->set_mask);
+        int way = mh_level_find(D, set, line);
+        if (way >= 0) {
+            D->slot[(size_t)set * D->ways + (uint32_t)way] |= dirty;
+            continue;
+        }
+        uint32_t vw = mh_level_victim(D, set);
+        uint64_t old = D->slot[(size_t)set * D->ways + vw];
+        mh_level_install(D, set, vw, mh_slot_make(line, dirty));
+        if (old)
+            evict(h, di, old);
+    }
+}
+
+/* Handles a line that left level li: back-invalidation, then write-back or move down. */
+static void evict(mh_hier *h, int li, uint64_t old)
+{
+    mh_level *L = &h->lv[li];
+    uint64_t addr = mh_slot_line(old) << L->line_shift;
+    unsigned dirty = old & MH_SL_DIRTY;
+    L->st.evictions++;
+    if (old & MH_SL_PF)
+        L->st.pf_useless++;
+    for (int k = 0; k < h->nup[li]; k++)
+        if (h->lv[h->up[li][k]].inclusion == MH_INC_INCLUSIVE)
+            dirty |= back_invalidate(h, h->up[li][k], addr, L->line);
+    if (L->inclusion == MH_INC_EXCLUSIVE && L->next >= 0) {
+        L->st.bytes_to_next += L->line;
+        if (dirty)
+            L->st.writebacks++;
+        move_down(h, L->next, addr, L->line, dirty);
+    } else if (dirty) {
+        L->st.writebacks++;
+        L->st.bytes_to_next += L->line;
+        mh_req wb = {addr, L->line, L->line, MH_OP_WRITE, MH_SRC_WB, 0};
+        unsigned f = 0;
+        level_req(h, h->opts.wb_bypass ? -1 : L->next, &wb, &f);
+    }
+}
+
+/* Fetches line (L's units) from below for level li; returns the serving level, ORs the moved
+ * line's flags (exclusive lower level) into *flags. */
+static int fetch_below(mh_hier *h, int li, uint64_t line, int kind, int src, unsigned *flags)
+{
+    mh_level *L = &h->lv[li];
+    mh_req f = {line << L->line_shift, L->line, L->line, kind, src, L->inclusion == MH_INC_EXCLUSIVE};
+    return level_req(h, L->next, &f, flags);
+}
+
+/* Sets flags on line in level li if it is (still) present. */
+static void add_flags(mh_level *L, uint64_t line, unsigned flags)
+{
+    uint32_t set = (uint32_t)(line & L->set_mask);
+    int way = mh_level_find(L, set, line);
+    if (way >= 0)
+        L->slot[(size_t)set * L->ways + (uint32_t)way] |= flags;
+}
+
+/* Issues level li's hardware prefetches for candidate lines not present. */
+static void issue_prefetches(mh_hier *h, int li, const uint64_t *cand, size_t n)
+{
+    mh_level *L = &h->lv[li];
+    for (size_t i = 0; i < n; i++) {
+        uint64_t line = cand[i];
+        uint32_t set = (uint32_t)(line & L->set_mask);
+        if (mh_level_find(L, set, line) >= 0)
+            continue;
+        L->st.pf_issued++;
+        L->st.pf_fill_bytes += L->line;
+        uint32_t vw = mh_level_victim(L, set);
+        uint64_t old = L->slot[(size_t)set * L->ways + vw];
+        mh_level_install(L, set, vw, mh_slot_make(line, MH_SL_PF));
+        unsigned f = 0;
+        int served = fetch_below(h, li, line, MH_OP_PREFETCH, MH_SRC_PF, &f);
+        if (f & MH_SL_DIRTY)
+            add_flags(L, line, MH_SL_DIRTY);
+        if (h->tm)
+            mh_timing_prefetch(h->tm, li, served, line << L->line_shift);
+        if (old)
+            evict(h, li, old);
+    }
+}
+
+/* Updates the 3C shadow; returns the class of a miss: 1 conflict, 2 capacity, 3 compulsory
+ * (0 for a hit). Only misses consult the seen set: a line present here was referenced before
+ * (fills other than demand misses mark their line when a demand access first uses it). */
+static int classify(mh_level *L, uint64_t line, int hit, int alloc)
+{
+    int fa_hit = mh_shadow_access(L->shadow, line, alloc);
+    if (hit)
+        return 0;
+    int seen = mh_shadow_seen(L->shadow, line);
+    return fa_hit ? 1 : seen ? 2 : 3;
+}
+
+/* Adds one miss of class cls to kind k's counts. */
+static void count_miss(mh_counts *c, int cls)
+{
+    c->misses++;
+    if (cls == 1)
+        c->conflict++;
+    else if (cls == 2)
+        c->capacity++;
+    else if (cls == 3)
+        c->compulsory++;
+}
+
+/* A demand hit on a prefetched line: useful (and maybe late). */
+static void pf_used(mh_hier *h, mh_level *L, uint64_t *slot, uint64_t line)
+{
+    *slot &= ~(uint64_t)MH_SL_PF;
+    L->st.pf_useful++;
+    if (L->shadow)
+        mh_shadow_seen(L->shadow, line);
+    if (h->tm && mh_timing_prefetch_late(h->tm, line << L->line_shift))
+        L->st.pf_late++;
+}
+
+/* Outcome of looking one line of a request up in a level. */
+typedef struct line_res {
+    int hit;          /* found */
+    int fetch;        /* the line must come from below (installed here or passed through) */
+    int installed;    /* a slot was filled here */
+    int pass_write;   /* write miss without allocation: the write goes down */
+    uint64_t victim;  /* slot value replaced by the install (0 = none) */
+} line_res;
+
+/* Looks line up in level li for request r and updates it: hit bookkeeping, or install of the
+ * missing line (the fill itself and the victim are left to the caller). */
+static void line_step(mh_hier *h, int li, const mh_req *r, uint64_t line, int alloc, int demand,
+                      unsigned *up_flags, line_res *o, int *cls)
+{
+    mh_level *L = &h->lv[li];
+    const int write = r->kind == MH_OP_WRITE;
+    uint32_t set = (uint32_t)(line & L->set_mask);
+    int way = mh_level_find(L, set, line);
+    memset(o, 0, sizeof *o);
+    if (L->shadow) {
+        int c = classify(L, line, way >= 0, alloc);
+        *cls = c > *cls ? c : *cls;
+    }
+    if (way >= 0) {
+        uint32_t w = mh_level_touch(L, set, (uint32_t)way);
+        uint64_t *s = &L->slot[(size_t)set * L->ways + w];
+        o->hit = 1;
+        if ((*s & MH_SL_PF) && demand)
+            pf_used(h, L, s, line);
+        if (write && L->write_back)
+            *s |= MH_SL_DIRTY;
+        if (r->excl && !write) { /* victim cache: the line moves up */
+            *up_flags |= (unsigned)(*s & MH_SL_DIRTY);
+            mh_level_remove(L, set, w);
+        }
+        return;
+    }
+    if (!alloc && write) {
+        o->pass_write = 1;
+        return;
+    }
+    o->fetch = 1;
+    if (!alloc) /* exclusive upper's fill: pass through, keep nothing */
+        return;
+    uint64_t la = line << L->line_shift;
+    uint32_t vw = mh_level_victim(L, set);
+    o->installed = 1;
+    o->victim = L->slot[(size_t)set * L->ways + vw];
+    mh_level_install(L, set, vw, mh_slot_make(line, write && L->write_back ? MH_SL_DIRTY : 0));
+    /* DineroIV: a write-allocate miss covering the whole line is not fetched */
+    if (write && r->addr <= la && r->addr + r->size >= la + L->line && L->inclusion != MH_INC_INCLUSIVE)
+        o->fetch = 0;
+}
+
+/* Sends the fill for request r down from level li: one line, or the whole request when it
+ * spans several lines (Cachegrind looks every line of a missing reference up in LL).
+ * nlines = lines filled. Returns the serving level. */
+static int fill_from_below(mh_hier *h, int li, const mh_req *r, uint64_t first, uint64_t nlines,
+                           int single, unsigned *flags)
+{
+    mh_level *L = &h->lv[li];
+    int k = r->kind == MH_OP_WRITE ? MH_OP_READ : r->kind;
+    int src = r->src == MH_SRC_PF ? MH_SRC_PF : MH_SRC_FETCH;
+    uint32_t bytes = (uint32_t)(nlines * L->line);
+    L->st.bytes_from_next += bytes;
+    mh_req f = {first << L->line_shift, L->line, bytes, k, src, L->inclusion == MH_INC_EXCLUSIVE};
+    if (!single) {
+        f.addr = r->addr;
+        f.size = r->size;
+    }
+    return level_req(h, L->next, &f, flags);
+}
+
+#define MULTI_MAX 64 /* lines of one request handled with a single fill below */
+
+/* General path of level_req: every policy, 3C, prefetchers, inclusion, multi-line requests. */
+static __attribute__((noinline)) int general_req(mh_hier *h, int li, const mh_req *r, unsigned *up_flags)
+{
+    mh_level *L = &h->lv[li];
+    uint64_t first = r->addr >> L->line_shift, last = (r->addr + r->size - 1) >> L->line_shift;
+    const int write = r->kind == MH_OP_WRITE;
+    /* exclusive senders: fills move the line up, writes never allocate here */
+    const int alloc = write ? L->allocate && !r->excl : !r->excl;
+    const int demand = r->kind != MH_OP_PREFETCH && r->src != MH_SRC_WB;
+    const int single = first == last || last - first >= MULTI_MAX;
+    uint64_t cand[PF_MAX], victims[MULTI_MAX + 1], filled[MULTI_MAX + 1];
+    size_t ncand = 0, nvict = 0, nfill = 0, nfetch = 0;
+    int served = li, missed = 0, cls = 0, pass_down = write && !L->write_back;
+
+    L->st.kind[r->kind].accesses++;
+    for (uint64_t line = first; line <= last; line++) {
+        line_res o;
+        line_step(h, li, r, line, alloc, demand, up_flags, &o, &cls);
+        missed |= !o.hit;
+        pass_down |= o.pass_write;
+        if (single) { /* fill now, then the victim (DineroIV order: fetch before write-back) */
+            if (o.fetch) {
+                unsigned f = 0;
+                served = deeper(h, served, fill_from_below(h, li, r, line, 1, 1, &f));
+                *up_flags |= o.installed ? 0 : f;
+                if (o.installed && (f & MH_SL_DIRTY))
+                    add_flags(L, line, MH_SL_DIRTY);
+            }
+            if (o.victim)
+                evict(h, li, o.victim);
+        } else {
+            nfetch += (size_t)o.fetch;
+            if (o.installed)
+                filled[nfill++] = line;
+            if (o.victim)
+                victims[nvict++] = o.victim;
+        }
+        if (L->pf && demand && ncand < PF_MAX)
+            ncand += mh_pf_observe(L->pf, line, !o.hit, cand + ncand, PF_MAX - ncand);
+    }
+    if (nfetch) { /* several lines: one request below for the whole reference */
+        unsigned f = 0;
+        served = deeper(h, served, fill_from_below(h, li, r, first, nfetch, 0, &f));
+        *up_flags |= nfill ? 0 : f;
+        for (size_t i = 0; i < nfill && (f & MH_SL_DIRTY); i++)
+            add_flags(L, filled[i], MH_SL_DIRTY);
+    }
+    for (size_t i = 0; i < nvict; i++)
+        evict(h, li, victims[i]);
+    if (missed)
+        count_miss(&L->st.kind[r->kind], cls);
+    if (pass_down) {
+        mh_req wt = {r->addr, r->size, r->size, MH_OP_WRITE, r->src == MH_SRC_WB ? MH_SRC_WB : MH_SRC_WT,
+                     L->inclusion == MH_INC_EXCLUSIVE};
+        unsigned f = 0;
+        L->st.bytes_to_next += r->size;
+        int s = level_req(h, L->next, &wt, &f);
+        if (missed)
+            served = deeper(h, served, s);
+    }
+    if (ncand)
+        issue_prefetches(h, li, cand, ncand);
+    return served;
+}
+
+/* Handles request r at level li (-1 = memory): the lean path for one-line requests at fast
+ * levels, else the general one. Returns the level that supplied the data. */
+static int level_req(mh_hier *h, int li, const mh_req *r, unsigned *up_flags)
+{
+    if (li < 0)
+        return mem_req(h, r);
+    const mh_level *L = &h->lv[li];
+    uint64_t first = r->addr >> L->line_shift;
+    if (h->fast[li] && first == (r->addr + r->size - 1) >> L->line_shift && !r->excl)
+        return simple_req(h, li, r, first, up_flags);
+    return general_req(h, li, r, up_flags);
+}
+
+/* Writes back (and keeps) the dirty lines of level li inside [addr, addr+len). */
+static void copyback_range(mh_hier *h, int li, uint64_t addr, uint64_t len)
+{
+    mh_level *L = &h->lv[li];
+    for (uint64_t line = addr >> L->line_shift; line <= (addr + len - 1) >> L->line_shift; line++) {
+        uint32_t set = (uint32_t)(line & L->set_mask);
+        int way = mh_level_find(L, set, line);
+        uint64_t *s = way >= 0 ? &L->slot[(size_t)set * L->ways + (uint32_t)way] : NULL;
+        if (!s || !(*s & MH_SL_DIRTY))
+            continue;
+        *s &= ~(uint64_t)MH_SL_DIRTY;
+        L->st.writebacks++;
+        L->st.bytes_to_next += L->line;
+        mh_req wb = {line << L->line_shift, L->line, L->line, MH_OP_WRITE, MH_SRC_WB,
+                     L->inclusion == MH_INC_EXCLUSIVE};
+        unsigned f = 0;
+        level_req(h, h->opts.wb_bypass ? -1 : L->next, &wb, &f);
+    }
+}
+
+/* COPYBACK record: the covered lines are written back along the data path, top to bottom. */
+static void op_copyback(mh_hier *h, const mh_rec *r)
+{
+    int hops = 0;
+    for (int li = h->data; li >= 0 && hops < MH_MAX_LEVELS; li = h->lv[li].next, hops++)
+        copyback_range(h, li, r->addr, r->size ? r->size : 1);
+}
+
+/* INVALIDATE record: the covered lines leave every level (upper levels first); dirty data is
+ * written back on the way down so nothing is lost. */
+static void op_invalidate(mh_hier *h, const mh_rec *r)
+{
+    uint64_t len = r->size ? r->size : 1;
+    for (size_t i = 0; i < h->n; i++) {
+        int li = h->order[i];
+        mh_level *L = &h->lv[li];
+        copyback_range(h, li, r->addr, len);
+        for (uint64_t line = r->addr >> L->line_shift; line <= (r->addr + len - 1) >> L->line_shift; line++) {
+            uint32_t set = (uint32_t)(line & L->set_mask);
+            int way = mh_level_find(L, set, line);
+            if (L->shadow)
+                mh_shadow_remove(L->shadow, line);
+            if (way < 0)
+                continue;
+            if (L->slot[(size_t)set * L->ways + (uint32_t)way] & MH_SL_PF)
+                L->st.pf_useless++;
+            mh_level_remove(L, set, (uint32_t)way);
+        }
+    }
+}
+
+/* Lean path for one-line requests at a "fast" level (lru/fifo, no 3C, no prefetcher, nine, no
+ * inclusive upper): the same semantics as the general path, without its bookkeeping. */
+static int simple_req(mh_hier *h, int li, const mh_req *r, uint64_t line, unsigned *up_flags)
+{
+    mh_level *L = &h->lv[li];
+    uint64_t *s = L->slot + (size_t)(line & L->set_mask) * L->ways;
+    const uint64_t want = (line + 1) << MH_SL_SHIFT;
+    const uint32_t ways = L->ways;
+    const int write = r->kind == MH_OP_WRITE;
+    int served = li, pass_down = write && !L->write_back;
+    uint32_t w = 0;
+    L->st.kind[r->kind].accesses++;
+    for (; w + 2 <= ways; w += 2) { /* two ways per step: fewer loop branches */
+        if ((s[w] & ~(uint64_t)MH_SL_FLAGS) == want)
+            break;
+        if ((s[w + 1] & ~(uint64_t)MH_SL_FLAGS) == want) {
+            w++;
+            break;
+        }
+    }
+    if (w == ways - 1 && (s[w] & ~(uint64_t)MH_SL_FLAGS) != want)
+        w = ways; /* odd associativity: last way checked and missed */
+    if (w < ways) { /* hit */
+        uint64_t v = s[w] | (write && L->write_back ? MH_SL_DIRTY : 0);
+        if (L->pol->promote && w) {
+            memmove(s + 1, s, w * sizeof *s);
+            w = 0;
+        }
+        s[w] = v;
+    } else {
+        L->st.kind[r->kind].misses++;
+        if (write && !L->allocate) {
+            pass_down = 1;
+        } else {
+            uint64_t victim = s[ways - 1];
+            memmove(s + 1, s, (ways - 1) * sizeof *s);
+            w = ways;
+            s[0] = mh_slot_make(line, write && L->write_back ? MH_SL_DIRTY : 0);
+            uint64_t la = line << L->line_shift;
+            if (!(write && r->addr <= la && r->addr + r->size >= la + L->line)) {
+                unsigned f = 0;
+                served = deeper(h, served, fill_from_below(h, li, r, line, 1, 1, &f));
+                if (f & MH_SL_DIRTY)
+                    add_flags(L, line, MH_SL_DIRTY);
+            }
+            if (victim)
+                evict(h, li, victim);
+        }
+    }
+    (void)up_flags;
+    if (pass_down) {
+        mh_req wt = {r->addr, r->size, r->size, MH_OP_WRITE, r->src == MH_SRC_WB ? MH_SRC_WB : MH_SRC_WT, 0};
+        unsigned f = 0;
+        L->st.bytes_to_next += r->size;
+        int sv = level_req(h, L->next, &wt, &f);
+        if (w == ways)
+            served = deeper(h, served, sv);
+    }
+    return served;
+}
+
+/* Hit in the most recently used way of a fast entry level: nothing changes but a counter (and
+ * the dirty bit). Returns 1 when handled; everything else takes level_req. */
+static inline int mru_hit(mh_hier *h, int li, const mh_rec *r)
+{
+    mh_level *L = &h->lv[li];
+    uint64_t line = r->addr >> L->line_shift;
+    uint64_t *s = L->slot + (size_t)(line & L->set_mask) * L->ways;
+    if ((s[0] & ~(uint64_t)MH_SL_FLAGS) != (line + 1) << MH_SL_SHIFT ||
+        ((r->addr + r->size - 1) >> L->line_shift) != line)
+        return 0;
+    if (r->op == MH_OP_WRITE) {
+        if (!L->write_back)
+            return 0;
+        s[0] |= MH_SL_DIRTY;
+    }
+    L->st.kind[r->op].accesses++;
+    return 1;
+}
+
+/* Replays n records in order. */
+int mh_hier_access(mh_hier *h, const mh_rec *recs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const mh_rec *r = &recs[i];
+        if (r->op >= MH_KINDS) {
+            if (r->op == MH_OP_COPYBACK)
+                op_copyback(h, r);
+            else if (r->op == MH_OP_INVALIDATE)
+                op_invalidate(h, r);
+            continue; /* unknown ops are ignored: records are not validated here */
+        }
+        int li = r->op == MH_OP_IFETCH ? h->ifetch : h->data, served = li;
+        if (!(h->fast[li] && r->size && mru_hit(h, li, r))) {
+            mh_req q = {r->addr, r->size ? r->size : 1, 0, r->op, MH_SRC_CPU, 0};
+            unsigned f = 0;
+            served = level_req(h, li, &q, &f);
+        }
+        if (h->tm)
+            mh_timing_account(h->tm, r, served);
+    }
+    return MH_OK;
+}
+
+/* Writes every dirty line back, upper levels first (DineroIV cmdmain.c end-of-run copy-back). */
+void mh_hier_flush(mh_hier *h)
+{
+    for (size_t i = 0; i < h->n; i++) {
+        int li = h->order[i];
+        mh_level *L = &h->lv[li];
+        for (uint32_t set = L->sets; set-- > 0;)
+            for (uint32_t w = L->ways; w-- > 0;) {
+                uint64_t v = L->slot[(size_t)set * L->ways + w];
+                if (v & MH_SL_DIRTY)
+                    copyback_range(h, li, mh_slot_line(v) << L->line_shift, L->line);
+            }
+    }
+}
+
+/* Checks the level graph of c: entry levels and next links in range, no cycle. */
+static int check_graph(const mh_config *c, mh_error *err)
+{
+    if (c->nlevels < 1 || c->nlevels > MH_MAX_LEVELS)
+        return mh_error_set(err, MH_ECONFIG, "%s: %zu cache levels, must be 1..%d", c->source, c->nlevels,
+                            MH_MAX_LEVELS);
+    if (c->ifetch < 0 || (size_t)c->ifetch >= c->nlevels || c->data < 0 || (size_t)c->data >= c->nlevels)
+        return mh_error_set(err, MH_ECONFIG, "%s: [hierarchy] ifetch/data level index out of range", c->source);
+    for (size_t i = 0; i < c->nlevels; i++) {
+        int li = (int)i;
+        for (size_t hops = 0; li >= 0; hops++) {
+            if (li >= (int)c->nlevels || c->level[li].next < -1)
+                return mh_error_set(err, MH_ECONFIG, "%s: [%s] next = %d, no such level", c->source,
+                                    c->level[i].name, c->level[li].next);
+            if (hops > c->nlevels)
+                return mh_error_set(err, MH_ECONFIG, "%s: [%s] next links form a cycle", c->source,
+                                    c->level[i].name);
+            li = c->level[li].next;
+        }
+    }
+    return MH_OK;
+}
+
+/* Fills depth, uppers, topological order and fast-path flags. */
+static void link_levels(mh_hier *h)
+{
+    for (size_t i = 0; i < h->n; i++)
+        h->lv[i].depth = 0;
+    for (size_t pass = 0; pass < h->n; pass++)
+        for (size_t i = 0; i < h->n; i++) {
+            int nx = h->lv[i].next;
+            if (nx >= 0 && h->lv[nx].depth < h->lv[i].depth + 1)
+                h->lv[nx].depth = h->lv[i].depth + 1;
+        }
+    for (size_t i = 0; i < h->n; i++) {
+        int nx = h->lv[i].next;
+        if (nx >= 0)
+            h->up[nx][h->nup[nx]++] = (int)i;
+    }
+    for (size_t i = 0; i < h->n; i++) {
+        mh_level *L = &h->lv[i];
+        int incl_up = 0;
+        for (int k = 0; k < h->nup[i]; k++)
+            incl_up |= h->lv[h->up[i][k]].inclusion == MH_INC_INCLUSIVE;
+        h->fast[i] = L->pol->reorder && !L->shadow && !L->pf && L->inclusion == MH_INC_NINE && !incl_up;
+    }
+    size_t k = 0;
+    for (int d = 0; d <= (int)h->n; d++)
+        for (size_t i = 0; i < h->n; i++)
+            if (h->lv[i].depth == d)
+                h->order[k++] = (int)i;
+}
+
+/* Returns the defaults. */
+mh_hier_opts mh_hier_opts_default(void)
+{
+    mh_hier_opts o = {1, 1, 0};
+    return o;
+}
+
+/* Builds a cold hierarchy from c. */
+int mh_hier_create(const mh_config *c, const mh_hier_opts *opts, mh_hier **out, mh_error *err)
+{
+    if (!c || !out)
+        return mh_error_set(err, MH_EINVAL, "mh_hier_create: config and out must not be NULL");
+    int rc = check_graph(c, err);
+    if (rc != MH_OK)
+        return rc;
+    mh_hier *h = calloc(1, sizeof *h);
+    if (!h || !(h->lv = calloc(c->nlevels, sizeof *h->lv))) {
+        free(h);
+        return mh_error_set(err, MH_ENOMEM, "%s: out of memory for the hierarchy", c->source);
+    }
+    h->opts = opts ? *opts : mh_hier_opts_default();
+    h->ifetch = c->ifetch;
+    h->data = c->data;
+    for (size_t i = 0; i < c->nlevels && rc == MH_OK; i++) {
+        rc = mh_level_init(&h->lv[i], &c->level[i], h->opts.classify_3c, err);
+        h->n = rc == MH_OK ? i + 1 : i;
+        if (rc == MH_OK)
+            rc = mh_pf_create(&c->level[i], &h->lv[i].pf, err);
+    }
+    if (rc == MH_OK && h->opts.timing)
+        rc = mh_timing_create(c, &h->tm, err);
+    if (rc != MH_OK) {
+        mh_hier_destroy(h);
+        return rc;
+    }
+    link_levels(h);
+    *out = h;
+    return MH_OK;
+}
+
+/* Number of cache levels. */
+size_t mh_hier_levels(const mh_hier *h)
+{
+    return h->n;
+}
+
+/* Copies level i's statistics (hits derived, cycles from the timing model). */
+int mh_hier_level_stats(const mh_hier *h, size_t i, mh_level_stats *out)
+{
+    if (!h || i >= h->n || !out)
+        return MH_EINVAL;
+    *out = h->lv[i].st;
+    for (int k = 0; k < MH_KINDS; k++)
+        out->kind[k].hits = out->kind[k].accesses - out->kind[k].misses;
+    if (h->tm) {
+        mh_level_stats lv[MH_MAX_LEVELS];
+        mh_time_stats ts;
+        memset(lv, 0, sizeof lv);
+        mh_timing_stats(h->tm, &ts, lv, h->n);
+        out->cycles = lv[i].cycles;
+    }
+    return MH_OK;
+}
+
+/* Bytes read from / written to memory. */
+void mh_hier_mem_traffic(const mh_hier *h, uint64_t *bytes_read, uint64_t *bytes_written)
+{
+    if (bytes_read)
+        *bytes_read = h->mem_read;
+    if (bytes_written)
+        *bytes_written = h->mem_written;
+}
+
+/* Copies the timing statistics. */
+int mh_hier_time_stats(const mh_hier *h, mh_time_stats *out)
+{
+    if (!h || !h->tm)
+        return MH_EUNSUPPORTED;
+    mh_level_stats lv[MH_MAX_LEVELS];
+    memset(lv, 0, sizeof lv);
+    mh_timing_stats(h->tm, out, lv, h->n);
+    return MH_OK;
+}
+
+/* Frees h. */
+void mh_hier_destroy(mh_hier *h)
+{
+    if (!h)
+        return;
+    for (size_t i = 0; i < h->n; i++)
+        mh_level_fini(&h->lv[i]);
+    mh_timing_destroy(h->tm);
+    free(h->lv);
+    free(h);
+}

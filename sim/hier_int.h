@@ -1,0 +1,43 @@
+/* hier_int.h — the hierarchy handle (sim/hier.c): levels linked by `next`, the same routing
+ * code for every level. Internal to the library. */
+#ifndef MH_HIER_INT_H
+#define MH_HIER_INT_H
+
+#include "level_int.h"
+#include "timing_int.h"
+
+/* Who sent a request to a level; decides counting and prefetch training. */
+enum mh_src {
+    MH_SRC_CPU,   /* a trace record */
+    MH_SRC_FETCH, /* line fill for an upper level's miss */
+    MH_SRC_WT,    /* write passed down: write-through, or no-write-allocate miss */
+    MH_SRC_WB,    /* dirty line written back by an upper level */
+    MH_SRC_PF     /* line fill for an upper level's hardware prefetch */
+};
+
+/* One request to one level. Every request counts as one access there, and as one miss when
+ * any line it covers misses; a multi-line request that misses goes down whole (Cachegrind). */
+typedef struct mh_req {
+    uint64_t addr;   /* first byte */
+    uint32_t size;   /* bytes (>= 1) */
+    uint32_t bytes;  /* traffic on the link: fill bytes the sender receives, or bytes written */
+    int kind;        /* statistics kind (mh_op < MH_KINDS) */
+    int src;         /* enum mh_src */
+    int excl;        /* 1: the sender keeps this level exclusive of itself (victim cache) */
+} mh_req;
+
+struct mh_hier {
+    size_t n;                               /* cache levels */
+    mh_level *lv;                           /* n levels, config order */
+    int ifetch, data;                       /* entry levels */
+    int order[MH_MAX_LEVELS];               /* level indices, upper levels first */
+    int nup[MH_MAX_LEVELS];                 /* number of levels whose next is this one */
+    int up[MH_MAX_LEVELS][MH_MAX_LEVELS];   /* those levels */
+    int fast[MH_MAX_LEVELS];                /* 1: ordered policy, no 3C, no prefetcher, nine,
+                                               no inclusive upper: the lean path applies */
+    mh_hier_opts opts;                      /* as created */
+    mh_timing *tm;                          /* timing model, NULL when opts.timing = 0 */
+    uint64_t mem_read, mem_written;         /* bytes crossing the memory boundary */
+};
+
+#endif

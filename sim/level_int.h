@@ -1,0 +1,123 @@
+/* level_int.h — one set-associative cache level (sim/level.c), its replacement policies
+ * (sim/policy.c, one registry table) and the 3C shadow (sim/shadow.c). Internal to the library.
+ *
+ * Storage: one flat array of 64-bit slots, `ways` consecutive slots per set. A slot holds
+ * ((line number + 1) << MH_SL_SHIFT) | flags, so 0 means invalid and a lookup is one compare
+ * per way. Policies that keep an order (lru, fifo) keep the slots of a set sorted newest
+ * first: a hit in way 0 costs nothing, the victim is the last way, and the valid slots are
+ * always a prefix of the set. The other policies keep slots in place and use side arrays. */
+#ifndef MH_LEVEL_INT_H
+#define MH_LEVEL_INT_H
+
+#include "config_int.h"
+#include "prefetch_int.h"
+
+#define MH_SL_DIRTY 1u     /* line modified (write-back) */
+#define MH_SL_PF 2u        /* filled by a hardware prefetch, not yet used by a demand access */
+#define MH_SL_SHIFT 2      /* flags live in the low bits */
+#define MH_SL_FLAGS 3u
+
+typedef struct mh_shadow mh_shadow;
+typedef struct mh_level mh_level;
+
+/* One replacement policy: a registry entry. Slot-ordering policies (reorder = 1) need no hooks. */
+typedef struct mh_repl {
+    const char *name;                                            /* config name */
+    int reorder;                                                 /* 1: slots kept newest first */
+    int promote;                                                 /* reorder only: move to front on hit */
+    void (*hit)(mh_level *L, uint32_t set, uint32_t way);        /* NULL: nothing to update */
+    uint32_t (*victim)(mh_level *L, uint32_t set);               /* way to replace (set full) */
+    void (*fill)(mh_level *L, uint32_t set, uint32_t way);       /* NULL: nothing to update */
+    const char *help;                                            /* one line for --help */
+} mh_repl;
+
+/* Returns the policy for an enum mh_policy value, or NULL. */
+const mh_repl *mh_policy_get(int id);
+/* Returns the enum mh_policy value for name, or -1. */
+int mh_policy_lookup(const char *name);
+/* Returns the policy name of id, or "?". */
+const char *mh_policy_name(int id);
+/* Bytes of per-slot state (meta) and per-set state (tree) policy id needs for `ways` ways. */
+void mh_policy_state_size(int id, uint32_t ways, size_t *meta_per_slot, size_t *tree_per_set);
+
+/* One cache level: geometry, slots, policy state and statistics. */
+struct mh_level {
+    const mh_repl *pol;      /* replacement policy */
+    uint64_t *slot;            /* sets * ways slots */
+    uint8_t *meta;             /* per-slot policy state (RRPV), or NULL */
+    uint8_t *tree;             /* per-set policy state (PLRU tree bits), or NULL */
+    uint32_t tree_stride;      /* bytes of tree per set */
+    uint32_t ways;             /* associativity */
+    uint32_t sets;             /* number of sets (power of two) */
+    uint64_t set_mask;         /* sets - 1 */
+    uint32_t line;             /* line size in bytes */
+    int line_shift;            /* log2(line) */
+    int write_back;            /* 1 back, 0 through */
+    int allocate;              /* 1 write-allocate */
+    int inclusion;             /* relation to the next level (enum mh_inclusion) */
+    int next;                  /* next level index, -1 = memory */
+    int depth;                 /* distance from the top (0 = entry level) */
+    uint64_t rng;              /* xorshift state for random / brrip, seeded from cfg seed */
+    mh_shadow *shadow;         /* 3C shadow, NULL when classification is off */
+    mh_pf *pf;                 /* hardware prefetcher, NULL when none */
+    char name[MH_NAME_MAX];    /* level name */
+    mh_level_stats st;         /* statistics (hits derived at copy-out) */
+};
+
+/* Builds level L from lc (seeded from lc->seed); classify = 1 creates the 3C shadow. */
+int mh_level_init(mh_level *L, const mh_level_cfg *lc, int classify, mh_error *err);
+/* Frees L's arrays (L itself is owned by the caller). */
+void mh_level_fini(mh_level *L);
+/* Records a hit on way; returns the way the line now occupies. */
+uint32_t mh_level_touch(mh_level *L, uint32_t set, uint32_t way);
+/* Returns the way a new line will replace (an invalid way when one exists). */
+uint32_t mh_level_victim(mh_level *L, uint32_t set);
+/* Puts slot value v into way (chosen by mh_level_victim); returns the way it now occupies. */
+uint32_t mh_level_install(mh_level *L, uint32_t set, uint32_t way, uint64_t v);
+/* Invalidates way of set. */
+void mh_level_remove(mh_level *L, uint32_t set, uint32_t way);
+/* Next pseudo-random number of L's own generator (xorshift64*). */
+uint64_t mh_level_rand(mh_level *L);
+
+/* Slot value for line with flags. */
+static inline uint64_t mh_slot_make(uint64_t line, unsigned flags)
+{
+    return ((line + 1) << MH_SL_SHIFT) | flags;
+}
+/* Line number stored in a valid slot. */
+static inline uint64_t mh_slot_line(uint64_t v)
+{
+    return (v >> MH_SL_SHIFT) - 1;
+}
+
+/* Returns the way of `line` in set, or -1 (inline: the simulator's innermost loop). */
+static inline int mh_level_find(const mh_level *L, uint32_t set, uint64_t line)
+{
+    const uint64_t *s = L->slot + (size_t)set * L->ways;
+    const uint64_t want = (line + 1) << MH_SL_SHIFT;
+    int found = -1;
+    if (L->ways <= 16) { /* branch-free scan: misses are common here and exits mispredict */
+        for (uint32_t w = L->ways; w-- > 0;)
+            found = (s[w] & ~(uint64_t)MH_SL_FLAGS) == want ? (int)w : found;
+        return found;
+    }
+    for (uint32_t w = 0; w < L->ways; w++)
+        if ((s[w] & ~(uint64_t)MH_SL_FLAGS) == want)
+            return (int)w;
+    return -1;
+}
+
+/* ---- 3C shadow (sim/shadow.c): fully associative LRU of the level's capacity + seen set ---- */
+
+/* Creates a shadow of `lines` lines; NULL when out of memory. */
+mh_shadow *mh_shadow_create(uint64_t lines);
+/* Looks line up (hit moves it to MRU); on a miss inserts it when alloc. Returns 1 on a hit. */
+int mh_shadow_access(mh_shadow *s, uint64_t line, int alloc);
+/* Returns 1 when line was referenced before, and marks it referenced. */
+int mh_shadow_seen(mh_shadow *s, uint64_t line);
+/* Drops line from the fully associative part (explicit invalidation). */
+void mh_shadow_remove(mh_shadow *s, uint64_t line);
+/* Frees s; NULL is a no-op. */
+void mh_shadow_destroy(mh_shadow *s);
+
+#endif

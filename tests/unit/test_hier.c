@@ -1,0 +1,513 @@
+/* test_hier.c — hierarchy semantics with exact, hand-computed numbers: write modes, inclusion
+ * (inclusive back-invalidation, exclusive victim behaviour), 3C classification, straddling
+ * accesses, flush, copy-back / invalidate records, timing on/off, independence of handles.
+ * Records are written as din text ("label hexaddr", size 4): 0 read, 1 write, 2 ifetch,
+ * 4 copy-back, 5 invalidate. A, B, C are lines 0x00, 0x10, 0x20 (16-byte lines). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "hier_int.h"
+#include "support_core.h"
+
+/* One level, 1 set x 2 ways x 16 B, with the given write modes. */
+static mh_hier *one_level(int write_back, int allocate)
+{
+    mh_config c;
+    support_core_config(&c);
+    support_core_level(&c, "L1", 32, 2, 16);
+    c.level[0].write_back = write_back;
+    c.level[0].allocate = allocate;
+    return support_core_hier(&c);
+}
+
+/* Write-back + allocate: W A (fill 16), R B (fill 16), R C evicts dirty A (write back 16). */
+static void test_wb_alloc(void **state)
+{
+    (void)state;
+    mh_hier *h = one_level(1, 1);
+    support_core_run(h, "1 0\n0 10\n0 20\n");
+    mh_level_stats s = support_core_stats(h, 0);
+    assert_int_equal(s.kind[MH_OP_WRITE].misses, 1);
+    assert_int_equal(s.kind[MH_OP_READ].misses, 2);
+    assert_int_equal(s.bytes_from_next, 48);
+    assert_int_equal(s.bytes_to_next, 16);
+    assert_int_equal(s.writebacks, 1);
+    assert_int_equal(s.evictions, 1);
+    uint64_t rd, wr;
+    mh_hier_mem_traffic(h, &rd, &wr);
+    assert_int_equal(rd, 48);
+    assert_int_equal(wr, 16);
+    mh_hier_destroy(h);
+}
+
+/* Write-through + no-allocate: W A misses without a fill (4 B down); R A fills; W A hits (4 B
+ * down, line stays clean); R B, R C evicts clean A: no write-back. */
+static void test_wt_noalloc(void **state)
+{
+    (void)state;
+    mh_hier *h = one_level(0, 0);
+    support_core_run(h, "1 0\n0 0\n1 0\n0 10\n0 20\n");
+    mh_level_stats s = support_core_stats(h, 0);
+    assert_int_equal(s.kind[MH_OP_WRITE].accesses, 2);
+    assert_int_equal(s.kind[MH_OP_WRITE].misses, 1);
+    assert_int_equal(s.kind[MH_OP_WRITE].hits, 1);
+    assert_int_equal(s.kind[MH_OP_READ].misses, 3);
+    assert_int_equal(s.bytes_from_next, 48);
+    assert_int_equal(s.bytes_to_next, 8);
+    assert_int_equal(s.writebacks, 0);
+    assert_int_equal(s.evictions, 1);
+    mh_hier_destroy(h);
+}
+
+/* Write-through + allocate: W A fills (16) and writes 4; W A+4 hits and writes 4. */
+static void test_wt_alloc(void **state)
+{
+    (void)state;
+    mh_hier *h = one_level(0, 1);
+    support_core_run(h, "1 0\n1 4\n");
+    mh_level_stats s = support_core_stats(h, 0);
+    assert_int_equal(s.kind[MH_OP_WRITE].misses, 1);
+    assert_int_equal(s.bytes_from_next, 16);
+    assert_int_equal(s.bytes_to_next, 8);
+    mh_hier_flush(h); /* nothing dirty in a write-through cache */
+    s = support_core_stats(h, 0);
+    assert_int_equal(s.bytes_to_next, 8);
+    mh_hier_destroy(h);
+}
+
+/* Write-back + no-allocate: W A misses (4 B down), R A fills, W A hits (dirty), flush (16). */
+static void test_wb_noalloc(void **state)
+{
+    (void)state;
+    mh_hier *h = one_level(1, 0);
+    support_core_run(h, "1 0\n0 0\n1 0\n");
+    mh_hier_flush(h);
+    mh_level_stats s = support_core_stats(h, 0);
+    assert_int_equal(s.kind[MH_OP_WRITE].misses, 1);
+    assert_int_equal(s.bytes_from_next, 16);
+    assert_int_equal(s.bytes_to_next, 20);
+    assert_int_equal(s.writebacks, 1);
+    mh_hier_destroy(h);
+}
+
+/* Flush writes back once and keeps the lines; a second flush does nothing. */
+static void test_flush(void **state)
+{
+    (void)state;
+    mh_hier *h = one_level(1, 1);
+    support_core_run(h, "1 0\n1 10\n");
+    mh_hier_flush(h);
+    mh_hier_flush(h);
+    support_core_run(h, "0 0\n");
+    mh_level_stats s = support_core_stats(h, 0);
+    assert_int_equal(s.writebacks, 2);
+    assert_int_equal(s.bytes_to_next, 32);
+    assert_int_equal(s.kind[MH_OP_READ].misses, 0);
+    mh_hier_destroy(h);
+}
+
+/* COPYBACK writes a dirty line back and keeps it; INVALIDATE writes back and drops it. */
+static void test_copyback_invalidate(void **state)
+{
+    (void)state;
+    mh_hier *h = one_level(1, 1);
+    support_core_run(h, "1 0\n4 0\n4 0\n0 0\n");
+    mh_level_stats s = support_core_stats(h, 0);
+    assert_int_equal(s.writebacks, 1);
+    assert_int_equal(s.kind[MH_OP_READ].misses, 0);
+    support_core_run(h, "1 0\n5 0\n0 0\n");
+    s = support_core_stats(h, 0);
+    assert_int_equal(s.writebacks, 2);
+    assert_int_equal(s.bytes_to_next, 32);
+    assert_int_equal(s.kind[MH_OP_READ].misses, 1);
+    assert_int_equal(s.kind[MH_OP_READ].accesses, 2); /* copy-back/invalidate are not accesses */
+    mh_hier_destroy(h);
+}
+
+/* L1 (1 set x 2 ways) over L2 (1 set x 2 ways), 16-byte lines. */
+static mh_hier *two_levels(int inclusion)
+{
+    mh_config c;
+    support_core_config(&c);
+    support_core_level(&c, "L1", 32, 2, 16);
+    support_core_level(&c, "L2", 32, 2, 16);
+    c.level[0].next = 1;
+    c.level[0].inclusion = inclusion;
+    return support_core_hier(&c);
+}
+
+/* R A, R B, R A (L1 hit: L2 still has A as LRU), R C: L2 evicts A. Inclusive: A is
+ * back-invalidated from L1, so the final R A misses; nine: it hits. */
+static void test_inclusive_vs_nine(void **state)
+{
+    (void)state;
+    const char *trace = "0 0\n0 10\n0 0\n0 20\n0 0\n";
+    mh_hier *h = two_levels(MH_INC_NINE);
+    support_core_run(h, trace);
+    mh_level_stats s = support_core_stats(h, 0);
+    assert_int_equal(s.kind[MH_OP_READ].misses, 3);
+    assert_int_equal(s.back_invalidations, 0);
+    mh_hier_destroy(h);
+
+    h = two_levels(MH_INC_INCLUSIVE);
+    support_core_run(h, trace);
+    s = support_core_stats(h, 0);
+    assert_int_equal(s.kind[MH_OP_READ].misses, 4);
+    assert_int_equal(s.back_invalidations, 1);
+    mh_hier_destroy(h);
+}
+
+/* Inclusive, dirty upper copy: W A (L1 hit, dirty) before L2 evicts A: L1 writes A back along
+ * with L2's victim, which goes to memory dirty. */
+static void test_inclusive_dirty(void **state)
+{
+    (void)state;
+    mh_hier *h = two_levels(MH_INC_INCLUSIVE);
+    support_core_run(h, "0 0\n0 10\n1 0\n0 20\n");
+    mh_level_stats l1 = support_core_stats(h, 0), l2 = support_core_stats(h, 1);
+    assert_int_equal(l1.back_invalidations, 1);
+    assert_int_equal(l1.writebacks, 1);
+    assert_int_equal(l2.writebacks, 1);
+    uint64_t rd, wr;
+    mh_hier_mem_traffic(h, &rd, &wr);
+    assert_int_equal(rd, 48);
+    assert_int_equal(wr, 16);
+    mh_hier_destroy(h);
+}
+
+/* Exclusive (victim cache): misses fill L1 only; L1 victims move to L2; an L2 hit moves the line
+ * up and out of L2. R A, R B, R C (A -> L2), R A (L2 hit: A up, B -> L2), R B (L2 hit). */
+static void test_exclusive(void **state)
+{
+    (void)state;
+    mh_hier *h = two_levels(MH_INC_EXCLUSIVE);
+    support_core_run(h, "0 0\n0 10\n0 20\n0 0\n0 10\n");
+    mh_level_stats l1 = support_core_stats(h, 0), l2 = support_core_stats(h, 1);
+    assert_int_equal(l1.kind[MH_OP_READ].misses, 5);
+    assert_int_equal(l1.evictions, 3);
+    assert_int_equal(l1.bytes_to_next, 48); /* three victims moved down */
+    assert_int_equal(l2.kind[MH_OP_READ].accesses, 5);
+    assert_int_equal(l2.kind[MH_OP_READ].hits, 2);
+    assert_int_equal(l2.kind[MH_OP_READ].misses, 3);
+    uint64_t rd;
+    mh_hier_mem_traffic(h, &rd, NULL);
+    assert_int_equal(rd, 48);
+    /* dirty data survives the trip down and up and reaches memory at flush */
+    support_core_run(h, "1 10\n0 20\n0 0\n0 30\n");
+    mh_hier_flush(h);
+    uint64_t wr;
+    mh_hier_mem_traffic(h, NULL, &wr);
+    assert_int_equal(wr, 16);
+    mh_hier_destroy(h);
+}
+
+/* 3C on a direct-mapped 2-set cache (lines 0, 2 -> set 0; line 1 -> set 1; shadow = 2 lines):
+ * 0 comp, 2 comp, 0 conflict (hit in the 2-line shadow), 1 comp, 2 capacity (shadow holds 1, 0). */
+static void test_3c(void **state)
+{
+    (void)state;
+    mh_config c;
+    support_core_config(&c);
+    support_core_level(&c, "L1", 32, 1, 16);
+    mh_hier *h = support_core_hier(&c);
+    support_core_run(h, "0 0\n0 20\n0 0\n0 10\n0 20\n");
+    mh_counts k = support_core_stats(h, 0).kind[MH_OP_READ];
+    assert_int_equal(k.misses, 5);
+    assert_int_equal(k.compulsory, 3);
+    assert_int_equal(k.conflict, 1);
+    assert_int_equal(k.capacity, 1);
+    mh_hier_destroy(h);
+
+    mh_hier_opts o = {0, 0, 0}; /* 3C off: misses identical, classes zero */
+    assert_int_equal(mh_hier_create(&c, &o, &h, NULL), MH_OK);
+    support_core_run(h, "0 0\n0 20\n0 0\n0 10\n0 20\n");
+    k = support_core_stats(h, 0).kind[MH_OP_READ];
+    assert_int_equal(k.misses, 5);
+    assert_int_equal(k.compulsory + k.conflict + k.capacity, 0);
+    mh_hier_destroy(h);
+}
+
+/* A straddling access touches both lines (two fills) but counts one access and one miss. */
+static void test_straddle(void **state)
+{
+    (void)state;
+    mh_config c;
+    support_core_config(&c);
+    support_core_level(&c, "L1", 256, 2, 16);
+    mh_hier *h = support_core_hier(&c);
+    mh_rec r[3] = {{14, 0, 4, MH_OP_READ, 0}, {16, 0, 4, MH_OP_READ, 0}, {12, 0, 4, MH_OP_READ, 0}};
+    mh_hier_access(h, r, 3);
+    mh_level_stats s = support_core_stats(h, 0);
+    assert_int_equal(s.kind[MH_OP_READ].accesses, 3);
+    assert_int_equal(s.kind[MH_OP_READ].misses, 1);
+    assert_int_equal(s.kind[MH_OP_READ].compulsory, 1);
+    assert_int_equal(s.bytes_from_next, 32);
+    mh_hier_destroy(h);
+}
+
+/* Split entry levels: ifetch goes to L1i, data to L1d, both over L2. */
+static void test_split(void **state)
+{
+    (void)state;
+    mh_config c;
+    support_core_config(&c);
+    support_core_level(&c, "L1i", 32, 2, 16);
+    support_core_level(&c, "L1d", 32, 2, 16);
+    support_core_level(&c, "L2", 256, 4, 16);
+    c.level[0].next = c.level[1].next = 2;
+    c.ifetch = 0;
+    c.data = 1;
+    mh_hier *h = support_core_hier(&c);
+    assert_int_equal(mh_hier_levels(h), 3);
+    support_core_run(h, "2 0\n0 0\n2 4\n0 4\n");
+    mh_level_stats i = support_core_stats(h, 0), d = support_core_stats(h, 1), l2 = support_core_stats(h, 2);
+    assert_int_equal(i.kind[MH_OP_IFETCH].accesses, 2);
+    assert_int_equal(i.kind[MH_OP_IFETCH].misses, 1);
+    assert_int_equal(d.kind[MH_OP_READ].accesses, 2);
+    assert_int_equal(d.kind[MH_OP_READ].misses, 1);
+    assert_int_equal(l2.kind[MH_OP_IFETCH].accesses, 1); /* a fill keeps the ifetch kind */
+    assert_int_equal(l2.kind[MH_OP_READ].accesses, 1);
+    assert_int_equal(l2.kind[MH_OP_READ].hits, 1);
+    assert_string_equal(d.name, "L1d");
+    mh_hier_destroy(h);
+}
+
+/* Software prefetch records count as kind prefetch and fill like reads. */
+static void test_sw_prefetch(void **state)
+{
+    (void)state;
+    mh_hier *h = one_level(1, 1);
+    mh_rec r[2] = {{0, 0, 4, MH_OP_PREFETCH, 0}, {0, 0, 4, MH_OP_READ, 0}};
+    mh_hier_access(h, r, 2);
+    mh_level_stats s = support_core_stats(h, 0);
+    assert_int_equal(s.kind[MH_OP_PREFETCH].accesses, 1);
+    assert_int_equal(s.kind[MH_OP_PREFETCH].misses, 1);
+    assert_int_equal(s.kind[MH_OP_READ].hits, 1);
+    assert_int_equal(s.bytes_from_next, 16);
+    mh_hier_destroy(h);
+}
+
+/* Timing off: time stats unsupported; on: the model sees every demand record. */
+static void test_timing_switch(void **state)
+{
+    (void)state;
+    mh_config c;
+    support_core_config(&c);
+    support_core_level(&c, "L1", 32, 2, 16);
+    mh_hier *h = support_core_hier(&c);
+    mh_time_stats ts;
+    assert_int_equal(mh_hier_time_stats(h, &ts), MH_EUNSUPPORTED);
+    mh_hier_destroy(h);
+    mh_hier_opts o = mh_hier_opts_default();
+    assert_int_equal(o.classify_3c, 1);
+    assert_int_equal(o.timing, 1);
+    assert_int_equal(mh_hier_create(&c, &o, &h, NULL), MH_OK);
+    support_core_run(h, "0 0\n1 0\n4 0\n0 10\n");
+    assert_int_equal(mh_hier_time_stats(h, &ts), MH_OK);
+    assert_int_equal(ts.records, 3);
+    mh_hier_destroy(h);
+}
+
+/* Two hierarchies in one process are independent (random policy, interleaved batches). */
+static void test_independent(void **state)
+{
+    (void)state;
+    mh_config c;
+    support_core_config(&c);
+    support_core_level(&c, "L1", 64, 4, 16);
+    c.level[0].policy = MH_POL_RANDOM;
+    c.level[0].seed = 7;
+    mh_rec recs[500];
+    for (int i = 0; i < 500; i++)
+        recs[i] = (mh_rec){(uint64_t)((i * 13) % 11) * 16, 0, 4, MH_OP_READ, 0};
+    mh_hier *a = support_core_hier(&c), *b = support_core_hier(&c), *alone = support_core_hier(&c);
+    for (int i = 0; i < 500; i += 50) {
+        mh_hier_access(a, recs + i, 50);
+        mh_hier_access(b, recs + i, 50);
+    }
+    mh_hier_access(alone, recs, 500);
+    uint64_t ma = support_core_stats(a, 0).kind[0].misses, mb = support_core_stats(b, 0).kind[0].misses;
+    assert_int_equal(ma, mb);
+    assert_int_equal(ma, support_core_stats(alone, 0).kind[0].misses);
+    mh_hier_destroy(a);
+    mh_hier_destroy(b);
+    mh_hier_destroy(alone);
+}
+
+/* Hardware next-line prefetcher (degree 1, distance 1) on a 1-set 4-way L1:
+ * R0 miss, pf 1 -> [1 0]; R1 hits the prefetched line (useful), pf 2 -> [2 1 0];
+ * R4 miss [4 2 1 0], pf 5 evicts 0 -> [5 4 2 1]; R8 miss evicts 1 (used), pf 9 evicts 2 (never
+ * used: useless). Demand fills 3 x 16, prefetch fills 4 x 16, both from memory. */
+static void test_hw_prefetch(void **state)
+{
+    (void)state;
+    mh_config c;
+    support_core_config(&c);
+    support_core_level(&c, "L1", 64, 4, 16);
+    c.level[0].prefetcher = MH_PF_NEXT_LINE;
+    c.level[0].pf_degree = 1;
+    c.level[0].pf_distance = 1;
+    mh_hier *h = support_core_hier(&c);
+    support_core_run(h, "0 0\n0 10\n0 40\n0 80\n");
+    mh_level_stats s = support_core_stats(h, 0);
+    assert_int_equal(s.kind[MH_OP_READ].accesses, 4);
+    assert_int_equal(s.kind[MH_OP_READ].misses, 3);
+    assert_int_equal(s.pf_issued, 4);
+    assert_int_equal(s.pf_fill_bytes, 64);
+    assert_int_equal(s.pf_useful, 1);
+    assert_int_equal(s.pf_useless, 1);
+    assert_int_equal(s.bytes_from_next, 48);
+    assert_int_equal(s.evictions, 3);
+    uint64_t rd;
+    mh_hier_mem_traffic(h, &rd, NULL);
+    assert_int_equal(rd, 112);
+    mh_hier_destroy(h);
+}
+
+/* wb_bypass (Cachegrind's model): dirty victims go to memory without touching L2. */
+static void test_wb_bypass(void **state)
+{
+    (void)state;
+    mh_config c;
+    support_core_config(&c);
+    support_core_level(&c, "L1", 32, 2, 16);
+    support_core_level(&c, "L2", 256, 2, 16);
+    c.level[0].next = 1;
+    mh_hier_opts o = {1, 0, 1};
+    mh_hier *h = NULL;
+    assert_int_equal(mh_hier_create(&c, &o, &h, NULL), MH_OK);
+    support_core_run(h, "1 0\n0 10\n0 20\n1 30\n");
+    mh_hier_flush(h);
+    mh_level_stats l1 = support_core_stats(h, 0), l2 = support_core_stats(h, 1);
+    assert_int_equal(l1.writebacks, 2);         /* A evicted dirty, D flushed */
+    assert_int_equal(l2.kind[MH_OP_WRITE].accesses, 0);
+    assert_int_equal(l2.kind[MH_OP_READ].accesses, 4);
+    uint64_t rd, wr;
+    mh_hier_mem_traffic(h, &rd, &wr);
+    assert_int_equal(rd, 64);
+    assert_int_equal(wr, 32);
+    mh_hier_destroy(h);
+}
+
+/* Returns 1 when level li of h holds line (in its own line units). */
+static int holds(const mh_hier *h, int li, uint64_t line)
+{
+    const mh_level *L = &h->lv[li];
+    return mh_level_find(L, (uint32_t)(line & L->set_mask), line) >= 0;
+}
+
+/* Random configurations and traces (every op, straddling sizes) under the sanitizers; checks
+ * the invariants: inclusive L1 lines are in L2, exclusive ones are not, 3C classes add up,
+ * flush leaves nothing dirty, and the same seed replays identically. */
+static void test_stress(void **state)
+{
+    (void)state;
+    uint64_t x = 12345;
+    for (int cfgi = 0; cfgi < 24; cfgi++) {
+        mh_config c;
+        support_core_config(&c);
+        support_core_level(&c, "L1", 256, 2, 16);
+        support_core_level(&c, "L2", 1024, 4, 16);
+        support_core_level(&c, "L3", 4096, 8, 32);
+        c.level[0].next = 1;
+        c.level[1].next = 2;
+        c.level[0].inclusion = cfgi % 3;
+        c.level[1].inclusion = (cfgi / 3) % 2 ? MH_INC_INCLUSIVE : MH_INC_NINE;
+        for (int l = 0; l < 3; l++) {
+            c.level[l].policy = (cfgi + l) % 6;
+            c.level[l].write_back = (cfgi / 6 + l) % 2;
+            c.level[l].allocate = (cfgi / 12 + l) % 2 || l > 0;
+        }
+        c.level[0].prefetcher = cfgi % 4 == 0 ? MH_PF_NEXT_LINE : MH_PF_NONE;
+        c.level[0].pf_degree = 2;
+        mh_hier *h[2];
+        mh_hier_opts o = {cfgi % 2, 1, 0};
+        assert_int_equal(mh_hier_create(&c, &o, &h[0], NULL), MH_OK);
+        assert_int_equal(mh_hier_create(&c, &o, &h[1], NULL), MH_OK);
+        mh_rec recs[4000];
+        for (int i = 0; i < 4000; i++) {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+            static const uint8_t ops[] = {0, 0, 0, 1, 1, 2, 3, 4, 5, 6};
+            recs[i] = (mh_rec){(x >> 8) % 8192, 1, (uint16_t)(1 + (x >> 40) % 40), ops[(x >> 50) % 10], 0};
+        }
+        for (int k = 0; k < 2; k++) {
+            mh_hier_access(h[k], recs, 4000);
+            for (size_t li = 0; li < 3; li++) {
+                mh_level_stats st = support_core_stats(h[k], li);
+                for (int kind = 0; kind < MH_KINDS; kind++) {
+                    mh_counts ct = st.kind[kind];
+                    assert_int_equal(ct.hits + ct.misses, ct.accesses);
+                    if (o.classify_3c)
+                        assert_int_equal(ct.compulsory + ct.capacity + ct.conflict, ct.misses);
+                }
+            }
+        }
+        const mh_level *L1 = &h[0]->lv[0];
+        for (size_t i = 0; i < (size_t)L1->sets * L1->ways; i++) {
+            uint64_t v = L1->slot[i];
+            if (!v)
+                continue;
+            if (c.level[0].inclusion == MH_INC_INCLUSIVE)
+                assert_true(holds(h[0], 1, mh_slot_line(v)));
+            if (c.level[0].inclusion == MH_INC_EXCLUSIVE)
+                assert_false(holds(h[0], 1, mh_slot_line(v)));
+        }
+        mh_hier_flush(h[0]);
+        for (int li = 0; li < 3; li++) {
+            const mh_level *L = &h[0]->lv[li];
+            for (size_t i = 0; i < (size_t)L->sets * L->ways; i++)
+                assert_false(L->slot[i] & MH_SL_DIRTY);
+        }
+        assert_int_equal(support_core_stats(h[1], 2).kind[0].misses, support_core_stats(h[0], 2).kind[0].misses);
+        mh_hier_destroy(h[0]);
+        mh_hier_destroy(h[1]);
+    }
+}
+
+/* Bad graphs are refused with a message; out-of-range stats index is EINVAL. */
+static void test_bad_config(void **state)
+{
+    (void)state;
+    mh_config c;
+    support_core_config(&c);
+    support_core_level(&c, "L1", 32, 2, 16);
+    support_core_level(&c, "L2", 64, 2, 16);
+    c.level[0].next = 1;
+    c.level[1].next = 0;
+    mh_hier *h = NULL;
+    mh_error err = {0};
+    assert_int_equal(mh_hier_create(&c, NULL, &h, &err), MH_ECONFIG);
+    assert_non_null(strstr(err.msg, "cycle"));
+    c.level[1].next = -1;
+    c.level[1].line = 24;
+    assert_int_equal(mh_hier_create(&c, NULL, &h, &err), MH_ECONFIG);
+    assert_non_null(strstr(err.msg, "line = 24"));
+    assert_null(h);
+    c.level[1].line = 16;
+    h = support_core_hier(&c);
+    mh_level_stats s;
+    assert_int_equal(mh_hier_level_stats(h, 2, &s), MH_EINVAL);
+    mh_hier_destroy(h);
+    mh_hier_destroy(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_wb_alloc),       cmocka_unit_test(test_wt_noalloc),
+        cmocka_unit_test(test_wt_alloc),       cmocka_unit_test(test_wb_noalloc),
+        cmocka_unit_test(test_flush),          cmocka_unit_test(test_copyback_invalidate),
+        cmocka_unit_test(test_inclusive_vs_nine), cmocka_unit_test(test_inclusive_dirty),
+        cmocka_unit_test(test_exclusive),      cmocka_unit_test(test_3c),
+        cmocka_unit_test(test_straddle),       cmocka_unit_test(test_split),
+        cmocka_unit_test(test_sw_prefetch),    cmocka_unit_test(test_timing_switch),
+        cmocka_unit_test(test_independent),    cmocka_unit_test(test_bad_config),
+        cmocka_unit_test(test_wb_bypass),      cmocka_unit_test(test_hw_prefetch),
+        cmocka_unit_test(test_stress),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
