@@ -1,4 +1,5 @@
 /* report.c — statistics output: the people's table, CSV and JSON, one shape for every level. */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -326,6 +327,6 @@ int mh_report_write(const mh_hier *h, const mh_config *c, const mh_meta *meta, m
     default: return mh_error_set(err, MH_EINVAL, "report format %d, must be table, csv or json", (int)fmt);
     }
     if (ferror(f))
-        return mh_error_set(err, MH_EIO, "writing the report failed");
+        return mh_error_set(err, MH_EIO, "writing the report failed: %s", strerror(errno ? errno : EIO));
     return MH_OK;
 }

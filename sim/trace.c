@@ -262,7 +262,9 @@ static int trace_new(const char *path, mh_trace **out, mh_error *err)
             int e = errno;
             free(t->in.buf);
             free(t);
-            return mh_error_set(err, MH_EIO, "%s: cannot open: %s", path, strerror(e));
+            /* A path that does not exist is the caller's bad input (exit 2), like a missing config. */
+            return mh_error_set(err, e == ENOENT || e == ENOTDIR ? MH_ENOTFOUND : MH_EIO, "%s: cannot open: %s",
+                                path, strerror(e));
         }
         t->in.own_fd = 1;
     }

@@ -110,7 +110,10 @@ int cmd_compare(int argc, char **argv)
             break;
         case 'o': output = optarg; break;
         case 'T': opts.timing = 0; break;
-        case 'j': threads = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 'j':
+            if (cli_parse_jobs(optarg, &threads, &err) != MH_OK)
+                return cli_fail(&err);
+            break;
         case 'h': compare_usage(stdout); return MH_EXIT_OK;
         case 'f':
             if (cli_parse_format(optarg, &fmt, &err) != MH_OK || fmt == MH_FMT_JSON) {

@@ -1,4 +1,5 @@
 /* cmd_sim.c — `memhier sim`: replay one trace through a configured hierarchy. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,6 +105,9 @@ static int sim_run(const sim_args *a, mh_error *err)
         rc = cli_out_open(&out, a->output, err);
     if (rc == MH_OK) {
         rc = mh_report_write(h, c, mh_trace_meta(t), a->fmt, out.f, err);
+        if (rc == MH_EIO)  /* the library does not know the file: name it */
+            mh_error_set(err, rc, "%s: cannot write: %s", a->output ? a->output : "standard output",
+                         strerror(errno ? errno : EIO));
         rc = rc == MH_OK ? cli_out_commit(&out, err) : (cli_out_abort(&out), rc);
     }
     mh_hier_destroy(h);

@@ -1,0 +1,382 @@
+/* calibrate.c — fits latencies from the chase ladder, writes them into a config, and measures
+ * the minor-fault cost. See calibrate.h for the fit's equations. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "calibrate.h"
+#include "config_int.h"
+#include "counters.h"
+
+/* qsort order for doubles. */
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Median of v (sorted in place). */
+double cal_median(double *v, size_t n)
+{
+    if (n == 0)
+        return 0;
+    qsort(v, n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* qsort order for points by size. */
+static int cmp_size(const void *a, const void *b)
+{
+    size_t x = ((const cal_point *)a)->size, y = ((const cal_point *)b)->size;
+    return (x > y) - (x < y);
+}
+
+/* Median ns of points with lo < size <= hi (hi 0 = no bound); *count gets how many. With cut,
+ * the window ends before the first of two points in a row dearer than CAL_PLATEAU_JUMP x the
+ * median of the points below it (a level whose effective capacity is smaller than its nominal one, e.g. a shared L3);
+ * *cut_at gets that point's size (0 when none). */
+static double window_median(const cal_point *p, size_t n, size_t lo, size_t hi, int cut, size_t *count,
+                            size_t *cut_at)
+{
+    cal_point *w = malloc((n ? n : 1) * sizeof *w);
+    double *v = malloc((n ? n : 1) * sizeof *v);
+    size_t m = 0, k = 0;
+    for (size_t i = 0; w && v && i < n; i++)
+        if (p[i].size > lo && (hi == 0 || p[i].size <= hi) && p[i].ns > 0)
+            w[m++] = p[i];
+    if (w)
+        qsort(w, m, sizeof *w, cmp_size);
+    if (cut_at)
+        *cut_at = 0;
+    for (; v && k < m; k++) {
+        if (!cut || k < 2)
+            continue;
+        for (size_t j = 0; j < k; j++)
+            v[j] = w[j].ns;
+        double lim = CAL_PLATEAU_JUMP * cal_median(v, k);
+        if (w[k].ns > lim && (k + 1 >= m || w[k + 1].ns > lim)) { /* two in a row: a step, not an outlier */
+            if (cut_at)
+                *cut_at = w[k].size;
+            break;
+        }
+    }
+    for (size_t j = 0; v && j < k; j++)
+        v[j] = w[j].ns;
+    double med = v ? cal_median(v, k) : 0;
+    free(w);
+    free(v);
+    *count = k;
+    return med;
+}
+
+/* Fits one cache level: the strict plateau window, else the level's whole range. */
+static void fit_level(const cal_input *in, const cal_point *pts, size_t n, size_t i, cal_fit_out *out)
+{
+    uint64_t prev = i ? in->capacity[i - 1] : 0;
+    size_t lo = (size_t)(2 * prev), hi = (size_t)(in->capacity[i] / 2);
+    out->level_ns[i] = window_median(pts, n, lo, hi, 1, &out->level_points[i], &out->level_cut[i]);
+    if (out->level_points[i] == 0) { /* no point well inside: use any point inside the level */
+        lo = (size_t)prev;
+        hi = (size_t)in->capacity[i];
+        out->level_ns[i] = window_median(pts, n, lo, hi, 1, &out->level_points[i], &out->level_cut[i]);
+    }
+    out->level_lo[i] = lo;
+    out->level_hi[i] = hi;
+}
+
+/* Compares page-local and global medians inside the second level and the DTLB reach. */
+static void detect_prefetch(const cal_input *in, cal_fit_out *out)
+{
+    if (in->nlevels < 2)
+        return;
+    size_t lo = (size_t)(2 * in->capacity[0]), hi = (size_t)(in->capacity[1] / 2), np, ng;
+    if (in->tlb1_reach && in->tlb1_reach < hi)
+        hi = (size_t)in->tlb1_reach;
+    double p = window_median(in->page, in->npage, lo, hi, 0, &np, NULL);
+    double g = window_median(in->global, in->nglobal, lo, hi, 0, &ng, NULL);
+    if (np && ng && g > 0) {
+        out->pf_ratio = p / g;
+        out->prefetch_detected = out->pf_ratio < CAL_PF_RATIO;
+    }
+}
+
+/* The translation cost the model charges a global-shuffle load at size: nothing inside the first
+ * DTLB's reach, a second-level lookup inside its reach, plus a walk beyond. */
+static double tlb_cost(const cal_input *in, const cal_fit_out *f, size_t size)
+{
+    if (!in->tlb1_reach || size <= in->tlb1_reach)
+        return 0;
+    if (in->tlb2_reach && size <= in->tlb2_reach)
+        return in->tlb2_ns;
+    return in->tlb2_ns + f->walk_ns;
+}
+
+/* RAM and the TLB-miss cost T from sizes >= 4 x the last level (see calibrate.h). */
+static void fit_ram(const cal_input *in, cal_fit_out *out)
+{
+    size_t big = (size_t)(4 * in->capacity[in->nlevels - 1]);
+    double page = window_median(in->page, in->npage, big - 1, 0, 0, &out->ram_points, NULL);
+    double global = window_median(in->global, in->nglobal, big - 1, 0, 0, &out->tlb_points, NULL);
+    if (out->ram_points && out->tlb_points) {
+        double t = (global - page) * CAL_PAGE_LINES / (CAL_PAGE_LINES - 1);
+        out->tlb_miss_ns = t > 0 ? t : 0;
+        out->ram_ns = page - out->tlb_miss_ns / CAL_PAGE_LINES;
+        out->walk_ns = out->tlb_miss_ns > in->tlb2_ns ? out->tlb_miss_ns - in->tlb2_ns : 0;
+    } else if (out->ram_points) {
+        out->ram_ns = page;
+    }
+}
+
+/* Fits levels, RAM and the TLB-miss cost. Level plateaus come from the page-local ladder, unless
+ * it is prefetcher-assisted (detect_prefetch): then from the global ladder minus the translation
+ * cost the model itself adds (tlb_cost), so a replayed global chase reproduces the measurement. */
+int cal_fit(const cal_input *in, cal_fit_out *out, mh_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!in || in->nlevels == 0 || in->nlevels > CAL_MAX_LEVELS)
+        return mh_error_set(err, MH_EINVAL, "calibrate: the config has no cache levels on the data path");
+    fit_ram(in, out);
+    detect_prefetch(in, out);
+    const cal_point *pts = in->page;
+    size_t n = in->npage;
+    cal_point *adj = NULL;
+    if (out->prefetch_detected && in->nglobal && (adj = malloc(in->nglobal * sizeof *adj)) != NULL) {
+        for (size_t i = 0; i < in->nglobal; i++) {
+            adj[i] = in->global[i];
+            adj[i].ns -= tlb_cost(in, out, adj[i].size);
+        }
+        pts = adj, n = in->nglobal;
+        out->levels_from_global = 1;
+    }
+    double below = 0;
+    for (size_t i = 0; i < in->nlevels; i++) {
+        fit_level(in, pts, n, i, out);
+        if (out->level_points[i] && out->level_ns[i] < below) { /* noise: never faster than above */
+            out->level_ns[i] = below;
+            out->level_clamped[i] = 1;
+        }
+        if (out->level_points[i])
+            below = out->level_ns[i];
+    }
+    free(adj);
+    if (out->ram_points && out->ram_ns < below)
+        out->ram_ns = below;
+    return MH_OK;
+}
+
+/* Fills the data path's levels from the config. */
+int cal_levels_from_config(const mh_config *c, cal_input *in, mh_error *err)
+{
+    in->nlevels = 0;
+    for (int lv = c->data; lv >= 0 && in->nlevels < CAL_MAX_LEVELS; lv = c->level[lv].next) {
+        snprintf(in->names[in->nlevels], sizeof in->names[0], "%s", c->level[lv].name);
+        in->capacity[in->nlevels++] = c->level[lv].size;
+    }
+    in->tlb2_ns = c->tlb[1].present ? c->tlb[1].latency / c->frequency_ghz : 0;
+    in->tlb1_reach = c->tlb[0].present ? (uint64_t)c->tlb[0].entries * c->tlb[0].page_size : 0;
+    in->tlb2_reach = c->tlb[1].present ? (uint64_t)c->tlb[1].entries * c->tlb[1].page_size : 0;
+    if (in->nlevels == 0)
+        return mh_error_set(err, MH_ECONFIG, "%s: no cache level on the data path", c->source);
+    return MH_OK;
+}
+
+/* mh_config_set with a number value. */
+static int set_num(mh_config *c, const char *key, double v, mh_error *err)
+{
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.3f", v);
+    return mh_config_set(c, key, buf, err);
+}
+
+/* Writes the fit into c (cycles = ns x frequency). */
+int cal_apply(mh_config *c, const cal_input *in, const cal_fit_out *f, double fault_ns, int set_pf,
+              mh_error *err)
+{
+    char key[64];
+    int rc = MH_OK;
+    double ghz = c->frequency_ghz;
+    for (size_t i = 0; rc == MH_OK && i < in->nlevels; i++) {
+        if (!f->level_points[i])
+            continue;
+        snprintf(key, sizeof key, "%s.latency", in->names[i]);
+        rc = set_num(c, key, f->level_ns[i] * ghz, err);
+    }
+    if (rc == MH_OK && f->ram_points) { /* rows not calibrated: row hits cost the same (see README) */
+        double old_hit = c->ram.row_hit_ns;
+        rc = f->ram_ns < old_hit ? set_num(c, "RAM.row_hit_ns", f->ram_ns, err) : MH_OK;
+        if (rc == MH_OK) rc = set_num(c, "RAM.latency_ns", f->ram_ns, err);
+        if (rc == MH_OK) rc = set_num(c, "RAM.row_hit_ns", f->ram_ns, err);
+    }
+    if (rc == MH_OK && f->ram_points && f->tlb_points) {
+        rc = mh_config_set(c, "hierarchy.walk", "fixed", err);
+        if (rc == MH_OK) rc = set_num(c, "hierarchy.walk_latency", f->walk_ns * ghz, err);
+    }
+    if (rc == MH_OK && fault_ns > 0)
+        rc = set_num(c, "RAM.minor_fault_ns", fault_ns, err);
+    int any_pf = 0;
+    for (int lv = c->data; lv >= 0; lv = c->level[lv].next)
+        any_pf |= c->level[lv].prefetcher != MH_PF_NONE;
+    if (rc == MH_OK && set_pf && f->prefetch_detected && !any_pf && in->nlevels >= 2) {
+        snprintf(key, sizeof key, "%s.prefetcher", in->names[0]);
+        rc = mh_config_set(c, key, "stride", err);
+        snprintf(key, sizeof key, "%s.prefetcher", in->names[1]);
+        if (rc == MH_OK) rc = mh_config_set(c, key, "stream", err);
+    }
+    return rc;
+}
+
+/* Writes the header comment and the INI through a temporary file. */
+int cal_write_config(const mh_config *c, const char *header, const char *path, mh_error *err)
+{
+    char tmp[4200];
+    FILE *f = cal_open_tmp(path, tmp, sizeof tmp, err);
+    if (!f)
+        return MH_EIO;
+    int ok = fputs(header, f) >= 0 && mh_config_write_ini(c, f) == MH_OK;
+    if (!ok)
+        mh_error_set(err, MH_EIO, "%s: write failed: %s", tmp, strerror(errno));
+    return cal_commit_tmp(f, tmp, path, ok, err);
+}
+
+/* Nanoseconds on the monotonic clock. */
+static double now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/* One first-touch trial: ns per page and faults counted (-1 when not countable). */
+static int fault_trial(size_t pages, ctr_set *s, double *ns, long long *faults, mh_error *err)
+{
+    size_t len = pages * BENCH_PAGE;
+    volatile char *p = bench_map(len, 0);
+    if (!p)
+        return mh_error_set(err, MH_ENOMEM, "calibrate: cannot map %zu bytes for the minor-fault probe", len);
+    long long v = CTR_NOT_MEASURED;
+    int rc = s ? ctr_start(s, err) : MH_OK;
+    double t0 = now_ns();
+    for (size_t i = 0; rc == MH_OK && i < pages; i++)
+        p[i * BENCH_PAGE] = 1;
+    double t1 = now_ns();
+    if (rc == MH_OK && s)
+        rc = ctr_stop(s, &v, err);
+    bench_unmap((void *)p, len);
+    *ns = (t1 - t0) / (double)pages;
+    *faults = v;
+    return rc;
+}
+
+/* Times first touches of fresh pages; median over trials. */
+int cal_minor_fault(size_t pages, unsigned trials, double *ns_per_page, double *faults_per_page,
+                    mh_error *err)
+{
+    static const char *const ev[] = {"perf::MINOR-FAULTS"};
+    ctr_set *s = NULL;
+    if (pages == 0 || trials == 0)
+        return mh_error_set(err, MH_EINVAL, "calibrate: minor-fault probe needs pages >= 1 and trials >= 1");
+    if (ctr_create(ev, 1, &s, err) != MH_OK || !ctr_available(s, 0)) {
+        ctr_destroy(s);
+        s = NULL;
+    }
+    double ns[64], fl[64];
+    size_t nf = 0;
+    int rc = MH_OK;
+    if (trials > 64)
+        trials = 64;
+    for (unsigned t = 0; rc == MH_OK && t < trials; t++) {
+        long long f = CTR_NOT_MEASURED;
+        rc = fault_trial(pages, s, &ns[t], &f, err);
+        if (rc == MH_OK && f != CTR_NOT_MEASURED)
+            fl[nf++] = (double)f / (double)pages;
+    }
+    ctr_destroy(s);
+    if (rc != MH_OK)
+        return rc;
+    *ns_per_page = cal_median(ns, trials);
+    *faults_per_page = nf ? cal_median(fl, nf) : -1;
+    return MH_OK;
+}
+
+/* Current UTC time, ISO 8601. */
+void cal_utc_now(char *buf, size_t n)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Opens path's temporary sibling. */
+FILE *cal_open_tmp(const char *path, char *tmp, size_t n, mh_error *err)
+{
+    snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        mh_error_set(err, MH_EIO, "%s: cannot create: %s", tmp, strerror(errno));
+    return f;
+}
+
+/* Closes and renames (or removes) a temporary file. */
+int cal_commit_tmp(FILE *f, const char *tmp, const char *path, int ok, mh_error *err)
+{
+    int bad = ferror(f) | (fflush(f) != 0);
+    bad |= fclose(f) != 0;
+    if (ok && !bad && rename(tmp, path) == 0)
+        return MH_OK;
+    int e = errno;
+    unlink(tmp);
+    if (!ok)
+        return MH_EIO;
+    return mh_error_set(err, MH_EIO, "%s: cannot write: %s", path, strerror(e));
+}
+
+#if defined(__x86_64__)
+/* ns per add of a dependent chain of 8 x iters adds (one cycle each on every x86-64 core). */
+static double chain_ns(uint64_t iters)
+{
+    uint64_t x = 0;
+    double t0 = now_ns();
+    for (uint64_t i = 0; i < iters; i++)
+        __asm__ volatile("add %1, %0\n\tadd %1, %0\n\tadd %1, %0\n\tadd %1, %0\n\t"
+                         "add %1, %0\n\tadd %1, %0\n\tadd %1, %0\n\tadd %1, %0"
+                         : "+r"(x) : "r"(i));
+    return (now_ns() - t0) / (double)(8 * iters);
+}
+
+/* ns per iteration of the minimal accumulate loop: s += i; i++; cmp+jne (3 instructions). */
+static double loop_ns(uint64_t n)
+{
+    uint64_t s = 0, i = 0;
+    double t0 = now_ns();
+    __asm__ volatile("1:\n\tadd %[i], %[s]\n\tadd $1, %[i]\n\tcmp %[n], %[i]\n\tjne 1b"
+                     : [s] "+r"(s), [i] "+r"(i) : [n] "r"(n) : "cc");
+    return (now_ns() - t0) / (double)n;
+}
+#endif
+
+/* Measures the core clock and the minimal loop's cycles per instruction: medians of many short
+ * trials (~20 us each), so a time-sliced virtual CPU does not stretch them. */
+int cal_core_probe(double *ghz, double *cpi, mh_error *err)
+{
+#if defined(__x86_64__)
+    enum { TRIALS = 401 };
+    (void)err;
+    double *f = malloc(2 * TRIALS * sizeof *f), *c = f ? f + TRIALS : NULL;
+    if (!f)
+        return mh_error_set(err, MH_ENOMEM, "calibrate: out of memory");
+    for (int t = 0; t < TRIALS; t++) {
+        f[t] = 1.0 / chain_ns(8192);
+        c[t] = loop_ns(65536);
+    }
+    *ghz = cal_median(f, TRIALS);
+    *cpi = cal_median(c, TRIALS) * *ghz / CAL_LOOP_INSTR;
+    free(f);
+    return MH_OK;
+#else
+    (void)ghz, (void)cpi;
+    return mh_error_set(err, MH_EUNSUPPORTED, "calibrate: the core probe needs x86-64: frequency_ghz and base_cpi kept");
+#endif
+}

@@ -1,0 +1,129 @@
+/* calibrate.h — latency calibration from the pointer-chase ladder (chase only), the minor-fault
+ * cost probe, and the measured-point runner shared with validation (validate.c).
+ *
+ * Fit (cal_fit): each cache level's load-to-use latency is the median of the page-local ladder
+ * points well inside that level (size > 2 x previous capacity and <= capacity / 2), the window
+ * ending early at a jump (CAL_PLATEAU_JUMP: a shared cache's effective capacity). When the
+ * page-local ladder is prefetcher-assisted (page-local clearly faster than global where both fit
+ * the same level and the DTLB), the plateaus come from the global ladder minus the translation
+ * cost the model charges (second-level TLB lookup, plus the fitted walk beyond its reach); main memory
+ * and the TLB-miss cost come from sizes >= 4 x the last level, where the global shuffle pays a
+ * second-level-TLB lookup plus a page walk on nearly every load and the page-local shuffle on one
+ * load in 64: global = R + T, page = R + T/64, so T = (global - page) x 64/63, R = page - T/64. */
+#ifndef BENCH_CALIBRATE_H
+#define BENCH_CALIBRATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "harness.h"
+#include "kernels.h"
+#include "memhier.h"
+
+#define CAL_MAX_LEVELS 16          /* cache levels on the data path */
+#define CAL_PAGE_LINES 64.0        /* loads per 4 KiB page in the page-local shuffle */
+ /* Where both shuffles hit the same level and the DTLB, page-local order differs from global only
+  * in spatial locality: being clearly faster (ratio below this) means a hardware prefetcher. */
+#define CAL_PF_RATIO 0.85
+#define CAL_PLATEAU_JUMP 2.0       /* a plateau ends at a point dearer than this x its median so far */
+
+/* One ladder point: working-set size and the measured ns per access. */
+typedef struct cal_point {
+    size_t size;                   /* bytes */
+    double ns;                     /* median ns per access */
+} cal_point;
+
+/* What the fit needs: the data path's levels and both ladders. */
+typedef struct cal_input {
+    size_t nlevels;                        /* cache levels from the data entry level down */
+    char names[CAL_MAX_LEVELS][32];        /* their section names */
+    uint64_t capacity[CAL_MAX_LEVELS];     /* their sizes in bytes */
+    double tlb2_ns;                        /* second-level TLB lookup, ns (from the config) */
+    uint64_t tlb1_reach;                   /* first-level DTLB entries x page size (0: unknown) */
+    uint64_t tlb2_reach;                   /* second-level TLB entries x page size (0: none) */
+    const cal_point *page, *global;        /* ladders (any order) */
+    size_t npage, nglobal;
+} cal_input;
+
+/* The fit. A value whose *_points is 0 was not measured: keep the config's value. */
+typedef struct cal_fit_out {
+    double level_ns[CAL_MAX_LEVELS];       /* load-to-use latency per level, ns */
+    size_t level_points[CAL_MAX_LEVELS];   /* ladder points the median used */
+    size_t level_lo[CAL_MAX_LEVELS], level_hi[CAL_MAX_LEVELS]; /* plateau window (lo, hi] */
+    int level_clamped[CAL_MAX_LEVELS];     /* raised to the level above it (noise) */
+    size_t level_cut[CAL_MAX_LEVELS];      /* plateau ended early at this size (0: it did not) */
+    double ram_ns;                         /* main memory, TLB cost removed */
+    size_t ram_points;                     /* page-local points >= 4 x LLC */
+    double tlb_miss_ns;                    /* T: second-level TLB lookup + walk */
+    double walk_ns;                        /* T minus the second-level TLB lookup (>= 0) */
+    size_t tlb_points;                     /* global points >= 4 x LLC */
+    double pf_ratio;                       /* page-local / global ns inside L2 and the DTLB reach (0: none) */
+    int prefetch_detected;                 /* pf_ratio < CAL_PF_RATIO: a spatial hardware prefetcher */
+    int levels_from_global;                /* 1: level plateaus from the global ladder minus TLB cost */
+} cal_fit_out;
+
+/* Median of v[0..n-1] (sorts v in place); 0 when n = 0. */
+double cal_median(double *v, size_t n);
+/* Fits latencies from in (see the file comment); MH_EINVAL when there are no levels. */
+int cal_fit(const cal_input *in, cal_fit_out *out, mh_error *err);
+
+/* Fills in->nlevels/names/capacity/tlb2_ns from config c (data entry level, then next...). */
+int cal_levels_from_config(const mh_config *c, cal_input *in, mh_error *err);
+/* Writes the fit into c with mh_config_set (level latency in cycles = ns x frequency_ghz;
+ * [RAM] latency_ns and row_hit_ns; [hierarchy] walk_latency; [RAM] minor_fault_ns when
+ * fault_ns > 0; with set_pf, prefetch_detected and no prefetcher on the data path, the first
+ * level gets prefetcher = stride and the second prefetcher = stream). Unmeasured values are kept. */
+int cal_apply(mh_config *c, const cal_input *in, const cal_fit_out *f, double fault_ns, int set_pf,
+              mh_error *err);
+/* Writes header (comment lines, each starting "; ") then c as INI to path (temp + rename). */
+int cal_write_config(const mh_config *c, const char *header, const char *path, mh_error *err);
+
+/* Times the first touch of `pages` fresh 4 KiB pages (mmap, no huge pages), `trials` times:
+ * *ns_per_page = median ns per page; *faults_per_page = perf::MINOR-FAULTS per page, or -1 when
+ * that event cannot be counted. */
+int cal_minor_fault(size_t pages, unsigned trials, double *ns_per_page, double *faults_per_page,
+                    mh_error *err);
+
+/* Core probe (x86-64): *ghz = the core clock, from a dependent chain of integer adds (one cycle
+ * each); *cpi = cycles per instruction of the minimal accumulate loop "add; add; cmp; jne"
+ * (CAL_LOOP_INSTR x86 instructions, counted as objdump lists them, like the kernels' gap
+ * estimates). MH_EUNSUPPORTED elsewhere. No memory access: not a held-out kernel. */
+int cal_core_probe(double *ghz, double *cpi, mh_error *err);
+#define CAL_LOOP_INSTR 4.0
+
+/* One measured point, as cal_measure_point returns it. */
+typedef struct cal_measured {
+    bench_info info;               /* iterations, accesses per repetition */
+    bench_stats st;                /* distribution and event medians (events malloc'ed) */
+    bench_metrics m;               /* heap/pool metrics */
+    char label[32];                /* variant label ("read", "s256", "d4") */
+    const bench_variant *v;        /* the variant */
+    int skipped;                   /* 1: the kernel refused the size (reason in skip_msg) */
+    char skip_msg[512];
+    long long first_touch_faults;  /* perf::MINOR-FAULTS over setup + first repetition, or -1 */
+    uint64_t records;              /* records captured (0 without capture) */
+    double capture_ns_per_rec;     /* capture cost */
+} cal_measured;
+
+/* Sets up kernel k (variant label e.g. "global", "s256", "d4") at size, optionally counts the
+ * first-touch minor faults with ft (may be NULL), measures it with h (if h->min_time > 0), and
+ * captures one repetition to capture_path (if non-NULL, budget records). Frees everything but
+ * out->st.events (bench_stats_free). A size the kernel rejects as unsupported sets skipped. */
+int cal_measure_point(const bench_kernel *k, const char *variant, size_t size, uint64_t seed,
+                      const bench_harness *h, ctr_set *ft, const char *capture_path, uint64_t budget,
+                      const mh_meta *meta, cal_measured *out, mh_error *err);
+
+/* Writes the bench CSV header (fixed columns + one per event of ctr, which may be NULL). */
+void cal_csv_header(FILE *f, const ctr_set *ctr);
+/* Writes one bench CSV row for kernel k and measured point p (core -1: empty). */
+void cal_csv_row(FILE *f, const bench_kernel *k, size_t size, const cal_measured *p, int core);
+
+/* Opens "path.tmp.<pid>" for writing; *tmp gets its name (caller-provided buffer of n bytes). */
+FILE *cal_open_tmp(const char *path, char *tmp, size_t n, mh_error *err);
+/* Closes f and renames tmp over path when ok; removes tmp otherwise. Returns MH_OK or MH_EIO. */
+int cal_commit_tmp(FILE *f, const char *tmp, const char *path, int ok, mh_error *err);
+/* Current UTC time as "YYYY-MM-DDTHH:MM:SSZ". */
+void cal_utc_now(char *buf, size_t n);
+
+#endif

@@ -1,0 +1,436 @@
+/* cmd_calibrate.c — `memhier calibrate`: run the chase ladder (page-local and global shuffles),
+ * fit the latencies (calibrate.c), measure the minor-fault cost, and write the calibrated config
+ * and the ladder CSV (both through temporary files). */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "calibrate.h"
+#include "cli/cli.h"
+#include "config_int.h"
+#include "counters.h"
+#include "sizes.h"
+#include "topo.h"
+
+#define CAL_HEADER_MAX 8192
+
+/* Parsed command line. */
+typedef struct cal_cli {
+    const char *config, *out, *csv;  /* -c, -o, --csv */
+    int mode;                        /* 0 default, 1 quick, 2 full */
+    int core;                        /* --core (-1: last core) */
+    double min_time;                 /* --min-time (0: by mode) */
+    size_t *sizes, nsizes;           /* --sizes (NULL: the ladder) */
+    const char *events;              /* --events LIST|none (NULL: default list) */
+    uint64_t seed;
+    int no_probe;                    /* --no-core-probe: keep frequency_ghz and base_cpi */
+    int set_pf;                      /* --prefetchers: model a detected prefetcher */
+} cal_cli;
+
+/* Everything the run keeps. */
+typedef struct cal_run {
+    cal_cli *cli;
+    mh_config *cfg;
+    double nominal_ghz, base_cpi_in; /* the base config's frequency and base_cpi */
+    double core_ghz, core_cpi;       /* core probe results (0: not probed) */
+    int pf_set;                      /* 1: calibrate set the prefetchers */
+    cal_input in;
+    cal_point *page, *global;        /* measured ladders */
+    bench_harness h;
+    int core;
+    char caches[256];
+    FILE *csv;
+    char csv_tmp[4200];
+} cal_run;
+
+/* Usage text. */
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: memhier calibrate -c host.ini -o calibrated.ini [--csv ladder.csv] [options]\n"
+               "  --quick | --full     ladder density and time per point (default: between)\n"
+               "  --core N             pin to core N (hwloc logical index; default: the last core)\n"
+               "  --sizes LIST         ladder sizes instead of 4K..8x the last level (quick: 4x)\n"
+               "  --min-time S         seconds of repetitions per point\n"
+               "  --events LIST|none   PAPI events for the ladder CSV (default: the default list)\n"
+               "  --seed N             shuffle seed (default 1)\n"
+               "  --no-core-probe      keep frequency_ghz and base_cpi (default: measure the core clock\n"
+               "                       and the minimal loop's cycles per instruction)\n"
+               "Fits each level's latency from the page-local chase plateaus, RAM latency and the\n"
+               "TLB-miss cost from sizes >= 4x the last level (global vs page-local), and the minor-fault\n"
+               "cost from first touches of fresh pages. Uses the chase kernel only.\n");
+}
+
+enum { O_CSV = 256, O_QUICK, O_FULL, O_CORE, O_SIZES, O_MINTIME, O_EVENTS, O_SEED, O_NOPROBE, O_PF, O_HELP };
+
+/* Parses argv; returns MH_OK, 1 for --help, or MH_EINVAL. */
+static int parse_cli(int argc, char **argv, cal_cli *c, mh_error *err)
+{
+    static const struct option lo[] = {
+        {"csv", required_argument, NULL, O_CSV}, {"quick", no_argument, NULL, O_QUICK},
+        {"full", no_argument, NULL, O_FULL}, {"core", required_argument, NULL, O_CORE},
+        {"sizes", required_argument, NULL, O_SIZES}, {"min-time", required_argument, NULL, O_MINTIME},
+        {"events", required_argument, NULL, O_EVENTS}, {"seed", required_argument, NULL, O_SEED},
+        {"no-core-probe", no_argument, NULL, O_NOPROBE}, {"prefetchers", no_argument, NULL, O_PF},
+        {"help", no_argument, NULL, O_HELP},
+        {NULL, 0, NULL, 0}};
+    int o;
+    char *end;
+    c->core = -1;
+    c->seed = 1;
+    opterr = 0;
+    optind = 0;
+    while ((o = getopt_long(argc, argv, "c:o:h", lo, NULL)) != -1) {
+        switch (o) {
+        case 'c': c->config = optarg; break;
+        case 'o': c->out = optarg; break;
+        case O_CSV: c->csv = optarg; break;
+        case O_QUICK: c->mode = 1; break;
+        case O_FULL: c->mode = 2; break;
+        case O_CORE:
+            c->core = (int)strtol(optarg, &end, 10);
+            if (end == optarg || *end || c->core < 0)
+                return mh_error_set(err, MH_EINVAL, "--core \"%s\": must be an integer >= 0", optarg);
+            break;
+        case O_SIZES:
+            free(c->sizes);
+            c->sizes = NULL;
+            if (bench_parse_sizes(optarg, &c->sizes, &c->nsizes, err) != MH_OK)
+                return MH_EINVAL;
+            break;
+        case O_MINTIME:
+            c->min_time = strtod(optarg, &end);
+            if (end == optarg || *end || !(c->min_time > 0 && c->min_time <= 3600))
+                return mh_error_set(err, MH_EINVAL, "--min-time \"%s\": must be seconds > 0 and <= 3600", optarg);
+            break;
+        case O_EVENTS: c->events = optarg; break;
+        case O_SEED: c->seed = strtoull(optarg, &end, 10);
+            if (end == optarg || *end)
+                return mh_error_set(err, MH_EINVAL, "--seed \"%s\": must be an integer >= 0", optarg);
+            break;
+        case O_NOPROBE: c->no_probe = 1; break;
+        case O_PF: c->set_pf = 1; break;
+        case 'h': case O_HELP: return 1;
+        default:
+            return mh_error_set(err, MH_EINVAL, "calibrate: unknown option or missing value '%s' (see --help)",
+                                argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return mh_error_set(err, MH_EINVAL, "calibrate: unexpected argument '%s'", argv[optind]);
+    if (!c->config || !c->out)
+        return mh_error_set(err, MH_EINVAL, "calibrate: -c CONFIG and -o OUTPUT are required (see --help)");
+    return MH_OK;
+}
+
+/* Creates the counter set for the CSV columns (--events LIST, none, or the default list). */
+static int counters_setup(cal_run *r, mh_error *err)
+{
+    r->h.cyc_event = -1;
+    if (r->cli->events && !strcmp(r->cli->events, "none"))
+        return MH_OK;
+    const char *names[64];
+    size_t n = 0;
+    char *copy = r->cli->events ? strdup(r->cli->events) : NULL;
+    for (char *t = copy ? strtok(copy, ",") : NULL; t && n < 64; t = strtok(NULL, ","))
+        names[n++] = t;
+    int rc = ctr_create(n ? names : NULL, n, &r->h.ctr, err);
+    free(copy);
+    for (size_t i = 0; rc == MH_OK && i < ctr_count(r->h.ctr); i++)
+        if (ctr_available(r->h.ctr, i) && !strcmp(ctr_name(r->h.ctr, i), "PAPI_TOT_CYC"))
+            r->h.cyc_event = (int)i;
+    if (rc == MH_OK)
+        ctr_report_unavailable(r->h.ctr, stderr);
+    return rc;
+}
+
+/* Pins the thread with hwloc; remembers the core and caches. */
+static void pin(cal_run *r)
+{
+    topo_t *t = NULL;
+    mh_error e = {0};
+    topo_pinning where;
+    r->core = -1;
+    snprintf(r->caches, sizeof r->caches, "unknown");
+    if (topo_create(&t, &e) == MH_OK && topo_pin(t, r->cli->core, &where, &e) == MH_OK) {
+        r->core = where.core;
+        snprintf(r->caches, sizeof r->caches, "%s", where.caches);
+        fprintf(stderr, "calibrate: pinned to core %d (PU %d); caches: %s\n", where.core, where.pu, where.caches);
+    } else {
+        fprintf(stderr, "calibrate: not pinned: %s\n", e.msg);
+    }
+    topo_destroy(t);
+}
+
+/* Measures one variant over sizes into pts (CSV rows as it goes). */
+static int run_variant(cal_run *r, const char *variant, const size_t *sizes, size_t n, cal_point *pts,
+                       size_t *npts, mh_error *err)
+{
+    const bench_kernel *k = bench_kernel_find("chase");
+    *npts = 0;
+    for (size_t i = 0; i < n; i++) {
+        cal_measured m;
+        if (cli_interrupted())
+            return mh_error_set(err, MH_EINTR, "calibrate: interrupted");
+        int rc = cal_measure_point(k, variant, sizes[i], r->cli->seed, &r->h, NULL, NULL, 0, NULL, &m, err);
+        if (rc != MH_OK)
+            return rc;
+        if (m.skipped)
+            continue;
+        cal_csv_row(r->csv, k, sizes[i], &m, r->core);
+        pts[(*npts)++] = (cal_point){.size = sizes[i], .ns = m.st.ns_median};
+        if (isatty(STDERR_FILENO))
+            fprintf(stderr, "\rcalibrate: chase %-6s %2zu/%zu %10zu B %9.2f ns", variant, i + 1, n, sizes[i],
+                    m.st.ns_median);
+        bench_stats_free(&m.st);
+    }
+    if (isatty(STDERR_FILENO))
+        fputc('\n', stderr);
+    return MH_OK;
+}
+
+/* Appends printf text to the header buffer. */
+static void hdr(char *buf, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void hdr(char *buf, const char *fmt, ...)
+{
+    size_t len = strlen(buf);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + len, CAL_HEADER_MAX - len, fmt, ap);
+    va_end(ap);
+}
+
+/* Builds the comment header saying what was measured, when and how. */
+static void build_header(const cal_run *r, const mh_config *out, const cal_fit_out *f, double fault_ns, double fpp,
+                         char *buf)
+{
+    char when[32], host[64] = "";
+    double ghz = out->frequency_ghz;
+    cal_utc_now(when, sizeof when);
+    gethostname(host, sizeof host - 1);
+    buf[0] = 0;
+    hdr(buf, "; Calibrated by `memhier calibrate` on %s at %s (UTC), memhier %s.\n", host, when,
+        MH_VERSION_STRING);
+    hdr(buf, "; Base config: %s; pinned core %d (%s).\n", r->cli->config, r->core, r->caches);
+    if (r->core_ghz > 0)
+        hdr(buf, "; Core probe (no memory access): frequency_ghz = %.3f from a dependent integer add chain\n"
+                 ";   (nominal %g); base_cpi = %.3f cycles per instruction of the loop\n"
+                 ";   add; add; cmp; jne (4 instructions, 1 cycle per iteration expected; base config had %g).\n", r->core_ghz, r->nominal_ghz, r->core_cpi,
+            r->base_cpi_in);
+    hdr(buf, "; MEASURED with the chase kernel only (held-out kernels never used): each level's latency is\n"
+             "; the median ns/access of %s chase points with size in (2 x previous level, level / 2],\n"
+             "; converted to cycles with frequency_ghz = %g.\n",
+        f->levels_from_global ? "global-shuffle (minus the tlb.L2 lookup / walk the model adds beyond the\n"
+                                "; DTLB reach; the page-local shuffle is prefetcher-assisted, see below)"
+                              : "page-local", ghz);
+    for (size_t i = 0; i < r->in.nlevels; i++) {
+        if (f->level_points[i])
+        {
+            hdr(buf, ";   %-4s %8.2f ns = %7.2f cycles (median of %zu points, %zu..%zu B)%s\n", r->in.names[i],
+                f->level_ns[i], f->level_ns[i] * ghz, f->level_points[i], f->level_lo[i], f->level_hi[i],
+                f->level_clamped[i] ? ", raised to the level above (noisy)" : "");
+            if (f->level_cut[i])
+                hdr(buf, ";        plateau ends at %zu B: effective capacity below the nominal %llu B (shared?)\n",
+                    f->level_cut[i], (unsigned long long)r->in.capacity[i]);
+        }
+        else
+            hdr(buf, ";   %-4s not measured (no ladder point in %zu..%zu B): config value kept\n", r->in.names[i],
+                f->level_lo[i], f->level_hi[i]);
+    }
+    if (f->ram_points && f->tlb_points)
+        hdr(buf, ";   RAM  %8.2f ns (page-local >= 4 x LLC, %zu points, minus its 1/64 TLB share); row_hit_ns = latency_ns\n"
+                 ";        (open rows are not separable from the chase: not calibrated)\n"
+                 ";   TLB miss %.2f ns per load (global - page-local, x 64/63); walk_latency = %.2f cycles\n"
+                 ";        (= TLB miss - tlb.L2 latency)\n",
+            f->ram_ns, f->ram_points, f->tlb_miss_ns, f->walk_ns * ghz);
+    else if (f->ram_points)
+        hdr(buf, ";   RAM  %8.2f ns (page-local >= 4 x LLC); TLB walk not measured (no global point)\n", f->ram_ns);
+    else
+        hdr(buf, ";   RAM and TLB walk not measured (no ladder point >= 4 x LLC): config values kept\n");
+    if (fault_ns > 0)
+        hdr(buf, ";   minor fault %.1f ns per first touch of a fresh 4 KiB page (median of trials; %.3f\n"
+                 ";        perf::MINOR-FAULTS per page)\n", fault_ns, fpp);
+    if (f->pf_ratio > 0)
+        hdr(buf, ";   prefetch: page-local / global chase inside %s and the DTLB reach = %.2f (%s %.2f): %s\n",
+            r->in.nlevels > 1 ? r->in.names[1] : "-", f->pf_ratio, f->prefetch_detected ? "<" : ">=", CAL_PF_RATIO,
+            f->prefetch_detected ? (r->pf_set ? "a spatial hardware prefetcher exists; modelled as the Zen/Intel-style\n"
+                                                ";        pair first level = stride, second level = stream (type not measurable by chase)"
+                                              : "a spatial hardware prefetcher exists; prefetchers left as configured\n"
+                                                ";        (the simulated stream prefetcher also speeds up the page-local chase at RAM\n"
+                                                ";        sizes, which the measured RAM latency already includes; --prefetchers sets them)")
+                                 : "no prefetcher evidence; prefetchers left as configured");
+    hdr(buf, "; Not calibrated: bandwidths, MSHRs, prefetcher types, TLB sizes and latencies (see README).\n\n");
+}
+
+/* Prints the fit on stdout. */
+static void print_fit(const cal_run *r, const mh_config *out, const cal_fit_out *f, double fault_ns, double fpp)
+{
+    double ghz = out->frequency_ghz;
+    printf("%-6s %10s %10s %8s\n", "level", "ns", "cycles", "points");
+    for (size_t i = 0; i < r->in.nlevels; i++)
+        if (f->level_points[i])
+            printf("%-6s %10.2f %10.2f %8zu\n", r->in.names[i], f->level_ns[i], f->level_ns[i] * ghz, f->level_points[i]);
+        else
+            printf("%-6s %10s %10s %8d\n", r->in.names[i], "-", "-", 0);
+    if (f->ram_points)
+        printf("%-6s %10.2f %10.2f %8zu\n", "RAM", f->ram_ns, f->ram_ns * ghz, f->ram_points);
+    if (f->tlb_points)
+        printf("%-6s %10.2f %10.2f %8zu  (TLB miss; walk %.2f cycles)\n", "TLB", f->tlb_miss_ns, f->tlb_miss_ns * ghz,
+               f->tlb_points, f->walk_ns * ghz);
+    printf("minor fault: %.1f ns per page (%.3f faults/page)\n", fault_ns, fpp);
+    if (f->pf_ratio > 0)
+        printf("prefetch: page-local/global = %.2f -> %s\n", f->pf_ratio,
+               r->pf_set ? "hardware prefetcher detected: set first level stride, second level stream"
+                         : f->prefetch_detected ? "hardware prefetcher detected (prefetchers left as configured; --prefetchers sets them)"
+                                                : "none detected");
+    if (r->core_ghz > 0)
+        printf("core: %.3f GHz (nominal %g), base_cpi %.3f\n", r->core_ghz, r->nominal_ghz, r->core_cpi);
+}
+
+/* The ladder: --sizes, or 4 KiB to 8x (quick: 4x) the last level, so RAM has several points >= 4x. */
+static size_t ladder(const cal_run *r, size_t *out, size_t cap)
+{
+    if (r->cli->sizes) {
+        size_t n = r->cli->nsizes < cap ? r->cli->nsizes : cap;
+        memcpy(out, r->cli->sizes, n * sizeof *out);
+        return n;
+    }
+    size_t llc = (size_t)r->in.capacity[r->in.nlevels - 1];
+    unsigned steps = r->cli->mode == 1 ? 1 : r->cli->mode == 2 ? 4 : 2;
+    return bench_size_ladder(4096, llc * (r->cli->mode == 1 ? 4 : 8), steps, out, cap);
+}
+
+/* Probes the core (unless --no-core-probe) and sets frequency_ghz and base_cpi in out. */
+static int core_probe(cal_run *r, mh_config *out, mh_error *err)
+{
+    char buf[64];
+    mh_error e = {0};
+    r->nominal_ghz = out->frequency_ghz;
+    r->base_cpi_in = out->base_cpi;
+    if (r->cli->no_probe)
+        return MH_OK;
+    if (cal_core_probe(&r->core_ghz, &r->core_cpi, &e) != MH_OK) {
+        fprintf(stderr, "%s\n", e.msg);
+        r->core_ghz = 0;
+        return MH_OK;
+    }
+    snprintf(buf, sizeof buf, "%.3f", r->core_ghz);
+    int rc = mh_config_set(out, "hierarchy.frequency_ghz", buf, err);
+    snprintf(buf, sizeof buf, "%.3f", r->core_cpi);
+    if (rc == MH_OK)
+        rc = mh_config_set(out, "hierarchy.base_cpi", buf, err);
+    return rc;
+}
+
+/* Opens the ladder CSV (a temporary file; an anonymous one without --csv) and runs both ladders. */
+static int measure_ladders(cal_run *r, const size_t *sizes, size_t n, mh_error *err)
+{
+    int rc = counters_setup(r, err);
+    if (rc != MH_OK)
+        return rc;
+    if (r->cli->csv && !(r->csv = cal_open_tmp(r->cli->csv, r->csv_tmp, sizeof r->csv_tmp, err)))
+        return MH_EIO;
+    if (!r->csv && !(r->csv = tmpfile()))
+        return mh_error_set(err, MH_EIO, "calibrate: cannot create a temporary file");
+    cal_csv_header(r->csv, r->h.ctr);
+    rc = run_variant(r, "page", sizes, n, r->page, &r->in.npage, err);
+    if (rc == MH_OK)
+        rc = run_variant(r, "global", sizes, n, r->global, &r->in.nglobal, err);
+    r->in.page = r->page;
+    r->in.global = r->global;
+    return rc;
+}
+
+/* Fits, applies and writes the calibrated config (the header says what was measured). */
+static int fit_and_write(cal_run *r, mh_config *out, double fault_ns, double fpp, mh_error *err)
+{
+    cal_fit_out fit;
+    int rc = cal_fit(&r->in, &fit, err), had_pf = 0;
+    for (int lv = out->data; lv >= 0; lv = out->level[lv].next)
+        had_pf |= out->level[lv].prefetcher != MH_PF_NONE;
+    if (rc == MH_OK)
+        rc = cal_apply(out, &r->in, &fit, fault_ns, r->cli->set_pf, err);
+    r->pf_set = rc == MH_OK && r->cli->set_pf && fit.prefetch_detected && !had_pf;
+    char *header = rc == MH_OK ? calloc(1, CAL_HEADER_MAX) : NULL;
+    if (rc == MH_OK && !header)
+        rc = mh_error_set(err, MH_ENOMEM, "calibrate: out of memory");
+    if (rc == MH_OK) {
+        build_header(r, out, &fit, fault_ns, fpp, header);
+        rc = cal_write_config(out, header, r->cli->out, err);
+    }
+    if (rc == MH_OK)
+        print_fit(r, out, &fit, fault_ns, fpp);
+    free(header);
+    return rc;
+}
+
+/* Runs the probes and the ladder, fits, and writes the outputs. */
+static int calibrate_main(cal_run *r, mh_error *err)
+{
+    size_t sizes[BENCH_SIZES_MAX], n;
+    double fault_ns = 0, fpp = -1;
+    mh_config *out = mh_config_clone(r->cfg);
+    if (!out)
+        return mh_error_set(err, MH_ENOMEM, "calibrate: out of memory");
+    pin(r);
+    int rc = core_probe(r, out, err);
+    if (rc == MH_OK)
+        rc = cal_levels_from_config(out, &r->in, err);
+    n = rc == MH_OK ? ladder(r, sizes, BENCH_SIZES_MAX) : 0;
+    r->page = calloc(n ? n : 1, sizeof *r->page);
+    r->global = calloc(n ? n : 1, sizeof *r->global);
+    if (rc == MH_OK && (!r->page || !r->global))
+        rc = mh_error_set(err, MH_ENOMEM, "calibrate: out of memory");
+    r->h.min_time = r->cli->min_time > 0 ? r->cli->min_time : r->cli->mode == 1 ? 0.02 : r->cli->mode == 2 ? 0.2 : 0.1;
+    r->h.min_reps = 3;
+    r->h.tsc_ghz = bench_tsc_ghz();
+    if (rc == MH_OK)
+        rc = measure_ladders(r, sizes, n, err);
+    if (rc == MH_OK)
+        rc = cal_minor_fault(256, r->cli->mode == 1 ? 15 : 41, &fault_ns, &fpp, err);
+    if (rc == MH_OK)
+        rc = fit_and_write(r, out, fault_ns, fpp, err);
+    if (r->csv) {
+        int crc = r->cli->csv ? cal_commit_tmp(r->csv, r->csv_tmp, r->cli->csv, rc == MH_OK, err) : (fclose(r->csv), MH_OK);
+        if (rc == MH_OK)
+            rc = crc;
+    }
+    r->csv = NULL;
+    if (rc == MH_OK)
+        printf("wrote %s%s%s\n", r->cli->out, r->cli->csv ? " and " : "", r->cli->csv ? r->cli->csv : "");
+    mh_config_free(out);
+    return rc;
+}
+
+/* `memhier calibrate`: see usage(). */
+int cmd_calibrate(int argc, char **argv)
+{
+    cal_cli c = {0};
+    cal_run r = {.cli = &c};
+    mh_error err = {0};
+    int rc = parse_cli(argc, argv, &c, &err), status;
+    if (rc == 1) {
+        usage(stdout);
+        free(c.sizes);
+        return MH_EXIT_OK;
+    }
+    if (rc != MH_OK) {
+        free(c.sizes);
+        return cli_fail(&err);
+    }
+    if ((rc = mh_config_load(c.config, &r.cfg, &err)) != MH_OK) {
+        free(c.sizes);
+        return cli_fail(&err);
+    }
+    cli_catch_signals();
+    rc = calibrate_main(&r, &err);
+    status = rc == MH_OK ? MH_EXIT_OK : rc == MH_EINTR ? cli_interrupt_status() : cli_fail(&err);
+    ctr_destroy(r.h.ctr);
+    mh_config_free(r.cfg);
+    free(r.page);
+    free(r.global);
+    free(c.sizes);
+    return status;
+}

@@ -1,0 +1,568 @@
+/* cmd_validate.c — `memhier validate`: run the held-out kernels natively with counters, capture
+ * the same points, replay them on the calibrated config, and write the run folder's
+ * bench.csv, validation.csv, validation-summary.csv, stalls.csv, ladder-sim.csv and caches.csv
+ * (each through a temporary file) plus a text summary on stdout. Never runs chase natively:
+ * chase traces are only captured and replayed to draw the simulated ladder. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "calibrate.h"
+#include "cli/cli.h"
+#include "config_int.h"
+#include "counters.h"
+#include "sizes.h"
+#include "topo.h"
+#include "validate.h"
+
+#define VAL_MAX_POINTS 8192
+#define VAL_MAX_SEL 32
+
+/* Parsed command line. */
+typedef struct val_cli {
+    const char *config, *out;        /* -c, --out */
+    int mode;                        /* 0 default, 1 quick, 2 full */
+    const char *kernels[VAL_MAX_SEL]; size_t nk;
+    char *kernel_buf;                /* strdup of --kernels */
+    size_t *sizes, nsizes;           /* --sizes */
+    size_t *lsizes, nlsizes;         /* --ladder-sizes */
+    double min_time;
+    uint64_t records, seed;
+    int core;
+} val_cli;
+
+/* One timing point's outcome, for the summary. */
+typedef struct val_pt {
+    const char *kernel;
+    char variant[32];
+    size_t size;
+    double err, spread;
+} val_pt;
+
+/* The run. */
+typedef struct val_run {
+    val_cli *cli;
+    mh_config *cfg;
+    bench_harness h;
+    ctr_set *ft;                     /* perf::MINOR-FAULTS for first touches */
+    int core;
+    uint64_t l1, llc;
+    char dir[4096], tdir[4200];
+    FILE *bench, *val, *stalls;
+    char bench_tmp[4300], val_tmp[4300], stalls_tmp[4300];
+    val_pt *pts; size_t npts;        /* timing points */
+    double *fault_err; size_t nfault; /* first-touch fault errors */
+} val_run;
+
+/* Usage text. */
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: memhier validate -c calibrated.ini --out RUN_DIR [options]\n"
+               "  --quick | --full       fewer sizes/variants and 0.02 s per point | the whole ladder\n"
+               "  --kernels K[,K...]     held-out kernels (default stream,stride,stack,heap,pool,prefetch)\n"
+               "  --sizes LIST           working-set sizes (default 16K,256K,4M,64M; quick 32K,2M)\n"
+               "  --ladder-sizes LIST    chase sizes replayed for ladder-sim.csv (default: RUN_DIR/ladder.csv's)\n"
+               "  --min-time S           seconds of repetitions per point\n"
+               "  --records N            records per captured trace (default 2000000)\n"
+               "  --core N               pin to core N (default: the last core)\n"
+               "  --seed N               RNG seed (default 1)\n");
+}
+
+enum { O_OUT = 256, O_QUICK, O_FULL, O_KERNELS, O_SIZES, O_LSIZES, O_MINTIME, O_RECORDS, O_CORE, O_SEED, O_HELP };
+
+/* Parses one unsigned option value. */
+static int parse_u64(const char *s, const char *opt, uint64_t min, uint64_t *v, mh_error *err)
+{
+    char *end;
+    errno = 0;
+    *v = strtoull(s, &end, 10);
+    if (end == s || *end || errno || s[0] == '-' || *v < min)
+        return mh_error_set(err, MH_EINVAL, "%s \"%s\": must be an integer >= %llu", opt, s, (unsigned long long)min);
+    return MH_OK;
+}
+
+/* Splits --kernels and checks every name (chase is refused: it is the calibration kernel). */
+static int parse_kernels(val_cli *c, const char *arg, mh_error *err)
+{
+    free(c->kernel_buf);
+    c->kernel_buf = strdup(arg);
+    c->nk = 0;
+    for (char *t = c->kernel_buf ? strtok(c->kernel_buf, ",") : NULL; t; t = strtok(NULL, ",")) {
+        if (!strcmp(t, "chase"))
+            return mh_error_set(err, MH_EINVAL, "--kernels: chase is the calibration kernel, never validated");
+        if (!bench_kernel_find(t))
+            return mh_error_set(err, MH_EINVAL, "--kernels: unknown kernel '%s' (stream, stride, stack, heap, pool, prefetch)", t);
+        if (c->nk < VAL_MAX_SEL)
+            c->kernels[c->nk++] = t;
+    }
+    return c->nk ? MH_OK : mh_error_set(err, MH_EINVAL, "--kernels \"%s\": empty list", arg);
+}
+
+/* Handles one option. */
+static int handle_opt(val_cli *c, int o, const char *arg, mh_error *err)
+{
+    uint64_t v;
+    char *end;
+    switch (o) {
+    case 'c': c->config = arg; return MH_OK;
+    case O_OUT: c->out = arg; return MH_OK;
+    case O_QUICK: c->mode = 1; return MH_OK;
+    case O_FULL: c->mode = 2; return MH_OK;
+    case O_KERNELS: return parse_kernels(c, arg, err);
+    case O_SIZES: free(c->sizes); c->sizes = NULL; return bench_parse_sizes(arg, &c->sizes, &c->nsizes, err);
+    case O_LSIZES: free(c->lsizes); c->lsizes = NULL; return bench_parse_sizes(arg, &c->lsizes, &c->nlsizes, err);
+    case O_MINTIME:
+        c->min_time = strtod(arg, &end);
+        if (end == arg || *end || !(c->min_time > 0 && c->min_time <= 3600))
+            return mh_error_set(err, MH_EINVAL, "--min-time \"%s\": must be seconds > 0 and <= 3600", arg);
+        return MH_OK;
+    case O_RECORDS: return parse_u64(arg, "--records", 1, &c->records, err);
+    case O_SEED: return parse_u64(arg, "--seed", 0, &c->seed, err);
+    case O_CORE:
+        if (parse_u64(arg, "--core", 0, &v, err) != MH_OK) return MH_EINVAL;
+        c->core = (int)v;
+        return MH_OK;
+    default: return mh_error_set(err, MH_EINVAL, "validate: unknown option or missing value (see --help)");
+    }
+}
+
+/* Parses argv; MH_OK, 1 for --help, or MH_EINVAL. */
+static int parse_cli(int argc, char **argv, val_cli *c, mh_error *err)
+{
+    static const struct option lo[] = {
+        {"out", required_argument, NULL, O_OUT}, {"quick", no_argument, NULL, O_QUICK},
+        {"full", no_argument, NULL, O_FULL}, {"kernels", required_argument, NULL, O_KERNELS},
+        {"sizes", required_argument, NULL, O_SIZES}, {"ladder-sizes", required_argument, NULL, O_LSIZES},
+        {"min-time", required_argument, NULL, O_MINTIME}, {"records", required_argument, NULL, O_RECORDS},
+        {"core", required_argument, NULL, O_CORE}, {"seed", required_argument, NULL, O_SEED},
+        {"help", no_argument, NULL, O_HELP}, {NULL, 0, NULL, 0}};
+    int o, rc = MH_OK;
+    c->core = -1;
+    c->seed = 1;
+    c->records = BENCH_RECORDS_DEFAULT;
+    opterr = 0;
+    optind = 0;
+    while (rc == MH_OK && (o = getopt_long(argc, argv, "c:o:h", lo, NULL)) != -1) {
+        if (o == 'h' || o == O_HELP)
+            return 1;
+        if (o == '?' || o == ':')
+            return mh_error_set(err, MH_EINVAL, "validate: unknown option or missing value '%s' (see --help)",
+                                argv[optind - 1]);
+        rc = handle_opt(c, o == 'o' ? O_OUT : o, optarg, err);
+    }
+    if (rc == MH_OK && optind < argc)
+        rc = mh_error_set(err, MH_EINVAL, "validate: unexpected argument '%s'", argv[optind]);
+    if (rc == MH_OK && (!c->config || !c->out))
+        rc = mh_error_set(err, MH_EINVAL, "validate: -c CONFIG and --out RUN_DIR are required (see --help)");
+    return rc;
+}
+
+/* The variants of kernel name to validate in this mode. */
+static size_t variants_of(const char *name, int mode, const char **out)
+{
+    static const char *const stream[] = {"read", "write", "copy"}, *const stride[] = {"s64", "s256", "s4096"},
+                             *const prefetch[] = {"d0", "d1", "d2", "d4", "d8", "d16"},
+                             *const qprefetch[] = {"d0", "d4", "d16"}, *const qstride[] = {"s64", "s4096"};
+    const char *const *src;
+    size_t n;
+    if (!strcmp(name, "stream")) src = stream, n = mode == 1 ? 1 : 3;
+    else if (!strcmp(name, "stride")) src = mode == 1 ? qstride : stride, n = mode == 1 ? 2 : 3;
+    else if (!strcmp(name, "prefetch")) src = mode == 1 ? qprefetch : prefetch, n = mode == 1 ? 3 : 6;
+    else { out[0] = "default"; return 1; }
+    memcpy(out, src, n * sizeof *out);
+    return n;
+}
+
+/* Opens the three streamed CSVs (temporary names). */
+static int open_outputs(val_run *r, mh_error *err)
+{
+    char p[4300];
+    snprintf(p, sizeof p, "%s/bench.csv", r->dir);
+    if (!(r->bench = cal_open_tmp(p, r->bench_tmp, sizeof r->bench_tmp, err))) return MH_EIO;
+    snprintf(p, sizeof p, "%s/validation.csv", r->dir);
+    if (!(r->val = cal_open_tmp(p, r->val_tmp, sizeof r->val_tmp, err))) return MH_EIO;
+    snprintf(p, sizeof p, "%s/stalls.csv", r->dir);
+    if (!(r->stalls = cal_open_tmp(p, r->stalls_tmp, sizeof r->stalls_tmp, err))) return MH_EIO;
+    cal_csv_header(r->bench, r->h.ctr);
+    val_csv_header(r->val);
+    fputs("kernel,variant,size_bytes,component,cycles\n", r->stalls);
+    return MH_OK;
+}
+
+/* Commits (ok) or removes the streamed CSVs. */
+static int close_outputs(val_run *r, int ok, mh_error *err)
+{
+    FILE **f[3] = {&r->bench, &r->val, &r->stalls};
+    const char *tmp[3] = {r->bench_tmp, r->val_tmp, r->stalls_tmp}, *name[3] = {"bench.csv", "validation.csv", "stalls.csv"};
+    int rc = MH_OK;
+    for (int i = 0; i < 3; i++) {
+        if (!*f[i]) continue;
+        char p[4300];
+        snprintf(p, sizeof p, "%s/%s", r->dir, name[i]);
+        int c = cal_commit_tmp(*f[i], tmp[i], p, ok && rc == MH_OK, err);
+        *f[i] = NULL;
+        if (ok && rc == MH_OK) rc = c;
+    }
+    return rc;
+}
+
+/* Writes the stall breakdown of one point (cycles per access). */
+static void write_stalls(val_run *r, const char *k, const char *v, size_t size, const val_sim *s)
+{
+    double a = s->accesses ? (double)s->accesses : 1;
+    const struct { const char *n; double c; } comp[] = {
+        {"compute", s->ts.cycles_compute}, {"tlb", s->ts.cycles_tlb}, {"walk", s->ts.cycles_walk},
+        {"minor_fault", s->ts.cycles_minor_fault}, {"disk", s->ts.cycles_disk}};
+    for (size_t i = 0; i < sizeof comp / sizeof comp[0]; i++)
+        fprintf(r->stalls, "%s,%s,%zu,%s,%.4f\n", k, v, size, comp[i].n, comp[i].c / a);
+    for (size_t i = 0; i < s->nlevels; i++)
+        fprintf(r->stalls, "%s,%s,%zu,%s,%.4f\n", k, v, size, s->names[i], s->level_cycles[i] / a);
+    fprintf(r->stalls, "%s,%s,%zu,RAM,%.4f\n", k, v, size, s->ts.cycles_ram / a);
+}
+
+/* Writes the validation rows of one point and records its errors. */
+static void write_rows(val_run *r, const bench_kernel *k, size_t size, const cal_measured *m, const val_sim *s)
+{
+    const bench_stats *st = &m->st;
+    char pair[160];
+    snprintf(pair, sizeof pair, "harness median ns/access <-> simulated ns / demand records (%s)",
+             s->warm ? "second of two passes" : "one cold pass; minor faults removed");
+    val_csv_row(r->val, k->name, m->label, size, "ns_per_access", st->ns_median, st->ns_p10, st->ns_p90,
+                s->ns_per_access, pair);
+    if (r->npts < VAL_MAX_POINTS) {
+        val_pt *p = &r->pts[r->npts++];
+        p->kernel = k->name;
+        snprintf(p->variant, sizeof p->variant, "%s", m->label);
+        p->size = size;
+        p->err = val_error_pct(st->ns_median, s->ns_per_access);
+        p->spread = st->ns_median > 0 ? (st->ns_p90 - st->ns_p10) / st->ns_median * 100 : 0;
+    }
+    for (size_t i = 0; r->h.ctr && i < st->nevents; i++) {
+        const char *pairing, *name = ctr_name(r->h.ctr, i);
+        val_sim_kind kind = val_pairing(name, &pairing);
+        double meas = st->events[i] == CTR_NOT_MEASURED ? NAN : (double)st->events[i];
+        double sim = val_sim_count(s, kind, m->info.accesses, r->cfg->frequency_ghz);
+        val_csv_row(r->val, k->name, m->label, size, name, meas, NAN, NAN, sim, pairing);
+    }
+    if (s->warm) { /* first touch: setup + first repetition vs the cold pass (whole repetition) */
+        double meas = m->first_touch_faults == CTR_NOT_MEASURED ? NAN : (double)m->first_touch_faults;
+        val_csv_row(r->val, k->name, m->label, size, "perf::MINOR-FAULTS:first-touch", meas, NAN, NAN,
+                    (double)s->first_touch_faults,
+                    "perf::MINOR-FAULTS over setup + first repetition <-> simulated minor faults of the cold pass");
+        if (isfinite(meas) && r->nfault < VAL_MAX_POINTS)
+            r->fault_err[r->nfault++] = val_error_pct(meas, (double)s->first_touch_faults);
+    }
+}
+
+/* Measures, captures and replays one point. */
+static int run_point(val_run *r, const bench_kernel *k, const char *variant, size_t size, size_t idx,
+                     size_t total, mh_error *err)
+{
+    char path[4400], label[32];
+    cal_measured m;
+    mh_meta meta = {0};
+    snprintf(label, sizeof label, "%s", variant);
+    snprintf(path, sizeof path, "%s/%s-%s-%zu.mht", r->tdir, k->name, label, size);
+    mh_meta_set(&meta, "source", "memhier validate");
+    mh_meta_set(&meta, "kernel", k->name);
+    mh_meta_set(&meta, "variant", label);
+    int rc = cal_measure_point(k, variant, size, r->cli->seed, &r->h, r->ft, path, r->cli->records, &meta, &m, err);
+    if (rc != MH_OK)
+        return rc;
+    if (m.skipped) {
+        fprintf(stderr, "validate: %s %s %zu skipped: %s\n", k->name, variant, size, m.skip_msg);
+        return MH_OK;
+    }
+    cal_csv_row(r->bench, k, size, &m, r->core);
+    val_sim s;
+    int complete = m.records < r->cli->records;
+    rc = val_replay(r->cfg, path, complete, &s, err);
+    if (rc == MH_OK) {
+        write_rows(r, k, size, &m, &s);
+        write_stalls(r, k->name, m.label, size, &s);
+        fprintf(stderr, "validate: [%zu/%zu] %-8s %-6s %10zu B measured %8.3f ns, simulated %8.3f ns (%+.1f%%)\n",
+                idx, total, k->name, m.label, size, m.st.ns_median, s.ns_per_access,
+                val_error_pct(m.st.ns_median, s.ns_per_access));
+    }
+    bench_stats_free(&m.st);
+    return rc;
+}
+
+/* The validation sizes: --sizes, the mode's defaults, or (full) the ladder. */
+static size_t sizes_for(const val_run *r, size_t *out, size_t cap)
+{
+    static const size_t def[] = {16 << 10, 256 << 10, 4 << 20, 64 << 20}, quick[] = {32 << 10, 2 << 20};
+    if (r->cli->sizes) {
+        size_t n = r->cli->nsizes < cap ? r->cli->nsizes : cap;
+        memcpy(out, r->cli->sizes, n * sizeof *out);
+        return n;
+    }
+    if (r->cli->mode == 2)
+        return bench_size_ladder(4096, (size_t)r->llc * 4, BENCH_LADDER_STEPS, out, cap);
+    const size_t *src = r->cli->mode == 1 ? quick : def;
+    size_t n = r->cli->mode == 1 ? 2 : 4;
+    memcpy(out, src, n * sizeof *out);
+    return n;
+}
+
+/* Runs every held-out point. */
+static int run_points(val_run *r, mh_error *err)
+{
+    static const char *const all[] = {"stream", "stride", "stack", "heap", "pool", "prefetch"};
+    size_t sizes[BENCH_SIZES_MAX], ns = sizes_for(r, sizes, BENCH_SIZES_MAX), total = 0, idx = 0;
+    const char *const *ks = r->cli->nk ? r->cli->kernels : all;
+    size_t nk = r->cli->nk ? r->cli->nk : 6;
+    const char *vs[8];
+    for (size_t i = 0; i < nk; i++)
+        total += variants_of(ks[i], r->cli->mode, vs) * ns;
+    for (size_t i = 0; i < nk; i++) {
+        const bench_kernel *k = bench_kernel_find(ks[i]);
+        size_t nv = variants_of(ks[i], r->cli->mode, vs);
+        for (size_t v = 0; v < nv; v++)
+            for (size_t s = 0; s < ns; s++) {
+                if (cli_interrupted())
+                    return mh_error_set(err, MH_EINTR, "validate: interrupted");
+                int rc = run_point(r, k, vs[v], sizes[s], ++idx, total, err);
+                if (rc != MH_OK)
+                    return rc;
+            }
+    }
+    return MH_OK;
+}
+
+/* Reads the chase sizes of RUN_DIR/ladder.csv (variant page/global); 0 when absent. */
+static size_t ladder_from_csv(const char *dir, size_t *out, size_t cap)
+{
+    char p[4300], line[1024];
+    snprintf(p, sizeof p, "%s/ladder.csv", dir);
+    FILE *f = fopen(p, "r");
+    size_t n = 0;
+    while (f && n < cap && fgets(line, sizeof line, f)) {
+        char variant[32];
+        size_t size;
+        if (sscanf(line, "chase,%31[^,],%zu,", variant, &size) != 2 || strcmp(variant, "page"))
+            continue;
+        out[n++] = size;
+    }
+    if (f)
+        fclose(f);
+    return n;
+}
+
+/* Replays chase traces (captured, never timed) for the simulated ladder curve. */
+static int ladder_sim(val_run *r, mh_error *err)
+{
+    size_t sizes[BENCH_SIZES_MAX], n = r->cli->lsizes ? r->cli->nlsizes : ladder_from_csv(r->dir, sizes, BENCH_SIZES_MAX);
+    if (r->cli->lsizes)
+        memcpy(sizes, r->cli->lsizes, n * sizeof *sizes);
+    if (!n)
+        n = bench_size_ladder(4096, (size_t)r->llc * 4, r->cli->mode == 1 ? 1 : 2, sizes, BENCH_SIZES_MAX);
+    char path[4300], tmp[4400];
+    snprintf(path, sizeof path, "%s/ladder-sim.csv", r->dir);
+    FILE *f = cal_open_tmp(path, tmp, sizeof tmp, err);
+    if (!f)
+        return MH_EIO;
+    fputs("kernel,variant,size_bytes,simulated_ns\n", f);
+    const bench_kernel *k = bench_kernel_find("chase");
+    static const char *const vars[] = {"page", "global"};
+    int rc = MH_OK;
+    for (int v = 0; rc == MH_OK && v < 2; v++)
+        for (size_t i = 0; rc == MH_OK && i < n; i++) {
+            char tp[4400];
+            cal_measured m;
+            val_sim s;
+            snprintf(tp, sizeof tp, "%s/chase-%s-%zu.mht", r->tdir, vars[v], sizes[i]);
+            rc = cal_measure_point(k, vars[v], sizes[i], r->cli->seed, NULL, NULL, tp, r->cli->records, NULL, &m, err);
+            if (rc == MH_OK && !m.skipped)
+                rc = val_replay(r->cfg, tp, m.records < r->cli->records, &s, err);
+            if (rc == MH_OK && !m.skipped)
+                fprintf(f, "chase,%s,%zu,%.4f\n", vars[v], sizes[i], s.ns_per_access);
+            if (rc == MH_OK && cli_interrupted())
+                rc = mh_error_set(err, MH_EINTR, "validate: interrupted");
+        }
+    return cal_commit_tmp(f, tmp, path, rc == MH_OK, err) == MH_OK ? rc : (rc == MH_OK ? MH_EIO : rc);
+}
+
+/* Writes caches.csv from hwloc (pins the thread too). */
+static int topology(val_run *r, mh_error *err)
+{
+    topo_t *t = NULL;
+    mh_error e = {0};
+    char path[4300], tmp[4400];
+    r->core = -1;
+    snprintf(path, sizeof path, "%s/caches.csv", r->dir);
+    FILE *f = cal_open_tmp(path, tmp, sizeof tmp, err);
+    if (!f)
+        return MH_EIO;
+    fputs("level,size_bytes\n", f);
+    if (topo_create(&t, &e) == MH_OK) {
+        topo_pinning where;
+        for (size_t i = 0; i < topo_cache_count(t); i++)
+            fprintf(f, "%s,%llu\n", topo_cache_get(t, i)->name, (unsigned long long)topo_cache_get(t, i)->size);
+        if (topo_pin(t, r->cli->core, &where, &e) == MH_OK) {
+            r->core = where.core;
+            fprintf(stderr, "validate: pinned to core %d (PU %d); caches: %s\n", where.core, where.pu, where.caches);
+        } else {
+            fprintf(stderr, "validate: not pinned: %s\n", e.msg);
+        }
+    } else {
+        fprintf(stderr, "validate: no topology (%s): caches.csv has no rows, not pinned\n", e.msg);
+    }
+    topo_destroy(t);
+    return cal_commit_tmp(f, tmp, path, 1, err);
+}
+
+/* Summary rows for one scope. */
+static void summary_row(FILE *f, FILE *txt, const char *scope, const double *e, size_t n)
+{
+    val_summary s;
+    val_summarise(e, n, &s);
+    if (!s.points)
+        return;
+    fprintf(f, "%s,%zu,%.2f,%.2f,%.1f\n", scope, s.points, s.median_abs, s.p90_abs, s.within);
+    fprintf(txt, "  %-22s %6zu %10.1f%% %9.1f%% %11.0f%%\n", scope, s.points, s.median_abs, s.p90_abs, s.within);
+}
+
+/* Writes validation-summary.csv and the text summary (per kernel, overall, minor faults, misses). */
+static int summarise(val_run *r, mh_error *err)
+{
+    static const char *const all[] = {"stream", "stride", "stack", "heap", "pool", "prefetch"};
+    char path[4300], tmp[4400];
+    snprintf(path, sizeof path, "%s/validation-summary.csv", r->dir);
+    FILE *f = cal_open_tmp(path, tmp, sizeof tmp, err);
+    double *e = malloc((r->npts ? r->npts : 1) * sizeof *e);
+    if (!f || !e) {
+        free(e);
+        if (f) cal_commit_tmp(f, tmp, path, 0, err);
+        return f ? mh_error_set(err, MH_ENOMEM, "validate: out of memory") : MH_EIO;
+    }
+    fputs("scope,points,median_abs_err_pct,p90_abs_err_pct,within15_pct\n", f);
+    printf("validation of %s (ns/access, simulated vs measured median):\n", r->cli->config);
+    printf("  %-22s %6s %11s %10s %12s\n", "scope", "points", "median|err|", "p90|err|", "within 15%");
+    for (size_t k = 0; k < 6; k++) {
+        size_t n = 0;
+        for (size_t i = 0; i < r->npts; i++)
+            if (!strcmp(r->pts[i].kernel, all[k]))
+                e[n++] = r->pts[i].err;
+        summary_row(f, stdout, all[k], e, n);
+    }
+    for (size_t i = 0; i < r->npts; i++)
+        e[i] = r->pts[i].err;
+    summary_row(f, stdout, "overall", e, r->npts);
+    summary_row(f, stdout, "minor-faults", r->fault_err, r->nfault);
+    free(e);
+    size_t in5 = 0, fin = 0;
+    for (size_t i = 0; i < r->nfault; i++) {
+        fin += isfinite(r->fault_err[i]);
+        in5 += isfinite(r->fault_err[i]) && fabs(r->fault_err[i]) <= 5.0;
+    }
+    printf("targets: >= 90%% of timing points within 15%%, median |error| <= 8%%; minor faults within 5%%\n");
+    if (r->nfault)
+        printf("minor faults (first touch): %zu of %zu points within 5%% (%zu more with 0 measured: error undefined);\n"
+               "  heap/pool/stack/prefetch reuse malloc'd or stack pages faulted by earlier points, and their\n"
+               "  setup touches bytes the trace does not record\n", in5, fin, r->nfault - fin);
+    size_t misses = 0;
+    for (size_t i = 0; i < r->npts; i++) {
+        const val_pt *p = &r->pts[i];
+        if (!isfinite(p->err) || fabs(p->err) <= VAL_WITHIN)
+            continue;
+        if (!misses++)
+            printf("where the model misses (|error| > 15%%):\n");
+        printf("  %-8s %-6s %10zu B %+7.1f%%  %s", p->kernel, p->variant, p->size, p->err,
+               val_reason(p->kernel, p->variant, p->size, p->err, r->l1, r->llc));
+        if (p->spread > VAL_NOISY_PCT)
+            printf(" [noisy: p10..p90 spans %.0f%% of the median]", p->spread);
+        putchar('\n');
+    }
+    if (!misses)
+        printf("every timing point is within 15%%\n");
+    return cal_commit_tmp(f, tmp, path, 1, err);
+}
+
+/* Creates RUN_DIR and RUN_DIR/traces. */
+static int make_dirs(val_run *r, mh_error *err)
+{
+    snprintf(r->dir, sizeof r->dir, "%s", r->cli->out);
+    snprintf(r->tdir, sizeof r->tdir, "%s/traces", r->dir);
+    if ((mkdir(r->dir, 0777) != 0 && errno != EEXIST) || (mkdir(r->tdir, 0777) != 0 && errno != EEXIST))
+        return mh_error_set(err, MH_EIO, "--out %s: cannot create directory: %s", r->dir, strerror(errno));
+    return MH_OK;
+}
+
+/* Sets up counters (default list + a first-touch fault counter) and the harness. */
+static int harness_setup(val_run *r, mh_error *err)
+{
+    static const char *const ft[] = {"perf::MINOR-FAULTS"};
+    r->h.cyc_event = -1;
+    r->h.min_reps = 3;
+    r->h.min_time = r->cli->min_time > 0 ? r->cli->min_time : r->cli->mode == 1 ? 0.02 : r->cli->mode == 2 ? 0.2 : 0.1;
+    r->h.tsc_ghz = bench_tsc_ghz();
+    int rc = ctr_create(NULL, 0, &r->h.ctr, err);
+    if (rc == MH_OK)
+        rc = ctr_create(ft, 1, &r->ft, err);
+    for (size_t i = 0; rc == MH_OK && i < ctr_count(r->h.ctr); i++)
+        if (ctr_available(r->h.ctr, i) && !strcmp(ctr_name(r->h.ctr, i), "PAPI_TOT_CYC"))
+            r->h.cyc_event = (int)i;
+    if (rc == MH_OK)
+        ctr_report_unavailable(r->h.ctr, stderr);
+    return rc;
+}
+
+/* The whole run. */
+static int validate_main(val_run *r, mh_error *err)
+{
+    uint64_t lv[VAL_MAX_LEVELS];
+    size_t n = 0;
+    for (int l = r->cfg->data; l >= 0 && n < VAL_MAX_LEVELS; l = r->cfg->level[l].next)
+        lv[n++] = r->cfg->level[l].size;
+    r->l1 = lv[0];
+    r->llc = lv[n - 1];
+    r->pts = calloc(VAL_MAX_POINTS, sizeof *r->pts);
+    r->fault_err = calloc(VAL_MAX_POINTS, sizeof *r->fault_err);
+    if (!r->pts || !r->fault_err)
+        return mh_error_set(err, MH_ENOMEM, "validate: out of memory");
+    int rc = make_dirs(r, err);
+    if (rc == MH_OK) rc = topology(r, err);
+    if (rc == MH_OK) rc = harness_setup(r, err);
+    if (rc == MH_OK) rc = open_outputs(r, err);
+    if (rc == MH_OK) rc = run_points(r, err);
+    int crc = close_outputs(r, rc == MH_OK, err);
+    if (rc == MH_OK) rc = crc;
+    if (rc == MH_OK) rc = ladder_sim(r, err);
+    if (rc == MH_OK) rc = summarise(r, err);
+    if (rc == MH_OK)
+        printf("wrote %s/{bench,validation,validation-summary,stalls,ladder-sim,caches}.csv and traces/\n", r->dir);
+    return rc;
+}
+
+/* `memhier validate`: see usage(). */
+int cmd_validate(int argc, char **argv)
+{
+    val_cli c = {0};
+    val_run r = {.cli = &c};
+    mh_error err = {0};
+    int rc = parse_cli(argc, argv, &c, &err), status;
+    if (rc == 1)
+        status = (usage(stdout), MH_EXIT_OK);
+    else if (rc != MH_OK || (rc = mh_config_load(c.config, &r.cfg, &err)) != MH_OK)
+        status = cli_fail(&err);
+    else {
+        cli_catch_signals();
+        rc = validate_main(&r, &err);
+        status = rc == MH_OK ? MH_EXIT_OK : rc == MH_EINTR ? cli_interrupt_status() : cli_fail(&err);
+    }
+    ctr_destroy(r.h.ctr);
+    ctr_destroy(r.ft);
+    mh_config_free(r.cfg);
+    free(r.pts);
+    free(r.fault_err);
+    free(c.kernel_buf);
+    free(c.sizes);
+    free(c.lsizes);
+    return status;
+}

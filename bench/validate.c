@@ -1,0 +1,276 @@
+/* validate.c — replay with warm-up, error statistics, counter pairings and CSV rows for
+ * `memhier validate` (see validate.h for the normalisation and warm-up rules). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config_int.h"
+#include "validate.h"
+
+/* Copies the data-path levels' stats (data entry level, then next...) into s. */
+static void snapshot(const mh_hier *h, const mh_config *c, val_sim *s, double *cyc, uint64_t *miss,
+                     uint64_t *acc)
+{
+    size_t n = 0;
+    for (int lv = c->data; lv >= 0 && n < VAL_MAX_LEVELS; lv = c->level[lv].next, n++) {
+        mh_level_stats st;
+        if (mh_hier_level_stats(h, (size_t)lv, &st) != MH_OK)
+            break;
+        snprintf(s->names[n], sizeof s->names[n], "%s", c->level[lv].name);
+        cyc[n] = st.cycles;
+        miss[n] = st.kind[MH_OP_READ].misses + st.kind[MH_OP_WRITE].misses + st.kind[MH_OP_MISC].misses;
+        acc[n] = st.kind[MH_OP_READ].accesses + st.kind[MH_OP_WRITE].accesses + st.kind[MH_OP_MISC].accesses;
+    }
+    s->nlevels = n;
+}
+
+/* Subtracts the first pass's time statistics from the second's (cycle fields and counts). */
+static void ts_delta(mh_time_stats *b, const mh_time_stats *a)
+{
+    b->records -= a->records;
+    b->instructions -= a->instructions;
+    b->cycles -= a->cycles;
+    b->ns -= a->ns;
+    b->cycles_compute -= a->cycles_compute;
+    b->cycles_tlb -= a->cycles_tlb;
+    b->cycles_walk -= a->cycles_walk;
+    b->cycles_minor_fault -= a->cycles_minor_fault;
+    b->cycles_disk -= a->cycles_disk;
+    b->cycles_ram -= a->cycles_ram;
+    for (int i = 0; i < 2; i++) {
+        b->tlb_hits[i] -= a->tlb_hits[i];
+        b->tlb_misses[i] -= a->tlb_misses[i];
+    }
+    b->page_walks -= a->page_walks;
+    b->minor_faults -= a->minor_faults;
+    b->major_faults -= a->major_faults;
+    b->disk_reads -= a->disk_reads;
+    b->disk_writes -= a->disk_writes;
+    b->row_hits -= a->row_hits;
+    b->row_misses -= a->row_misses;
+}
+
+/* Replays in-memory records: two passes (second counted) when complete, else one cold pass. */
+int val_replay_recs(const mh_config *c, const mh_rec *recs, size_t n, int complete, val_sim *out,
+                    mh_error *err)
+{
+    mh_hier_opts o = {.classify_3c = 0, .timing = 1};
+    mh_hier *h = NULL;
+    mh_time_stats t1;
+    double cyc1[VAL_MAX_LEVELS] = {0};
+    uint64_t miss1[VAL_MAX_LEVELS] = {0}, acc1[VAL_MAX_LEVELS] = {0};
+    memset(out, 0, sizeof *out);
+    int rc = mh_hier_create(c, &o, &h, err);
+    if (rc != MH_OK)
+        return rc;
+    out->records = n;
+    for (size_t i = 0; i < n; i++)
+        out->accesses += recs[i].op != MH_OP_PREFETCH;
+    out->warm = complete ? 1 : 0;
+    mh_hier_access(h, recs, n);
+    mh_hier_time_stats(h, &t1);
+    snapshot(h, c, out, cyc1, miss1, acc1);
+    out->first_touch_faults = t1.minor_faults;
+    if (out->warm) {
+        mh_hier_access(h, recs, n);
+        mh_hier_time_stats(h, &out->ts);
+        snapshot(h, c, out, out->level_cycles, out->level_misses, out->level_accesses);
+        ts_delta(&out->ts, &t1);
+        for (size_t i = 0; i < out->nlevels; i++) {
+            out->level_cycles[i] -= cyc1[i];
+            out->level_misses[i] -= miss1[i];
+            out->level_accesses[i] -= acc1[i];
+        }
+        out->ns = out->ts.ns;
+    } else {
+        out->ts = t1;
+        memcpy(out->level_cycles, cyc1, sizeof cyc1);
+        memcpy(out->level_misses, miss1, sizeof miss1);
+        memcpy(out->level_accesses, acc1, sizeof acc1);
+        out->ns = t1.ns - t1.cycles_minor_fault / c->frequency_ghz; /* pages were resident natively */
+        out->ts.cycles -= t1.cycles_minor_fault;
+        out->ts.cycles_minor_fault = 0;
+        out->ts.minor_faults = 0;
+    }
+    out->ns_per_access = out->accesses ? out->ns / (double)out->accesses : 0;
+    mh_hier_destroy(h);
+    return MH_OK;
+}
+
+/* Reads the whole trace into memory and replays it. */
+int val_replay(const mh_config *c, const char *path, int complete, val_sim *out, mh_error *err)
+{
+    mh_trace *t = NULL;
+    int rc = mh_trace_open(path, &t, err);
+    if (rc != MH_OK)
+        return rc;
+    size_t n = 0, cap = 1 << 16, got = 0;
+    mh_rec *recs = malloc(cap * sizeof *recs);
+    if (!recs)
+        rc = mh_error_set(err, MH_ENOMEM, "%s: out of memory", path);
+    while (rc == MH_OK) {
+        if (n == cap) {
+            mh_rec *g = realloc(recs, 2 * cap * sizeof *recs);
+            if (!g) {
+                rc = mh_error_set(err, MH_ENOMEM, "%s: out of memory at record %zu", path, n);
+                break;
+            }
+            recs = g;
+            cap *= 2;
+        }
+        rc = mh_trace_read(t, recs + n, cap - n, &got, err);
+        if (rc != MH_OK || got == 0)
+            break;
+        n += got;
+    }
+    mh_trace_close(t);
+    if (rc == MH_OK)
+        rc = val_replay_recs(c, recs, n, complete, out, err);
+    free(recs);
+    return rc;
+}
+
+/* Signed relative error in percent. */
+double val_error_pct(double measured, double simulated)
+{
+    if (!(measured > 0))
+        return measured == 0 && simulated == 0 ? 0 : NAN;
+    return (simulated - measured) / measured * 100.0;
+}
+
+/* qsort order for doubles. */
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Summarises finite |errors|. */
+void val_summarise(const double *err_pct, size_t n, val_summary *out)
+{
+    memset(out, 0, sizeof *out);
+    double *v = malloc((n ? n : 1) * sizeof *v);
+    if (!v)
+        return;
+    size_t m = 0, in = 0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(err_pct[i])) {
+            v[m] = fabs(err_pct[i]);
+            in += v[m] <= VAL_WITHIN;
+            m++;
+        }
+    qsort(v, m, sizeof *v, cmp_double);
+    out->points = m;
+    if (m) {
+        out->median_abs = m % 2 ? v[m / 2] : (v[m / 2 - 1] + v[m / 2]) / 2;
+        double pos = 0.9 * (double)(m - 1);
+        size_t i = (size_t)pos;
+        out->p90_abs = i + 1 < m ? v[i] + (pos - (double)i) * (v[i + 1] - v[i]) : v[m - 1];
+        out->within = 100.0 * (double)in / (double)m;
+    }
+    free(v);
+}
+
+/* The pairing table: hardware/software event -> simulated count and how they correspond. */
+static const struct {
+    const char *event;
+    val_sim_kind kind;
+    const char *pairing;
+} pairings[] = {
+    {"PAPI_L1_DCM", VAL_SIM_L1_MISS, "PAPI_L1_DCM <-> L1d demand misses (excl. prefetch fills)"},
+    {"PAPI_L2_DCM", VAL_SIM_L2_MISS, "PAPI_L2_DCM <-> L2 demand misses (excl. prefetch fills)"},
+    {"PAPI_L3_TCM", VAL_SIM_L3_MISS, "PAPI_L3_TCM <-> L3 demand misses (excl. prefetch fills)"},
+    {"PAPI_TOT_CYC", VAL_SIM_CYCLES, "PAPI_TOT_CYC <-> simulated cycles at frequency_ghz"},
+    {"PAPI_TOT_INS", VAL_SIM_INSTR, "PAPI_TOT_INS <-> records + instruction gaps"},
+    {"perf::MINOR-FAULTS", VAL_SIM_MINOR, "perf::MINOR-FAULTS <-> simulated minor faults (first touches)"},
+    {"perf::MAJOR-FAULTS", VAL_SIM_MAJOR, "perf::MAJOR-FAULTS <-> simulated major faults (disk reads)"},
+    {"perf::PAGE-FAULTS", VAL_SIM_FAULTS, "perf::PAGE-FAULTS <-> simulated minor + major faults"},
+    {"perf::TASK-CLOCK", VAL_SIM_TASK_NS, "perf::TASK-CLOCK (ns) <-> simulated ns"},
+};
+
+/* Looks an event up in the pairing table. */
+val_sim_kind val_pairing(const char *event, const char **pairing)
+{
+    for (size_t i = 0; i < sizeof pairings / sizeof pairings[0]; i++)
+        if (!strcmp(event, pairings[i].event)) {
+            *pairing = pairings[i].pairing;
+            return pairings[i].kind;
+        }
+    *pairing = "no simulated counterpart";
+    return VAL_SIM_NONE;
+}
+
+/* The simulated count per native repetition. */
+double val_sim_count(const val_sim *s, val_sim_kind kind, uint64_t rep_accesses, double freq_ghz)
+{
+    double scale = s->accesses ? (double)rep_accesses / (double)s->accesses : 0, v;
+    switch (kind) {
+    case VAL_SIM_L1_MISS: v = s->nlevels > 0 ? (double)s->level_misses[0] : NAN; break;
+    case VAL_SIM_L2_MISS: v = s->nlevels > 1 ? (double)s->level_misses[1] : NAN; break;
+    case VAL_SIM_L3_MISS: v = s->nlevels > 2 ? (double)s->level_misses[2] : NAN; break;
+    case VAL_SIM_CYCLES: v = s->ns * freq_ghz; break;
+    case VAL_SIM_INSTR: v = (double)(s->ts.records + s->ts.instructions); break;
+    case VAL_SIM_MINOR: v = (double)s->ts.minor_faults; break;
+    case VAL_SIM_MAJOR: v = (double)s->ts.major_faults; break;
+    case VAL_SIM_FAULTS: v = (double)(s->ts.minor_faults + s->ts.major_faults); break;
+    case VAL_SIM_TASK_NS: v = s->ns; break;
+    default: return NAN;
+    }
+    return v * scale;
+}
+
+/* validation.csv header (exact). */
+void val_csv_header(FILE *f)
+{
+    fputs("kernel,variant,size_bytes,metric,measured,measured_p10,measured_p90,simulated,error_pct,pairing\n", f);
+}
+
+/* Prints a number cell, or nothing for NAN. */
+static void cell(FILE *f, double v)
+{
+    if (isfinite(v))
+        fprintf(f, ",%.6g", v);
+    else
+        fputc(',', f);
+}
+
+/* One validation row; "not measured" for a missing measurement, error_pct then empty. */
+void val_csv_row(FILE *f, const char *kernel, const char *variant, size_t size, const char *metric,
+                 double measured, double p10, double p90, double simulated, const char *pairing)
+{
+    int have = isfinite(measured) && measured >= 0;
+    fprintf(f, "%s,%s,%zu,%s", kernel, variant, size, metric);
+    if (have)
+        cell(f, measured);
+    else
+        fputs(",not measured", f);
+    cell(f, have ? p10 : NAN);
+    cell(f, have ? p90 : NAN);
+    cell(f, simulated);
+    cell(f, have ? val_error_pct(measured, simulated) : NAN);
+    fprintf(f, ",%s\n", pairing);
+}
+
+/* Likely reason for a miss, from the kernel, the size against the caches and the error's sign. */
+const char *val_reason(const char *kernel, const char *variant, size_t size, double err_pct,
+                       uint64_t l1, uint64_t llc)
+{
+    int slow = err_pct > 0, big = size > llc, small = size <= l1;
+    if (!strcmp(kernel, "stream") || !strcmp(kernel, "stride")) {
+        if (!strcmp(kernel, "stride") && atol(variant + 1) >= 4096)
+            return slow ? "TLB: one new page per load; real walks overlap (page-walk caches, MLP)"
+                        : "TLB: a page walk per load is dearer than walk_latency (nested paging on a VM)";
+        if (small)
+            return slow ? "compute: base_cpi x gap overstates this loop's IPC" : "compute: loop costs more than base_cpi x gap";
+        return slow ? "hardware prefetcher missing or too timid in the config (L1d stride, L2 stream; raise degree/distance)"
+                    : (big ? "DRAM bandwidth: bandwidth_gbs too high or row hits too cheap" : "bandwidth between levels too high");
+    }
+    if (!strcmp(kernel, "stack"))
+        return slow ? "store buffer: stores retire without waiting; compute cost overstated"
+                    : "compute: the recursion's call/return work exceeds the gap estimate";
+    if (slow)
+        return big ? "MLP/prefetch: the core overlaps the next nodes' loads; software prefetch hides more"
+                   : "dependency: every node load flagged dependent on the previous load (serialised)";
+    return big ? "timing: hits on lines still in flight complete early; walks/DRAM underestimated"
+               : "timing: hits on lines still in flight complete early (no hit-under-miss wait)";
+}

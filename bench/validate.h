@@ -1,0 +1,82 @@
+/* validate.h — simulated against measured: trace replay with warm-up, error percentages,
+ * summary statistics, the counter <-> simulated-count pairings, and the validation CSV rows.
+ *
+ * Per-access normalisation: measured ns/access = the harness's median (time / loads+stores of a
+ * repetition). Simulated ns/access = simulated ns of one pass / demand records of the pass
+ * (software-prefetch records are replayed but not counted as accesses, as natively). Warm-up: a
+ * trace holding a whole repetition is replayed twice and only the second pass counts (the native
+ * run is measured after warm-up); a truncated trace (budget hit) is replayed once, cold, and its
+ * first-touch minor-fault cycles are removed (the native pages were resident). */
+#ifndef BENCH_VALIDATE_H
+#define BENCH_VALIDATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "memhier.h"
+
+#define VAL_MAX_LEVELS 16
+#define VAL_WITHIN 15.0               /* the target band, percent */
+
+/* The measured pass of one replay (deltas over the second pass when warm). */
+typedef struct val_sim {
+    uint64_t records;                 /* records in the trace */
+    uint64_t accesses;                /* demand records (all but software prefetches) */
+    int warm;                         /* 1: two passes, second counted; 0: one cold pass */
+    double ns;                        /* simulated ns of the counted pass (minor faults removed if cold) */
+    double ns_per_access;             /* ns / accesses */
+    mh_time_stats ts;                 /* counted pass (cycle fields are deltas) */
+    uint64_t first_touch_faults;      /* minor faults of the first (cold) pass */
+    size_t nlevels;
+    char names[VAL_MAX_LEVELS][32];   /* level names */
+    double level_cycles[VAL_MAX_LEVELS]; /* counted pass, per level */
+    uint64_t level_misses[VAL_MAX_LEVELS]; /* demand misses (read+write+misc), counted pass */
+    uint64_t level_accesses[VAL_MAX_LEVELS]; /* demand accesses, counted pass */
+} val_sim;
+
+/* Replays trace at path on c (timing on); warm = -1 decides from complete (see file comment):
+ * complete = 1 when the trace holds a whole repetition. */
+int val_replay(const mh_config *c, const char *path, int complete, val_sim *out, mh_error *err);
+/* Replays n in-memory records (same semantics; used by val_replay and tests). */
+int val_replay_recs(const mh_config *c, const mh_rec *recs, size_t n, int complete, val_sim *out,
+                    mh_error *err);
+
+/* (simulated - measured) / measured x 100; NAN when measured <= 0 (0 when both are 0). */
+double val_error_pct(double measured, double simulated);
+
+/* Summary of absolute errors. */
+typedef struct val_summary {
+    size_t points;                    /* finite errors summarised */
+    double median_abs;                /* median |error| % */
+    double p90_abs;                   /* 90th percentile |error| % (linear interpolation) */
+    double within;                    /* % of points with |error| <= VAL_WITHIN */
+} val_summary;
+
+/* Summarises the finite entries of err_pct[0..n-1] (NAN entries are skipped). */
+void val_summarise(const double *err_pct, size_t n, val_summary *out);
+
+/* The simulated count a counter is compared with, and how (the pairing text). */
+typedef enum val_sim_kind {
+    VAL_SIM_NONE = 0, VAL_SIM_L1_MISS, VAL_SIM_L2_MISS, VAL_SIM_L3_MISS, VAL_SIM_CYCLES,
+    VAL_SIM_INSTR, VAL_SIM_MINOR, VAL_SIM_MAJOR, VAL_SIM_FAULTS, VAL_SIM_TASK_NS
+} val_sim_kind;
+
+/* Looks up event name; *pairing gets the text (e.g. "PAPI_L1_DCM <-> L1d demand misses ...").
+ * Returns VAL_SIM_NONE for events without a simulated counterpart. */
+val_sim_kind val_pairing(const char *event, const char **pairing);
+/* The simulated count of kind per native repetition: counted-pass value x rep_accesses / accesses. */
+double val_sim_count(const val_sim *s, val_sim_kind kind, uint64_t rep_accesses, double freq_ghz);
+
+/* Writes the validation.csv header. */
+void val_csv_header(FILE *f);
+/* Writes one row; measured < 0 or NAN means "not measured" (p10/p90 ignored when NAN). */
+void val_csv_row(FILE *f, const char *kernel, const char *variant, size_t size, const char *metric,
+                 double measured, double p10, double p90, double simulated, const char *pairing);
+
+/* Why the model likely misses a timing point (kernel, size vs caches, sign of the error). */
+const char *val_reason(const char *kernel, const char *variant, size_t size, double err_pct,
+                       uint64_t l1, uint64_t llc);
+#define VAL_NOISY_PCT 30.0            /* p10..p90 spread (% of the median) called noisy */
+
+#endif

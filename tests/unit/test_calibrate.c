@@ -1,0 +1,340 @@
+/* test_calibrate.c — the latency fit on synthetic chase ladders with known plateaus (noise and
+ * outliers included), fallbacks, clamping, applying the fit to a config and writing it, and the
+ * minor-fault and core probes on the real machine. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "calibrate.h"
+#include "config_int.h"
+#include "sizes.h"
+
+#define KiB ((size_t)1 << 10)
+#define MiB ((size_t)1 << 20)
+
+/* Truth of the synthetic machine: L1 32K / L2 512K / L3 8M, ns per level, RAM and TLB miss. */
+static const double true_ns[3] = {1.25, 3.5, 12.0};
+static const double true_ram = 80.0, true_tlb = 48.0;
+
+/* Deterministic noise in [-amp, +amp] (relative). */
+static double noise(size_t i, double amp)
+{
+    uint64_t s = i * 0x9E3779B97F4A7C15ull + 17;
+    uint64_t r = bench_rand(&s);
+    return 1.0 + amp * (2.0 * (double)(r >> 11) / 9007199254740992.0 - 1.0);
+}
+
+/* Page-local ns at size: the plateau of the smallest level holding it, blended near the edges. */
+static double page_ns(const cal_input *in, size_t size)
+{
+    for (size_t i = 0; i < in->nlevels; i++)
+        if (size <= in->capacity[i]) {
+            double below = i ? true_ns[i - 1] : true_ns[0];
+            double frac = i && size < 2 * in->capacity[i - 1] ? (double)size / (2.0 * (double)in->capacity[i - 1]) : 1;
+            return below + (true_ns[i] - below) * frac;
+        }
+    return true_ram + true_tlb / CAL_PAGE_LINES;
+}
+
+/* Builds the synthetic input: ladder 4K..64M (4 per doubling), noise ±amp, outliers every 7th. */
+static size_t synth(cal_input *in, cal_point *page, cal_point *global, double amp, int outliers)
+{
+    size_t sizes[256], n = bench_size_ladder(4 * KiB, 64 * MiB, 4, sizes, 256);
+    memset(in, 0, sizeof *in);
+    in->nlevels = 3;
+    strcpy(in->names[0], "L1d");
+    strcpy(in->names[1], "L2");
+    strcpy(in->names[2], "L3");
+    in->capacity[0] = 32 * KiB;
+    in->capacity[1] = 512 * KiB;
+    in->capacity[2] = 8 * MiB;
+    in->tlb2_ns = 2.0;
+    for (size_t i = 0; i < n; i++) {
+        double p = page_ns(in, sizes[i]), g = sizes[i] >= 4 * in->capacity[2] ? true_ram + true_tlb : p;
+        double out = outliers && i % 7 == 3 ? 4.0 : 1.0; /* a descheduled repetition */
+        page[i] = (cal_point){sizes[i], p * noise(i, amp) * out};
+        global[i] = (cal_point){sizes[i], g * noise(i + 1000, amp)};
+    }
+    in->page = page;
+    in->global = global;
+    in->npage = in->nglobal = n;
+    return n;
+}
+
+/* Exact ladder: every latency recovered exactly. */
+static void test_fit_exact(void **state)
+{
+    (void)state;
+    cal_input in;
+    cal_point page[256], global[256];
+    cal_fit_out f;
+    synth(&in, page, global, 0, 0);
+    assert_int_equal(cal_fit(&in, &f, NULL), MH_OK);
+    for (int i = 0; i < 3; i++) {
+        assert_true(f.level_points[i] >= 3);
+        assert_float_equal(f.level_ns[i], true_ns[i], 1e-9);
+        assert_int_equal(f.level_clamped[i], 0);
+    }
+    assert_true(f.ram_points >= 1 && f.tlb_points >= 1);
+    assert_float_equal(f.ram_ns, true_ram, 1e-9);
+    assert_float_equal(f.tlb_miss_ns, true_tlb, 1e-9);
+    assert_float_equal(f.walk_ns, true_tlb - 2.0, 1e-9);
+    assert_int_equal(f.level_lo[1], 64 * KiB);
+    assert_int_equal(f.level_hi[1], 256 * KiB);
+}
+
+/* ±5% noise and 4x outliers: medians stay within 5% (RAM/TLB within 10%). */
+static void test_fit_noisy(void **state)
+{
+    (void)state;
+    cal_input in;
+    cal_point page[256], global[256];
+    cal_fit_out f;
+    synth(&in, page, global, 0.05, 1);
+    assert_int_equal(cal_fit(&in, &f, NULL), MH_OK);
+    for (int i = 0; i < 3; i++)
+        assert_true(fabs(f.level_ns[i] - true_ns[i]) <= 0.05 * true_ns[i]);
+    assert_true(fabs(f.ram_ns - true_ram) <= 0.10 * true_ram);
+    assert_true(fabs(f.tlb_miss_ns - true_tlb) <= 0.25 * true_tlb);
+}
+
+/* No point well inside L2 (only one at 600K): the level's whole range is used. */
+static void test_fit_fallback_and_missing(void **state)
+{
+    (void)state;
+    cal_input in;
+    cal_point page[] = {{8 * KiB, 1.0}, {16 * KiB, 1.1}, {600 * KiB, 9.0}};
+    cal_point global[] = {{8 * KiB, 1.0}};
+    cal_fit_out f;
+    synth(&in, (cal_point[256]){{0}}, (cal_point[256]){{0}}, 0, 0);
+    in.page = page;
+    in.npage = 3;
+    in.global = global;
+    in.nglobal = 1;
+    in.capacity[1] = 1 * MiB;
+    assert_int_equal(cal_fit(&in, &f, NULL), MH_OK);
+    assert_float_equal(f.level_ns[0], 1.05, 1e-9);
+    assert_int_equal(f.level_points[1], 1);
+    assert_float_equal(f.level_ns[1], 9.0, 1e-9);
+    assert_int_equal(f.level_lo[1], 32 * KiB);
+    assert_int_equal(f.level_points[2], 0); /* not measured: config value kept */
+    assert_int_equal(f.ram_points, 0);
+    assert_int_equal(f.tlb_points, 0);
+}
+
+/* A noisy lower level faster than the one above is raised to it and flagged. */
+static void test_fit_clamp(void **state)
+{
+    (void)state;
+    cal_input in;
+    cal_point page[256], global[256];
+    cal_fit_out f;
+    size_t n = synth(&in, page, global, 0, 0);
+    for (size_t i = 0; i < n; i++)
+        if (page[i].size > 1 * MiB && page[i].size <= 4 * MiB)
+            page[i].ns = 2.0; /* below L2's 3.5 */
+    assert_int_equal(cal_fit(&in, &f, NULL), MH_OK);
+    assert_int_equal(f.level_clamped[2], 1);
+    assert_float_equal(f.level_ns[2], true_ns[1], 1e-9);
+    assert_int_equal(cal_fit(NULL, &f, NULL), MH_EINVAL);
+}
+
+/* A shared L3 whose effective capacity is 2M of 8M: the plateau ends at the step; a lone
+ * outlier inside a plateau does not end it. */
+static void test_fit_plateau_cut(void **state)
+{
+    (void)state;
+    cal_input in;
+    cal_point page[256], global[256];
+    cal_fit_out f;
+    size_t n = synth(&in, page, global, 0, 0);
+    for (size_t i = 0; i < n; i++) {
+        if (page[i].size > 2 * MiB && page[i].size <= 8 * MiB)
+            page[i].ns = 70.0;
+        if (page[i].size == 128 * KiB)
+            page[i].ns = 30.0; /* one bad L2 point */
+    }
+    assert_int_equal(cal_fit(&in, &f, NULL), MH_OK);
+    assert_float_equal(f.level_ns[2], true_ns[2], 1e-9);
+    assert_true(f.level_cut[2] > 2 * MiB && f.level_cut[2] <= 3 * MiB);
+    assert_int_equal(f.level_points[2], 4); /* 1.19M, 1.41M, 1.68M, 2M */
+    assert_float_equal(f.level_ns[1], true_ns[1], 1e-9);
+    assert_int_equal(f.level_cut[1], 0);
+}
+
+/* Median of odd and even counts, and of nothing. */
+static void test_median(void **state)
+{
+    (void)state;
+    double a[] = {5, 1, 3}, b[] = {4, 1, 3, 2};
+    assert_float_equal(cal_median(a, 3), 3, 0);
+    assert_float_equal(cal_median(b, 4), 2.5, 0);
+    assert_float_equal(cal_median(NULL, 0), 0, 0);
+}
+
+static const char ini[] =
+    "[hierarchy]\nname = t\nifetch = L1d\ndata = L1d\nfrequency_ghz = 2.0\nbase_cpi = 0.5\n"
+    "walk = fixed\nwalk_latency = 30\n"
+    "[L1d]\nsize = 32K\nways = 8\nline = 64\nlatency = 4\nnext = L2\n"
+    "[L2]\nsize = 512K\nways = 8\nline = 64\nlatency = 14\nnext = L3\n"
+    "[L3]\nsize = 8M\nways = 16\nline = 64\nlatency = 40\n"
+    "[tlb.L1d]\nentries = 64\nways = full\npage_size = 4K\nlatency = 0\n"
+    "[tlb.L2]\nentries = 1024\nways = 8\npage_size = 4K\nlatency = 4\n"
+    "[RAM]\nlatency_ns = 90\nrow_hit_ns = 60\npage_size = 4K\nminor_fault_ns = 500\n";
+
+/* The fit lands in the config in cycles; the written file has the header and parses back. */
+static void test_apply_and_write(void **state)
+{
+    (void)state;
+    mh_config *c = NULL;
+    mh_error err = {0};
+    cal_input in;
+    cal_point page[256], global[256];
+    cal_fit_out f;
+    assert_int_equal(mh_config_parse(ini, "t.ini", &c, &err), MH_OK);
+    synth(&in, page, global, 0, 0);
+    assert_int_equal(cal_levels_from_config(c, &in, &err), MH_OK);
+    assert_int_equal(in.nlevels, 3);
+    assert_string_equal(in.names[1], "L2");
+    assert_float_equal(in.tlb2_ns, 2.0, 1e-12);
+    in.page = page, in.global = global;
+    assert_int_equal(cal_fit(&in, &f, &err), MH_OK);
+    assert_int_equal(cal_apply(c, &in, &f, 1234.5, 1, &err), MH_OK);
+    assert_float_equal(c->level[0].latency, 2.5, 1e-3);
+    assert_float_equal(c->level[1].latency, 7.0, 1e-3);
+    assert_float_equal(c->level[2].latency, 24.0, 1e-3);
+    assert_float_equal(c->ram.latency_ns, 80.0, 1e-3);
+    assert_float_equal(c->ram.row_hit_ns, 80.0, 1e-3);
+    assert_float_equal(c->walk_latency, (48.0 - 2.0) * 2.0, 1e-2);
+    assert_float_equal(c->ram.minor_fault_ns, 1234.5, 1e-3);
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/test_calibrate.%ld.ini", (long)getpid());
+    assert_int_equal(cal_write_config(c, "; measured by a test\n", path, &err), MH_OK);
+    FILE *fp = fopen(path, "r");
+    char line[128];
+    assert_non_null(fp);
+    assert_non_null(fgets(line, sizeof line, fp));
+    assert_string_equal(line, "; measured by a test\n");
+    fclose(fp);
+    mh_config *back = NULL;
+    assert_int_equal(mh_config_load(path, &back, &err), MH_OK);
+    assert_float_equal(back->level[1].latency, 7.0, 1e-3);
+    unlink(path);
+    assert_int_equal(cal_write_config(c, "", "/nonexistent-dir/x.ini", &err), MH_EIO);
+    mh_config_free(back);
+    mh_config_free(c);
+}
+
+/* Global clearly slower than page-local inside L2 and the DTLB reach: a prefetcher is detected;
+ * asked to (--prefetchers), a config without prefetchers gets L1d stride + L2 stream; equal
+ * ladders detect nothing. */
+static void test_prefetch_detection(void **state)
+{
+    (void)state;
+    mh_config *c = NULL;
+    mh_error err = {0};
+    cal_input in;
+    cal_point page[256], global[256];
+    cal_fit_out f;
+    size_t n = synth(&in, page, global, 0, 0);
+    assert_int_equal(cal_fit(&in, &f, NULL), MH_OK);
+    assert_float_equal(f.pf_ratio, 1.0, 1e-9);
+    assert_int_equal(f.prefetch_detected, 0);
+    for (size_t i = 0; i < n; i++)
+        if (global[i].size > 64 * KiB && global[i].size <= 256 * KiB)
+            global[i].ns = 1.5 * page[i].ns;
+    assert_int_equal(mh_config_parse(ini, "t.ini", &c, &err), MH_OK);
+    assert_int_equal(cal_levels_from_config(c, &in, &err), MH_OK);
+    assert_int_equal(in.tlb1_reach, 256 * KiB);
+    assert_int_equal(cal_fit(&in, &f, NULL), MH_OK);
+    assert_float_equal(f.pf_ratio, 1 / 1.5, 1e-9);
+    assert_int_equal(f.prefetch_detected, 1);
+    assert_int_equal(cal_apply(c, &in, &f, 0, 0, &err), MH_OK); /* not asked: detected only */
+    assert_int_equal(c->level[0].prefetcher, MH_PF_NONE);
+    assert_int_equal(cal_apply(c, &in, &f, 0, 1, &err), MH_OK);
+    assert_int_equal(c->level[0].prefetcher, MH_PF_STRIDE);
+    assert_int_equal(c->level[1].prefetcher, MH_PF_STREAM);
+    assert_int_equal(c->level[2].prefetcher, MH_PF_NONE);
+    assert_float_equal(c->ram.minor_fault_ns, 500, 0); /* fault_ns 0: kept */
+    mh_config_free(c);
+}
+
+/* A prefetcher-assisted page-local ladder (0.6x inside the caches): the plateaus come from the
+ * global ladder minus the translation cost the model adds (tlb.L2 lookup beyond the DTLB reach,
+ * plus the fitted walk beyond the second-level reach), and recover the true latencies. */
+static void test_levels_from_global(void **state)
+{
+    (void)state;
+    cal_input in;
+    cal_point page[256], global[256];
+    cal_fit_out f;
+    size_t n = synth(&in, page, global, 0, 0);
+    in.tlb1_reach = 256 * KiB;
+    in.tlb2_reach = 2 * MiB;
+    for (size_t i = 0; i < n; i++) {
+        size_t sz = page[i].size;
+        if (sz >= 4 * in.capacity[2])
+            continue; /* RAM points as synthesised */
+        double cost = sz <= in.tlb1_reach ? 0 : sz <= in.tlb2_reach ? in.tlb2_ns : true_tlb;
+        global[i].ns = page[i].ns + cost;
+        page[i].ns *= 0.6;
+    }
+    assert_int_equal(cal_fit(&in, &f, NULL), MH_OK);
+    assert_int_equal(f.prefetch_detected, 1);
+    assert_int_equal(f.levels_from_global, 1);
+    for (int i = 0; i < 3; i++)
+        assert_float_equal(f.level_ns[i], true_ns[i], 1e-9);
+    assert_float_equal(f.walk_ns, true_tlb - in.tlb2_ns, 1e-9);
+}
+
+/* First touches of fresh pages: positive cost, about one perf::MINOR-FAULTS per page. */
+static void test_minor_fault_probe(void **state)
+{
+    (void)state;
+    double ns = 0, fpp = 0;
+    assert_int_equal(cal_minor_fault(64, 3, &ns, &fpp, NULL), MH_OK);
+    assert_true(ns > 0);
+    if (fpp >= 0)
+        assert_true(fpp > 0.9 && fpp < 1.2);
+    assert_int_equal(cal_minor_fault(0, 3, &ns, &fpp, NULL), MH_EINVAL);
+}
+
+/* The core probe gives a plausible clock and CPI (or says it cannot run here). */
+static void test_core_probe(void **state)
+{
+    (void)state;
+    double ghz = 0, cpi = 0;
+    mh_error err = {0};
+    int rc = cal_core_probe(&ghz, &cpi, &err);
+    if (rc == MH_EUNSUPPORTED)
+        skip();
+    assert_int_equal(rc, MH_OK);
+    assert_true(ghz > 0.3 && ghz < 10);
+    assert_true(cpi > 0.05 && cpi < 5);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fit_exact),
+        cmocka_unit_test(test_fit_noisy),
+        cmocka_unit_test(test_fit_fallback_and_missing),
+        cmocka_unit_test(test_fit_clamp),
+        cmocka_unit_test(test_fit_plateau_cut),
+        cmocka_unit_test(test_median),
+        cmocka_unit_test(test_apply_and_write),
+        cmocka_unit_test(test_prefetch_detection),
+        cmocka_unit_test(test_levels_from_global),
+        cmocka_unit_test(test_minor_fault_probe),
+        cmocka_unit_test(test_core_probe),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

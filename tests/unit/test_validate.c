@@ -1,0 +1,190 @@
+/* test_validate.c — error percentages, summary statistics, "not measured" cells, counter
+ * pairings, and the warm/cold replay rules on synthetic inputs. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config_int.h"
+#include "validate.h"
+
+/* Signed error in percent; zero over zero is 0, anything over zero is undefined. */
+static void test_error_pct(void **state)
+{
+    (void)state;
+    assert_float_equal(val_error_pct(100, 110), 10.0, 1e-12);
+    assert_float_equal(val_error_pct(2, 1), -50.0, 1e-12);
+    assert_float_equal(val_error_pct(0, 0), 0.0, 0);
+    assert_true(isnan(val_error_pct(0, 5)));
+    assert_true(isnan(val_error_pct(-1, 5)));
+    assert_true(isnan(val_error_pct(NAN, 5)));
+}
+
+/* Median, p90 (interpolated) and share within 15% of |errors|; NAN entries are skipped. */
+static void test_summary(void **state)
+{
+    (void)state;
+    const double e[] = {1, -2, 3, -20, NAN, 5, 14.9, -15, 40, 0, 7};
+    val_summary s;
+    val_summarise(e, sizeof e / sizeof e[0], &s);
+    assert_int_equal(s.points, 10);
+    /* |e| sorted: 0 1 2 3 5 7 14.9 15 20 40 */
+    assert_float_equal(s.median_abs, 6.0, 1e-12);
+    assert_float_equal(s.p90_abs, 20 + 0.1 * 20, 1e-9);
+    assert_float_equal(s.within, 80.0, 1e-12);
+    val_summarise(NULL, 0, &s);
+    assert_int_equal(s.points, 0);
+    const double one[] = {-12.5};
+    val_summarise(one, 1, &s);
+    assert_float_equal(s.median_abs, 12.5, 0);
+    assert_float_equal(s.p90_abs, 12.5, 0);
+    assert_float_equal(s.within, 100, 0);
+}
+
+/* Renders one row into a string. */
+static void row(char *buf, size_t n, double meas, double p10, double p90, double sim)
+{
+    FILE *f = fmemopen(buf, n, "w");
+    assert_non_null(f);
+    val_csv_row(f, "stream", "read", 4096, "PAPI_L1_DCM", meas, p10, p90, sim, "PAPI_L1_DCM <-> L1d demand misses");
+    fclose(f);
+}
+
+/* The exact header; "not measured" with an empty error, never 0; measured rows carry the error. */
+static void test_csv_rows(void **state)
+{
+    (void)state;
+    char buf[512];
+    FILE *f = fmemopen(buf, sizeof buf, "w");
+    val_csv_header(f);
+    fclose(f);
+    assert_string_equal(buf, "kernel,variant,size_bytes,metric,measured,measured_p10,measured_p90,simulated,error_pct,pairing\n");
+    row(buf, sizeof buf, NAN, 1, 2, 128);
+    assert_string_equal(buf, "stream,read,4096,PAPI_L1_DCM,not measured,,,128,,PAPI_L1_DCM <-> L1d demand misses\n");
+    row(buf, sizeof buf, -1, NAN, NAN, 128);
+    assert_non_null(strstr(buf, ",not measured,,,128,,"));
+    row(buf, sizeof buf, 100, 90, 120, 110);
+    assert_string_equal(buf, "stream,read,4096,PAPI_L1_DCM,100,90,120,110,10,PAPI_L1_DCM <-> L1d demand misses\n");
+    row(buf, sizeof buf, 0, NAN, NAN, 0);
+    assert_string_equal(buf, "stream,read,4096,PAPI_L1_DCM,0,,,0,0,PAPI_L1_DCM <-> L1d demand misses\n");
+    row(buf, sizeof buf, 0, NAN, NAN, 3);
+    assert_string_equal(buf, "stream,read,4096,PAPI_L1_DCM,0,,,3,,PAPI_L1_DCM <-> L1d demand misses\n");
+}
+
+/* Every default event has a pairing that names both sides; unknown events have none. */
+static void test_pairings(void **state)
+{
+    (void)state;
+    const char *p;
+    assert_int_equal(val_pairing("PAPI_L1_DCM", &p), VAL_SIM_L1_MISS);
+    assert_non_null(strstr(p, "excl. prefetch fills"));
+    assert_int_equal(val_pairing("perf::MINOR-FAULTS", &p), VAL_SIM_MINOR);
+    assert_non_null(strstr(p, "<->"));
+    assert_int_equal(val_pairing("PAPI_TOT_CYC", &p), VAL_SIM_CYCLES);
+    assert_int_equal(val_pairing("perf::TASK-CLOCK", &p), VAL_SIM_TASK_NS);
+    assert_int_equal(val_pairing("PAPI_FP_OPS", &p), VAL_SIM_NONE);
+}
+
+static const char ini[] =
+    "[hierarchy]\nname = t\nifetch = L1d\ndata = L1d\nfrequency_ghz = 1.0\nbase_cpi = 1\n"
+    "[L1d]\nsize = 1K\nways = 2\nline = 64\nlatency = 2\nnext = L2\n"
+    "[L2]\nsize = 8K\nways = 4\nline = 64\nlatency = 10\n"
+    "[RAM]\nlatency_ns = 100\nrow_hit_ns = 100\npage_size = 4K\nminor_fault_ns = 1000\n";
+
+/* 64 sequential line reads over 4 KiB (one page), plus one software prefetch record. */
+static size_t trace(mh_rec *r)
+{
+    size_t n = 0;
+    for (int i = 0; i < 64; i++)
+        r[n++] = (mh_rec){.addr = 0x10000 + 64 * (uint64_t)i, .size = 8, .op = MH_OP_READ, .gap = 0};
+    r[n++] = (mh_rec){.addr = 0x10000, .size = 8, .op = MH_OP_PREFETCH};
+    return n;
+}
+
+/* Complete trace: the second pass is counted (all L2 hits, no faults); first-touch faults come
+ * from the cold pass; prefetch records are not accesses. Truncated: one cold pass, faults removed. */
+static void test_replay_warm_cold(void **state)
+{
+    (void)state;
+    mh_config *c = NULL;
+    mh_error err = {0};
+    mh_rec r[80];
+    size_t n = trace(r);
+    val_sim warm, cold;
+    assert_int_equal(mh_config_parse(ini, "t.ini", &c, &err), MH_OK);
+    assert_int_equal(val_replay_recs(c, r, n, 1, &warm, &err), MH_OK);
+    assert_int_equal(warm.records, 65);
+    assert_int_equal(warm.accesses, 64);
+    assert_int_equal(warm.warm, 1);
+    assert_int_equal(warm.first_touch_faults, 1);
+    assert_int_equal(warm.ts.minor_faults, 0);
+    assert_int_equal(warm.nlevels, 2);
+    assert_string_equal(warm.names[0], "L1d");
+    assert_int_equal(warm.level_misses[0], 63);  /* 4K does not fit the 1K L1d; the prefetch kept line 0 */
+    assert_int_equal(warm.level_misses[1], 0);   /* but fits the 8K L2: warm hits */
+    assert_true(warm.ns_per_access > 0);
+    assert_int_equal(val_replay_recs(c, r, n, 0, &cold, &err), MH_OK);
+    assert_int_equal(cold.warm, 0);
+    assert_int_equal(cold.level_misses[1], 64);  /* compulsory */
+    assert_int_equal(cold.first_touch_faults, 1);
+    assert_int_equal(cold.ts.minor_faults, 0);   /* removed: pages were resident natively */
+    assert_float_equal(cold.ts.cycles_minor_fault, 0, 0);
+    assert_true(cold.ns_per_access > warm.ns_per_access);
+    assert_true(cold.ns < 64 * 1000.0);          /* the 1000 ns fault is not in the time */
+    /* per-repetition counts scale by rep accesses / trace accesses */
+    assert_float_equal(val_sim_count(&warm, VAL_SIM_L1_MISS, 128, 1.0), 126, 1e-9);
+    assert_float_equal(val_sim_count(&warm, VAL_SIM_TASK_NS, 64, 1.0), warm.ns, 1e-9);
+    assert_float_equal(val_sim_count(&warm, VAL_SIM_CYCLES, 64, 2.0), 2 * warm.ns, 1e-9);
+    assert_true(isnan(val_sim_count(&warm, VAL_SIM_L3_MISS, 64, 1.0)));
+    assert_float_equal(val_sim_count(&warm, VAL_SIM_MINOR, 64, 1.0), 0, 0);
+    mh_config_free(c);
+}
+
+/* A missing trace is a clean error. */
+static void test_replay_missing(void **state)
+{
+    (void)state;
+    mh_config *c = NULL;
+    mh_error err = {0};
+    val_sim s;
+    assert_int_equal(mh_config_parse(ini, "t.ini", &c, &err), MH_OK);
+    assert_true(val_replay(c, "/nonexistent/x.mht", 1, &s, &err) < 0);
+    assert_true(strlen(err.msg) > 0);
+    mh_config_free(c);
+}
+
+/* Reasons exist for every kernel and both signs, and name the suspected mechanism. */
+static void test_reasons(void **state)
+{
+    (void)state;
+    const char *k[] = {"stream", "stride", "stack", "heap", "pool", "prefetch"};
+    for (size_t i = 0; i < 6; i++)
+        for (int s = -1; s <= 1; s += 2) {
+            const char *r = val_reason(k[i], "s64", 1 << 20, 40.0 * s, 32768, 8 << 20);
+            assert_non_null(r);
+            assert_true(strlen(r) > 10);
+        }
+    assert_non_null(strstr(val_reason("stream", "read", 1 << 20, 50, 32768, 8 << 20), "prefetcher"));
+    assert_non_null(strstr(val_reason("stride", "s4096", 1 << 20, 50, 32768, 8 << 20), "TLB"));
+    assert_non_null(strstr(val_reason("heap", "default", 64 << 20, 50, 32768, 8 << 20), "MLP"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_error_pct),
+        cmocka_unit_test(test_summary),
+        cmocka_unit_test(test_csv_rows),
+        cmocka_unit_test(test_pairings),
+        cmocka_unit_test(test_replay_warm_cold),
+        cmocka_unit_test(test_replay_missing),
+        cmocka_unit_test(test_reasons),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
