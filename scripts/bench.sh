@@ -54,3 +54,8 @@ done
 if "$bin" bench --help >/dev/null 2>&1 && [ -x scripts/bench-kernels.sh ]; then
     scripts/bench-kernels.sh
 fi
+
+if [ -x scripts/bench-sweep.sh ]; then
+    echo "one-pass sweep cost and parallel efficiency:"
+    MH_BIN="$bin" scripts/bench-sweep.sh
+fi

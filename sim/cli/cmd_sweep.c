@@ -158,8 +158,13 @@ static int sweep_key_level(const sweep_key *keys, size_t nk, char *level, size_t
         memcpy(level, keys[i].key, len);
         level[len] = '\0';
     }
+    for (size_t i = 0; !level[0] && i < nk; i++) { /* one variant only: the first size/ways key */
+        const char *dot = strrchr(keys[i].key, '.');
+        if ((!strcmp(dot + 1, "size") || !strcmp(dot + 1, "ways")) && (size_t)(dot - keys[i].key) < cap)
+            snprintf(level, cap, "%.*s", (int)(dot - keys[i].key), keys[i].key);
+    }
     if (!level[0])
-        return mh_error_set(err, MH_EUNSUPPORTED, "sweep: no --set key has several values to sweep in one pass");
+        return mh_error_set(err, MH_EUNSUPPORTED, "sweep: no --set key is LEVEL.size or LEVEL.ways");
     return MH_OK;
 }
 
@@ -180,13 +185,44 @@ typedef struct sweep_opts {
     const char *emit_dir;     /* --emit-jobs DIR, or NULL */
 } sweep_opts;
 
+/* --emit-jobs: writes the job files and says how to run them. */
+static int sweep_emit(const char *dir, mh_config **cfg, char **labels, size_t nv, char **traces, size_t nt,
+                      int timing, mh_error *err)
+{
+    int rc = cli_emit_jobs(dir, cfg, labels, nv, traces, nt, timing, err);
+    if (rc == MH_OK)
+        printf("wrote %zu jobs to %s: run them with `make -C %s -j N` or `%s/submit.sh` (Slurm)\n", nv * nt, dir,
+               dir, dir);
+    return rc;
+}
+
+/* Runs the variants in one pass where the rule allows (see the file comment), else as
+ * separate replays, and writes the outputs. */
+static int sweep_execute(const sweep_key *keys, size_t nk, mh_config **cfg, char **labels, size_t nv,
+                         char **traces, size_t nt, cli_job *jobs, const mh_hier_opts *opts, const sweep_opts *so,
+                         unsigned threads, mh_format fmt, const char *output, mh_error *err)
+{
+    char level[64] = "";
+    int onepass = 0, rc = MH_OK;
+    if (so->mode != 'e' && (so->mode == 'o' || !opts->timing)) {
+        mh_error why = {0};
+        onepass = sweep_plan(keys, nk, cfg, nv, level, sizeof level, &why) == MH_OK;
+        if (!onepass && so->mode == 'o')
+            return mh_error_set(err, MH_EINVAL, "--one-pass: %s", why.msg);
+    }
+    rc = onepass ? cli_onepass_run(cfg, nv, level, traces, nt, threads, jobs, err)
+                 : cli_jobs_run(jobs, nv * nt, threads, err);
+    if (rc == MH_OK)
+        rc = cli_matrix_output(jobs, nv, nt, labels, traces, fmt, output, onepass ? sweep_table_onepass : sweep_table,
+                               sweep_csv, err);
+    return rc;
+}
+
 /* Builds all variants and runs them; returns the exit status. */
 static int sweep_run(const char *base_path, sweep_key *keys, size_t nk, char **traces, size_t nt,
                      const mh_hier_opts *opts, const sweep_opts *so, unsigned threads, mh_format fmt,
                      const char *output)
 {
-    char level[64] = "";
-    int onepass = 0;
     mh_error err = {0};
     mh_config *base = NULL, **cfg = NULL;
     char **labels = NULL;
@@ -211,27 +247,10 @@ static int sweep_run(const char *base_path, sweep_key *keys, size_t nk, char **t
         for (size_t t = 0; rc == MH_OK && t < nt; t++)
             jobs[v * nt + t] = (cli_job){.config = cfg[v], .trace = traces[t], .opts = *opts};
     }
-    if (rc == MH_OK && so->emit_dir) {
-        rc = cli_emit_jobs(so->emit_dir, cfg, labels, nv, traces, nt, opts->timing, &err);
-        if (rc == MH_OK)
-            printf("wrote %zu jobs to %s: run them with `make -C %s -j N` or `%s/submit.sh` (Slurm)\n", nv * nt,
-                   so->emit_dir, so->emit_dir, so->emit_dir);
-        goto done;
-    }
-    if (rc == MH_OK && so->mode != 'e' && (so->mode == 'o' || !opts->timing)) {
-        mh_error why = {0};
-        int prc = sweep_plan(keys, nk, cfg, nv, level, sizeof level, &why);
-        onepass = prc == MH_OK;
-        if (!onepass && so->mode == 'o')
-            rc = mh_error_set(&err, MH_EINVAL, "--one-pass: %s", why.msg);
-    }
-    if (rc == MH_OK)
-        rc = onepass ? cli_onepass_run(cfg, nv, level, traces, nt, threads, jobs, &err)
-                     : cli_jobs_run(jobs, nv * nt, threads, &err);
-    if (rc == MH_OK)
-        rc = cli_matrix_output(jobs, nv, nt, labels, traces, fmt, output, onepass ? sweep_table_onepass : sweep_table,
-                               sweep_csv, &err);
-done:
+    if (rc == MH_OK && so->emit_dir)
+        rc = sweep_emit(so->emit_dir, cfg, labels, nv, traces, nt, opts->timing, &err);
+    else if (rc == MH_OK)
+        rc = sweep_execute(keys, nk, cfg, labels, nv, traces, nt, jobs, opts, so, threads, fmt, output, &err);
     for (size_t v = 0; cfg && v < nv; v++)
         mh_config_free(cfg[v]);
     for (size_t v = 0; labels && v < nv; v++)
@@ -282,7 +301,7 @@ int cmd_sweep(int argc, char **argv)
             if (ch == 'O')
                 opts.timing = 0;
             break;
-        case 'j': threads = (unsigned)strtoul(optarg, NULL, 10); break;
+        case 'j': rc = cli_parse_jobs(optarg, &threads, &err); break;
         case 'h': sweep_usage(stdout); rc = 1; break;
         case 's':
             rc = nk == SWEEP_KEYS ? mh_error_set(&err, MH_EINVAL, "sweep: at most %d --set options", SWEEP_KEYS)

@@ -79,6 +79,7 @@ static int emit_commit(cli_out *o, int exec, mh_error *err)
     return rc;
 }
 
+/* DIR/configs/vNNNN.ini: each variant written by mh_config_write_ini. */
 static int emit_configs(const emit_ctx *e, mh_config *const *cfg, mh_error *err)
 {
     int rc = MH_OK;
@@ -114,6 +115,7 @@ static int emit_jobs_txt(const emit_ctx *e, mh_error *err)
     return emit_commit(&o, 0, err);
 }
 
+/* DIR/Makefile: one target per job, then sweep.csv through merge.sh. */
 static int emit_makefile(const emit_ctx *e, mh_error *err)
 {
     cli_out o;
@@ -207,6 +209,7 @@ static int emit_merge(const emit_ctx *e, mh_error *err)
     return emit_commit(&o, 1, err);
 }
 
+/* DIR/submit.sh: the array, then merge.sh with --dependency=afterok. */
 static int emit_submit(const emit_ctx *e, mh_error *err)
 {
     cli_out o;

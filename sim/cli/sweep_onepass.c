@@ -60,6 +60,7 @@ static void onepass_trace(onepass_pool *p, size_t t)
     free(buf);
 }
 
+/* Thread body: claims traces until none is left. */
 static void *onepass_worker(void *arg)
 {
     onepass_pool *p = arg;

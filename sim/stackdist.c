@@ -1,0 +1,396 @@
+/* stackdist.c — one-pass miss-ratio curves for LRU caches (Mattson stack distances).
+ *
+ * The requested geometries are grouped by set count. Each group keeps one LRU stack per set,
+ * as deep as the group's largest associativity, so one pass gives the misses of every
+ * associativity of that set count; groups of different set counts share the decode and the
+ * line split. Shallow stacks are small arrays (move to front); a deep fully associative stack
+ * uses the Fenwick tree of stackdist_fa.c. Groups run from the fewest sets up: with
+ * power-of-two set counts a line on top of its set's stack is on top in every finer mapping
+ * too (no line of the finer set was touched since), so the remaining groups are skipped. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config_int.h"
+#include "stackdist_int.h"
+
+/* All geometries of one set count. */
+typedef struct sd_group {
+    uint32_t sets;       /* power of two */
+    uint32_t depth;      /* stack depth = largest requested ways */
+    uint64_t set_mask;   /* sets - 1 */
+    uint64_t *stack;     /* sets * depth line numbers, newest first (array mode) */
+    mh_sd_fa *fa;        /* deep fully associative stack (sets == 1), else NULL */
+    uint32_t nw;         /* requested associativities */
+    uint32_t *ways;      /* sorted ascending, unique */
+    uint16_t *bucket;    /* bucket[d] = number of requested ways <= d, for d = 0..depth */
+    uint64_t *cnt;       /* (nw + 1) * MH_KINDS: accesses per bucket and kind */
+} sd_group;
+
+struct mh_mrc {
+    uint32_t line;             /* line size, bytes */
+    int shift;                 /* log2(line) */
+    unsigned op_mask;          /* 1 << op for the ops that reach the level */
+    size_t ng;
+    sd_group *g;               /* ascending set counts */
+    uint64_t last;             /* last line referenced (on top of every stack) */
+    int last_ok;               /* last is valid */
+    uint64_t acc[MH_KINDS];    /* line accesses per kind */
+    char level[MH_NAME_MAX];   /* level name when built from configs, else "" */
+    int level_index;           /* its index in those configs, else -1 */
+    uint32_t *depth;           /* 2 * ng scratch depths: per line, and deepest per record */
+};
+
+/* References line in a per-set array stack s of W positions; returns its previous depth
+ * (W = miss). Lines above the topmost hole (or above the line) shift down by one. */
+static inline uint32_t sd_set_access(uint64_t *s, uint32_t W, uint64_t line)
+{
+    uint32_t d = W, h = W;
+    for (uint32_t i = 0; i < W; i++) {
+        uint64_t v = s[i];
+        if (v == line) {
+            d = i;
+            break;
+        }
+        if (v == MH_SD_HOLE && h == W)
+            h = i;
+    }
+    uint32_t stop = h < d ? h : d;
+    if (stop == W)
+        stop = W - 1; /* miss into a full set: the LRU line falls off */
+    if (d < W && h < d)
+        s[d] = MH_SD_HOLE; /* a hole above absorbed the shift; the old position frees up */
+    for (uint32_t i = stop; i > 0; i--) /* short: cheaper inline than a memmove call */
+        s[i] = s[i - 1];
+    s[0] = line;
+    return d;
+}
+
+/* Turns line's position in array stack s into a hole, if present. */
+static void sd_set_invalidate(uint64_t *s, uint32_t W, uint64_t line)
+{
+    for (uint32_t i = 0; i < W; i++)
+        if (s[i] == line) {
+            s[i] = MH_SD_HOLE;
+            return;
+        }
+}
+
+/* References line in every group; returns the number of groups visited (the others have it
+ * on top, depth 0) and stores each visited group's depth in d[]. */
+static inline size_t mrc_line(mh_mrc *m, uint64_t line, uint32_t *d)
+{
+    if (m->last_ok && line == m->last)
+        return 0; /* depth 0 everywhere: nothing moves */
+    m->last = line;
+    m->last_ok = 1;
+    for (size_t k = 0; k < m->ng; k++) {
+        sd_group *g = &m->g[k];
+        d[k] = g->fa ? mh_sd_fa_access(g->fa, line)
+                     : sd_set_access(g->stack + (line & g->set_mask) * g->depth, g->depth, line);
+        if (d[k] == 0)
+            return k; /* on top here, so on top (and unchanged) in every finer set mapping */
+    }
+    return m->ng;
+}
+
+/* One access of kind covering lines first..last: like the hierarchy (and DineroIV) it is one
+ * access, a miss in a cache when any of its lines misses there, i.e. by its deepest line. */
+static void mrc_record(mh_mrc *m, uint64_t first, uint64_t last, int kind)
+{
+    uint32_t *d = m->depth, *dmax = m->depth + m->ng;
+    size_t seen = mrc_line(m, first, d);
+    m->acc[kind]++;
+    if (first != last) {
+        memcpy(dmax, d, seen * sizeof *d);
+        for (size_t k = seen; k < m->ng; k++)
+            dmax[k] = 0;
+        for (uint64_t l = first + 1; l <= last; l++) {
+            size_t s = mrc_line(m, l, d);
+            for (size_t k = 0; k < s; k++)
+                dmax[k] = d[k] > dmax[k] ? d[k] : dmax[k];
+            seen = s > seen ? s : seen;
+        }
+        d = dmax;
+    }
+    for (size_t k = 0; k < seen; k++) {
+        sd_group *g = &m->g[k];
+        g->cnt[(size_t)g->bucket[d[k]] * MH_KINDS + (size_t)kind]++;
+    }
+}
+
+#define MRC_AHEAD 8 /* records between a set's prefetch and its use */
+
+/* Starts loading line's set in every array group. */
+static inline void mrc_prefetch(const mh_mrc *m, uint64_t line)
+{
+    for (size_t k = 0; k < m->ng; k++) {
+        const sd_group *g = &m->g[k];
+        if (g->stack)
+            __builtin_prefetch(g->stack + (line & g->set_mask) * g->depth, 1, 3);
+    }
+}
+
+/* Drops line from every stack (DineroIV's invalidate record). */
+static void mrc_invalidate(mh_mrc *m, uint64_t line)
+{
+    m->last_ok = 0;
+    for (size_t k = 0; k < m->ng; k++) {
+        sd_group *g = &m->g[k];
+        if (g->fa)
+            mh_sd_fa_invalidate(g->fa, line);
+        else
+            sd_set_invalidate(g->stack + (line & g->set_mask) * g->depth, g->depth, line);
+    }
+}
+
+/* Feeds n records: each access touches every line it covers; ops outside the level's mask
+ * are ignored, copy-back changes no LRU state, invalidate drops the lines. */
+void mh_mrc_access(mh_mrc *m, const mh_rec *recs, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const mh_rec *r = &recs[i];
+        if (i + MRC_AHEAD < n) /* the groups' sets are independent cache misses: start them early */
+            mrc_prefetch(m, recs[i + MRC_AHEAD].addr >> m->shift);
+        uint64_t first = r->addr >> m->shift;
+        uint64_t last = (r->addr + (r->size ? r->size - 1u : 0u)) >> m->shift;
+        if (last < first)
+            last = first; /* wrapped past the top of the address space */
+        if (r->op == MH_OP_INVALIDATE) {
+            for (uint64_t l = first; l <= last; l++)
+                mrc_invalidate(m, l);
+            continue;
+        }
+        if (r->op >= MH_KINDS || !(m->op_mask & (1u << r->op)))
+            continue;
+        mrc_record(m, first, last, r->op);
+    }
+}
+
+/* qsort order: by sets, then ways. */
+static int cmp_geom(const void *a, const void *b)
+{
+    const mh_mrc_geom *x = a, *y = b;
+    if (x->sets != y->sets)
+        return x->sets < y->sets ? -1 : 1;
+    return x->ways < y->ways ? -1 : x->ways > y->ways;
+}
+
+/* Allocates group g for the sorted, unique ways w[0..nw). */
+static int group_init(sd_group *g, uint32_t sets, const uint32_t *w, uint32_t nw)
+{
+    g->sets = sets;
+    g->set_mask = sets - 1u;
+    g->nw = nw;
+    g->depth = w[nw - 1];
+    g->ways = malloc(nw * sizeof *g->ways);
+    g->bucket = malloc(((size_t)g->depth + 1) * sizeof *g->bucket);
+    g->cnt = calloc(((size_t)nw + 1) * MH_KINDS, sizeof *g->cnt);
+    if (!g->ways || !g->bucket || !g->cnt)
+        return MH_ENOMEM;
+    memcpy(g->ways, w, nw * sizeof *w);
+    for (uint32_t d = 0, b = 0; d <= g->depth; d++) {
+        while (b < nw && w[b] <= d)
+            b++;
+        g->bucket[d] = (uint16_t)b;
+    }
+    if (sets == 1 && g->depth > MH_SD_ARRAY_MAX)
+        return (g->fa = mh_sd_fa_create(g->depth)) ? MH_OK : MH_ENOMEM;
+    size_t slots = (size_t)sets * g->depth;
+    if (slots / g->depth != sets || !(g->stack = malloc(slots * sizeof *g->stack)))
+        return MH_ENOMEM;
+    for (size_t i = 0; i < slots; i++)
+        g->stack[i] = MH_SD_HOLE;
+    return MH_OK;
+}
+
+/* Checks the arguments of mh_mrc_create. */
+static int mrc_check(uint32_t line, const mh_mrc_geom *geoms, size_t n, mh_error *err)
+{
+    if (line == 0 || (line & (line - 1)))
+        return mh_error_set(err, MH_EINVAL, "miss-ratio curve: line = %u, must be a power of two", line);
+    if (!geoms || n == 0 || n > 65535)
+        return mh_error_set(err, MH_EINVAL, "miss-ratio curve: %zu geometries, must be 1..65535", n);
+    for (size_t i = 0; i < n; i++) {
+        if (geoms[i].sets == 0 || (geoms[i].sets & (geoms[i].sets - 1)))
+            return mh_error_set(err, MH_EINVAL, "miss-ratio curve: sets = %u, must be a power of two",
+                                geoms[i].sets);
+        if (geoms[i].ways == 0 || geoms[i].ways > (1u << 26))
+            return mh_error_set(err, MH_EINVAL, "miss-ratio curve: ways = %u, must be 1..%u", geoms[i].ways,
+                                1u << 26);
+    }
+    return MH_OK;
+}
+
+/* Creates a curve for caches of `line`-byte lines and the given (sets, ways) geometries;
+ * op_mask (1 << mh_op) selects the record kinds the cache sees. */
+int mh_mrc_create(uint32_t line, const mh_mrc_geom *geoms, size_t n, unsigned op_mask, mh_mrc **out,
+                  mh_error *err)
+{
+    int rc = mrc_check(line, geoms, n, err);
+    if (rc != MH_OK)
+        return rc;
+    mh_mrc *m = calloc(1, sizeof *m);
+    mh_mrc_geom *s = malloc(n * sizeof *s);
+    uint32_t *w = malloc(n * sizeof *w);
+    if (!m || !s || !w) {
+        free(m);
+        free(s);
+        free(w);
+        return mh_error_set(err, MH_ENOMEM, "miss-ratio curve: out of memory");
+    }
+    memcpy(s, geoms, n * sizeof *s);
+    qsort(s, n, sizeof *s, cmp_geom);
+    m->line = line;
+    m->shift = __builtin_ctz(line);
+    m->op_mask = op_mask;
+    m->level_index = -1;
+    m->g = calloc(n, sizeof *m->g);
+    m->depth = calloc(2 * n, sizeof *m->depth);
+    rc = m->g && m->depth ? MH_OK : MH_ENOMEM;
+    for (size_t i = 0; rc == MH_OK && i < n;) {
+        uint32_t nw = 0;
+        size_t j = i;
+        for (; j < n && s[j].sets == s[i].sets; j++)
+            if (nw == 0 || w[nw - 1] != s[j].ways)
+                w[nw++] = s[j].ways;
+        rc = group_init(&m->g[m->ng++], s[i].sets, w, nw);
+        i = j;
+    }
+    free(s);
+    free(w);
+    if (rc != MH_OK) {
+        mh_mrc_destroy(m);
+        return mh_error_set(err, rc, "miss-ratio curve: out of memory");
+    }
+    *out = m;
+    return MH_OK;
+}
+
+/* Fills out[kind] (accesses, hits, misses) for the cache of sets × ways; MH_ENOTFOUND when
+ * that geometry was not requested at creation. */
+int mh_mrc_misses(const mh_mrc *m, uint32_t sets, uint32_t ways, mh_counts out[MH_KINDS])
+{
+    for (size_t k = 0; k < m->ng; k++) {
+        const sd_group *g = &m->g[k];
+        if (g->sets != sets)
+            continue;
+        for (uint32_t i = 0; i < g->nw; i++) {
+            if (g->ways[i] != ways)
+                continue;
+            for (int kind = 0; kind < MH_KINDS; kind++) {
+                uint64_t miss = 0;
+                for (uint32_t b = i + 1; b <= g->nw; b++)
+                    miss += g->cnt[(size_t)b * MH_KINDS + (size_t)kind];
+                out[kind] = (mh_counts){.accesses = m->acc[kind], .hits = m->acc[kind] - miss, .misses = miss};
+            }
+            return MH_OK;
+        }
+    }
+    return MH_ENOTFOUND;
+}
+
+/* Frees m; NULL is a no-op. */
+void mh_mrc_destroy(mh_mrc *m)
+{
+    if (!m)
+        return;
+    for (size_t k = 0; k < m->ng; k++) {
+        free(m->g[k].stack);
+        mh_sd_fa_destroy(m->g[k].fa);
+        free(m->g[k].ways);
+        free(m->g[k].bucket);
+        free(m->g[k].cnt);
+    }
+    free(m->g);
+    free(m->depth);
+    free(m);
+}
+
+/* ---------- from configs ---------- */
+
+/* Returns the index of the level called name, or -1. */
+static int level_index(const mh_config *c, const char *name)
+{
+    for (size_t i = 0; i < c->nlevels; i++)
+        if (!strcmp(c->level[i].name, name))
+            return (int)i;
+    return -1;
+}
+
+/* MH_OK when the level called name in c can be simulated in one pass, else MH_ENOTFOUND or
+ * MH_EUNSUPPORTED with the reason: it must be an entry level (fed by the trace itself), LRU,
+ * write-allocate, without a prefetcher, and not kept inclusive by back-invalidation from below. */
+int mh_mrc_level_check(const mh_config *c, const char *name, mh_error *err)
+{
+    int i = level_index(c, name);
+    if (i < 0)
+        return mh_error_set(err, MH_ENOTFOUND, "%s: no level [%s]", c->source, name);
+    const mh_level_cfg *l = &c->level[i];
+    const char *why = NULL;
+    int fed = 0; /* some level sends its misses here */
+    for (size_t j = 0; j < c->nlevels; j++)
+        fed |= c->level[j].next == i;
+    if ((i != c->data && i != c->ifetch) || fed)
+        why = "is not an entry level (it sees the misses of the levels above, not the trace)";
+    else if (l->policy != MH_POL_LRU)
+        why = "does not use policy = lru";
+    else if (!l->allocate)
+        why = "is allocate = no (no-write-allocate is not a stack algorithm)";
+    else if (l->prefetcher != MH_PF_NONE)
+        why = "has a hardware prefetcher (its fills change the contents)";
+    else if (l->inclusion == MH_INC_INCLUSIVE)
+        why = "is inclusion = inclusive (back-invalidations from the next level change its contents)";
+    if (why)
+        return mh_error_set(err, MH_EUNSUPPORTED, "%s: [%s] %s; one-pass mode needs an LRU, write-allocate "
+                            "entry level", c->source, name, why);
+    return MH_OK;
+}
+
+/* Creates one curve covering level `name` of every config (all must pass mh_mrc_level_check
+ * and agree on its line size and on which record kinds reach it). */
+int mh_mrc_from_configs(const mh_config *const *cfgs, size_t n, const char *name, mh_mrc **out, mh_error *err)
+{
+    mh_mrc_geom *g = n ? malloc(n * sizeof *g) : NULL;
+    unsigned mask = 0;
+    int rc = g ? MH_OK : mh_error_set(err, MH_ENOMEM, "miss-ratio curve: out of memory");
+    uint32_t line = 0;
+    int idx = -1;
+    for (size_t v = 0; rc == MH_OK && v < n; v++) {
+        const mh_config *c = cfgs[v];
+        rc = mh_mrc_level_check(c, name, err);
+        if (rc != MH_OK)
+            break;
+        int i = level_index(c, name);
+        unsigned mk = (i == c->data ? (1u << MH_OP_READ) | (1u << MH_OP_WRITE) | (1u << MH_OP_MISC) |
+                                          (1u << MH_OP_PREFETCH) : 0u) |
+                      (i == c->ifetch ? 1u << MH_OP_IFETCH : 0u);
+        if (v == 0) {
+            line = c->level[i].line;
+            mask = mk;
+            idx = i;
+        } else if (line != c->level[i].line || mask != mk || idx != i) {
+            rc = mh_error_set(err, MH_EUNSUPPORTED, "%s: [%s] line size or routing differs between variants; "
+                              "one-pass mode needs one line size", c->source, name);
+        }
+        g[v] = (mh_mrc_geom){.sets = c->level[i].sets, .ways = c->level[i].ways};
+    }
+    if (rc == MH_OK)
+        rc = mh_mrc_create(line, g, n, mask, out, err);
+    if (rc == MH_OK) {
+        snprintf((*out)->level, sizeof (*out)->level, "%s", name);
+        (*out)->level_index = idx;
+    }
+    free(g);
+    return rc;
+}
+
+/* Fills out[kind] for c's geometry of the curve's level (c must be one of the configs the
+ * curve was built from). */
+int mh_mrc_misses_for(const mh_mrc *m, const mh_config *c, mh_counts out[MH_KINDS])
+{
+    if (m->level_index < 0 || (size_t)m->level_index >= c->nlevels)
+        return MH_EINVAL;
+    const mh_level_cfg *l = &c->level[m->level_index];
+    return mh_mrc_misses(m, l->sets, l->ways, out);
+}

@@ -1,0 +1,280 @@
+/* stackdist_fa.c — a deep fully associative LRU stack with exact stack distances in O(log n):
+ * every stack position is a mark at the time slot of its last push; the depth of a line is
+ * the number of marks newer than its own (a Fenwick tree counts them). Holes keep their mark
+ * and are counted in a second tree, so the topmost hole is found by binary descent. Slots are
+ * renumbered when time runs out (amortised O(1): the live marks use at most half the slots in use,
+ * and that window grows with the footprint, so a small footprint stays cache-resident). Without
+ * invalidations a hit just moves its mark (the hole tree is only used once one exists). */
+#include <stdlib.h>
+
+#include "stackdist_int.h"
+
+#define FA_FREE (UINT64_MAX - 1)  /* time slot without a mark */
+#define MAP_EMPTY UINT64_MAX      /* hash slot without a key */
+
+struct mh_sd_fa {
+    uint32_t depth;   /* stack positions */
+    uint32_t cap;     /* time slots allocated, 1-based */
+    uint32_t ecap;    /* time slots in use until the next compaction (<= cap) */
+    uint32_t top;     /* highest power of two <= ecap, for the descent */
+    uint32_t now;     /* next time slot to use */
+    uint32_t oldest;  /* no mark lives below this slot */
+    uint32_t marks;   /* lines + holes in the stack (<= depth) */
+    uint32_t holes;   /* explicit holes among the marks */
+    uint64_t keys;    /* lines in the hash */
+    uint32_t *bit;    /* Fenwick tree over marks, cap + 1 entries */
+    uint32_t *hbit;   /* Fenwick tree over holes */
+    uint64_t *at;     /* at[slot]: line, MH_SD_HOLE or FA_FREE */
+    uint64_t *key;    /* hash keys (lines), MAP_EMPTY = free */
+    uint32_t *val;    /* hash values: time slot of the key */
+    uint64_t mask;    /* hash size - 1 */
+    int shift;        /* 64 - log2(hash size) */
+};
+
+/* Adds v at slot i of Fenwick tree t (slots 1..cap). */
+static void bit_add(uint32_t *t, uint32_t cap, uint32_t i, int32_t v)
+{
+    for (; i <= cap; i += i & -i)
+        t[i] += (uint32_t)v;
+}
+
+/* Sum of t over slots 1..i. */
+static uint32_t bit_sum(const uint32_t *t, uint32_t i)
+{
+    uint32_t s = 0;
+    for (; i; i -= i & -i)
+        s += t[i];
+    return s;
+}
+
+/* Slot of the k-th mark counted by t (1 <= k <= total). */
+static uint32_t bit_find(const uint32_t *t, uint32_t cap, uint32_t top, uint32_t k)
+{
+    uint32_t pos = 0;
+    for (uint32_t step = top; step; step >>= 1)
+        if (pos + step <= cap && t[pos + step] < k) {
+            pos += step;
+            k -= t[pos];
+        }
+    return pos + 1;
+}
+
+/* Fibonacci hash of line into the table. */
+static uint64_t map_hash(const mh_sd_fa *s, uint64_t line)
+{
+    return (line * 0x9E3779B97F4A7C15ull) >> s->shift;
+}
+
+/* Returns the hash index holding line, or the empty index where it would go. */
+static uint64_t map_find(const mh_sd_fa *s, uint64_t line)
+{
+    uint64_t i = map_hash(s, line);
+    while (s->key[i] != MAP_EMPTY && s->key[i] != line)
+        i = (i + 1) & s->mask;
+    return i;
+}
+
+/* Removes the key at index i, shifting later keys of its probe run back (no tombstones). */
+static void map_delete(mh_sd_fa *s, uint64_t i)
+{
+    for (uint64_t j = (i + 1) & s->mask;; j = (j + 1) & s->mask) {
+        if (s->key[j] == MAP_EMPTY)
+            break;
+        uint64_t h = map_hash(s, s->key[j]);
+        if (((j - h) & s->mask) >= ((j - i) & s->mask)) {
+            s->key[i] = s->key[j];
+            s->val[i] = s->val[j];
+            i = j;
+        }
+    }
+    s->key[i] = MAP_EMPTY;
+}
+
+/* Allocates an empty hash of hsize (power of two) keys; MH_OK or MH_ENOMEM. */
+static int map_alloc(mh_sd_fa *s, uint64_t hsize)
+{
+    s->key = malloc(hsize * sizeof *s->key);
+    s->val = malloc(hsize * sizeof *s->val);
+    if (!s->key || !s->val)
+        return MH_ENOMEM;
+    for (uint64_t i = 0; i < hsize; i++)
+        s->key[i] = MAP_EMPTY;
+    s->mask = hsize - 1;
+    s->shift = 64 - __builtin_ctzll(hsize);
+    return MH_OK;
+}
+
+/* Doubles the hash when it is half full; MH_OK or MH_ENOMEM (then unchanged). */
+static int map_grow(mh_sd_fa *s)
+{
+    uint64_t *ok = s->key, n = s->mask + 1;
+    uint32_t *ov = s->val;
+    if (map_alloc(s, 2 * n) != MH_OK) {
+        free(s->key);
+        free(s->val);
+        s->key = ok;
+        s->val = ov;
+        s->mask = n - 1;
+        s->shift = 64 - __builtin_ctzll(n);
+        return MH_ENOMEM;
+    }
+    for (uint64_t i = 0; i < n; i++)
+        if (ok[i] != MAP_EMPTY) {
+            uint64_t j = map_find(s, ok[i]);
+            s->key[j] = ok[i];
+            s->val[j] = ov[i];
+        }
+    free(ok);
+    free(ov);
+    return MH_OK;
+}
+
+/* Sets the slot window to hold `live` marks with as many free slots again, and its descent top. */
+static void fa_window(mh_sd_fa *s, uint32_t live)
+{
+    uint64_t want = 2ull * live + 256;
+    s->ecap = want < s->cap ? (uint32_t)want : s->cap;
+    for (s->top = 1; s->top * 2 <= s->ecap; s->top *= 2)
+        ;
+}
+
+/* Creates a stack of `depth` positions; NULL when out of memory. */
+mh_sd_fa *mh_sd_fa_create(uint32_t depth)
+{
+    mh_sd_fa *s = calloc(1, sizeof *s);
+    if (!s || depth == 0 || depth > UINT32_MAX / 4) {
+        free(s);
+        return NULL;
+    }
+    s->depth = depth;
+    s->cap = 2 * depth + 2;
+    fa_window(s, 0);
+    s->bit = calloc(s->cap + 1, sizeof *s->bit); /* zeroed lazily by the kernel: cheap when unused */
+    s->hbit = calloc(s->cap + 1, sizeof *s->hbit);
+    s->at = malloc((s->cap + 1) * sizeof *s->at);
+    if (!s->bit || !s->hbit || !s->at || map_alloc(s, 1024) != MH_OK) {
+        mh_sd_fa_destroy(s);
+        return NULL;
+    }
+    for (uint32_t i = 0; i <= s->ecap; i++)
+        s->at[i] = FA_FREE;
+    s->now = s->oldest = 1;
+    return s;
+}
+
+/* Renumbers the live marks to slots 1..marks in order, resizes the window and rebuilds both
+ * trees over it in O(window). */
+static void fa_compact(mh_sd_fa *s)
+{
+    uint32_t n = 0;
+    for (uint32_t t = s->oldest; t < s->now; t++) {
+        uint64_t v = s->at[t];
+        if (v == FA_FREE)
+            continue;
+        s->at[++n] = v;
+        if (v != MH_SD_HOLE)
+            s->val[map_find(s, v)] = n;
+    }
+    uint32_t old = s->ecap;
+    fa_window(s, n);
+    for (uint32_t t = 0; t <= s->ecap || t <= old; t++) {
+        uint32_t live = t >= 1 && t <= n && t <= s->ecap;
+        if (t > s->cap)
+            break;
+        s->bit[t] = live;
+        s->hbit[t] = live && s->at[t] == MH_SD_HOLE;
+        if (t > n)
+            s->at[t] = FA_FREE;
+    }
+    for (uint32_t t = 1; t <= s->ecap; t++) { /* linear-time Fenwick construction */
+        uint32_t p = t + (t & -t);
+        if (p <= s->ecap) {
+            s->bit[p] += s->bit[t];
+            s->hbit[p] += s->hbit[t];
+        }
+    }
+    s->oldest = 1;
+    s->now = n + 1;
+}
+
+/* Removes the mark at slot t from the trees (the caller fixes at[] and the map). */
+static void fa_unmark(mh_sd_fa *s, uint32_t t, int hole)
+{
+    bit_add(s->bit, s->ecap, t, -1);
+    if (hole) {
+        bit_add(s->hbit, s->ecap, t, -1);
+        s->holes--;
+    }
+    s->at[t] = FA_FREE;
+    s->marks--;
+}
+
+/* References line; returns its depth before the access (depth = not in the stack). */
+uint32_t mh_sd_fa_access(mh_sd_fa *s, uint64_t line)
+{
+    uint64_t i = map_find(s, line);
+    uint32_t d = s->depth;
+    if (s->key[i] == line) {
+        uint32_t t = s->val[i];
+        d = s->marks - bit_sum(s->bit, t);
+        if (s->holes) { /* its position becomes a hole, absorbed below (maybe another one is) */
+            s->at[t] = MH_SD_HOLE;
+            bit_add(s->hbit, s->ecap, t, 1);
+            s->holes++;
+        } else { /* its own position would be the topmost hole: just drop the mark */
+            fa_unmark(s, t, 0);
+        }
+    } else {
+        if (2 * (s->keys + 1) > s->mask + 1 && map_grow(s) == MH_OK)
+            i = map_find(s, line);
+        s->key[i] = line; /* (a failed grow leaves a fuller table: slower, still correct) */
+        s->keys++;
+    }
+    if (s->now > s->ecap) {
+        fa_compact(s);
+        i = map_find(s, line);
+    }
+    s->val[i] = s->now;
+    s->at[s->now] = line;
+    bit_add(s->bit, s->ecap, s->now, 1);
+    s->now++;
+    s->marks++;
+    if (s->holes) { /* the topmost hole absorbs the shift */
+        fa_unmark(s, bit_find(s->hbit, s->ecap, s->top, s->holes), 1);
+    } else if (s->marks > s->depth) { /* no hole: the bottom line falls off */
+        while (s->at[s->oldest] == FA_FREE)
+            s->oldest++;
+        uint64_t victim = s->at[s->oldest];
+        map_delete(s, map_find(s, victim));
+        s->keys--;
+        fa_unmark(s, s->oldest, 0);
+    }
+    return d;
+}
+
+/* Turns line's position into a hole (explicit invalidation); absent lines are ignored. */
+void mh_sd_fa_invalidate(mh_sd_fa *s, uint64_t line)
+{
+    uint64_t i = map_find(s, line);
+    if (s->key[i] != line)
+        return;
+    uint32_t t = s->val[i];
+    map_delete(s, i);
+    s->keys--;
+    s->at[t] = MH_SD_HOLE;
+    bit_add(s->hbit, s->ecap, t, 1);
+    s->holes++;
+}
+
+/* Frees s; NULL is a no-op. */
+void mh_sd_fa_destroy(mh_sd_fa *s)
+{
+    if (!s)
+        return;
+    free(s->bit);
+    free(s->hbit);
+    free(s->at);
+    free(s->key);
+    free(s->val);
+    free(s);
+}
