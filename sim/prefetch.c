@@ -12,7 +12,8 @@
 #define NSTREAMS 8              /* concurrent streams tracked by stride and stream */
 #define MAX_STRIDE 1024         /* largest stride learnt, in lines (64 KiB at 64-byte lines) */
 #define STREAM_WINDOW 16        /* stream: accesses this many lines past the head still advance it */
-#define STREAM_START 4          /* stream: a second access this close to the first sets its direction */
+#define STREAM_START 1          /* stream: an access to the line next to the first sets its direction */
+#define PF_PAGE 4096            /* stream prefetches stay inside the 4 KiB page of the access, as in hardware */
 
 /* One tracked stream. */
 typedef struct stream {
@@ -32,6 +33,7 @@ struct mh_pf {
     uint32_t degree;            /* lines per trigger */
     uint32_t distance;          /* lines/strides ahead */
     uint64_t last_line;         /* next-line: last line triggered on */
+    uint64_t page_lines;        /* lines per PF_PAGE (1 when lines are larger) */
     stream s[NSTREAMS];         /* stride/stream tables */
     uint32_t rr;                /* round-robin replacement cursor */
 };
@@ -44,6 +46,7 @@ static size_t propose(mh_pf *p, stream *e, uint64_t line, int64_t step, uint64_t
     for (uint32_t k = 0; k < p->degree && n < max; k++) {
         uint64_t target = line + (uint64_t)(step * (int64_t)(p->distance + k));
         if (step > 0 ? target < line : target > line) break;   /* ran off either end of memory */
+        if (p->kind == MH_PF_STREAM && target / p->page_lines != line / p->page_lines) break;  /* stream: in-page */
         if (e && e->pf_any && (step > 0 ? target <= e->pf_upto : target >= e->pf_upto)) continue;
         out[n++] = target;
         if (e) { e->pf_upto = target; e->pf_any = 1; }
@@ -103,8 +106,9 @@ static size_t observe_stride(mh_pf *p, uint64_t line, int miss, uint64_t *out, s
     return 0;
 }
 
-/* stream: a miss starts a stream; an access up to STREAM_START lines away fixes its direction; then any
- * access up to STREAM_WINDOW lines past the head advances it and proposes lines ahead. */
+/* stream: a miss starts a stream; an access to the adjacent line fixes its direction (so a random
+ * walk inside a page rarely trains it); then any access up to STREAM_WINDOW lines past the head
+ * advances it and proposes lines ahead, within the page of the access. */
 static size_t observe_stream(mh_pf *p, uint64_t line, int miss, uint64_t *out, size_t max)
 {
     for (int i = 0; i < NSTREAMS; i++) {
@@ -155,6 +159,7 @@ int mh_pf_create(const mh_level_cfg *lc, mh_pf **out, mh_error *err)
     p->degree = lc->pf_degree ? lc->pf_degree : 1;
     p->distance = lc->pf_distance ? lc->pf_distance : 1;
     p->last_line = UINT64_MAX;
+    p->page_lines = lc->line && lc->line < PF_PAGE ? PF_PAGE / lc->line : 1;
     *out = p;
     return MH_OK;
 }

@@ -1,11 +1,16 @@
 /* timing.c — the timing model: turns the hierarchy's per-record outcome (which level served it)
  * into cycles. One clock `now` is the cycle at which the next record issues. Per record:
  *   1. compute: now += gap x base_cpi;
- *   2. a record flagged MH_FLAG_DEP waits until the previous load completed;
- *   3. translation: L1 DTLB, second-level TLB, page walk, minor/major fault costs, all serial;
+ *   2. a record flagged MH_FLAG_DEP waits until the previous load completed (a dependent
+ *      software prefetch only starts then: it never stalls issue);
+ *   3. translation: L1 DTLB, second-level TLB, page walk. A dependent record waits for them (the
+ *      issue clock advances); an independent one only starts its access after them, so walks of
+ *      independent accesses overlap (bounded by the MSHRs a missing access holds meanwhile).
+ *      Minor/major fault costs always stall the issue clock (a fault is a precise exception);
  *   4. issue: a miss at the entry level takes an MSHR (waiting for the earliest to free), its
  *      fill crosses each link down to the serving level, each link busy line/bandwidth cycles;
- *      completion = max(issue + latency(served), last link transfer end);
+ *      completion = max(start + latency(served), last link transfer end). The line's demand fill
+ *      is remembered while in flight: a later hit on that line completes no earlier than it;
  *   5. the record takes one issue slot (base_cpi); an instruction-fetch miss stalls until done.
  * Every advance of `now` is charged to one stall component, and the final wait for the last
  * outstanding access is charged to its level, so the components add up to the total exactly:
@@ -20,9 +25,13 @@
 #include "vmem_int.h"
 
 #define FLIGHT_BITS 12          /* in-flight hardware prefetch table: 4096 entries */
+#define FILL_BITS 10            /* in-flight demand fill table: 1024 entries (>> any MSHR count) */
 #define MEM (-1)                /* "served by main memory" */
 #define DEFAULT_MSHRS 16        /* used when a level says mshrs = 0 */
 #define RAM_SLOT MH_MAX_LEVELS  /* stall slot of main memory */
+#define TLB_SLOT (RAM_SLOT + 1) /* stall slot of second-level TLB lookups */
+#define WALK_SLOT (RAM_SLOT + 2) /* stall slot of page walks */
+#define NSLOTS (RAM_SLOT + 3)
 #define TICKS 4096.0            /* ticks per cycle */
 
 typedef int64_t tick;           /* time in 1/4096 cycle: 2^51 cycles (10 days at 2.6 GHz) of range */
@@ -51,6 +60,14 @@ typedef struct flight {
     tick done;                  /* completion */
 } flight;
 
+/* A demand fill of the entry level (possibly) still in flight; a stale entry (done in the past)
+ * or one overwritten by a colliding line only loses a wait, never adds one. */
+typedef struct fill {
+    uint64_t key;               /* line number + 1 at the entry level; 0 = empty */
+    tick done;                  /* completion of the fill */
+    int slot;                   /* stall slot of the level serving it */
+} fill;
+
 struct mh_timing {
     tick now;                   /* issue time of the next record */
     tick cpi;                   /* base_cpi */
@@ -59,6 +76,7 @@ struct mh_timing {
     int max_slot;               /* stall slot of the latest-completing access */
     tick max_done;              /* latest completion of any access */
     tick late_ready;            /* pending: the current demand waits for a late prefetch until this */
+    tick ahead;                 /* front-end run-ahead: work dispatched during the last dependency wait */
     int seen_info;              /* some record had a gap or a dependency flag */
     int entry[2];               /* [0] data entry level, [1] ifetch entry level */
     size_t nlevels;
@@ -66,8 +84,8 @@ struct mh_timing {
     int next[MH_MAX_LEVELS];    /* next level towards memory */
     tick xfer[MH_MAX_LEVELS];   /* time one line occupies the link below level i; 0 = unbounded */
     tick link_free[MH_MAX_LEVELS]; /* when each link is free again */
-    tick stall[MH_MAX_LEVELS + 1]; /* time charged per level; [RAM_SLOT] = RAM */
-    tick tk_compute, tk_tlb, tk_walk, tk_minor, tk_disk; /* the other components */
+    tick stall[NSLOTS];         /* time charged per level; RAM, TLB and walk slots after them */
+    tick tk_compute, tk_minor, tk_disk; /* the other components */
     window win[2];              /* MSHRs of the data entry level; [1] of ifetch (may alias [0]) */
     double freq;                /* GHz: cycles per ns */
     tick ram_row_miss;          /* RAM access to a closed row */
@@ -78,6 +96,9 @@ struct mh_timing {
     mh_tlb *tlb[2];             /* L1 DTLB, second-level TLB; NULL when absent */
     unsigned tlb_shift;         /* page shift of the first TLB (fast same-page path) */
     uint64_t tlb_last;          /* page number + 1 of the last data translation */
+    tick tlb_ready;             /* when that translation completes (its walk may still run) */
+    unsigned line_shift[2];     /* log2 line size of the [0] data and [1] ifetch entry levels */
+    fill *fills;                /* in-flight demand fills of the entry levels, direct mapped */
     tick tlb2_cost;             /* a second-level TLB lookup */
     tick walk_cost;             /* a page walk (walk = fixed, or no reader installed) */
     int walk_cached;            /* walk = cached */
@@ -197,10 +218,15 @@ int mh_timing_create(const mh_config *c, mh_timing **out, mh_error *err)
     t->last_slot = t->max_slot = c->data;
     t->entry[0] = c->data;
     t->entry[1] = c->ifetch;
+    for (int k = 0; k < 2; k++) {
+        uint32_t line = c->level[t->entry[k]].line;
+        t->line_shift[k] = line ? (unsigned)__builtin_ctz(line) : 6;
+    }
     setup_levels(t, c);
     rc = MH_ENOMEM;
     t->fl = calloc((size_t)1 << FLIGHT_BITS, sizeof *t->fl);
-    if (!t->fl || window_init(&t->win[0], c->level[c->data].mshrs) ||
+    t->fills = calloc((size_t)1 << FILL_BITS, sizeof *t->fills);
+    if (!t->fl || !t->fills || window_init(&t->win[0], c->level[c->data].mshrs) ||
         (c->ifetch != c->data && window_init(&t->win[1], c->level[c->ifetch].mshrs)))
         goto fail;
     if (c->ifetch == c->data) t->win[1] = t->win[0];
@@ -263,25 +289,36 @@ static tick walk_loads(mh_timing *t, uint64_t addr)
     return cost;
 }
 
-/* DTLB lookups and page walk for a data access to addr; returns the time they add. */
-static tick translate_tlb(mh_timing *t, uint64_t addr)
+/* A translation's cost: second-level TLB lookup and page walk. */
+typedef struct xlat {
+    tick tlb;                   /* second-level TLB lookup */
+    tick walk;                  /* page walk */
+} xlat;
+
+/* DTLB lookups and page walk for a data access to addr at time now; returns their costs. A
+ * further access to the same page (the fast path) waits for that page's translation to finish. */
+static xlat translate_tlb(mh_timing *t, uint64_t addr, tick now)
 {
+    xlat x = { 0, 0 };
     uint64_t page = (addr >> t->tlb_shift) + 1;
-    if (page == t->tlb_last) { t->st.tlb_hits[0]++; return 0; }
+    if (page == t->tlb_last) {
+        t->st.tlb_hits[0]++;
+        if (t->tlb_ready > now) x.tlb = t->tlb_ready - now;   /* charged as TLB time if waited on */
+        return x;
+    }
     t->tlb_last = page;
-    if (mh_tlb_lookup(t->tlb[0], addr)) { t->st.tlb_hits[0]++; return 0; }
+    t->tlb_ready = now;
+    if (mh_tlb_lookup(t->tlb[0], addr)) { t->st.tlb_hits[0]++; return x; }
     t->st.tlb_misses[0]++;
-    tick cost = 0;
     if (t->tlb[1]) {
-        t->tk_tlb += t->tlb2_cost;
-        cost = t->tlb2_cost;
-        if (mh_tlb_lookup(t->tlb[1], addr)) { t->st.tlb_hits[1]++; return cost; }
+        x.tlb = t->tlb2_cost;
+        if (mh_tlb_lookup(t->tlb[1], addr)) { t->st.tlb_hits[1]++; t->tlb_ready = now + x.tlb; return x; }
         t->st.tlb_misses[1]++;
     }
     t->st.page_walks++;
-    tick walk = t->walk_cached && t->walker ? walk_loads(t, addr) : t->walk_cost;
-    t->tk_walk += walk;
-    return cost + walk;
+    x.walk = t->walk_cached && t->walker ? walk_loads(t, addr) : t->walk_cost;
+    t->tlb_ready = now + x.tlb + x.walk;
+    return x;
 }
 
 /* Page-table touch of r: minor/major fault and dirty write-out costs; returns the time they add. */
@@ -309,43 +346,96 @@ static tick translate_page(mh_timing *t, const mh_rec *r)
     return cost;
 }
 
+/* Returns the demand-fill table entry of line number `line`. */
+static fill *fill_slot(const mh_timing *t, uint64_t line)
+{
+    return &t->fills[((line + 1) * 0x9E3779B97F4A7C15ull) >> (64 - FILL_BITS)];
+}
+
+/* Translation of a data record whose address is ready at `start`: a record that stalls the
+ * issue clock (stall = 1: dependent loads and stores) waits for it there (charged to TLB and walk
+ * time); returns the earliest start of the access, and sets *xslot to the slot of the translation
+ * part an independent access's completion hides. */
+static tick translate(mh_timing *t, const mh_rec *r, tick *now, tick start, int stall, int *xslot)
+{
+    xlat x = translate_tlb(t, r->addr, start);
+    if (stall) {
+        t->stall[TLB_SLOT] += x.tlb;
+        t->stall[WALK_SLOT] += x.walk;
+        *now += x.tlb + x.walk;
+        return *now;
+    }
+    *xslot = x.walk > x.tlb ? WALK_SLOT : TLB_SLOT;
+    return start + x.tlb + x.walk;
+}
+
 /* Accounts one record after the caches handled it (see the file comment for the steps). */
 void mh_timing_account(mh_timing *t, const mh_rec *r, int served)
 {
     int fetch = r->op == MH_OP_IFETCH;
     if (served < 0 || (size_t)served >= t->nlevels) served = MEM;
     int slot = slot_of(served), entry = t->entry[fetch];
+    int dep = (r->flags & MH_FLAG_DEP) != 0;
     tick c = (tick)r->gap * t->cpi;          /* branch-free: gaps are usually small and varied */
+    tick hid = c < t->ahead ? c : t->ahead;  /* dispatched while the core waited: hidden */
+    t->ahead -= hid;
+    c -= hid;
     tick now = t->now + c;
     t->st.records++;
     t->st.instructions += r->gap;
     t->tk_compute += c;
-    t->seen_info |= (r->gap | (r->flags & MH_FLAG_DEP)) != 0;
+    t->seen_info |= (r->gap | dep) != 0;
     tick wait = t->last_done - now;          /* dependent: wait for the previous load; masks, */
-    wait &= -(tick)((r->flags & MH_FLAG_DEP) != 0);   /* not branches: flags vary record by record */
+    wait &= -(tick)dep;                      /* not branches: flags vary record by record */
     wait &= ~(wait >> 63);                   /* negative (already done) -> 0 */
-    t->stall[t->last_slot] += wait;
-    now += wait;
-    if (t->tlb[0] && !fetch) now += translate_tlb(t, r->addr);
-    if (t->vm) now += translate_page(t, r);
-    tick done = served == MEM ? dram_cost(t, r->addr) : t->lat[served];
+    int swpf = r->op == MH_OP_PREFETCH;      /* a dependent software prefetch starts late but */
+    tick stall = wait & -(tick)!swpf;        /* never stalls issue: nothing waits for it */
+    t->stall[t->last_slot] += stall;
+    now += stall;
+    t->ahead = stall ? stall : t->ahead;     /* the front end ran ahead while the core waited */
+    tick start = now + (wait - stall);       /* when the access itself begins */
+    int xslot = slot;
+    if (t->tlb[0] && !fetch) start = translate(t, r, &now, start, dep && !swpf, &xslot);
+    if (t->vm) {
+        tick f = translate_page(t, r);       /* faults stall the issue clock */
+        now += f;
+        start += f;
+    }
+    tick lat = served == MEM ? dram_cost(t, r->addr) : t->lat[served];
+    uint64_t line = r->addr >> t->line_shift[fetch];
+    fill *fl = fill_slot(t, line);
+    tick done;
     if (served == entry) {
-        done += now;
+        done = start + lat;
+        if (fl->key == line + 1 && fl->done > done) {   /* hit under the line's own miss */
+            done = fl->done;
+            slot = fl->slot;
+        }
     } else {                                 /* a miss at the entry level: take an MSHR */
         window *w = &t->win[fetch];
-        if (w->m[0].done > now) {            /* every MSHR busy: wait for the earliest */
-            t->stall[w->m[0].slot] += w->m[0].done - now;
-            now = w->m[0].done;
+        if (w->m[0].done > start) {          /* every MSHR busy: wait for the earliest */
+            tick free_at = w->m[0].done;
+            if (start == now) {              /* issue stalls; one waiting for its translation */
+                t->stall[w->m[0].slot] += free_at - now;   /* sits in the load queue instead */
+                now = free_at;
+            }
+            start = free_at;
         }
-        done = cross_links(t, entry, served, now, now + done);
+        done = cross_links(t, entry, served, start, start + lat);
         window_replace_top(w, done, slot);
+        fl->key = line + 1;
+        fl->done = done;
+        fl->slot = slot;
     }
+    if (start - now > lat) slot = xslot;     /* an overlapped walk dominates this access */
     if (t->late_ready) {                     /* a late prefetch: wait for the rest of its fill */
         if (t->late_ready > done) done = t->late_ready;
         t->late_ready = 0;
     }
-    t->stall[slot] += t->cpi;                /* the record's own issue slot */
-    now += t->cpi;
+    tick slot_t = t->cpi < t->ahead ? 0 : t->cpi;   /* the record's own issue slot, unless */
+    t->ahead -= t->cpi - slot_t;             /* dispatched during the last dependency wait */
+    t->stall[slot] += slot_t;
+    now += slot_t;
     int load = r->op == MH_OP_READ || r->op == MH_OP_MISC;   /* selects, not branches: ops mix */
     t->last_done = load ? done : t->last_done;
     t->last_slot = load ? slot : t->last_slot;
@@ -402,8 +492,8 @@ void mh_timing_stats(const mh_timing *t, mh_time_stats *out, mh_level_stats *lv,
     out->cycles = cycles(t->now + tail);
     out->ns = out->cycles / t->freq;
     out->cycles_compute = cycles(t->tk_compute);
-    out->cycles_tlb = cycles(t->tk_tlb);
-    out->cycles_walk = cycles(t->tk_walk);
+    out->cycles_tlb = cycles(t->stall[TLB_SLOT] + (t->max_slot == TLB_SLOT ? tail : 0));
+    out->cycles_walk = cycles(t->stall[WALK_SLOT] + (t->max_slot == WALK_SLOT ? tail : 0));
     out->cycles_minor_fault = cycles(t->tk_minor);
     out->cycles_disk = cycles(t->tk_disk);
     out->cycles_ram = cycles(t->stall[RAM_SLOT] + (t->max_slot == RAM_SLOT ? tail : 0));
@@ -430,5 +520,6 @@ void mh_timing_destroy(mh_timing *t)
     mh_vmem_destroy(t->vm);
     mh_dram_destroy(t->dram);
     free(t->fl);
+    free(t->fills);
     free(t);
 }

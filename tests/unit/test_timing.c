@@ -225,6 +225,59 @@ static void test_late_prefetch(void **state)
     mh_timing_destroy(t);
 }
 
+/* A hit on a line whose demand fill is still in flight completes with that fill, not earlier;
+ * software prefetch records fill lines the same way. */
+static void test_hit_under_miss(void **state)
+{
+    (void)state;
+    mh_config c;
+    base_config(&c);
+    c.base_cpi = 1;
+    const int first[2] = { MH_OP_READ, MH_OP_PREFETCH };
+    for (int k = 0; k < 2; k++) {
+        mh_timing *t = make(&c);
+        acc(t, first[k], 0x1000, 0, 0, MEM);          /* miss at 0: done 100 */
+        acc(t, MH_OP_READ, 0x1008, 0, 0, 0);          /* same line, an L1 hit at 1: done 100 */
+        acc(t, MH_OP_READ, 0x2000, 0, 1, 0);          /* depends on it: 100 + 4 */
+        mh_time_stats s;
+        mh_level_stats lv[3];
+        mh_timing_stats(t, &s, lv, 3);
+        assert_true(s.cycles == 104);
+        assert_true(components(&s, lv, 3) == s.cycles);
+        mh_timing_destroy(t);
+    }
+    mh_timing *t = make(&c);                          /* another line: no wait */
+    acc(t, MH_OP_READ, 0x1000, 0, 0, MEM);
+    acc(t, MH_OP_READ, 0x1040, 0, 0, 0);              /* done 1 + 4 */
+    acc(t, MH_OP_READ, 0x2000, 0, 1, 0);              /* issues at 5, done 9; the miss ends at 100 */
+    mh_time_stats s;
+    mh_timing_stats(t, &s, NULL, 0);
+    assert_true(s.cycles == 100);
+    mh_timing_destroy(t);
+}
+
+/* A dependent software prefetch starts when the load it depends on completes, without stalling
+ * the records after it; a later hit on its line waits for its fill. */
+static void test_dependent_prefetch(void **state)
+{
+    (void)state;
+    mh_config c;
+    base_config(&c);
+    c.base_cpi = 1;
+    mh_timing *t = make(&c);
+    acc(t, MH_OP_READ, 0x1000, 0, 0, 1);              /* L2 at 0: done 12 */
+    acc(t, MH_OP_PREFETCH, 0x8000, 0, 1, MEM);        /* starts at 12: done 112 */
+    acc(t, MH_OP_READ, 0x2000, 0, 0, 0);              /* issues at 2, not 12: done 6 */
+    acc(t, MH_OP_READ, 0x8008, 0, 0, 0);              /* a hit under the prefetch's fill: 112 */
+    acc(t, MH_OP_READ, 0x3000, 0, 1, 0);              /* waits for it: 116 */
+    mh_time_stats s;
+    mh_level_stats lv[3];
+    mh_timing_stats(t, &s, lv, 3);
+    assert_true(s.cycles == 116);
+    assert_true(components(&s, lv, 3) == s.cycles);
+    mh_timing_destroy(t);
+}
+
 /* Software prefetch records and stores issue like loads, but a dependent load does not wait for them. */
 static void test_nothing_waits(void **state)
 {
@@ -345,6 +398,8 @@ int main(void)
         cmocka_unit_test(test_defaults_note),
         cmocka_unit_test(test_late_prefetch),
         cmocka_unit_test(test_nothing_waits),
+        cmocka_unit_test(test_hit_under_miss),
+        cmocka_unit_test(test_dependent_prefetch),
         cmocka_unit_test(test_ifetch_stall),
         cmocka_unit_test(test_conservation_mixed),
         cmocka_unit_test(test_bad_config),
