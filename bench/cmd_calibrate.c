@@ -27,7 +27,7 @@ typedef struct cal_cli {
     const char *events;              /* --events LIST|none (NULL: default list) */
     uint64_t seed;
     int no_probe;                    /* --no-core-probe: keep frequency_ghz and base_cpi */
-    int set_pf;                      /* --prefetchers: model a detected prefetcher */
+    int set_pf;                      /* model a detected prefetcher (default; --no-prefetchers: keep) */
 } cal_cli;
 
 /* Everything the run keeps. */
@@ -58,12 +58,14 @@ static void usage(FILE *f)
                "  --seed N             shuffle seed (default 1)\n"
                "  --no-core-probe      keep frequency_ghz and base_cpi (default: measure the core clock\n"
                "                       and the minimal loop's cycles per instruction)\n"
+               "  --no-prefetchers     keep the config's prefetchers even when the ladder shows one\n"
+               "                       (default: model a detected one as L1d stride + L2 stream)\n"
                "Fits each level's latency from the page-local chase plateaus, RAM latency and the\n"
                "TLB-miss cost from sizes >= 4x the last level (global vs page-local), and the minor-fault\n"
                "cost from first touches of fresh pages. Uses the chase kernel only.\n");
 }
 
-enum { O_CSV = 256, O_QUICK, O_FULL, O_CORE, O_SIZES, O_MINTIME, O_EVENTS, O_SEED, O_NOPROBE, O_PF, O_HELP };
+enum { O_CSV = 256, O_QUICK, O_FULL, O_CORE, O_SIZES, O_MINTIME, O_EVENTS, O_SEED, O_NOPROBE, O_PF, O_NOPF, O_HELP };
 
 /* Parses argv; returns MH_OK, 1 for --help, or MH_EINVAL. */
 static int parse_cli(int argc, char **argv, cal_cli *c, mh_error *err)
@@ -74,12 +76,13 @@ static int parse_cli(int argc, char **argv, cal_cli *c, mh_error *err)
         {"sizes", required_argument, NULL, O_SIZES}, {"min-time", required_argument, NULL, O_MINTIME},
         {"events", required_argument, NULL, O_EVENTS}, {"seed", required_argument, NULL, O_SEED},
         {"no-core-probe", no_argument, NULL, O_NOPROBE}, {"prefetchers", no_argument, NULL, O_PF},
-        {"help", no_argument, NULL, O_HELP},
+        {"no-prefetchers", no_argument, NULL, O_NOPF}, {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0}};
     int o;
     char *end;
     c->core = -1;
     c->seed = 1;
+    c->set_pf = 1;  /* without a modelled prefetcher, streaming at RAM sizes is overestimated ~2.5x */
     opterr = 0;
     optind = 0;
     while ((o = getopt_long(argc, argv, "c:o:h", lo, NULL)) != -1) {
@@ -112,6 +115,7 @@ static int parse_cli(int argc, char **argv, cal_cli *c, mh_error *err)
             break;
         case O_NOPROBE: c->no_probe = 1; break;
         case O_PF: c->set_pf = 1; break;
+        case O_NOPF: c->set_pf = 0; break;
         case 'h': case O_HELP: return 1;
         default:
             return mh_error_set(err, MH_EINVAL, "calibrate: unknown option or missing value '%s' (see --help)",
@@ -259,7 +263,7 @@ static void build_header(const cal_run *r, const mh_config *out, const cal_fit_o
                                                 ";        pair first level = stride, second level = stream (type not measurable by chase)"
                                               : "a spatial hardware prefetcher exists; prefetchers left as configured\n"
                                                 ";        (the simulated stream prefetcher also speeds up the page-local chase at RAM\n"
-                                                ";        sizes, which the measured RAM latency already includes; --prefetchers sets them)")
+                                                ";        sizes, which the measured RAM latency already includes; --no-prefetchers was given)")
                                  : "no prefetcher evidence; prefetchers left as configured");
     hdr(buf, "; Not calibrated: bandwidths, MSHRs, prefetcher types, TLB sizes and latencies (see README).\n\n");
 }
@@ -283,7 +287,7 @@ static void print_fit(const cal_run *r, const mh_config *out, const cal_fit_out 
     if (f->pf_ratio > 0)
         printf("prefetch: page-local/global = %.2f -> %s\n", f->pf_ratio,
                r->pf_set ? "hardware prefetcher detected: set first level stride, second level stream"
-                         : f->prefetch_detected ? "hardware prefetcher detected (prefetchers left as configured; --prefetchers sets them)"
+                         : f->prefetch_detected ? "hardware prefetcher detected (prefetchers left as configured: --no-prefetchers)"
                                                 : "none detected");
     if (r->core_ghz > 0)
         printf("core: %.3f GHz (nominal %g), base_cpi %.3f\n", r->core_ghz, r->nominal_ghz, r->core_cpi);
