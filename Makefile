@@ -100,6 +100,11 @@ bench: $(BIN)
 run:
 	@scripts/run-suite.sh
 
+# libFuzzer harnesses (fuzz/, clang + ASan + UBSan), each for FUZZ_SECONDS (scripts/fuzz.sh).
+FUZZ_SECONDS ?= 600
+fuzz:
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh run
+
 install: $(BIN) $(LIB)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/memhier

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 pkgs=(build-essential pkg-config libzstd-dev libinih-dev libcmocka-dev libpapi-dev papi-tools
-      libhwloc-dev hwloc gnuplot-nox valgrind shellcheck time bc)
+      libhwloc-dev hwloc gnuplot-nox valgrind shellcheck time bc clang libclang-rt-dev)
 [ "${MH_DEPS_EXTRA:-}" ] && read -r -a extra <<<"$MH_DEPS_EXTRA" && pkgs+=("${extra[@]}")
 
 missing=()

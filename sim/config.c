@@ -93,7 +93,7 @@ static int header_line(mh_cfg_ctx *x, char *line)
 /* Cuts a comment: a line starting with ; or #, or ; or # after a space or tab. */
 static void cut_comment(char *p)
 {
-    if (*p == ';' || *p == '#') {
+    if (*p == ';' || *p == '#' || !*p) {   /* !*p: an empty line has nothing after it to scan */
         *p = '\0';
         return;
     }
