@@ -80,6 +80,9 @@ static int check_geometry(mh_cfg_ctx *x, mh_cfg_sec *s, mh_level_cfg *l)
         return mh_cfg_fail(x, s->keyline[ksize], s, ksize,
                            "gives %llu sets (size / (ways * line)), must give a power of two",
                            (unsigned long long)(lines / l->ways));
+    if (lines / l->ways > UINT32_MAX)  /* sets are 32-bit: say so rather than wrap to 0 */
+        return mh_cfg_fail(x, s->keyline[ksize], s, ksize, "gives %llu sets, must give at most 2^32 - 1",
+                           (unsigned long long)(lines / l->ways));
     l->sets = (uint32_t)(lines / l->ways);
     return MH_OK;
 }

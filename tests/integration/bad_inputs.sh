@@ -16,7 +16,6 @@ cd "$(dirname "$0")/../.." || exit 1
 BIN=${MH_BIN:-$PWD/bin/memhier}
 SAN_BIN=${MH_SAN_BIN:-}
 declare -A KNOWN_BUGS=(
-    [option-sweep-jobs-negative.args]="sweep -j is unchecked strtoul (sim/cli/cmd_sweep.c:304; compare uses cli_parse_jobs)"
 )
 n=0 fail=0
 work=$(mktemp -d)
