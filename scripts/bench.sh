@@ -51,9 +51,13 @@ for len in 2M 20M; do
     printf '  %-6s records: max RSS %s KiB\n' "$len" "$( { /usr/bin/time -f %M "$bin" sim -c "$config" --no-3c --no-timing -f csv "$work/len.mht" >/dev/null; } 2>&1 | tail -1)"
 done
 
-if "$bin" bench --help >/dev/null 2>&1 && [ -x scripts/bench-kernels.sh ]; then
-    scripts/bench-kernels.sh
-fi
+echo "capture cost per access, relative to the native kernel (hook alone; hook + .mht writer):"
+"$bin" bench --kernel chase,stream,heap,pool --variant global,read,default --sizes 16K,8M --min-time 0.05 \
+    --events none --records 1000000 --capture "$work/cap" -o "$work/cap.csv" 2>&1 | grep -iE 'capture|ratio|cost|x native' || true
+printf '  .mht bytes per record of the captured kernel traces:\n'
+for t in "$work"/cap/*.mht; do
+    "$bin" info "$t" | awk -v f="$(basename "$t")" '/^bytes\/rec/ { printf "    %-28s %s\n", f, $2 }'
+done
 
 if [ -x scripts/bench-sweep.sh ]; then
     echo "one-pass sweep cost and parallel efficiency:"

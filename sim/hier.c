@@ -20,14 +20,23 @@
  * (Cachegrind, which has no write-backs). */
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__) && !defined(MH_NO_SIMD)
+#include <emmintrin.h>
+#endif
 
 #include "hier_int.h"
 
 #define PF_MAX 32 /* prefetch candidates buffered per request */
+/* Speed knobs for A/B measurements (-D on the compiler line): MH_NO_SIMD (scalar set scans),
+ * MH_NO_PF_VICTIM, MH_NO_LOOKAHEAD (no host prefetches), MH_LOOKAHEAD=N. Results never change. */
+#ifndef MH_LOOKAHEAD
+#define MH_LOOKAHEAD 16 /* records between prefetching the far level's set and using it */
+#endif
+#define MH_FAR_BYTES (1u << 20) /* slot arrays this big rarely stay in the host's caches */
 
 static int level_req(mh_hier *h, int li, const mh_req *r, unsigned *up_flags);
 static void evict(mh_hier *h, int li, uint64_t old);
-static int simple_req(mh_hier *h, int li, const mh_req *r, uint64_t line, unsigned *up_flags);
+static inline int lean_req(mh_hier *h, int li, const mh_req *r, uint64_t line, unsigned *up_flags);
 static int general_req(mh_hier *h, int li, const mh_req *r, unsigned *up_flags);
 
 /* Returns the slower of two serving levels (-1 = memory is slowest). */
@@ -36,6 +45,71 @@ static int deeper(const mh_hier *h, int a, int b)
     if (a < 0 || b < 0)
         return -1;
     return h->lv[a].depth >= h->lv[b].depth ? a : b;
+}
+
+/* lean_find for a given number of ways; always inlined so a constant `ways` unrolls it. */
+static inline __attribute__((always_inline)) uint32_t lean_find_n(const uint64_t *s, uint32_t ways,
+                                                                   uint64_t want)
+{
+#pragma GCC unroll 16
+    for (uint32_t w = 0; w < ways; w++)
+        if ((s[w] & ~(uint64_t)MH_SL_FLAGS) == want)
+            return w;
+    return ways;
+}
+
+/* Returns the way of slot value `want` (flags ignored) in the ordered set s, or ways. Early exit:
+ * ordered sets put recently used lines first, so most hits stop at way 0 or 1 (the entry
+ * level's hit path). */
+static inline uint32_t lean_find(const uint64_t *s, uint32_t ways, uint64_t want)
+{
+    switch (ways) {
+    case 8:
+        return lean_find_n(s, 8, want);
+    case 16:
+        return lean_find_n(s, 16, want);
+    default:
+        return lean_find_n(s, ways, want);
+    }
+}
+
+#if defined(__SSE2__) && !defined(MH_NO_SIMD)
+/* Eight ways of s compared with `want` at once (SSE2, baseline on x86-64); returns a mask with
+ * bit 2j set when way j matches. */
+static inline uint32_t match8_sse2(const uint64_t *s, __m128i mask, __m128i want)
+{
+    const __m128i *p = (const __m128i *)s;
+    __m128i c0 = _mm_cmpeq_epi32(_mm_and_si128(_mm_loadu_si128(p), mask), want);
+    __m128i c1 = _mm_cmpeq_epi32(_mm_and_si128(_mm_loadu_si128(p + 1), mask), want);
+    __m128i c2 = _mm_cmpeq_epi32(_mm_and_si128(_mm_loadu_si128(p + 2), mask), want);
+    __m128i c3 = _mm_cmpeq_epi32(_mm_and_si128(_mm_loadu_si128(p + 3), mask), want);
+    /* a way matches when both 32-bit halves do: two mask bits per way after packing */
+    uint32_t m = (uint32_t)_mm_movemask_epi8(_mm_packs_epi16(_mm_packs_epi32(c0, c1), _mm_packs_epi32(c2, c3)));
+    return m & (m >> 1) & 0x5555u;
+}
+#endif
+
+/* lean_find for lookups that usually miss or hit anywhere (lower levels, back-invalidation,
+ * victims moving down): no early exit, eight ways per step where SSE2 is available. */
+static inline uint32_t lean_scan(const uint64_t *s, uint32_t ways, uint64_t want)
+{
+#if defined(__SSE2__) && !defined(MH_NO_SIMD)
+    if ((ways & 7) == 0 && ways <= 16) {
+        const __m128i mask = _mm_set1_epi64x((long long)~(uint64_t)MH_SL_FLAGS);
+        const __m128i w = _mm_set1_epi64x((long long)want);
+        uint32_t m = match8_sse2(s, mask, w);
+        if (ways == 16)
+            m |= match8_sse2(s + 8, mask, w) << 16;
+        return m ? (uint32_t)__builtin_ctz(m) / 2 : ways;
+    }
+#endif
+    return lean_find(s, ways, want);
+}
+
+/* Asks the host to start loading the slots of level L's set for byte address addr. */
+static inline void prefetch_set(const mh_level *L, uint64_t addr)
+{
+    __builtin_prefetch(L->slot + (size_t)((addr >> L->line_shift) & L->set_mask) * L->ways);
 }
 
 /* Memory: counts the bytes and tells the timing model about writes. */
@@ -51,30 +125,40 @@ static int mem_req(mh_hier *h, const mh_req *r)
     return -1;
 }
 
+/* Drops the line in `way` of `set` from level U (a back-invalidation); returns its dirty flag. */
+static unsigned drop_line(mh_level *U, uint32_t set, uint32_t way)
+{
+    uint64_t v = U->slot[(size_t)set * U->ways + way];
+    mh_level_remove(U, set, way);
+    U->st.back_invalidations++;
+    if (v & MH_SL_PF)
+        U->st.pf_useless++;
+    if (!(v & MH_SL_DIRTY))
+        return 0;
+    U->st.writebacks++;
+    U->st.bytes_to_next += U->line;
+    return MH_SL_DIRTY;
+}
+
 /* Drops every line of level ui inside [addr, addr+len) and, recursively, from ui's inclusive
  * uppers. Returns MH_SL_DIRTY when a dropped copy was dirty (its data goes down with the victim). */
 static unsigned back_invalidate(mh_hier *h, int ui, uint64_t addr, uint64_t len)
 {
     mh_level *U = &h->lv[ui];
     unsigned dirty = 0;
-    for (int k = 0; k < h->nup[ui]; k++)
-        if (h->lv[h->up[ui][k]].inclusion == MH_INC_INCLUSIVE)
-            dirty |= back_invalidate(h, h->up[ui][k], addr, len);
-    for (uint64_t line = addr >> U->line_shift; line <= (addr + len - 1) >> U->line_shift; line++) {
+    for (int k = 0; k < h->niup[ui]; k++)
+        dirty |= back_invalidate(h, h->iup[ui][k], addr, len);
+    uint64_t line = addr >> U->line_shift, last = (addr + len - 1) >> U->line_shift;
+    if (U->lean && line == last) { /* the usual case: one line, ordered set, early-exit scan */
+        uint32_t set = (uint32_t)(line & U->set_mask);
+        uint32_t way = lean_scan(U->slot + (size_t)set * U->ways, U->ways, (line + 1) << MH_SL_SHIFT);
+        return way < U->ways ? dirty | drop_line(U, set, way) : dirty;
+    }
+    for (; line <= last; line++) {
         uint32_t set = (uint32_t)(line & U->set_mask);
         int way = mh_level_find(U, set, line);
-        if (way < 0)
-            continue;
-        uint64_t v = U->slot[(size_t)set * U->ways + (uint32_t)way];
-        mh_level_remove(U, set, (uint32_t)way);
-        U->st.back_invalidations++;
-        if (v & MH_SL_PF)
-            U->st.pf_useless++;
-        if (v & MH_SL_DIRTY) {
-            U->st.writebacks++;
-            U->st.bytes_to_next += U->line;
-            dirty = MH_SL_DIRTY;
-        }
+        if (way >= 0)
+            dirty |= drop_line(U, set, (uint32_t)way);
     }
     return dirty;
 }
@@ -85,14 +169,24 @@ static void move_down(mh_hier *h, int di, uint64_t addr, uint32_t len, unsigned 
     mh_level *D = &h->lv[di];
     for (uint64_t line = addr >> D->line_shift; line <= (addr + len - 1) >> D->line_shift; line++) {
         uint32_t set = (uint32_t)(line & D->set_mask);
-        int way = mh_level_find(D, set, line);
-        if (way >= 0) {
-            D->slot[(size_t)set * D->ways + (uint32_t)way] |= dirty;
-            continue;
+        uint64_t *s = D->slot + (size_t)set * D->ways, old;
+        if (D->pol->reorder) { /* ordered set: the victim is the last way */
+            uint32_t way = lean_scan(s, D->ways, (line + 1) << MH_SL_SHIFT);
+            if (way < D->ways) {
+                s[way] |= dirty;
+                continue;
+            }
+            old = mh_set_push(s, D->ways, mh_slot_make(line, dirty));
+        } else {
+            int way = mh_level_find(D, set, line);
+            if (way >= 0) {
+                s[way] |= dirty;
+                continue;
+            }
+            uint32_t vw = mh_level_victim(D, set);
+            old = s[vw];
+            mh_level_install(D, set, vw, mh_slot_make(line, dirty));
         }
-        uint32_t vw = mh_level_victim(D, set);
-        uint64_t old = D->slot[(size_t)set * D->ways + vw];
-        mh_level_install(D, set, vw, mh_slot_make(line, dirty));
         if (old)
             evict(h, di, old);
     }
@@ -107,9 +201,8 @@ static void evict(mh_hier *h, int li, uint64_t old)
     L->st.evictions++;
     if (old & MH_SL_PF)
         L->st.pf_useless++;
-    for (int k = 0; k < h->nup[li]; k++)
-        if (h->lv[h->up[li][k]].inclusion == MH_INC_INCLUSIVE)
-            dirty |= back_invalidate(h, h->up[li][k], addr, L->line);
+    for (int k = 0; k < h->niup[li]; k++)
+        dirty |= back_invalidate(h, h->iup[li][k], addr, L->line);
     if (L->inclusion == MH_INC_EXCLUSIVE && L->next >= 0) {
         L->st.bytes_to_next += L->line;
         if (dirty)
@@ -342,7 +435,7 @@ static __attribute__((noinline)) int general_req(mh_hier *h, int li, const mh_re
     return served;
 }
 
-/* Handles request r at level li (-1 = memory): the lean path for one-line requests at fast
+/* Handles request r at level li (-1 = memory): the lean path for one-line requests at lean
  * levels, else the general one. Returns the level that supplied the data. */
 static int level_req(mh_hier *h, int li, const mh_req *r, unsigned *up_flags)
 {
@@ -350,8 +443,8 @@ static int level_req(mh_hier *h, int li, const mh_req *r, unsigned *up_flags)
         return mem_req(h, r);
     const mh_level *L = &h->lv[li];
     uint64_t first = r->addr >> L->line_shift;
-    if (h->fast[li] && first == (r->addr + r->size - 1) >> L->line_shift && !r->excl)
-        return simple_req(h, li, r, first, up_flags);
+    if (L->lean && first == (r->addr + r->size - 1) >> L->line_shift)
+        return lean_req(h, li, r, first, up_flags);
     return general_req(h, li, r, up_flags);
 }
 
@@ -406,89 +499,147 @@ static void op_invalidate(mh_hier *h, const mh_rec *r)
     }
 }
 
-/* Lean path for one-line requests at a "fast" level (lru/fifo, no 3C, no prefetcher, nine, no
- * inclusive upper): the same semantics as the general path, without its bookkeeping. */
-static int simple_req(mh_hier *h, int li, const mh_req *r, uint64_t line, unsigned *up_flags)
+/* ---- lean path: one-line requests at levels with an ordered policy (lru, fifo), no 3C shadow and
+ * no prefetcher, any inclusion. The same semantics as general_req, without its bookkeeping. ---- */
+
+/* Passes write r down from lean level li (write-through, or a write miss without allocation);
+ * returns the serving level given the level so far and whether r missed here. */
+static int lean_pass_down(mh_hier *h, int li, const mh_req *r, int served, int missed)
 {
     mh_level *L = &h->lv[li];
-    uint64_t *s = L->slot + (size_t)(line & L->set_mask) * L->ways;
-    const uint64_t want = (line + 1) << MH_SL_SHIFT;
-    const uint32_t ways = L->ways;
+    mh_req wt = {r->addr, r->size, r->size, MH_OP_WRITE, r->src == MH_SRC_WB ? MH_SRC_WB : MH_SRC_WT,
+                 L->inclusion == MH_INC_EXCLUSIVE};
+    unsigned f = 0;
+    L->st.bytes_to_next += r->size;
+    int sv = level_req(h, L->next, &wt, &f);
+    return missed ? deeper(h, served, sv) : served;
+}
+
+/* Miss of one-line request r (already counted as an access) on line in lean level li, whose set
+ * is s: install, fill, victim, then the write going down (general_req's order). */
+static __attribute__((noinline)) int lean_miss(mh_hier *h, int li, const mh_req *r, uint64_t line,
+                                               uint64_t *s, unsigned *up_flags)
+{
+    mh_level *L = &h->lv[li];
     const int write = r->kind == MH_OP_WRITE;
-    int served = li, pass_down = write && !L->write_back;
-    uint32_t w = 0;
-    L->st.kind[r->kind].accesses++;
-    for (; w + 2 <= ways; w += 2) { /* two ways per step: fewer loop branches */
-        if ((s[w] & ~(uint64_t)MH_SL_FLAGS) == want)
-            break;
-        if ((s[w + 1] & ~(uint64_t)MH_SL_FLAGS) == want) {
-            w++;
-            break;
-        }
+    const int alloc = write ? L->allocate && !r->excl : !r->excl;
+    int served = li;
+    unsigned f = 0;
+    L->st.kind[r->kind].misses++;
+    if (!alloc) {
+        if (write) /* no-write-allocate: the write itself goes down */
+            return lean_pass_down(h, li, r, served, 1);
+        /* exclusive upper's fill: pass through, keep nothing */
+        served = deeper(h, served, fill_from_below(h, li, r, line, 1, 1, &f));
+        *up_flags |= f;
+        return served;
     }
-    if (w == ways - 1 && (s[w] & ~(uint64_t)MH_SL_FLAGS) != want)
-        w = ways; /* odd associativity: last way checked and missed */
-    if (w < ways) { /* hit */
-        uint64_t v = s[w] | (write && L->write_back ? MH_SL_DIRTY : 0);
-        if (L->pol->promote && w) {
-            memmove(s + 1, s, w * sizeof *s);
-            w = 0;
-        }
-        s[w] = v;
-    } else {
-        L->st.kind[r->kind].misses++;
-        if (write && !L->allocate) {
-            pass_down = 1;
-        } else {
-            uint64_t victim = s[ways - 1];
-            memmove(s + 1, s, (ways - 1) * sizeof *s);
-            w = ways;
-            s[0] = mh_slot_make(line, write && L->write_back ? MH_SL_DIRTY : 0);
-            uint64_t la = line << L->line_shift;
-            if (!(write && r->addr <= la && r->addr + r->size >= la + L->line)) {
-                unsigned f = 0;
-                served = deeper(h, served, fill_from_below(h, li, r, line, 1, 1, &f));
-                if (f & MH_SL_DIRTY)
-                    add_flags(L, line, MH_SL_DIRTY);
-            }
-            if (victim)
-                evict(h, li, victim);
-        }
+    uint64_t victim = mh_set_push(s, L->ways, mh_slot_make(line, write && L->write_back ? MH_SL_DIRTY : 0));
+    uint64_t la = line << L->line_shift;
+#ifndef MH_NO_PF_VICTIM
+    if (victim && L->next >= 0) /* the victim's set below is needed after the fill: overlap the two */
+        prefetch_set(&h->lv[L->next], mh_slot_line(victim) << L->line_shift);
+#endif
+    /* DineroIV: a write-allocate miss covering the whole line is not fetched */
+    if (!(write && r->addr <= la && r->addr + r->size >= la + L->line && L->inclusion != MH_INC_INCLUSIVE)) {
+        served = deeper(h, served, fill_from_below(h, li, r, line, 1, 1, &f));
+        if (f & MH_SL_DIRTY)
+            add_flags(L, line, MH_SL_DIRTY);
     }
-    (void)up_flags;
-    if (pass_down) {
-        mh_req wt = {r->addr, r->size, r->size, MH_OP_WRITE, r->src == MH_SRC_WB ? MH_SRC_WB : MH_SRC_WT, 0};
-        unsigned f = 0;
-        L->st.bytes_to_next += r->size;
-        int sv = level_req(h, L->next, &wt, &f);
-        if (w == ways)
-            served = deeper(h, served, sv);
-    }
+    if (victim)
+        evict(h, li, victim);
+    if (write && !L->write_back)
+        served = lean_pass_down(h, li, r, served, 1);
     return served;
 }
 
-/* Hit in the most recently used way of a fast entry level: nothing changes but a counter (and
- * the dirty bit). Returns 1 when handled; everything else takes level_req. */
-static inline int mru_hit(mh_hier *h, int li, const mh_rec *r)
+/* Handles one-line request r for `line` at lean level li; returns the serving level. */
+static inline int lean_req(mh_hier *h, int li, const mh_req *r, uint64_t line, unsigned *up_flags)
 {
     mh_level *L = &h->lv[li];
-    uint64_t line = r->addr >> L->line_shift;
     uint64_t *s = L->slot + (size_t)(line & L->set_mask) * L->ways;
-    if ((s[0] & ~(uint64_t)MH_SL_FLAGS) != (line + 1) << MH_SL_SHIFT ||
-        ((r->addr + r->size - 1) >> L->line_shift) != line)
-        return 0;
-    if (r->op == MH_OP_WRITE) {
-        if (!L->write_back)
-            return 0;
-        s[0] |= MH_SL_DIRTY;
+    uint32_t w = lean_scan(s, L->ways, (line + 1) << MH_SL_SHIFT);
+    const int write = r->kind == MH_OP_WRITE;
+    L->st.kind[r->kind].accesses++;
+    if (w == L->ways)
+        return lean_miss(h, li, r, line, s, up_flags);
+    if (write && L->write_back)
+        s[w] |= MH_SL_DIRTY;
+    if (r->excl && !write) { /* victim cache: the line moves up (promoting it first would not
+                                change the order the other lines are left in) */
+        *up_flags |= (unsigned)(s[w] & MH_SL_DIRTY);
+        mh_set_drop(s, L->ways, w);
+    } else if (L->promote && w) {
+        mh_set_promote(s, w);
     }
-    L->st.kind[r->op].accesses++;
-    return 1;
+    if (write && !L->write_back)
+        return lean_pass_down(h, li, r, li, 0);
+    return li;
+}
+
+/* A trace record that is not a one-line hit at a lean level: the request goes the usual way
+ * (w = the way lean_find returned, or MH_WAY_NONE when the lean path does not apply). */
+#define MH_WAY_NONE UINT32_MAX
+static __attribute__((noinline)) int cpu_slow(mh_hier *h, int li, const mh_rec *r, uint32_t w)
+{
+    mh_level *L = &h->lv[li];
+    mh_req q = {r->addr, r->size ? r->size : 1, 0, r->op, MH_SRC_CPU, 0};
+    unsigned f = 0;
+    if (w == MH_WAY_NONE)
+        return level_req(h, li, &q, &f);
+    uint64_t line = r->addr >> L->line_shift;
+    return lean_miss(h, li, &q, line, L->slot + (size_t)(line & L->set_mask) * L->ways, &f);
+}
+
+/* What the inline hit path reads of an entry level, copied out once per batch: locals the
+ * compiler need not reload after every counter or slot store. */
+typedef struct hot_level {
+    uint64_t *slot;    /* L->slot */
+    uint64_t set_mask; /* L->set_mask */
+    mh_counts *kind;   /* L->st.kind */
+    uint32_t ways;     /* L->ways */
+    int line_shift;    /* L->line_shift */
+    int lean;          /* L->lean */
+    int write_back;    /* L->write_back */
+    int promote;       /* L->promote */
+} hot_level;
+
+/* Copies level li's hot fields into *e. */
+static void hot_init(hot_level *e, mh_level *L)
+{
+    *e = (hot_level){L->slot, L->set_mask, L->st.kind, L->ways, L->line_shift, L->lean, L->write_back, L->promote};
+}
+
+/* Handles a trace record (op < MH_KINDS) at its entry level li (hot fields e); returns the
+ * serving level. The common case, a one-line hit at a lean level, is handled inline. */
+static inline __attribute__((always_inline)) int cpu_req(mh_hier *h, int li, const hot_level *e, const mh_rec *r)
+{
+    const uint32_t size = r->size ? r->size : 1;
+    const uint64_t line = r->addr >> e->line_shift;
+    const int write = r->op == MH_OP_WRITE;
+    if (!e->lean || ((r->addr + size - 1) >> e->line_shift) != line || (write && !e->write_back))
+        return cpu_slow(h, li, r, MH_WAY_NONE);
+    uint64_t *s = e->slot + (size_t)(line & e->set_mask) * e->ways;
+    uint32_t w = lean_find(s, e->ways, (line + 1) << MH_SL_SHIFT);
+    e->kind[r->op].accesses++;
+    if (w == e->ways)
+        return cpu_slow(h, li, r, w);
+    if (write)
+        s[w] |= MH_SL_DIRTY;
+    if (e->promote && w)
+        mh_set_promote(s, w);
+    return li;
 }
 
 /* Replays n records in order. */
 int mh_hier_access(mh_hier *h, const mh_rec *recs, size_t n)
 {
+    hot_level hot[2], far = {0}; /* [0] data entry level, [1] ifetch entry level; far: h->far */
+    const int have_far = h->far >= 0;
+    hot_init(&hot[0], &h->lv[h->data]);
+    hot_init(&hot[1], &h->lv[h->ifetch]);
+    if (have_far)
+        hot_init(&far, &h->lv[h->far]);
     for (size_t i = 0; i < n; i++) {
         const mh_rec *r = &recs[i];
         if (r->op >= MH_KINDS) {
@@ -498,16 +649,28 @@ int mh_hier_access(mh_hier *h, const mh_rec *recs, size_t n)
                 op_invalidate(h, r);
             continue; /* unknown ops are ignored: records are not validated here */
         }
-        int li = r->op == MH_OP_IFETCH ? h->ifetch : h->data, served = li;
-        if (!(h->fast[li] && r->size && mru_hit(h, li, r))) {
-            mh_req q = {r->addr, r->size ? r->size : 1, 0, r->op, MH_SRC_CPU, 0};
-            unsigned f = 0;
-            served = level_req(h, li, &q, &f);
-        }
+#ifndef MH_NO_LOOKAHEAD
+        if (have_far && i + MH_LOOKAHEAD < n) /* the big level's set a few records ahead */
+            __builtin_prefetch(far.slot + (size_t)((recs[i + MH_LOOKAHEAD].addr >> far.line_shift) & far.set_mask) * far.ways);
+#endif
+        const int ifetch = r->op == MH_OP_IFETCH;
+        int served = cpu_req(h, ifetch ? h->ifetch : h->data, &hot[ifetch], r);
         if (h->tm)
             mh_timing_account(h->tm, r, served);
     }
     return MH_OK;
+}
+
+/* walk = cached: a page walk's read of the page-table entry at addr, an 8-byte load through the
+ * data entry level. It is counted as a `misc` read (DineroIV label 3), so the demand read counts
+ * stay those of the trace. Returns the level that served it (-1 = memory). */
+static int walk_read(void *ctx, uint64_t addr)
+{
+    mh_hier *h = ctx;
+    mh_rec r = {addr, 0, 8, MH_OP_MISC, 0};
+    hot_level e;
+    hot_init(&e, &h->lv[h->data]);
+    return cpu_req(h, h->data, &e, &r);
 }
 
 /* Writes every dirty line back, upper levels first (DineroIV cmdmain.c end-of-run copy-back). */
@@ -548,7 +711,7 @@ static int check_graph(const mh_config *c, mh_error *err)
     return MH_OK;
 }
 
-/* Fills depth, uppers, topological order and fast-path flags. */
+/* Fills depth, uppers, topological order and lean-path flags. */
 static void link_levels(mh_hier *h)
 {
     for (size_t i = 0; i < h->n; i++)
@@ -563,14 +726,17 @@ static void link_levels(mh_hier *h)
         int nx = h->lv[i].next;
         if (nx >= 0)
             h->up[nx][h->nup[nx]++] = (int)i;
+        if (nx >= 0 && h->lv[i].inclusion == MH_INC_INCLUSIVE)
+            h->iup[nx][h->niup[nx]++] = (int)i;
     }
     for (size_t i = 0; i < h->n; i++) {
         mh_level *L = &h->lv[i];
-        int incl_up = 0;
-        for (int k = 0; k < h->nup[i]; k++)
-            incl_up |= h->lv[h->up[i][k]].inclusion == MH_INC_INCLUSIVE;
-        h->fast[i] = L->pol->reorder && !L->shadow && !L->pf && L->inclusion == MH_INC_NINE && !incl_up;
+        L->lean = L->pol->reorder && !L->shadow && !L->pf;
     }
+    h->far = -1; /* the last level on the data path whose slots outgrow the host's L2 cache */
+    for (int li = h->data, hops = 0; li >= 0 && hops < MH_MAX_LEVELS; li = h->lv[li].next, hops++)
+        if ((uint64_t)h->lv[li].sets * h->lv[li].ways * sizeof(uint64_t) >= MH_FAR_BYTES)
+            h->far = li;
     size_t k = 0;
     for (int d = 0; d <= (int)h->n; d++)
         for (size_t i = 0; i < h->n; i++)
@@ -607,8 +773,8 @@ int mh_hier_create(const mh_config *c, const mh_hier_opts *opts, mh_hier **out, 
         if (rc == MH_OK)
             rc = mh_pf_create(&c->level[i], &h->lv[i].pf, err);
     }
-    if (rc == MH_OK && h->opts.timing)
-        rc = mh_timing_create(c, &h->tm, err);
+    if (rc == MH_OK && h->opts.timing && (rc = mh_timing_create(c, &h->tm, err)) == MH_OK)
+        mh_timing_set_walker(h->tm, walk_read, h);
     if (rc != MH_OK) {
         mh_hier_destroy(h);
         return rc;

@@ -33,8 +33,10 @@ struct mh_hier {
     int order[MH_MAX_LEVELS];               /* level indices, upper levels first */
     int nup[MH_MAX_LEVELS];                 /* number of levels whose next is this one */
     int up[MH_MAX_LEVELS][MH_MAX_LEVELS];   /* those levels */
-    int fast[MH_MAX_LEVELS];                /* 1: ordered policy, no 3C, no prefetcher, nine,
-                                               no inclusive upper: the lean path applies */
+    int niup[MH_MAX_LEVELS];                /* number of those that are inclusive (back-invalidated) */
+    int iup[MH_MAX_LEVELS][MH_MAX_LEVELS];  /* those inclusive levels */
+    int far;                                /* data-path level with a slot array too big for the
+                                               host's caches (prefetched ahead), -1 = none */
     mh_hier_opts opts;                      /* as created */
     mh_timing *tm;                          /* timing model, NULL when opts.timing = 0 */
     uint64_t mem_read, mem_written;         /* bytes crossing the memory boundary */

@@ -46,6 +46,7 @@ int mh_level_init(mh_level *L, const mh_level_cfg *lc, int classify, mh_error *e
     snprintf(L->name, sizeof L->name, "%s", lc->name);
     L->st.name = L->name;
     L->pol = mh_policy_get(lc->policy);
+    L->promote = L->pol->promote;
     L->ways = lc->ways;
     L->sets = lc->sets;
     L->set_mask = lc->sets - 1;
@@ -88,63 +89,14 @@ void mh_level_fini(mh_level *L)
     L->pf = NULL;
 }
 
-/* Records a hit; lru moves the slot to the front. Returns the line's way. */
-uint32_t mh_level_touch(mh_level *L, uint32_t set, uint32_t way)
-{
-    if (L->pol->reorder) {
-        if (L->pol->promote && way != 0) {
-            uint64_t *s = L->slot + (size_t)set * L->ways;
-            uint64_t v = s[way];
-            memmove(s + 1, s, way * sizeof *s);
-            s[0] = v;
-            return 0;
-        }
-        return way;
-    }
-    if (L->pol->hit)
-        L->pol->hit(L, set, way);
-    return way;
-}
-
-/* Returns the way to fill: an invalid one when present, else the policy's victim. */
-uint32_t mh_level_victim(mh_level *L, uint32_t set)
+/* Victim for slot-in-place policies: an invalid way when present, else the policy's choice. */
+uint32_t mh_level_victim_inplace(mh_level *L, uint32_t set)
 {
     const uint64_t *s = L->slot + (size_t)set * L->ways;
-    if (L->pol->reorder)
-        return L->ways - 1; /* invalid slots sit at the end; else the oldest */
     for (uint32_t w = 0; w < L->ways; w++)
         if (s[w] == 0)
             return w;
     return L->pol->victim(L, set);
-}
-
-/* Writes v into way (previous content already handled by the caller). Returns v's way. */
-uint32_t mh_level_install(mh_level *L, uint32_t set, uint32_t way, uint64_t v)
-{
-    uint64_t *s = L->slot + (size_t)set * L->ways;
-    if (L->pol->reorder) {
-        memmove(s + 1, s, way * sizeof *s);
-        s[0] = v;
-        return 0;
-    }
-    s[way] = v;
-    if (L->pol->fill)
-        L->pol->fill(L, set, way);
-    return way;
-}
-
-/* Invalidates way; ordered policies close the gap so valid slots stay a prefix. */
-void mh_level_remove(mh_level *L, uint32_t set, uint32_t way)
-{
-    uint64_t *s = L->slot + (size_t)set * L->ways;
-    if (L->pol->reorder) {
-        memmove(s + way, s + way + 1, (L->ways - 1 - way) * sizeof *s);
-        s[L->ways - 1] = 0;
-        return;
-    }
-    s[way] = 0;
-    if (L->meta)
-        L->meta[(size_t)set * L->ways + way] = 3; /* RRIP: first candidate for reuse */
 }
 
 /* xorshift64* step of L's own generator. */

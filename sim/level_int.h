@@ -62,22 +62,117 @@ struct mh_level {
     mh_pf *pf;                 /* hardware prefetcher, NULL when none */
     char name[MH_NAME_MAX];    /* level name */
     mh_level_stats st;         /* statistics (hits derived at copy-out) */
+    int promote;               /* pol->promote, kept here for the hit path */
+    int lean;                  /* ordered policy, no 3C shadow, no prefetcher: hier.c's lean path */
 };
 
 /* Builds level L from lc (seeded from lc->seed); classify = 1 creates the 3C shadow. */
 int mh_level_init(mh_level *L, const mh_level_cfg *lc, int classify, mh_error *err);
 /* Frees L's arrays (L itself is owned by the caller). */
 void mh_level_fini(mh_level *L);
-/* Records a hit on way; returns the way the line now occupies. */
-uint32_t mh_level_touch(mh_level *L, uint32_t set, uint32_t way);
-/* Returns the way a new line will replace (an invalid way when one exists). */
-uint32_t mh_level_victim(mh_level *L, uint32_t set);
-/* Puts slot value v into way (chosen by mh_level_victim); returns the way it now occupies. */
-uint32_t mh_level_install(mh_level *L, uint32_t set, uint32_t way, uint64_t v);
-/* Invalidates way of set. */
-void mh_level_remove(mh_level *L, uint32_t set, uint32_t way);
+/* Returns the way a new line will replace for a policy that keeps slots in place. */
+uint32_t mh_level_victim_inplace(mh_level *L, uint32_t set);
 /* Next pseudo-random number of L's own generator (xorshift64*). */
 uint64_t mh_level_rand(mh_level *L);
+
+/* ---- ordered sets (lru, fifo): slots newest first. The shifts carry one value along instead of
+ * copying with an index offset, so the compiler keeps them inline (no memmove call). ---- */
+
+/* Moves the slot in way w to the front (ways 0..w-1 move back by one). */
+static inline void mh_set_promote(uint64_t *s, uint32_t w)
+{
+    uint64_t carry = s[w];
+    for (uint32_t k = 0; k <= w; k++) {
+        uint64_t t = s[k];
+        s[k] = carry;
+        carry = t;
+    }
+}
+/* mh_set_push for a given number of ways; always inlined so a constant `ways` unrolls it. */
+static inline __attribute__((always_inline)) uint64_t mh_set_push_n(uint64_t *s, uint32_t ways, uint64_t v)
+{
+    uint64_t carry = v;
+#pragma GCC unroll 16
+    for (uint32_t k = 0; k < ways; k++) {
+        uint64_t t = s[k];
+        s[k] = carry;
+        carry = t;
+    }
+    return carry;
+}
+/* Puts v in front of the set; returns the slot pushed out of the last way (0 = none). The usual
+ * associativities get straight-line code. */
+static inline uint64_t mh_set_push(uint64_t *s, uint32_t ways, uint64_t v)
+{
+    switch (ways) {
+    case 4:
+        return mh_set_push_n(s, 4, v);
+    case 8:
+        return mh_set_push_n(s, 8, v);
+    case 16:
+        return mh_set_push_n(s, 16, v);
+    default:
+        return mh_set_push_n(s, ways, v);
+    }
+}
+/* Drops way w; later ways move forward and the last way becomes invalid. */
+static inline void mh_set_drop(uint64_t *s, uint32_t ways, uint32_t w)
+{
+    uint64_t carry = 0;
+    for (uint32_t k = ways; k-- > w;) {
+        uint64_t t = s[k];
+        s[k] = carry;
+        carry = t;
+    }
+}
+
+/* Records a hit on way; returns the way the line now occupies. */
+static inline uint32_t mh_level_touch(mh_level *L, uint32_t set, uint32_t way)
+{
+    if (L->pol->reorder) {
+        if (L->promote && way != 0) {
+            mh_set_promote(L->slot + (size_t)set * L->ways, way);
+            return 0;
+        }
+        return way;
+    }
+    if (L->pol->hit)
+        L->pol->hit(L, set, way);
+    return way;
+}
+/* Returns the way a new line will replace (an invalid way when one exists). */
+static inline uint32_t mh_level_victim(mh_level *L, uint32_t set)
+{
+    return L->pol->reorder ? L->ways - 1 : mh_level_victim_inplace(L, set); /* ordered: invalid slots sit last */
+}
+/* Puts slot value v into way (chosen by mh_level_victim); returns the way it now occupies. */
+static inline uint32_t mh_level_install(mh_level *L, uint32_t set, uint32_t way, uint64_t v)
+{
+    uint64_t *s = L->slot + (size_t)set * L->ways;
+    if (L->pol->reorder) {
+        if (way + 1 == L->ways) /* the usual case: the victim is the last way */
+            mh_set_push(s, L->ways, v);
+        else
+            mh_set_push_n(s, way + 1, v);
+        return 0;
+    }
+    s[way] = v;
+    if (L->pol->fill)
+        L->pol->fill(L, set, way);
+    return way;
+}
+/* Invalidates way of set; ordered policies close the gap so valid slots stay a prefix. */
+static inline void mh_level_remove(mh_level *L, uint32_t set, uint32_t way)
+{
+    uint64_t *s = L->slot + (size_t)set * L->ways;
+    if (L->pol->reorder) {
+        mh_set_drop(s, L->ways, way);
+        return;
+    }
+    s[way] = 0;
+    if (L->meta)
+        L->meta[(size_t)set * L->ways + way] = 3; /* RRIP: first candidate for reuse */
+}
 
 /* Slot value for line with flags. */
 static inline uint64_t mh_slot_make(uint64_t line, unsigned flags)
@@ -90,16 +185,29 @@ static inline uint64_t mh_slot_line(uint64_t v)
     return (v >> MH_SL_SHIFT) - 1;
 }
 
+/* mh_level_find's branch-free scan of `ways` ways; always inlined so a constant unrolls it. */
+static inline __attribute__((always_inline)) int mh_set_find_n(const uint64_t *s, uint32_t ways, uint64_t want)
+{
+    int found = -1;
+#pragma GCC unroll 16
+    for (uint32_t w = ways; w-- > 0;)
+        found = (s[w] & ~(uint64_t)MH_SL_FLAGS) == want ? (int)w : found;
+    return found;
+}
+
 /* Returns the way of `line` in set, or -1 (inline: the simulator's innermost loop). */
 static inline int mh_level_find(const mh_level *L, uint32_t set, uint64_t line)
 {
     const uint64_t *s = L->slot + (size_t)set * L->ways;
     const uint64_t want = (line + 1) << MH_SL_SHIFT;
-    int found = -1;
-    if (L->ways <= 16) { /* branch-free scan: misses are common here and exits mispredict */
-        for (uint32_t w = L->ways; w-- > 0;)
-            found = (s[w] & ~(uint64_t)MH_SL_FLAGS) == want ? (int)w : found;
-        return found;
+    switch (L->ways) { /* branch-free scans: misses are common here and exits mispredict */
+    case 8:
+        return mh_set_find_n(s, 8, want);
+    case 16:
+        return mh_set_find_n(s, 16, want);
+    default:
+        if (L->ways <= 16)
+            return mh_set_find_n(s, L->ways, want);
     }
     for (uint32_t w = 0; w < L->ways; w++)
         if ((s[w] & ~(uint64_t)MH_SL_FLAGS) == want)

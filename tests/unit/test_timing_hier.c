@@ -79,11 +79,57 @@ static void test_minor_faults(void **state)
     mh_hier_destroy(h);
 }
 
+/* walk = cached: page walks read their page-directory and page-table entries through the data
+ * caches. With a one-entry DTLB, dependent loads touching page P, then Q, then P again walk three
+ * times; the first walk finds both entries in RAM (2 x 100 cycles), the third finds them in L1
+ * (2 x 4). The walker's reads count as `misc` reads, not as demand reads. */
+static void test_walk_cached(void **state)
+{
+    (void)state;
+    static const char text[] =
+        "[hierarchy]\nname = w\nifetch = L1\ndata = L1\nfrequency_ghz = 1\nbase_cpi = 1\n"
+        "walk = cached\nwalk_latency = 30\n"
+        "[L1]\nsize = 32K\nways = 8\nline = 64\nlatency = 4\nnext = L2\n"
+        "[L2]\nsize = 256K\nways = 8\nline = 64\nlatency = 12\n"
+        "[tlb.L1d]\nentries = 1\nways = full\npage_size = 4K\nlatency = 0\n"
+        "[RAM]\nlatency_ns = 100\nrow_hit_ns = 100\nbandwidth_gbs = 0\nminor_fault_ns = 0\n";
+    mh_config *c = NULL;
+    mh_error err = { 0, "" };
+    if (mh_config_parse(text, "test_walk_cached", &c, &err) != MH_OK) fail_msg("config: %s", err.msg);
+    mh_hier *h = NULL;
+    mh_hier_opts o = mh_hier_opts_default();
+    o.timing = 1;
+    o.classify_3c = 0;
+    if (mh_hier_create(c, &o, &h, &err) != MH_OK) fail_msg("hier: %s", err.msg);
+    mh_config_free(c);
+    /* vpn 0x12345 and 0x54321: their PT and PD entries fall in four different L1 sets */
+    const mh_rec recs[3] = {
+        { 0x12345040, 0, 8, MH_OP_READ, MH_FLAG_DEP }, { 0x54321040, 0, 8, MH_OP_READ, MH_FLAG_DEP },
+        { 0x12345080, 0, 8, MH_OP_READ, MH_FLAG_DEP },   /* dependent: each walk stalls the core */
+    };
+    mh_time_stats s[3];
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(mh_hier_access(h, &recs[i], 1), MH_OK);
+        assert_int_equal(mh_hier_time_stats(h, &s[i]), MH_OK);
+    }
+    assert_int_equal(s[2].page_walks, 3);
+    assert_true(s[0].cycles_walk == 200);                  /* PD and PT entry from RAM */
+    assert_true(s[1].cycles_walk - s[0].cycles_walk == 200);
+    assert_true(s[2].cycles_walk - s[1].cycles_walk == 8); /* both entries hit in L1 */
+    mh_level_stats l1;
+    assert_int_equal(mh_hier_level_stats(h, 0, &l1), MH_OK);
+    assert_int_equal(l1.kind[MH_OP_READ].accesses, 3);     /* the trace's loads only */
+    assert_int_equal(l1.kind[MH_OP_MISC].accesses, 6);     /* two entries per walk */
+    assert_int_equal(l1.kind[MH_OP_MISC].misses, 4);
+    mh_hier_destroy(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_chase_levels),
         cmocka_unit_test(test_minor_faults),
+        cmocka_unit_test(test_walk_cached),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
