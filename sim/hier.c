@@ -345,7 +345,7 @@ static void line_step(mh_hier *h, int li, const mh_req *r, uint64_t line, int al
     o->victim = L->slot[(size_t)set * L->ways + vw];
     mh_level_install(L, set, vw, mh_slot_make(line, write && L->write_back ? MH_SL_DIRTY : 0));
     /* DineroIV: a write-allocate miss covering the whole line is not fetched */
-    if (write && r->addr <= la && r->addr + r->size >= la + L->line && L->inclusion != MH_INC_INCLUSIVE)
+    if (write && r->addr <= la && r->addr + (r->size - 1u) >= la + (L->line - 1u) && L->inclusion != MH_INC_INCLUSIVE)
         o->fetch = 0;
 }
 
@@ -541,7 +541,7 @@ static __attribute__((noinline)) int lean_miss(mh_hier *h, int li, const mh_req 
         prefetch_set(&h->lv[L->next], mh_slot_line(victim) << L->line_shift);
 #endif
     /* DineroIV: a write-allocate miss covering the whole line is not fetched */
-    if (!(write && r->addr <= la && r->addr + r->size >= la + L->line && L->inclusion != MH_INC_INCLUSIVE)) {
+    if (!(write && r->addr <= la && r->addr + (r->size - 1u) >= la + (L->line - 1u) && L->inclusion != MH_INC_INCLUSIVE)) {
         served = deeper(h, served, fill_from_below(h, li, r, line, 1, 1, &f));
         if (f & MH_SL_DIRTY)
             add_flags(L, line, MH_SL_DIRTY);
@@ -642,6 +642,12 @@ int mh_hier_access(mh_hier *h, const mh_rec *recs, size_t n)
         hot_init(&far, &h->lv[h->far]);
     for (size_t i = 0; i < n; i++) {
         const mh_rec *r = &recs[i];
+        mh_rec cut;
+        if (r->size > 1 && r->addr > UINT64_MAX - (r->size - 1u)) { /* ends past 2^64 - 1: cut there, never wrap */
+            cut = *r;
+            cut.size = (uint16_t)(UINT64_MAX - r->addr + 1u);
+            r = &cut;
+        }
         if (r->op >= MH_KINDS) {
             if (r->op == MH_OP_COPYBACK)
                 op_copyback(h, r);

@@ -155,7 +155,7 @@ void mh_mrc_access(mh_mrc *m, const mh_rec *recs, size_t n)
         uint64_t first = r->addr >> m->shift;
         uint64_t last = (r->addr + (r->size ? r->size - 1u : 0u)) >> m->shift;
         if (last < first)
-            last = first; /* wrapped past the top of the address space */
+            last = UINT64_MAX >> m->shift; /* ran past 2^64 - 1: cut there, like the hierarchy */
         if (r->op == MH_OP_INVALIDATE) {
             for (uint64_t l = first; l <= last; l++)
                 mrc_invalidate(m, l);
