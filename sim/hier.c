@@ -20,18 +20,11 @@
  * (Cachegrind, which has no write-backs). */
 #include <stdlib.h>
 #include <string.h>
-#if defined(__SSE2__) && !defined(MH_NO_SIMD)
-#include <emmintrin.h>
-#endif
-
 #include "hier_int.h"
+#include "setscan.h"
 
 #define PF_MAX 32 /* prefetch candidates buffered per request */
-/* Speed knobs for A/B measurements (-D on the compiler line): MH_NO_SIMD (scalar set scans),
- * MH_NO_PF_VICTIM, MH_NO_LOOKAHEAD (no host prefetches), MH_LOOKAHEAD=N. Results never change. */
-#ifndef MH_LOOKAHEAD
 #define MH_LOOKAHEAD 16 /* records between prefetching the far level's set and using it */
-#endif
 #define MH_FAR_BYTES (1u << 20) /* slot arrays this big rarely stay in the host's caches */
 
 static int level_req(mh_hier *h, int li, const mh_req *r, unsigned *up_flags);
@@ -45,65 +38,6 @@ static int deeper(const mh_hier *h, int a, int b)
     if (a < 0 || b < 0)
         return -1;
     return h->lv[a].depth >= h->lv[b].depth ? a : b;
-}
-
-/* lean_find for a given number of ways; always inlined so a constant `ways` unrolls it. */
-static inline __attribute__((always_inline)) uint32_t lean_find_n(const uint64_t *s, uint32_t ways,
-                                                                   uint64_t want)
-{
-#pragma GCC unroll 16
-    for (uint32_t w = 0; w < ways; w++)
-        if ((s[w] & ~(uint64_t)MH_SL_FLAGS) == want)
-            return w;
-    return ways;
-}
-
-/* Returns the way of slot value `want` (flags ignored) in the ordered set s, or ways. Early exit:
- * ordered sets put recently used lines first, so most hits stop at way 0 or 1 (the entry
- * level's hit path). */
-static inline uint32_t lean_find(const uint64_t *s, uint32_t ways, uint64_t want)
-{
-    switch (ways) {
-    case 8:
-        return lean_find_n(s, 8, want);
-    case 16:
-        return lean_find_n(s, 16, want);
-    default:
-        return lean_find_n(s, ways, want);
-    }
-}
-
-#if defined(__SSE2__) && !defined(MH_NO_SIMD)
-/* Eight ways of s compared with `want` at once (SSE2, baseline on x86-64); returns a mask with
- * bit 2j set when way j matches. */
-static inline uint32_t match8_sse2(const uint64_t *s, __m128i mask, __m128i want)
-{
-    const __m128i *p = (const __m128i *)s;
-    __m128i c0 = _mm_cmpeq_epi32(_mm_and_si128(_mm_loadu_si128(p), mask), want);
-    __m128i c1 = _mm_cmpeq_epi32(_mm_and_si128(_mm_loadu_si128(p + 1), mask), want);
-    __m128i c2 = _mm_cmpeq_epi32(_mm_and_si128(_mm_loadu_si128(p + 2), mask), want);
-    __m128i c3 = _mm_cmpeq_epi32(_mm_and_si128(_mm_loadu_si128(p + 3), mask), want);
-    /* a way matches when both 32-bit halves do: two mask bits per way after packing */
-    uint32_t m = (uint32_t)_mm_movemask_epi8(_mm_packs_epi16(_mm_packs_epi32(c0, c1), _mm_packs_epi32(c2, c3)));
-    return m & (m >> 1) & 0x5555u;
-}
-#endif
-
-/* lean_find for lookups that usually miss or hit anywhere (lower levels, back-invalidation,
- * victims moving down): no early exit, eight ways per step where SSE2 is available. */
-static inline uint32_t lean_scan(const uint64_t *s, uint32_t ways, uint64_t want)
-{
-#if defined(__SSE2__) && !defined(MH_NO_SIMD)
-    if ((ways & 7) == 0 && ways <= 16) {
-        const __m128i mask = _mm_set1_epi64x((long long)~(uint64_t)MH_SL_FLAGS);
-        const __m128i w = _mm_set1_epi64x((long long)want);
-        uint32_t m = match8_sse2(s, mask, w);
-        if (ways == 16)
-            m |= match8_sse2(s + 8, mask, w) << 16;
-        return m ? (uint32_t)__builtin_ctz(m) / 2 : ways;
-    }
-#endif
-    return lean_find(s, ways, want);
 }
 
 /* Asks the host to start loading the slots of level L's set for byte address addr. */
@@ -536,10 +470,8 @@ static __attribute__((noinline)) int lean_miss(mh_hier *h, int li, const mh_req 
     }
     uint64_t victim = mh_set_push(s, L->ways, mh_slot_make(line, write && L->write_back ? MH_SL_DIRTY : 0));
     uint64_t la = line << L->line_shift;
-#ifndef MH_NO_PF_VICTIM
     if (victim && L->next >= 0) /* the victim's set below is needed after the fill: overlap the two */
         prefetch_set(&h->lv[L->next], mh_slot_line(victim) << L->line_shift);
-#endif
     /* DineroIV: a write-allocate miss covering the whole line is not fetched */
     if (!(write && r->addr <= la && r->addr + (r->size - 1u) >= la + (L->line - 1u) && L->inclusion != MH_INC_INCLUSIVE)) {
         served = deeper(h, served, fill_from_below(h, li, r, line, 1, 1, &f));
@@ -655,10 +587,8 @@ int mh_hier_access(mh_hier *h, const mh_rec *recs, size_t n)
                 op_invalidate(h, r);
             continue; /* unknown ops are ignored: records are not validated here */
         }
-#ifndef MH_NO_LOOKAHEAD
         if (have_far && i + MH_LOOKAHEAD < n) /* the big level's set a few records ahead */
             __builtin_prefetch(far.slot + (size_t)((recs[i + MH_LOOKAHEAD].addr >> far.line_shift) & far.set_mask) * far.ways);
-#endif
         const int ifetch = r->op == MH_OP_IFETCH;
         int served = cpu_req(h, ifetch ? h->ifetch : h->data, &hot[ifetch], r);
         if (h->tm)

@@ -1,0 +1,73 @@
+/* setscan.h — finding a line in one set of an ordered ("lean") level: the early-exit scan for
+ * hits near the front, and the full scan for lookups that usually miss. The one place where the
+ * host's vector unit is chosen (SSE2 is baseline on x86-64; elsewhere the scalar loop runs). */
+#ifndef MH_SETSCAN_H
+#define MH_SETSCAN_H
+
+#include <stdint.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
+#include "level_int.h"
+
+/* lean_find for a given number of ways; always inlined so a constant `ways` unrolls it. */
+static inline __attribute__((always_inline)) uint32_t lean_find_n(const uint64_t *s, uint32_t ways,
+                                                                   uint64_t want)
+{
+#pragma GCC unroll 16
+    for (uint32_t w = 0; w < ways; w++)
+        if ((s[w] & ~(uint64_t)MH_SL_FLAGS) == want)
+            return w;
+    return ways;
+}
+
+/* Returns the way of slot value `want` (flags ignored) in the ordered set s, or ways. Early exit:
+ * ordered sets put recently used lines first, so most hits stop at way 0 or 1 (the entry
+ * level's hit path). */
+static inline uint32_t lean_find(const uint64_t *s, uint32_t ways, uint64_t want)
+{
+    switch (ways) {
+    case 8:
+        return lean_find_n(s, 8, want);
+    case 16:
+        return lean_find_n(s, 16, want);
+    default:
+        return lean_find_n(s, ways, want);
+    }
+}
+
+#ifdef __SSE2__
+/* Eight ways of s compared with `want` at once (SSE2, baseline on x86-64); returns a mask with
+ * bit 2j set when way j matches. */
+static inline uint32_t match8_sse2(const uint64_t *s, __m128i mask, __m128i want)
+{
+    const __m128i *p = (const __m128i *)s;
+    __m128i c0 = _mm_cmpeq_epi32(_mm_and_si128(_mm_loadu_si128(p), mask), want);
+    __m128i c1 = _mm_cmpeq_epi32(_mm_and_si128(_mm_loadu_si128(p + 1), mask), want);
+    __m128i c2 = _mm_cmpeq_epi32(_mm_and_si128(_mm_loadu_si128(p + 2), mask), want);
+    __m128i c3 = _mm_cmpeq_epi32(_mm_and_si128(_mm_loadu_si128(p + 3), mask), want);
+    /* a way matches when both 32-bit halves do: two mask bits per way after packing */
+    uint32_t m = (uint32_t)_mm_movemask_epi8(_mm_packs_epi16(_mm_packs_epi32(c0, c1), _mm_packs_epi32(c2, c3)));
+    return m & (m >> 1) & 0x5555u;
+}
+#endif
+
+/* lean_find for lookups that usually miss or hit anywhere (lower levels, back-invalidation,
+ * victims moving down): no early exit, eight ways per step where SSE2 is available. */
+static inline uint32_t lean_scan(const uint64_t *s, uint32_t ways, uint64_t want)
+{
+#ifdef __SSE2__
+    if ((ways & 7) == 0 && ways <= 16) {
+        const __m128i mask = _mm_set1_epi64x((long long)~(uint64_t)MH_SL_FLAGS);
+        const __m128i w = _mm_set1_epi64x((long long)want);
+        uint32_t m = match8_sse2(s, mask, w);
+        if (ways == 16)
+            m |= match8_sse2(s + 8, mask, w) << 16;
+        return m ? (uint32_t)__builtin_ctz(m) / 2 : ways;
+    }
+#endif
+    return lean_find(s, ways, want);
+}
+
+#endif
