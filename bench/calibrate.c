@@ -33,57 +33,115 @@ static int cmp_size(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Median ns of points with lo < size <= hi (hi 0 = no bound); *count gets how many. With cut,
- * the window ends before the first of two points in a row dearer than CAL_PLATEAU_JUMP x the
- * median of the points below it (a level whose effective capacity is smaller than its nominal one, e.g. a shared L3);
- * *cut_at gets that point's size (0 when none). */
-static double window_median(const cal_point *p, size_t n, size_t lo, size_t hi, int cut, size_t *count,
-                            size_t *cut_at)
+/* Median ns of points with lo < size <= hi (hi 0 = no bound) and ns > 0; *count gets how many. */
+static double window_median(const cal_point *p, size_t n, size_t lo, size_t hi, size_t *count)
 {
-    cal_point *w = malloc((n ? n : 1) * sizeof *w);
     double *v = malloc((n ? n : 1) * sizeof *v);
-    size_t m = 0, k = 0;
-    for (size_t i = 0; w && v && i < n; i++)
+    size_t m = 0;
+    for (size_t i = 0; v && i < n; i++)
         if (p[i].size > lo && (hi == 0 || p[i].size <= hi) && p[i].ns > 0)
-            w[m++] = p[i];
-    if (w)
-        qsort(w, m, sizeof *w, cmp_size);
-    if (cut_at)
-        *cut_at = 0;
-    for (; v && k < m; k++) {
-        if (!cut || k < 2)
-            continue;
-        for (size_t j = 0; j < k; j++)
-            v[j] = w[j].ns;
-        double lim = CAL_PLATEAU_JUMP * cal_median(v, k);
-        if (w[k].ns > lim && (k + 1 >= m || w[k + 1].ns > lim)) { /* two in a row: a step, not an outlier */
-            if (cut_at)
-                *cut_at = w[k].size;
-            break;
-        }
-    }
-    for (size_t j = 0; v && j < k; j++)
-        v[j] = w[j].ns;
-    double med = v ? cal_median(v, k) : 0;
-    free(w);
+            v[m++] = p[i].ns;
+    double med = v ? cal_median(v, m) : 0;
     free(v);
-    *count = k;
+    *count = m;
     return med;
 }
 
-/* Fits one cache level: the strict plateau window, else the level's whole range. */
+/* The points of p with ns > 0, sorted by size (malloc'ed, NULL on no memory); *m gets the count. */
+static cal_point *sorted_points(const cal_point *p, size_t n, size_t *m)
+{
+    cal_point *w = malloc((n ? n : 1) * sizeof *w);
+    *m = 0;
+    for (size_t i = 0; w && i < n; i++)
+        if (p[i].ns > 0)
+            w[(*m)++] = p[i];
+    if (w)
+        qsort(w, *m, sizeof *w, cmp_size);
+    return w;
+}
+
+/* [*a, *b): the indexes of sorted w with lo < size <= hi. */
+static void window_range(const cal_point *w, size_t m, size_t lo, size_t hi, size_t *a, size_t *b)
+{
+    for (*a = 0; *a < m && w[*a].size <= lo; (*a)++)
+        ;
+    for (*b = *a; *b < m && w[*b].size <= hi; (*b)++)
+        ;
+}
+
+/* Median ns of w[a..b) (b > a). */
+static double range_median(const cal_point *w, size_t a, size_t b)
+{
+    double v[256], *d = b - a <= 256 ? v : malloc((b - a) * sizeof *d);
+    if (!d)
+        return 0;
+    for (size_t j = a; j < b; j++)
+        d[j - a] = w[j].ns;
+    double med = cal_median(d, b - a);
+    if (d != v)
+        free(d);
+    return med;
+}
+
+/* First step in sorted w inside [a, b), b when none. A step is a point dearer than CAL_STEP_RATIO
+ * x the point before it or CAL_PLATEAU_JUMP x the window's median so far, confirmed by the next
+ * ladder point (a lone outlier is not a step). The window's first point is compared with the
+ * ladder point just below the window (CAL_PLATEAU_JUMP) when that one is already past the previous
+ * level (size > prev): a step there means the level's plateau lies below its window. */
+static size_t find_step(const cal_point *w, size_t m, size_t a, size_t b, size_t prev)
+{
+    for (size_t k = a; k < b; k++) {
+        double lim;
+        if (k == a) {
+            if (k == 0 || w[k - 1].size <= prev)
+                continue;
+            lim = CAL_PLATEAU_JUMP * w[k - 1].ns;
+        } else {
+            lim = CAL_STEP_RATIO * w[k - 1].ns;
+            if (k - a >= 2) {
+                double med = CAL_PLATEAU_JUMP * range_median(w, a, k);
+                lim = med < lim ? med : lim;
+            }
+        }
+        if (w[k].ns > lim && (k + 1 >= m || w[k + 1].ns > lim))
+            return k;
+    }
+    return b;
+}
+
+/* Fits one cache level: the median of the plateau window (2 x previous level, level / 2] (else
+ * the level's whole range) up to its first step; when the step is at the window's first point,
+ * the level's plateau lies below the window (effective capacity far below the nominal one): the
+ * ladder point just below the step is the latency (it has the most hits in this level). */
 static void fit_level(const cal_input *in, const cal_point *pts, size_t n, size_t i, cal_fit_out *out)
 {
     uint64_t prev = i ? in->capacity[i - 1] : 0;
-    size_t lo = (size_t)(2 * prev), hi = (size_t)(in->capacity[i] / 2);
-    out->level_ns[i] = window_median(pts, n, lo, hi, 1, &out->level_points[i], &out->level_cut[i]);
-    if (out->level_points[i] == 0) { /* no point well inside: use any point inside the level */
+    size_t lo = (size_t)(2 * prev), hi = (size_t)(in->capacity[i] / 2), m, a, b;
+    cal_point *w = sorted_points(pts, n, &m);
+    if (!w)
+        return;
+    window_range(w, m, lo, hi, &a, &b);
+    if (a == b) { /* no point well inside: use any point inside the level */
         lo = (size_t)prev;
         hi = (size_t)in->capacity[i];
-        out->level_ns[i] = window_median(pts, n, lo, hi, 1, &out->level_points[i], &out->level_cut[i]);
+        window_range(w, m, lo, hi, &a, &b);
     }
     out->level_lo[i] = lo;
     out->level_hi[i] = hi;
+    size_t k = find_step(w, m, a, b, (size_t)prev);
+    if (k < b) {
+        out->level_cut[i] = w[k].size;
+        out->level_step_ns[i] = w[k].ns;
+    }
+    if (k > a) {
+        out->level_ns[i] = range_median(w, a, k);
+        out->level_points[i] = k - a;
+    } else if (k < b) { /* k == a: a step at the window's start, checked only when w[a-1].size > prev */
+        out->level_ns[i] = w[a - 1].ns;
+        out->level_points[i] = 1;
+        out->level_below[i] = w[a - 1].size;
+    }
+    free(w);
 }
 
 /* Compares page-local and global medians inside the second level and the DTLB reach. */
@@ -94,8 +152,8 @@ static void detect_prefetch(const cal_input *in, cal_fit_out *out)
     size_t lo = (size_t)(2 * in->capacity[0]), hi = (size_t)(in->capacity[1] / 2), np, ng;
     if (in->tlb1_reach && in->tlb1_reach < hi)
         hi = (size_t)in->tlb1_reach;
-    double p = window_median(in->page, in->npage, lo, hi, 0, &np, NULL);
-    double g = window_median(in->global, in->nglobal, lo, hi, 0, &ng, NULL);
+    double p = window_median(in->page, in->npage, lo, hi, &np);
+    double g = window_median(in->global, in->nglobal, lo, hi, &ng);
     if (np && ng && g > 0) {
         out->pf_ratio = p / g;
         out->prefetch_detected = out->pf_ratio < CAL_PF_RATIO;
@@ -117,8 +175,8 @@ static double tlb_cost(const cal_input *in, const cal_fit_out *f, size_t size)
 static void fit_ram(const cal_input *in, cal_fit_out *out)
 {
     size_t big = (size_t)(4 * in->capacity[in->nlevels - 1]);
-    double page = window_median(in->page, in->npage, big - 1, 0, 0, &out->ram_points, NULL);
-    double global = window_median(in->global, in->nglobal, big - 1, 0, 0, &out->tlb_points, NULL);
+    double page = window_median(in->page, in->npage, big - 1, 0, &out->ram_points);
+    double global = window_median(in->global, in->nglobal, big - 1, 0, &out->tlb_points);
     if (out->ram_points && out->tlb_points) {
         double t = (global - page) * CAL_PAGE_LINES / (CAL_PAGE_LINES - 1);
         out->tlb_miss_ns = t > 0 ? t : 0;
@@ -126,6 +184,23 @@ static void fit_ram(const cal_input *in, cal_fit_out *out)
         out->walk_ns = out->tlb_miss_ns > in->tlb2_ns ? out->tlb_miss_ns - in->tlb2_ns : 0;
     } else if (out->ram_points) {
         out->ram_ns = page;
+    }
+}
+
+/* Monotonic sanity from the bottom: RAM (many large points, TLB share removed) is the anchor and
+ * is never raised to a level; a level dearer than the one below it (or RAM) is lowered to it. */
+static void clamp_to_ram(const cal_input *in, cal_fit_out *out)
+{
+    double ceiling = out->ram_points ? out->ram_ns : 0;
+    for (size_t i = in->nlevels; i-- > 0;) {
+        if (!out->level_points[i])
+            continue;
+        if (ceiling > 0 && out->level_ns[i] > ceiling) {
+            out->level_unclamped_ns[i] = out->level_ns[i];
+            out->level_ns[i] = ceiling;
+            out->level_clamped[i] = 2;
+        }
+        ceiling = out->level_ns[i];
     }
 }
 
@@ -161,9 +236,46 @@ int cal_fit(const cal_input *in, cal_fit_out *out, mh_error *err)
             below = out->level_ns[i];
     }
     free(adj);
-    if (out->ram_points && out->ram_ns < below)
-        out->ram_ns = below;
+    clamp_to_ram(in, out);
     return MH_OK;
+}
+
+/* Bytes as a short human size ("2 MiB", "2.83 MiB", "370 KiB"). */
+static void human(size_t b, char *out, size_t n)
+{
+    if (b >= ((size_t)1 << 20))
+        snprintf(out, n, "%.3g MiB", (double)b / (1 << 20));
+    else
+        snprintf(out, n, "%.3g KiB", (double)b / (1 << 10));
+}
+
+/* Header lines on how level i's fit deviated from a plain plateau median. */
+void cal_fit_note(const cal_input *in, const cal_fit_out *f, size_t i, char *buf, size_t n)
+{
+    char cut[32], below[32], nom[32];
+    size_t len = 0;
+    buf[0] = 0;
+    if (i >= in->nlevels || !n)
+        return;
+    human(f->level_cut[i], cut, sizeof cut);
+    human(f->level_below[i], below, sizeof below);
+    human((size_t)in->capacity[i], nom, sizeof nom);
+    if (f->level_below[i])
+        len += (size_t)snprintf(buf + len, n - len,
+            ";        %s behaves like %s..%s here (nominal %s; size key kept): the ladder steps to %.2f ns\n"
+            ";        at %s, before the window starts; latency = the point just below the step (%s)\n",
+            in->names[i], below, cut, nom, f->level_step_ns[i], cut, below);
+    else if (f->level_cut[i])
+        len += (size_t)snprintf(buf + len, n - len,
+            ";        plateau cut at the step to %.2f ns at %s: %s behaves like < %s here\n"
+            ";        (nominal %s; size key kept)\n",
+            f->level_step_ns[i], cut, in->names[i], cut, nom);
+    if (len < n && f->level_clamped[i] == 1)
+        len += (size_t)snprintf(buf + len, n - len, ";        raised to the level above (noisy: faster than it)\n");
+    else if (len < n && f->level_clamped[i] == 2)
+        snprintf(buf + len, n - len,
+                 ";        lowered from %.2f ns: no level may be dearer than the ones below it or RAM\n",
+                 f->level_unclamped_ns[i]);
 }
 
 /* Fills the data path's levels from the config. */

@@ -3,7 +3,12 @@
  *
  * Fit (cal_fit): each cache level's load-to-use latency is the median of the page-local ladder
  * points well inside that level (size > 2 x previous capacity and <= capacity / 2), the window
- * ending early at a jump (CAL_PLATEAU_JUMP: a shared cache's effective capacity). When the
+ * ending early at its first step (a point > CAL_STEP_RATIO x the one before it, or > CAL_PLATEAU_JUMP
+ * x the window's median so far, confirmed by the next point: a shared or virtualised cache's
+ * effective capacity). A window that starts past the step (its first point > CAL_PLATEAU_JUMP x the
+ * ladder point just below it, itself past the previous level) has no plateau of its own: the point
+ * just below the step is the latency. RAM is never raised to a level: a level dearer than RAM (or
+ * the level below it) is lowered to it and flagged. When the
  * page-local ladder is prefetcher-assisted (page-local clearly faster than global where both fit
  * the same level and the DTLB), the plateaus come from the global ladder minus the translation
  * cost the model charges (second-level TLB lookup, plus the fitted walk beyond its reach); main memory
@@ -27,6 +32,7 @@
   * in spatial locality: being clearly faster (ratio below this) means a hardware prefetcher. */
 #define CAL_PF_RATIO 0.85
 #define CAL_PLATEAU_JUMP 2.0       /* a plateau ends at a point dearer than this x its median so far */
+#define CAL_STEP_RATIO 1.6         /* ... or dearer than this x the point before it */
 
 /* One ladder point: working-set size and the measured ns per access. */
 typedef struct cal_point {
@@ -51,8 +57,11 @@ typedef struct cal_fit_out {
     double level_ns[CAL_MAX_LEVELS];       /* load-to-use latency per level, ns */
     size_t level_points[CAL_MAX_LEVELS];   /* ladder points the median used */
     size_t level_lo[CAL_MAX_LEVELS], level_hi[CAL_MAX_LEVELS]; /* plateau window (lo, hi] */
-    int level_clamped[CAL_MAX_LEVELS];     /* raised to the level above it (noise) */
+    int level_clamped[CAL_MAX_LEVELS];     /* 1: raised to the level above (noise); 2: lowered to below / RAM */
+    double level_unclamped_ns[CAL_MAX_LEVELS]; /* the fitted value before a lowering (clamped 2) */
     size_t level_cut[CAL_MAX_LEVELS];      /* plateau ended early at this size (0: it did not) */
+    double level_step_ns[CAL_MAX_LEVELS];  /* ns of the point at level_cut */
+    size_t level_below[CAL_MAX_LEVELS];    /* window began past the step: latency = the point at this size (0: no) */
     double ram_ns;                         /* main memory, TLB cost removed */
     size_t ram_points;                     /* page-local points >= 4 x LLC */
     double tlb_miss_ns;                    /* T: second-level TLB lookup + walk */
@@ -67,6 +76,11 @@ typedef struct cal_fit_out {
 double cal_median(double *v, size_t n);
 /* Fits latencies from in (see the file comment); MH_EINVAL when there are no levels. */
 int cal_fit(const cal_input *in, cal_fit_out *out, mh_error *err);
+
+/* Writes into buf (n bytes) the header comment lines (each "; " + 8 spaces, newline-ended) saying
+ * how level i's fit deviated: plateau cut (effective capacity), point below the step, clamping;
+ * "" when it did not. */
+void cal_fit_note(const cal_input *in, const cal_fit_out *f, size_t i, char *buf, size_t n);
 
 /* Fills in->nlevels/names/capacity/tlb2_ns from config c (data entry level, then next...). */
 int cal_levels_from_config(const mh_config *c, cal_input *in, mh_error *err);

@@ -234,10 +234,10 @@ static void build_header(const cal_run *r, const mh_config *out, const cal_fit_o
         {
             hdr(buf, ";   %-4s %8.2f ns = %7.2f cycles (median of %zu points, %zu..%zu B)%s\n", r->in.names[i],
                 f->level_ns[i], f->level_ns[i] * ghz, f->level_points[i], f->level_lo[i], f->level_hi[i],
-                f->level_clamped[i] ? ", raised to the level above (noisy)" : "");
-            if (f->level_cut[i])
-                hdr(buf, ";        plateau ends at %zu B: effective capacity below the nominal %llu B (shared?)\n",
-                    f->level_cut[i], (unsigned long long)r->in.capacity[i]);
+                "");
+            char note[512];
+            cal_fit_note(&r->in, f, i, note, sizeof note);
+            hdr(buf, "%s", note);
         }
         else
             hdr(buf, ";   %-4s not measured (no ladder point in %zu..%zu B): config value kept\n", r->in.names[i],

@@ -170,6 +170,167 @@ static void test_fit_plateau_cut(void **state)
     assert_int_equal(f.level_cut[1], 0);
 }
 
+/* The chase ladders measured on a 2-core VM (results/vm-20261125T154720Z/ladder.csv): hwloc says
+ * L1d 48K / L2 1M / L3 32M, but the L3 behaves like ~2.5 MiB (global: 0.97 ns to 46K, 3.44 ns
+ * 64K-370K, a ramp to 13.97 ns at 2M, 146 ns from 2.9M: RAM plus nested-paging walks; page-local:
+ * 0.98, 2.2, up to 6.4 ns at 2.9M, 65+ ns from 4M). */
+static const cal_point vm_page[] = {
+    {4096, 0.9895},
+    {5760, 0.9870},
+    {8192, 0.9889},
+    {11584, 0.9763},
+    {16384, 0.9838},
+    {23168, 0.9805},
+    {32768, 0.9830},
+    {46336, 1.0042},
+    {65536, 2.2805},
+    {92672, 2.1871},
+    {131072, 2.2982},
+    {185344, 2.2289},
+    {262144, 2.2316},
+    {370688, 2.2166},
+    {524288, 2.2420},
+    {741440, 2.4650},
+    {1048576, 3.4175},
+    {1482880, 5.3341},
+    {2097152, 6.1595},
+    {2965760, 6.3974},
+    {4194304, 65.5221},
+    {5931584, 66.8138},
+    {8388608, 69.6540},
+    {11863232, 68.9599},
+    {16777216, 73.8223},
+    {23726528, 71.7342},
+    {33554432, 80.6161},
+    {47453120, 77.2448},
+    {67108864, 75.4906},
+    {94906240, 73.3539},
+    {134217728, 73.4661},
+    {189812480, 75.1574},
+    {268435456, 72.1056}
+};
+static const cal_point vm_global[] = {
+    {4096, 0.9747},
+    {5760, 0.9728},
+    {8192, 0.9727},
+    {11584, 0.9760},
+    {16384, 0.9762},
+    {23168, 0.9830},
+    {32768, 0.9846},
+    {46336, 1.0103},
+    {65536, 3.4470},
+    {92672, 3.4399},
+    {131072, 3.4338},
+    {185344, 3.4407},
+    {262144, 3.4359},
+    {370688, 3.4358},
+    {524288, 3.8501},
+    {741440, 4.8465},
+    {1048576, 7.2720},
+    {1482880, 11.7317},
+    {2097152, 13.9683},
+    {2965760, 145.9175},
+    {4194304, 150.4446},
+    {5931584, 153.0172},
+    {8388608, 152.9004},
+    {11863232, 154.4486},
+    {16777216, 173.4961},
+    {23726528, 179.2973},
+    {33554432, 166.8777},
+    {47453120, 172.3029},
+    {67108864, 216.3358},
+    {94906240, 194.3822},
+    {134217728, 218.9288},
+    {189812480, 230.0084},
+    {268435456, 304.8250}
+};
+
+/* The VM's levels and TLBs (host.ini: tlb.L1d 64 x 4K, tlb.L2 1536 x 4K at 7 cycles; 4.027 GHz as
+ * the core probe measured). */
+static void vm_input(cal_input *in)
+{
+    memset(in, 0, sizeof *in);
+    in->nlevels = 3;
+    strcpy(in->names[0], "L1d");
+    strcpy(in->names[1], "L2");
+    strcpy(in->names[2], "L3");
+    in->capacity[0] = 48 * KiB;
+    in->capacity[1] = 1 * MiB;
+    in->capacity[2] = 32 * MiB;
+    in->tlb2_ns = 7 / 4.027;
+    in->tlb1_reach = 64 * 4 * KiB;
+    in->tlb2_reach = 1536 * 4 * KiB;
+    in->page = vm_page;
+    in->npage = sizeof vm_page / sizeof vm_page[0];
+    in->global = vm_global;
+    in->nglobal = sizeof vm_global / sizeof vm_global[0];
+}
+
+/* The VM ladder: L3's window (2M, 16M] holds only RAM points; the step to them is at the window's
+ * first point, so L3 is the global point just below it (2M: 13.97 ns minus the tlb.L2 lookup),
+ * not a RAM value; RAM comes from the page-local points >= 128M and is not raised to L3. */
+static void test_fit_vm_small_l3(void **state)
+{
+    (void)state;
+    cal_input in;
+    cal_fit_out f;
+    char note[512];
+    vm_input(&in);
+    assert_int_equal(cal_fit(&in, &f, NULL), MH_OK);
+    assert_int_equal(f.levels_from_global, 1);
+    assert_float_equal(f.level_ns[0], 0.976, 0.01);
+    assert_float_equal(f.level_ns[1], 3.43, 0.02);
+    assert_float_equal(f.level_ns[2], 13.9683 - 7 / 4.027, 1e-9);
+    assert_true(f.level_ns[2] > 12 && f.level_ns[2] < 14); /* 12.23 ns, was 146.44 */
+    assert_int_equal(f.level_points[2], 1);
+    assert_int_equal(f.level_below[2], 2 * MiB);
+    assert_int_equal(f.level_cut[2], 2965760);
+    assert_float_equal(f.level_step_ns[2], 145.9175 - 7 / 4.027, 1e-9);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(f.level_clamped[i], 0);
+    assert_int_equal(f.ram_points, 3); /* 128M, 181M, 256M */
+    assert_true(f.ram_ns > 65 && f.ram_ns < 75); /* 73.47 minus its 1/64 TLB share */
+    assert_true(f.tlb_miss_ns > 150 && f.tlb_miss_ns < 170);
+    cal_fit_note(&in, &f, 2, note, sizeof note);
+    assert_non_null(strstr(note, "L3 behaves like 2 MiB..2.83 MiB here"));
+    cal_fit_note(&in, &f, 1, note, sizeof note);
+    assert_string_equal(note, "");
+    /* Page-local only (no global ladder): the L3 window (2M, 16M] is cut at 4M (65.5 ns). */
+    in.nglobal = 0;
+    assert_int_equal(cal_fit(&in, &f, NULL), MH_OK);
+    assert_int_equal(f.levels_from_global, 0);
+    assert_float_equal(f.level_ns[2], 6.3974, 1e-9);
+    assert_int_equal(f.level_points[2], 1);
+    assert_int_equal(f.level_below[2], 0);
+    assert_int_equal(f.level_cut[2], 4 * MiB);
+    assert_true(f.ram_ns > 70 && f.ram_ns < 75);
+    cal_fit_note(&in, &f, 2, note, sizeof note);
+    assert_non_null(strstr(note, "plateau cut at the step to 65.52 ns at 4 MiB: L3 behaves like < 4 MiB"));
+}
+
+/* A level fitted dearer than RAM (no step to cut) is lowered to RAM and flagged; RAM keeps its
+ * own fit. */
+static void test_fit_lowered_to_ram(void **state)
+{
+    (void)state;
+    cal_input in;
+    cal_point page[256], global[256];
+    cal_fit_out f;
+    char note[512];
+    size_t n = synth(&in, page, global, 0, 0);
+    for (size_t i = 0; i < n; i++)
+        if (page[i].size > 512 * KiB && page[i].size < 32 * MiB)
+            page[i].ns = 100.0;
+    assert_int_equal(cal_fit(&in, &f, NULL), MH_OK);
+    assert_float_equal(f.ram_ns, true_ram, 1e-9);
+    assert_float_equal(f.level_ns[2], true_ram, 1e-9);
+    assert_int_equal(f.level_clamped[2], 2);
+    assert_float_equal(f.level_unclamped_ns[2], 100.0, 1e-9);
+    assert_float_equal(f.level_ns[1], true_ns[1], 1e-9);
+    cal_fit_note(&in, &f, 2, note, sizeof note);
+    assert_non_null(strstr(note, "lowered from 100.00 ns"));
+}
+
 /* Median of odd and even counts, and of nothing. */
 static void test_median(void **state)
 {
@@ -329,6 +490,8 @@ int main(void)
         cmocka_unit_test(test_fit_fallback_and_missing),
         cmocka_unit_test(test_fit_clamp),
         cmocka_unit_test(test_fit_plateau_cut),
+        cmocka_unit_test(test_fit_vm_small_l3),
+        cmocka_unit_test(test_fit_lowered_to_ram),
         cmocka_unit_test(test_median),
         cmocka_unit_test(test_apply_and_write),
         cmocka_unit_test(test_prefetch_detection),
