@@ -235,9 +235,16 @@ static void write_memory(FILE *f, const topo_t *t)
     char cap[32];
     uint64_t mem = topo_memory_bytes(t);
     fmt_size(cap, sizeof cap, mem);
-    fprintf(f, "\n; TLBs: hwloc does not report them; defaults of a common x86 core\n");
-    fprintf(f, "[tlb.L1d]\nentries = 64\nways = 4\npage_size = 4K\nlatency = 1\n");
-    fprintf(f, "\n[tlb.L2]\nentries = 1536\nways = 12\npage_size = 4K\nlatency = 7\n");
+    const char *model = topo_cpu_model(t);
+    if (model && strstr(model, "AMD")) { /* Zen: fully associative L1 DTLB, 2048-entry L2 DTLB */
+        fprintf(f, "\n; TLBs: hwloc does not report them; defaults of an AMD Zen core\n");
+        fprintf(f, "[tlb.L1d]\nentries = 64\nways = full\npage_size = 4K\nlatency = 1\n");
+        fprintf(f, "\n[tlb.L2]\nentries = 2048\nways = 8\npage_size = 4K\nlatency = 7\n");
+    } else {
+        fprintf(f, "\n; TLBs: hwloc does not report them; defaults of a common Intel core\n");
+        fprintf(f, "[tlb.L1d]\nentries = 64\nways = 4\npage_size = 4K\nlatency = 1\n");
+        fprintf(f, "\n[tlb.L2]\nentries = 1536\nways = 12\npage_size = 4K\nlatency = 7\n");
+    }
     fprintf(f, "\n; RAM: capacity from hwloc; timings are defaults until memhier calibrate measures them\n");
     fprintf(f, "[RAM]\nlatency_ns = 80\nrow_hit_ns = 50\nbandwidth_gbs = 20\nrow_size = 8K\nbanks = 16\n");
     if (mem)
