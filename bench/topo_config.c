@@ -225,8 +225,13 @@ static void write_level(FILE *f, const plan_level *plan, size_t i)
     fprintf(f, "inclusion = %s\n", p->inclusion);
     fprintf(f, "; default latency (cycles), not measured: memhier calibrate replaces it\n");
     fprintf(f, "latency = %g\n", default_latency(p->depth));
-    if (p->next >= 0)
+    if (p->next >= 0) {
+        /* fill bandwidth from the next cache: a line per cycle into L1, half a line into L2
+         * (x86 cores of the last decade); the last level is bounded by [RAM] bandwidth_gbs */
+        fprintf(f, "; default fill bandwidth (bytes/cycle from %s), not measured\nbandwidth = %u\n",
+                plan[p->next].name, p->depth <= 1 ? p->line : p->line / 2);
         fprintf(f, "next = %s\n", plan[p->next].name);
+    }
 }
 
 /* Writes [tlb.*], [RAM] and [disk] with documented defaults. */

@@ -13,7 +13,7 @@
 #define MAX_STRIDE 1024         /* largest stride learnt, in lines (64 KiB at 64-byte lines) */
 #define STREAM_WINDOW 16        /* stream: accesses this many lines past the head still advance it */
 #define STREAM_START 1          /* stream: an access to the line next to the first sets its direction */
-#define PF_PAGE 4096            /* stream prefetches stay inside the 4 KiB page of the access, as in hardware */
+#define PF_PAGE 4096            /* prefetches stay inside the 4 KiB page of the access, as in hardware */
 
 /* One tracked stream. */
 typedef struct stream {
@@ -33,7 +33,7 @@ struct mh_pf {
     uint32_t degree;            /* lines per trigger */
     uint32_t distance;          /* lines/strides ahead */
     uint64_t last_line;         /* next-line: last line triggered on */
-    uint64_t page_lines;        /* lines per PF_PAGE (1 when lines are larger) */
+    uint64_t page_lines;        /* lines per PF_PAGE (0 when unknown or lines are a page or larger) */
     stream s[NSTREAMS];         /* stride/stream tables */
     uint32_t rr;                /* round-robin replacement cursor */
 };
@@ -46,7 +46,8 @@ static size_t propose(mh_pf *p, stream *e, uint64_t line, int64_t step, uint64_t
     for (uint32_t k = 0; k < p->degree && n < max; k++) {
         uint64_t target = line + (uint64_t)(step * (int64_t)(p->distance + k));
         if (step > 0 ? target < line : target > line) break;   /* ran off either end of memory */
-        if (p->kind == MH_PF_STREAM && target / p->page_lines != line / p->page_lines) break;  /* stream: in-page */
+        if (p->page_lines && target / p->page_lines != line / p->page_lines)
+            break;  /* hardware prefetches stop at the 4 KiB page: physical pages are not contiguous */
         if (e && e->pf_any && (step > 0 ? target <= e->pf_upto : target >= e->pf_upto)) continue;
         out[n++] = target;
         if (e) { e->pf_upto = target; e->pf_any = 1; }
@@ -159,7 +160,7 @@ int mh_pf_create(const mh_level_cfg *lc, mh_pf **out, mh_error *err)
     p->degree = lc->pf_degree ? lc->pf_degree : 1;
     p->distance = lc->pf_distance ? lc->pf_distance : 1;
     p->last_line = UINT64_MAX;
-    p->page_lines = lc->line && lc->line < PF_PAGE ? PF_PAGE / lc->line : 1;
+    p->page_lines = lc->line && lc->line < PF_PAGE ? PF_PAGE / lc->line : 0; /* 0: no page bound */
     *out = p;
     return MH_OK;
 }
