@@ -59,6 +59,8 @@ typedef struct cli_job {
 } cli_job;
 
 int cli_jobs_run(cli_job *jobs, size_t n, unsigned threads, mh_error *err);
+int cli_jobs_status(const cli_job *jobs, size_t n, mh_error *err);
+void cli_parallel(size_t n, unsigned threads, void (*fn)(void *ctx, size_t i), void *ctx);
 const mh_level_stats *cli_job_level(const cli_job *j, const char *name);
 void cli_level_totals(const mh_level_stats *s, uint64_t *accesses, uint64_t *misses);
 

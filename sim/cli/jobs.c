@@ -9,12 +9,13 @@
 
 #include "cli.h"
 
-/* Shared cursor over the job array. */
-typedef struct job_pool {
-    cli_job *jobs;
+/* Shared cursor over the items of one cli_parallel call. */
+typedef struct par_pool {
+    void (*fn)(void *ctx, size_t i);
+    void *ctx;
     size_t n;
-    atomic_size_t next;  /* index of the next job to claim */
-} job_pool;
+    atomic_size_t next;  /* index of the next item to claim */
+} par_pool;
 
 /* Replays one job and stores its results or its error inside the job. */
 static void job_run(cli_job *j)
@@ -42,20 +43,21 @@ static void job_run(cli_job *j)
     mh_trace_close(t);
 }
 
-static void *job_worker(void *arg)
+static void *par_worker(void *arg)
 {
-    job_pool *p = arg;
+    par_pool *p = arg;
     for (size_t i; (i = atomic_fetch_add(&p->next, 1)) < p->n;)
-        job_run(&p->jobs[i]);
+        p->fn(p->ctx, i);
     return NULL;
 }
 
-/* Runs jobs on min(threads, n) threads (threads 0 = online CPUs); returns the first failing
- * job's status (its err copied to *err) or MH_OK. */
-int cli_jobs_run(cli_job *jobs, size_t n, unsigned threads, mh_error *err)
+/* Calls fn(ctx, i) for every i < n on min(threads, n) threads (threads 0 = online CPUs); items
+ * are claimed in order, so each runs exactly once. Runs on the caller's thread if none starts. */
+void cli_parallel(size_t n, unsigned threads, void (*fn)(void *ctx, size_t i), void *ctx)
 {
-    job_pool pool = {.jobs = jobs, .n = n};
+    par_pool pool = {.fn = fn, .ctx = ctx, .n = n};
     pthread_t tid[64];
+    unsigned started = 0;
     if (threads == 0) {
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
         threads = cpus > 0 ? (unsigned)cpus : 1;
@@ -65,14 +67,28 @@ int cli_jobs_run(cli_job *jobs, size_t n, unsigned threads, mh_error *err)
     if (threads > n)
         threads = (unsigned)n;
     atomic_init(&pool.next, 0);
-    unsigned started = 0;
     for (; started < threads; started++)
-        if (pthread_create(&tid[started], NULL, job_worker, &pool) != 0)
+        if (pthread_create(&tid[started], NULL, par_worker, &pool) != 0)
             break;
     if (started == 0)
-        job_worker(&pool);
+        par_worker(&pool);
     for (unsigned i = 0; i < started; i++)
         pthread_join(tid[i], NULL);
+}
+
+static void job_item(void *ctx, size_t i) { job_run(&((cli_job *)ctx)[i]); }
+
+/* Runs jobs on min(threads, n) threads (threads 0 = online CPUs); returns the first failing
+ * job's status (its err copied to *err) or MH_OK. */
+int cli_jobs_run(cli_job *jobs, size_t n, unsigned threads, mh_error *err)
+{
+    cli_parallel(n, threads, job_item, jobs);
+    return cli_jobs_status(jobs, n, err);
+}
+
+/* Returns the first failing job's status (its context copied to *err), or MH_OK. */
+int cli_jobs_status(const cli_job *jobs, size_t n, mh_error *err)
+{
     for (size_t i = 0; i < n; i++)
         if (jobs[i].rc != MH_OK) {
             if (err)

@@ -1,11 +1,8 @@
 /* sweep_onepass.c — `memhier sweep` one-pass mode: one stack-distance pass per trace gives the
  * swept entry level's misses for every variant (sim/stackdist.c); traces run on threads. */
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 
@@ -19,12 +16,12 @@ typedef struct onepass_pool {
     char *const *traces;
     size_t nt;
     cli_job *jobs;          /* jobs[v * nt + t] */
-    atomic_size_t next;     /* next trace to claim */
 } onepass_pool;
 
 /* Streams trace t through one curve and fills every variant's job for it. */
-static void onepass_trace(onepass_pool *p, size_t t)
+static void onepass_trace(void *ctx, size_t t)
 {
+    onepass_pool *p = ctx;
     cli_job *j0 = &p->jobs[t];
     mh_trace *tr = NULL;
     mh_mrc *m = NULL;
@@ -60,15 +57,6 @@ static void onepass_trace(onepass_pool *p, size_t t)
     free(buf);
 }
 
-/* Thread body: claims traces until none is left. */
-static void *onepass_worker(void *arg)
-{
-    onepass_pool *p = arg;
-    for (size_t t; (t = atomic_fetch_add(&p->next, 1)) < p->nt;)
-        onepass_trace(p, t);
-    return NULL;
-}
-
 /* Runs one pass of `level` per trace on min(threads, nt) threads (0 = online CPUs) and fills
  * jobs[v * nt + t] with that level's counts (nlevels = 1, untimed). Returns MH_OK or the
  * first failure, its context in *err. */
@@ -76,28 +64,6 @@ int cli_onepass_run(mh_config *const *cfg, size_t nv, const char *level, char *c
                     unsigned threads, cli_job *jobs, mh_error *err)
 {
     onepass_pool pool = {.cfg = cfg, .nv = nv, .level = level, .traces = traces, .nt = nt, .jobs = jobs};
-    pthread_t tid[64];
-    unsigned started = 0;
-    if (threads == 0) {
-        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = cpus > 0 ? (unsigned)cpus : 1;
-    }
-    if (threads > 64)
-        threads = 64;
-    if (threads > nt)
-        threads = (unsigned)nt;
-    atomic_init(&pool.next, 0);
-    for (; started < threads; started++)
-        if (pthread_create(&tid[started], NULL, onepass_worker, &pool) != 0)
-            break;
-    if (started == 0)
-        onepass_worker(&pool);
-    for (unsigned i = 0; i < started; i++)
-        pthread_join(tid[i], NULL);
-    for (size_t i = 0; i < nv * nt; i++)
-        if (jobs[i].rc != MH_OK) {
-            *err = jobs[i].err;
-            return jobs[i].rc;
-        }
-    return MH_OK;
+    cli_parallel(nt, threads, onepass_trace, &pool);
+    return cli_jobs_status(jobs, nv * nt, err);
 }
