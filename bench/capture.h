@@ -2,10 +2,13 @@
  *
  * Kernels are written once as always-inline bodies taking a `bench_cap *cap`. The native
  * instantiation passes a constant NULL, so every BENCH_REC() folds away; the capture
- * instantiation passes a live recorder. Records are buffered and flushed to an mh_writer
- * (or kept in memory for tests) until the --records budget is spent. The buffer is small
- * (64 KiB) so it stays in L2: a budget-sized buffer was measured 3-10x slower per record on
- * this VM (every record a store to a line not in any cache). */
+ * instantiation passes a live recorder. Records are buffered (or kept in memory for tests)
+ * until the --records budget is spent. With a writer, full buffers go through a ring of
+ * pre-faulted buffers to a writer thread (delta coding + zstd cost 15-30 ns per record, far
+ * more than the kernels' own accesses), so the kernel's thread only stores records and swaps
+ * buffers. The ring holds one repetition's records (up to 2M), and the writer thread idles
+ * until it is full or finished, so it does not disturb the run; past that the kernel waits
+ * for a free buffer (back-pressure). */
 #ifndef BENCH_CAPTURE_H
 #define BENCH_CAPTURE_H
 
@@ -14,7 +17,13 @@
 
 #include "memhier.h"
 
-#define BENCH_CAP_BUF 4096           /* records buffered between flushes */
+#define BENCH_CAP_BUF 4096           /* records buffered between flushes (no writer thread) */
+#define BENCH_CAP_SLOT 16384         /* records per ring buffer handed to the writer thread */
+#define BENCH_CAP_RING_MIN 8         /* ring buffers at least (2 MiB: with 5, the 16K heap and pool
+                                        kernels measured 2.5x slower per record; cause not found) */
+#define BENCH_CAP_RING_MAX 128       /* ring buffers at most (32 MiB: a 2M-record budget) */
+
+typedef struct bench_cap_ring bench_cap_ring; /* writer thread and its buffers (capture.c) */
 #define BENCH_RECORDS_DEFAULT 2000000 /* default --records budget */
 
 /* A recorder: a record buffer, a budget and a sink (writer or in-memory array). */
@@ -27,17 +36,27 @@ typedef struct bench_cap {
     int status;                /* first sink error (MH_OK while healthy) */
     mh_error err;              /* context of that error */
     mh_writer *w;              /* sink: trace writer, or NULL */
+    bench_cap_ring *ring;      /* writer thread feeding w, or NULL (then w is written inline) */
     mh_rec *mem;               /* sink: growable in-memory array (tests), or NULL */
     size_t mem_n, mem_cap;     /* records held in mem and its capacity */
 } bench_cap;
 
 /* Initialises c for writing to w (may be NULL with mem = 1: collect in memory; with neither,
- * records are counted and dropped). On allocation failure c->status is MH_ENOMEM and c->full
- * is set, so kernels stop at once. */
+ * records are counted and dropped). With w, a writer thread is started (off the calling
+ * thread's pinned core when it is pinned); if it cannot be, w is written inline. On allocation
+ * failure c->status is MH_ENOMEM and c->full is set, so kernels stop at once. */
 void bench_cap_init(bench_cap *c, mh_writer *w, int mem, uint64_t budget);
-/* Moves pending records to the sink; returns c->status. */
+/* Same, with the ring sized for about expect records (a known run length) rather than the whole
+ * budget: pre-faulting a budget-sized ring would evict the kernel's data from the caches. */
+void bench_cap_init_sized(bench_cap *c, mh_writer *w, int mem, uint64_t budget, uint64_t expect);
+/* Moves pending records to the sink (to the writer thread's queue: it may still be writing);
+ * waits only for a free ring buffer; returns c->status, which includes writer errors seen so far. */
 int bench_cap_flush(bench_cap *c);
-/* Frees the buffer and the in-memory array (the writer belongs to the caller). */
+/* Flushes, waits until the writer thread has written everything and joins it; returns
+ * c->status with the first writer error (and its context in c->err). Call before closing w. */
+int bench_cap_finish(bench_cap *c);
+/* Finishes (joins the writer thread) and frees the buffers and the in-memory array (the writer
+ * belongs to the caller). */
 void bench_cap_free(bench_cap *c);
 
 /* Records one access; the hot path of capture mode (no call unless the buffer is full). */

@@ -196,7 +196,8 @@ void bench_stats_free(bench_stats *st)
     st->events = NULL;
 }
 
-/* Runs the capture instantiation into c; returns wall ns per record. */
+/* Runs the capture instantiation into c; returns the kernel thread's wall ns per record: the
+ * run, its buffer hand-offs and any wait for a free ring buffer, not the writer thread's drain. */
 static double timed_capture(const bench_kernel *k, void *state, bench_cap *c)
 {
     uint64_t t0 = ns_now();
@@ -217,6 +218,7 @@ int bench_capture_point_cost(const bench_kernel *k, void *state, const char *pat
         return mh_error_set(err, MH_ENOMEM, "capture: out of memory");
     bench_cap_init(c, NULL, 0, budget);
     cost->ns_hook = timed_capture(k, state, c);
+    uint64_t expect = c->recorded; /* sizes the writer's ring: one repetition's records */
     bench_cap_free(c);
     mh_writer *w = NULL;
     int rc = mh_writer_open(path, "mht", meta, &w, err);
@@ -224,10 +226,12 @@ int bench_capture_point_cost(const bench_kernel *k, void *state, const char *pat
         free(c);
         return rc;
     }
-    bench_cap_init(c, w, 0, budget);
+    bench_cap_init_sized(c, w, 0, budget, expect);
     cost->ns_total = timed_capture(k, state, c);
     cost->records = c->recorded;
-    rc = c->status;
+    uint64_t t0 = ns_now();
+    rc = bench_cap_finish(c); /* waits for the writer thread; its first error, if any */
+    cost->ns_drain = c->recorded ? (double)(ns_now() - t0) / (double)c->recorded : 0;
     if (rc != MH_OK) {
         *err = c->err;
         mh_writer_abort(w);

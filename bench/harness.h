@@ -48,7 +48,8 @@ double bench_quantile(const double *v, size_t n, double q);
 typedef struct bench_capture_cost {
     uint64_t records;   /* records written */
     double ns_hook;     /* wall ns per record of the capture instantiation into a discarding sink */
-    double ns_total;    /* wall ns per record with the writer (delta coding, zstd, write) */
+    double ns_total;    /* kernel thread's wall ns per record with the writer, waits included */
+    double ns_drain;    /* wall ns per record spent after the run until the writer thread was done */
 } bench_capture_cost;
 
 /* Records one repetition of k (bounded by budget records) into the .mht at path with meta.
