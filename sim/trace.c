@@ -374,3 +374,10 @@ void mh_trace_close(mh_trace *t)
     free(t->in.buf);
     free(t);
 }
+
+/* A reader's close for state that is one malloc'd block: frees t->priv. */
+void mh_trace_free_priv(mh_trace *t)
+{
+    free(t->priv);
+    t->priv = NULL;
+}

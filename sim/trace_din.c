@@ -144,16 +144,9 @@ static int din_read(mh_trace *t, mh_rec *buf, size_t cap, size_t *n, mh_error *e
     return MH_OK;
 }
 
-/* Frees the reader state. */
-static void din_close(mh_trace *t)
-{
-    free(t->priv);
-    t->priv = NULL;
-}
-
 const mh_reader_fmt mh_reader_din = {
     "din", "DineroIV din: 'LABEL ADDRESS' per line, hex; every record 4 bytes at addr & ~3",
-    0, din_open, din_read, din_close,
+    0, din_open, din_read, mh_trace_free_priv,
 };
 
 /* ---- writer ---- */

@@ -110,4 +110,7 @@ const char *mh_field(const char **p, size_t *len);
 /* Copies a field into dst quoted for messages: at most 40 chars, non-printables as '?'. */
 const char *mh_quote(char *dst, size_t dstlen, const char *s, size_t len);
 
+/* A reader's close for state that is one malloc'd block: frees t->priv. */
+void mh_trace_free_priv(mh_trace *t);
+
 #endif /* MH_TRACE_INT_H */

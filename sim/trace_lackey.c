@@ -141,14 +141,7 @@ static int lackey_read(mh_trace *t, mh_rec *buf, size_t cap, size_t *n, mh_error
     return MH_OK;
 }
 
-/* Frees the reader state. */
-static void lackey_close(mh_trace *t)
-{
-    free(t->priv);
-    t->priv = NULL;
-}
-
 const mh_reader_fmt mh_reader_lackey = {
     "lackey", "valgrind --tool=lackey --trace-mem=yes output (M = load then store)",
-    0, lackey_open, lackey_read, lackey_close,
+    0, lackey_open, lackey_read, mh_trace_free_priv,
 };

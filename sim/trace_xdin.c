@@ -104,14 +104,7 @@ static int xdin_read(mh_trace *t, mh_rec *buf, size_t cap, size_t *n, mh_error *
     return MH_OK;
 }
 
-/* Frees the reader state. */
-static void xdin_close(mh_trace *t)
-{
-    free(t->priv);
-    t->priv = NULL;
-}
-
 const mh_reader_fmt mh_reader_xdin = {
     "xdin", "DineroIV extended din: 'r|w|i|m|c|v ADDRESS SIZE' per line, hex",
-    0, xdin_open, xdin_read, xdin_close,
+    0, xdin_open, xdin_read, mh_trace_free_priv,
 };
