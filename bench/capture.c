@@ -222,6 +222,22 @@ int bench_cap_flush(bench_cap *c)
     return c->status;
 }
 
+/* Accounts the cursor's records like bench_cap_put does, in the same order: full first (so a
+ * flush at the budget does not wait for a ring slot), then a flush of a full buffer. */
+bench_cur bench_cur_refill(bench_cap *c, bench_cur cur)
+{
+    if (cur.p) {
+        size_t k = (size_t)(cur.p - (c->buf + c->n));
+        c->n += k;
+        c->recorded += k;
+        if (c->recorded >= c->budget)
+            c->full = 1;
+        if (c->n == c->cap)
+            bench_cap_flush(c);
+    }
+    return bench_cur_begin(c);
+}
+
 /* Flushes, stops and joins the writer thread, and takes over its first error. */
 int bench_cap_finish(bench_cap *c)
 {

@@ -1,7 +1,7 @@
 /* capture.h — the recording hook that turns a kernel run into mh_rec records.
  *
  * Kernels are written once as always-inline bodies taking a `bench_cap *cap`. The native
- * instantiation passes a constant NULL, so every BENCH_REC() folds away; the capture
+ * instantiation passes a constant NULL, so every BENCH_REC()/BENCH_PUT() folds away; the capture
  * instantiation passes a live recorder. Records are buffered (or kept in memory for tests)
  * until the --records budget is spent. With a writer, full buffers go through a ring of
  * pre-faulted buffers to a writer thread (delta coding + zstd cost 15-30 ns per record, far
@@ -86,5 +86,59 @@ static inline void bench_cap_put(bench_cap *c, const void *addr, unsigned size, 
 
 /* 1 when a capture run must stop (budget spent); constant 0 in the native instantiation. */
 #define BENCH_CAP_DONE(cap) ((cap) && (cap)->full)
+
+/* A write cursor into c->buf for hot loops. Kept in locals whose address is never taken (pass
+ * and return it by value), so the record stores cannot alias it: the compiler keeps p and stop
+ * in registers instead of reloading c->n, c->recorded, c->full through c every record.
+ * Records [c->buf + c->n, p) are pending: stored but not yet counted in c->n or c->recorded. */
+typedef struct bench_cur {
+    mh_rec *p;     /* next record slot; NULL once the budget is spent (or no cap) */
+    mh_rec *stop;  /* min(buffer end, budget end): refill when p reaches it */
+} bench_cur;
+
+/* Counts the records pending at cur into c->n and c->recorded (sets c->full at the budget);
+ * then flushes a full buffer and returns a fresh cursor, or {NULL, NULL} once c is full. */
+bench_cur bench_cur_refill(bench_cap *c, bench_cur cur);
+
+/* A cursor at c's next free slot; {NULL, NULL} when c is NULL or full. */
+static inline bench_cur bench_cur_begin(bench_cap *c)
+{
+    bench_cur cur = {NULL, NULL};
+    if (!c || c->full)
+        return cur;
+    size_t room = c->cap - c->n;
+    uint64_t left = c->budget - c->recorded;
+    cur.p = c->buf + c->n;
+    cur.stop = cur.p + (left < room ? (size_t)left : room);
+    return cur;
+}
+
+/* Counts the records still pending at cur (call after the loop, before c is used otherwise). */
+static inline void bench_cur_end(bench_cap *c, bench_cur cur)
+{
+    if (c && cur.p) {
+        size_t k = (size_t)(cur.p - (c->buf + c->n));
+        c->n += k;
+        c->recorded += k; /* p < stop: neither the budget nor the buffer is used up here */
+    }
+}
+
+/* Records one access through the cursor cur (an lvalue); a no-op when cap is the constant NULL.
+ * Same records and same flush/budget points as BENCH_REC. */
+#define BENCH_PUT(cap, cur, a_, size_, op_, flags_, gap_)                                \
+    do {                                                                                 \
+        if ((cur).p) { /* NULL when cap is: folds away in the native instantiation */  \
+            *(cur).p++ = (mh_rec){.addr = (uint64_t)(uintptr_t)(a_),                     \
+                                  .gap = (uint32_t)(gap_),                               \
+                                  .size = (uint16_t)(size_),                             \
+                                  .op = (uint8_t)(op_),                                  \
+                                  .flags = (uint8_t)(flags_)};                           \
+            if ((cur).p == (cur).stop)                                                   \
+                (cur) = bench_cur_refill((cap), (cur));                                  \
+        }                                                                                \
+    } while (0)
+
+/* BENCH_CAP_DONE for a loop that records through cur. */
+#define BENCH_CUR_DONE(cap, cur) ((cap) && !(cur).p)
 
 #endif

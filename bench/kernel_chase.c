@@ -133,12 +133,14 @@ int bench_chase_setup(const bench_params *p, void **state, bench_info *info, mh_
 BENCH_ALWAYS_INLINE uint64_t chase_body(chase_state *s, bench_cap *cap)
 {
     void **p = s->start;
+    bench_cur cur = bench_cur_begin(cap);
     for (uint64_t i = s->steps; i > 0; i--) {
-        BENCH_REC(cap, p, sizeof(void *), MH_OP_READ, MH_FLAG_DEP, CHASE_GAP);
+        BENCH_PUT(cap, cur, p, sizeof(void *), MH_OP_READ, MH_FLAG_DEP, CHASE_GAP);
         p = (void **)*p;
-        if (BENCH_CAP_DONE(cap))
+        if (BENCH_CUR_DONE(cap, cur))
             break;
     }
+    bench_cur_end(cap, cur);
     BENCH_BARRIER();
     return (uint64_t)(uintptr_t)p;
 }

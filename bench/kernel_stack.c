@@ -25,17 +25,21 @@ typedef uint64_t (*stack_fn)(unsigned depth, size_t words, bench_cap *cap);
 BENCH_ALWAYS_INLINE uint64_t stack_frame(uint64_t *local, unsigned depth, size_t words,
                                          bench_cap *cap, stack_fn next)
 {
+    bench_cur cur = bench_cur_begin(cap); /* ended before the call: the callee records too */
     for (size_t i = 0; i < words; i++) {
-        BENCH_REC(cap, &local[i], 8, MH_OP_WRITE, 0, STACK_GAP);
+        BENCH_PUT(cap, cur, &local[i], 8, MH_OP_WRITE, 0, STACK_GAP);
         local[i] = depth + i;
     }
+    bench_cur_end(cap, cur);
     BENCH_ESCAPE(local); /* the stores must reach the stack; loads below cannot be folded */
     uint64_t sum = depth > 1 ? next(depth - 1, words, cap) : 0;
     BENCH_BARRIER();
+    cur = bench_cur_begin(cap);
     for (size_t i = 0; i < words; i++) {
-        BENCH_REC(cap, &local[i], 8, MH_OP_READ, 0, STACK_GAP);
+        BENCH_PUT(cap, cur, &local[i], 8, MH_OP_READ, 0, STACK_GAP);
         sum += local[i];
     }
+    bench_cur_end(cap, cur);
     return sum;
 }
 

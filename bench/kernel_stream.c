@@ -66,26 +66,28 @@ BENCH_ALWAYS_INLINE uint64_t stream_body(stream_state *s, bench_cap *cap)
     uint64_t sum = 0;
     uint64_t *a = s->a, *b = s->b;
     const size_t n = s->n; /* a local bound: stores through a cannot force a reload of s->n */
-    for (uint64_t pass = 0; pass < s->passes && !BENCH_CAP_DONE(cap); pass++) {
+    bench_cur cur = bench_cur_begin(cap); /* in registers: record stores cannot alias it */
+    for (uint64_t pass = 0; pass < s->passes && !BENCH_CUR_DONE(cap, cur); pass++) {
         if (s->kind == STREAM_READ) {
             for (size_t i = 0; i < n; i++) {
-                BENCH_REC(cap, &a[i], 8, MH_OP_READ, 0, STREAM_GAP_READ);
+                BENCH_PUT(cap, cur, &a[i], 8, MH_OP_READ, 0, STREAM_GAP_READ);
                 sum += a[i];
             }
         } else if (s->kind == STREAM_WRITE) {
             for (size_t i = 0; i < n; i++) {
-                BENCH_REC(cap, &a[i], 8, MH_OP_WRITE, 0, STREAM_GAP_WRITE);
+                BENCH_PUT(cap, cur, &a[i], 8, MH_OP_WRITE, 0, STREAM_GAP_WRITE);
                 a[i] = pass + i;
             }
         } else {
             for (size_t i = 0; i < n; i++) {
-                BENCH_REC(cap, &a[i], 8, MH_OP_READ, 0, STREAM_GAP_COPY_LOAD);
-                BENCH_REC(cap, &b[i], 8, MH_OP_WRITE, 0, STREAM_GAP_COPY_STORE);
+                BENCH_PUT(cap, cur, &a[i], 8, MH_OP_READ, 0, STREAM_GAP_COPY_LOAD);
+                BENCH_PUT(cap, cur, &b[i], 8, MH_OP_WRITE, 0, STREAM_GAP_COPY_STORE);
                 b[i] = a[i] + 1;
             }
         }
         BENCH_BARRIER(); /* each pass really re-reads / re-writes memory */
     }
+    bench_cur_end(cap, cur);
     return sum;
 }
 

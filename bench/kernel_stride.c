@@ -46,14 +46,16 @@ int bench_stride_setup(const bench_params *p, void **state, bench_info *info, mh
 BENCH_ALWAYS_INLINE uint64_t stride_body(stride_state *s, bench_cap *cap)
 {
     uint64_t sum = 0;
-    for (uint64_t pass = 0; pass < s->passes && !BENCH_CAP_DONE(cap); pass++) {
+    bench_cur cur = bench_cur_begin(cap);
+    for (uint64_t pass = 0; pass < s->passes && !BENCH_CUR_DONE(cap, cur); pass++) {
         const char *q = s->buf;
         for (size_t k = 0; k < s->per_pass; k++, q += s->stride) {
-            BENCH_REC(cap, q, 8, MH_OP_READ, 0, STRIDE_GAP);
+            BENCH_PUT(cap, cur, q, 8, MH_OP_READ, 0, STRIDE_GAP);
             sum += *(const uint64_t *)q;
         }
         BENCH_BARRIER();
     }
+    bench_cur_end(cap, cur);
     return sum;
 }
 

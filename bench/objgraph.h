@@ -81,12 +81,13 @@ BENCH_ALWAYS_INLINE uint64_t bench_graph_walk(const bench_obj *head, uint64_t st
 {
     const bench_obj *p = head;
     uint64_t sum = 0;
+    bench_cur cur = bench_cur_begin(cap);
     for (uint64_t i = steps; i > 0; i--) {
         if (jump) {
-            BENCH_REC(cap, &p->jump, 8, MH_OP_READ, MH_FLAG_DEP, BENCH_GRAPH_GAP_JUMP);
+            BENCH_PUT(cap, cur, &p->jump, 8, MH_OP_READ, MH_FLAG_DEP, BENCH_GRAPH_GAP_JUMP);
             const bench_obj *j = p->jump;
             if (dist > 0) {
-                BENCH_REC(cap, j, 1, MH_OP_PREFETCH, MH_FLAG_DEP, 0); /* its address is the jump load's */
+                BENCH_PUT(cap, cur, j, 1, MH_OP_PREFETCH, MH_FLAG_DEP, 0); /* its address is the jump load's */
                 __builtin_prefetch(j, 0, 3);
             } else {
                 BENCH_USE(j); /* D = 0 still loads the jump pointer: same loads at every D */
@@ -94,13 +95,14 @@ BENCH_ALWAYS_INLINE uint64_t bench_graph_walk(const bench_obj *head, uint64_t st
         }
         /* Only a node's first load depends on the previous load (p->next); the others use the
          * same p and issue in parallel with it. */
-        BENCH_REC(cap, &p->val, 8, MH_OP_READ, jump ? 0 : MH_FLAG_DEP, jump ? 0 : BENCH_GRAPH_GAP);
+        BENCH_PUT(cap, cur, &p->val, 8, MH_OP_READ, jump ? 0 : MH_FLAG_DEP, jump ? 0 : BENCH_GRAPH_GAP);
         sum += p->val;
-        BENCH_REC(cap, &p->next, 8, MH_OP_READ, 0, 0);
+        BENCH_PUT(cap, cur, &p->next, 8, MH_OP_READ, 0, 0);
         p = p->next;
-        if (BENCH_CAP_DONE(cap))
+        if (BENCH_CUR_DONE(cap, cur))
             break;
     }
+    bench_cur_end(cap, cur);
     BENCH_BARRIER();
     return sum + (uint64_t)(uintptr_t)p;
 }
