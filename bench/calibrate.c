@@ -343,13 +343,13 @@ int cal_apply(mh_config *c, const cal_input *in, const cal_fit_out *f, double fa
 int cal_write_config(const mh_config *c, const char *header, const char *path, mh_error *err)
 {
     char tmp[4200];
-    FILE *f = cal_open_tmp(path, tmp, sizeof tmp, err);
+    FILE *f = mh_tmpfile_open(path, tmp, sizeof tmp, err);
     if (!f)
         return MH_EIO;
     int ok = fputs(header, f) >= 0 && mh_config_write_ini(c, f) == MH_OK;
     if (!ok)
         mh_error_set(err, MH_EIO, "%s: write failed: %s", tmp, strerror(errno));
-    return cal_commit_tmp(f, tmp, path, ok, err);
+    return mh_tmpfile_commit(f, tmp, path, ok, err);
 }
 
 /* Nanoseconds on the monotonic clock. */
@@ -419,30 +419,6 @@ void cal_utc_now(char *buf, size_t n)
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-/* Opens path's temporary sibling. */
-FILE *cal_open_tmp(const char *path, char *tmp, size_t n, mh_error *err)
-{
-    snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        mh_error_set(err, MH_EIO, "%s: cannot create: %s", tmp, strerror(errno));
-    return f;
-}
-
-/* Closes and renames (or removes) a temporary file. */
-int cal_commit_tmp(FILE *f, const char *tmp, const char *path, int ok, mh_error *err)
-{
-    int bad = ferror(f) | (fflush(f) != 0);
-    bad |= fclose(f) != 0;
-    if (ok && !bad && rename(tmp, path) == 0)
-        return MH_OK;
-    int e = errno;
-    unlink(tmp);
-    if (!ok)
-        return MH_EIO;
-    return mh_error_set(err, MH_EIO, "%s: cannot write: %s", path, strerror(e));
 }
 
 #if defined(__x86_64__)

@@ -133,10 +133,6 @@ void cal_csv_header(FILE *f, const ctr_set *ctr);
 /* Writes one bench CSV row for kernel k and measured point p (core -1: empty). */
 void cal_csv_row(FILE *f, const bench_kernel *k, size_t size, const cal_measured *p, int core);
 
-/* Opens "path.tmp.<pid>" for writing; *tmp gets its name (caller-provided buffer of n bytes). */
-FILE *cal_open_tmp(const char *path, char *tmp, size_t n, mh_error *err);
-/* Closes f and renames tmp over path when ok; removes tmp otherwise. Returns MH_OK or MH_EIO. */
-int cal_commit_tmp(FILE *f, const char *tmp, const char *path, int ok, mh_error *err);
 /* Current UTC time as "YYYY-MM-DDTHH:MM:SSZ". */
 void cal_utc_now(char *buf, size_t n);
 

@@ -531,30 +531,22 @@ static int open_csv(bench_run *r, mh_error *err)
     size_t len = strlen(r->cli->out) + 32;
     if (!(r->tmp = malloc(len)))
         return mh_error_set(err, MH_ENOMEM, "bench: out of memory");
-    snprintf(r->tmp, len, "%s.tmp.%ld", r->cli->out, (long)getpid());
-    if (!(r->csv = fopen(r->tmp, "w")))
-        return mh_error_set(err, MH_EIO, "%s: cannot create: %s", r->tmp, strerror(errno));
-    return MH_OK;
+    r->csv = mh_tmpfile_open(r->cli->out, r->tmp, len, err);
+    return r->csv ? MH_OK : MH_EIO;
 }
 
 /* Closes the CSV: rename over -o on success, remove the temporary on failure. */
 static int close_csv(bench_run *r, int ok, mh_error *err)
 {
-    if (!r->csv || r->csv == stdout) {
-        if (r->csv && fflush(stdout) != 0 && ok)
+    FILE *f = r->csv;
+    r->csv = NULL;
+    if (!f || f == stdout) {
+        if (f && fflush(stdout) != 0 && ok)
             return mh_error_set(err, MH_EIO, "stdout: write failed: %s", strerror(errno));
         return MH_OK;
     }
-    int bad = ferror(r->csv) | (fflush(r->csv) != 0) | (fsync(fileno(r->csv)) != 0 && errno != EINVAL);
-    bad |= fclose(r->csv) != 0;
-    r->csv = NULL;
-    if (ok && !bad && rename(r->tmp, r->cli->out) == 0)
-        return MH_OK;
-    int e = errno;
-    unlink(r->tmp);
-    if (!ok)
-        return MH_OK;
-    return mh_error_set(err, MH_EIO, "%s: cannot write: %s", r->cli->out, strerror(e));
+    int rc = mh_tmpfile_commit(f, r->tmp, r->cli->out, ok, err);
+    return ok ? rc : MH_OK;
 }
 
 /* Validates the selection and defaults (all kernels when none named). */

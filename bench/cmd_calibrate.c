@@ -334,7 +334,7 @@ static int measure_ladders(cal_run *r, const size_t *sizes, size_t n, mh_error *
     int rc = counters_setup(r, err);
     if (rc != MH_OK)
         return rc;
-    if (r->cli->csv && !(r->csv = cal_open_tmp(r->cli->csv, r->csv_tmp, sizeof r->csv_tmp, err)))
+    if (r->cli->csv && !(r->csv = mh_tmpfile_open(r->cli->csv, r->csv_tmp, sizeof r->csv_tmp, err)))
         return MH_EIO;
     if (!r->csv && !(r->csv = tmpfile()))
         return mh_error_set(err, MH_EIO, "calibrate: cannot create a temporary file");
@@ -397,7 +397,7 @@ static int calibrate_main(cal_run *r, mh_error *err)
     if (rc == MH_OK)
         rc = fit_and_write(r, out, fault_ns, fpp, err);
     if (r->csv) {
-        int crc = r->cli->csv ? cal_commit_tmp(r->csv, r->csv_tmp, r->cli->csv, rc == MH_OK, err) : (fclose(r->csv), MH_OK);
+        int crc = r->cli->csv ? mh_tmpfile_commit(r->csv, r->csv_tmp, r->cli->csv, rc == MH_OK, err) : (fclose(r->csv), MH_OK);
         if (rc == MH_OK)
             rc = crc;
     }

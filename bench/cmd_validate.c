@@ -183,11 +183,11 @@ static int open_outputs(val_run *r, mh_error *err)
 {
     char p[4300];
     snprintf(p, sizeof p, "%s/bench.csv", r->dir);
-    if (!(r->bench = cal_open_tmp(p, r->bench_tmp, sizeof r->bench_tmp, err))) return MH_EIO;
+    if (!(r->bench = mh_tmpfile_open(p, r->bench_tmp, sizeof r->bench_tmp, err))) return MH_EIO;
     snprintf(p, sizeof p, "%s/validation.csv", r->dir);
-    if (!(r->val = cal_open_tmp(p, r->val_tmp, sizeof r->val_tmp, err))) return MH_EIO;
+    if (!(r->val = mh_tmpfile_open(p, r->val_tmp, sizeof r->val_tmp, err))) return MH_EIO;
     snprintf(p, sizeof p, "%s/stalls.csv", r->dir);
-    if (!(r->stalls = cal_open_tmp(p, r->stalls_tmp, sizeof r->stalls_tmp, err))) return MH_EIO;
+    if (!(r->stalls = mh_tmpfile_open(p, r->stalls_tmp, sizeof r->stalls_tmp, err))) return MH_EIO;
     cal_csv_header(r->bench, r->h.ctr);
     val_csv_header(r->val);
     fputs("kernel,variant,size_bytes,component,cycles\n", r->stalls);
@@ -204,7 +204,7 @@ static int close_outputs(val_run *r, int ok, mh_error *err)
         if (!*f[i]) continue;
         char p[4300];
         snprintf(p, sizeof p, "%s/%s", r->dir, name[i]);
-        int c = cal_commit_tmp(*f[i], tmp[i], p, ok && rc == MH_OK, err);
+        int c = mh_tmpfile_commit(*f[i], tmp[i], p, ok && rc == MH_OK, err);
         *f[i] = NULL;
         if (ok && rc == MH_OK) rc = c;
     }
@@ -364,7 +364,7 @@ static int ladder_sim(val_run *r, mh_error *err)
         n = bench_size_ladder(4096, (size_t)r->llc * 4, r->cli->mode == 1 ? 1 : 2, sizes, BENCH_SIZES_MAX);
     char path[4300], tmp[4400];
     snprintf(path, sizeof path, "%s/ladder-sim.csv", r->dir);
-    FILE *f = cal_open_tmp(path, tmp, sizeof tmp, err);
+    FILE *f = mh_tmpfile_open(path, tmp, sizeof tmp, err);
     if (!f)
         return MH_EIO;
     fputs("kernel,variant,size_bytes,simulated_ns\n", f);
@@ -385,7 +385,7 @@ static int ladder_sim(val_run *r, mh_error *err)
             if (rc == MH_OK && cli_interrupted())
                 rc = mh_error_set(err, MH_EINTR, "validate: interrupted");
         }
-    return cal_commit_tmp(f, tmp, path, rc == MH_OK, err) == MH_OK ? rc : (rc == MH_OK ? MH_EIO : rc);
+    return mh_tmpfile_commit(f, tmp, path, rc == MH_OK, err) == MH_OK ? rc : (rc == MH_OK ? MH_EIO : rc);
 }
 
 /* Writes caches.csv from hwloc (pins the thread too). */
@@ -396,7 +396,7 @@ static int topology(val_run *r, mh_error *err)
     char path[4300], tmp[4400];
     r->core = -1;
     snprintf(path, sizeof path, "%s/caches.csv", r->dir);
-    FILE *f = cal_open_tmp(path, tmp, sizeof tmp, err);
+    FILE *f = mh_tmpfile_open(path, tmp, sizeof tmp, err);
     if (!f)
         return MH_EIO;
     fputs("level,size_bytes\n", f);
@@ -414,7 +414,7 @@ static int topology(val_run *r, mh_error *err)
         fprintf(stderr, "validate: no topology (%s): caches.csv has no rows, not pinned\n", e.msg);
     }
     topo_destroy(t);
-    return cal_commit_tmp(f, tmp, path, 1, err);
+    return mh_tmpfile_commit(f, tmp, path, 1, err);
 }
 
 /* Summary rows for one scope. */
@@ -434,11 +434,11 @@ static int summarise(val_run *r, mh_error *err)
     static const char *const all[] = {"stream", "stride", "stack", "heap", "pool", "prefetch"};
     char path[4300], tmp[4400];
     snprintf(path, sizeof path, "%s/validation-summary.csv", r->dir);
-    FILE *f = cal_open_tmp(path, tmp, sizeof tmp, err);
+    FILE *f = mh_tmpfile_open(path, tmp, sizeof tmp, err);
     double *e = malloc((r->npts ? r->npts : 1) * sizeof *e);
     if (!f || !e) {
         free(e);
-        if (f) cal_commit_tmp(f, tmp, path, 0, err);
+        if (f) mh_tmpfile_commit(f, tmp, path, 0, err);
         return f ? mh_error_set(err, MH_ENOMEM, "validate: out of memory") : MH_EIO;
     }
     fputs("scope,points,median_abs_err_pct,p90_abs_err_pct,within15_pct\n", f);
@@ -481,7 +481,7 @@ static int summarise(val_run *r, mh_error *err)
     }
     if (!misses)
         printf("every timing point is within 15%%\n");
-    return cal_commit_tmp(f, tmp, path, 1, err);
+    return mh_tmpfile_commit(f, tmp, path, 1, err);
 }
 
 /* Creates RUN_DIR and RUN_DIR/traces. */

@@ -307,31 +307,16 @@ int topo_write_config(const topo_t *t, const char *path, const char *name, char 
 {
     if (!path)
         return mh_error_set(err, MH_EINVAL, "topo_write_config: path is NULL");
-    size_t len = strlen(path) + 16;
+    size_t len = strlen(path) + 32;
     char *tmp = malloc(len);
     if (!tmp)
         return mh_error_set(err, MH_ENOMEM, "%s: out of memory", path);
-    snprintf(tmp, len, "%s.tmpXXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd >= 0)
-        (void)fchmod(fd, 0644); /* mkstemp creates 0600; a config is meant to be shared */
-    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-    if (!f) {
-        int e = errno;
-        if (fd >= 0) {
-            close(fd);
-            unlink(tmp);
-        }
-        free(tmp);
-        return mh_error_set(err, MH_EIO, "%s: cannot create temporary file: %s", path, strerror(e));
+    FILE *f = mh_tmpfile_open(path, tmp, len, err);
+    int rc = f ? topo_config_write(t, f, name, warnbuf, warn_size, err) : MH_EIO;
+    if (f) {
+        int crc = mh_tmpfile_commit(f, tmp, path, rc == MH_OK, err);
+        rc = rc == MH_OK ? crc : rc;
     }
-    int rc = topo_config_write(t, f, name, warnbuf, warn_size, err);
-    if (fclose(f) != 0 && rc == MH_OK)
-        rc = mh_error_set(err, MH_EIO, "%s: write failed: %s", path, strerror(errno));
-    if (rc == MH_OK && rename(tmp, path) != 0)
-        rc = mh_error_set(err, MH_EIO, "%s: cannot rename %s into place: %s", path, tmp, strerror(errno));
-    if (rc != MH_OK)
-        unlink(tmp);
     free(tmp);
     return rc;
 }

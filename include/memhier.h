@@ -249,6 +249,15 @@ int mh_mrc_misses_for(const mh_mrc *m, const mh_config *c, mh_counts out[MH_KIND
 /* Frees m; NULL is a no-op. */
 void mh_mrc_destroy(mh_mrc *m);
 
+/* ===== result files (sim/tmpfile.c) ===== */
+
+/* Creates path's temporary sibling "path.tmp.<pid>" (its name goes to tmp[n]); returns the
+ * stream, or NULL with err set (MH_EIO). */
+FILE *mh_tmpfile_open(const char *path, char *tmp, size_t n, mh_error *err);
+/* Closes f; when ok, flushes, syncs and renames tmp over path, else (or on any failure) removes
+ * tmp. Returns MH_OK, or MH_EIO (err set only when ok). */
+int mh_tmpfile_commit(FILE *f, const char *tmp, const char *path, int ok, mh_error *err);
+
 /* ===== statistics output (sim/report.c) ===== */
 
 typedef enum mh_format { MH_FMT_TABLE = 0, MH_FMT_CSV = 1, MH_FMT_JSON = 2 } mh_format;

@@ -30,7 +30,7 @@ int cli_interrupted(void) { return interrupted_by; }
 /* Returns the conventional exit status for the pending signal (130 SIGINT, 143 SIGTERM). */
 int cli_interrupt_status(void) { return 128 + interrupted_by; }
 
-/* Opens path for writing via "path.tmp.<pid>"; "-" or NULL means stdout. Returns MH_OK or MH_EIO. */
+/* Opens path for writing via its temporary sibling; "-" or NULL means stdout. Returns MH_OK or MH_EIO. */
 int cli_out_open(cli_out *o, const char *path, mh_error *err)
 {
     memset(o, 0, sizeof *o);
@@ -39,44 +39,28 @@ int cli_out_open(cli_out *o, const char *path, mh_error *err)
         return MH_OK;
     }
     snprintf(o->path, sizeof o->path, "%s", path);
-    snprintf(o->tmp, sizeof o->tmp, "%s.tmp.%ld", path, (long)getpid());
-    o->f = fopen(o->tmp, "w");
-    if (!o->f)
-        return mh_error_set(err, MH_EIO, "%s: cannot create: %s", o->tmp, strerror(errno));
-    return MH_OK;
+    o->f = mh_tmpfile_open(path, o->tmp, sizeof o->tmp, err);
+    return o->f ? MH_OK : MH_EIO;
 }
 
-/* Flushes, syncs and renames the temporary file over the target; on failure removes it. */
+/* Commits the temporary file over the target (stdout: flushes it); on failure removes it. */
 int cli_out_commit(cli_out *o, mh_error *err)
 {
-    if (o->f == stdout) {
+    FILE *f = o->f;
+    o->f = NULL;
+    if (f == stdout) {
         if (fflush(stdout) != 0 || ferror(stdout))
             return mh_error_set(err, MH_EIO, "writing standard output failed: %s", strerror(errno));
         return MH_OK;
     }
-    int bad = fflush(o->f) != 0 || ferror(o->f) || fsync(fileno(o->f)) != 0;
-    int saved = errno;
-    if (fclose(o->f) != 0 && !bad) {
-        bad = 1;
-        saved = errno;
-    }
-    o->f = NULL;
-    if (bad || rename(o->tmp, o->path) != 0) {
-        if (!bad)
-            saved = errno;
-        unlink(o->tmp);
-        return mh_error_set(err, MH_EIO, "%s: cannot write: %s", o->path, strerror(saved));
-    }
-    return MH_OK;
+    return f ? mh_tmpfile_commit(f, o->tmp, o->path, 1, err) : MH_OK;
 }
 
 /* Discards the temporary file; safe to call after a commit or on stdout. */
 void cli_out_abort(cli_out *o)
 {
-    if (o->f && o->f != stdout) {
-        fclose(o->f);
-        unlink(o->tmp);
-    }
+    if (o->f && o->f != stdout)
+        mh_tmpfile_commit(o->f, o->tmp, o->path, 0, NULL);
     o->f = NULL;
 }
 
