@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -18,6 +19,7 @@ typedef struct sim_args {
     mh_format fmt;            /* --format */
     mh_hier_opts opts;        /* --no-3c, --no-timing */
     int flush;                /* --flush */
+    int piped;                /* --decode-thread: -1 auto (when a second CPU is online), 0 off, 1 on */
     char *sets[SIM_MAX_SETS]; /* --set */
     int nsets;
 } sim_args;
@@ -33,8 +35,16 @@ static void sim_usage(FILE *f)
           "      --no-3c              skip compulsory/capacity/conflict classification (faster)\n"
           "      --no-timing          counts only, no timing model (faster)\n"
           "      --wb-bypass          write-backs go straight to memory (Cachegrind's model)\n"
-          "      --trace-format F     din, xdin, lackey or mht instead of detecting it\n",
+          "      --trace-format F     din, xdin, lackey or mht instead of detecting it\n"
+          "      --decode-thread WHEN decode the trace on a second thread: auto (default: when\n"
+          "                           another CPU is online), on or off (one core only)\n",
           f);
+}
+
+/* Returns -1 for "auto", 0 for "off", 1 for "on", -2 for anything else. */
+static int parse_when(const char *s)
+{
+    return !strcmp(s, "auto") ? -1 : !strcmp(s, "off") ? 0 : !strcmp(s, "on") ? 1 : -2;
 }
 
 /* Fills a from argv; returns MH_OK, or MH_EINVAL with context (1 when --help was shown). */
@@ -46,10 +56,12 @@ static int sim_parse(int argc, char **argv, sim_args *a, mh_error *err)
         {"flush", no_argument, 0, 'F'},        {"no-3c", no_argument, 0, '3'},
         {"no-timing", no_argument, 0, 'T'},    {"trace-format", required_argument, 0, 't'},
         {"wb-bypass", no_argument, 0, 'W'},    {"help", no_argument, 0, 'h'},
+        {"decode-thread", required_argument, 0, 'D'},
         {0, 0, 0, 0},
     };
     memset(a, 0, sizeof *a);
     a->opts = mh_hier_opts_default();
+    a->piped = -1;
     opterr = 0;
     optind = 1;
     for (int ch; (ch = getopt_long(argc, argv, "c:f:o:h", longopts, NULL)) != -1;) {
@@ -62,6 +74,10 @@ static int sim_parse(int argc, char **argv, sim_args *a, mh_error *err)
         case 'T': a->opts.timing = 0; break;
         case 'W': a->opts.wb_bypass = 1; break;
         case 'h': sim_usage(stdout); return 1;
+        case 'D':
+            if ((a->piped = parse_when(optarg)) == -2)
+                return mh_error_set(err, MH_EINVAL, "sim: --decode-thread %s, must be auto, on or off", optarg);
+            break;
         case 'f':
             if (cli_parse_format(optarg, &a->fmt, err) != MH_OK)
                 return MH_EINVAL;
@@ -97,8 +113,9 @@ static int sim_run(const sim_args *a, mh_error *err)
                              : mh_trace_open(a->trace, &t, err);
     if (rc == MH_OK)
         rc = mh_hier_create(c, &a->opts, &h, err);
+    int piped = a->piped >= 0 ? a->piped : sysconf(_SC_NPROCESSORS_ONLN) > 1;
     if (rc == MH_OK)
-        rc = cli_replay(h, t, NULL, err);
+        rc = piped ? cli_replay_piped(h, t, NULL, err) : cli_replay(h, t, NULL, err);
     if (rc == MH_OK && a->flush)
         mh_hier_flush(h);
     if (rc == MH_OK)

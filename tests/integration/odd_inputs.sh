@@ -107,6 +107,22 @@ if [ -x /usr/bin/time ]; then
     else notok "resident memory grew: ${rss[*]} KB for ${lens[*]} records"; fi
 else skip "constant memory" "/usr/bin/time missing (apt-get install time)"; fi
 
+# --- the decode thread: same results as one thread, same errors, for traces of many batches ---
+"$BIN" gen --pattern mixed --records 100000 --seed 3 "$work/pipe.mht" 2>"$work/err"
+"$BIN" convert "$work/pipe.mht" "$work/pipe.din" 2>>"$work/err"
+for tr in pipe.mht pipe.din; do
+    "$BIN" sim -c configs/zen3.ini --decode-thread off -f csv "$work/$tr" >"$work/off.csv" 2>>"$work/err"
+    "$BIN" sim -c configs/zen3.ini --decode-thread on -f csv "$work/$tr" >"$work/on.csv" 2>>"$work/err"
+    if [ -s "$work/off.csv" ] && cmp -s "$work/off.csv" "$work/on.csv"; then ok "decode thread: $tr gives the same statistics"
+    else notok "decode thread: $tr differs from one thread: $(diff "$work/off.csv" "$work/on.csv" | head -3 | tr '\n' ' ') $(head -2 "$work/err")"; fi
+done
+for bad in tests/bad/trace-mht-*.mht; do
+    a=$("$BIN" sim -c configs/zen3.ini --decode-thread off "$bad" 2>&1 >/dev/null); sa=$?
+    b=$("$BIN" sim -c configs/zen3.ini --decode-thread on "$bad" 2>&1 >/dev/null); sb=$?
+    if [ "$sa" -ne 0 ] && [ "$sa" -eq "$sb" ] && [ "$a" = "$b" ]; then ok "decode thread: $(basename "$bad") fails the same way ($sa)"
+    else notok "decode thread: $(basename "$bad"): off $sa '$a', on $sb '$b'"; fi
+done
+
 # --- odd but loadable topologies: warnings, exit 0, a config that simulates ---
 cat >"$work/nocache.xml" <<'XML'
 <?xml version="1.0" encoding="UTF-8"?>
