@@ -40,10 +40,19 @@ static int deeper(const mh_hier *h, int a, int b)
     return h->lv[a].depth >= h->lv[b].depth ? a : b;
 }
 
+/* Asks the host to start loading a set of `ways` slots: every host cache line it spans (a
+ * 16-way set is 128 bytes, two lines). */
+static inline void prefetch_slots(const uint64_t *s, uint32_t ways)
+{
+    __builtin_prefetch(s);
+    if (ways > 8)
+        __builtin_prefetch(s + ways - 1);
+}
+
 /* Asks the host to start loading the slots of level L's set for byte address addr. */
 static inline void prefetch_set(const mh_level *L, uint64_t addr)
 {
-    __builtin_prefetch(L->slot + (size_t)((addr >> L->line_shift) & L->set_mask) * L->ways);
+    prefetch_slots(L->slot + (size_t)((addr >> L->line_shift) & L->set_mask) * L->ways, L->ways);
 }
 
 /* Memory: counts the bytes and tells the timing model about writes. */
@@ -587,8 +596,9 @@ int mh_hier_access(mh_hier *h, const mh_rec *recs, size_t n)
                 op_invalidate(h, r);
             continue; /* unknown ops are ignored: records are not validated here */
         }
-        if (have_far && i + MH_LOOKAHEAD < n) /* the big level's set a few records ahead */
-            __builtin_prefetch(far.slot + (size_t)((recs[i + MH_LOOKAHEAD].addr >> far.line_shift) & far.set_mask) * far.ways);
+        if (have_far && i + MH_LOOKAHEAD < n) /* the big level's sets a few records ahead */
+            prefetch_slots(far.slot + (size_t)((recs[i + MH_LOOKAHEAD].addr >> far.line_shift) & far.set_mask) * far.ways,
+                           far.ways);
         const int ifetch = r->op == MH_OP_IFETCH;
         int served = cpu_req(h, ifetch ? h->ifetch : h->data, &hot[ifetch], r);
         if (h->tm)
