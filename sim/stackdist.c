@@ -25,6 +25,7 @@ typedef struct sd_group {
     uint32_t *ways;      /* sorted ascending, unique */
     uint16_t *bucket;    /* bucket[d] = number of requested ways <= d, for d = 0..depth */
     uint64_t *cnt;       /* (nw + 1) * MH_KINDS: accesses per bucket and kind */
+    int holes;           /* an invalidation left holes mid-stack: take the general path */
 } sd_group;
 
 struct mh_mrc {
@@ -32,6 +33,7 @@ struct mh_mrc {
     int shift;                 /* log2(line) */
     unsigned op_mask;          /* 1 << op for the ops that reach the level */
     size_t ng;
+    size_t g_far;              /* first group whose stacks outgrow the L1 cache (prefetched) */
     sd_group *g;               /* ascending set counts */
     uint64_t last;             /* last line referenced (on top of every stack) */
     int last_ok;               /* last is valid */
@@ -66,6 +68,29 @@ static inline uint32_t sd_set_access(uint64_t *s, uint32_t W, uint64_t line)
     return d;
 }
 
+/* Position of line in array stack s of W positions (W = absent). */
+static inline uint32_t sd_find(const uint64_t *s, uint32_t W, uint64_t line)
+{
+    for (uint32_t i = 0; i < W; i++)
+        if (s[i] == line)
+            return i;
+    return W;
+}
+
+/* sd_set_access for a stack whose holes, if any, are all below its lines (a cold set's
+ * unfilled ways: no invalidation yet). A miss then drops the bottom position, which is the
+ * topmost hole when there is one, so the result equals the general path's without looking
+ * for holes. */
+static inline uint32_t sd_set_access_fast(uint64_t *s, uint32_t W, uint64_t line)
+{
+    uint32_t d = sd_find(s, W, line);
+    uint32_t stop = d < W ? d : W - 1;
+    for (uint32_t i = stop; i > 0; i--)
+        s[i] = s[i - 1];
+    s[0] = line;
+    return d;
+}
+
 /* Turns line's position in array stack s into a hole, if present. */
 static void sd_set_invalidate(uint64_t *s, uint32_t W, uint64_t line)
 {
@@ -86,8 +111,12 @@ static inline size_t mrc_line(mh_mrc *m, uint64_t line, uint32_t *d)
     m->last_ok = 1;
     for (size_t k = 0; k < m->ng; k++) {
         sd_group *g = &m->g[k];
-        d[k] = g->fa ? mh_sd_fa_access(g->fa, line)
-                     : sd_set_access(g->stack + (line & g->set_mask) * g->depth, g->depth, line);
+        if (g->fa)
+            d[k] = mh_sd_fa_access(g->fa, line);
+        else if (g->holes)
+            d[k] = sd_set_access(g->stack + (line & g->set_mask) * g->depth, g->depth, line);
+        else
+            d[k] = sd_set_access_fast(g->stack + (line & g->set_mask) * g->depth, g->depth, line);
         if (d[k] == 0)
             return k; /* on top here, so on top (and unchanged) in every finer set mapping */
     }
@@ -120,14 +149,18 @@ static void mrc_record(mh_mrc *m, uint64_t first, uint64_t last, int kind)
 }
 
 #define MRC_AHEAD 8 /* records between a set's prefetch and its use */
+#define MRC_L1_BYTES (16u << 10) /* stacks this small stay cached: no prefetch */
 
-/* Starts loading line's set in every array group. */
+/* Starts loading line's set in every group too big to stay in the L1 cache (a deep fully
+ * associative stack: its hash slot). */
 static inline void mrc_prefetch(const mh_mrc *m, uint64_t line)
 {
-    for (size_t k = 0; k < m->ng; k++) {
+    for (size_t k = m->g_far; k < m->ng; k++) {
         const sd_group *g = &m->g[k];
         if (g->stack)
             __builtin_prefetch(g->stack + (line & g->set_mask) * g->depth, 1, 3);
+        else
+            mh_sd_fa_prefetch(g->fa, line);
     }
 }
 
@@ -137,10 +170,12 @@ static void mrc_invalidate(mh_mrc *m, uint64_t line)
     m->last_ok = 0;
     for (size_t k = 0; k < m->ng; k++) {
         sd_group *g = &m->g[k];
-        if (g->fa)
+        if (g->fa) {
             mh_sd_fa_invalidate(g->fa, line);
-        else
+        } else {
+            g->holes = 1;
             sd_set_invalidate(g->stack + (line & g->set_mask) * g->depth, g->depth, line);
+        }
     }
 }
 
@@ -150,8 +185,12 @@ void mh_mrc_access(mh_mrc *m, const mh_rec *recs, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         const mh_rec *r = &recs[i];
-        if (i + MRC_AHEAD < n) /* the groups' sets are independent cache misses: start them early */
-            mrc_prefetch(m, recs[i + MRC_AHEAD].addr >> m->shift);
+        if (i + MRC_AHEAD < n) { /* the groups' sets are independent cache misses: start them early */
+            const mh_rec *a = &recs[i + MRC_AHEAD];
+            uint64_t la = a->addr >> m->shift;
+            if (a->op < 32 && (m->op_mask >> a->op & 1u) && la != a[-1].addr >> m->shift) /* else no load */
+                mrc_prefetch(m, la);
+        }
         uint64_t first = r->addr >> m->shift;
         uint64_t last = (r->addr + (r->size ? r->size - 1u : 0u)) >> m->shift;
         if (last < first)
@@ -259,6 +298,8 @@ int mh_mrc_create(uint32_t line, const mh_mrc_geom *geoms, size_t n, unsigned op
     }
     free(s);
     free(w);
+    while (m->g_far < m->ng && (uint64_t)m->g[m->g_far].sets * m->g[m->g_far].depth * 8u <= MRC_L1_BYTES)
+        m->g_far++;
     if (rc != MH_OK) {
         mh_mrc_destroy(m);
         return mh_error_set(err, rc, "miss-ratio curve: out of memory");

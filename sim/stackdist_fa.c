@@ -74,6 +74,12 @@ static uint64_t map_find(const mh_sd_fa *s, uint64_t line)
     return i;
 }
 
+/* Starts loading line's hash slot (a later mh_sd_fa_access finds it cached). */
+void mh_sd_fa_prefetch(const mh_sd_fa *s, uint64_t line)
+{
+    __builtin_prefetch(&s->key[map_hash(s, line)], 0, 3);
+}
+
 /* Removes the key at index i, shifting later keys of its probe run back (no tombstones). */
 static void map_delete(mh_sd_fa *s, uint64_t i)
 {

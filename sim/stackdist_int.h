@@ -24,6 +24,8 @@ typedef struct mh_sd_fa mh_sd_fa;
 mh_sd_fa *mh_sd_fa_create(uint32_t depth);
 /* References line; returns its depth before the access (depth = not in the stack). */
 uint32_t mh_sd_fa_access(mh_sd_fa *s, uint64_t line);
+/* Starts loading what mh_sd_fa_access(s, line) reads first (a hint; no state changes). */
+void mh_sd_fa_prefetch(const mh_sd_fa *s, uint64_t line);
 /* Turns line's position into a hole (explicit invalidation); absent lines are ignored. */
 void mh_sd_fa_invalidate(mh_sd_fa *s, uint64_t line);
 /* Frees s; NULL is a no-op. */
