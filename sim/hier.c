@@ -144,8 +144,20 @@ static void evict(mh_hier *h, int li, uint64_t old)
     L->st.evictions++;
     if (old & MH_SL_PF)
         L->st.pf_useless++;
-    for (int k = 0; k < h->niup[li]; k++)
-        dirty |= back_invalidate(h, h->iup[li][k], addr, L->line);
+    for (int k = 0; k < h->niup[li]; k++) {
+        int ui = h->iup[li][k];
+        mh_level *U = &h->lv[ui];
+        if (U->lean && !h->niup[ui] && U->line >= L->line) { /* the usual case, inline: one line of a
+                                                                lean level with no inclusive uppers */
+            uint64_t line = addr >> U->line_shift;
+            uint32_t set = (uint32_t)(line & U->set_mask);
+            uint32_t way = lean_scan(U->slot + (size_t)set * U->ways, U->ways, (line + 1) << MH_SL_SHIFT);
+            if (way < U->ways)
+                dirty |= drop_line(U, set, way);
+        } else {
+            dirty |= back_invalidate(h, ui, addr, L->line);
+        }
+    }
     if (L->inclusion == MH_INC_EXCLUSIVE && L->next >= 0) {
         L->st.bytes_to_next += L->line;
         if (dirty)
