@@ -38,12 +38,15 @@ median_rate() {
                  l, m / 1e6, NR, a[1] / 1e6, a[NR] / 1e6, rss }'
 }
 
-echo "replay on $config ($runs runs each):"
+echo "replay on $config ($runs runs each); one core = --decode-thread off, +decode thread = the default"
 median_rate "decode only (.mht, memhier info)" "$bin" info "$work/mixed.mht"
-median_rate "count-only from .mht (--no-3c --no-timing)" "$bin" sim -c "$config" --no-3c --no-timing -f csv "$work/mixed.mht"
-median_rate "count-only from din text" "$bin" sim -c "$config" --no-3c --no-timing -f csv "$work/mixed.din"
-median_rate "timing mode from .mht (--no-3c)" "$bin" sim -c "$config" --no-3c -f csv "$work/mixed.mht"
-median_rate "full (3C + timing) from .mht" "$bin" sim -c "$config" -f csv "$work/mixed.mht"
+median_rate "count-only from .mht, one core" "$bin" sim -c "$config" --no-3c --no-timing --decode-thread off -f csv "$work/mixed.mht"
+median_rate "count-only from .mht, +decode thread" "$bin" sim -c "$config" --no-3c --no-timing --decode-thread on -f csv "$work/mixed.mht"
+median_rate "count-only from din text, one core" "$bin" sim -c "$config" --no-3c --no-timing --decode-thread off -f csv "$work/mixed.din"
+median_rate "count-only from din text, +decode thread" "$bin" sim -c "$config" --no-3c --no-timing --decode-thread on -f csv "$work/mixed.din"
+median_rate "timing mode from .mht (--no-3c), one core" "$bin" sim -c "$config" --no-3c --decode-thread off -f csv "$work/mixed.mht"
+median_rate "timing mode from .mht, +decode thread" "$bin" sim -c "$config" --no-3c --decode-thread on -f csv "$work/mixed.mht"
+median_rate "full (3C + timing) from .mht, +decode thread" "$bin" sim -c "$config" --decode-thread on -f csv "$work/mixed.mht"
 
 echo "resident memory vs trace length (count-only, .mht):"
 for len in 2M 20M; do
