@@ -182,7 +182,7 @@ static const struct option bench_longopts[] = {
 /* Handles one option; MH_OK, MH_EINVAL (message in err) or 1 for --help. */
 static int handle_opt(bench_cli *c, int o, char *arg, char **keep, mh_error *err)
 {
-    uint64_t v;
+    uint64_t v = 0;
     int rc = MH_OK;
     switch (o) {
     case O_LIST: c->list = 1; break;
