@@ -468,6 +468,82 @@ static void test_stress(void **state)
     }
 }
 
+/* Asserts that every count of level li except the 3C classes is equal in a and b. */
+static void same_counts(const mh_hier *a, const mh_hier *b, size_t li, int cfgi)
+{
+    mh_level_stats x = support_core_stats(a, li), y = support_core_stats(b, li);
+    for (int k = 0; k < MH_KINDS; k++) {
+        if (x.kind[k].accesses != y.kind[k].accesses || x.kind[k].misses != y.kind[k].misses)
+            fail_msg("config %d level %zu kind %d: lean %llu/%llu, general %llu/%llu accesses/misses", cfgi, li, k,
+                     (unsigned long long)x.kind[k].accesses, (unsigned long long)x.kind[k].misses,
+                     (unsigned long long)y.kind[k].accesses, (unsigned long long)y.kind[k].misses);
+    }
+    assert_int_equal(x.evictions, y.evictions);
+    assert_int_equal(x.writebacks, y.writebacks);
+    assert_int_equal(x.bytes_from_next, y.bytes_from_next);
+    assert_int_equal(x.bytes_to_next, y.bytes_to_next);
+    assert_int_equal(x.back_invalidations, y.back_invalidations);
+}
+
+/* The lean path (ordered policies without 3C) and the general path (taken when 3C is on) must
+ * count the same: random lru/fifo hierarchies of 2-3 levels, split or unified, every inclusion
+ * and write mode, line sizes growing or equal downwards, every op, straddling sizes, flush. */
+static void test_lean_equals_general(void **state)
+{
+    (void)state;
+    uint64_t x = 987654321;
+    for (int cfgi = 0; cfgi < 48; cfgi++) {
+        mh_config c;
+        support_core_config(&c);
+        const int three = cfgi % 4 != 3, split = cfgi % 5 == 0;
+        support_core_level(&c, "L1", 256, cfgi % 2 ? 2 : 4, 16);
+        support_core_level(&c, "L2", 1024, 4, cfgi % 3 ? 16 : 32);
+        if (three)
+            support_core_level(&c, "L3", 8192, 8, 32);
+        if (split)
+            support_core_level(&c, "L1i", 128, 2, 16);
+        c.level[0].next = 1;
+        c.level[1].next = three ? 2 : -1;
+        if (split) {
+            c.level[c.nlevels - 1].next = 1;
+            c.ifetch = (int)c.nlevels - 1;
+        }
+        c.level[0].inclusion = cfgi % 3;
+        c.level[1].inclusion = three ? (cfgi / 3) % 3 : MH_INC_NINE;
+        for (size_t l = 0; l < c.nlevels; l++) {
+            c.level[l].policy = (cfgi / 2 + (int)l) % 2 ? MH_POL_FIFO : MH_POL_LRU;
+            c.level[l].write_back = (cfgi / 6 + (int)l) % 2;
+            c.level[l].allocate = (cfgi / 12 + (int)l) % 2 || l > 0;
+        }
+        mh_hier *h[2];
+        mh_hier_opts lean = {0, 0, 0}, general = {1, 0, 0};
+        assert_int_equal(mh_hier_create(&c, &lean, &h[0], NULL), MH_OK);
+        assert_int_equal(mh_hier_create(&c, &general, &h[1], NULL), MH_OK);
+        assert_true(h[0]->lv[0].lean);
+        assert_false(h[1]->lv[0].lean);
+        static mh_rec recs[20000];
+        for (int i = 0; i < 20000; i++) {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+            static const uint8_t ops[] = {0, 0, 0, 0, 1, 1, 1, 2, 2, 3, 4, 5};
+            uint16_t size = (x >> 40) % 8 ? (uint16_t)(1u << ((x >> 44) % 4)) : (uint16_t)(1 + (x >> 48) % 40);
+            recs[i] = (mh_rec){(x >> 8) % 24576, 1, size, ops[(x >> 52) % 12], 0};
+        }
+        for (int k = 0; k < 2; k++) {
+            mh_hier_access(h[k], recs, 20000);
+            mh_hier_flush(h[k]);
+        }
+        for (size_t li = 0; li < c.nlevels; li++)
+            same_counts(h[0], h[1], li, cfgi);
+        uint64_t r0, w0, r1, w1;
+        mh_hier_mem_traffic(h[0], &r0, &w0);
+        mh_hier_mem_traffic(h[1], &r1, &w1);
+        assert_int_equal(r0, r1);
+        assert_int_equal(w0, w1);
+        mh_hier_destroy(h[0]);
+        mh_hier_destroy(h[1]);
+    }
+}
+
 /* Bad graphs are refused with a message; out-of-range stats index is EINVAL. */
 static void test_bad_config(void **state)
 {
@@ -507,7 +583,7 @@ int main(void)
         cmocka_unit_test(test_sw_prefetch),    cmocka_unit_test(test_timing_switch),
         cmocka_unit_test(test_independent),    cmocka_unit_test(test_bad_config),
         cmocka_unit_test(test_wb_bypass),      cmocka_unit_test(test_hw_prefetch),
-        cmocka_unit_test(test_stress),
+        cmocka_unit_test(test_stress),         cmocka_unit_test(test_lean_equals_general),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
