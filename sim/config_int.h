@@ -73,6 +73,9 @@ struct mh_config {
     double base_cpi;          /* cycles per non-memory instruction */
     int walk;                 /* enum mh_walk */
     double walk_latency;      /* cycles per page walk when walk = fixed */
+    double induction_latency; /* cycles between records of one constant-stride address sequence; 0 = off */
+    double mem_cpi;           /* cycles per record on the load/store pipes; 0 = a base_cpi issue slot */
+    uint64_t rob;             /* reorder-buffer entries (instructions in flight); 0 = unbounded */
     size_t nlevels;
     mh_level_cfg level[MH_MAX_LEVELS];
     mh_tlb_cfg tlb[2];        /* [0] tlb.L1d, [1] tlb.L2 */

@@ -25,6 +25,9 @@ static const mh_cfg_key hier_keys[] = {
     K("base_cpi", MH_T_DBL0, mh_config, base_cpi, NULL, "must be a number >= 0"),
     K("walk", MH_T_ENUM, mh_config, walk, walk_names, "must be fixed or cached"),
     K("walk_latency", MH_T_DBL0, mh_config, walk_latency, NULL, "must be a number >= 0"),
+    K("induction_latency", MH_T_DBL0, mh_config, induction_latency, NULL, "must be a number >= 0 (cycles, 0 = off)"),
+    K("mem_cpi", MH_T_DBL0, mh_config, mem_cpi, NULL, "must be a number >= 0 (cycles per record, 0 = base_cpi)"),
+    K("rob", MH_T_U64, mh_config, rob, NULL, "must be an integer >= 0 (reorder-buffer entries, 0 = unbounded)"),
 };
 
 static const mh_cfg_key level_keys[] = {

@@ -1,8 +1,14 @@
 /* timing.c — the timing model: turns the hierarchy's per-record outcome (which level served it)
  * into cycles. One clock `now` is the cycle at which the next record issues. Per record:
- *   1. compute: now += gap x base_cpi;
+ *   1. compute: now += gap x base_cpi; a record that continues a constant-stride address sequence
+ *      one loop iteration later (>= SEQ_ITER instructions on) issues no earlier than
+ *      induction_latency after that sequence's previous record: its address comes from one
+ *      dependent add (the loop's induction variable);
  *   2. a record flagged MH_FLAG_DEP waits until the previous load completed (a dependent
- *      software prefetch only starts then: it never stalls issue);
+ *      software prefetch only starts then: it never stalls issue); with rob > 0, a record also
+ *      waits until the instruction rob places before it has retired (in order: every older load
+ *      complete; stores and software prefetches retire at issue), so a late prefetch or a long
+ *      miss stops issue once the reorder buffer is full;
  *   3. translation: L1 DTLB, second-level TLB, page walk. A dependent record waits for them (the
  *      issue clock advances); an independent one only starts its access after them, so walks of
  *      independent accesses overlap (bounded by the MSHRs a missing access holds meanwhile).
@@ -11,7 +17,9 @@
  *      fill crosses each link down to the serving level, each link busy line/bandwidth cycles;
  *      completion = max(start + latency(served), last link transfer end). The line's demand fill
  *      is remembered while in flight: a later hit on that line completes no earlier than it;
- *   5. the record takes one issue slot (base_cpi); an instruction-fetch miss stalls until done.
+ *   5. the record takes one issue slot (base_cpi), or with mem_cpi > 0 one slot of the load/store
+ *      pipes, which work alongside the ALUs: issue waits only when those pipes are still busy with
+ *      earlier records; an instruction-fetch miss stalls until done.
  * Every advance of `now` is charged to one stall component, and the final wait for the last
  * outstanding access is charged to its level, so the components add up to the total exactly:
  * time is kept in integer ticks of 1/4096 cycle (exact sums, and integer adds on the hot path). */
@@ -33,6 +41,9 @@
 #define WALK_SLOT (RAM_SLOT + 2) /* stall slot of page walks */
 #define NSLOTS (RAM_SLOT + 3)
 #define TICKS 4096.0            /* ticks per cycle */
+#define NSEQ 4                  /* address sequences tracked for induction_latency */
+#define SEQ_REACH 4096          /* largest stride (bytes) learnt as a sequence */
+#define SEQ_ITER 4              /* instructions from one iteration's record to the next (>= 3 + itself) */
 
 typedef int64_t tick;           /* time in 1/4096 cycle: 2^51 cycles (10 days at 2.6 GHz) of range */
 
@@ -68,9 +79,35 @@ typedef struct fill {
     int slot;                   /* stall slot of the level serving it */
 } fill;
 
+/* A record in the reorder buffer (rob > 0). */
+typedef struct robent {
+    uint64_t idx;               /* instruction count at the record (gaps + records so far) */
+    tick done;                  /* when it can retire */
+    int slot;                   /* stall slot a wait for it is charged to */
+} robent;
+
+/* A constant-stride address sequence (a loop's induction variable), for induction_latency. */
+typedef struct seq {
+    uint64_t last;              /* address of its latest record */
+    int64_t stride;             /* bytes between its records; 0 = not learnt yet */
+    tick at;                    /* issue time of its latest record */
+    uint64_t idx;               /* instruction count at that record */
+} seq;
+
 struct mh_timing {
     tick now;                   /* issue time of the next record */
     tick cpi;                   /* base_cpi */
+    tick induction;             /* induction_latency; 0 = off */
+    tick mem_cpi;               /* mem_cpi; 0 = records take a base_cpi issue slot */
+    tick pipe_free;             /* mem_cpi > 0: when the load/store pipes take the next record */
+    seq seqs[NSEQ];             /* address sequences seen lately */
+    uint32_t seq_rr;            /* round-robin cursor replacing them */
+    uint32_t rob;               /* reorder-buffer entries; 0 = unbounded */
+    robent *rq;                 /* records in the reorder buffer, a ring of rob entries, oldest first */
+    uint32_t rq_head, rq_n;     /* ring start and fill */
+    uint64_t icount;            /* instructions so far (gaps + records) */
+    tick retired;               /* when the youngest retired record could retire */
+    int retired_slot;           /* stall slot of the record that set it */
     tick last_done;             /* completion of the most recent load (for MH_FLAG_DEP) */
     int last_slot;              /* stall slot of the level that served it */
     int max_slot;               /* stall slot of the latest-completing access */
@@ -159,6 +196,9 @@ static int check_config(const mh_config *c, mh_error *err)
 {
     if (!(c->frequency_ghz > 0))
         return mh_error_set(err, MH_ECONFIG, "%s: [hierarchy] frequency_ghz = %g, must be > 0", c->source, c->frequency_ghz);
+    if (c->rob > (1u << 20))
+        return mh_error_set(err, MH_ECONFIG, "%s: [hierarchy] rob = %llu, must be 0 (unbounded) to 1048576",
+                            c->source, (unsigned long long)c->rob);
     if (!(c->base_cpi >= 0))
         return mh_error_set(err, MH_ECONFIG, "%s: [hierarchy] base_cpi = %g, must be >= 0", c->source, c->base_cpi);
     if (c->nlevels == 0 || c->nlevels > MH_MAX_LEVELS || c->data < 0 || (size_t)c->data >= c->nlevels ||
@@ -214,6 +254,9 @@ int mh_timing_create(const mh_config *c, mh_timing **out, mh_error *err)
     mh_timing *t = calloc(1, sizeof *t);
     if (!t) return mh_error_set(err, MH_ENOMEM, "timing: out of memory");
     t->cpi = ticks(c->base_cpi);
+    t->induction = ticks(c->induction_latency);
+    t->mem_cpi = ticks(c->mem_cpi);
+    t->rob = (uint32_t)c->rob;
     t->freq = c->frequency_ghz;
     t->last_slot = t->max_slot = c->data;
     t->entry[0] = c->data;
@@ -226,6 +269,8 @@ int mh_timing_create(const mh_config *c, mh_timing **out, mh_error *err)
     rc = MH_ENOMEM;
     t->fl = calloc((size_t)1 << FLIGHT_BITS, sizeof *t->fl);
     t->fills = calloc((size_t)1 << FILL_BITS, sizeof *t->fills);
+    if (t->rob && !(t->rq = calloc(t->rob, sizeof *t->rq)))
+        goto fail;
     if (!t->fl || !t->fills || window_init(&t->win[0], c->level[c->data].mshrs) ||
         (c->ifetch != c->data && window_init(&t->win[1], c->level[c->ifetch].mshrs)))
         goto fail;
@@ -369,6 +414,69 @@ static tick translate(mh_timing *t, const mh_rec *r, tick *now, tick start, int 
     return start + x.tlb + x.walk;
 }
 
+/* induction_latency: returns the earliest issue time (>= now) of a data record at addr, the
+ * idx-th instruction. A record continuing a sequence (addr = last + stride) at least SEQ_ITER
+ * instructions after its previous record (a loop's increment, compare and branch lie between:
+ * a new iteration, not an unrolled neighbour) waits until induction after that record; otherwise
+ * the nearest sequence within SEQ_REACH learns the stride, or a new one starts. */
+static tick induction_wait(mh_timing *t, uint64_t addr, uint64_t idx, tick now)
+{
+    seq *near = NULL;
+    uint64_t best = UINT64_MAX;
+    for (int i = 0; i < NSEQ; i++) {
+        seq *q = &t->seqs[i];
+        if (q->stride && addr == q->last + (uint64_t)q->stride) {
+            tick ready = q->at + t->induction;
+            now = ready > now && idx - q->idx >= SEQ_ITER ? ready : now;
+            q->last = addr;
+            q->at = now;
+            q->idx = idx;
+            return now;
+        }
+        uint64_t d = addr > q->last ? addr - q->last : q->last - addr;
+        if (d < best) { best = d; near = q; }
+    }
+    if (best == 0) return now;               /* the same address again: no stride news */
+    if (!near || best > SEQ_REACH) {
+        near = &t->seqs[t->seq_rr];
+        t->seq_rr = (t->seq_rr + 1) % NSEQ;
+        near->stride = 0;
+    } else {
+        near->stride = (int64_t)(addr - near->last);
+    }
+    near->last = addr;
+    near->at = now;
+    near->idx = idx;
+    return now;
+}
+
+/* rob > 0: retires the records at least rob instructions older than instruction idx and returns
+ * when idx may enter the reorder buffer (the latest completion among them; 0 when none). */
+static tick rob_enter(mh_timing *t, uint64_t idx)
+{
+    while (t->rq_n && t->rq[t->rq_head].idx + t->rob <= idx) {
+        const robent *e = &t->rq[t->rq_head];
+        if (e->done > t->retired) {
+            t->retired = e->done;
+            t->retired_slot = e->slot;
+        }
+        t->rq_head = t->rq_head + 1 == t->rob ? 0 : t->rq_head + 1;
+        t->rq_n--;
+    }
+    return t->retired;
+}
+
+/* rob > 0: appends a record (instruction idx) that can retire at done. */
+static void rob_push(mh_timing *t, uint64_t idx, tick done, int slot)
+{
+    uint32_t i = t->rq_head + t->rq_n;
+    robent *e = &t->rq[i >= t->rob ? i - t->rob : i];
+    e->idx = idx;
+    e->done = done;
+    e->slot = slot;
+    t->rq_n++;
+}
+
 /* Accounts one record after the caches handled it (see the file comment for the steps). */
 void mh_timing_account(mh_timing *t, const mh_rec *r, int served)
 {
@@ -381,6 +489,12 @@ void mh_timing_account(mh_timing *t, const mh_rec *r, int served)
     t->ahead -= hid;
     c -= hid;
     tick now = t->now + c;
+    uint64_t idx = t->icount += (uint64_t)r->gap + 1;
+    if (t->induction && !fetch) {            /* the address waits for its induction add: core time */
+        tick ready = induction_wait(t, r->addr, idx, now);
+        c += ready - now;
+        now = ready;
+    }
     t->st.records++;
     t->st.instructions += r->gap;
     t->tk_compute += c;
@@ -393,6 +507,13 @@ void mh_timing_account(mh_timing *t, const mh_rec *r, int served)
     t->stall[t->last_slot] += stall;
     now += stall;
     t->ahead = stall ? stall : t->ahead;     /* the front end ran ahead while the core waited */
+    if (t->rob) {                            /* a full reorder buffer stops issue */
+        tick free_at = rob_enter(t, idx);
+        if (free_at > now) {
+            t->stall[t->retired_slot] += free_at - now;
+            now = free_at;
+        }
+    }
     tick start = now + (wait - stall);       /* when the access itself begins */
     int xslot = slot;
     if (t->tlb[0] && !fetch) start = translate(t, r, &now, start, dep && !swpf, &xslot);
@@ -432,11 +553,16 @@ void mh_timing_account(mh_timing *t, const mh_rec *r, int served)
         if (t->late_ready > done) done = t->late_ready;
         t->late_ready = 0;
     }
-    tick slot_t = t->cpi < t->ahead ? 0 : t->cpi;   /* the record's own issue slot, unless */
-    t->ahead -= t->cpi - slot_t;             /* dispatched during the last dependency wait */
+    tick need = t->cpi;                      /* the record's own issue slot (or its wait for */
+    if (t->mem_cpi) need = t->pipe_free > now ? t->pipe_free - now : 0;   /* the load/store pipes), */
+    tick slot_t = need < t->ahead ? 0 : need;   /* unless dispatched during the last dependency wait */
+    t->ahead -= need - slot_t;
     t->stall[slot] += slot_t;
     now += slot_t;
+    t->pipe_free = now + t->mem_cpi;
     int load = r->op == MH_OP_READ || r->op == MH_OP_MISC;   /* selects, not branches: ops mix */
+    if (t->rob)                              /* loads and fetches retire once done; stores and */
+        rob_push(t, idx, load || fetch ? done : now, slot);   /* software prefetches at issue */
     t->last_done = load ? done : t->last_done;
     t->last_slot = load ? slot : t->last_slot;
     if (fetch && served != entry && done > now) {
@@ -455,15 +581,20 @@ static flight *flight_slot(const mh_timing *t, uint64_t a)
     return &t->fl[((a + 1) * 0x9E3779B97F4A7C15ull) >> (64 - FLIGHT_BITS)];
 }
 
-/* A hardware prefetch of line_addr into `into`, supplied by `from` (MEM = memory), issued now. */
+/* A hardware prefetch of line_addr into `into`, supplied by `from` (MEM = memory), issued now.
+ * A prefetch into an entry level holds one of its MSHRs (fill buffers) like a demand miss, so it
+ * starts when one is free and competes with demand misses; deeper levels' queues are not bounded. */
 void mh_timing_prefetch(mh_timing *t, int into, int from, uint64_t line_addr)
 {
     if (from < 0 || (size_t)from >= t->nlevels) from = MEM;
     if (into < 0 || (size_t)into >= t->nlevels) return;
     tick lat = from == MEM ? dram_cost(t, line_addr) : t->lat[from];
+    window *w = into == t->entry[0] ? &t->win[0] : into == t->entry[1] ? &t->win[1] : NULL;
+    tick start = w && w->m[0].done > t->now ? w->m[0].done : t->now;
     flight *f = flight_slot(t, line_addr);
     f->key = line_addr + 1;
-    f->done = cross_links(t, into, from, t->now, t->now + lat);
+    f->done = cross_links(t, into, from, start, start + lat);
+    if (w) window_replace_top(w, f->done, slot_of(from));
 }
 
 /* Returns 1 (and makes the current record wait for the fill) when line_addr's prefetch is in flight. */
@@ -521,5 +652,6 @@ void mh_timing_destroy(mh_timing *t)
     mh_dram_destroy(t->dram);
     free(t->fl);
     free(t->fills);
+    free(t->rq);
     free(t);
 }

@@ -1,0 +1,241 @@
+/* test_timing_core.c — the core limits of the timing model on analytic cases with exact cycle
+ * counts: the induction chain of constant-stride loops (induction_latency), the load/store pipes
+ * (mem_cpi), the reorder buffer (rob) and prefetches holding the entry level's MSHRs. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "timing_int.h"
+
+#define MEM (-1)
+
+/* Three cache levels (latency 4, 12, 40 cycles) over RAM of 100 ns at 1 GHz, 16 MSHRs; no TLB,
+ * pages, rows or bandwidth limits: every quantity below is a plain sum. */
+static void base_config(mh_config *c)
+{
+    memset(c, 0, sizeof *c);
+    strcpy(c->name, "test");
+    strcpy(c->source, "test_timing_core");
+    c->frequency_ghz = 1.0;
+    c->nlevels = 3;
+    const double lat[3] = {4, 12, 40};
+    const uint64_t size[3] = {32768, 524288, 4194304};
+    for (int i = 0; i < 3; i++) {
+        mh_level_cfg *l = &c->level[i];
+        snprintf(l->name, sizeof l->name, "L%d", i + 1);
+        l->size = size[i];
+        l->ways = 8;
+        l->line = 64;
+        l->sets = (uint32_t)(size[i] / (8 * 64));
+        l->latency = lat[i];
+        l->next = i < 2 ? i + 1 : -1;
+        l->mshrs = 16;
+    }
+    c->ram.latency_ns = 100;
+}
+
+/* Creates a timing model or fails the test. */
+static mh_timing *make(const mh_config *c)
+{
+    mh_timing *t = NULL;
+    mh_error err = {0, ""};
+    if (mh_timing_create(c, &t, &err) != MH_OK)
+        fail_msg("mh_timing_create: %s", err.msg);
+    return t;
+}
+
+/* Feeds one record. */
+static void acc(mh_timing *t, int op, uint64_t addr, uint32_t gap, int served)
+{
+    mh_rec r = {addr, gap, 8, (uint8_t)op, 0};
+    mh_timing_account(t, &r, served);
+}
+
+/* Total cycles, checking that the stall components add up to it exactly. */
+static double total(mh_timing *t)
+{
+    mh_time_stats s;
+    mh_level_stats lv[3];
+    mh_timing_stats(t, &s, lv, 3);
+    double sum = s.cycles_compute + s.cycles_tlb + s.cycles_walk + s.cycles_minor_fault + s.cycles_disk +
+                 s.cycles_ram + lv[0].cycles + lv[1].cycles + lv[2].cycles;
+    assert_true(sum == s.cycles);
+    return s.cycles;
+}
+
+/* A loop's records one iteration apart (gap 3) wait for the induction add: from the third record
+ * (the first two learn the stride) one per induction_latency, however cheap the instructions. */
+static void test_induction_chain(void **state)
+{
+    (void)state;
+    mh_config c;
+    base_config(&c);
+    c.base_cpi = 0.125;
+    c.induction_latency = 1;
+    mh_timing *t = make(&c);
+    const int n = 100;
+    for (int i = 0; i < n; i++)
+        acc(t, MH_OP_READ, 4096 + 8 * (uint64_t)i, 3, 0);
+    /* record k >= 1 issues at 0.875 + (k - 1); the last one's hit completes 4 later */
+    assert_true(total(t) == 0.875 + (n - 2) + 4);
+    mh_timing_destroy(t);
+
+    c.induction_latency = 0;                          /* off: 4 instructions x 0.125 per record */
+    t = make(&c);
+    for (int i = 0; i < n; i++)
+        acc(t, MH_OP_READ, 4096 + 8 * (uint64_t)i, 3, 0);
+    assert_true(total(t) == n * 0.5 - 0.125 + 4);
+    mh_timing_destroy(t);
+}
+
+/* Records closer than a loop iteration (an unrolled body, gap 1) and two interleaved arrays (a
+ * copy loop) follow the chain per sequence, not per record. */
+static void test_induction_unrolled_and_copy(void **state)
+{
+    (void)state;
+    mh_config c;
+    base_config(&c);
+    c.base_cpi = 0.125;
+    c.induction_latency = 1;
+    mh_timing *t = make(&c);
+    const int n = 100;
+    for (int i = 0; i < n; i++)
+        acc(t, MH_OP_READ, 4096 + 8 * (uint64_t)i, 1, 0);   /* 2 instructions apart: unrolled */
+    assert_true(total(t) == n * 0.25 - 0.125 + 4);
+    mh_timing_destroy(t);
+
+    t = make(&c);                                      /* a[i] (gap 3), b[i] (gap 1): 6 per iteration */
+    for (int i = 0; i < n; i++) {
+        acc(t, MH_OP_READ, 1u << 20 | 8 * (uint64_t)i, 3, 0);
+        acc(t, MH_OP_WRITE, 2u << 20 | 8 * (uint64_t)i, 1, 0);
+    }
+    /* iteration k >= 2 starts its load at 1.375 + (k - 1) - 0.5 ... one iteration per cycle */
+    double cyc = total(t);
+    assert_true(cyc >= n * 1.0 && cyc <= n * 1.0 + 5);
+    mh_timing_destroy(t);
+}
+
+/* With mem_cpi, records use the load/store pipes beside the ALUs: gap-free records go one per
+ * mem_cpi; records whose ALU work covers the pipe time add nothing for their slot. */
+static void test_mem_pipes(void **state)
+{
+    (void)state;
+    mh_config c;
+    base_config(&c);
+    c.mem_cpi = 0.25;
+    mh_timing *t = make(&c);
+    const int n = 100;
+    for (int i = 0; i < n; i++)
+        acc(t, MH_OP_READ, 64 * (uint64_t)i, 0, 0);
+    /* record k issues at 0.25 (k - 1) for k >= 1 (its access starts before its pipe slot ends) */
+    assert_true(total(t) == (n - 2) * 0.25 + 4);
+    mh_timing_destroy(t);
+
+    c.base_cpi = 0.5;                                 /* gap 2: 1 cycle of ALU work per record */
+    t = make(&c);
+    for (int i = 0; i < n; i++)
+        acc(t, MH_OP_READ, 64 * (uint64_t)i, 2, 0);
+    assert_true(total(t) == n * 1.0 + 4);
+    mh_timing_destroy(t);
+}
+
+/* A full reorder buffer stops issue: independent misses overlap rob at a time (fewer than the
+ * MSHRs); stores retire at issue and only the MSHRs bound them. */
+static void test_rob(void **state)
+{
+    (void)state;
+    mh_config c;
+    base_config(&c);
+    c.rob = 8;
+    mh_timing *t = make(&c);
+    for (int i = 0; i < 32; i++)
+        acc(t, MH_OP_READ, 4096 * (uint64_t)i, 0, MEM);
+    assert_true(total(t) == 400);                     /* 4 batches of 8 x 100 cycles */
+    mh_timing_destroy(t);
+
+    t = make(&c);
+    for (int i = 0; i < 32; i++)
+        acc(t, MH_OP_WRITE, 4096 * (uint64_t)i, 0, MEM);
+    assert_true(total(t) == 200);                     /* 2 batches of 16 MSHRs */
+    mh_timing_destroy(t);
+
+    c.rob = 0;                                        /* unbounded: the MSHRs alone */
+    t = make(&c);
+    for (int i = 0; i < 32; i++)
+        acc(t, MH_OP_READ, 4096 * (uint64_t)i, 0, MEM);
+    assert_true(total(t) == 200);
+    mh_timing_destroy(t);
+
+    c.rob = (1u << 20) + 1;
+    mh_error err = {0, ""};
+    assert_int_equal(mh_timing_create(&c, &t, &err), MH_ECONFIG);
+    assert_non_null(strstr(err.msg, "rob"));
+}
+
+/* A hardware prefetch into the entry level holds one of its MSHRs until its fill completes: a
+ * demand miss behind it waits for that register. */
+static void test_prefetch_holds_mshr(void **state)
+{
+    (void)state;
+    mh_config c;
+    base_config(&c);
+    c.level[0].mshrs = 1;
+    mh_timing *t = make(&c);
+    mh_timing_prefetch(t, 0, MEM, 0x1000);            /* holds the only MSHR until 100 */
+    acc(t, MH_OP_READ, 0x8000, 0, MEM);               /* starts at 100, done at 200 */
+    assert_true(total(t) == 200);
+    mh_timing_destroy(t);
+
+    t = make(&c);
+    mh_timing_prefetch(t, 1, MEM, 0x1000);            /* into L2: no L1 register taken */
+    acc(t, MH_OP_READ, 0x8000, 0, MEM);
+    assert_true(total(t) == 100);
+    mh_timing_destroy(t);
+}
+
+/* The three core keys parse, default to off, round-trip through the writer, and name themselves
+ * in errors. */
+static void test_core_keys(void **state)
+{
+    (void)state;
+    static const char ini[] = "[hierarchy]\ndata = D\nifetch = D\n[D]\nsize = 32K\nways = 8\nline = 64\n";
+    mh_config *c = NULL;
+    mh_error err = {0, ""};
+    assert_int_equal(mh_config_parse(ini, "core", &c, &err), MH_OK);
+    assert_true(c->induction_latency == 0 && c->mem_cpi == 0 && c->rob == 0);
+    assert_int_equal(mh_config_set(c, "hierarchy.induction_latency", "1", &err), MH_OK);
+    assert_int_equal(mh_config_set(c, "hierarchy.mem_cpi", "0.25", &err), MH_OK);
+    assert_int_equal(mh_config_set(c, "hierarchy.rob", "448", &err), MH_OK);
+    char buf[8192] = "";
+    FILE *f = fmemopen(buf, sizeof buf - 1, "w");
+    assert_non_null(f);
+    assert_int_equal(mh_config_write_ini(c, f), MH_OK);
+    fclose(f);
+    mh_config *d = NULL;
+    assert_int_equal(mh_config_parse(buf, "again", &d, &err), MH_OK);
+    assert_true(d->induction_latency == 1 && d->mem_cpi == 0.25 && d->rob == 448);
+    assert_int_equal(mh_config_set(c, "hierarchy.mem_cpi", "-1", &err), MH_ECONFIG);
+    assert_non_null(strstr(err.msg, "mem_cpi"));
+    assert_int_equal(mh_config_set(c, "hierarchy.rob", "x", &err), MH_ECONFIG);
+    assert_non_null(strstr(err.msg, "rob"));
+    mh_config_free(c);
+    mh_config_free(d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_induction_chain),
+        cmocka_unit_test(test_induction_unrolled_and_copy),
+        cmocka_unit_test(test_mem_pipes),
+        cmocka_unit_test(test_rob),
+        cmocka_unit_test(test_prefetch_holds_mshr),
+        cmocka_unit_test(test_core_keys),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
