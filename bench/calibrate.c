@@ -434,13 +434,22 @@ static double chain_ns(uint64_t iters)
     return (now_ns() - t0) / (double)(8 * iters);
 }
 
-/* ns per iteration of the minimal accumulate loop: s += i; i++; cmp+jne (3 instructions). */
+/* ns per iteration of a loop of 16 independent adds (8 registers, two each) and i++; cmp+jne:
+ * CAL_LOOP_INSTR instructions whose only loop-carried chains are one add long, so the time is
+ * the core's issue width at work, not a dependency. */
 static double loop_ns(uint64_t n)
 {
-    uint64_t s = 0, i = 0;
+    uint64_t a = 0, b = 0, c = 0, d = 0, e = 0, f = 0, g = 0, h = 0, i = 0;
     double t0 = now_ns();
-    __asm__ volatile("1:\n\tadd %[i], %[s]\n\tadd $1, %[i]\n\tcmp %[n], %[i]\n\tjne 1b"
-                     : [s] "+r"(s), [i] "+r"(i) : [n] "r"(n) : "cc");
+    __asm__ volatile("1:\n\t"
+                     "add $1, %[a]\n\tadd $1, %[b]\n\tadd $1, %[c]\n\tadd $1, %[d]\n\t"
+                     "add $1, %[e]\n\tadd $1, %[f]\n\tadd $1, %[g]\n\tadd $1, %[h]\n\t"
+                     "add $1, %[a]\n\tadd $1, %[b]\n\tadd $1, %[c]\n\tadd $1, %[d]\n\t"
+                     "add $1, %[e]\n\tadd $1, %[f]\n\tadd $1, %[g]\n\tadd $1, %[h]\n\t"
+                     "add $1, %[i]\n\tcmp %[n], %[i]\n\tjne 1b"
+                     : [a] "+r"(a), [b] "+r"(b), [c] "+r"(c), [d] "+r"(d), [e] "+r"(e), [f] "+r"(f),
+                       [g] "+r"(g), [h] "+r"(h), [i] "+r"(i)
+                     : [n] "r"(n) : "cc");
     return (now_ns() - t0) / (double)n;
 }
 #endif
@@ -457,7 +466,7 @@ int cal_core_probe(double *ghz, double *cpi, mh_error *err)
         return mh_error_set(err, MH_ENOMEM, "calibrate: out of memory");
     for (int t = 0; t < TRIALS; t++) {
         f[t] = 1.0 / chain_ns(8192);
-        c[t] = loop_ns(65536);
+        c[t] = loop_ns(16384);
     }
     *ghz = cal_median(f, TRIALS);
     *cpi = cal_median(c, TRIALS) * *ghz / CAL_LOOP_INSTR;

@@ -100,11 +100,45 @@ int cal_minor_fault(size_t pages, unsigned trials, double *ns_per_page, double *
                     mh_error *err);
 
 /* Core probe (x86-64): *ghz = the core clock, from a dependent chain of integer adds (one cycle
- * each); *cpi = cycles per instruction of the minimal accumulate loop "add; add; cmp; jne"
- * (CAL_LOOP_INSTR x86 instructions, counted as objdump lists them, like the kernels' gap
- * estimates). MH_EUNSUPPORTED elsewhere. No memory access: not a held-out kernel. */
+ * each: that chain also gives induction_latency = 1); *cpi = cycles per instruction of a loop
+ * of 16 independent adds plus its add; cmp; jne (CAL_LOOP_INSTR x86 instructions, counted as
+ * objdump lists them, like the kernels' gap estimates): the core's issue width, which a loop-carried
+ * chain does not limit. MH_EUNSUPPORTED elsewhere. No memory access: not a held-out kernel. */
 int cal_core_probe(double *ghz, double *cpi, mh_error *err);
-#define CAL_LOOP_INSTR 4.0
+#define CAL_LOOP_INSTR 19.0
+/* Load-pipe probe (x86-64, calprobe.c): *mem_cpi = cycles per load at ghz of 16 independent loads
+ * of one L1-resident block per iteration (the pipes' throughput; no held-out kernel). */
+int cal_mem_cpi_probe(double ghz, double *mem_cpi, mh_error *err);
+/* Bandwidth probe (calprobe.c): *gbs = the best bytes/ns of `trials` read sweeps (every byte,
+ * vector loads) over a fresh `bytes` buffer, after a warm-up sweep. */
+int cal_bandwidth_probe(size_t bytes, unsigned trials, double *gbs, mh_error *err);
+
+/* What the TLB probe found (zeros where it saw no step). */
+typedef struct cal_tlb_out {
+    uint32_t l1_entries;     /* first-level DTLB entries (4 KiB pages) */
+    double l2_latency;       /* cycles a second-level TLB hit adds to a load */
+    double base_ns;          /* ns per load inside the first-level reach */
+} cal_tlb_out;
+#define CAL_TLB_STEP_NS 0.4   /* a rise of ~1.5 cycles over the base marks leaving the L1 DTLB */
+/* TLB probe (calprobe.c): pointer chases with one line per page over 8..512 pages. */
+int cal_tlb_probe(double ghz, cal_tlb_out *out, mh_error *err);
+
+/* What cal_machine_probe measured and set. */
+typedef struct cal_machine {
+    double mem_cpi;                      /* cycles per record on the load pipes (0: not probed) */
+    cal_tlb_out tlb;                     /* TLB probe */
+    int tlb1_set, tlb2_set;              /* tlb.L1d.entries / tlb.L2.latency were set */
+    size_t nlevels;                      /* data-path levels */
+    char names[CAL_MAX_LEVELS][32];      /* their names */
+    double link_gbs[CAL_MAX_LEVELS];     /* [i]: GB/s streamed into level i from level i+1 (0: not probed) */
+    double ram_gbs;                      /* GB/s streamed from RAM */
+} cal_machine;
+/* Runs the load-pipe, TLB and bandwidth probes at c's frequency_ghz and sets hierarchy.mem_cpi,
+ * tlb.L1d.entries, tlb.L2.latency, each data-path link's bandwidth and RAM.bandwidth_gbs in c
+ * (cal_machine.c). */
+int cal_machine_probe(mh_config *c, cal_machine *m, mh_error *err);
+/* Appends the calibrated config's header lines for m to buf (cap bytes, NUL-terminated). */
+void cal_machine_header(const cal_machine *m, double ghz, char *buf, size_t cap);
 
 /* One measured point, as cal_measure_point returns it. */
 typedef struct cal_measured {

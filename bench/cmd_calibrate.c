@@ -37,6 +37,8 @@ typedef struct cal_run {
     double nominal_ghz, base_cpi_in; /* the base config's frequency and base_cpi */
     double core_ghz, core_cpi;       /* core probe results (0: not probed) */
     int pf_set;                      /* 1: calibrate set the prefetchers */
+    int machine;                     /* 1: the machine probes ran (mach holds their results) */
+    cal_machine mach;                /* load-pipe, TLB and bandwidth probes */
     cal_input in;
     cal_point *page, *global;        /* measured ladders */
     bench_harness h;
@@ -56,13 +58,15 @@ static void usage(FILE *f)
                "  --min-time S         seconds of repetitions per point\n"
                "  --events LIST|none   PAPI events for the ladder CSV (default: the default list)\n"
                "  --seed N             shuffle seed (default 1)\n"
-               "  --no-core-probe      keep frequency_ghz and base_cpi (default: measure the core clock\n"
-               "                       and the minimal loop's cycles per instruction)\n"
+               "  --no-core-probe      keep the [hierarchy] core keys, TLBs and bandwidths (default: measure\n"
+               "                       the clock, issue width, load pipes, L1 DTLB and link bandwidths)\n"
                "  --no-prefetchers     keep the config's prefetchers even when the ladder shows one\n"
                "                       (default: model a detected one as L1d stride + L2 stream)\n"
                "Fits each level's latency from the page-local chase plateaus, RAM latency and the\n"
                "TLB-miss cost from sizes >= 4x the last level (global vs page-local), and the minor-fault\n"
-               "cost from first touches of fresh pages. Uses the chase kernel only.\n");
+               "cost from first touches of fresh pages. Uses the chase kernel only for latencies; the\n"
+               "machine probes (no held-out kernel) are a one-line-per-page chase for the TLBs, a\n"
+               "16-load loop for the load pipes and vector read sweeps for bandwidths.\n");
 }
 
 enum { O_CSV = 256, O_QUICK, O_FULL, O_CORE, O_SIZES, O_MINTIME, O_EVENTS, O_SEED, O_NOPROBE, O_PF, O_NOPF, O_HELP };
@@ -220,9 +224,10 @@ static void build_header(const cal_run *r, const mh_config *out, const cal_fit_o
     hdr(buf, "; Base config: %s; pinned core %d (%s).\n", r->cli->config, r->core, r->caches);
     if (r->core_ghz > 0)
         hdr(buf, "; Core probe (no memory access): frequency_ghz = %.3f from a dependent integer add chain\n"
-                 ";   (nominal %g); base_cpi = %.3f cycles per instruction of the loop\n"
-                 ";   add; add; cmp; jne (4 instructions, 1 cycle per iteration expected; base config had %g).\n", r->core_ghz, r->nominal_ghz, r->core_cpi,
-            r->base_cpi_in);
+                 ";   (nominal %g); induction_latency = 1 cycle (one add of that chain: the next address of a\n"
+                 ";   constant-stride loop waits for it); base_cpi = %.3f cycles per instruction of a loop of 16\n"
+                 ";   independent adds + add; cmp; jne (%.0f instructions: the issue width; base config had %g).\n",
+            r->core_ghz, r->nominal_ghz, r->core_cpi, CAL_LOOP_INSTR, r->base_cpi_in);
     hdr(buf, "; MEASURED with the chase kernel only (held-out kernels never used): each level's latency is\n"
              "; the median ns/access of %s chase points with size in (2 x previous level, level / 2],\n"
              "; converted to cycles with frequency_ghz = %g.\n",
@@ -265,7 +270,10 @@ static void build_header(const cal_run *r, const mh_config *out, const cal_fit_o
                                                 ";        (the simulated stream prefetcher also speeds up the page-local chase at RAM\n"
                                                 ";        sizes, which the measured RAM latency already includes; --no-prefetchers was given)")
                                  : "no prefetcher evidence; prefetchers left as configured");
-    hdr(buf, "; Not calibrated: bandwidths, MSHRs, prefetcher types, TLB sizes and latencies (see README).\n\n");
+    if (r->machine)
+        cal_machine_header(&r->mach, ghz, buf, CAL_HEADER_MAX);
+    hdr(buf, "; Not calibrated: MSHRs, prefetcher types, degrees and distances, the second-level TLB's size,\n"
+             "; open DRAM rows (see README).\n\n");
 }
 
 /* Prints the fit on stdout. */
@@ -291,6 +299,14 @@ static void print_fit(const cal_run *r, const mh_config *out, const cal_fit_out 
                                                 : "none detected");
     if (r->core_ghz > 0)
         printf("core: %.3f GHz (nominal %g), base_cpi %.3f\n", r->core_ghz, r->nominal_ghz, r->core_cpi);
+    if (r->machine) {
+        printf("machine: mem_cpi %.3f, tlb.L1d %u entries, tlb.L2 %.2f cycles, RAM %.1f GB/s", r->mach.mem_cpi,
+               r->mach.tlb.l1_entries, r->mach.tlb.l2_latency, r->mach.ram_gbs);
+        for (size_t i = 0; i + 1 < r->mach.nlevels; i++)
+            if (r->mach.link_gbs[i] > 0)
+                printf(", %s<-%s %.1f B/cycle", r->mach.names[i], r->mach.names[i + 1], r->mach.link_gbs[i] / ghz);
+        printf("\n");
+    }
 }
 
 /* The ladder: --sizes, or 4 KiB to 8x (quick: 4x) the last level, so RAM has several points >= 4x. */
@@ -306,7 +322,9 @@ static size_t ladder(const cal_run *r, size_t *out, size_t cap)
     return bench_size_ladder(4096, llc * (r->cli->mode == 1 ? 4 : 8), steps, out, cap);
 }
 
-/* Probes the core (unless --no-core-probe) and sets frequency_ghz and base_cpi in out. */
+/* Probes the core and the machine (unless --no-core-probe): sets frequency_ghz, base_cpi,
+ * induction_latency, then (cal_machine_probe) mem_cpi, the L1 DTLB, the tlb.L2 latency and the
+ * bandwidths in out. */
 static int core_probe(cal_run *r, mh_config *out, mh_error *err)
 {
     char buf[64];
@@ -325,6 +343,12 @@ static int core_probe(cal_run *r, mh_config *out, mh_error *err)
     snprintf(buf, sizeof buf, "%.3f", r->core_cpi);
     if (rc == MH_OK)
         rc = mh_config_set(out, "hierarchy.base_cpi", buf, err);
+    if (rc == MH_OK) /* the frequency probe defines a cycle as one dependent add */
+        rc = mh_config_set(out, "hierarchy.induction_latency", "1", err);
+    if (rc == MH_OK) { /* in cycles at the probed clock: load pipes, TLB, link bandwidths */
+        rc = cal_machine_probe(out, &r->mach, err);
+        r->machine = rc == MH_OK;
+    }
     return rc;
 }
 

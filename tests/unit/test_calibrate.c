@@ -482,10 +482,33 @@ static void test_core_probe(void **state)
     assert_true(cpi > 0.05 && cpi < 5);
 }
 
+/* The machine probes give plausible numbers (or say they cannot run here) and refuse bad sizes. */
+static void test_machine_probes(void **state)
+{
+    (void)state;
+    mh_error err = {0};
+    double gbs = 0, mem = 0;
+    assert_int_equal(cal_bandwidth_probe(1 << 20, 3, &gbs, &err), MH_OK);
+    assert_true(gbs > 0.1 && gbs < 10000);
+    assert_int_equal(cal_bandwidth_probe(1024, 3, &gbs, &err), MH_EINVAL);
+    assert_non_null(strstr(err.msg, "bandwidth probe"));
+    int rc = cal_mem_cpi_probe(3.0, &mem, &err);
+    if (rc == MH_EUNSUPPORTED)
+        skip();
+    assert_int_equal(rc, MH_OK);
+    assert_true(mem > 0.01 && mem < 5);
+    cal_tlb_out tlb;
+    assert_int_equal(cal_tlb_probe(3.0, &tlb, &err), MH_OK);
+    assert_true(tlb.base_ns > 0);
+    assert_true(tlb.l1_entries == 0 || (tlb.l1_entries >= 8 && tlb.l1_entries <= 512));
+    assert_true(tlb.l2_latency >= 0 && tlb.l2_latency < 1000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fit_exact),
+        cmocka_unit_test(test_machine_probes),
         cmocka_unit_test(test_fit_noisy),
         cmocka_unit_test(test_fit_fallback_and_missing),
         cmocka_unit_test(test_fit_clamp),

@@ -1,0 +1,115 @@
+/* cal_machine.c — the machine probes of `memhier calibrate` that are not latency ladders, applied
+ * to the calibrated config: the load pipes' rate (mem_cpi), the first-level DTLB's entries and the
+ * second-level TLB's latency (a one-line-per-page chase), and each link's streaming bandwidth
+ * (read sweeps). None of them runs a held-out kernel (see calprobe.c). */
+#include <stdio.h>
+#include <string.h>
+
+#include "calibrate.h"
+#include "config_int.h"
+
+/* mh_config_set with a number value. */
+static int set_val(mh_config *c, const char *key, double v, mh_error *err)
+{
+    char buf[64];
+    snprintf(buf, sizeof buf, "%.3f", v);
+    return mh_config_set(c, key, buf, err);
+}
+
+/* TLB probe: sets tlb.L1d.entries (fully associative first level, or one whose ways divide the
+ * count) and tlb.L2.latency in c. */
+static int apply_tlb(mh_config *c, cal_machine *m, mh_error *err)
+{
+    mh_error e = {0};
+    char buf[32];
+    if (cal_tlb_probe(c->frequency_ghz, &m->tlb, &e) != MH_OK)
+        return e.code == MH_EUNSUPPORTED ? MH_OK : mh_error_set(err, e.code, "%s", e.msg);
+    int rc = MH_OK;
+    const mh_tlb_cfg *t1 = &c->tlb[0];
+    if (m->tlb.l1_entries && t1->present && (t1->ways == t1->entries || m->tlb.l1_entries % t1->ways == 0)) {
+        int full = t1->ways == t1->entries;
+        snprintf(buf, sizeof buf, "%u", m->tlb.l1_entries);
+        rc = mh_config_set(c, "tlb.L1d.entries", buf, err);
+        if (rc == MH_OK && full)
+            rc = mh_config_set(c, "tlb.L1d.ways", "full", err);
+        m->tlb1_set = rc == MH_OK;
+    }
+    if (rc == MH_OK && m->tlb.l2_latency > 0 && c->tlb[1].present) {
+        rc = set_val(c, "tlb.L2.latency", m->tlb.l2_latency, err);
+        m->tlb2_set = rc == MH_OK;
+    }
+    return rc;
+}
+
+/* Bandwidth probes: a sweep inside each level below the first (half its size, when that is past
+ * twice the level above) sets the link above it in bytes/cycle; one over 4 x the last level sets
+ * [RAM] bandwidth_gbs. */
+static int apply_bandwidth(mh_config *c, const cal_input *in, cal_machine *m, mh_error *err)
+{
+    char key[64];
+    int rc = MH_OK;
+    for (size_t i = 1; rc == MH_OK && i < in->nlevels && i < CAL_MAX_LEVELS; i++) {
+        size_t bytes = (size_t)(in->capacity[i] / 2);
+        if (bytes <= 2 * in->capacity[i - 1])
+            continue;
+        rc = cal_bandwidth_probe(bytes, 15, &m->link_gbs[i - 1], err);
+        if (rc == MH_OK) {
+            snprintf(key, sizeof key, "%s.bandwidth", in->names[i - 1]);
+            rc = set_val(c, key, m->link_gbs[i - 1] / c->frequency_ghz, err);
+        }
+    }
+    if (rc == MH_OK && in->nlevels) {
+        rc = cal_bandwidth_probe((size_t)(4 * in->capacity[in->nlevels - 1]), 5, &m->ram_gbs, err);
+        if (rc == MH_OK)
+            rc = set_val(c, "RAM.bandwidth_gbs", m->ram_gbs, err);
+    }
+    return rc;
+}
+
+/* Runs the machine probes at c's frequency_ghz and writes their results into c. */
+int cal_machine_probe(mh_config *c, cal_machine *m, mh_error *err)
+{
+    mh_error e = {0};
+    memset(m, 0, sizeof *m);
+    if (cal_mem_cpi_probe(c->frequency_ghz, &m->mem_cpi, &e) == MH_OK) {
+        int rc = set_val(c, "hierarchy.mem_cpi", m->mem_cpi, err);
+        if (rc != MH_OK)
+            return rc;
+    } else {
+        m->mem_cpi = 0;
+    }
+    int rc = apply_tlb(c, m, err);
+    cal_input in = {0};
+    if (rc == MH_OK)
+        rc = cal_levels_from_config(c, &in, err);
+    if (rc == MH_OK)
+        rc = apply_bandwidth(c, &in, m, err);
+    m->nlevels = in.nlevels;
+    for (size_t i = 0; i < in.nlevels; i++)
+        snprintf(m->names[i], sizeof m->names[i], "%s", in.names[i]);
+    return rc;
+}
+
+/* Appends the header lines saying what the machine probes measured to buf (cap bytes). */
+void cal_machine_header(const cal_machine *m, double ghz, char *buf, size_t cap)
+{
+    size_t n = strlen(buf);
+#define ADD(...) (n += (size_t)snprintf(buf + n, n < cap ? cap - n : 0, __VA_ARGS__), n = n < cap ? n : cap - 1)
+    ADD("; Machine probes (no held-out kernel):\n");
+    if (m->mem_cpi > 0)
+        ADD(";   mem_cpi = %.3f cycles per record: 16 independent loads of one L1 line pair per loop\n"
+            ";        iteration (the load pipes run alongside the ALUs that base_cpi measures)\n", m->mem_cpi);
+    if (m->tlb1_set)
+        ADD(";   tlb.L1d.entries = %u: a chase with one line per page stays at %.2f ns per load up to\n"
+            ";        this many pages, then rises\n", m->tlb.l1_entries, m->tlb.base_ns);
+    if (m->tlb2_set)
+        ADD(";   tlb.L2.latency = %.2f cycles: that rise (pages past the first level's reach, lines in L1d)\n",
+            m->tlb.l2_latency);
+    for (size_t i = 0; i + 1 < m->nlevels; i++)
+        if (m->link_gbs[i] > 0)
+            ADD(";   %s.bandwidth = %.1f bytes/cycle: read sweep (every byte, vector loads) inside %s,\n"
+                ";        %.1f GB/s\n", m->names[i], m->link_gbs[i] / ghz, m->names[i + 1], m->link_gbs[i]);
+    if (m->ram_gbs > 0)
+        ADD(";   RAM bandwidth_gbs = %.1f: the same sweep over 4 x the last level\n", m->ram_gbs);
+#undef ADD
+}
