@@ -257,13 +257,21 @@ const char *val_reason(const char *kernel, const char *variant, size_t size, dou
 {
     int slow = err_pct > 0, big = size > llc, small = size <= l1;
     if (!strcmp(kernel, "stream") || !strcmp(kernel, "stride")) {
-        if (!strcmp(kernel, "stride") && atol(variant + 1) >= 4096)
+        long stride = !strcmp(kernel, "stride") ? atol(variant + 1) : 0;
+        if (stride >= 4096 && !slow && !small && stride % 4096 == 0)
+            return "L1 set conflict: a 4 KiB-multiple stride puts every line in one L1 set, and such misses "
+                   "overlap far less than the MSHRs allow (not modelled)";
+        if (stride >= 4096)
             return slow ? "TLB: one new page per load; real walks overlap (page-walk caches, MLP)"
                         : "TLB: a page walk per load is dearer than walk_latency (nested paging on a VM)";
         if (small)
             return slow ? "compute: base_cpi x gap overstates this loop's IPC" : "compute: loop costs more than base_cpi x gap";
+        if (big)
+            return slow ? "hardware prefetcher too timid: the L2 stream prefetcher learns from demand misses only, "
+                          "so L1 prefetches wait for RAM in the L1 MSHRs (raise degree/distance)"
+                        : "reorder buffer: hits on late prefetches never stop issue with rob = 0; or bandwidth_gbs too high";
         return slow ? "hardware prefetcher missing or too timid in the config (L1d stride, L2 stream; raise degree/distance)"
-                    : (big ? "DRAM bandwidth: bandwidth_gbs too high or row hits too cheap" : "bandwidth between levels too high");
+                    : "bandwidth between levels too high";
     }
     if (!strcmp(kernel, "stack"))
         return slow ? "store buffer: stores retire without waiting; compute cost overstated"
