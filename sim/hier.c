@@ -362,7 +362,9 @@ static __attribute__((noinline)) int general_req(mh_hier *h, int li, const mh_re
             if (o.victim)
                 victims[nvict++] = o.victim;
         }
-        if (L->pf && demand && ncand < PF_MAX)
+        /* a lower level's prefetcher also learns from the upper levels' prefetch requests, as
+         * real L2 stream prefetchers see the L1 prefetcher's fills */
+        if (L->pf && (demand || (r->src == MH_SRC_PF && li != h->data && li != h->ifetch)) && ncand < PF_MAX)
             ncand += mh_pf_observe(L->pf, line, !o.hit, cand + ncand, PF_MAX - ncand);
     }
     if (nfetch) { /* several lines: one request below for the whole reference */

@@ -468,6 +468,33 @@ static void test_stress(void **state)
     }
 }
 
+/* A lower level's prefetcher learns from the upper level's prefetches too: read A misses L1 and
+ * L2; L2's next-line prefetcher fetches B; L1's next-line prefetch of B then reaches L2 (a hit
+ * there) and trains it, so L2 also prefetches C. */
+static void test_pf_trains_lower(void **state)
+{
+    (void)state;
+    mh_config c;
+    support_core_config(&c);
+    support_core_level(&c, "L1", 64, 4, 16);
+    support_core_level(&c, "L2", 256, 4, 16);
+    c.level[0].next = 1;
+    for (int l = 0; l < 2; l++) {
+        c.level[l].prefetcher = MH_PF_NEXT_LINE;
+        c.level[l].pf_degree = 1;
+        c.level[l].pf_distance = 1;
+    }
+    mh_hier *h = support_core_hier(&c);
+    support_core_run(h, "0 0\n");
+    mh_level_stats l1 = support_core_stats(h, 0), l2 = support_core_stats(h, 1);
+    assert_int_equal(l1.pf_issued, 1);       /* B into L1 */
+    assert_int_equal(l2.pf_issued, 2);       /* B (after A's miss), C (after L1's prefetch of B) */
+    assert_int_equal(l2.kind[MH_OP_PREFETCH].accesses, 1);
+    assert_int_equal(l2.kind[MH_OP_PREFETCH].misses, 0);
+    assert_true(holds(h, 1, 2));
+    mh_hier_destroy(h);
+}
+
 /* Asserts that every count of level li except the 3C classes is equal in a and b. */
 static void same_counts(const mh_hier *a, const mh_hier *b, size_t li, int cfgi)
 {
@@ -584,6 +611,7 @@ int main(void)
         cmocka_unit_test(test_independent),    cmocka_unit_test(test_bad_config),
         cmocka_unit_test(test_wb_bypass),      cmocka_unit_test(test_hw_prefetch),
         cmocka_unit_test(test_stress),         cmocka_unit_test(test_lean_equals_general),
+        cmocka_unit_test(test_pf_trains_lower),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
