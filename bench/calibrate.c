@@ -83,6 +83,22 @@ static double range_median(const cal_point *w, size_t a, size_t b)
     return med;
 }
 
+/* Median ns of the points of w[a..b) (sorted by size) within CAL_PLATEAU_NEAR x the median of its
+ * smaller half; *used = how many. Capacity contention (a shared or virtualised cache) and noise
+ * only add time, more the closer a point is to the level's effective capacity, so the smaller
+ * half is the reference: a gradual rise that no single step reveals would otherwise pull the
+ * median up. */
+static double plateau_median(const cal_point *w, size_t a, size_t b, size_t *used)
+{
+    double ref = range_median(w, a, a + (b - a + 1) / 2), v[256];
+    size_t n = 0;
+    for (size_t j = a; j < b && n < 256; j++)
+        if (w[j].ns <= CAL_PLATEAU_NEAR * ref)
+            v[n++] = w[j].ns;
+    *used = n;
+    return cal_median(v, n);
+}
+
 /* First step in sorted w inside [a, b), b when none. A step is a point dearer than CAL_STEP_RATIO
  * x the point before it or CAL_PLATEAU_JUMP x the window's median so far, confirmed by the next
  * ladder point (a lone outlier is not a step). The window's first point is compared with the
@@ -134,8 +150,7 @@ static void fit_level(const cal_input *in, const cal_point *pts, size_t n, size_
         out->level_step_ns[i] = w[k].ns;
     }
     if (k > a) {
-        out->level_ns[i] = range_median(w, a, k);
-        out->level_points[i] = k - a;
+        out->level_ns[i] = plateau_median(w, a, k, &out->level_points[i]);
     } else if (k < b) { /* k == a: a step at the window's start, checked only when w[a-1].size > prev */
         out->level_ns[i] = w[a - 1].ns;
         out->level_points[i] = 1;

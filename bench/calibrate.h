@@ -2,7 +2,8 @@
  * cost probe, and the measured-point runner shared with validation (validate.c).
  *
  * Fit (cal_fit): each cache level's load-to-use latency is the median of the page-local ladder
- * points well inside that level (size > 2 x previous capacity and <= capacity / 2), the window
+ * points well inside that level (size > 2 x previous capacity and <= capacity / 2) that lie within
+ * CAL_PLATEAU_NEAR x the median of the window's smaller half (contention only adds time), the window
  * ending early at its first step (a point > CAL_STEP_RATIO x the one before it, or > CAL_PLATEAU_JUMP
  * x the window's median so far, confirmed by the next point: a shared or virtualised cache's
  * effective capacity). A window that starts past the step (its first point > CAL_PLATEAU_JUMP x the
@@ -33,6 +34,8 @@
 #define CAL_PF_RATIO 0.85
 #define CAL_PLATEAU_JUMP 2.0       /* a plateau ends at a point dearer than this x its median so far */
 #define CAL_STEP_RATIO 1.6         /* ... or dearer than this x the point before it */
+#define CAL_PLATEAU_NEAR 1.25      /* the plateau's median uses its points within this x the median
+                                      of its smaller half (the least contended sizes) */
 
 /* One ladder point: working-set size and the measured ns per access. */
 typedef struct cal_point {

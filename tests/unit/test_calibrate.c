@@ -147,6 +147,26 @@ static void test_fit_clamp(void **state)
     assert_int_equal(cal_fit(NULL, &f, NULL), MH_EINVAL);
 }
 
+/* A shared L3 under contention: no single step, but the points rise gradually towards the
+ * effective capacity (x1.15 per ladder point past 2M). The plateau is the smaller half's level,
+ * not the median of the whole window (which the rise would pull up by a third). */
+static void test_fit_gradual_rise(void **state)
+{
+    (void)state;
+    cal_input in;
+    cal_point page[256], global[256];
+    cal_fit_out f;
+    size_t n = synth(&in, page, global, 0, 0);
+    double rise = 1.0;
+    for (size_t i = 0; i < n; i++)
+        if (page[i].size > 2 * MiB && page[i].size <= 4 * MiB)
+            page[i].ns = true_ns[2] * (rise *= 1.15);
+    assert_int_equal(cal_fit(&in, &f, NULL), MH_OK);
+    assert_int_equal(f.level_cut[2], 0); /* no step was found: the rise is gradual */
+    assert_float_equal(f.level_ns[2], true_ns[2], 1e-9);
+    assert_true(f.level_points[2] >= 4 && f.level_points[2] < 12);
+}
+
 /* A shared L3 whose effective capacity is 2M of 8M: the plateau ends at the step; a lone
  * outlier inside a plateau does not end it. */
 static void test_fit_plateau_cut(void **state)
@@ -512,7 +532,7 @@ int main(void)
         cmocka_unit_test(test_fit_noisy),
         cmocka_unit_test(test_fit_fallback_and_missing),
         cmocka_unit_test(test_fit_clamp),
-        cmocka_unit_test(test_fit_plateau_cut),
+        cmocka_unit_test(test_fit_plateau_cut), cmocka_unit_test(test_fit_gradual_rise),
         cmocka_unit_test(test_fit_vm_small_l3),
         cmocka_unit_test(test_fit_lowered_to_ram),
         cmocka_unit_test(test_median),
