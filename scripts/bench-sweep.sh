@@ -54,17 +54,17 @@ measure() {
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
 
 echo "one pass, many caches:"
-measure "one simulation: zen3 count-only (sim --no-3c --no-timing)" \
-    "$bin" sim "${base[@]}" --no-3c --no-timing -f csv "$work/t.mht"
+measure "one simulation: zen3 count-only, one core (sim --no-3c --no-timing)" \
+    "$bin" sim "${base[@]}" --no-3c --no-timing --decode-thread off -f csv "$work/t.mht"
 measure "one simulation: the L1d level alone" \
-    "$bin" sim -c "$work/l1.ini" --no-3c --no-timing -f csv "$work/t.mht"
+    "$bin" sim -c "$work/l1.ini" --no-3c --no-timing --decode-thread off -f csv "$work/t.mht"
 measure "one-pass sweep, 16 sizes of an 8-way L1d (16 set counts)" \
     "$bin" sweep "${base[@]}" --set L1d.size=$sizes16 --one-pass -f csv "$work/t.mht"
 measure "one-pass sweep, 16 sizes of a fully associative L1d" \
     "$bin" sweep "${base[@]}" --set L1d.ways=full --set L1d.size=$sizes16 --one-pass -f csv "$work/t.mht"
 measure "separate simulations, 16 sizes (--exact --no-timing -j1)" \
     "$bin" sweep "${base[@]}" --set L1d.size=$sizes16 --exact --no-timing -j1 -f csv "$work/t.mht"
-z="one simulation: zen3 count-only (sim --no-3c --no-timing)"
+z="one simulation: zen3 count-only, one core (sim --no-3c --no-timing)"
 l="one simulation: the L1d level alone"
 for s in "one-pass sweep, 16 sizes of an 8-way L1d (16 set counts)" "one-pass sweep, 16 sizes of a fully associative L1d" \
     "separate simulations, 16 sizes (--exact --no-timing -j1)"; do

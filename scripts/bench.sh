@@ -55,8 +55,11 @@ for len in 2M 20M; do
 done
 
 echo "capture cost per access, relative to the native kernel (hook alone; hook + .mht writer):"
-"$bin" bench --kernel chase,stream,heap,pool --variant global,read,default --sizes 16K,8M --min-time 0.05 \
-    --events none --records 1000000 --capture "$work/cap" -o "$work/cap.csv" 2>&1 | grep -iE 'capture|ratio|cost|x native' || true
+"$bin" bench --kernel chase,stream,stride,stack,heap,pool,prefetch --variant global,read,write,copy,s64,s4096,default,d4 \
+    --sizes 16K,8M --min-time 0.05 --events none --records 1000000 --capture "$work/cap" -o "$work/cap.csv" 2>&1 |
+    grep -iE 'capture|ratio|cost|x native' || true
+"$bin" bench --kernel stream --variant read,write,copy --sizes 64M --min-time 0.05 --events none --records 1000000 \
+    --capture "$work/cap" -o "$work/cap64.csv" 2>&1 | grep -iE 'capture|ratio|cost|x native' || true
 printf '  .mht bytes per record of the captured kernel traces:\n'
 for t in "$work"/cap/*.mht; do
     "$bin" info "$t" | awk -v f="$(basename "$t")" '/^bytes\/rec/ { printf "    %-28s %s\n", f, $2 }'
