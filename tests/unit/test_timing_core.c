@@ -10,43 +10,20 @@
 
 #include <cmocka.h>
 
-#include "timing_int.h"
+#include "support_timing.h"
 
 #define MEM (-1)
 
-/* Three cache levels (latency 4, 12, 40 cycles) over RAM of 100 ns at 1 GHz, 16 MSHRs; no TLB,
- * pages, rows or bandwidth limits: every quantity below is a plain sum. */
+/* The shared analytic machine (support_timing.h). */
 static void base_config(mh_config *c)
 {
-    memset(c, 0, sizeof *c);
-    strcpy(c->name, "test");
-    strcpy(c->source, "test_timing_core");
-    c->frequency_ghz = 1.0;
-    c->nlevels = 3;
-    const double lat[3] = {4, 12, 40};
-    const uint64_t size[3] = {32768, 524288, 4194304};
-    for (int i = 0; i < 3; i++) {
-        mh_level_cfg *l = &c->level[i];
-        snprintf(l->name, sizeof l->name, "L%d", i + 1);
-        l->size = size[i];
-        l->ways = 8;
-        l->line = 64;
-        l->sets = (uint32_t)(size[i] / (8 * 64));
-        l->latency = lat[i];
-        l->next = i < 2 ? i + 1 : -1;
-        l->mshrs = 16;
-    }
-    c->ram.latency_ns = 100;
+    support_timing_config(c, "test_timing_core");
 }
 
 /* Creates a timing model or fails the test. */
 static mh_timing *make(const mh_config *c)
 {
-    mh_timing *t = NULL;
-    mh_error err = {0, ""};
-    if (mh_timing_create(c, &t, &err) != MH_OK)
-        fail_msg("mh_timing_create: %s", err.msg);
-    return t;
+    return support_timing_make(c);
 }
 
 /* Feeds one record. */
