@@ -532,6 +532,85 @@ static inline int lean_req(mh_hier *h, int li, const mh_req *r, uint64_t line, u
     return li;
 }
 
+/* ---- chain path: a one-line miss at an entry level whose whole path down is lean with one line
+ * size (ordered policies, no 3C, no prefetcher) and which writes back and allocates. The fill
+ * walks down the levels in one loop instead of a call per level, then the victims are handled
+ * on the way back up, deepest first: the order, and every count, of lean_miss's recursion. ---- */
+
+/* One level the fill passed on the way down. */
+typedef struct chain_step {
+    int li;          /* level */
+    int installed;   /* 1: the line was installed here; 0: passed through (exclusive upper) */
+    uint64_t victim; /* slot the install pushed out (0 = none) */
+} chain_step;
+
+/* Miss of trace record r on line at chain entry level li (access counted; s = its set); returns
+ * the serving level (-1 = memory). */
+static __attribute__((noinline)) int chain_miss(mh_hier *h, int li, const mh_rec *r, uint64_t line, uint64_t *s)
+{
+    chain_step st[MH_MAX_LEVELS];
+    mh_level *L = &h->lv[li];
+    const int k = r->op, write = k == MH_OP_WRITE, fk = write ? MH_OP_READ : k;
+    const uint32_t size = r->size ? r->size : 1;
+    const uint64_t la = line << L->line_shift;
+    int n = 0, served = -1;
+    L->st.kind[k].misses++;
+    uint64_t victim = mh_set_push(s, L->ways, mh_slot_make(line, write ? MH_SL_DIRTY : 0));
+    if (write && r->addr <= la && r->addr + (size - 1u) >= la + (L->line - 1u) && L->inclusion != MH_INC_INCLUSIVE) {
+        if (victim) /* DineroIV: a write-allocate miss covering the whole line is not fetched */
+            evict(h, li, victim);
+        return li;
+    }
+    st[n++] = (chain_step){li, 1, victim};
+    unsigned carry = 0;
+    int excl = L->inclusion == MH_INC_EXCLUSIVE, cur = L->next;
+    L->st.bytes_from_next += L->line;
+    if (victim && cur >= 0)
+        prefetch_set(&h->lv[cur], mh_slot_line(victim) << L->line_shift);
+    while (cur >= 0) {
+        mh_level *N = &h->lv[cur];
+        uint64_t *t = N->slot + (size_t)(line & N->set_mask) * N->ways;
+        uint32_t w = lean_scan(t, N->ways, (line + 1) << MH_SL_SHIFT);
+        N->st.kind[fk].accesses++;
+        if (w < N->ways) {
+            if (excl) { /* victim cache: the line moves up */
+                carry = (unsigned)(t[w] & MH_SL_DIRTY);
+                mh_set_drop(t, N->ways, w);
+            } else if (N->promote && w) {
+                mh_set_promote(t, w);
+            }
+            served = cur;
+            break;
+        }
+        N->st.kind[fk].misses++;
+        N->st.bytes_from_next += N->line;
+        if (excl) {
+            st[n++] = (chain_step){cur, 0, 0};
+        } else {
+            uint64_t v = mh_set_push(t, N->ways, mh_slot_make(line, 0));
+            st[n++] = (chain_step){cur, 1, v};
+            if (v && N->next >= 0)
+                prefetch_set(&h->lv[N->next], mh_slot_line(v) << N->line_shift);
+        }
+        excl = N->inclusion == MH_INC_EXCLUSIVE;
+        cur = N->next;
+    }
+    if (cur < 0)
+        h->mem_read += L->line;
+    while (n-- > 0) {
+        const chain_step *c = &st[n];
+        if (!c->installed)
+            continue; /* an exclusive upper's fill passed through: the dirty flag goes on up */
+        if (carry) {
+            add_flags(&h->lv[c->li], line, MH_SL_DIRTY);
+            carry = 0;
+        }
+        if (c->victim)
+            evict(h, c->li, c->victim);
+    }
+    return served;
+}
+
 /* A trace record that is not a one-line hit at a lean level: the request goes the usual way
  * (w = the way lean_find returned, or MH_WAY_NONE when the lean path does not apply). */
 #define MH_WAY_NONE UINT32_MAX
@@ -543,7 +622,10 @@ static __attribute__((noinline)) int cpu_slow(mh_hier *h, int li, const mh_rec *
     if (w == MH_WAY_NONE)
         return level_req(h, li, &q, &f);
     uint64_t line = r->addr >> L->line_shift;
-    return lean_miss(h, li, &q, line, L->slot + (size_t)(line & L->set_mask) * L->ways, &f);
+    uint64_t *s = L->slot + (size_t)(line & L->set_mask) * L->ways;
+    if (L->chain)
+        return chain_miss(h, li, r, line, s);
+    return lean_miss(h, li, &q, line, s, &f);
 }
 
 /* What the inline hit path reads of an entry level, copied out once per batch: locals the
@@ -692,6 +774,12 @@ static void link_levels(mh_hier *h)
     for (size_t i = 0; i < h->n; i++) {
         mh_level *L = &h->lv[i];
         L->lean = L->pol->reorder && !L->shadow && !L->pf;
+    }
+    for (size_t i = 0; i < h->n; i++) { /* chain_miss's entry levels */
+        mh_level *L = &h->lv[i];
+        L->chain = L->write_back && L->allocate && !h->opts.wb_bypass;
+        for (int li = (int)i, hops = 0; li >= 0 && hops < MH_MAX_LEVELS; li = h->lv[li].next, hops++)
+            L->chain &= h->lv[li].lean && h->lv[li].line == L->line;
     }
     h->far = -1; /* the last level on the data path whose slots outgrow the host's L2 cache */
     for (int li = h->data, hops = 0; li >= 0 && hops < MH_MAX_LEVELS; li = h->lv[li].next, hops++)

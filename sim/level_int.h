@@ -64,6 +64,7 @@ struct mh_level {
     mh_level_stats st;         /* statistics (hits derived at copy-out) */
     int promote;               /* pol->promote, kept here for the hit path */
     int lean;                  /* ordered policy, no 3C shadow, no prefetcher: hier.c's lean path */
+    int chain;                 /* lean down to memory with one line size, write-back, allocate: chain_miss */
 };
 
 /* Builds level L from lc (seeded from lc->seed); classify = 1 creates the 3C shadow. */
