@@ -83,6 +83,14 @@ static unsigned drop_line(mh_level *U, uint32_t set, uint32_t way)
     return MH_SL_DIRTY;
 }
 
+/* Drops line from lean level U if present (a back-invalidation); returns its dirty flag. */
+static inline __attribute__((always_inline)) unsigned lean_drop(mh_level *U, uint64_t line)
+{
+    uint32_t set = (uint32_t)(line & U->set_mask);
+    uint32_t way = lean_scan(U->slot + (size_t)set * U->ways, U->ways, (line + 1) << MH_SL_SHIFT);
+    return way < U->ways ? drop_line(U, set, way) : 0;
+}
+
 /* Drops every line of level ui inside [addr, addr+len) and, recursively, from ui's inclusive
  * uppers. Returns MH_SL_DIRTY when a dropped copy was dirty (its data goes down with the victim). */
 static unsigned back_invalidate(mh_hier *h, int ui, uint64_t addr, uint64_t len)
@@ -92,11 +100,8 @@ static unsigned back_invalidate(mh_hier *h, int ui, uint64_t addr, uint64_t len)
     for (int k = 0; k < h->niup[ui]; k++)
         dirty |= back_invalidate(h, h->iup[ui][k], addr, len);
     uint64_t line = addr >> U->line_shift, last = (addr + len - 1) >> U->line_shift;
-    if (U->lean && line == last) { /* the usual case: one line, ordered set, early-exit scan */
-        uint32_t set = (uint32_t)(line & U->set_mask);
-        uint32_t way = lean_scan(U->slot + (size_t)set * U->ways, U->ways, (line + 1) << MH_SL_SHIFT);
-        return way < U->ways ? dirty | drop_line(U, set, way) : dirty;
-    }
+    if (U->lean && line == last) /* the usual case: one line, ordered set */
+        return dirty | lean_drop(U, line);
     for (; line <= last; line++) {
         uint32_t set = (uint32_t)(line & U->set_mask);
         int way = mh_level_find(U, set, line);
@@ -149,11 +154,7 @@ static void evict(mh_hier *h, int li, uint64_t old)
         mh_level *U = &h->lv[ui];
         if (U->lean && !h->niup[ui] && U->line >= L->line) { /* the usual case, inline: one line of a
                                                                 lean level with no inclusive uppers */
-            uint64_t line = addr >> U->line_shift;
-            uint32_t set = (uint32_t)(line & U->set_mask);
-            uint32_t way = lean_scan(U->slot + (size_t)set * U->ways, U->ways, (line + 1) << MH_SL_SHIFT);
-            if (way < U->ways)
-                dirty |= drop_line(U, set, way);
+            dirty |= lean_drop(U, addr >> U->line_shift);
         } else {
             dirty |= back_invalidate(h, ui, addr, L->line);
         }
@@ -259,6 +260,13 @@ typedef struct line_res {
     uint64_t victim;  /* slot value replaced by the install (0 = none) */
 } line_res;
 
+/* DineroIV: a write-allocate miss whose write covers all of line la (L's units) is not fetched
+ * (unless L is inclusive of the level below, which must then hold the line). */
+static inline int write_covers_line(const mh_level *L, uint64_t addr, uint32_t size, uint64_t la)
+{
+    return addr <= la && addr + (size - 1u) >= la + (L->line - 1u) && L->inclusion != MH_INC_INCLUSIVE;
+}
+
 /* Looks line up in level li for request r and updates it: hit bookkeeping, or install of the
  * missing line (the fill itself and the victim are left to the caller). */
 static void line_step(mh_hier *h, int li, const mh_req *r, uint64_t line, int alloc, int demand,
@@ -299,8 +307,7 @@ static void line_step(mh_hier *h, int li, const mh_req *r, uint64_t line, int al
     o->installed = 1;
     o->victim = L->slot[(size_t)set * L->ways + vw];
     mh_level_install(L, set, vw, mh_slot_make(line, write && L->write_back ? MH_SL_DIRTY : 0));
-    /* DineroIV: a write-allocate miss covering the whole line is not fetched */
-    if (write && r->addr <= la && r->addr + (r->size - 1u) >= la + (L->line - 1u) && L->inclusion != MH_INC_INCLUSIVE)
+    if (write && write_covers_line(L, r->addr, r->size, la))
         o->fetch = 0;
 }
 
@@ -495,8 +502,7 @@ static __attribute__((noinline)) int lean_miss(mh_hier *h, int li, const mh_req 
     uint64_t la = line << L->line_shift;
     if (victim && L->next >= 0) /* the victim's set below is needed after the fill: overlap the two */
         prefetch_set(&h->lv[L->next], mh_slot_line(victim) << L->line_shift);
-    /* DineroIV: a write-allocate miss covering the whole line is not fetched */
-    if (!(write && r->addr <= la && r->addr + (r->size - 1u) >= la + (L->line - 1u) && L->inclusion != MH_INC_INCLUSIVE)) {
+    if (!(write && write_covers_line(L, r->addr, r->size, la))) {
         served = deeper(h, served, fill_from_below(h, li, r, line, 1, 1, &f));
         if (f & MH_SL_DIRTY)
             add_flags(L, line, MH_SL_DIRTY);
@@ -556,8 +562,8 @@ static __attribute__((noinline)) int chain_miss(mh_hier *h, int li, const mh_rec
     int n = 0, served = -1;
     L->st.kind[k].misses++;
     uint64_t victim = mh_set_push(s, L->ways, mh_slot_make(line, write ? MH_SL_DIRTY : 0));
-    if (write && r->addr <= la && r->addr + (size - 1u) >= la + (L->line - 1u) && L->inclusion != MH_INC_INCLUSIVE) {
-        if (victim) /* DineroIV: a write-allocate miss covering the whole line is not fetched */
+    if (write && write_covers_line(L, r->addr, size, la)) { /* not fetched */
+        if (victim)
             evict(h, li, victim);
         return li;
     }
