@@ -93,6 +93,44 @@ int cal_levels_from_config(const mh_config *c, cal_input *in, mh_error *err);
  * level gets prefetcher = stride and the second prefetcher = stream). Unmeasured values are kept. */
 int cal_apply(mh_config *c, const cal_input *in, const cal_fit_out *f, double fault_ns, int set_pf,
               mh_error *err);
+/* Model-consistent main memory (cal_refine.c). The model replays the chase points at >= 4 x the
+ * last level (page-local and global, the largest CAL_REFINE_MAX measured in both) and RAM latency
+ * R, then walk W, are rescaled until the medians of the replays equal the measured medians:
+ * R *= (ram_part + measured - simulated) / ram_part on the page-local replays, W likewise on the
+ * global ones (net of what the new R adds there), at most CAL_REFINE_ROUNDS rounds, R kept in
+ * [R0 / 2, 3 R0] and W in [0, 3 W0]. */
+#define CAL_REFINE_MAX 3
+#define CAL_REFINE_ROUNDS 6
+/* One replay of chase point i of variant (0 page-local, 1 global) with x = {R ns, W ns}: *ns =
+ * simulated ns per access, *part = ns per access charged to RAM (variant 0) or walks (variant 1). */
+typedef int (*cal_refine_fn)(void *ctx, int variant, size_t i, const double x[2], double *ns, double *part,
+                             mh_error *err);
+/* The model the solver drives. */
+typedef struct cal_refine_model {
+    cal_refine_fn fn;                 /* replays one point */
+    void *ctx;                        /* its context */
+    size_t n;                         /* points per variant (1..CAL_REFINE_MAX) */
+} cal_refine_model;
+/* What the refinement did ([0] page-local / RAM, [1] global / walk). */
+typedef struct cal_refine_out {
+    int done;                         /* 1: refined (0: nothing to refine, config unchanged) */
+    int rounds;                       /* rescaling rounds run */
+    double x0[2], x[2];               /* R and W in ns: analytic, refined */
+    double meas[2];                   /* measured medians, ns per access */
+    double sim0[2], sim[2];           /* replay medians with x0 and with x */
+    size_t sizes[CAL_REFINE_MAX];     /* the chase sizes replayed */
+    size_t nsizes;
+} cal_refine_out;
+/* Solves for x from x0 against the measured medians meas; returns MH_OK or the model's error. */
+int cal_refine_solve(const cal_refine_model *m, const double meas[2], const double x0[2], cal_refine_out *out,
+                     mh_error *err);
+/* Captures the chase points (records each, seed) to a temporary directory, solves on the real
+ * model, and writes RAM.latency_ns, RAM.row_hit_ns and hierarchy.walk_latency into c. Does
+ * nothing (out->done = 0) when the fit has no RAM and walk values or no point >= 4 x the last
+ * level; on error c keeps the analytic values. */
+int cal_refine_memory(mh_config *c, const cal_input *in, const cal_fit_out *fit, uint64_t seed, uint64_t records,
+                      cal_refine_out *out, mh_error *err);
+
 /* Writes header (comment lines, each starting "; ") then c as INI to path (temp + rename). */
 int cal_write_config(const mh_config *c, const char *header, const char *path, mh_error *err);
 

@@ -39,6 +39,7 @@ typedef struct cal_run {
     int pf_set;                      /* 1: calibrate set the prefetchers */
     int machine;                     /* 1: the machine probes ran (mach holds their results) */
     cal_machine mach;                /* load-pipe, TLB and bandwidth probes */
+    cal_refine_out refine;           /* model-consistent RAM and walk (cal_refine.c) */
     cal_input in;
     cal_point *page, *global;        /* measured ladders */
     bench_harness h;
@@ -258,6 +259,18 @@ static void build_header(const cal_run *r, const mh_config *out, const cal_fit_o
         hdr(buf, ";   RAM  %8.2f ns (page-local >= 4 x LLC); TLB walk not measured (no global point)\n", f->ram_ns);
     else
         hdr(buf, ";   RAM and TLB walk not measured (no ladder point >= 4 x LLC): config values kept\n");
+    const cal_refine_out *q = &r->refine;
+    if (q->done) {
+        hdr(buf, ";   MODEL-CONSISTENT RAM and walk: the chase at");
+        for (size_t i = 0; i < q->nsizes; i++)
+            hdr(buf, "%s %.4g", i ? "," : "", (double)q->sizes[i] / (1 << 20));
+        hdr(buf, " MiB (page-local and global), replayed through this\n"
+                 ";        config with the values above, took %.2f / %.2f ns per access (measured %.2f / %.2f):\n"
+                 ";        this config's prefetchers speed up the page-local chase that the measured RAM time\n"
+                 ";        already includes. latency_ns = row_hit_ns = %.2f and walk_latency = %.2f cycles\n"
+                 ";        make them %.2f / %.2f (rescaling rounds: %d; see calibrate.h)\n",
+            q->sim0[0], q->sim0[1], q->meas[0], q->meas[1], q->x[0], q->x[1] * ghz, q->sim[0], q->sim[1], q->rounds);
+    }
     if (fault_ns > 0)
         hdr(buf, ";   minor fault %.1f ns per first touch of a fresh 4 KiB page (median of trials; %.3f\n"
                  ";        perf::MINOR-FAULTS per page)\n", fault_ns, fpp);
@@ -291,6 +304,11 @@ static void print_fit(const cal_run *r, const mh_config *out, const cal_fit_out 
     if (f->tlb_points)
         printf("%-6s %10.2f %10.2f %8zu  (TLB miss; walk %.2f cycles)\n", "TLB", f->tlb_miss_ns, f->tlb_miss_ns * ghz,
                f->tlb_points, f->walk_ns * ghz);
+    const cal_refine_out *q = &r->refine;
+    if (q->done)
+        printf("model-consistent: RAM %.2f -> %.2f ns, walk %.2f -> %.2f cycles (chase replays: page-local %.2f -> %.2f ns,"
+               " global %.2f -> %.2f ns; measured %.2f, %.2f)\n", q->x0[0], q->x[0], q->x0[1] * ghz, q->x[1] * ghz,
+               q->sim0[0], q->sim[0], q->sim0[1], q->sim[1], q->meas[0], q->meas[1]);
     printf("minor fault: %.1f ns per page (%.3f faults/page)\n", fault_ns, fpp);
     if (f->pf_ratio > 0)
         printf("prefetch: page-local/global = %.2f -> %s\n", f->pf_ratio,
@@ -381,6 +399,11 @@ static int fit_and_write(cal_run *r, mh_config *out, double fault_ns, double fpp
     if (rc == MH_OK)
         rc = cal_apply(out, &r->in, &fit, fault_ns, r->cli->set_pf, err);
     r->pf_set = rc == MH_OK && r->cli->set_pf && fit.prefetch_detected && !had_pf;
+    if (rc == MH_OK) {
+        if (isatty(STDERR_FILENO))
+            fprintf(stderr, "calibrate: replaying the chase at RAM sizes through the fitted model...\n");
+        rc = cal_refine_memory(out, &r->in, &fit, r->cli->seed, BENCH_RECORDS_DEFAULT, &r->refine, err);
+    }
     char *header = rc == MH_OK ? calloc(1, CAL_HEADER_MAX) : NULL;
     if (rc == MH_OK && !header)
         rc = mh_error_set(err, MH_ENOMEM, "calibrate: out of memory");
