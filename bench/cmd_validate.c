@@ -34,6 +34,7 @@ typedef struct val_cli {
     double min_time;
     uint64_t records, seed;
     int core;
+    int rounds;                      /* --rounds: native measurements per point (0: by mode) */
 } val_cli;
 
 /* One timing point's outcome, for the summary. */
@@ -43,6 +44,19 @@ typedef struct val_pt {
     size_t size;
     double err, spread;
 } val_pt;
+
+#define VAL_MAX_ROUNDS 15
+
+/* A point between its first round (measured, captured, replayed) and its rows. */
+typedef struct val_pending {
+    const bench_kernel *k;           /* kernel */
+    const char *variant;             /* variant name (static) */
+    size_t size;                     /* working set */
+    int ok;                          /* measured (not skipped by the kernel) */
+    cal_measured m;                  /* first round: events, metrics, first touches, capture */
+    val_sim s;                       /* its replay */
+    double med[VAL_MAX_ROUNDS], p10[VAL_MAX_ROUNDS], p90[VAL_MAX_ROUNDS]; /* ns/access per round */
+} val_pending;
 
 /* The run. */
 typedef struct val_run {
@@ -67,13 +81,16 @@ static void usage(FILE *f)
                "  --kernels K[,K...]     held-out kernels (default stream,stride,stack,heap,pool,prefetch)\n"
                "  --sizes LIST           working-set sizes (default 16K,256K,4M,64M; quick 32K,2M)\n"
                "  --ladder-sizes LIST    chase sizes replayed for ladder-sim.csv (default: RUN_DIR/ladder.csv's)\n"
-               "  --min-time S           seconds of repetitions per point\n"
+               "  --min-time S           seconds of repetitions per point and round\n"
+               "  --rounds N             measure every point N times, interleaved, and keep the median\n"
+               "                         (default 3; --quick and --full 1): a shared machine drifts\n"
                "  --records N            records per captured trace (default 2000000)\n"
                "  --core N               pin to core N (default: the last core)\n"
                "  --seed N               RNG seed (default 1)\n");
 }
 
-enum { O_OUT = 256, O_QUICK, O_FULL, O_KERNELS, O_SIZES, O_LSIZES, O_MINTIME, O_RECORDS, O_CORE, O_SEED, O_HELP };
+enum { O_OUT = 256, O_QUICK, O_FULL, O_KERNELS, O_SIZES, O_LSIZES, O_MINTIME, O_RECORDS, O_CORE, O_SEED, O_ROUNDS,
+       O_HELP };
 
 /* Parses one unsigned option value. */
 static int parse_u64(const char *s, const char *opt, uint64_t min, uint64_t *v, mh_error *err)
@@ -123,6 +140,11 @@ static int handle_opt(val_cli *c, int o, const char *arg, mh_error *err)
         return MH_OK;
     case O_RECORDS: return parse_u64(arg, "--records", 1, &c->records, err);
     case O_SEED: return parse_u64(arg, "--seed", 0, &c->seed, err);
+    case O_ROUNDS:
+        if (parse_u64(arg, "--rounds", 1, &v, err) != MH_OK || v > VAL_MAX_ROUNDS)
+            return mh_error_set(err, MH_EINVAL, "--rounds \"%s\": must be an integer in 1..%d", arg, VAL_MAX_ROUNDS);
+        c->rounds = (int)v;
+        return MH_OK;
     case O_CORE:
         if (parse_u64(arg, "--core", 0, &v, err) != MH_OK) return MH_EINVAL;
         c->core = (int)v;
@@ -140,7 +162,7 @@ static int parse_cli(int argc, char **argv, val_cli *c, mh_error *err)
         {"sizes", required_argument, NULL, O_SIZES}, {"ladder-sizes", required_argument, NULL, O_LSIZES},
         {"min-time", required_argument, NULL, O_MINTIME}, {"records", required_argument, NULL, O_RECORDS},
         {"core", required_argument, NULL, O_CORE}, {"seed", required_argument, NULL, O_SEED},
-        {"help", no_argument, NULL, O_HELP}, {NULL, 0, NULL, 0}};
+        {"rounds", required_argument, NULL, O_ROUNDS}, {"help", no_argument, NULL, O_HELP}, {NULL, 0, NULL, 0}};
     int o, rc = MH_OK;
     c->core = -1;
     c->seed = 1;
@@ -259,38 +281,72 @@ static void write_rows(val_run *r, const bench_kernel *k, size_t size, const cal
     }
 }
 
-/* Measures, captures and replays one point. */
-static int run_point(val_run *r, const bench_kernel *k, const char *variant, size_t size, size_t idx,
-                     size_t total, mh_error *err)
+/* First round of one point: measures, captures and replays it into *p (rows come later). */
+static int start_point(val_run *r, val_pending *p, size_t idx, size_t total, mh_error *err)
 {
-    char path[4400], label[32];
-    cal_measured m;
+    char path[4400];
     mh_meta meta = {0};
-    snprintf(label, sizeof label, "%s", variant);
-    snprintf(path, sizeof path, "%s/%s-%s-%zu.mht", r->tdir, k->name, label, size);
+    snprintf(path, sizeof path, "%s/%s-%s-%zu.mht", r->tdir, p->k->name, p->variant, p->size);
     mh_meta_set(&meta, "source", "memhier validate");
-    mh_meta_set(&meta, "kernel", k->name);
-    mh_meta_set(&meta, "variant", label);
-    int rc = cal_measure_point(k, variant, size, r->cli->seed, &r->h, r->ft, path, r->cli->records, &meta, &m, err);
+    mh_meta_set(&meta, "kernel", p->k->name);
+    mh_meta_set(&meta, "variant", p->variant);
+    int rc = cal_measure_point(p->k, p->variant, p->size, r->cli->seed, &r->h, r->ft, path, r->cli->records, &meta,
+                               &p->m, err);
     if (rc != MH_OK)
         return rc;
-    if (m.skipped) {
-        fprintf(stderr, "validate: %s %s %zu skipped: %s\n", k->name, variant, size, m.skip_msg);
+    if (p->m.skipped) {
+        fprintf(stderr, "validate: %s %s %zu skipped: %s\n", p->k->name, p->variant, p->size, p->m.skip_msg);
         return MH_OK;
     }
-    cal_csv_row(r->bench, k, size, &m, r->core);
-    val_sim s;
-    int complete = m.records < r->cli->records;
-    rc = val_replay(r->cfg, path, complete, &s, err);
-    if (rc == MH_OK) {
-        write_rows(r, k, size, &m, &s);
-        write_stalls(r, k->name, m.label, size, &s);
-        fprintf(stderr, "validate: [%zu/%zu] %-8s %-6s %10zu B measured %8.3f ns, simulated %8.3f ns (%+.1f%%)\n",
-                idx, total, k->name, m.label, size, m.st.ns_median, s.ns_per_access,
-                val_error_pct(m.st.ns_median, s.ns_per_access));
+    int complete = p->m.records < r->cli->records;
+    rc = val_replay(r->cfg, path, complete, &p->s, err);
+    if (rc != MH_OK) {
+        bench_stats_free(&p->m.st);
+        return rc;
     }
+    p->ok = 1;
+    p->med[0] = p->m.st.ns_median;
+    p->p10[0] = p->m.st.ns_p10;
+    p->p90[0] = p->m.st.ns_p90;
+    fprintf(stderr, "validate: [%zu/%zu] %-8s %-6s %10zu B measured %8.4f ns, simulated %8.3f ns (%+.1f%%)\n", idx,
+            total, p->k->name, p->m.label, p->size, p->m.st.ns_median, p->s.ns_per_access,
+            val_error_pct(p->m.st.ns_median, p->s.ns_per_access));
+    return MH_OK;
+}
+
+/* Round `round` (>= 1) of a started point: measures it natively again. */
+static int remeasure_point(val_run *r, val_pending *p, int round, mh_error *err)
+{
+    cal_measured m;
+    int rc = cal_measure_point(p->k, p->variant, p->size, r->cli->seed, &r->h, NULL, NULL, 0, NULL, &m, err);
+    if (rc != MH_OK)
+        return rc;
+    p->med[round] = m.st.ns_median;
+    p->p10[round] = m.st.ns_p10;
+    p->p90[round] = m.st.ns_p90;
     bench_stats_free(&m.st);
-    return rc;
+    fprintf(stderr, "validate: round %d %-8s %-6s %10zu B measured %8.4f ns\n", round + 1, p->k->name, p->m.label,
+            p->size, p->med[round]);
+    return MH_OK;
+}
+
+/* Writes a point's rows: ns/access median, p10 and p90 are the medians over its rounds. */
+static void finish_point(val_run *r, val_pending *p, int rounds)
+{
+    if (!p->ok)
+        return;
+    if (rounds > 1) {
+        p->m.st.ns_median = cal_median(p->med, (size_t)rounds);
+        p->m.st.ns_p10 = cal_median(p->p10, (size_t)rounds);
+        p->m.st.ns_p90 = cal_median(p->p90, (size_t)rounds);
+        fprintf(stderr, "validate: %-8s %-6s %10zu B median of %d rounds %8.3f ns, simulated %8.3f ns (%+.1f%%)\n",
+                p->k->name, p->m.label, p->size, rounds, p->m.st.ns_median, p->s.ns_per_access,
+                val_error_pct(p->m.st.ns_median, p->s.ns_per_access));
+    }
+    cal_csv_row(r->bench, p->k, p->size, &p->m, r->core);
+    write_rows(r, p->k, p->size, &p->m, &p->s);
+    write_stalls(r, p->k->name, p->m.label, p->size, &p->s);
+    bench_stats_free(&p->m.st);
 }
 
 /* The validation sizes: --sizes, the mode's defaults, or (full) the ladder. */
@@ -310,29 +366,56 @@ static size_t sizes_for(const val_run *r, size_t *out, size_t cap)
     return n;
 }
 
-/* Runs every held-out point. */
-static int run_points(val_run *r, mh_error *err)
+/* The points to validate, in order; returns how many (*out malloc'ed, NULL when none). */
+static size_t list_points(const val_run *r, val_pending **out)
 {
     static const char *const all[] = {"stream", "stride", "stack", "heap", "pool", "prefetch"};
-    size_t sizes[BENCH_SIZES_MAX], ns = sizes_for(r, sizes, BENCH_SIZES_MAX), total = 0, idx = 0;
+    size_t sizes[BENCH_SIZES_MAX], ns = sizes_for(r, sizes, BENCH_SIZES_MAX), total = 0;
     const char *const *ks = r->cli->nk ? r->cli->kernels : all;
     size_t nk = r->cli->nk ? r->cli->nk : 6;
     const char *vs[8];
     for (size_t i = 0; i < nk; i++)
         total += variants_of(ks[i], r->cli->mode, vs) * ns;
-    for (size_t i = 0; i < nk; i++) {
-        const bench_kernel *k = bench_kernel_find(ks[i]);
+    val_pending *p = total ? calloc(total, sizeof *p) : NULL;
+    size_t n = 0;
+    for (size_t i = 0; p && i < nk; i++) {
         size_t nv = variants_of(ks[i], r->cli->mode, vs);
         for (size_t v = 0; v < nv; v++)
-            for (size_t s = 0; s < ns; s++) {
-                if (cli_interrupted())
-                    return mh_error_set(err, MH_EINTR, "validate: interrupted");
-                int rc = run_point(r, k, vs[v], sizes[s], ++idx, total, err);
-                if (rc != MH_OK)
-                    return rc;
-            }
+            for (size_t s = 0; s < ns; s++)
+                p[n++] = (val_pending){.k = bench_kernel_find(ks[i]), .variant = vs[v], .size = sizes[s]};
     }
-    return MH_OK;
+    *out = p;
+    return p ? n : 0;
+}
+
+/* Runs every held-out point: round 1 (measure, capture, replay) over all points, then the
+ * further rounds of native measurements over all points in the same order, so that a drift of
+ * the machine during the run falls on every point alike; then the rows. */
+static int run_points(val_run *r, mh_error *err)
+{
+    val_pending *p = NULL;
+    size_t n = list_points(r, &p);
+    int rounds = r->cli->rounds ? r->cli->rounds : r->cli->mode == 0 ? 3 : 1, rc = MH_OK;
+    if (!p)
+        return mh_error_set(err, MH_ENOMEM, "validate: out of memory (or no points)");
+    size_t started = 0;
+    for (; rc == MH_OK && started < n; started++)
+        rc = cli_interrupted() ? mh_error_set(err, MH_EINTR, "validate: interrupted")
+                               : start_point(r, &p[started], started + 1, n, err);
+    for (int k = 1; rc == MH_OK && k < rounds; k++) {
+        fprintf(stderr, "validate: round %d of %d (native measurements only)\n", k + 1, rounds);
+        for (size_t i = 0; rc == MH_OK && i < n; i++)
+            rc = !p[i].ok ? MH_OK : cli_interrupted() ? mh_error_set(err, MH_EINTR, "validate: interrupted")
+                                                      : remeasure_point(r, &p[i], k, err);
+    }
+    for (size_t i = 0; i < started; i++) {
+        if (rc == MH_OK)
+            finish_point(r, &p[i], rounds);
+        else if (p[i].ok)
+            bench_stats_free(&p[i].m.st);
+    }
+    free(p);
+    return rc;
 }
 
 /* Reads the chase sizes of RUN_DIR/ladder.csv (variant page/global); 0 when absent. */
