@@ -6,6 +6,7 @@
  * are captured, replayed through the calibrated config as validation replays them, and RAM
  * latency, then the walk, are rescaled until the replays reproduce the measured medians. Only
  * the chase is used. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,12 +159,15 @@ int cal_refine_memory(mh_config *c, const cal_input *in, const cal_fit_out *fit,
     if (!n)
         return MH_OK;
     refine_ctx *r = calloc(1, sizeof *r);
-    char dir[] = "/tmp/memhier-refine-XXXXXX";
+    const char *tmp = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/memhier-refine-XXXXXX", tmp);
     if (!r)
         return mh_error_set(err, MH_ENOMEM, "calibrate: out of memory");
     if (!mkdtemp(dir)) {
         free(r);
-        return mh_error_set(err, MH_EIO, "calibrate: cannot create a temporary directory under /tmp");
+        return mh_error_set(err, MH_EIO, "calibrate: cannot create a temporary directory under %s: %s", tmp,
+                            strerror(errno));
     }
     r->c = c;
     static const char *const vars[2] = {"page", "global"};

@@ -124,10 +124,10 @@ typedef struct cal_refine_out {
 /* Solves for x from x0 against the measured medians meas; returns MH_OK or the model's error. */
 int cal_refine_solve(const cal_refine_model *m, const double meas[2], const double x0[2], cal_refine_out *out,
                      mh_error *err);
-/* Captures the chase points (records each, seed) to a temporary directory, solves on the real
- * model, and writes RAM.latency_ns, RAM.row_hit_ns and hierarchy.walk_latency into c. Does
- * nothing (out->done = 0) when the fit has no RAM and walk values or no point >= 4 x the last
- * level; on error c keeps the analytic values. */
+/* Captures the chase points (records each, seed) to a temporary directory ($TMPDIR or /tmp),
+ * solves on the real model, and writes RAM.latency_ns, RAM.row_hit_ns and hierarchy.walk_latency
+ * into c. Does nothing (out->done = 0) when the fit has no RAM and walk values or no point >= 4 x
+ * the last level; on error c keeps the analytic values. */
 int cal_refine_memory(mh_config *c, const cal_input *in, const cal_fit_out *fit, uint64_t seed, uint64_t records,
                       cal_refine_out *out, mh_error *err);
 
