@@ -40,6 +40,7 @@ typedef struct cal_run {
     int machine;                     /* 1: the machine probes ran (mach holds their results) */
     cal_machine mach;                /* load-pipe, TLB and bandwidth probes */
     cal_refine_out refine;           /* model-consistent RAM and walk (cal_refine.c) */
+    char refine_skip[512];           /* why that step failed ("" when it did not) */
     cal_input in;
     cal_point *page, *global;        /* measured ladders */
     bench_harness h;
@@ -271,6 +272,8 @@ static void build_header(const cal_run *r, const mh_config *out, const cal_fit_o
                  ";        make them %.2f / %.2f (rescaling rounds: %d; see calibrate.h)\n",
             q->sim0[0], q->sim0[1], q->meas[0], q->meas[1], q->x[0], q->x[1] * ghz, q->sim[0], q->sim[1], q->rounds);
     }
+    if (r->refine_skip[0])
+        hdr(buf, ";   RAM and walk NOT made model-consistent (analytic values above kept): %s\n", r->refine_skip);
     if (fault_ns > 0)
         hdr(buf, ";   minor fault %.1f ns per first touch of a fresh 4 KiB page (median of trials; %.3f\n"
                  ";        perf::MINOR-FAULTS per page)\n", fault_ns, fpp);
@@ -402,7 +405,13 @@ static int fit_and_write(cal_run *r, mh_config *out, double fault_ns, double fpp
     if (rc == MH_OK) {
         if (isatty(STDERR_FILENO))
             fprintf(stderr, "calibrate: replaying the chase at RAM sizes through the fitted model...\n");
-        rc = cal_refine_memory(out, &r->in, &fit, r->cli->seed, BENCH_RECORDS_DEFAULT, &r->refine, err);
+        mh_error rerr = {0};
+        int rrc = cal_refine_memory(out, &r->in, &fit, r->cli->seed, BENCH_RECORDS_DEFAULT, &r->refine, &rerr);
+        if (rrc != MH_OK) { /* the analytic values stand; the header says why they were not refined */
+            const char *why = strncmp(rerr.msg, "calibrate: ", 11) ? rerr.msg : rerr.msg + 11;
+            snprintf(r->refine_skip, sizeof r->refine_skip, "%s", why);
+            fprintf(stderr, "calibrate: RAM and walk not made model-consistent: %s (analytic values kept)\n", why);
+        }
     }
     char *header = rc == MH_OK ? calloc(1, CAL_HEADER_MAX) : NULL;
     if (rc == MH_OK && !header)

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -138,6 +139,13 @@ static void test_refine_real_model(void **state)
     assert_true(fabs(c->ram.latency_ns - o.x[0]) < 0.01); /* written into the config */
     assert_true(fabs(c->ram.row_hit_ns - o.x[0]) < 0.01);
     assert_true(fabs(c->walk_latency - o.x[1] * 2) < 0.01);
+    /* no place for the traces: an error naming the directory, config untouched */
+    double kept = c->ram.latency_ns;
+    setenv("TMPDIR", "/nonexistent-memhier-dir", 1);
+    assert_int_equal(cal_refine_memory(c, &in, &fit, 1, 200000, &o, &err), MH_EIO);
+    unsetenv("TMPDIR");
+    assert_non_null(strstr(err.msg, "/nonexistent-memhier-dir"));
+    assert_true(c->ram.latency_ns == kept);
     /* no point at 4 x the last level: nothing to refine, config untouched */
     page[0].size = page[1].size = global[0].size = global[1].size = 65536;
     double before = c->ram.latency_ns;
