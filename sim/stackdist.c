@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "config_int.h"
 #include "stackdist_int.h"
@@ -77,12 +80,47 @@ static inline uint32_t sd_find(const uint64_t *s, uint32_t W, uint64_t line)
     return W;
 }
 
+#ifdef __SSE2__
+/* Position of line in an 8-deep stack (8 = absent): all eight compared at once, no early exit,
+ * so a miss (the common case in the coarse groups) costs no mispredicted loop. */
+static inline uint32_t sd_find8(const uint64_t *s, uint64_t line)
+{
+    const __m128i w = _mm_set1_epi64x((long long)line);
+    const __m128i *p = (const __m128i *)s;
+    __m128i c0 = _mm_cmpeq_epi32(_mm_loadu_si128(p), w), c1 = _mm_cmpeq_epi32(_mm_loadu_si128(p + 1), w);
+    __m128i c2 = _mm_cmpeq_epi32(_mm_loadu_si128(p + 2), w), c3 = _mm_cmpeq_epi32(_mm_loadu_si128(p + 3), w);
+    uint32_t m = (uint32_t)_mm_movemask_epi8(_mm_packs_epi16(_mm_packs_epi32(c0, c1), _mm_packs_epi32(c2, c3)));
+    m &= (m >> 1) & 0x5555u; /* both 32-bit halves of a slot match */
+    return m ? (uint32_t)__builtin_ctz(m) / 2 : 8;
+}
+#endif
+
 /* sd_set_access for a stack whose holes, if any, are all below its lines (a cold set's
  * unfilled ways: no invalidation yet). A miss then drops the bottom position, which is the
  * topmost hole when there is one, so the result equals the general path's without looking
  * for holes. */
 static inline uint32_t sd_set_access_fast(uint64_t *s, uint32_t W, uint64_t line)
 {
+#ifdef __SSE2__
+    if (W == 8) {
+        uint32_t d = sd_find8(s, line);
+        if (d == 8) { /* miss: every line moves down one, the last falls off; four vector moves */
+            __m128i a = _mm_loadu_si128((const __m128i *)s), b = _mm_loadu_si128((const __m128i *)(s + 2));
+            __m128i c = _mm_loadu_si128((const __m128i *)(s + 4));
+            uint64_t x = s[6];
+            _mm_storeu_si128((__m128i *)(s + 1), a);
+            _mm_storeu_si128((__m128i *)(s + 3), b);
+            _mm_storeu_si128((__m128i *)(s + 5), c);
+            s[7] = x;
+            s[0] = line;
+            return 8;
+        }
+        for (uint32_t i = d; i > 0; i--)
+            s[i] = s[i - 1];
+        s[0] = line;
+        return d;
+    }
+#endif
     uint32_t d = sd_find(s, W, line);
     uint32_t stop = d < W ? d : W - 1;
     for (uint32_t i = stop; i > 0; i--)

@@ -182,6 +182,25 @@ static void test_straddle_and_invalidate(void **state)
     mh_mrc_destroy(m);
 }
 
+/* Stacks exactly 8 deep (the common associativity, which has its own vector path): 8-way and
+ * narrower geometries of 1 to 1024 sets. */
+static void test_random_vs_reference_8deep(void **state)
+{
+    (void)state;
+    mh_mrc_geom g[64];
+    size_t n = 0;
+    static const uint32_t ways[] = {1, 3, 8};
+    for (uint32_t s = 1; s <= 1024; s *= 4)
+        for (size_t w = 0; w < sizeof ways / sizeof ways[0]; w++)
+            g[n++] = (mh_mrc_geom){s, ways[w]};
+    mh_rec *t = random_trace(80000, 777, 1 << 16);
+    check_against_ref(16, g, n, 0x1f, t, 80000);
+    for (size_t i = 0; i < 80000; i += 2) /* line numbers equal in their low 32 bits, not above */
+        t[i].addr += 1ull << 40;
+    check_against_ref(16, g, n, 0x1f, t, 80000);
+    free(t);
+}
+
 /* Shallow per-set array stacks: many set counts and associativities at once. */
 static void test_random_vs_reference_arrays(void **state)
 {
@@ -379,6 +398,7 @@ int main(void)
         cmocka_unit_test(test_hand_sequence),
         cmocka_unit_test(test_straddle_and_invalidate),
         cmocka_unit_test(test_random_vs_reference_arrays),
+        cmocka_unit_test(test_random_vs_reference_8deep),
         cmocka_unit_test(test_random_vs_reference_fenwick),
         cmocka_unit_test(test_duplicates),
         cmocka_unit_test(test_bad_arguments),
