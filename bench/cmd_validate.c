@@ -43,6 +43,7 @@ typedef struct val_pt {
     char variant[32];
     size_t size;
     double err, spread;
+    double drift;                    /* (max - min) / median of its rounds' medians, % (0: one round) */
 } val_pt;
 
 #define VAL_MAX_ROUNDS 15
@@ -70,6 +71,7 @@ typedef struct val_run {
     FILE *bench, *val, *stalls;
     char bench_tmp[4300], val_tmp[4300], stalls_tmp[4300];
     val_pt *pts; size_t npts;        /* timing points */
+    int rounds;                      /* measurement rounds per point */
     double *fault_err; size_t nfault; /* first-touch fault errors */
 } val_run;
 
@@ -344,7 +346,16 @@ static void finish_point(val_run *r, val_pending *p, int rounds)
                 val_error_pct(p->m.st.ns_median, p->s.ns_per_access));
     }
     cal_csv_row(r->bench, p->k, p->size, &p->m, r->core);
+    size_t before = r->npts;
     write_rows(r, p->k, p->size, &p->m, &p->s);
+    if (r->npts > before && rounds > 1 && p->m.st.ns_median > 0) {
+        double lo = p->med[0], hi = p->med[0];
+        for (int i = 1; i < rounds; i++) {
+            lo = fmin(lo, p->med[i]);
+            hi = fmax(hi, p->med[i]);
+        }
+        r->pts[before].drift = (hi - lo) / p->m.st.ns_median * 100;
+    }
     write_stalls(r, p->k->name, p->m.label, p->size, &p->s);
     bench_stats_free(&p->m.st);
 }
@@ -396,6 +407,7 @@ static int run_points(val_run *r, mh_error *err)
     val_pending *p = NULL;
     size_t n = list_points(r, &p);
     int rounds = r->cli->rounds ? r->cli->rounds : r->cli->mode == 0 ? 3 : 1, rc = MH_OK;
+    r->rounds = rounds;
     if (!p)
         return mh_error_set(err, MH_ENOMEM, "validate: out of memory (or no points)");
     size_t started = 0;
@@ -549,6 +561,19 @@ static int summarise(val_run *r, mh_error *err)
         printf("minor faults (first touch): %zu of %zu points within 5%% (%zu more with 0 measured: error undefined);\n"
                "  heap/pool/stack/prefetch reuse malloc'd or stack pages faulted by earlier points, and their\n"
                "  setup touches bytes the trace does not record\n", in5, fin, r->nfault - fin);
+    if (r->rounds > 1 && r->npts) { /* how much the machine moved while the points were measured */
+        double *d = malloc(r->npts * sizeof *d);
+        size_t worst = 0;
+        for (size_t i = 0; d && i < r->npts; i++) {
+            d[i] = r->pts[i].drift;
+            worst = r->pts[i].drift > r->pts[worst].drift ? i : worst;
+        }
+        if (d)
+            printf("measured in %d rounds: the rounds' medians of a point span %.1f%% of its median (median over"
+                   " points), at most %.1f%% (%s %s %zu B)\n", r->rounds, cal_median(d, r->npts),
+                   r->pts[worst].drift, r->pts[worst].kernel, r->pts[worst].variant, r->pts[worst].size);
+        free(d);
+    }
     size_t misses = 0;
     for (size_t i = 0; i < r->npts; i++) {
         const val_pt *p = &r->pts[i];
@@ -560,6 +585,8 @@ static int summarise(val_run *r, mh_error *err)
                val_reason(p->kernel, p->variant, p->size, p->err, r->l1, r->llc));
         if (p->spread > VAL_NOISY_PCT)
             printf(" [noisy: p10..p90 spans %.0f%% of the median]", p->spread);
+        if (p->drift > VAL_WITHIN)
+            printf(" [drifting: its rounds span %.0f%% of the median]", p->drift);
         putchar('\n');
     }
     if (!misses)

@@ -70,9 +70,9 @@ check "validate without --out exits 2 with a usage message" bash -c "[ $rc -eq 2
 
 # 20-22: --rounds: every point measured N times, interleaved; the row holds the median of the rounds
 "$bin" validate -c "$tmp/cal.ini" --out "$tmp/r3" --kernels stream --sizes 16K --rounds 3 \
-    --min-time 0.005 >/dev/null 2>"$tmp/e4"; rc=$?
-check "validate --rounds 3 exits 0; each point is measured in rounds 1, 2 and 3" \
-    bash -c "[ $rc -eq 0 ] && [ \$(grep -cE 'stream +read +16384 B measured' '$tmp/e4') -eq 3 ] && grep -qE '^validate: round 2 stream +read ' '$tmp/e4' && grep -qE '^validate: round 3 stream +copy ' '$tmp/e4'"
+    --min-time 0.005 >"$tmp/o4" 2>"$tmp/e4"; rc=$?
+check "validate --rounds 3 exits 0; each point is measured in rounds 1, 2 and 3; stdout gives the rounds' spread" \
+    bash -c "[ $rc -eq 0 ] && [ \$(grep -cE 'stream +read +16384 B measured' '$tmp/e4') -eq 3 ] && grep -qE '^validate: round 2 stream +read ' '$tmp/e4' && grep -qE '^validate: round 3 stream +copy ' '$tmp/e4' && grep -q '^measured in 3 rounds: the rounds. medians of a point span [0-9.]*% of its median' '$tmp/o4'"
 med=$(grep -E 'stream   read +16384 B measured' "$tmp/e4" | sed -E 's/.* measured +([0-9.]+) ns.*/\1/' | sort -g | sed -n 2p)
 got=$(awk -F, '$1 == "stream" && $2 == "read" && $4 == "ns_per_access" { printf "%.4f", $5 }' "$tmp/r3/validation.csv" 2>/dev/null)
 check "the measured value is the median of the three rounds ($med = $got)" bash -c "[ -n '$med' ] && [ '$med' = '$got' ]"
