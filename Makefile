@@ -24,6 +24,10 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 
 VERSION := $(shell git describe --always --dirty --tags 2>/dev/null || echo unknown)
 ALL_CFLAGS += -DMH_VERSION_STRING='"$(VERSION)"'
+# The files that embed the version are recompiled whenever it changes (a commit, a tree turning
+# dirty or clean): the stamp is rewritten only then, and their objects depend on it.
+VERSION_STAMP := $(BUILD)/version.stamp
+$(shell mkdir -p $(BUILD) && [ "$$(cat $(VERSION_STAMP) 2>/dev/null)" = "$(VERSION)" ] || echo "$(VERSION)" >$(VERSION_STAMP))
 
 LIB_SRC := $(wildcard sim/*.c)
 BENCH_SRC := $(wildcard bench/*.c)
@@ -43,6 +47,9 @@ DEPS_STAMP := $(BUILD)/.deps-ok
 
 .PHONY: all test test-unit bench install clean deps run fuzz
 all: $(BIN) $(LIB)
+
+VERSION_USERS := $(shell grep -l MH_VERSION_STRING $(LIB_SRC) $(BENCH_SRC) $(CLI_SRC))
+$(call objs,$(BUILD),$(VERSION_USERS)) $(call objs,$(SAN_BUILD),$(VERSION_USERS)): $(VERSION_STAMP)
 
 # Install missing packages (or print the command) before the first build.
 $(DEPS_STAMP): scripts/deps.sh
