@@ -72,6 +72,8 @@ typedef struct val_run {
     char bench_tmp[4300], val_tmp[4300], stalls_tmp[4300];
     val_pt *pts; size_t npts;        /* timing points */
     int rounds;                      /* measurement rounds per point */
+    double round_ghz[VAL_MAX_ROUNDS]; /* core clock from the core probe at each round's start (0: none) */
+    double round_cpi[VAL_MAX_ROUNDS]; /* the probe's cycles per instruction of independent adds then */
     double *fault_err; size_t nfault; /* first-touch fault errors */
 } val_run;
 
@@ -377,6 +379,18 @@ static size_t sizes_for(const val_run *r, size_t *out, size_t cap)
     return n;
 }
 
+/* Runs the core probe (no memory access) at the start of round k: the clock the points ran at, and
+ * the issue rate (a busy sibling hyperthread on the host lowers it without changing the clock). */
+static void probe_clock(val_run *r, int k)
+{
+    double ghz = 0, cpi;
+    mh_error e;
+    if (cal_core_probe(&ghz, &cpi, &e) == MH_OK) {
+        r->round_ghz[k] = ghz;
+        r->round_cpi[k] = cpi;
+    }
+}
+
 /* The points to validate, in order; returns how many (*out malloc'ed, NULL when none). */
 static size_t list_points(const val_run *r, val_pending **out)
 {
@@ -411,11 +425,13 @@ static int run_points(val_run *r, mh_error *err)
     if (!p)
         return mh_error_set(err, MH_ENOMEM, "validate: out of memory (or no points)");
     size_t started = 0;
+    probe_clock(r, 0);
     for (; rc == MH_OK && started < n; started++)
         rc = cli_interrupted() ? mh_error_set(err, MH_EINTR, "validate: interrupted")
                                : start_point(r, &p[started], started + 1, n, err);
     for (int k = 1; rc == MH_OK && k < rounds; k++) {
         fprintf(stderr, "validate: round %d of %d (native measurements only)\n", k + 1, rounds);
+        probe_clock(r, k);
         for (size_t i = 0; rc == MH_OK && i < n; i++)
             rc = !p[i].ok ? MH_OK : cli_interrupted() ? mh_error_set(err, MH_EINTR, "validate: interrupted")
                                                       : remeasure_point(r, &p[i], k, err);
@@ -561,6 +577,23 @@ static int summarise(val_run *r, mh_error *err)
         printf("minor faults (first touch): %zu of %zu points within 5%% (%zu more with 0 measured: error undefined);\n"
                "  heap/pool/stack/prefetch reuse malloc'd or stack pages faulted by earlier points, and their\n"
                "  setup touches bytes the trace does not record\n", in5, fin, r->nfault - fin);
+    if (r->round_ghz[0] > 0) { /* the core the points ran on against the one the config was made on */
+        double lo = r->round_ghz[0], hi = lo, cmax = r->round_cpi[0], cfg = r->cfg->frequency_ghz;
+        printf("core probe at the start of each round (GHz / cycles per independent add):");
+        for (int k = 0; k < r->rounds; k++) {
+            printf(" %.2f/%.3f", r->round_ghz[k], r->round_cpi[k]);
+            lo = fmin(lo, r->round_ghz[k]);
+            hi = fmax(hi, r->round_ghz[k]);
+            cmax = fmax(cmax, r->round_cpi[k]);
+        }
+        printf("; the config says %.2f/%.3f", cfg, r->cfg->base_cpi);
+        if (cfg > 0 && (lo < cfg * 0.95 || hi > cfg * 1.05))
+            printf(" (clock %+.0f%%..%+.0f%%: compute-bound points shift by as much)", (lo / cfg - 1) * 100,
+                   (hi / cfg - 1) * 100);
+        if (r->cfg->base_cpi > 0 && cmax > r->cfg->base_cpi * 1.05)
+            printf(" (issue rate down to %.0f%%: a busy neighbour on the core?)", r->cfg->base_cpi / cmax * 100);
+        putchar('\n');
+    }
     if (r->rounds > 1 && r->npts) { /* how much the machine moved while the points were measured */
         double *d = malloc(r->npts * sizeof *d);
         size_t worst = 0;

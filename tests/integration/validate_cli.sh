@@ -11,10 +11,10 @@ n=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else nok "$what"; fi; }
-echo "1..22"
+echo "1..23"
 
 if ! "$bin" detect -o "$tmp/host.ini" >/dev/null 2>&1; then
-    for i in $(seq 1 22); do echo "ok $i - calibrate/validate # SKIP memhier detect fails here"; done
+    for i in $(seq 1 23); do echo "ok $i - calibrate/validate # SKIP memhier detect fails here"; done
     exit 0
 fi
 
@@ -68,13 +68,19 @@ check "calibrate with a missing config exits 2 and writes nothing" bash -c "[ $r
 "$bin" validate -c "$tmp/cal.ini" >/dev/null 2>"$tmp/e3"; rc=$?
 check "validate without --out exits 2 with a usage message" bash -c "[ $rc -eq 2 ] && grep -q -- '--out' '$tmp/e3'"
 
-# 20-22: --rounds: every point measured N times, interleaved; the row holds the median of the rounds
+# 20-23: --rounds: every point measured N times, interleaved; the row holds the median of the rounds
 "$bin" validate -c "$tmp/cal.ini" --out "$tmp/r3" --kernels stream --sizes 16K --rounds 3 \
     --min-time 0.005 >"$tmp/o4" 2>"$tmp/e4"; rc=$?
 check "validate --rounds 3 exits 0; each point is measured in rounds 1, 2 and 3; stdout gives the rounds' spread" \
     bash -c "[ $rc -eq 0 ] && [ \$(grep -cE 'stream +read +16384 B measured' '$tmp/e4') -eq 3 ] && grep -qE '^validate: round 2 stream +read ' '$tmp/e4' && grep -qE '^validate: round 3 stream +copy ' '$tmp/e4' && grep -q '^measured in 3 rounds: the rounds. medians of a point span [0-9.]*% of its median' '$tmp/o4'"
 med=$(grep -E 'stream   read +16384 B measured' "$tmp/e4" | sed -E 's/.* measured +([0-9.]+) ns.*/\1/' | sort -g | sed -n 2p)
 got=$(awk -F, '$1 == "stream" && $2 == "read" && $4 == "ns_per_access" { printf "%.4f", $5 }' "$tmp/r3/validation.csv" 2>/dev/null)
+if [ "$(uname -m)" = x86_64 ]; then
+    check "stdout gives the core probe (clock, issue rate) at each of the 3 rounds against the config's" \
+        grep -qE '^core probe at the start of each round \(GHz / cycles per independent add\): [0-9.]+/[0-9.]+ [0-9.]+/[0-9.]+ [0-9.]+/[0-9.]+; the config says' "$tmp/o4"
+else
+    ok "core probe line # SKIP the core probe needs x86-64"
+fi
 check "the measured value is the median of the three rounds ($med = $got)" bash -c "[ -n '$med' ] && [ '$med' = '$got' ]"
 "$bin" validate -c "$tmp/cal.ini" --out "$tmp/r4" --rounds 0 >/dev/null 2>"$tmp/e5"; rc=$?
 check "validate --rounds 0 exits 2 naming the allowed range" bash -c "[ $rc -eq 2 ] && grep -q 'rounds \"0\": must be an integer in 1..15' '$tmp/e5'"
