@@ -367,14 +367,6 @@ int cal_write_config(const mh_config *c, const char *header, const char *path, m
     return mh_tmpfile_commit(f, tmp, path, ok, err);
 }
 
-/* Nanoseconds on the monotonic clock. */
-static double now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
-
 /* One first-touch trial: ns per page and faults counted (-1 when not countable). */
 static int fault_trial(size_t pages, ctr_set *s, double *ns, long long *faults, mh_error *err)
 {
@@ -384,10 +376,10 @@ static int fault_trial(size_t pages, ctr_set *s, double *ns, long long *faults, 
         return mh_error_set(err, MH_ENOMEM, "calibrate: cannot map %zu bytes for the minor-fault probe", len);
     long long v = CTR_NOT_MEASURED;
     int rc = s ? ctr_start(s, err) : MH_OK;
-    double t0 = now_ns();
+    double t0 = (double)bench_now_ns();
     for (size_t i = 0; rc == MH_OK && i < pages; i++)
         p[i * BENCH_PAGE] = 1;
-    double t1 = now_ns();
+    double t1 = (double)bench_now_ns();
     if (rc == MH_OK && s)
         rc = ctr_stop(s, &v, err);
     bench_unmap((void *)p, len);
@@ -441,12 +433,12 @@ void cal_utc_now(char *buf, size_t n)
 static double chain_ns(uint64_t iters)
 {
     uint64_t x = 0;
-    double t0 = now_ns();
+    double t0 = (double)bench_now_ns();
     for (uint64_t i = 0; i < iters; i++)
         __asm__ volatile("add %1, %0\n\tadd %1, %0\n\tadd %1, %0\n\tadd %1, %0\n\t"
                          "add %1, %0\n\tadd %1, %0\n\tadd %1, %0\n\tadd %1, %0"
                          : "+r"(x) : "r"(i));
-    return (now_ns() - t0) / (double)(8 * iters);
+    return ((double)bench_now_ns() - t0) / (double)(8 * iters);
 }
 
 /* ns per iteration of a loop of 16 independent adds (8 registers, two each) and i++; cmp+jne:
@@ -455,7 +447,7 @@ static double chain_ns(uint64_t iters)
 static double loop_ns(uint64_t n)
 {
     uint64_t a = 0, b = 0, c = 0, d = 0, e = 0, f = 0, g = 0, h = 0, i = 0;
-    double t0 = now_ns();
+    double t0 = (double)bench_now_ns();
     __asm__ volatile("1:\n\t"
                      "add $1, %[a]\n\tadd $1, %[b]\n\tadd $1, %[c]\n\tadd $1, %[d]\n\t"
                      "add $1, %[e]\n\tadd $1, %[f]\n\tadd $1, %[g]\n\tadd $1, %[h]\n\t"
@@ -465,7 +457,7 @@ static double loop_ns(uint64_t n)
                      : [a] "+r"(a), [b] "+r"(b), [c] "+r"(c), [d] "+r"(d), [e] "+r"(e), [f] "+r"(f),
                        [g] "+r"(g), [h] "+r"(h), [i] "+r"(i)
                      : [n] "r"(n) : "cc");
-    return (now_ns() - t0) / (double)n;
+    return ((double)bench_now_ns() - t0) / (double)n;
 }
 #endif
 

@@ -7,18 +7,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "calibrate.h"
 #include "kernels.h"
-
-/* Nanoseconds on the monotonic clock. */
-static double probe_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
-}
 
 /* qsort order for doubles. */
 static int probe_cmp(const void *a, const void *b)
@@ -39,7 +30,7 @@ static double probe_median(double *v, size_t n)
 static double loads_ns(const uint64_t *p, uint64_t n)
 {
     uint64_t a, b, c, d, e, f, g, h, i = 0;
-    double t0 = probe_now_ns();
+    double t0 = (double)bench_now_ns();
     __asm__ volatile("1:\n\t"
                      "mov 0(%[p]), %[a]\n\tmov 8(%[p]), %[b]\n\tmov 16(%[p]), %[c]\n\tmov 24(%[p]), %[d]\n\t"
                      "mov 32(%[p]), %[e]\n\tmov 40(%[p]), %[f]\n\tmov 48(%[p]), %[g]\n\tmov 56(%[p]), %[h]\n\t"
@@ -49,7 +40,7 @@ static double loads_ns(const uint64_t *p, uint64_t n)
                      : [a] "=&r"(a), [b] "=&r"(b), [c] "=&r"(c), [d] "=&r"(d), [e] "=&r"(e), [f] "=&r"(f),
                        [g] "=&r"(g), [h] "=&r"(h), [i] "+r"(i)
                      : [p] "r"(p), [n] "r"(n) : "cc", "memory");
-    return (probe_now_ns() - t0) / (double)n;
+    return ((double)bench_now_ns() - t0) / (double)n;
 }
 #endif
 
@@ -88,7 +79,7 @@ static double sweep_sse_ns(const char *p, size_t lines)
 {
     probe_v2 a = {0, 0}, b = a, c = a, d = a;
     size_t reps = sweep_reps(lines);
-    double t0 = probe_now_ns();
+    double t0 = (double)bench_now_ns();
     for (size_t r = 0; r < reps; r++) {
         for (size_t i = 0; i < lines; i++) {
             const probe_v2 *q = (const probe_v2 *)(const void *)(p + i * BENCH_LINE);
@@ -99,7 +90,7 @@ static double sweep_sse_ns(const char *p, size_t lines)
         }
         __asm__ volatile("" : "+x"(a), "+x"(b), "+x"(c), "+x"(d) : : "memory");
     }
-    double t = probe_now_ns() - t0;
+    double t = (double)bench_now_ns() - t0;
     a |= b | c | d;
     __asm__ volatile("" : : "x"(a));
     return t / (double)(reps * lines);
@@ -112,7 +103,7 @@ __attribute__((target("avx2"))) static double sweep_avx2_ns(const char *p, size_
 {
     probe_v4 a = {0, 0, 0, 0}, b = a, c = a, d = a;
     size_t reps = sweep_reps(lines), pairs = lines / 2;
-    double t0 = probe_now_ns();
+    double t0 = (double)bench_now_ns();
     for (size_t r = 0; r < reps; r++) {
         for (size_t i = 0; i < pairs; i++) {
             const probe_v4 *q = (const probe_v4 *)(const void *)(p + i * 2 * BENCH_LINE);
@@ -123,7 +114,7 @@ __attribute__((target("avx2"))) static double sweep_avx2_ns(const char *p, size_
         }
         __asm__ volatile("" : "+x"(a), "+x"(b), "+x"(c), "+x"(d) : : "memory");
     }
-    double t = probe_now_ns() - t0;
+    double t = (double)bench_now_ns() - t0;
     a |= b | c | d;
     __asm__ volatile("" : : "x"(a));
     return t / (double)(reps * pairs * 2);
@@ -197,10 +188,10 @@ static int page_chase_ns(size_t pages, unsigned trials, uint64_t seed, double *n
     if (trials > 64)
         trials = 64;
     for (unsigned t = 0; t < trials; t++) {
-        double t0 = probe_now_ns();
+        double t0 = (double)bench_now_ns();
         for (size_t k = 0; k < loads; k++)
             q = *(char **)(void *)q;
-        v[t] = (probe_now_ns() - t0) / (double)loads;
+        v[t] = ((double)bench_now_ns() - t0) / (double)loads;
     }
     __asm__ volatile("" : : "r"(q));
     bench_unmap(p, len);

@@ -23,7 +23,7 @@ static inline uint64_t tsc_now(void)
 #endif
 
 /* Nanoseconds on the monotonic clock. */
-static uint64_t ns_now(void)
+uint64_t bench_now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -35,9 +35,9 @@ double bench_tsc_ghz(void)
 {
     if (!HAVE_TSC)
         return 0;
-    uint64_t t0 = ns_now(), c0 = tsc_now(), t1;
+    uint64_t t0 = bench_now_ns(), c0 = tsc_now(), t1;
     do
-        t1 = ns_now();
+        t1 = bench_now_ns();
     while (t1 - t0 < 20000000u);
     uint64_t c1 = tsc_now();
     return (double)(c1 - c0) / (double)(t1 - t0);
@@ -106,9 +106,9 @@ static int one_rep(const bench_kernel *k, void *state, const bench_info *info, c
     long long *ev = s->ev + s->n * s->nev;
     mh_error cerr = {0};
     int counting = h->ctr && !s->ctr_failed && ctr_start(h->ctr, &cerr) == MH_OK;
-    uint64_t t0 = ns_now(), c0 = tsc_now();
+    uint64_t t0 = bench_now_ns(), c0 = tsc_now();
     *sink += k->run(state);
-    uint64_t c1 = tsc_now(), t1 = ns_now();
+    uint64_t c1 = tsc_now(), t1 = bench_now_ns();
     if (counting && ctr_stop(h->ctr, ev, &cerr) != MH_OK)
         counting = 0;
     if (h->ctr && !counting) { /* counters failing at run time: keep timing, report NA */
@@ -167,14 +167,14 @@ int bench_measure(const bench_kernel *k, void *state, const bench_info *info, co
 {
     memset(st, 0, sizeof *st);
     samples warm = {.nev = h->ctr ? ctr_count(h->ctr) : 0}, s = warm;
-    uint64_t sink = 0, limit = (uint64_t)(h->min_time * 1e9), t0 = ns_now();
+    uint64_t sink = 0, limit = (uint64_t)(h->min_time * 1e9), t0 = bench_now_ns();
     int rc = MH_OK;
     do {
         rc = one_rep(k, state, info, h, &warm, &sink, err);
         warm.n = 0; /* warm-up samples are discarded */
-    } while (rc == MH_OK && ns_now() - t0 < limit / 10 && !(h->stop && *h->stop));
-    t0 = ns_now();
-    while (rc == MH_OK && (s.n < h->min_reps || ns_now() - t0 < limit) && s.n < 1000000) {
+    } while (rc == MH_OK && bench_now_ns() - t0 < limit / 10 && !(h->stop && *h->stop));
+    t0 = bench_now_ns();
+    while (rc == MH_OK && (s.n < h->min_reps || bench_now_ns() - t0 < limit) && s.n < 1000000) {
         if (h->stop && *h->stop) {
             rc = mh_error_set(err, MH_EINTR, "bench: interrupted");
             break;
@@ -200,11 +200,11 @@ void bench_stats_free(bench_stats *st)
  * run, its buffer hand-offs and any wait for a free ring buffer, not the writer thread's drain. */
 static double timed_capture(const bench_kernel *k, void *state, bench_cap *c)
 {
-    uint64_t t0 = ns_now();
+    uint64_t t0 = bench_now_ns();
     volatile uint64_t sink = c->status == MH_OK ? k->capture(state, c) : 0;
     (void)sink;
     bench_cap_flush(c);
-    uint64_t t1 = ns_now();
+    uint64_t t1 = bench_now_ns();
     return c->recorded ? (double)(t1 - t0) / (double)c->recorded : 0;
 }
 
@@ -229,9 +229,9 @@ int bench_capture_point_cost(const bench_kernel *k, void *state, const char *pat
     bench_cap_init_sized(c, w, 0, budget, expect);
     cost->ns_total = timed_capture(k, state, c);
     cost->records = c->recorded;
-    uint64_t t0 = ns_now();
+    uint64_t t0 = bench_now_ns();
     rc = bench_cap_finish(c); /* waits for the writer thread; its first error, if any */
-    cost->ns_drain = c->recorded ? (double)(ns_now() - t0) / (double)c->recorded : 0;
+    cost->ns_drain = c->recorded ? (double)(bench_now_ns() - t0) / (double)c->recorded : 0;
     if (rc != MH_OK) {
         *err = c->err;
         mh_writer_abort(w);

@@ -34,6 +34,8 @@ typedef struct bench_stats {
 
 /* Measures the TSC frequency against CLOCK_MONOTONIC over about 20 ms (0 without a TSC). */
 double bench_tsc_ghz(void);
+/* Nanoseconds on the monotonic clock (the one clock every probe and the harness time with). */
+uint64_t bench_now_ns(void);
 /* Runs warm-up and measured repetitions of k on state; st->events is malloc'ed (bench_stats_free).
  * Counters failing at run time do not fail the point: its events read CTR_NOT_MEASURED and
  * st->ctr_warning says why. Returns MH_OK, MH_EINTR when h->stop was set, or MH_ENOMEM. */

@@ -4,17 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 
+#include "harness.h"
 #include "objgraph.h"
-
-/* Seconds on the monotonic clock. */
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* qsort order: allocation sequence. */
 static int by_seq(const void *a, const void *b)
@@ -49,7 +41,7 @@ int bench_graph_build(bench_graph *g, size_t size, uint64_t seed, const bench_al
     g->live = malloc(2 * n * sizeof *g->live);
     if (!g->live)
         return mh_error_set(err, MH_ENOMEM, "%s: out of memory for %zu objects", who, 2 * n);
-    double t0 = now_s();
+    double t0 = (double)bench_now_ns() * 1e-9;
     while (g->allocs < want_allocs || g->frees < want_frees) {
         uint64_t ra = want_allocs - g->allocs, rf = want_frees - g->frees;
         int alloc = rf == 0 || g->n == 0 || (ra && bench_rand_below(&rng, ra + rf) < ra);
@@ -69,7 +61,7 @@ int bench_graph_build(bench_graph *g, size_t size, uint64_t seed, const bench_al
             g->frees++;
         }
     }
-    g->churn_s = now_s() - t0;
+    g->churn_s = (double)bench_now_ns() * 1e-9 - t0;
     qsort(g->live, g->n, sizeof *g->live, by_seq);
     for (size_t i = 0; i < g->n; i++)
         g->live[i]->next = g->live[(i + 1) % g->n];
