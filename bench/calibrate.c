@@ -145,7 +145,7 @@ static void fit_level(const cal_input *in, const cal_point *pts, size_t n, size_
     out->level_lo[i] = lo;
     out->level_hi[i] = hi;
     size_t k = find_step(w, m, a, b, (size_t)prev);
-    if (k < b) {
+    if (k < b) { /* k > 0: find_step never stops at the ladder's first point */
         out->level_cut[i] = w[k].size;
         out->level_step_ns[i] = w[k].ns;
     }
@@ -155,6 +155,26 @@ static void fit_level(const cal_input *in, const cal_point *pts, size_t n, size_
         out->level_ns[i] = w[a - 1].ns;
         out->level_points[i] = 1;
         out->level_below[i] = w[a - 1].size;
+    }
+    free(w);
+}
+
+/* The capacity level i showed on ladder pts: the first step in (2 x previous level, capacity],
+ * when the last point before it is <= capacity / 2 (a smaller effective capacity, not the
+ * gradual rise of a cache near its size). */
+static void fit_capacity(const cal_input *in, const cal_point *pts, size_t n, size_t i, cal_fit_out *out)
+{
+    uint64_t prev = i ? in->capacity[i - 1] : 0;
+    size_t m, a, b;
+    cal_point *w = sorted_points(pts, n, &m);
+    if (!w)
+        return;
+    window_range(w, m, (size_t)(2 * prev), (size_t)in->capacity[i], &a, &b);
+    size_t k = find_step(w, m, a, b, (size_t)prev);
+    if (k < b && w[k - 1].size <= in->capacity[i] / 2) { /* k > 0: see find_step */
+        out->level_end[i] = w[k - 1].size;
+        out->level_exit[i] = w[k].size;
+        out->level_exit_ns[i] = w[k].ns;
     }
     free(w);
 }
@@ -243,6 +263,9 @@ int cal_fit(const cal_input *in, cal_fit_out *out, mh_error *err)
     double below = 0;
     for (size_t i = 0; i < in->nlevels; i++) {
         fit_level(in, pts, n, i, out);
+        /* capacity from the page-local ladder when there is one: one TLB miss per 64 loads, so its
+           steps are the caches' (a prefetcher lowers its plateaus, not where they end) */
+        fit_capacity(in, in->npage ? in->page : pts, in->npage ? in->npage : n, i, out);
         if (out->level_points[i] && out->level_ns[i] < below) { /* noise: never faster than above */
             out->level_ns[i] = below;
             out->level_clamped[i] = 1;
@@ -264,33 +287,78 @@ static void human(size_t b, char *out, size_t n)
         snprintf(out, n, "%.3g KiB", (double)b / (1 << 10));
 }
 
-/* Header lines on how level i's fit deviated from a plain plateau median. */
-void cal_fit_note(const cal_input *in, const cal_fit_out *f, size_t i, char *buf, size_t n)
+/* "(nominal N; size key kept)" or "(nominal N): size = E, ..." for level i. */
+static void size_phrase(const cal_input *in, const cal_fit_out *f, size_t i, uint64_t eff, char *out, size_t n)
 {
-    char cut[32], below[32], nom[32];
+    char nom[32], e[32], end[32], ex[32];
+    human((size_t)in->capacity[i], nom, sizeof nom);
+    human((size_t)eff, e, sizeof e);
+    human(f->level_end[i], end, sizeof end);
+    human(f->level_exit[i], ex, sizeof ex);
+    if (eff)
+        snprintf(out, n, "(nominal %s): size = %s,\n"
+                         ";        the largest with its ways and line up to %s, the last %s point\n"
+                         ";        before its step to %.2f ns at %s (--keep-sizes: nominal size)",
+                 nom, e, end, in->npage ? "page-local" : "ladder", f->level_exit_ns[i], ex);
+    else
+        snprintf(out, n, "(nominal %s; size key kept)", nom);
+}
+
+/* Header lines on how level i's fit deviated from a plain plateau median. */
+void cal_fit_note(const cal_input *in, const cal_fit_out *f, size_t i, uint64_t eff, char *buf, size_t n)
+{
+    char cut[32], below[32], sz[512];
     size_t len = 0;
     buf[0] = 0;
     if (i >= in->nlevels || !n)
         return;
     human(f->level_cut[i], cut, sizeof cut);
     human(f->level_below[i], below, sizeof below);
-    human((size_t)in->capacity[i], nom, sizeof nom);
+    size_phrase(in, f, i, eff, sz, sizeof sz);
     if (f->level_below[i])
         len += (size_t)snprintf(buf + len, n - len,
-            ";        %s behaves like %s..%s here (nominal %s; size key kept): the ladder steps to %.2f ns\n"
+            ";        %s behaves like %s..%s here %s; the ladder steps to %.2f ns\n"
             ";        at %s, before the window starts; latency = the point just below the step (%s)\n",
-            in->names[i], below, cut, nom, f->level_step_ns[i], cut, below);
+            in->names[i], below, cut, sz, f->level_step_ns[i], cut, below);
     else if (f->level_cut[i])
         len += (size_t)snprintf(buf + len, n - len,
             ";        plateau cut at the step to %.2f ns at %s: %s behaves like < %s here\n"
-            ";        (nominal %s; size key kept)\n",
-            f->level_step_ns[i], cut, in->names[i], cut, nom);
+            ";        %s\n",
+            f->level_step_ns[i], cut, in->names[i], cut, sz);
+    else if (eff)
+        len += (size_t)snprintf(buf + len, n - len, ";        %s holds less than half its size here %s\n",
+                                in->names[i], sz);
     if (len < n && f->level_clamped[i] == 1)
         len += (size_t)snprintf(buf + len, n - len, ";        raised to the level above (noisy: faster than it)\n");
     else if (len < n && f->level_clamped[i] == 2)
         snprintf(buf + len, n - len,
                  ";        lowered from %.2f ns: no level may be dearer than the ones below it or RAM\n",
                  f->level_unclamped_ns[i]);
+}
+
+/* Index of the level called name in c, or -1. */
+static int level_index(const mh_config *c, const char *name)
+{
+    for (int lv = 0; lv < (int)c->nlevels; lv++)
+        if (!strcmp(c->level[lv].name, name))
+            return lv;
+    return -1;
+}
+
+/* Effective size of level i (see calibrate.h). */
+uint64_t cal_effective_size(const mh_config *c, const cal_input *in, const cal_fit_out *f, size_t i)
+{
+    int lv = i < in->nlevels ? level_index(c, in->names[i]) : -1;
+    if (lv < 0 || !f->level_end[i])
+        return 0;
+    const mh_level_cfg *L = &c->level[lv];
+    uint64_t unit = L->fully_assoc ? L->line : (uint64_t)L->ways * L->line, sets = 1;
+    if (!unit || f->level_end[i] < unit)
+        return 0;
+    while (L->fully_assoc ? (sets + 1) * unit <= f->level_end[i] : 2 * sets * unit <= f->level_end[i])
+        sets = L->fully_assoc ? sets + 1 : 2 * sets; /* fully associative: any number of lines */
+    uint64_t eff = sets * unit, above = i ? in->capacity[i - 1] : 0;
+    return eff < in->capacity[i] && eff > above ? eff : 0; /* nominal: the same answer after cal_apply */
 }
 
 /* Fills the data path's levels from the config. */
@@ -318,14 +386,20 @@ static int set_num(mh_config *c, const char *key, double v, mh_error *err)
 }
 
 /* Writes the fit into c (cycles = ns x frequency). */
-int cal_apply(mh_config *c, const cal_input *in, const cal_fit_out *f, double fault_ns, int set_pf,
+int cal_apply(mh_config *c, const cal_input *in, const cal_fit_out *f, double fault_ns, unsigned flags,
               mh_error *err)
 {
-    char key[64];
+    char key[64], val[32];
     int rc = MH_OK;
     double ghz = c->frequency_ghz;
     for (size_t i = 0; rc == MH_OK && i < in->nlevels; i++) {
-        if (!f->level_points[i])
+        uint64_t eff = flags & CAL_APPLY_SIZES ? cal_effective_size(c, in, f, i) : 0;
+        if (eff) {
+            snprintf(key, sizeof key, "%s.size", in->names[i]);
+            snprintf(val, sizeof val, "%llu", (unsigned long long)eff);
+            rc = mh_config_set(c, key, val, err);
+        }
+        if (rc != MH_OK || !f->level_points[i])
             continue;
         snprintf(key, sizeof key, "%s.latency", in->names[i]);
         rc = set_num(c, key, f->level_ns[i] * ghz, err);
@@ -345,7 +419,7 @@ int cal_apply(mh_config *c, const cal_input *in, const cal_fit_out *f, double fa
     int any_pf = 0;
     for (int lv = c->data; lv >= 0; lv = c->level[lv].next)
         any_pf |= c->level[lv].prefetcher != MH_PF_NONE;
-    if (rc == MH_OK && set_pf && f->prefetch_detected && !any_pf && in->nlevels >= 2) {
+    if (rc == MH_OK && (flags & CAL_APPLY_PF) && f->prefetch_detected && !any_pf && in->nlevels >= 2) {
         snprintf(key, sizeof key, "%s.prefetcher", in->names[0]);
         rc = mh_config_set(c, key, "stride", err);
         snprintf(key, sizeof key, "%s.prefetcher", in->names[1]);

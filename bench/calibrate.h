@@ -63,6 +63,11 @@ typedef struct cal_fit_out {
     int level_clamped[CAL_MAX_LEVELS];     /* 1: raised to the level above (noise); 2: lowered to below / RAM */
     double level_unclamped_ns[CAL_MAX_LEVELS]; /* the fitted value before a lowering (clamped 2) */
     size_t level_cut[CAL_MAX_LEVELS];      /* plateau ended early at this size (0: it did not) */
+    size_t level_end[CAL_MAX_LEVELS];      /* the last plateau point before a step at most the level's
+                                              capacity, when <= capacity / 2: the capacity the level
+                                              showed (0: no such step) */
+    size_t level_exit[CAL_MAX_LEVELS];     /* the step's point (0: none) */
+    double level_exit_ns[CAL_MAX_LEVELS];  /* its ns */
     double level_step_ns[CAL_MAX_LEVELS];  /* ns of the point at level_cut */
     size_t level_below[CAL_MAX_LEVELS];    /* window began past the step: latency = the point at this size (0: no) */
     double ram_ns;                         /* main memory, TLB cost removed */
@@ -81,17 +86,28 @@ double cal_median(double *v, size_t n);
 int cal_fit(const cal_input *in, cal_fit_out *out, mh_error *err);
 
 /* Writes into buf (n bytes) the header comment lines (each "; " + 8 spaces, newline-ended) saying
- * how level i's fit deviated: plateau cut (effective capacity), point below the step, clamping;
- * "" when it did not. */
-void cal_fit_note(const cal_input *in, const cal_fit_out *f, size_t i, char *buf, size_t n);
+ * how level i's fit deviated: plateau cut (effective capacity; eff = the size cal_apply gave the
+ * level, 0 = nominal size kept), point below the step, clamping; "" when it did not. */
+void cal_fit_note(const cal_input *in, const cal_fit_out *f, size_t i, uint64_t eff, char *buf, size_t n);
+
+/* Effective size of level i (in->names[i]) of c, for a ladder that stepped below the nominal
+ * capacity: the largest size with the level's ways and line and a power-of-two set count that is
+ * <= f->level_end[i] and > the level above's capacity. A cache shared with other cores or tenants
+ * holds only part of its lines for this one. Returns 0 when there is no step or no such size
+ * smaller than the nominal one. */
+uint64_t cal_effective_size(const mh_config *c, const cal_input *in, const cal_fit_out *f, size_t i);
 
 /* Fills in->nlevels/names/capacity/tlb2_ns from config c (data entry level, then next...). */
 int cal_levels_from_config(const mh_config *c, cal_input *in, mh_error *err);
+#define CAL_APPLY_PF 1     /* cal_apply: model a detected prefetcher */
+#define CAL_APPLY_SIZES 2  /* cal_apply: give a level whose ladder stepped early its effective size */
 /* Writes the fit into c with mh_config_set (level latency in cycles = ns x frequency_ghz;
  * [RAM] latency_ns and row_hit_ns; [hierarchy] walk_latency; [RAM] minor_fault_ns when
- * fault_ns > 0; with set_pf, prefetch_detected and no prefetcher on the data path, the first
- * level gets prefetcher = stride and the second prefetcher = stream). Unmeasured values are kept. */
-int cal_apply(mh_config *c, const cal_input *in, const cal_fit_out *f, double fault_ns, int set_pf,
+ * fault_ns > 0; with CAL_APPLY_PF in flags, prefetch_detected and no prefetcher on the data path,
+ * the first level gets prefetcher = stride and the second prefetcher = stream; with
+ * CAL_APPLY_SIZES, each level's size = cal_effective_size when that is not 0). Unmeasured values
+ * are kept. On error c holds the values set before the failing one. */
+int cal_apply(mh_config *c, const cal_input *in, const cal_fit_out *f, double fault_ns, unsigned flags,
               mh_error *err);
 /* Model-consistent main memory (cal_refine.c). The model replays the chase points at >= 4 x the
  * last level (page-local and global, the largest CAL_REFINE_MAX measured in both) and RAM latency

@@ -28,6 +28,7 @@ typedef struct cal_cli {
     uint64_t seed;
     int no_probe;                    /* --no-core-probe: keep frequency_ghz and base_cpi */
     int set_pf;                      /* model a detected prefetcher (default; --no-prefetchers: keep) */
+    int keep_sizes;                  /* --keep-sizes: never shrink a level to its effective capacity */
 } cal_cli;
 
 /* Everything the run keeps. */
@@ -64,6 +65,8 @@ static void usage(FILE *f)
                "                       the clock, issue width, load pipes, L1 DTLB and link bandwidths)\n"
                "  --no-prefetchers     keep the config's prefetchers even when the ladder shows one\n"
                "                       (default: model a detected one as L1d stride + L2 stream)\n"
+               "  --keep-sizes         keep every level's size even when the ladder leaves its plateau\n"
+               "                       well below it (default: shrink that level to the capacity it showed)\n"
                "Fits each level's latency from the page-local chase plateaus, RAM latency and the\n"
                "TLB-miss cost from sizes >= 4x the last level (global vs page-local), and the minor-fault\n"
                "cost from first touches of fresh pages. Uses the chase kernel only for latencies; the\n"
@@ -71,7 +74,7 @@ static void usage(FILE *f)
                "16-load loop for the load pipes and vector read sweeps for bandwidths.\n");
 }
 
-enum { O_CSV = 256, O_QUICK, O_FULL, O_CORE, O_SIZES, O_MINTIME, O_EVENTS, O_SEED, O_NOPROBE, O_PF, O_NOPF, O_HELP };
+enum { O_CSV = 256, O_QUICK, O_FULL, O_CORE, O_SIZES, O_MINTIME, O_EVENTS, O_SEED, O_NOPROBE, O_PF, O_NOPF, O_KEEP, O_HELP };
 
 /* Parses argv; returns MH_OK, 1 for --help, or MH_EINVAL. */
 static int parse_cli(int argc, char **argv, cal_cli *c, mh_error *err)
@@ -82,7 +85,8 @@ static int parse_cli(int argc, char **argv, cal_cli *c, mh_error *err)
         {"sizes", required_argument, NULL, O_SIZES}, {"min-time", required_argument, NULL, O_MINTIME},
         {"events", required_argument, NULL, O_EVENTS}, {"seed", required_argument, NULL, O_SEED},
         {"no-core-probe", no_argument, NULL, O_NOPROBE}, {"prefetchers", no_argument, NULL, O_PF},
-        {"no-prefetchers", no_argument, NULL, O_NOPF}, {"help", no_argument, NULL, O_HELP},
+        {"no-prefetchers", no_argument, NULL, O_NOPF}, {"keep-sizes", no_argument, NULL, O_KEEP},
+        {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0}};
     int o;
     char *end;
@@ -122,6 +126,7 @@ static int parse_cli(int argc, char **argv, cal_cli *c, mh_error *err)
         case O_NOPROBE: c->no_probe = 1; break;
         case O_PF: c->set_pf = 1; break;
         case O_NOPF: c->set_pf = 0; break;
+        case O_KEEP: c->keep_sizes = 1; break;
         case 'h': case O_HELP: return 1;
         default:
             return mh_error_set(err, MH_EINVAL, "calibrate: unknown option or missing value '%s' (see --help)",
@@ -243,7 +248,8 @@ static void build_header(const cal_run *r, const mh_config *out, const cal_fit_o
                 f->level_ns[i], f->level_ns[i] * ghz, f->level_points[i], f->level_lo[i], f->level_hi[i],
                 "");
             char note[512];
-            cal_fit_note(&r->in, f, i, note, sizeof note);
+            cal_fit_note(&r->in, f, i, r->cli->keep_sizes ? 0 : cal_effective_size(out, &r->in, f, i), note,
+                         sizeof note);
             hdr(buf, "%s", note);
         }
         else
@@ -400,7 +406,8 @@ static int fit_and_write(cal_run *r, mh_config *out, double fault_ns, double fpp
     for (int lv = out->data; lv >= 0; lv = out->level[lv].next)
         had_pf |= out->level[lv].prefetcher != MH_PF_NONE;
     if (rc == MH_OK)
-        rc = cal_apply(out, &r->in, &fit, fault_ns, r->cli->set_pf, err);
+        rc = cal_apply(out, &r->in, &fit, fault_ns,
+                       (r->cli->set_pf ? CAL_APPLY_PF : 0u) | (r->cli->keep_sizes ? 0u : CAL_APPLY_SIZES), err);
     r->pf_set = rc == MH_OK && r->cli->set_pf && fit.prefetch_detected && !had_pf;
     if (rc == MH_OK) {
         if (isatty(STDERR_FILENO))

@@ -185,6 +185,7 @@ static void test_fit_plateau_cut(void **state)
     assert_int_equal(cal_fit(&in, &f, NULL), MH_OK);
     assert_float_equal(f.level_ns[2], true_ns[2], 1e-9);
     assert_true(f.level_cut[2] > 2 * MiB && f.level_cut[2] <= 3 * MiB);
+    assert_int_equal(f.level_end[2], 2 * MiB); /* the last point before the step */
     assert_int_equal(f.level_points[2], 4); /* 1.19M, 1.41M, 1.68M, 2M */
     assert_float_equal(f.level_ns[1], true_ns[1], 1e-9);
     assert_int_equal(f.level_cut[1], 0);
@@ -305,15 +306,16 @@ static void test_fit_vm_small_l3(void **state)
     assert_int_equal(f.level_points[2], 1);
     assert_int_equal(f.level_below[2], 2 * MiB);
     assert_int_equal(f.level_cut[2], 2965760);
+    assert_int_equal(f.level_end[2], 2965760); /* from the page-local ladder (step at 4M) */
     assert_float_equal(f.level_step_ns[2], 145.9175 - 7 / 4.027, 1e-9);
     for (int i = 0; i < 3; i++)
         assert_int_equal(f.level_clamped[i], 0);
     assert_int_equal(f.ram_points, 3); /* 128M, 181M, 256M */
     assert_true(f.ram_ns > 65 && f.ram_ns < 75); /* 73.47 minus its 1/64 TLB share */
     assert_true(f.tlb_miss_ns > 150 && f.tlb_miss_ns < 170);
-    cal_fit_note(&in, &f, 2, note, sizeof note);
+    cal_fit_note(&in, &f, 2, 0, note, sizeof note);
     assert_non_null(strstr(note, "L3 behaves like 2 MiB..2.83 MiB here"));
-    cal_fit_note(&in, &f, 1, note, sizeof note);
+    cal_fit_note(&in, &f, 1, 0, note, sizeof note);
     assert_string_equal(note, "");
     /* Page-local only (no global ladder): the L3 window (2M, 16M] is cut at 4M (65.5 ns). */
     in.nglobal = 0;
@@ -323,8 +325,9 @@ static void test_fit_vm_small_l3(void **state)
     assert_int_equal(f.level_points[2], 1);
     assert_int_equal(f.level_below[2], 0);
     assert_int_equal(f.level_cut[2], 4 * MiB);
+    assert_int_equal(f.level_end[2], 2965760);
     assert_true(f.ram_ns > 70 && f.ram_ns < 75);
-    cal_fit_note(&in, &f, 2, note, sizeof note);
+    cal_fit_note(&in, &f, 2, 0, note, sizeof note);
     assert_non_null(strstr(note, "plateau cut at the step to 65.52 ns at 4 MiB: L3 behaves like < 4 MiB"));
 }
 
@@ -347,7 +350,7 @@ static void test_fit_lowered_to_ram(void **state)
     assert_int_equal(f.level_clamped[2], 2);
     assert_float_equal(f.level_unclamped_ns[2], 100.0, 1e-9);
     assert_float_equal(f.level_ns[1], true_ns[1], 1e-9);
-    cal_fit_note(&in, &f, 2, note, sizeof note);
+    cal_fit_note(&in, &f, 2, 0, note, sizeof note);
     assert_non_null(strstr(note, "lowered from 100.00 ns"));
 }
 
@@ -388,7 +391,7 @@ static void test_apply_and_write(void **state)
     assert_float_equal(in.tlb2_ns, 2.0, 1e-12);
     in.page = page, in.global = global;
     assert_int_equal(cal_fit(&in, &f, &err), MH_OK);
-    assert_int_equal(cal_apply(c, &in, &f, 1234.5, 1, &err), MH_OK);
+    assert_int_equal(cal_apply(c, &in, &f, 1234.5, CAL_APPLY_PF | CAL_APPLY_SIZES, &err), MH_OK);
     assert_float_equal(c->level[0].latency, 2.5, 1e-3);
     assert_float_equal(c->level[1].latency, 7.0, 1e-3);
     assert_float_equal(c->level[2].latency, 24.0, 1e-3);
@@ -396,6 +399,7 @@ static void test_apply_and_write(void **state)
     assert_float_equal(c->ram.row_hit_ns, 80.0, 1e-3);
     assert_float_equal(c->walk_latency, (48.0 - 2.0) * 2.0, 1e-2);
     assert_float_equal(c->ram.minor_fault_ns, 1234.5, 1e-3);
+    assert_int_equal(c->level[2].size, 8 * MiB); /* no step: CAL_APPLY_SIZES keeps it */
     char path[64];
     snprintf(path, sizeof path, "/tmp/test_calibrate.%ld.ini", (long)getpid());
     assert_int_equal(cal_write_config(c, "; measured by a test\n", path, &err), MH_OK);
@@ -411,6 +415,97 @@ static void test_apply_and_write(void **state)
     unlink(path);
     assert_int_equal(cal_write_config(c, "", "/nonexistent-dir/x.ini", &err), MH_EIO);
     mh_config_free(back);
+    mh_config_free(c);
+}
+
+/* A ladder that steps at ~2.4 MiB in an 8 MiB 16-way L3: CAL_APPLY_SIZES gives the L3 2 MiB
+ * (the largest 16-way, 64-byte-line size with a power-of-two set count up to the 2 MiB point before
+ * the step) and the header says so; without the flag, or with no step, the size stays; a step
+ * below the level above, or a fully associative level, are handled. */
+static void test_apply_effective_size(void **state)
+{
+    (void)state;
+    mh_config *c = NULL, *keep = NULL;
+    mh_error err = {0};
+    cal_input in;
+    cal_point page[256], global[256];
+    cal_fit_out f;
+    char note[1024];
+    size_t n = synth(&in, page, global, 0, 0);
+    for (size_t i = 0; i < n; i++)
+        if (page[i].size > 2 * MiB && page[i].size <= 8 * MiB)
+            page[i].ns = 70.0;
+    assert_int_equal(mh_config_parse(ini, "t.ini", &c, &err), MH_OK);
+    assert_int_equal(mh_config_parse(ini, "t.ini", &keep, &err), MH_OK);
+    assert_int_equal(cal_levels_from_config(c, &in, &err), MH_OK);
+    in.page = page, in.global = global;
+    assert_int_equal(cal_fit(&in, &f, &err), MH_OK);
+    assert_int_equal(cal_effective_size(c, &in, &f, 2), 2 * MiB);
+    assert_int_equal(cal_effective_size(c, &in, &f, 1), 0); /* no step in L2 */
+    assert_int_equal(cal_apply(c, &in, &f, 0, CAL_APPLY_SIZES, &err), MH_OK);
+    assert_int_equal(c->level[2].size, 2 * MiB);
+    assert_int_equal(c->level[2].ways, 16);
+    assert_int_equal(c->level[2].sets, 2048);
+    assert_int_equal(c->level[1].size, 512 * KiB);
+    assert_int_equal(cal_effective_size(c, &in, &f, 2), 2 * MiB); /* same answer after applying */
+    cal_fit_note(&in, &f, 2, cal_effective_size(c, &in, &f, 2), note, sizeof note);
+    assert_non_null(strstr(note, "L3 behaves like < 2.38 MiB here"));
+    assert_non_null(strstr(note, "(nominal 8 MiB): size = 2 MiB"));
+    assert_non_null(strstr(note, "up to 2 MiB, the last page-local point\n;        before its step to 70.00 ns at 2.38 MiB"));
+    cal_fit_note(&in, &f, 2, 0, note, sizeof note);
+    assert_non_null(strstr(note, "(nominal 8 MiB; size key kept)"));
+    assert_int_equal(cal_apply(keep, &in, &f, 0, 0u, &err), MH_OK);
+    assert_int_equal(keep->level[2].size, 8 * MiB);
+    /* a step below the level above: nothing to shrink to */
+    f.level_end[2] = 256 * KiB;
+    assert_int_equal(cal_effective_size(keep, &in, &f, 2), 0);
+    /* 5.5 MiB in a fully associative 8 MiB level: any whole number of lines */
+    assert_int_equal(mh_config_set(keep, "L3.ways", "full", &err), MH_OK);
+    f.level_end[2] = 5 * MiB + MiB / 2 + 10;
+    assert_int_equal(cal_effective_size(keep, &in, &f, 2), 5 * MiB + MiB / 2);
+    /* no step at all */
+    f.level_end[2] = 0;
+    assert_int_equal(cal_effective_size(keep, &in, &f, 2), 0);
+    mh_config_free(keep);
+    mh_config_free(c);
+}
+
+/* A step past the latency window (capacity / 2) but at most the capacity: the plateau is not cut,
+ * and the level shrinks only when the last point before the step is <= capacity / 2. */
+static void test_fit_step_past_window(void **state)
+{
+    (void)state;
+    cal_input in;
+    cal_point page[256], global[256];
+    cal_fit_out f;
+    char note[1024];
+    mh_config *c = NULL;
+    mh_error err = {0};
+    assert_int_equal(mh_config_parse(ini, "t.ini", &c, &err), MH_OK);
+    size_t n = synth(&in, page, global, 0, 0);
+    for (size_t i = 0; i < n; i++)
+        if (page[i].size > 4 * MiB && page[i].size <= 8 * MiB)
+            page[i].ns = 70.0; /* steps at 4.76 MiB, after the point at 4 MiB */
+    assert_int_equal(cal_fit(&in, &f, &err), MH_OK);
+    assert_int_equal(f.level_cut[2], 0);
+    assert_float_equal(f.level_ns[2], true_ns[2], 1e-9);
+    assert_int_equal(f.level_end[2], 4 * MiB);
+    assert_true(f.level_exit[2] > 4 * MiB && f.level_exit[2] < 5 * MiB);
+    assert_float_equal(f.level_exit_ns[2], 70.0, 1e-9);
+    assert_int_equal(cal_effective_size(c, &in, &f, 2), 4 * MiB);
+    cal_fit_note(&in, &f, 2, 4 * MiB, note, sizeof note);
+    assert_non_null(strstr(note, "L3 holds less than half its size here (nominal 8 MiB): size = 4 MiB"));
+    assert_non_null(strstr(note, "before its step to 70.00 ns at 4.76 MiB"));
+    assert_non_null(strstr(note, "size = 4 MiB"));
+    synth(&in, page, global, 0, 0);
+    for (size_t i = 0; i < n; i++)
+        if (page[i].size > 6 * MiB && page[i].size <= 8 * MiB)
+            page[i].ns = 70.0; /* the last point before the step, 5.66 MiB, is past half the level */
+    assert_int_equal(cal_fit(&in, &f, &err), MH_OK);
+    assert_int_equal(f.level_end[2], 0);
+    assert_int_equal(cal_effective_size(c, &in, &f, 2), 0);
+    cal_fit_note(&in, &f, 2, 0, note, sizeof note);
+    assert_string_equal(note, "");
     mh_config_free(c);
 }
 
@@ -438,9 +533,9 @@ static void test_prefetch_detection(void **state)
     assert_int_equal(cal_fit(&in, &f, NULL), MH_OK);
     assert_float_equal(f.pf_ratio, 1 / 1.5, 1e-9);
     assert_int_equal(f.prefetch_detected, 1);
-    assert_int_equal(cal_apply(c, &in, &f, 0, 0, &err), MH_OK); /* not asked: detected only */
+    assert_int_equal(cal_apply(c, &in, &f, 0, 0u, &err), MH_OK); /* not asked: detected only */
     assert_int_equal(c->level[0].prefetcher, MH_PF_NONE);
-    assert_int_equal(cal_apply(c, &in, &f, 0, 1, &err), MH_OK);
+    assert_int_equal(cal_apply(c, &in, &f, 0, CAL_APPLY_PF, &err), MH_OK);
     assert_int_equal(c->level[0].prefetcher, MH_PF_STRIDE);
     assert_int_equal(c->level[1].prefetcher, MH_PF_STREAM);
     assert_int_equal(c->level[2].prefetcher, MH_PF_NONE);
@@ -536,7 +631,8 @@ int main(void)
         cmocka_unit_test(test_fit_vm_small_l3),
         cmocka_unit_test(test_fit_lowered_to_ram),
         cmocka_unit_test(test_median),
-        cmocka_unit_test(test_apply_and_write),
+        cmocka_unit_test(test_apply_and_write), cmocka_unit_test(test_apply_effective_size),
+        cmocka_unit_test(test_fit_step_past_window),
         cmocka_unit_test(test_prefetch_detection),
         cmocka_unit_test(test_levels_from_global),
         cmocka_unit_test(test_minor_fault_probe),
