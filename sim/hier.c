@@ -617,12 +617,25 @@ static __attribute__((noinline)) int chain_miss(mh_hier *h, int li, const mh_rec
     return served;
 }
 
+/* r itself, or r cut at the top of the address space into *cut when it ends past 2^64 - 1
+ * (accesses never wrap). */
+static const mh_rec *cut_at_top(const mh_rec *r, mh_rec *cut)
+{
+    if (r->size <= 1 || r->addr <= UINT64_MAX - (r->size - 1u))
+        return r;
+    *cut = *r;
+    cut->size = (uint16_t)(UINT64_MAX - r->addr + 1u);
+    return cut;
+}
+
 /* A trace record that is not a one-line hit at a lean level: the request goes the usual way
  * (w = the way lean_find returned, or MH_WAY_NONE when the lean path does not apply). */
 #define MH_WAY_NONE UINT32_MAX
 static __attribute__((noinline)) int cpu_slow(mh_hier *h, int li, const mh_rec *r, uint32_t w)
 {
     mh_level *L = &h->lv[li];
+    mh_rec cut;
+    r = cut_at_top(r, &cut);
     mh_req q = {r->addr, r->size ? r->size : 1, 0, r->op, MH_SRC_CPU, 0};
     unsigned f = 0;
     if (w == MH_WAY_NONE)
@@ -674,8 +687,9 @@ static inline __attribute__((always_inline)) int cpu_req(mh_hier *h, int li, con
     return li;
 }
 
-/* Replays n records in order. */
-int mh_hier_access(mh_hier *h, const mh_rec *recs, size_t n)
+/* Replays n records in order; timing (a constant where it is inlined) says whether h->tm runs. A
+ * record wrapping past 2^64 - 1 takes the slow path (its last line is not its first), which cuts it. */
+static inline __attribute__((always_inline)) void replay(mh_hier *h, const mh_rec *recs, size_t n, int timing)
 {
     hot_level hot[2], far = {0}; /* [0] data entry level, [1] ifetch entry level; far: h->far */
     const int have_far = h->far >= 0;
@@ -685,17 +699,12 @@ int mh_hier_access(mh_hier *h, const mh_rec *recs, size_t n)
         hot_init(&far, &h->lv[h->far]);
     for (size_t i = 0; i < n; i++) {
         const mh_rec *r = &recs[i];
-        mh_rec cut;
-        if (r->size > 1 && r->addr > UINT64_MAX - (r->size - 1u)) { /* ends past 2^64 - 1: cut there, never wrap */
-            cut = *r;
-            cut.size = (uint16_t)(UINT64_MAX - r->addr + 1u);
-            r = &cut;
-        }
         if (r->op >= MH_KINDS) {
+            mh_rec cut;
             if (r->op == MH_OP_COPYBACK)
-                op_copyback(h, r);
+                op_copyback(h, cut_at_top(r, &cut));
             else if (r->op == MH_OP_INVALIDATE)
-                op_invalidate(h, r);
+                op_invalidate(h, cut_at_top(r, &cut));
             continue; /* unknown ops are ignored: records are not validated here */
         }
         if (have_far && i + MH_LOOKAHEAD < n) /* the big level's sets a few records ahead */
@@ -703,9 +712,18 @@ int mh_hier_access(mh_hier *h, const mh_rec *recs, size_t n)
                            far.ways);
         const int ifetch = r->op == MH_OP_IFETCH;
         int served = cpu_req(h, ifetch ? h->ifetch : h->data, &hot[ifetch], r);
-        if (h->tm)
+        if (timing)
             mh_timing_account(h->tm, r, served);
     }
+}
+
+/* Replays n records in order. */
+int mh_hier_access(mh_hier *h, const mh_rec *recs, size_t n)
+{
+    if (h->tm)
+        replay(h, recs, n, 1);
+    else
+        replay(h, recs, n, 0);
     return MH_OK;
 }
 

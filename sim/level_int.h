@@ -9,6 +9,8 @@
 #ifndef MH_LEVEL_INT_H
 #define MH_LEVEL_INT_H
 
+#include <string.h>
+
 #include "config_int.h"
 #include "prefetch_int.h"
 
@@ -116,15 +118,12 @@ static inline uint64_t mh_set_push(uint64_t *s, uint32_t ways, uint64_t v)
         return mh_set_push_n(s, ways, v);
     }
 }
-/* Drops way w; later ways move forward and the last way becomes invalid. */
+/* Drops way w (< ways); later ways move forward and the last way becomes invalid. memmove: the
+ * library's vector copy beats a slot-by-slot loop for the 16-way victim caches that drop on hits. */
 static inline void mh_set_drop(uint64_t *s, uint32_t ways, uint32_t w)
 {
-    uint64_t carry = 0;
-    for (uint32_t k = ways; k-- > w;) {
-        uint64_t t = s[k];
-        s[k] = carry;
-        carry = t;
-    }
+    memmove(s + w, s + w + 1, (size_t)(ways - 1 - w) * sizeof *s);
+    s[ways - 1] = 0;
 }
 
 /* Records a hit on way; returns the way the line now occupies. */
