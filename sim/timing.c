@@ -61,8 +61,9 @@ typedef struct mshr {
 /* Outstanding misses of one entry level: a binary min-heap on completion time, so the MSHR that
  * frees first is at the root (O(log n) per miss). */
 typedef struct window {
-    mshr *m;                    /* heap of n registers */
+    mshr *m;                    /* heap of n registers, then n + 1 that never free (leaves' children) */
     uint32_t n;                 /* number of MSHRs */
+    uint32_t depth;             /* levels below the root: floor(log2 n) */
 } window;
 
 /* A hardware prefetch fill still (possibly) in flight. */
@@ -171,21 +172,29 @@ static int slot_of(int lv)
 static int window_init(window *w, uint32_t n)
 {
     w->n = n ? n : DEFAULT_MSHRS;
-    w->m = calloc(w->n, sizeof *w->m);
-    return w->m ? 0 : -1;
+    w->m = calloc(2 * (size_t)w->n + 1, sizeof *w->m);
+    if (!w->m)
+        return -1;
+    for (size_t k = w->n; k < 2 * (size_t)w->n + 1; k++)
+        w->m[k].done = INT64_MAX;
+    for (w->depth = 0; (2ull << w->depth) <= w->n; w->depth++)
+        ;
+    return 0;
 }
 
-/* Replaces the heap root (the MSHR that frees first) with a miss completing at done. */
+/* Replaces the heap root (the MSHR that frees first) with a miss completing at done. Sifts down
+ * a fixed `depth` steps with selects, not branches (which way it goes is data, not a pattern): a
+ * settled node stays settled, and the never-freeing entries past n are never smaller. */
 static void window_replace_top(window *w, tick done, int slot)
 {
-    uint32_t i = 0, n = w->n;
-    for (;;) {
+    uint32_t i = 0;
+    for (uint32_t d = 0; d < w->depth; d++) {
         uint32_t c = 2 * i + 1;
-        if (c >= n) break;
-        if (c + 1 < n && w->m[c + 1].done < w->m[c].done) c++;
-        if (w->m[c].done >= done) break;
-        w->m[i] = w->m[c];
-        i = c;
+        c += w->m[c + 1].done < w->m[c].done;
+        int mv = w->m[c].done < done;
+        mshr x = mv ? w->m[c] : w->m[i];
+        w->m[i] = x;
+        i = mv ? c : i;
     }
     w->m[i].done = done;
     w->m[i].slot = slot;
@@ -421,32 +430,39 @@ static tick translate(mh_timing *t, const mh_rec *r, tick *now, tick start, int 
  * the nearest sequence within SEQ_REACH learns the stride, or a new one starts. */
 static tick induction_wait(mh_timing *t, uint64_t addr, uint64_t idx, tick now)
 {
-    seq *near = NULL;
+    int hit = -1, near = -1;
     uint64_t best = UINT64_MAX;
-    for (int i = 0; i < NSEQ; i++) {
-        seq *q = &t->seqs[i];
-        if (q->stride && addr == q->last + (uint64_t)q->stride) {
-            tick ready = q->at + t->induction;
-            now = ready > now && idx - q->idx >= SEQ_ITER ? ready : now;
-            q->last = addr;
-            q->at = now;
-            q->idx = idx;
-            return now;
-        }
+    for (int i = 0; i < NSEQ; i++) { /* all of them, with selects: which one matches is data */
+        const seq *q = &t->seqs[i];
+        int m = q->stride != 0 && addr == q->last + (uint64_t)q->stride;
+        hit = hit < 0 && m ? i : hit;
         uint64_t d = addr > q->last ? addr - q->last : q->last - addr;
-        if (d < best) { best = d; near = q; }
+        int lt = d < best;
+        best = lt ? d : best;
+        near = lt ? i : near;
+    }
+    if (hit >= 0) { /* the first sequence it continues */
+        seq *q = &t->seqs[hit];
+        tick ready = q->at + t->induction;
+        now = ready > now && idx - q->idx >= SEQ_ITER ? ready : now;
+        q->last = addr;
+        q->at = now;
+        q->idx = idx;
+        return now;
     }
     if (best == 0) return now;               /* the same address again: no stride news */
-    if (!near || best > SEQ_REACH) {
-        near = &t->seqs[t->seq_rr];
+    seq *q;
+    if (near < 0 || best > SEQ_REACH) {
+        q = &t->seqs[t->seq_rr];
         t->seq_rr = (t->seq_rr + 1) % NSEQ;
-        near->stride = 0;
+        q->stride = 0;
     } else {
-        near->stride = (int64_t)(addr - near->last);
+        q = &t->seqs[near];
+        q->stride = (int64_t)(addr - q->last);
     }
-    near->last = addr;
-    near->at = now;
-    near->idx = idx;
+    q->last = addr;
+    q->at = now;
+    q->idx = idx;
     return now;
 }
 
