@@ -40,6 +40,7 @@ struct mh_mrc {
     sd_group *g;               /* ascending set counts */
     uint64_t last;             /* last line referenced (on top of every stack) */
     int last_ok;               /* last is valid */
+    int all8;                  /* every group an 8-deep array stack without holes: mrc_record8 */
     uint64_t acc[MH_KINDS];    /* line accesses per kind */
     char level[MH_NAME_MAX];   /* level name when built from configs, else "" */
     int level_index;           /* its index in those configs, else -1 */
@@ -102,7 +103,8 @@ static inline uint32_t sd_find8(const uint64_t *s, uint64_t line)
 static inline uint32_t sd_set_access_fast(uint64_t *s, uint32_t W, uint64_t line)
 {
 #ifdef __SSE2__
-    if (W == 8) {
+    if (W == 8) { /* position i takes its upper neighbour (line at 0) when i <= d, else keeps its
+                     own: one path for hits at any depth and misses (d = 8), no data branches */
         uint32_t d = sd_find8(s, line);
         if (d == 8) { /* miss: every line moves down one, the last falls off; four vector moves */
             __m128i a = _mm_loadu_si128((const __m128i *)s), b = _mm_loadu_si128((const __m128i *)(s + 2));
@@ -115,9 +117,20 @@ static inline uint32_t sd_set_access_fast(uint64_t *s, uint32_t W, uint64_t line
             s[0] = line;
             return 8;
         }
-        for (uint32_t i = d; i > 0; i--)
-            s[i] = s[i - 1];
-        s[0] = line;
+        const __m128i dd = _mm_set1_epi32((int)d);
+        __m128i o0 = _mm_loadu_si128((const __m128i *)s), o1 = _mm_loadu_si128((const __m128i *)(s + 2));
+        __m128i o2 = _mm_loadu_si128((const __m128i *)(s + 4)), o3 = _mm_loadu_si128((const __m128i *)(s + 6));
+        __m128i u0 = _mm_unpacklo_epi64(_mm_cvtsi64_si128((long long)line), o0);
+        __m128i u1 = _mm_loadu_si128((const __m128i *)(s + 1)), u2 = _mm_loadu_si128((const __m128i *)(s + 3));
+        __m128i u3 = _mm_loadu_si128((const __m128i *)(s + 5));
+        /* lane masks: slot i moves when i <= d, i.e. i < d + 1 (both 32-bit halves of a slot) */
+        const __m128i d1 = _mm_add_epi32(dd, _mm_set1_epi32(1));
+        __m128i m0 = _mm_cmpgt_epi32(d1, _mm_set_epi32(1, 1, 0, 0)), m1 = _mm_cmpgt_epi32(d1, _mm_set_epi32(3, 3, 2, 2));
+        __m128i m2 = _mm_cmpgt_epi32(d1, _mm_set_epi32(5, 5, 4, 4)), m3 = _mm_cmpgt_epi32(d1, _mm_set_epi32(7, 7, 6, 6));
+        _mm_storeu_si128((__m128i *)s, _mm_or_si128(_mm_and_si128(m0, u0), _mm_andnot_si128(m0, o0)));
+        _mm_storeu_si128((__m128i *)(s + 2), _mm_or_si128(_mm_and_si128(m1, u1), _mm_andnot_si128(m1, o1)));
+        _mm_storeu_si128((__m128i *)(s + 4), _mm_or_si128(_mm_and_si128(m2, u2), _mm_andnot_si128(m2, o2)));
+        _mm_storeu_si128((__m128i *)(s + 6), _mm_or_si128(_mm_and_si128(m3, u3), _mm_andnot_si128(m3, o3)));
         return d;
     }
 #endif
@@ -159,6 +172,24 @@ static inline size_t mrc_line(mh_mrc *m, uint64_t line, uint32_t *d)
             return k; /* on top here, so on top (and unchanged) in every finer set mapping */
     }
     return m->ng;
+}
+
+/* mrc_record for a one-line access when m->all8: each visited group counts its depth at once
+ * (the same counts; the 8-deep search and shifts inline with a constant depth). */
+static inline void mrc_record8(mh_mrc *m, uint64_t line, int kind)
+{
+    m->acc[kind]++;
+    if (m->last_ok && line == m->last)
+        return; /* depth 0 everywhere: nothing moves */
+    m->last = line;
+    m->last_ok = 1;
+    for (size_t k = 0; k < m->ng; k++) {
+        sd_group *g = &m->g[k];
+        uint32_t d = sd_set_access_fast(g->stack + (line & g->set_mask) * 8, 8, line);
+        if (d == 0)
+            return; /* on top here, so on top in every finer set mapping: hits, not counted */
+        g->cnt[(size_t)g->bucket[d] * MH_KINDS + (size_t)kind]++;
+    }
 }
 
 /* One access of kind covering lines first..last: like the hierarchy (and DineroIV) it is one
@@ -212,6 +243,7 @@ static void mrc_invalidate(mh_mrc *m, uint64_t line)
             mh_sd_fa_invalidate(g->fa, line);
         } else {
             g->holes = 1;
+            m->all8 = 0;
             sd_set_invalidate(g->stack + (line & g->set_mask) * g->depth, g->depth, line);
         }
     }
@@ -240,7 +272,10 @@ void mh_mrc_access(mh_mrc *m, const mh_rec *recs, size_t n)
         }
         if (r->op >= MH_KINDS || !(m->op_mask & (1u << r->op)))
             continue;
-        mrc_record(m, first, last, r->op);
+        if (m->all8 && first == last)
+            mrc_record8(m, first, r->op);
+        else
+            mrc_record(m, first, last, r->op);
     }
 }
 
@@ -338,6 +373,9 @@ int mh_mrc_create(uint32_t line, const mh_mrc_geom *geoms, size_t n, unsigned op
     free(w);
     while (m->g_far < m->ng && (uint64_t)m->g[m->g_far].sets * m->g[m->g_far].depth * 8u <= MRC_L1_BYTES)
         m->g_far++;
+    m->all8 = m->ng > 0;
+    for (size_t k = 0; k < m->ng; k++)
+        m->all8 &= !m->g[k].fa && m->g[k].depth == 8;
     if (rc != MH_OK) {
         mh_mrc_destroy(m);
         return mh_error_set(err, rc, "miss-ratio curve: out of memory");

@@ -201,6 +201,26 @@ static void test_random_vs_reference_8deep(void **state)
     free(t);
 }
 
+/* The 8-way sweep's fused path (every group 8 deep, no invalidation yet): 1 to 4096 sets of
+ * 8 ways, one-line and straddling records, then an invalidation switches to the general path
+ * mid-trace; both against the reference. */
+static void test_random_vs_reference_8way_sweep(void **state)
+{
+    (void)state;
+    mh_mrc_geom g[16];
+    size_t n = 0;
+    for (uint32_t s = 1; s <= 4096; s *= 2)
+        g[n++] = (mh_mrc_geom){s, 8};
+    mh_rec *t = random_trace(120000, 4242, 1 << 17);
+    for (size_t i = 0; i < 120000; i++)
+        if (t[i].op == MH_OP_INVALIDATE)
+            t[i].op = MH_OP_READ;
+    check_against_ref(32, g, n, 0x1f, t, 120000);
+    t[90000].op = MH_OP_INVALIDATE; /* the rest runs on the general path */
+    check_against_ref(32, g, n, 0x1f, t, 120000);
+    free(t);
+}
+
 /* Shallow per-set array stacks: many set counts and associativities at once. */
 static void test_random_vs_reference_arrays(void **state)
 {
@@ -399,6 +419,7 @@ int main(void)
         cmocka_unit_test(test_straddle_and_invalidate),
         cmocka_unit_test(test_random_vs_reference_arrays),
         cmocka_unit_test(test_random_vs_reference_8deep),
+        cmocka_unit_test(test_random_vs_reference_8way_sweep),
         cmocka_unit_test(test_random_vs_reference_fenwick),
         cmocka_unit_test(test_duplicates),
         cmocka_unit_test(test_bad_arguments),
