@@ -12,6 +12,12 @@
 #define FA_FREE (UINT64_MAX - 1)  /* time slot without a mark */
 #define MAP_EMPTY UINT64_MAX      /* hash slot without a key */
 
+/* One hash entry. */
+typedef struct fa_ent {
+    uint64_t key;     /* line, MAP_EMPTY = free */
+    uint32_t val;     /* time slot of the key */
+} fa_ent;
+
 struct mh_sd_fa {
     uint32_t depth;   /* stack positions */
     uint32_t cap;     /* time slots allocated, 1-based */
@@ -25,8 +31,7 @@ struct mh_sd_fa {
     uint32_t *bit;    /* Fenwick tree over marks, cap + 1 entries */
     uint32_t *hbit;   /* Fenwick tree over holes */
     uint64_t *at;     /* at[slot]: line, MH_SD_HOLE or FA_FREE */
-    uint64_t *key;    /* hash keys (lines), MAP_EMPTY = free */
-    uint32_t *val;    /* hash values: time slot of the key */
+    fa_ent *map;      /* hash of lines: key and value side by side (one cache miss per lookup) */
     uint64_t mask;    /* hash size - 1 */
     int shift;        /* 64 - log2(hash size) */
 };
@@ -69,7 +74,7 @@ static uint64_t map_hash(const mh_sd_fa *s, uint64_t line)
 static uint64_t map_find(const mh_sd_fa *s, uint64_t line)
 {
     uint64_t i = map_hash(s, line);
-    while (s->key[i] != MAP_EMPTY && s->key[i] != line)
+    while (s->map[i].key != MAP_EMPTY && s->map[i].key != line)
         i = (i + 1) & s->mask;
     return i;
 }
@@ -77,34 +82,33 @@ static uint64_t map_find(const mh_sd_fa *s, uint64_t line)
 /* Starts loading line's hash slot (a later mh_sd_fa_access finds it cached). */
 void mh_sd_fa_prefetch(const mh_sd_fa *s, uint64_t line)
 {
-    __builtin_prefetch(&s->key[map_hash(s, line)], 0, 3);
+    __builtin_prefetch(&s->map[map_hash(s, line)].key, 0, 3);
 }
 
 /* Removes the key at index i, shifting later keys of its probe run back (no tombstones). */
 static void map_delete(mh_sd_fa *s, uint64_t i)
 {
     for (uint64_t j = (i + 1) & s->mask;; j = (j + 1) & s->mask) {
-        if (s->key[j] == MAP_EMPTY)
+        if (s->map[j].key == MAP_EMPTY)
             break;
-        uint64_t h = map_hash(s, s->key[j]);
+        uint64_t h = map_hash(s, s->map[j].key);
         if (((j - h) & s->mask) >= ((j - i) & s->mask)) {
-            s->key[i] = s->key[j];
-            s->val[i] = s->val[j];
+            s->map[i].key = s->map[j].key;
+            s->map[i].val = s->map[j].val;
             i = j;
         }
     }
-    s->key[i] = MAP_EMPTY;
+    s->map[i].key = MAP_EMPTY;
 }
 
 /* Allocates an empty hash of hsize (power of two) keys; MH_OK or MH_ENOMEM. */
 static int map_alloc(mh_sd_fa *s, uint64_t hsize)
 {
-    s->key = malloc(hsize * sizeof *s->key);
-    s->val = malloc(hsize * sizeof *s->val);
-    if (!s->key || !s->val)
+    s->map = malloc(hsize * sizeof *s->map);
+    if (!s->map)
         return MH_ENOMEM;
     for (uint64_t i = 0; i < hsize; i++)
-        s->key[i] = MAP_EMPTY;
+        s->map[i].key = MAP_EMPTY;
     s->mask = hsize - 1;
     s->shift = 64 - __builtin_ctzll(hsize);
     return MH_OK;
@@ -113,25 +117,18 @@ static int map_alloc(mh_sd_fa *s, uint64_t hsize)
 /* Doubles the hash when it is half full; MH_OK or MH_ENOMEM (then unchanged). */
 static int map_grow(mh_sd_fa *s)
 {
-    uint64_t *ok = s->key, n = s->mask + 1;
-    uint32_t *ov = s->val;
+    fa_ent *old = s->map;
+    uint64_t n = s->mask + 1;
     if (map_alloc(s, 2 * n) != MH_OK) {
-        free(s->key);
-        free(s->val);
-        s->key = ok;
-        s->val = ov;
+        s->map = old;
         s->mask = n - 1;
         s->shift = 64 - __builtin_ctzll(n);
         return MH_ENOMEM;
     }
     for (uint64_t i = 0; i < n; i++)
-        if (ok[i] != MAP_EMPTY) {
-            uint64_t j = map_find(s, ok[i]);
-            s->key[j] = ok[i];
-            s->val[j] = ov[i];
-        }
-    free(ok);
-    free(ov);
+        if (old[i].key != MAP_EMPTY)
+            s->map[map_find(s, old[i].key)] = old[i];
+    free(old);
     return MH_OK;
 }
 
@@ -179,7 +176,7 @@ static void fa_compact(mh_sd_fa *s)
             continue;
         s->at[++n] = v;
         if (v != MH_SD_HOLE)
-            s->val[map_find(s, v)] = n;
+            s->map[map_find(s, v)].val = n;
     }
     uint32_t old = s->ecap;
     fa_window(s, n);
@@ -220,8 +217,8 @@ uint32_t mh_sd_fa_access(mh_sd_fa *s, uint64_t line)
 {
     uint64_t i = map_find(s, line);
     uint32_t d = s->depth;
-    if (s->key[i] == line) {
-        uint32_t t = s->val[i];
+    if (s->map[i].key == line) {
+        uint32_t t = s->map[i].val;
         d = s->marks - bit_sum(s->bit, t);
         if (s->holes) { /* its position becomes a hole, absorbed below (maybe another one is) */
             s->at[t] = MH_SD_HOLE;
@@ -233,14 +230,14 @@ uint32_t mh_sd_fa_access(mh_sd_fa *s, uint64_t line)
     } else {
         if (2 * (s->keys + 1) > s->mask + 1 && map_grow(s) == MH_OK)
             i = map_find(s, line);
-        s->key[i] = line; /* (a failed grow leaves a fuller table: slower, still correct) */
+        s->map[i].key = line; /* (a failed grow leaves a fuller table: slower, still correct) */
         s->keys++;
     }
     if (s->now > s->ecap) {
         fa_compact(s);
         i = map_find(s, line);
     }
-    s->val[i] = s->now;
+    s->map[i].val = s->now;
     s->at[s->now] = line;
     bit_add(s->bit, s->ecap, s->now, 1);
     s->now++;
@@ -262,9 +259,9 @@ uint32_t mh_sd_fa_access(mh_sd_fa *s, uint64_t line)
 void mh_sd_fa_invalidate(mh_sd_fa *s, uint64_t line)
 {
     uint64_t i = map_find(s, line);
-    if (s->key[i] != line)
+    if (s->map[i].key != line)
         return;
-    uint32_t t = s->val[i];
+    uint32_t t = s->map[i].val;
     map_delete(s, i);
     s->keys--;
     s->at[t] = MH_SD_HOLE;
@@ -280,7 +277,6 @@ void mh_sd_fa_destroy(mh_sd_fa *s)
     free(s->bit);
     free(s->hbit);
     free(s->at);
-    free(s->key);
-    free(s->val);
+    free(s->map);
     free(s);
 }
