@@ -336,19 +336,10 @@ void cal_fit_note(const cal_input *in, const cal_fit_out *f, size_t i, uint64_t 
                  f->level_unclamped_ns[i]);
 }
 
-/* Index of the level called name in c, or -1. */
-static int level_index(const mh_config *c, const char *name)
-{
-    for (int lv = 0; lv < (int)c->nlevels; lv++)
-        if (!strcmp(c->level[lv].name, name))
-            return lv;
-    return -1;
-}
-
 /* Effective size of level i (see calibrate.h). */
 uint64_t cal_effective_size(const mh_config *c, const cal_input *in, const cal_fit_out *f, size_t i)
 {
-    int lv = i < in->nlevels ? level_index(c, in->names[i]) : -1;
+    int lv = i < in->nlevels ? mh_config_level_index(c, in->names[i]) : -1;
     if (lv < 0 || !f->level_end[i])
         return 0;
     const mh_level_cfg *L = &c->level[lv];

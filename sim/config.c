@@ -405,6 +405,15 @@ int mh_config_set(mh_config *c, const char *key, const char *value, mh_error *er
     return rc;
 }
 
+/* Returns the index of the level called name (exact match) in c, or -1. */
+int mh_config_level_index(const mh_config *c, const char *name)
+{
+    for (size_t i = 0; i < c->nlevels; i++)
+        if (!strcmp(c->level[i].name, name))
+            return (int)i;
+    return -1;
+}
+
 /* Returns a deep copy (the struct is flat), or NULL when out of memory. */
 mh_config *mh_config_clone(const mh_config *c)
 {

@@ -83,6 +83,9 @@ struct mh_config {
     mh_disk_cfg disk;
 };
 
+/* Returns the index of the level called name (exact match) in c, or -1 (sim/config.c). */
+int mh_config_level_index(const mh_config *c, const char *name);
+
 /* Size and number helpers (sim/config_units.c), shared by config parsing and the CLI. */
 /* Parses "32K", "2M", "1G", "4096", "64KiB" (binary suffixes K M G T, optional B/iB, any case)
  * into *out; returns 0, or -1 on bad syntax, overflow or trailing junk. */

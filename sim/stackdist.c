@@ -426,21 +426,12 @@ void mh_mrc_destroy(mh_mrc *m)
 
 /* ---------- from configs ---------- */
 
-/* Returns the index of the level called name, or -1. */
-static int level_index(const mh_config *c, const char *name)
-{
-    for (size_t i = 0; i < c->nlevels; i++)
-        if (!strcmp(c->level[i].name, name))
-            return (int)i;
-    return -1;
-}
-
 /* MH_OK when the level called name in c can be simulated in one pass, else MH_ENOTFOUND or
  * MH_EUNSUPPORTED with the reason: it must be an entry level (fed by the trace itself), LRU,
  * write-allocate, without a prefetcher, and not kept inclusive by back-invalidation from below. */
 int mh_mrc_level_check(const mh_config *c, const char *name, mh_error *err)
 {
-    int i = level_index(c, name);
+    int i = mh_config_level_index(c, name);
     if (i < 0)
         return mh_error_set(err, MH_ENOTFOUND, "%s: no level [%s]", c->source, name);
     const mh_level_cfg *l = &c->level[i];
@@ -478,7 +469,7 @@ int mh_mrc_from_configs(const mh_config *const *cfgs, size_t n, const char *name
         rc = mh_mrc_level_check(c, name, err);
         if (rc != MH_OK)
             break;
-        int i = level_index(c, name);
+        int i = mh_config_level_index(c, name);
         unsigned mk = (i == c->data ? (1u << MH_OP_READ) | (1u << MH_OP_WRITE) | (1u << MH_OP_MISC) |
                                           (1u << MH_OP_PREFETCH) : 0u) |
                       (i == c->ifetch ? 1u << MH_OP_IFETCH : 0u);
