@@ -4,13 +4,18 @@
  * and are counted in a second tree, so the topmost hole is found by binary descent. Slots are
  * renumbered when time runs out (amortised O(1): the live marks use at most half the slots in use,
  * and that window grows with the footprint, so a small footprint stays cache-resident). Without
- * invalidations a hit just moves its mark (the hole tree is only used once one exists). */
+ * invalidations a hit just moves its mark (the hole tree is only used once one exists), and the
+ * FA_FRONT most recent lines live in a small array in front of the tree: a reuse that shallow (a
+ * hot stack, a line revisited) costs no hash or tree work; the line pushed out of the front
+ * becomes the tree's newest mark. The first invalidation moves the front into the tree for good. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "stackdist_int.h"
 
 #define FA_FREE (UINT64_MAX - 1)  /* time slot without a mark */
 #define MAP_EMPTY UINT64_MAX      /* hash slot without a key */
+#define FA_FRONT 8                /* lines in the front array */
 
 /* One hash entry. */
 typedef struct fa_ent {
@@ -32,6 +37,9 @@ struct mh_sd_fa {
     uint32_t *hbit;   /* Fenwick tree over holes */
     uint64_t *at;     /* at[slot]: line, MH_SD_HOLE or FA_FREE */
     fa_ent *map;      /* hash of lines: key and value side by side (one cache miss per lookup) */
+    uint64_t front[FA_FRONT]; /* the most recent lines, newest first, MH_SD_HOLE = none yet; hashed
+                                 (value unused), not marked in the tree */
+    int front_on;     /* front[] in use (until the first invalidation) */
     uint64_t mask;    /* hash size - 1 */
     int shift;        /* 64 - log2(hash size) */
 };
@@ -162,6 +170,9 @@ mh_sd_fa *mh_sd_fa_create(uint32_t depth)
     for (uint32_t i = 0; i <= s->ecap; i++)
         s->at[i] = FA_FREE;
     s->now = s->oldest = 1;
+    s->front_on = depth > FA_FRONT;
+    for (int j = 0; j < FA_FRONT; j++)
+        s->front[j] = MH_SD_HOLE;
     return s;
 }
 
@@ -212,9 +223,83 @@ static void fa_unmark(mh_sd_fa *s, uint32_t t, int hole)
     s->marks--;
 }
 
+/* Marks line (hashed) as the tree's newest, at the next time slot. */
+static void fa_mark_new(mh_sd_fa *s, uint64_t line)
+{
+    if (s->now > s->ecap)
+        fa_compact(s);
+    s->map[map_find(s, line)].val = s->now;
+    s->at[s->now] = line;
+    bit_add(s->bit, s->ecap, s->now, 1);
+    s->now++;
+    s->marks++;
+}
+
+/* Drops the oldest mark and its line (the bottom of a full stack). */
+static void fa_drop_oldest(mh_sd_fa *s)
+{
+    while (s->at[s->oldest] == FA_FREE)
+        s->oldest++;
+    map_delete(s, map_find(s, s->at[s->oldest]));
+    s->keys--;
+    fa_unmark(s, s->oldest, 0);
+}
+
+/* Position of line in the front array, FA_FRONT when absent (selects: where it is is data). */
+static uint32_t front_find(const uint64_t *f, uint64_t line)
+{
+    uint32_t j = FA_FRONT;
+    for (uint32_t k = FA_FRONT; k-- > 0;)
+        j = f[k] == line ? k : j;
+    return j;
+}
+
+/* mh_sd_fa_access while the front array is on (no holes anywhere). */
+static uint32_t fa_access_front(mh_sd_fa *s, uint64_t line)
+{
+    uint32_t j = front_find(s->front, line);
+    if (j < FA_FRONT) { /* a shallow reuse: only the front moves */
+        memmove(s->front + 1, s->front, j * sizeof s->front[0]);
+        s->front[0] = line;
+        return j;
+    }
+    uint64_t i = map_find(s, line);
+    uint32_t d = s->depth;
+    if (s->map[i].key == line) { /* in the tree: below the front, under the newer marks */
+        uint32_t t = s->map[i].val;
+        d = FA_FRONT + s->marks - bit_sum(s->bit, t);
+        fa_unmark(s, t, 0);
+    } else {
+        if (2 * (s->keys + 1) > s->mask + 1 && map_grow(s) == MH_OK)
+            i = map_find(s, line);
+        s->map[i].key = line; /* (a failed grow leaves a fuller table: slower, still correct) */
+        s->keys++;
+    }
+    uint64_t spill = s->front[FA_FRONT - 1];
+    memmove(s->front + 1, s->front, (FA_FRONT - 1) * sizeof s->front[0]);
+    s->front[0] = line;
+    if (spill != MH_SD_HOLE) { /* the front was full: its last line becomes the tree's newest */
+        fa_mark_new(s, spill);
+        if (s->marks > s->depth - FA_FRONT)
+            fa_drop_oldest(s);
+    }
+    return d;
+}
+
+/* Moves the front array's lines into the tree (oldest first) and turns the array off. */
+static void fa_front_off(mh_sd_fa *s)
+{
+    for (int j = FA_FRONT; j-- > 0;)
+        if (s->front[j] != MH_SD_HOLE)
+            fa_mark_new(s, s->front[j]);
+    s->front_on = 0;
+}
+
 /* References line; returns its depth before the access (depth = not in the stack). */
 uint32_t mh_sd_fa_access(mh_sd_fa *s, uint64_t line)
 {
+    if (s->front_on)
+        return fa_access_front(s, line);
     uint64_t i = map_find(s, line);
     uint32_t d = s->depth;
     if (s->map[i].key == line) {
@@ -245,12 +330,7 @@ uint32_t mh_sd_fa_access(mh_sd_fa *s, uint64_t line)
     if (s->holes) { /* the topmost hole absorbs the shift */
         fa_unmark(s, bit_find(s->hbit, s->ecap, s->top, s->holes), 1);
     } else if (s->marks > s->depth) { /* no hole: the bottom line falls off */
-        while (s->at[s->oldest] == FA_FREE)
-            s->oldest++;
-        uint64_t victim = s->at[s->oldest];
-        map_delete(s, map_find(s, victim));
-        s->keys--;
-        fa_unmark(s, s->oldest, 0);
+        fa_drop_oldest(s);
     }
     return d;
 }
@@ -258,6 +338,8 @@ uint32_t mh_sd_fa_access(mh_sd_fa *s, uint64_t line)
 /* Turns line's position into a hole (explicit invalidation); absent lines are ignored. */
 void mh_sd_fa_invalidate(mh_sd_fa *s, uint64_t line)
 {
+    if (s->front_on)
+        fa_front_off(s);
     uint64_t i = map_find(s, line);
     if (s->map[i].key != line)
         return;

@@ -255,6 +255,13 @@ static void test_random_vs_reference_fenwick(void **state)
             t[i].op = MH_OP_READ;
     check_against_ref(16, deep, 2, 0x1f, t, 100000);
     check_against_ref(16, g, sizeof g / sizeof g[0], 0x1f, t, 100000);
+    /* hole-free, the 8 most recent lines sit in front of the tree: ways on both sides of that */
+    mh_mrc_geom front[] = {{1, 7}, {1, 8}, {1, 9}, {1, 16}, {1, 100}};
+    check_against_ref(16, front, sizeof front / sizeof front[0], 0x1f, t, 100000);
+    t[70000].op = MH_OP_INVALIDATE; /* late: the front moves into the tree mid-trace */
+    t[70001].op = MH_OP_INVALIDATE;
+    check_against_ref(16, front, sizeof front / sizeof front[0], 0x1f, t, 100000);
+    check_against_ref(16, deep, 2, 0x1f, t, 100000);
     free(t);
 }
 
