@@ -34,6 +34,13 @@ mget() { local v; v=$(mh_csv_get "$run/machine.csv" "$1"); printf '%s' "${v:-unk
 # awkc PROGRAM ARGS...: awk running PROGRAM with the csv.awk functions available.
 awkc() { local prog=$1; shift; awk "$(cat "$PLOTDIR/csv.awk")"$'\n'"$prog" "$@"; }
 human() { awk -v b="$1" "$(cat "$PLOTDIR/csv.awk")"$'\n''BEGIN { print csv_human(b) }'; }
+# ini_size LEVEL: the size key of [LEVEL] in the run's calibrated.ini, "-" when there is none.
+ini_size() {
+    local v=""
+    [ -s "$run/calibrated.ini" ] && v=$(awk -v sec="[$1]" '$1 == sec { on = 1; next } /^\[/ { on = 0 }
+        on && $1 == "size" && $2 == "=" { print $3; exit }' "$run/calibrated.ini")
+    echo "${v:--}"
+}
 
 # ---- plots ---------------------------------------------------------------------------------------
 # Each template: name, title shown in the report.
@@ -151,15 +158,16 @@ write_report() {
     echo
     plot_md ladder
     if has ladder.csv; then
-        echo "Plateaus (median of the chase points well inside each level):"
+        echo "Plateaus (median of the chase points well inside each level; model size: the level's size key"
+        echo "in calibrated.ini, smaller where calibrate found the cache holding less here):"
         echo
-        echo "| level | size | ns per access |"
-        echo "|---|---|---|"
+        echo "| level | size | model size | ns per access |"
+        echo "|---|---|---|---|"
         plateaus | while read -r lvl sz ns; do
             if [ "$sz" = - ]; then
                 case $ns in not-reached*) ns="not reached (largest point $(human "${ns//[^0-9]/}"); RAM needs > 4x the last cache)" ;; esac
-                echo "| $lvl | - | $ns |"
-            else echo "| $lvl | $(human "$sz") | $ns |"; fi
+                echo "| $lvl | - | - | $ns |"
+            else echo "| $lvl | $(human "$sz") | $(ini_size "$lvl") | $ns |"; fi
         done
         echo
     fi

@@ -77,6 +77,15 @@ fi
 for sec in "## Machine" "## Validation" "## Per-kernel results" "## Heap vs pool" "## Reproduce" "## Skipped" "not measured"; do
     grep -q "$sec" "$tmp/fx/report.md" && ok "report.md has '$sec'" || notok "report.md has '$sec'"
 done
+# The plateau table's model size column: calibrated.ini's size key ("-" without that file).
+grep -qE '^\| L3 \| 32 MiB \| - \|' "$tmp/fx/report.md" && ok "plateau table: no calibrated.ini, model size '-'" \
+    || notok "plateau table: no calibrated.ini, model size '-'" "$(grep -E '^\| L3 ' "$tmp/fx/report.md")"
+cp -r "$FIX" "$tmp/fx-cal"
+printf '[hierarchy]\nname = t\n[L2]\nsize = 512K\n[L3]\nways = 16\nsize = 8M\n' >"$tmp/fx-cal/calibrated.ini"
+scripts/report.sh "$tmp/fx-cal" >/dev/null 2>&1 || true
+if grep -qE '^\| L3 \| 32 MiB \| 8M \|' "$tmp/fx-cal/report.md" && grep -qE '^\| L2 \| 512 KiB \| 512K \|' "$tmp/fx-cal/report.md"; then
+    ok "plateau table: model size from calibrated.ini (L3 8M of 32 MiB)"
+else notok "plateau table: model size from calibrated.ini" "$(grep -E '^\| L[23] ' "$tmp/fx-cal/report.md")"; fi
 # "not measured" cells are never shown as 0.
 if grep -E '^\| PAPI_L1_DCM \|' "$tmp/fx/report.md" | grep -q 'not measured'; then ok "unmeasured counter shown as 'not measured'"
 else notok "unmeasured counter shown as 'not measured'" "$(grep PAPI_L1_DCM "$tmp/fx/report.md")"; fi
