@@ -140,6 +140,17 @@ static int map_grow(mh_sd_fa *s)
     return MH_OK;
 }
 
+/* Adds line, absent at its empty index i, growing the hash first when half full; returns the
+ * index it now has (a failed grow leaves a fuller table: slower, still correct). */
+static uint64_t map_insert(mh_sd_fa *s, uint64_t i, uint64_t line)
+{
+    if (2 * (s->keys + 1) > s->mask + 1 && map_grow(s) == MH_OK)
+        i = map_find(s, line);
+    s->map[i].key = line;
+    s->keys++;
+    return i;
+}
+
 /* Sets the slot window to hold `live` marks with as many free slots again, and its descent top. */
 static void fa_window(mh_sd_fa *s, uint32_t live)
 {
@@ -270,10 +281,7 @@ static uint32_t fa_access_front(mh_sd_fa *s, uint64_t line)
         d = FA_FRONT + s->marks - bit_sum(s->bit, t);
         fa_unmark(s, t, 0);
     } else {
-        if (2 * (s->keys + 1) > s->mask + 1 && map_grow(s) == MH_OK)
-            i = map_find(s, line);
-        s->map[i].key = line; /* (a failed grow leaves a fuller table: slower, still correct) */
-        s->keys++;
+        i = map_insert(s, i, line);
     }
     uint64_t spill = s->front[FA_FRONT - 1];
     memmove(s->front + 1, s->front, (FA_FRONT - 1) * sizeof s->front[0]);
@@ -313,10 +321,7 @@ uint32_t mh_sd_fa_access(mh_sd_fa *s, uint64_t line)
             fa_unmark(s, t, 0);
         }
     } else {
-        if (2 * (s->keys + 1) > s->mask + 1 && map_grow(s) == MH_OK)
-            i = map_find(s, line);
-        s->map[i].key = line; /* (a failed grow leaves a fuller table: slower, still correct) */
-        s->keys++;
+        i = map_insert(s, i, line);
     }
     if (s->now > s->ecap) {
         fa_compact(s);
