@@ -103,6 +103,14 @@ static mh_rec *random_trace(size_t n, uint64_t seed, uint64_t span)
     return t;
 }
 
+/* Turns t's invalidations into reads (a trace that never leaves holes). */
+static void drop_invalidations(mh_rec *t, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (t[i].op == MH_OP_INVALIDATE)
+            t[i].op = MH_OP_READ;
+}
+
 /* Compares every geometry of the curve with the reference on trace t. */
 static void check_against_ref(uint32_t line, const mh_mrc_geom *g, size_t ng, unsigned mask, const mh_rec *t,
                               size_t n)
@@ -212,9 +220,7 @@ static void test_random_vs_reference_8way_sweep(void **state)
     for (uint32_t s = 1; s <= 4096; s *= 2)
         g[n++] = (mh_mrc_geom){s, 8};
     mh_rec *t = random_trace(120000, 4242, 1 << 17);
-    for (size_t i = 0; i < 120000; i++)
-        if (t[i].op == MH_OP_INVALIDATE)
-            t[i].op = MH_OP_READ;
+    drop_invalidations(t, 120000);
     check_against_ref(32, g, n, 0x1f, t, 120000);
     t[90000].op = MH_OP_INVALIDATE; /* the rest runs on the general path */
     check_against_ref(32, g, n, 0x1f, t, 120000);
@@ -250,9 +256,7 @@ static void test_random_vs_reference_fenwick(void **state)
     mh_mrc_geom deep[] = {{1, 2500}, {1, 3000}};
     t = random_trace(100000, 31337, 1 << 17);
     check_against_ref(16, deep, 2, 0x1f, t, 100000);
-    for (size_t i = 0; i < 100000; i++) /* and without invalidations: the hole-free fast path */
-        if (t[i].op == MH_OP_INVALIDATE)
-            t[i].op = MH_OP_READ;
+    drop_invalidations(t, 100000); /* and without invalidations: the hole-free fast path */
     check_against_ref(16, deep, 2, 0x1f, t, 100000);
     check_against_ref(16, g, sizeof g / sizeof g[0], 0x1f, t, 100000);
     /* hole-free, the 8 most recent lines sit in front of the tree: ways on both sides of that */
