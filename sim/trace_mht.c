@@ -160,6 +160,25 @@ static const uint64_t len_mask[9] = {
 
 /* ---- reader ---- */
 
+/* One control byte's field lengths, decoded once per trace instead of once per record. */
+typedef struct ctl_code {
+    uint64_t amask, gmask, smask; /* masks of the address, gap and size fields' bytes */
+    uint8_t aadv, gadv, sadv;     /* bytes each field takes in its column */
+    uint8_t hishift;              /* where the top address byte goes (split columns) */
+} ctl_code;
+
+/* Fills code[] for a trace of `version` (split: top address bytes in their own column). */
+static void ctl_codes(ctl_code *code, unsigned version)
+{
+    const unsigned split = version >= 2;
+    for (unsigned c = 0; c < 64; c++) {
+        unsigned al = (c & 7) + 1, gl = gap_len[(c >> 3) & 3], sl = ((c >> 5) & 1) + 1;
+        unsigned low = split ? al - 1 : al; /* address bytes in the address column */
+        code[c] = (ctl_code){len_mask[low], len_mask[gl], len_mask[sl], (uint8_t)low, (uint8_t)gl,
+                             (uint8_t)sl, (uint8_t)(8 * (al - 1))};
+    }
+}
+
 /* Reader state. */
 typedef struct mht_reader {
     ZSTD_DCtx *dctx;        /* one zstd stream across all blocks */
@@ -177,6 +196,7 @@ typedef struct mht_reader {
     unsigned ring;          /* the current block inserts (so it needs the ring arithmetic) */
     unsigned next;          /* version 3: the slot the next inserted address goes to */
     uint64_t slot[NSLOTS];  /* address slots */
+    ctl_code code[64];      /* what each control byte's low 6 bits say, for this version */
 } mht_reader;
 
 /* Reads exactly n header bytes into dst (bounded by cap) or reports truncation. */
@@ -206,6 +226,7 @@ static int read_header(mh_trace *t, mh_error *err)
         return mh_error_set(err, MH_EFORMAT, "%s: .mht version %u, this build reads versions 1 to %d",
                             t->name, version, MHT_VERSION);
     ((mht_reader *)t->priv)->version = version;
+    ctl_codes(((mht_reader *)t->priv)->code, version);
     uint32_t count = get32(h + 16);
     if (count > MH_META_MAX)
         return mh_error_set(err, MH_ECORRUPT, "%s: header: %u metadata entries, at most %d",
@@ -293,22 +314,24 @@ static int set_columns(mh_trace *t, mht_reader *r, uint32_t n, size_t raw, mh_er
     r->ad = r->hi + (split ? n : 0);
     r->gp = r->ad + la;
     r->sz = r->gp + lg;
-    uint64_t sa = 0, sg = 0, ss = 0;   /* sums of the length codes; the constants added after */
-    unsigned orc = 0, maxop = 0, oro = 0;
+    /* Sums of the length codes (the constants added after); n <= 2^20 codes of <= 7 fit 32 bits.
+     * Shift-free arithmetic (gap code 3 means 4 bytes) so the compiler vectorises both loops. */
+    uint32_t sa32 = 0, sg32 = 0, ss32 = 0;
+    uint8_t orc = 0, maxop = 0, oro = 0;
+    const uint8_t *ctl = r->ctl, *opc = r->op;
     for (uint32_t i = 0; i < n; i++) {
-        unsigned c = r->ctl[i];
-        sa += c & 7;
-        sg += (1u << ((c >> 3) & 3)) >> 1;
-        ss += (c >> 5) & 1;
+        uint8_t c = ctl[i], g = (uint8_t)((c >> 3) & 3);
+        sa32 += c & 7;
+        sg32 += (uint32_t)g + (g == 3);
+        ss32 += (c >> 5) & 1;
         orc |= c;
     }
-    sa += (uint64_t)n * (1 - split);
-    ss += n;
     for (uint32_t i = 0; i < n; i++) {
-        unsigned o = r->op[i] & 7;
+        uint8_t o = opc[i] & 7;
         maxop = o > maxop ? o : maxop;
-        oro |= r->op[i];
+        oro |= opc[i];
     }
+    uint64_t sa = sa32 + (uint64_t)n * (1 - split), sg = sg32, ss = ss32 + (uint64_t)n;
     unsigned ctl_bad = r->version >= 3 ? 0x80 : 0xc0, op_bad = r->version >= 3 ? 0 : 0xc0;
     if (sa != la || sg != lg || ss != ls || (orc & ctl_bad) || (oro & op_bad) || maxop >= MH_OP_COUNT)
         return mh_error_set(err, MH_ECORRUPT, "%s: block %llu: record columns malformed", t->name, blk);
@@ -414,24 +437,21 @@ decode_cols(mh_trace *t, mht_reader *r, mh_rec *out, size_t k, const int split, 
 {
     const uint8_t *ctl = r->ctl, *op = r->op, *fl = r->fl, *hi = r->hi, *ad = r->ad, *gp = r->gp, *sz = r->sz;
     const unsigned shift = r->shift;
+    const ctl_code *code = r->code;
     uint64_t slot[NSLOTS];
     unsigned zero = 0, next = r->next;
     memcpy(slot, r->slot, sizeof slot);
     for (size_t i = 0; i < k; i++) {
         unsigned c = ctl[i], os = op[i];
-        unsigned al = (c & 7) + 1, gl = (1u << ((c >> 3) & 3)) >> 1, sl = ((c >> 5) & 1) + 1;
-        uint64_t z;
-        if (split) {
-            z = (load64(ad) & len_mask[al - 1]) | (uint64_t)hi[i] << (8 * (al - 1));
-            ad += al - 1;
-        } else {
-            z = load64(ad) & len_mask[al];
-            ad += al;
-        }
-        uint64_t g = load64(gp) & len_mask[gl];
-        uint64_t s = load64(sz) & len_mask[sl];
-        gp += gl;
-        sz += sl;
+        const ctl_code *e = &code[c & 63];
+        uint64_t z = load64(ad) & e->amask;
+        if (split)
+            z |= (uint64_t)hi[i] << e->hishift;
+        ad += e->aadv;
+        uint64_t g = load64(gp) & e->gmask;
+        uint64_t s = load64(sz) & e->smask;
+        gp += e->gadv;
+        sz += e->sadv;
         uint64_t a;
         if (ring) {
             unsigned s0 = ((os >> 3) + next) & (NSLOTS - 1), ins = c >> 6;
