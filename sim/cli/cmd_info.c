@@ -11,8 +11,16 @@
 
 #define INFO_BATCH 8192
 
-/* Decodes every record, counting ops and flags; returns MH_OK or the reader's error. */
-static int info_count(mh_trace *t, uint64_t ops[MH_OP_COUNT], uint64_t *dep, uint64_t *total, mh_error *err)
+/* What info_count tallies. */
+typedef struct info_tally {
+    uint64_t ops[MH_OP_COUNT]; /* records per op */
+    uint64_t dep;              /* records flagged dependent */
+    uint64_t gaps;             /* sum of instruction gaps (non-memory instructions) */
+    uint64_t total;            /* records */
+} info_tally;
+
+/* Decodes every record into *c; returns MH_OK or the reader's error. */
+static int info_count(mh_trace *t, info_tally *c, mh_error *err)
 {
     mh_rec *buf = malloc(INFO_BATCH * sizeof *buf);
     int rc = buf ? MH_OK : mh_error_set(err, MH_ENOMEM, "out of memory");
@@ -21,10 +29,11 @@ static int info_count(mh_trace *t, uint64_t ops[MH_OP_COUNT], uint64_t *dep, uin
         if (rc != MH_OK || n == 0)
             break;
         for (size_t i = 0; i < n; i++) {
-            ops[buf[i].op < MH_OP_COUNT ? buf[i].op : 0]++;
-            *dep += buf[i].flags & MH_FLAG_DEP;
+            c->ops[buf[i].op < MH_OP_COUNT ? buf[i].op : 0]++;
+            c->dep += buf[i].flags & MH_FLAG_DEP;
+            c->gaps += buf[i].gap;
         }
-        *total += n;
+        c->total += n;
         if (cli_interrupted())
             rc = mh_error_set(err, MH_EINTR, "info: interrupted");
     }
@@ -37,18 +46,18 @@ int cmd_info(int argc, char **argv)
 {
     mh_error err = {0};
     if (argc != 2 || !strcmp(argv[1], "--help")) {
-        fputs("usage: memhier info TRACE   (format, metadata, records per op, decode speed)\n",
+        fputs("usage: memhier info TRACE   (format, metadata, records per op, instructions, decode speed)\n",
               argc == 2 ? stdout : stderr);
         return argc == 2 ? MH_EXIT_OK : MH_EXIT_USAGE;
     }
     mh_trace *t = NULL;
-    uint64_t ops[MH_OP_COUNT] = {0}, dep = 0, total = 0;
+    info_tally c = {{0}, 0, 0, 0};
     struct timespec a, b;
     cli_catch_signals();
     int rc = mh_trace_open(argv[1], &t, &err);
     clock_gettime(CLOCK_MONOTONIC, &a);
     if (rc == MH_OK)
-        rc = info_count(t, ops, &dep, &total, &err);
+        rc = info_count(t, &c, &err);
     clock_gettime(CLOCK_MONOTONIC, &b);
     if (rc == MH_OK) {
         double s = (double)(b.tv_sec - a.tv_sec) + 1e-9 * (double)(b.tv_nsec - a.tv_nsec);
@@ -57,14 +66,15 @@ int cmd_info(int argc, char **argv)
         printf("format      %s\n", mh_trace_format(t));
         for (size_t i = 0; i < m->n; i++)
             printf("meta        %s = %s\n", m->kv[i].key, m->kv[i].value);
-        printf("records     %" PRIu64 "\n", total);
+        printf("records     %" PRIu64 "\n", c.total);
         for (int op = 0; op < MH_OP_COUNT; op++)
-            if (ops[op])
-                printf("  %-10s %" PRIu64 "\n", mh_op_name(op), ops[op]);
-        printf("dependent   %" PRIu64 "\n", dep);
-        if (strcmp(argv[1], "-") && stat(argv[1], &st) == 0 && total)
-            printf("bytes/rec   %.3f\n", (double)st.st_size / (double)total);
-        printf("decode      %.1f M records/s\n", s > 0 ? (double)total / s / 1e6 : 0.0);
+            if (c.ops[op])
+                printf("  %-10s %" PRIu64 "\n", mh_op_name(op), c.ops[op]);
+        printf("dependent   %" PRIu64 "\n", c.dep);
+        printf("instructions %" PRIu64 " (records + instruction gaps)\n", c.total + c.gaps);
+        if (strcmp(argv[1], "-") && stat(argv[1], &st) == 0 && c.total)
+            printf("bytes/rec   %.3f\n", (double)st.st_size / (double)c.total);
+        printf("decode      %.1f M records/s\n", s > 0 ? (double)c.total / s / 1e6 : 0.0);
     }
     mh_trace_close(t);
     if (rc == MH_EINTR)
