@@ -177,6 +177,7 @@ typedef struct cal_tlb_out {
     double base_ns;          /* ns per load inside the first-level reach */
 } cal_tlb_out;
 #define CAL_TLB_STEP_NS 0.4   /* a rise of ~1.5 cycles over the base marks leaving the L1 DTLB */
+#define CAL_TLB_PASSES 3      /* TLB ladders whose per-count medians are fitted (odd) */
 /* TLB probe (calprobe.c): pointer chases with one line per page over 8..512 pages. */
 int cal_tlb_probe(double ghz, cal_tlb_out *out, mh_error *err);
 

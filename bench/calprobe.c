@@ -199,7 +199,9 @@ static int page_chase_ns(size_t pages, unsigned trials, uint64_t seed, double *n
     return MH_OK;
 }
 
-/* TLB probe (a chase, see page_chase_ns) over a ladder of page counts: the first-level DTLB's
+/* TLB probe (a chase, see page_chase_ns) over a ladder of page counts, run CAL_TLB_PASSES times
+ * with each count's median kept (a slow spell of the machine during one ladder, which once cut
+ * the reach from 96 to 80 entries, is outvoted): the first-level DTLB's
  * entries (the last count before the time per load rises by CAL_TLB_STEP_NS over the few-page
  * base; a single noisy point does not end the reach) and the second-level TLB's latency (median
  * rise over counts from 1.5x that reach to 512 pages, whose lines all still sit in L1d). The
@@ -209,13 +211,19 @@ int cal_tlb_probe(double ghz, cal_tlb_out *out, mh_error *err)
 {
     static const size_t l1n[] = {8, 16, 24, 32, 40, 48, 56, 64, 72, 80, 88, 96, 104, 112, 128, 144, 160, 192, 224, 256, 320, 384, 448, 512};
     enum { N1 = sizeof l1n / sizeof l1n[0] };
-    double t1[N1], rise[N1];
+    double t1[N1], rise[N1], pass[CAL_TLB_PASSES][N1], v[CAL_TLB_PASSES];
     memset(out, 0, sizeof *out);
     int rc = MH_OK;
-    for (size_t i = 0; rc == MH_OK && i < N1; i++)
-        rc = page_chase_ns(l1n[i], 9, 1 + i, &t1[i], err);
+    for (unsigned k = 0; k < CAL_TLB_PASSES; k++)    /* whole ladders, one after another */
+        for (size_t i = 0; rc == MH_OK && i < N1; i++)
+            rc = page_chase_ns(l1n[i], 9, 1 + i + k * N1, &pass[k][i], err);
     if (rc != MH_OK)
         return rc;
+    for (size_t i = 0; i < N1; i++) {                 /* per count, the median over the ladders */
+        for (unsigned k = 0; k < CAL_TLB_PASSES; k++)
+            v[k] = pass[k][i];
+        t1[i] = probe_median(v, CAL_TLB_PASSES);
+    }
     double base = (t1[0] + t1[1] + t1[2]) / 3, top = base + CAL_TLB_STEP_NS;
     size_t reach = 0, nrise = 0;
     for (size_t i = 0; i < N1 && (t1[i] < top || (i + 1 < N1 && t1[i + 1] < top)); i++)
