@@ -2,6 +2,7 @@
  * fit the latencies (calibrate.c), measure the minor-fault cost, and write the calibrated config
  * and the ladder CSV (both through temporary files). */
 #include <getopt.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +30,18 @@ typedef struct cal_cli {
     int no_probe;                    /* --no-core-probe: keep frequency_ghz and base_cpi */
     int set_pf;                      /* model a detected prefetcher (default; --no-prefetchers: keep) */
     int keep_sizes;                  /* --keep-sizes: never shrink a level to its effective capacity */
+    int rounds;                      /* --rounds: ladders measured, interleaved (0: by mode) */
 } cal_cli;
+
+#define CAL_MAX_ROUNDS 15
+
+/* One ladder point between its first round (kept whole, with its events) and its CSV row. */
+typedef struct cal_pending {
+    size_t size;                     /* bytes */
+    int ok;                          /* measured (the kernel did not refuse the size) */
+    cal_measured m;                  /* first round */
+    double med[CAL_MAX_ROUNDS], p10[CAL_MAX_ROUNDS], p90[CAL_MAX_ROUNDS]; /* ns/access per round */
+} cal_pending;
 
 /* Everything the run keeps. */
 typedef struct cal_run {
@@ -44,6 +56,10 @@ typedef struct cal_run {
     char refine_skip[512];           /* why that step failed ("" when it did not) */
     cal_input in;
     cal_point *page, *global;        /* measured ladders */
+    int rounds;                      /* ladder rounds each point's median is over */
+    double drift_med, drift_max;     /* rounds' medians of a point: span / median, %, over points */
+    size_t drift_at;                 /* size of the point with drift_max */
+    const char *drift_variant;       /* its variant */
     bench_harness h;
     int core;
     char caches[256];
@@ -65,6 +81,8 @@ static void usage(FILE *f)
                "                       the clock, issue width, load pipes, L1 DTLB and link bandwidths)\n"
                "  --no-prefetchers     keep the config's prefetchers even when the ladder shows one\n"
                "                       (default: model a detected one as L1d stride + L2 stream)\n"
+               "  --rounds N           measure the ladder N times, interleaved, and fit each point's median\n"
+               "                       (default 3; --quick and --full 1): a shared machine drifts\n"
                "  --keep-sizes         keep every level's size even when the ladder leaves its plateau\n"
                "                       well below it (default: shrink that level to the capacity it showed)\n"
                "Fits each level's latency from the page-local chase plateaus, RAM latency and the\n"
@@ -74,7 +92,7 @@ static void usage(FILE *f)
                "16-load loop for the load pipes and vector read sweeps for bandwidths.\n");
 }
 
-enum { O_CSV = 256, O_QUICK, O_FULL, O_CORE, O_SIZES, O_MINTIME, O_EVENTS, O_SEED, O_NOPROBE, O_PF, O_NOPF, O_KEEP, O_HELP };
+enum { O_CSV = 256, O_QUICK, O_FULL, O_CORE, O_SIZES, O_MINTIME, O_EVENTS, O_SEED, O_NOPROBE, O_PF, O_NOPF, O_KEEP, O_ROUNDS, O_HELP };
 
 /* Parses argv; returns MH_OK, 1 for --help, or MH_EINVAL. */
 static int parse_cli(int argc, char **argv, cal_cli *c, mh_error *err)
@@ -86,7 +104,7 @@ static int parse_cli(int argc, char **argv, cal_cli *c, mh_error *err)
         {"events", required_argument, NULL, O_EVENTS}, {"seed", required_argument, NULL, O_SEED},
         {"no-core-probe", no_argument, NULL, O_NOPROBE}, {"prefetchers", no_argument, NULL, O_PF},
         {"no-prefetchers", no_argument, NULL, O_NOPF}, {"keep-sizes", no_argument, NULL, O_KEEP},
-        {"help", no_argument, NULL, O_HELP},
+        {"rounds", required_argument, NULL, O_ROUNDS}, {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0}};
     int o;
     char *end;
@@ -127,6 +145,12 @@ static int parse_cli(int argc, char **argv, cal_cli *c, mh_error *err)
         case O_PF: c->set_pf = 1; break;
         case O_NOPF: c->set_pf = 0; break;
         case O_KEEP: c->keep_sizes = 1; break;
+        case O_ROUNDS:
+            c->rounds = (int)strtol(optarg, &end, 10);
+            if (end == optarg || *end || c->rounds < 1 || c->rounds > CAL_MAX_ROUNDS)
+                return mh_error_set(err, MH_EINVAL, "--rounds \"%s\": must be an integer in 1..%d", optarg,
+                                    CAL_MAX_ROUNDS);
+            break;
         case 'h': case O_HELP: return 1;
         default:
             return mh_error_set(err, MH_EINVAL, "calibrate: unknown option or missing value '%s' (see --help)",
@@ -179,31 +203,74 @@ static void pin(cal_run *r)
     topo_destroy(t);
 }
 
-/* Measures one variant over sizes into pts (CSV rows as it goes). */
-static int run_variant(cal_run *r, const char *variant, const size_t *sizes, size_t n, cal_point *pts,
-                       size_t *npts, mh_error *err)
+/* Measures round `round` of one variant's ladder into pend[0..n) (the first round keeps each
+ * point whole; later ones only its ns/access median, p10 and p90). */
+static int measure_round(cal_run *r, const char *variant, cal_pending *pend, size_t n, int round, mh_error *err)
 {
     const bench_kernel *k = bench_kernel_find("chase");
-    *npts = 0;
     for (size_t i = 0; i < n; i++) {
+        cal_pending *p = &pend[i];
         cal_measured m;
         if (cli_interrupted())
             return mh_error_set(err, MH_EINTR, "calibrate: interrupted");
-        int rc = cal_measure_point(k, variant, sizes[i], r->cli->seed, &r->h, NULL, NULL, 0, NULL, &m, err);
+        if (round > 0 && !p->ok)
+            continue;
+        int rc = cal_measure_point(k, variant, p->size, r->cli->seed, &r->h, NULL, NULL, 0, NULL, &m, err);
         if (rc != MH_OK)
             return rc;
+        if (round == 0 && !m.skipped) {
+            p->ok = 1;
+            p->m = m;
+        }
         if (m.skipped)
             continue;
-        cal_csv_row(r->csv, k, sizes[i], &m, r->core);
-        pts[(*npts)++] = (cal_point){.size = sizes[i], .ns = m.st.ns_median};
+        p->med[round] = m.st.ns_median;
+        p->p10[round] = m.st.ns_p10;
+        p->p90[round] = m.st.ns_p90;
+        if (round > 0)
+            bench_stats_free(&m.st);
         if (isatty(STDERR_FILENO))
-            fprintf(stderr, "\rcalibrate: chase %-6s %2zu/%zu %10zu B %9.2f ns", variant, i + 1, n, sizes[i],
-                    m.st.ns_median);
-        bench_stats_free(&m.st);
+            fprintf(stderr, "\rcalibrate: round %d chase %-6s %2zu/%zu %10zu B %9.2f ns", round + 1, variant,
+                    i + 1, n, p->size, p->med[round]);
     }
     if (isatty(STDERR_FILENO))
         fputc('\n', stderr);
     return MH_OK;
+}
+
+/* Turns measured points into ladder points (medians over the rounds) and CSV rows, and frees them;
+ * each point's drift (span of its rounds' medians over their median, %) goes to drift[]. */
+static void finish_variant(cal_run *r, cal_pending *pend, size_t n, int rounds, cal_point *pts, size_t *npts,
+                           double *drift, const char *variant)
+{
+    const bench_kernel *k = bench_kernel_find("chase");
+    *npts = 0;
+    for (size_t i = 0; i < n; i++) {
+        cal_pending *p = &pend[i];
+        if (!p->ok)
+            continue;
+        double lo = p->med[0], hi = p->med[0];
+        for (int j = 1; j < rounds; j++) {
+            lo = fmin(lo, p->med[j]);
+            hi = fmax(hi, p->med[j]);
+        }
+        if (rounds > 1) {
+            p->m.st.ns_median = cal_median(p->med, (size_t)rounds);
+            p->m.st.ns_p10 = cal_median(p->p10, (size_t)rounds);
+            p->m.st.ns_p90 = cal_median(p->p90, (size_t)rounds);
+        }
+        double d = p->m.st.ns_median > 0 ? (hi - lo) / p->m.st.ns_median * 100 : 0;
+        if (d > r->drift_max || !r->drift_variant) {
+            r->drift_max = d;
+            r->drift_at = p->size;
+            r->drift_variant = variant;
+        }
+        drift[*npts] = d;
+        cal_csv_row(r->csv, k, p->size, &p->m, r->core);
+        pts[(*npts)++] = (cal_point){.size = p->size, .ns = p->m.st.ns_median};
+        bench_stats_free(&p->m.st);
+        p->ok = 0;
+    }
 }
 
 /* Appends printf text to the header buffer. */
@@ -241,6 +308,10 @@ static void build_header(const cal_run *r, const mh_config *out, const cal_fit_o
         f->levels_from_global ? "global-shuffle (minus the tlb.L2 lookup / walk the model adds beyond the\n"
                                 "; DTLB reach; the page-local shuffle is prefetcher-assisted, see below)"
                               : "page-local", ghz);
+    if (r->rounds > 1)
+        hdr(buf, "; Each ladder point is the median of %d interleaved rounds of the whole ladder (their medians\n"
+                 "; span %.1f%% of a point's median over the points, at most %.1f%%).\n",
+            r->rounds, r->drift_med, r->drift_max);
     for (size_t i = 0; i < r->in.nlevels; i++) {
         if (f->level_points[i])
         {
@@ -318,6 +389,10 @@ static void print_fit(const cal_run *r, const mh_config *out, const cal_fit_out 
         printf("model-consistent: RAM %.2f -> %.2f ns, walk %.2f -> %.2f cycles (chase replays: page-local %.2f -> %.2f ns,"
                " global %.2f -> %.2f ns; measured %.2f, %.2f)\n", q->x0[0], q->x[0], q->x0[1] * ghz, q->x[1] * ghz,
                q->sim0[0], q->sim[0], q->sim0[1], q->sim[1], q->meas[0], q->meas[1]);
+    if (r->rounds > 1)
+        printf("ladder measured in %d rounds: the rounds' medians of a point span %.1f%% of its median (median over"
+               " points), at most %.1f%% (chase %s %zu B)\n", r->rounds, r->drift_med, r->drift_max,
+               r->drift_variant ? r->drift_variant : "-", r->drift_at);
     printf("minor fault: %.1f ns per page (%.3f faults/page)\n", fault_ns, fpp);
     if (f->pf_ratio > 0)
         printf("prefetch: page-local/global = %.2f -> %s\n", f->pf_ratio,
@@ -379,7 +454,9 @@ static int core_probe(cal_run *r, mh_config *out, mh_error *err)
     return rc;
 }
 
-/* Opens the ladder CSV (a temporary file; an anonymous one without --csv) and runs both ladders. */
+/* Opens the ladder CSV (a temporary file; an anonymous one without --csv) and runs both ladders,
+ * round after round (page-local then global in each), so a slow spell of a shared machine hits
+ * one round of a point, not all of them. */
 static int measure_ladders(cal_run *r, const size_t *sizes, size_t n, mh_error *err)
 {
     int rc = counters_setup(r, err);
@@ -390,9 +467,28 @@ static int measure_ladders(cal_run *r, const size_t *sizes, size_t n, mh_error *
     if (!r->csv && !(r->csv = tmpfile()))
         return mh_error_set(err, MH_EIO, "calibrate: cannot create a temporary file");
     cal_csv_header(r->csv, r->h.ctr);
-    rc = run_variant(r, "page", sizes, n, r->page, &r->in.npage, err);
-    if (rc == MH_OK)
-        rc = run_variant(r, "global", sizes, n, r->global, &r->in.nglobal, err);
+    int rounds = r->cli->rounds ? r->cli->rounds : r->cli->mode == 0 ? 3 : 1;
+    cal_pending *pend = calloc(2 * (n ? n : 1), sizeof *pend);   /* [0, n): page; [n, 2n): global */
+    double *drift = calloc(2 * (n ? n : 1), sizeof *drift);
+    if (!pend || !drift) {
+        free(pend);
+        free(drift);
+        return mh_error_set(err, MH_ENOMEM, "calibrate: out of memory");
+    }
+    for (size_t i = 0; i < 2 * n; i++)
+        pend[i].size = sizes[i % n];
+    for (int k = 0; rc == MH_OK && k < rounds; k++) {
+        rc = measure_round(r, "page", pend, n, k, err);
+        if (rc == MH_OK)
+            rc = measure_round(r, "global", pend + n, n, k, err);
+    }
+    r->rounds = rc == MH_OK ? rounds : 1;
+    finish_variant(r, pend, n, r->rounds, r->page, &r->in.npage, drift, "page");
+    finish_variant(r, pend + n, n, r->rounds, r->global, &r->in.nglobal, drift + r->in.npage, "global");
+    size_t nd = r->in.npage + r->in.nglobal;
+    r->drift_med = nd ? cal_median(drift, nd) : 0;
+    free(pend);
+    free(drift);
     r->in.page = r->page;
     r->in.global = r->global;
     return rc;

@@ -11,10 +11,10 @@ n=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else nok "$what"; fi; }
-echo "1..23"
+echo "1..26"
 
 if ! "$bin" detect -o "$tmp/host.ini" >/dev/null 2>&1; then
-    for i in $(seq 1 23); do echo "ok $i - calibrate/validate # SKIP memhier detect fails here"; done
+    for i in $(seq 1 26); do echo "ok $i - calibrate/validate # SKIP memhier detect fails here"; done
     exit 0
 fi
 
@@ -84,3 +84,14 @@ fi
 check "the measured value is the median of the three rounds ($med = $got)" bash -c "[ -n '$med' ] && [ '$med' = '$got' ]"
 "$bin" validate -c "$tmp/cal.ini" --out "$tmp/r4" --rounds 0 >/dev/null 2>"$tmp/e5"; rc=$?
 check "validate --rounds 0 exits 2 naming the allowed range" bash -c "[ $rc -eq 2 ] && grep -q 'rounds \"0\": must be an integer in 1..15' '$tmp/e5'"
+
+# 24-26: calibrate --rounds: the whole ladder measured N times, interleaved; one row per point
+"$bin" calibrate -c "$tmp/host.ini" -o "$tmp/cal3.ini" --csv "$tmp/ladder3.csv" --quick --rounds 3 \
+    --sizes 4K,8K,16K,128K,256K --min-time 0.005 >"$tmp/cal3.out" 2>"$tmp/cal3.err"; rc=$?
+check "calibrate --rounds 3 exits 0 and says so in the config header and on stdout" \
+    bash -c "[ $rc -eq 0 ] && grep -q '^; Each ladder point is the median of 3 interleaved rounds' '$tmp/cal3.ini' && grep -qE '^ladder measured in 3 rounds: the rounds. medians of a point span [0-9.]+% of its median' '$tmp/cal3.out'"
+check "calibrate --rounds 3: ladder.csv holds one row per size and shuffle (10), like one round" \
+    bash -c "[ \$(grep -c '^chase,' '$tmp/ladder3.csv') -eq 10 ] && [ \$(grep -c '^chase,page,' '$tmp/ladder3.csv') -eq 5 ] && ! grep -q 'interleaved rounds' '$tmp/cal.ini'"
+"$bin" calibrate -c "$tmp/host.ini" -o "$tmp/cal4.ini" --rounds 16 >/dev/null 2>"$tmp/e6"; rc=$?
+check "calibrate --rounds 16 exits 2 naming the allowed range and writes nothing" \
+    bash -c "[ $rc -eq 2 ] && grep -q 'rounds \"16\": must be an integer in 1..15' '$tmp/e6' && [ ! -e '$tmp/cal4.ini' ]"
