@@ -93,5 +93,6 @@ int cmd_bench(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
 int cmd_calibrate(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
+int cmd_revalidate(int argc, char **argv);
 
 #endif

@@ -21,13 +21,14 @@ static const mh_cmd commands[] = {
     {"capture", cmd_capture, "record a program's memory accesses via Valgrind Lackey: capture -o F.mht -- prog"},
     {"calibrate", cmd_calibrate, "fit latencies from the chase ladder: calibrate -c host.ini -o calibrated.ini"},
     {"validate", cmd_validate, "held-out kernels: measured vs simulated: validate -c calibrated.ini --out RUN_DIR"},
+    {"revalidate", cmd_revalidate, "a validate run's points replayed on another config: revalidate -c CFG RUN_DIR"},
 };
 
 static void usage(FILE *f)
 {
     fprintf(f, "usage: memhier COMMAND [options]   (memhier COMMAND --help for details)\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+        fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].help);
 }
 
 /* Maps a library status to an exit status: 2 bad input, 1 runtime failure. */

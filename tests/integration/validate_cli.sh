@@ -11,10 +11,10 @@ n=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else nok "$what"; fi; }
-echo "1..26"
+echo "1..31"
 
 if ! "$bin" detect -o "$tmp/host.ini" >/dev/null 2>&1; then
-    for i in $(seq 1 26); do echo "ok $i - calibrate/validate # SKIP memhier detect fails here"; done
+    for i in $(seq 1 31); do echo "ok $i - calibrate/validate # SKIP memhier detect fails here"; done
     exit 0
 fi
 
@@ -95,3 +95,25 @@ check "calibrate --rounds 3: ladder.csv holds one row per size and shuffle (10),
 "$bin" calibrate -c "$tmp/host.ini" -o "$tmp/cal4.ini" --rounds 16 >/dev/null 2>"$tmp/e6"; rc=$?
 check "calibrate --rounds 16 exits 2 naming the allowed range and writes nothing" \
     bash -c "[ $rc -eq 2 ] && grep -q 'rounds \"16\": must be an integer in 1..15' '$tmp/e6' && [ ! -e '$tmp/cal4.ini' ]"
+
+# 27-31: revalidate: the run's points replayed again, nothing measured natively
+"$bin" revalidate -c "$tmp/cal.ini" -o "$tmp/rv.csv" "$run" >"$tmp/rv.out" 2>"$tmp/rv.err"; rc=$?
+check "revalidate on the run's own config exits 0: header, one row per ns_per_access row (4)" \
+    bash -c "[ $rc -eq 0 ] && [ \"\$(head -1 '$tmp/rv.csv')\" = 'kernel,variant,size_bytes,measured,measured_p10,measured_p90,simulated,error_pct' ] && [ \$(grep -c ',' '$tmp/rv.csv') -eq 5 ] && grep -qE '^  overall +4 ' '$tmp/rv.err'"
+same=$(join -t, <(awk -F, 'NR > 1 { print $1 "-" $2 "-" $3 "," $4 "," $7 }' "$tmp/rv.csv" | sort) \
+    <(awk -F, '$4 == "ns_per_access" { print $1 "-" $2 "-" $3 "," $5 "," $8 }' "$run/validation.csv" | sort) |
+    awk -F, 'function d(a, b) { return a > b ? a - b : b - a } d($2, $4) <= 1e-5 * $4 && d($3, $5) <= 1e-5 * $5 { k++ } END { print k + 0 }')
+check "revalidate with the run's config gives the run's measured and simulated values ($same of 4)" [ "$same" = 4 ]
+"$bin" revalidate -c "$tmp/cal.ini" --set hierarchy.frequency_ghz=0.5 -o "$tmp/rv2.csv" "$run" 2>/dev/null; rc=$?
+slower=$(join -t, <(awk -F, 'NR > 1 { print $1 "-" $2 "-" $3 "," $7 }' "$tmp/rv.csv" | sort) \
+    <(awk -F, 'NR > 1 { print $1 "-" $2 "-" $3 "," $7 }' "$tmp/rv2.csv" | sort) | awk -F, '$3 > $2 { k++ } END { print k + 0 }')
+check "revalidate --set hierarchy.frequency_ghz=0.5: every point simulated slower, measured unchanged ($slower of 4)" \
+    bash -c "[ $rc -eq 0 ] && [ '$slower' = 4 ] && diff <(cut -d, -f1-6 '$tmp/rv.csv') <(cut -d, -f1-6 '$tmp/rv2.csv') >/dev/null"
+mkdir -p "$tmp/notrace" && cp "$run/validation.csv" "$tmp/notrace/"
+"$bin" revalidate -c "$tmp/cal.ini" -o "$tmp/rv3.csv" "$tmp/notrace" >/dev/null 2>"$tmp/e7"; rc=$?
+check "revalidate without the traces fails naming the missing trace and writes nothing" \
+    bash -c "[ $rc -ne 0 ] && grep -q 'notrace/traces/stream-read-16384.mht' '$tmp/e7' && [ ! -e '$tmp/rv3.csv' ]"
+printf 'kernel,variant,size_bytes,metric,measured,measured_p10,measured_p90,simulated,error_pct,pairing\nstream,read,16384,ns_per_access,fast,,,1,1,x\n' >"$tmp/notrace/validation.csv"
+"$bin" revalidate -c "$tmp/cal.ini" "$tmp/notrace" >/dev/null 2>"$tmp/e8"; rc=$?
+check "revalidate on a malformed validation.csv exits 2 naming file:line and the field" \
+    bash -c "[ $rc -eq 2 ] && grep -q 'notrace/validation.csv:2: measured \"fast\", must be a number > 0' '$tmp/e8'"

@@ -1,0 +1,286 @@
+/* cmd_revalidate.c — `memhier revalidate -c CONFIG RUN_DIR`: the timing points of a finished
+ * validate run, replayed again from its captured traces on another config (or the same one with
+ * --set changes), against the measurements the run already holds. Nothing runs natively, so a
+ * model change is judged on the very same measurements in seconds. Writes one CSV row per point
+ * (stdout or -o FILE, atomically) and a summary per kernel to stderr. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "validate.h"
+
+#define REVAL_MAX_SETS 32
+#define REVAL_MAX_POINTS 4096
+#define REVAL_MAX_KERNELS 16
+#define REVAL_RECORDS 2000000ull   /* validate's default --records */
+
+/* Parsed command line. */
+typedef struct reval_args {
+    const char *config, *output, *run; /* -c, -o, RUN_DIR */
+    char *sets[REVAL_MAX_SETS];        /* --set SEC.KEY=VAL */
+    int nsets;
+    uint64_t records;                  /* the run's validate --records */
+} reval_args;
+
+/* One timing point of the run. */
+typedef struct reval_pt {
+    char kernel[32], variant[32];
+    size_t size;
+    double meas, p10, p90;             /* measured ns/access (p10/p90 NAN when absent) */
+    double sim, err;                   /* replayed ns/access, error % */
+} reval_pt;
+
+/* Usage text. */
+static void usage(FILE *f)
+{
+    fputs("usage: memhier revalidate -c CONFIG [--set SEC.KEY=VAL]... [-o FILE] [--records N] RUN_DIR\n"
+          "  replays the timing points of a finished `memhier validate` run (RUN_DIR/validation.csv\n"
+          "  and the traces in RUN_DIR/traces) on CONFIG and compares with the measurements the run\n"
+          "  holds; nothing runs natively. CSV to stdout or FILE, a summary per kernel to stderr.\n"
+          "  -c, --config FILE   the config to replay on (e.g. RUN_DIR/calibrated.ini)\n"
+          "      --set SEC.KEY=VAL  override a config value (repeatable)\n"
+          "  -o, --output FILE   write the CSV there (atomically)\n"
+          "      --records N     the run's validate --records (default 2000000): a trace with fewer\n"
+          "                      records holds a whole repetition and is replayed warm, as validate did\n",
+          f);
+}
+
+/* Fills a from argv; MH_OK, 1 after --help, or MH_EINVAL with context. */
+static int parse_args(int argc, char **argv, reval_args *a, mh_error *err)
+{
+    static const struct option lo[] = {
+        {"config", required_argument, 0, 'c'}, {"output", required_argument, 0, 'o'},
+        {"set", required_argument, 0, 's'},    {"records", required_argument, 0, 'r'},
+        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
+    memset(a, 0, sizeof *a);
+    a->records = REVAL_RECORDS;
+    opterr = 0;
+    optind = 1;
+    for (int ch; (ch = getopt_long(argc, argv, "c:o:h", lo, NULL)) != -1;) {
+        char *end;
+        switch (ch) {
+        case 'c': a->config = optarg; break;
+        case 'o': a->output = optarg; break;
+        case 'h': usage(stdout); return 1;
+        case 's':
+            if (a->nsets == REVAL_MAX_SETS)
+                return mh_error_set(err, MH_EINVAL, "revalidate: at most %d --set options", REVAL_MAX_SETS);
+            a->sets[a->nsets++] = optarg;
+            break;
+        case 'r':
+            a->records = strtoull(optarg, &end, 10);
+            if (end == optarg || *end || a->records < 1)
+                return mh_error_set(err, MH_EINVAL, "revalidate: --records \"%s\": must be an integer >= 1", optarg);
+            break;
+        default:
+            return mh_error_set(err, MH_EINVAL, "revalidate: unknown option or missing value '%s' (see --help)",
+                                argv[optind - 1]);
+        }
+    }
+    if (optind + 1 != argc)
+        return mh_error_set(err, MH_EINVAL, "revalidate: needs exactly one RUN_DIR (see --help)");
+    a->run = argv[optind];
+    if (!a->config)
+        return mh_error_set(err, MH_EINVAL, "revalidate: -c CONFIG is required (see --help)");
+    return MH_OK;
+}
+
+/* Parses an optional number field ("" -> NAN); 0 when it is not a number. */
+static int num_field(const char *s, double *v)
+{
+    char *end;
+    if (!*s) {
+        *v = NAN;
+        return 1;
+    }
+    *v = strtod(s, &end);
+    return end != s && !*end;
+}
+
+/* Splits line (modified) at commas into at most max fields; returns the count. */
+static int split_csv(char *line, char **f, int max)
+{
+    int n = 0;
+    line[strcspn(line, "\r\n")] = 0;
+    for (char *p = line; n < max; p++) {
+        f[n++] = p;
+        p = strchr(p, ',');
+        if (!p)
+            break;
+        *p = 0;
+    }
+    return n;
+}
+
+/* Reads the ns/access rows of path into pts; MH_OK or MH_EFORMAT naming file:line. */
+static int read_points(const char *path, reval_pt *pts, size_t *n, mh_error *err)
+{
+    static const char head[] = "kernel,variant,size_bytes,metric,measured,measured_p10,measured_p90,simulated";
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return mh_error_set(err, MH_ENOTFOUND, "%s: cannot open (is it a `memhier validate` run folder?)", path);
+    char line[4096];
+    int rc = MH_OK;
+    size_t ln = 0;
+    *n = 0;
+    while (rc == MH_OK && fgets(line, sizeof line, f)) {
+        char *fld[10];
+        ln++;
+        if (ln == 1) {
+            if (strncmp(line, head, sizeof head - 1))
+                rc = mh_error_set(err, MH_EFORMAT, "%s:1: not a validation.csv header (expected \"%s,...\")", path, head);
+            continue;
+        }
+        int nf = split_csv(line, fld, 10);
+        if (nf >= 4 && strcmp(fld[3], "ns_per_access"))
+            continue;
+        reval_pt *p = &pts[*n];
+        char *end;
+        if (nf < 8 || !*fld[0] || strlen(fld[0]) >= sizeof p->kernel || strlen(fld[1]) >= sizeof p->variant)
+            rc = mh_error_set(err, MH_EFORMAT, "%s:%zu: expected kernel,variant,size_bytes,ns_per_access,measured,...",
+                              path, ln);
+        else if (*n == REVAL_MAX_POINTS)
+            rc = mh_error_set(err, MH_EFORMAT, "%s:%zu: more than %d timing points", path, ln, REVAL_MAX_POINTS);
+        else if ((p->size = strtoull(fld[2], &end, 10)) == 0 || *end)
+            rc = mh_error_set(err, MH_EFORMAT, "%s:%zu: size_bytes \"%s\", must be an integer >= 1", path, ln, fld[2]);
+        else if (!num_field(fld[4], &p->meas) || !(p->meas > 0) || !num_field(fld[5], &p->p10) ||
+                 !num_field(fld[6], &p->p90))
+            rc = mh_error_set(err, MH_EFORMAT, "%s:%zu: measured \"%s\", must be a number > 0 (p10/p90 numbers or empty)",
+                              path, ln, fld[4]);
+        else {
+            snprintf(p->kernel, sizeof p->kernel, "%s", fld[0]);
+            snprintf(p->variant, sizeof p->variant, "%s", fld[1]);
+            (*n)++;
+        }
+    }
+    if (rc == MH_OK && ln == 0)
+        rc = mh_error_set(err, MH_EFORMAT, "%s: empty", path);
+    fclose(f);
+    return rc;
+}
+
+/* Records in the trace at path. */
+static int count_records(const char *path, uint64_t *n, mh_error *err)
+{
+    mh_trace *t = NULL;
+    mh_rec buf[4096];
+    size_t got = 0;
+    int rc = mh_trace_open(path, &t, err);
+    *n = 0;
+    while (rc == MH_OK && (rc = mh_trace_read(t, buf, sizeof buf / sizeof buf[0], &got, err)) == MH_OK && got)
+        *n += got;
+    mh_trace_close(t);
+    return rc;
+}
+
+/* Replays point p of run dir on c. */
+static int replay_point(const reval_args *a, const mh_config *c, reval_pt *p, mh_error *err)
+{
+    char path[4400];
+    uint64_t n;
+    val_sim s;
+    snprintf(path, sizeof path, "%s/traces/%s-%s-%zu.mht", a->run, p->kernel, p->variant, p->size);
+    int rc = count_records(path, &n, err);
+    if (rc == MH_OK)
+        rc = val_replay(c, path, n < a->records, &s, err);
+    if (rc != MH_OK)
+        return rc;
+    p->sim = s.ns_per_access;
+    p->err = val_error_pct(p->meas, p->sim);
+    return MH_OK;
+}
+
+/* Prints one summary line for the errors e[0..n). */
+static void summary_line(const char *scope, const double *e, size_t n)
+{
+    val_summary s;
+    val_summarise(e, n, &s);
+    fprintf(stderr, "  %-9s %6zu %14.2f %13.2f %12.1f\n", scope, s.points, s.median_abs, s.p90_abs, s.within);
+}
+
+/* The summary per kernel (in order of first appearance) and overall, to stderr. */
+static void summarise(const reval_pt *pts, size_t n)
+{
+    double *e = malloc((n ? n : 1) * sizeof *e);
+    const char *seen[REVAL_MAX_KERNELS];
+    size_t nseen = 0;
+    if (!e)
+        return;
+    fprintf(stderr, "  %-9s %6s %14s %13s %12s\n", "scope", "points", "median |err| %", "p90 |err| %", "within 15 %");
+    for (size_t i = 0; i < n; i++) {
+        size_t k = 0, m = 0;
+        while (k < nseen && strcmp(seen[k], pts[i].kernel))
+            k++;
+        if (k < nseen || nseen == REVAL_MAX_KERNELS)
+            continue;
+        seen[nseen++] = pts[i].kernel;
+        for (size_t j = i; j < n; j++)
+            if (!strcmp(pts[j].kernel, pts[i].kernel))
+                e[m++] = pts[j].err;
+        summary_line(pts[i].kernel, e, m);
+    }
+    for (size_t i = 0; i < n; i++)
+        e[i] = pts[i].err;
+    summary_line("overall", e, n);
+    free(e);
+}
+
+/* Replays every point and writes the CSV; returns MH_OK or the first failure. */
+static int revalidate(const reval_args *a, const mh_config *c, reval_pt *pts, size_t n, mh_error *err)
+{
+    cli_out out;
+    int rc = cli_out_open(&out, a->output, err);
+    if (rc != MH_OK)
+        return rc;
+    fprintf(out.f, "kernel,variant,size_bytes,measured,measured_p10,measured_p90,simulated,error_pct\n");
+    for (size_t i = 0; rc == MH_OK && i < n; i++) {
+        reval_pt *p = &pts[i];
+        if (cli_interrupted())
+            rc = mh_error_set(err, MH_EINTR, "revalidate: interrupted");
+        else if ((rc = replay_point(a, c, p, err)) == MH_OK)
+            fprintf(out.f, "%s,%s,%zu,%.6g,%.6g,%.6g,%.6g,%.4f\n", p->kernel, p->variant, p->size, p->meas, p->p10,
+                    p->p90, p->sim, p->err);
+    }
+    if (rc != MH_OK) {
+        cli_out_abort(&out);
+        return rc;
+    }
+    return cli_out_commit(&out, err);
+}
+
+/* `memhier revalidate`: returns the process exit status. */
+int cmd_revalidate(int argc, char **argv)
+{
+    mh_error err = {0};
+    reval_args a;
+    mh_config *c = NULL;
+    reval_pt *pts = calloc(REVAL_MAX_POINTS, sizeof *pts);
+    size_t n = 0;
+    char path[4400];
+    int rc = pts ? parse_args(argc, argv, &a, &err) : mh_error_set(&err, MH_ENOMEM, "revalidate: out of memory");
+    if (rc == 1) {
+        free(pts);
+        return MH_EXIT_OK;
+    }
+    if (rc == MH_OK)
+        rc = cli_load_config(a.config, a.sets, a.nsets, &c, &err);
+    if (rc == MH_OK) {
+        snprintf(path, sizeof path, "%s/validation.csv", a.run);
+        rc = read_points(path, pts, &n, &err);
+    }
+    if (rc == MH_OK && n == 0)
+        rc = mh_error_set(&err, MH_EFORMAT, "%s: no ns_per_access rows", path);
+    cli_catch_signals();
+    if (rc == MH_OK)
+        rc = revalidate(&a, c, pts, n, &err);
+    if (rc == MH_OK)
+        summarise(pts, n);
+    mh_config_free(c);
+    free(pts);
+    if (rc == MH_EINTR)
+        return cli_interrupt_status();
+    return rc == MH_OK ? MH_EXIT_OK : cli_fail(&err);
+}
