@@ -17,13 +17,10 @@ BIN=${MH_BIN:-$PWD/bin/memhier}
 SAN_BIN=${MH_SAN_BIN:-}
 declare -A KNOWN_BUGS=(
 )
-n=0 fail=0
+. tests/lib/tap.sh
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n - $*"; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
 
 if [ ! -x "$BIN" ]; then
     echo "1..0 # SKIP memhier binary $BIN not built"

@@ -13,16 +13,11 @@ cd "$(dirname "$0")/../.." || exit 1
 ROOT=$PWD
 BIN=${MH_BIN:-$PWD/bin/memhier}
 CFG=configs/zen3.ini
-n=0 fail=0
+. tests/lib/tap.sh
 work=$(mktemp -d)
 mnt=""
 cleanup() { [ -n "$mnt" ] && umount "$mnt" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n - $*"; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-# known_bug NAME WHY: reported bug in another owner's file; fails only with MH_STRICT=1.
-known_bug() { if [ -n "${MH_STRICT:-}" ]; then notok "$1 ($2)"; else skip "$1" "known bug: $2"; fi; }
 
 [ -x "$BIN" ] || { echo "1..0 # SKIP memhier binary $BIN not built"; exit 0; }
 

@@ -6,9 +6,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 export FUZZ_BUILD=${MH_FUZZ_BUILD:-build-fuzz}
-n=0 fail=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n - $*"; }
+. tests/lib/tap.sh
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

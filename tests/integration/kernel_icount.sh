@@ -10,9 +10,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 bin=${MH_BIN:-$PWD/bin/memhier}
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); echo "not ok $n - $*"; }
+. tests/lib/tap.sh
 skip_all() { echo "1..1"; echo "ok 1 - kernel instruction counts # SKIP $*"; exit 0; }
 
 command -v valgrind >/dev/null || skip_all "valgrind not installed"

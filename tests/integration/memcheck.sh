@@ -7,12 +7,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 BIN=${MH_BIN:-$PWD/bin/memhier}
-n=0 fail=0
+. tests/lib/tap.sh
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n - $*"; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
 
 [ -x "$BIN" ] || { echo "1..0 # SKIP memhier binary $BIN not built"; exit 0; }
 command -v valgrind >/dev/null || { echo "1..0 # SKIP valgrind not installed (scripts/deps.sh installs it)"; exit 0; }

@@ -10,14 +10,9 @@ set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 BIN=${MH_BIN:-$PWD/bin/memhier}
 CFG=configs/small-teaching.ini   # L1 4 sets x 2 ways x 16 B, L2 8 x 4 x 16 B, LRU
-n=0 fail=0
+. tests/lib/tap.sh
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n - $*"; }
-skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
-# known_bug NAME WHY: reported bug in another owner's file; fails only with MH_STRICT=1.
-known_bug() { if [ -n "${MH_STRICT:-}" ]; then notok "$1 ($2)"; else skip "$1" "known bug: $2"; fi; }
 
 [ -x "$BIN" ] || { echo "1..0 # SKIP memhier binary $BIN not built"; exit 0; }
 

@@ -9,10 +9,7 @@ set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 bin=${MH_BIN:-$PWD/bin/memhier}
 planned=6
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); echo "not ok $n - $*"; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else notok "$what"; fi; }
+. tests/lib/tap.sh
 # skip_rest REASON: the remaining planned checks are skipped with REASON.
 skip_rest() {
     while [ "$n" -lt "$planned" ]; do

@@ -4,10 +4,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 1
 bin=${MH_BIN:-$PWD/bin/memhier}
-n=0
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-notok() { n=$((n + 1)); echo "not ok $n - $*"; }
-check() { local what=$1; shift; if "$@"; then ok "$what"; else notok "$what"; fi; }
+. tests/lib/tap.sh
 if [ ! -x "$bin" ]; then
     echo "1..1"
     echo "ok 1 - sweep one-pass # SKIP memhier binary $bin not built"
