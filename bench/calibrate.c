@@ -26,6 +26,21 @@ double cal_median(double *v, size_t n)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+double cal_fold_rounds(bench_stats *st, double *med, double *p10, double *p90, int rounds)
+{
+    if (rounds <= 1)
+        return 0;
+    double lo = med[0], hi = med[0];
+    for (int i = 1; i < rounds; i++) {
+        lo = med[i] < lo ? med[i] : lo;
+        hi = med[i] > hi ? med[i] : hi;
+    }
+    st->ns_median = cal_median(med, (size_t)rounds);
+    st->ns_p10 = cal_median(p10, (size_t)rounds);
+    st->ns_p90 = cal_median(p90, (size_t)rounds);
+    return st->ns_median > 0 ? (hi - lo) / st->ns_median * 100 : 0;
+}
+
 /* qsort order for points by size. */
 static int cmp_size(const void *a, const void *b)
 {

@@ -82,6 +82,11 @@ typedef struct cal_fit_out {
 
 /* Median of v[0..n-1] (sorts v in place); 0 when n = 0. */
 double cal_median(double *v, size_t n);
+#define CAL_MAX_ROUNDS 15      /* measurement rounds of a ladder or validation point, at most */
+/* Folds a point measured in `rounds` rounds into st: its ns/access median, p10 and p90 become the
+ * medians over the rounds (st unchanged for one round; med, p10 and p90 get reordered). Returns
+ * the rounds' spread: (max - min) of med over the new median, % (0 for one round or median 0). */
+double cal_fold_rounds(bench_stats *st, double *med, double *p10, double *p90, int rounds);
 /* Fits latencies from in (see the file comment); MH_EINVAL when there are no levels. */
 int cal_fit(const cal_input *in, cal_fit_out *out, mh_error *err);
 

@@ -2,7 +2,6 @@
  * fit the latencies (calibrate.c), measure the minor-fault cost, and write the calibrated config
  * and the ladder CSV (both through temporary files). */
 #include <getopt.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,8 +31,6 @@ typedef struct cal_cli {
     int keep_sizes;                  /* --keep-sizes: never shrink a level to its effective capacity */
     int rounds;                      /* --rounds: ladders measured, interleaved (0: by mode) */
 } cal_cli;
-
-#define CAL_MAX_ROUNDS 15
 
 /* One ladder point between its first round (kept whole, with its events) and its CSV row. */
 typedef struct cal_pending {
@@ -249,17 +246,7 @@ static void finish_variant(cal_run *r, cal_pending *pend, size_t n, int rounds, 
         cal_pending *p = &pend[i];
         if (!p->ok)
             continue;
-        double lo = p->med[0], hi = p->med[0];
-        for (int j = 1; j < rounds; j++) {
-            lo = fmin(lo, p->med[j]);
-            hi = fmax(hi, p->med[j]);
-        }
-        if (rounds > 1) {
-            p->m.st.ns_median = cal_median(p->med, (size_t)rounds);
-            p->m.st.ns_p10 = cal_median(p->p10, (size_t)rounds);
-            p->m.st.ns_p90 = cal_median(p->p90, (size_t)rounds);
-        }
-        double d = p->m.st.ns_median > 0 ? (hi - lo) / p->m.st.ns_median * 100 : 0;
+        double d = cal_fold_rounds(&p->m.st, p->med, p->p10, p->p90, rounds);
         if (d > r->drift_max || !r->drift_variant) {
             r->drift_max = d;
             r->drift_at = p->size;

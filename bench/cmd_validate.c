@@ -46,7 +46,7 @@ typedef struct val_pt {
     double drift;                    /* (max - min) / median of its rounds' medians, % (0: one round) */
 } val_pt;
 
-#define VAL_MAX_ROUNDS 15
+#define VAL_MAX_ROUNDS CAL_MAX_ROUNDS
 
 /* A point between its first round (measured, captured, replayed) and its rows. */
 typedef struct val_pending {
@@ -339,10 +339,8 @@ static void finish_point(val_run *r, val_pending *p, int rounds)
 {
     if (!p->ok)
         return;
+    double drift = cal_fold_rounds(&p->m.st, p->med, p->p10, p->p90, rounds);
     if (rounds > 1) {
-        p->m.st.ns_median = cal_median(p->med, (size_t)rounds);
-        p->m.st.ns_p10 = cal_median(p->p10, (size_t)rounds);
-        p->m.st.ns_p90 = cal_median(p->p90, (size_t)rounds);
         fprintf(stderr, "validate: %-8s %-6s %10zu B median of %d rounds %8.3f ns, simulated %8.3f ns (%+.1f%%)\n",
                 p->k->name, p->m.label, p->size, rounds, p->m.st.ns_median, p->s.ns_per_access,
                 val_error_pct(p->m.st.ns_median, p->s.ns_per_access));
@@ -350,14 +348,8 @@ static void finish_point(val_run *r, val_pending *p, int rounds)
     cal_csv_row(r->bench, p->k, p->size, &p->m, r->core);
     size_t before = r->npts;
     write_rows(r, p->k, p->size, &p->m, &p->s);
-    if (r->npts > before && rounds > 1 && p->m.st.ns_median > 0) {
-        double lo = p->med[0], hi = p->med[0];
-        for (int i = 1; i < rounds; i++) {
-            lo = fmin(lo, p->med[i]);
-            hi = fmax(hi, p->med[i]);
-        }
-        r->pts[before].drift = (hi - lo) / p->m.st.ns_median * 100;
-    }
+    if (r->npts > before && rounds > 1 && p->m.st.ns_median > 0)
+        r->pts[before].drift = drift;
     write_stalls(r, p->k->name, p->m.label, p->size, &p->s);
     bench_stats_free(&p->m.st);
 }

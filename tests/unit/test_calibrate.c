@@ -619,6 +619,21 @@ static void test_machine_probes(void **state)
     assert_true(tlb.l2_latency >= 0 && tlb.l2_latency < 1000);
 }
 
+/* Rounds: the medians of the rounds replace the point's statistics; the spread is over the median. */
+static void test_fold_rounds(void **state)
+{
+    (void)state;
+    bench_stats st = {0};
+    double med[3] = {3.0, 1.0, 2.0}, p10[3] = {2.5, 0.5, 1.5}, p90[3] = {4.0, 2.0, 3.0};
+    st.ns_median = 9.0;
+    assert_true(fabs(cal_fold_rounds(&st, med, p10, p90, 1)) < 1e-12); /* one round: unchanged */
+    assert_true(fabs(st.ns_median - 9.0) < 1e-12);
+    assert_true(fabs(cal_fold_rounds(&st, med, p10, p90, 3) - 100.0) < 1e-9); /* (3 - 1) / 2 */
+    assert_true(fabs(st.ns_median - 2.0) < 1e-12);
+    assert_true(fabs(st.ns_p10 - 1.5) < 1e-12);
+    assert_true(fabs(st.ns_p90 - 3.0) < 1e-12);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -637,6 +652,7 @@ int main(void)
         cmocka_unit_test(test_levels_from_global),
         cmocka_unit_test(test_minor_fault_probe),
         cmocka_unit_test(test_core_probe),
+        cmocka_unit_test(test_fold_rounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
