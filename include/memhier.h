@@ -86,6 +86,11 @@ int mh_config_load(const char *path, mh_config **out, mh_error *err);
 int mh_config_parse(const char *text, const char *name, mh_config **out, mh_error *err);
 /* Sets "section.key" (e.g. "L1d.size") to value and revalidates; on failure c is unchanged. */
 int mh_config_set(mh_config *c, const char *key, const char *value, mh_error *err);
+/* Sets n "section.key" values at once (of a repeated key the last wins) and revalidates once, so
+ * keys that only make sense together (size with ways) can change; n <= 64. Returns MH_OK, or
+ * MH_EINVAL / MH_ECONFIG naming the override at fault; on failure c is unchanged. */
+int mh_config_set_many(mh_config *c, const char *const *keys, const char *const *values, size_t n,
+                       mh_error *err);
 /* Returns a deep copy, or NULL when out of memory. */
 mh_config *mh_config_clone(const mh_config *c);
 /* Writes the config as INI text that mh_config_parse accepts; returns MH_OK or MH_EIO. */

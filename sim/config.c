@@ -13,8 +13,26 @@
 #define MH_CFG_FILE_MAX (1 << 20)   /* a config is small; refuse anything larger */
 #define MH_CFG_LINE_MAX 197         /* longest line after cutting comments (inih's default 200 - 3) */
 
-/* Records the first error: "src:line: [sec] key = value, what" or, for mh_config_set,
- * "--set L1d.ways=0: what" (naming [sec] key = value when another key is at fault). */
+/* Returns the override of key in section s that applies (the last one given), or NULL. */
+static const mh_cfg_set *override_of(const mh_cfg_ctx *x, const mh_cfg_sec *s, const char *key)
+{
+    for (size_t i = x->nset; s && key && i-- > 0;)
+        if (!strcasecmp(s->name, x->set[i].sec) && !strcasecmp(key, x->set[i].key))
+            return &x->set[i];
+    return NULL;
+}
+
+/* Marks override o, and the earlier overrides of the same key it replaces, as applied. */
+static void mark_done(mh_cfg_ctx *x, const mh_cfg_set *o)
+{
+    for (size_t i = 0; i < x->nset; i++)
+        if (!strcasecmp(x->set[i].sec, o->sec) && !strcasecmp(x->set[i].key, o->key))
+            x->set[i].done = 1;
+}
+
+/* Records the first error: "src:line: [sec] key = value, what" or, for mh_config_set_many,
+ * "--set L1d.ways=0: what" (naming [sec] key = value, and every override, when a key that no
+ * override set is at fault). */
 int mh_cfg_fail(mh_cfg_ctx *x, int line, const mh_cfg_sec *s, int k, const char *fmt, ...)
 {
     char what[320], where[400] = "";
@@ -26,17 +44,16 @@ int mh_cfg_fail(mh_cfg_ctx *x, int line, const mh_cfg_sec *s, int k, const char 
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
     const char *key = (s && k >= 0) ? mh_cfg_keys(s->kind, &n)[k].name : NULL;
-    int is_target = x->set_arg && s && key && !strcasecmp(s->name, x->set_sec) &&
-                    !strcasecmp(key, x->set_key);
-    if (s && key && !is_target && !s->keyval[k][0])
+    const mh_cfg_set *target = override_of(x, s, key);
+    if (s && key && !target && !s->keyval[k][0])
         snprintf(where, sizeof where, "[%s] %s is empty, ", s->name, key);
-    else if (s && key && !is_target)
+    else if (s && key && !target)
         snprintf(where, sizeof where, "[%s] %s = %s, ", s->name, key, s->keyval[k]);
-    else if (s && !is_target)
+    else if (s && !target)
         snprintf(where, sizeof where, "[%s] ", s->name);
     x->failed = 1;
     if (x->set_arg)
-        return mh_error_set(x->err, MH_ECONFIG, "--set %s: %s%s", x->set_arg, where, what);
+        return mh_error_set(x->err, MH_ECONFIG, "--set %s: %s%s", target ? target->arg : x->set_arg, where, what);
     return mh_error_set(x->err, MH_ECONFIG, "%s:%d: %s%s", x->src, line, where, what);
 }
 
@@ -193,20 +210,21 @@ static int handler(void *user, const char *section, const char *name, const char
     if (s->given[k])
         return !mh_cfg_fail(x, x->lineno, NULL, -1, "[%s] %s = %s, duplicate key (first on line %d)",
                             s->name, name, value, s->keyline[k]);
-    if (x->set_arg && !strcasecmp(s->name, x->set_sec) && !strcasecmp(name, x->set_key)) {
-        x->set_done = 1;
-        value = x->set_val;
+    const mh_cfg_set *o = override_of(x, s, name);
+    if (o) {
+        mark_done(x, o);
+        value = o->val_p;
     }
     return mh_cfg_apply(x, s, k, value, x->lineno) == MH_OK;
 }
 
-/* Applies a mh_config_set target that the rewritten text did not contain. */
-static int set_missing(mh_cfg_ctx *x)
+/* Applies override o, whose key the rewritten text did not contain. */
+static int set_missing_one(mh_cfg_ctx *x, const mh_cfg_set *o)
 {
-    mh_cfg_sec *s = mh_cfg_sec_find(x, x->set_sec);
-    int kind = mh_cfg_sec_kind(x->set_sec), k;
+    mh_cfg_sec *s = mh_cfg_sec_find(x, o->sec);
+    int kind = mh_cfg_sec_kind(o->sec), k;
     if (!s && (kind == MH_SEC_TLB1 || kind == MH_SEC_TLB2)) {
-        if (section_open(x, x->set_sec, 0) != MH_OK)
+        if (section_open(x, o->sec, 0) != MH_OK)
             return MH_ECONFIG;
         s = &x->sec[x->cur];
     }
@@ -219,11 +237,34 @@ static int set_missing(mh_cfg_ctx *x)
             if (!mh_cfg_sec_find(x, t == MH_SEC_TLB1 ? "tlb.L1d" : "tlb.L2"))
                 snprintf(have + strlen(have), sizeof have - strlen(have), ", %s",
                          t == MH_SEC_TLB1 ? "tlb.L1d" : "tlb.L2");
-        return mh_cfg_fail(x, 0, NULL, -1, "no section [%s]; sections: %s", x->set_sec, have);
+        x->set_arg = o->arg;   /* the message names this override alone */
+        return mh_cfg_fail(x, 0, NULL, -1, "no section [%s]; sections: %s", o->sec, have);
     }
-    if ((k = mh_cfg_key_find(s->kind, x->set_key)) < 0)
-        return unknown_key(x, s, x->set_key, x->set_val, 0);
-    return mh_cfg_apply(x, s, k, x->set_val, 0);
+    if ((k = mh_cfg_key_find(s->kind, o->key)) < 0) {
+        x->set_arg = o->arg;
+        return unknown_key(x, s, o->key, o->val_p, 0);
+    }
+    return mh_cfg_apply(x, s, k, o->val_p, 0);
+}
+
+/* Applies, in order, the overrides whose keys the rewritten text did not contain (of a key
+ * given several times, the last). */
+static int set_missing(mh_cfg_ctx *x)
+{
+    for (size_t i = 0; i < x->nset; i++) {
+        const mh_cfg_set *o = &x->set[i];
+        if (o->done)
+            continue;
+        mark_done(x, o);
+        for (size_t j = x->nset; j-- > i;) /* the last override of this key */
+            if (!strcasecmp(x->set[j].sec, o->sec) && !strcasecmp(x->set[j].key, o->key)) {
+                o = &x->set[j];
+                break;
+            }
+        if (set_missing_one(x, o) != MH_OK)
+            return MH_ECONFIG;
+    }
+    return MH_OK;
 }
 
 /* Sets the default hierarchy name: the source's base name without its extension. */
@@ -268,7 +309,7 @@ static int parse_text(mh_cfg_ctx *x, const char *text, size_t len, mh_config **o
     rc = ini_parse_stream(reader, x, handler, x);
     if (!x->failed && rc > 0)
         mh_cfg_fail(x, rc, NULL, -1, "syntax error, expected key = value or [section]");
-    if (!x->failed && x->set_arg && !x->set_done)
+    if (!x->failed && x->nset)
         set_missing(x);
     if (!x->failed)
         mh_cfg_check(x);
@@ -364,45 +405,83 @@ static int to_text(const mh_config *c, char **text, size_t *len)
     return rc;
 }
 
-/* Sets "section.key" (e.g. "L1d.size") to value and revalidates; on failure c is unchanged.
- * Works by rewriting c as INI text and parsing it again with the one value replaced. */
-int mh_config_set(mh_config *c, const char *key, const char *value, mh_error *err)
+/* Fills override o from "section.key" and value; MH_EINVAL (with the expected form) when key has
+ * no section part or a part is too long. */
+static int override_init(mh_cfg_set *o, const char *key, const char *value, mh_error *err)
 {
-    char arg[320], sec[MH_NAME_MAX + 8], val[MH_CFG_VALMAX + 8], *text = NULL;
-    const char *dot = key ? strrchr(key, '.') : NULL;
-    mh_cfg_ctx *x;
-    mh_config *nc = NULL;
-    mh_error local;
-    size_t len;
-    int rc;
-    if (!c || !key || !value)
-        return mh_error_set(err, MH_EINVAL, "mh_config_set: NULL argument");
-    snprintf(arg, sizeof arg, "%s=%s", key, value);
-    if (!dot || dot == key || !dot[1] || (size_t)(dot - key) >= sizeof sec)
+    const char *dot = strrchr(key, '.');
+    snprintf(o->arg, sizeof o->arg, "%s=%s", key, value);
+    if (!dot || dot == key || !dot[1] || (size_t)(dot - key) >= sizeof o->sec ||
+        strlen(dot + 1) >= sizeof o->key)
         return mh_error_set(err, MH_EINVAL, "--set %s: expected SECTION.KEY=VALUE, e.g. L1d.size=64K",
-                            arg);
-    snprintf(sec, sizeof sec, "%.*s", (int)(dot - key), key);
-    snprintf(val, sizeof val, "%s", value);
-    if ((rc = to_text(c, &text, &len)) != MH_OK)
-        return mh_error_set(err, rc, "--set %s: out of memory", arg);
-    if (!(x = calloc(1, sizeof *x))) {
-        free(text);
-        return mh_error_set(err, MH_ENOMEM, "--set %s: out of memory", arg);
+                            o->arg);
+    snprintf(o->sec, sizeof o->sec, "%.*s", (int)(dot - key), key);
+    snprintf(o->key, sizeof o->key, "%s", dot + 1);
+    snprintf(o->val, sizeof o->val, "%s", value);
+    o->val_p = trim(o->val);
+    o->done = 0;
+    return MH_OK;
+}
+
+/* Sets several "section.key" values at once (later ones win for a repeated key) and revalidates
+ * once, so keys that must change together (size and ways) can; on failure c is unchanged.
+ * Works by rewriting c as INI text and parsing it again with the values replaced. */
+int mh_config_set_many(mh_config *c, const char *const *keys, const char *const *values, size_t n,
+                       mh_error *err)
+{
+    mh_cfg_ctx *x = NULL;
+    mh_cfg_set *set = NULL;
+    mh_config *nc = NULL;
+    char *text = NULL, *args = NULL;
+    mh_error local;
+    size_t len, cap = 1;
+    int rc = MH_OK;
+    if (!c || (n && (!keys || !values)))
+        return mh_error_set(err, MH_EINVAL, "mh_config_set_many: NULL argument");
+    for (size_t i = 0; i < n; i++)
+        if (!keys[i] || !values[i])
+            return mh_error_set(err, MH_EINVAL, "mh_config_set_many: NULL key or value %zu", i);
+    if (n > MH_CFG_MAXSET)
+        return mh_error_set(err, MH_EINVAL, "--set given %zu times, at most %d", n, MH_CFG_MAXSET);
+    if (!(set = calloc(n ? n : 1, sizeof *set)) || !(args = malloc(cap = n * (sizeof set->arg + 8) + 1)) ||
+        !(x = calloc(1, sizeof *x))) {
+        rc = mh_error_set(err, MH_ENOMEM, "--set: out of memory");
+        goto out;
+    }
+    args[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        if ((rc = override_init(&set[i], keys[i], values[i], err)) != MH_OK)
+            goto out;
+        snprintf(args + strlen(args), cap - strlen(args), "%s%s", i ? " --set " : "", set[i].arg);
+    }
+    if ((rc = to_text(c, &text, &len)) != MH_OK) {
+        rc = mh_error_set(err, rc, "--set %s: out of memory", args);
+        goto out;
     }
     x->src = c->source;
     x->err = err ? err : &local;
-    x->set_sec = sec;
-    x->set_key = dot + 1;
-    x->set_val = trim(val);
-    x->set_arg = arg;
+    x->set = set;
+    x->nset = n;
+    x->set_arg = n ? args : NULL;
     rc = parse_text(x, text, len, &nc);
-    free(text);
-    free(x);
     if (rc == MH_OK) {
         memcpy(c, nc, sizeof *c);
         free(nc);
     }
+out:
+    free(text);
+    free(x);
+    free(set);
+    free(args);
     return rc;
+}
+
+/* Sets "section.key" (e.g. "L1d.size") to value and revalidates; on failure c is unchanged. */
+int mh_config_set(mh_config *c, const char *key, const char *value, mh_error *err)
+{
+    if (!c || !key || !value)
+        return mh_error_set(err, MH_EINVAL, "mh_config_set: NULL argument");
+    return mh_config_set_many(c, &key, &value, 1, err);
 }
 
 /* Returns the index of the level called name (exact match) in c, or -1. */

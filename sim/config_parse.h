@@ -49,15 +49,25 @@ typedef struct mh_cfg_sec {
     char keyval[MH_CFG_MAXKEYS][MH_CFG_VALMAX]; /* the value as written, for messages and refs */
 } mh_cfg_sec;
 
-/* State of one parse (a file, a string, or a config rewritten by mh_config_set). */
+#define MH_CFG_MAXSET 64                   /* overrides in one mh_config_set_many call */
+
+/* One override of mh_config_set_many: section.key = value. */
+typedef struct mh_cfg_set {
+    char sec[MH_NAME_MAX + 8];  /* target section */
+    char key[64];               /* target key */
+    char val[MH_CFG_VALMAX + 8];/* new value, trimmed */
+    const char *val_p;          /* val without leading blanks */
+    char arg[320];              /* "L1d.ways=0" as the user wrote it, for messages */
+    int done;                   /* applied (of a repeated key, the last override is applied) */
+} mh_cfg_set;
+
+/* State of one parse (a file, a string, or a config rewritten by mh_config_set_many). */
 typedef struct mh_cfg_ctx {
     mh_config *c;               /* being filled */
     const char *src;            /* file or parse name, for messages */
-    const char *set_sec;        /* mh_config_set: target section, else NULL */
-    const char *set_key;        /* mh_config_set: target key */
-    const char *set_val;        /* mh_config_set: new value */
-    const char *set_arg;        /* mh_config_set: "L1d.ways=0" as the user wrote it */
-    int set_done;               /* the target key was applied */
+    mh_cfg_set *set;            /* overrides (mh_config_set_many), else NULL */
+    size_t nset;                /* number of overrides */
+    const char *set_arg;        /* the overrides as the user wrote them, for messages; NULL for files */
     mh_cfg_sec sec[MH_CFG_MAXSEC];
     size_t nsec;
     int cur;                    /* current section index, -1 before the first header */

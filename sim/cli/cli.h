@@ -39,6 +39,8 @@ int cli_interrupt_status(void);
 int cli_replay(mh_hier *h, mh_trace *t, uint64_t *records, mh_error *err);
 int cli_replay_piped(mh_hier *h, mh_trace *t, uint64_t *records, mh_error *err);
 int cli_apply_set(mh_config *c, const char *spec, mh_error *err);
+/* Applies n "SECTION.KEY=VALUE" specs to c at once, validated together; MH_OK or the first error. */
+int cli_apply_sets(mh_config *c, char *const *specs, int n, mh_error *err);
 int cli_parse_jobs(const char *s, unsigned *out, mh_error *err);
 int cli_load_config(const char *path, char **sets, int nsets, mh_config **out, mh_error *err);
 

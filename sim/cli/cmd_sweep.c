@@ -68,15 +68,18 @@ static int sweep_variant(const mh_config *base, sweep_key *keys, size_t nk, size
                          char *label, size_t cap, mh_error *err)
 {
     mh_config *c = mh_config_clone(base);
+    const char *kp[SWEEP_KEYS], *vp[SWEEP_KEYS];
     int rc = c ? MH_OK : mh_error_set(err, MH_ENOMEM, "out of memory");
     label[0] = '\0';
-    for (size_t i = 0; rc == MH_OK && i < nk; i++) {
-        const char *val = keys[i].values[v % keys[i].n];
+    for (size_t i = 0; i < nk; i++) {
+        kp[i] = keys[i].key;
+        vp[i] = keys[i].values[v % keys[i].n];
         v /= keys[i].n;
-        rc = mh_config_set(c, keys[i].key, val, err);
         size_t len = strlen(label);
-        snprintf(label + len, cap - len, "%s%s=%s", i ? ";" : "", keys[i].key, val);
+        snprintf(label + len, cap - len, "%s%s=%s", i ? ";" : "", kp[i], vp[i]);
     }
+    if (rc == MH_OK) /* together: a combination is valid or not as a whole (size with ways) */
+        rc = mh_config_set_many(c, kp, vp, nk, err);
     if (rc != MH_OK) {
         mh_config_free(c);
         return rc;

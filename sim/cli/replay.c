@@ -32,13 +32,14 @@ int cli_replay(mh_hier *h, mh_trace *t, uint64_t *records, mh_error *err)
     return rc;
 }
 
-/* Loads a config and applies "key=value" overrides in order; returns MH_OK or the first error. */
+/* Loads a config and applies "key=value" overrides (validated together, the last of a repeated
+ * key winning); returns MH_OK or the first error. */
 int cli_load_config(const char *path, char **sets, int nsets, mh_config **out, mh_error *err)
 {
     mh_config *c = NULL;
     int rc = mh_config_load(path, &c, err);
-    for (int i = 0; rc == MH_OK && i < nsets; i++)
-        rc = cli_apply_set(c, sets[i], err);
+    if (rc == MH_OK && nsets > 0)
+        rc = cli_apply_sets(c, sets, nsets, err);
     if (rc != MH_OK) {
         mh_config_free(c);
         return rc;

@@ -56,6 +56,13 @@ if "$BIN" convert "$work/rt.din" "$work/rt.mht" 2>"$work/err" && "$BIN" convert 
     else notok "din -> mht -> din changed addresses: $(paste -d' ' "$work/rt.din" "$work/back.din" | head -7 | tr '\n' ';')"; fi
 else notok "convert of 64-bit addresses failed: $(head -1 "$work/err")"; fi
 
+# --- --set options are validated together: ways = 3 fits L1 only with size = 192 (4 x 3 x 16) ---
+printf '0 0\n0 40\n0 80\n0 0\n0 40\n0 80\n' >"$work/three.din"   # three lines of set 0, twice
+got=$("$BIN" sim -c "$CFG" --no-timing -f csv --set L1.ways=3 --set L1.size=192 "$work/three.din" 2>"$work/err" |
+      awk -F, '$1=="L1" && $2=="total" {print $3, $4, $5}')
+if [ "$got" = "6 3 3" ]; then ok "--set L1.ways=3 --set L1.size=192 apply together (3-way set: 3 hits)"
+else notok "--set pair: L1 got '$got' want '6 3 3' $(head -1 "$work/err")"; fi
+
 # --- zero-record traces: zeros, never NaN/inf ---
 : >"$work/empty.din"
 if "$BIN" convert "$work/empty.din" "$work/empty.mht" 2>"$work/err"; then ok "empty din converts to an empty .mht"

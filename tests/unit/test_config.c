@@ -349,6 +349,65 @@ static void test_set_rejects(void **state)
     set_bad("ways", "2", MH_EINVAL, "--set ways=2: expected SECTION.KEY=VALUE, e.g. L1d.size=64K");
 }
 
+/* mh_config_set_many on zen3 with n overrides must fail with code and msg, config unchanged. */
+static void set_many_bad(const char *const *k, const char *const *v, size_t n, int code, const char *msg)
+{
+    mh_config *c = load_ok("configs/zen3.ini"), *before = mh_config_clone(c);
+    mh_error e = {0};
+    assert_int_equal(mh_config_set_many(c, k, v, n, &e), code);
+    assert_string_equal(e.msg, msg);
+    assert_int_equal(memcmp(c, before, sizeof *c), 0);
+    mh_config_free(before);
+    mh_config_free(c);
+}
+
+/* Keys that only make sense together change together; one at a time they cannot. */
+static void test_set_many(void **state)
+{
+    mh_config *c = load_ok("configs/zen3.ini");
+    int l1d = level(c, "L1d");
+    mh_error e = {0};
+    (void)state;
+    assert_int_equal(mh_config_set(c, "L1d.ways", "12", &e), MH_ECONFIG); /* 32K is not 12-way */
+    const char *k1[] = {"L1d.ways", "L1d.size"}, *v1[] = {"12", "48K"};
+    assert_int_equal(mh_config_set_many(c, k1, v1, 2, &e), MH_OK);
+    assert_int_equal(c->level[l1d].ways, 12);
+    assert_int_equal(c->level[l1d].size, 49152);
+    assert_int_equal(c->level[l1d].sets, 64);
+    const char *k2[] = {"tlb.L2.ways", "tlb.L2.entries"}, *v2[] = {"12", "3072"};
+    assert_int_equal(mh_config_set_many(c, k2, v2, 2, &e), MH_OK);
+    assert_int_equal(c->tlb[1].entries, 3072);
+    assert_int_equal(c->tlb[1].ways, 12);
+    const char *k3[] = {"L2.ways", "L2.latency", "l2.WAYS"}, *v3[] = {"4", "20", " 16 "};
+    assert_int_equal(mh_config_set_many(c, k3, v3, 3, &e), MH_OK); /* the last of a key wins */
+    assert_int_equal(c->level[level(c, "L2")].ways, 16);
+    assert_true(c->level[level(c, "L2")].latency == 20);
+    assert_int_equal(mh_config_set_many(c, NULL, NULL, 0, &e), MH_OK);
+    mh_config_free(c);
+
+    c = load_ok("configs/small-teaching.ini"); /* keys of a section the text lacks, repeated */
+    const char *k4[] = {"tlb.L1d.entries", "tlb.L1d.entries", "tlb.L1d.ways"}, *v4[] = {"8", "32", "4"};
+    assert_int_equal(mh_config_set_many(c, k4, v4, 3, &e), MH_OK);
+    assert_int_equal(c->tlb[0].entries, 32);
+    assert_int_equal(c->tlb[0].ways, 4);
+    mh_config_free(c);
+
+    const char *kb[] = {"L1d.ways", "L1d.size"}, *vb[] = {"12", "40K"};
+    set_many_bad(kb, vb, 2, MH_ECONFIG, "--set L1d.size=40K: must be sets * ways * line, a multiple of ways * line = 768");
+    const char *kc[] = {"L1d.ways", "L1d.latency"}, *vc[] = {"3", "5"};
+    set_many_bad(kc, vc, 2, MH_ECONFIG, /* a key no override set is at fault: all are named */
+                 "--set L1d.ways=3 --set L1d.latency=5: [L1d] size = 32K, must be sets * ways * line, a multiple of ways * line = 192");
+    const char *kd[] = {"L2.latency", "RAM.latency_ns"}, *vd[] = {"20", "50"};
+    set_many_bad(kd, vd, 2, MH_ECONFIG,
+                 "--set L2.latency=20 --set RAM.latency_ns=50: [RAM] row_hit_ns = 60, must be <= latency_ns (50)");
+    const char *ke[] = {"L1d.ways", "L9.ways"}, *ve[] = {"12", "2"};
+    set_many_bad(ke, ve, 2, MH_ECONFIG,
+                 "--set L9.ways=2: no section [L9]; sections: hierarchy, L1i, L1d, L2, L3, tlb.L1d, tlb.L2, "
+                 "RAM, disk");
+    const char *kf[] = {"L1d.ways", "ways"}, *vf[] = {"12", "2"};
+    set_many_bad(kf, vf, 2, MH_EINVAL, "--set ways=2: expected SECTION.KEY=VALUE, e.g. L1d.size=64K");
+}
+
 /* Writes c to text, parses it back and checks the result equals c. */
 static void roundtrip(const mh_config *c)
 {
@@ -472,6 +531,7 @@ int main(void)
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_set),
         cmocka_unit_test(test_set_rejects),
+        cmocka_unit_test(test_set_many),
         cmocka_unit_test(test_write_roundtrip),
         cmocka_unit_test(test_write_io_error),
         cmocka_unit_test(test_clone_independent),
