@@ -550,6 +550,18 @@ typedef struct chain_step {
     uint64_t victim; /* slot the install pushed out (0 = none) */
 } chain_step;
 
+/* Handles victim old of chain level li: a clean line of a level that back-invalidates nothing and
+ * sends nothing down (the entry level of a usual hierarchy) only counts; anything else is evict's. */
+static inline void chain_evict(mh_hier *h, int li, uint64_t old)
+{
+    mh_level *L = &h->lv[li];
+    if (!(old & MH_SL_FLAGS) && !h->niup[li] && L->inclusion != MH_INC_EXCLUSIVE) {
+        L->st.evictions++;
+        return;
+    }
+    evict(h, li, old);
+}
+
 /* Miss of trace record r on line at chain entry level li (access counted; s = its set); returns
  * the serving level (-1 = memory). */
 static __attribute__((noinline)) int chain_miss(mh_hier *h, int li, const mh_rec *r, uint64_t line, uint64_t *s)
@@ -612,7 +624,7 @@ static __attribute__((noinline)) int chain_miss(mh_hier *h, int li, const mh_rec
             carry = 0;
         }
         if (c->victim)
-            evict(h, c->li, c->victim);
+            chain_evict(h, c->li, c->victim);
     }
     return served;
 }
