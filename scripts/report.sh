@@ -196,14 +196,25 @@ write_report() {
                 md = n ? sprintf("%.2f", n % 2 ? err[m, (n + 1) / 2] : (err[m, n / 2] + err[m, n / 2 + 1]) / 2) : "not measured"
                 printf "| %s | %s | %d | %s | %s |\n", m, pr[m], np[m], nmz[m] ? nmz[m] "" : "not measured", md } }' "$run/validation.csv"
         echo
-        echo "Largest timing errors:"
+        echo "Largest timing errors, with where each point's simulated time went (stalls.csv, parts of at"
+        echo "least 5 %): the parts of the model a miss points at."
         echo
-        echo "| kernel | variant | size | measured ns | simulated ns | error % |"
-        echo "|---|---|---|---|---|---|"
-        awkc 'NR == 1 { n = csv_split($0, h); for (i = 1; i <= n; i++) ix[h[i]] = i; next }
+        echo "| kernel | variant | size | measured ns | simulated ns | error % | simulated time went to |"
+        echo "|---|---|---|---|---|---|---|"
+        local stalls=/dev/null
+        has stalls.csv && stalls="$run/stalls.csv"
+        awkc 'FNR == 1 { n = csv_split($0, h); delete ix; for (i = 1; i <= n; i++) ix[h[i]] = i; file++; next }
+            file == 1 { csv_split($0, f); k = f[ix["kernel"]] SUBSEP f[ix["variant"]] SUBSEP f[ix["size_bytes"]]
+                        c = f[ix["cycles"]] + 0; if (c <= 0) next
+                        tot[k] += c; nc[k]++; comp[k, nc[k]] = f[ix["component"]]; cyc[k, nc[k]] = c; next }
             { csv_split($0, f); if (f[ix["metric"]] != "ns_per_access" || !csv_is_num(f[ix["error_pct"]])) next
-              e = f[ix["error_pct"]] + 0; printf "%s\t| %s | %s | %s | %.4g | %.4g | %+.1f |\n", (e < 0 ? -e : e), f[ix["kernel"]], f[ix["variant"]], csv_human(f[ix["size_bytes"]]), f[ix["measured"]], f[ix["simulated"]], e }' \
-            "$run/validation.csv" | sort -t"$(printf '\t')" -k1,1gr | head -10 | cut -f2-
+              k = f[ix["kernel"]] SUBSEP f[ix["variant"]] SUBSEP f[ix["size_bytes"]]; parts = "-"
+              if (tot[k] > 0) { parts = ""
+                  for (r = 1; r <= 3; r++) { b = 0; for (j = 1; j <= nc[k]; j++) if (!used[k, j] && (!b || cyc[k, j] > cyc[k, b])) b = j
+                      if (!b || cyc[k, b] < 0.05 * tot[k]) break
+                      used[k, b] = 1; parts = parts (r > 1 ? ", " : "") sprintf("%s %.0f%%", comp[k, b], 100 * cyc[k, b] / tot[k]) } }
+              e = f[ix["error_pct"]] + 0; printf "%s\t| %s | %s | %s | %.4g | %.4g | %+.1f | %s |\n", (e < 0 ? -e : e), f[ix["kernel"]], f[ix["variant"]], csv_human(f[ix["size_bytes"]]), f[ix["measured"]], f[ix["simulated"]], e, parts }' \
+            "$stalls" "$run/validation.csv" | sort -t"$(printf '\t')" -k1,1gr | head -10 | cut -f2-
         echo
     fi
     echo "## Per-kernel results"

@@ -87,6 +87,11 @@ if grep -qE '^\| L3 \| 32 MiB \| 8M \|' "$tmp/fx-cal/report.md" && grep -qE '^\|
     ok "plateau table: model size from calibrated.ini (L3 8M of 32 MiB)"
 else notok "plateau table: model size from calibrated.ini" "$(grep -E '^\| L[23] ' "$tmp/fx-cal/report.md")"; fi
 # "not measured" cells are never shown as 0.
+# fixture stalls.csv for stride 256 at 16 MiB: L1d 53.5M, L3 53.5M, L2 40.1M of 206.0M cycles (26.0,
+# 26.0, 19.5 %; compute 13 % and the rest come after the three largest)
+if grep -qF '| stride | 256 | 16 MiB | 10.02 | 7.887 | -21.3 | L1d 26%, L3 26%, L2 19% |' "$tmp/fx/report.md"; then
+    ok "largest errors name where the simulated time went (stalls.csv)"
+else notok "largest errors name where the simulated time went" "$(grep -F '| stride | 256 | 16 MiB' "$tmp/fx/report.md")"; fi
 if grep -E '^\| PAPI_L1_DCM \|' "$tmp/fx/report.md" | grep -q 'not measured'; then ok "unmeasured counter shown as 'not measured'"
 else notok "unmeasured counter shown as 'not measured'" "$(grep PAPI_L1_DCM "$tmp/fx/report.md")"; fi
 [ "$(wc -l <"$tmp/fx/summary.txt")" -eq 5 ] && ok "summary.txt has five lines" || notok "summary.txt has five lines" "$(cat "$tmp/fx/summary.txt")"
