@@ -89,10 +89,11 @@ typedef struct robent {
 
 /* A constant-stride address sequence (a loop's induction variable), for induction_latency. */
 typedef struct seq {
-    uint64_t last;              /* address of its latest record */
-    int64_t stride;             /* bytes between its records; 0 = not learnt yet */
-    tick at;                    /* issue time of its latest record */
-    uint64_t idx;               /* instruction count at that record */
+    uint64_t last[NSEQ];        /* address of its latest record */
+    uint64_t next[NSEQ];        /* last + stride: the address that continues it */
+    int64_t stride[NSEQ];       /* bytes between its records; 0 = not learnt yet */
+    tick at[NSEQ];              /* issue time of its latest record */
+    uint64_t idx[NSEQ];         /* instruction count at that record */
 } seq;
 
 struct mh_timing {
@@ -101,7 +102,8 @@ struct mh_timing {
     tick induction;             /* induction_latency; 0 = off */
     tick mem_cpi;               /* mem_cpi; 0 = records take a base_cpi issue slot */
     tick pipe_free;             /* mem_cpi > 0: when the load/store pipes take the next record */
-    seq seqs[NSEQ];             /* address sequences seen lately */
+    seq sq;                     /* address sequences seen lately (one array per field: the scan
+                                   of all of them compiles to vector compares) */
     uint32_t seq_rr;            /* round-robin cursor replacing them */
     uint32_t rob;               /* reorder-buffer entries; 0 = unbounded */
     robent *rq;                 /* records in the reorder buffer, a ring of rob entries, oldest first */
@@ -430,39 +432,43 @@ static tick translate(mh_timing *t, const mh_rec *r, tick *now, tick start, int 
  * the nearest sequence within SEQ_REACH learns the stride, or a new one starts. */
 static tick induction_wait(mh_timing *t, uint64_t addr, uint64_t idx, tick now)
 {
+    seq *q = &t->sq;
     int hit = -1, near = -1;
-    uint64_t best = UINT64_MAX;
-    for (int i = 0; i < NSEQ; i++) { /* all of them, with selects: which one matches is data */
-        const seq *q = &t->seqs[i];
-        int m = q->stride != 0 && addr == q->last + (uint64_t)q->stride;
-        hit = hit < 0 && m ? i : hit;
-        uint64_t d = addr > q->last ? addr - q->last : q->last - addr;
-        int lt = d < best;
-        best = lt ? d : best;
-        near = lt ? i : near;
-    }
-    if (hit >= 0) { /* the first sequence it continues */
-        seq *q = &t->seqs[hit];
-        tick ready = q->at + t->induction;
-        now = ready > now && idx - q->idx >= SEQ_ITER ? ready : now;
-        q->last = addr;
-        q->at = now;
-        q->idx = idx;
+    uint64_t best = UINT64_MAX, d[NSEQ];
+    unsigned m = 0;
+    for (int i = 0; i < NSEQ; i++) /* all of them: which one matches is data, not a pattern */
+        m |= (unsigned)(addr == q->next[i] && q->stride[i] != 0) << i;
+    if (m) { /* the first sequence it continues */
+        hit = __builtin_ctz(m);
+        tick ready = q->at[hit] + t->induction;
+        now = ready > now && idx - q->idx[hit] >= SEQ_ITER ? ready : now;
+        q->last[hit] = addr;
+        q->next[hit] = addr + (uint64_t)q->stride[hit];
+        q->at[hit] = now;
+        q->idx[hit] = idx;
         return now;
     }
-    if (best == 0) return now;               /* the same address again: no stride news */
-    seq *q;
-    if (near < 0 || best > SEQ_REACH) {
-        q = &t->seqs[t->seq_rr];
-        t->seq_rr = (t->seq_rr + 1) % NSEQ;
-        q->stride = 0;
-    } else {
-        q = &t->seqs[near];
-        q->stride = (int64_t)(addr - q->last);
+    for (int i = 0; i < NSEQ; i++)
+        d[i] = addr > q->last[i] ? addr - q->last[i] : q->last[i] - addr;
+    for (int i = 0; i < NSEQ; i++) {
+        int lt = d[i] < best;
+        best = lt ? d[i] : best;
+        near = lt ? i : near;
     }
-    q->last = addr;
-    q->at = now;
-    q->idx = idx;
+    if (best == 0) return now;               /* the same address again: no stride news */
+    int k;
+    if (near < 0 || best > SEQ_REACH) {
+        k = (int)t->seq_rr;
+        t->seq_rr = (t->seq_rr + 1) % NSEQ;
+        q->stride[k] = 0;
+    } else {
+        k = near;
+        q->stride[k] = (int64_t)(addr - q->last[k]);
+    }
+    q->last[k] = addr;
+    q->next[k] = addr + (uint64_t)q->stride[k];
+    q->at[k] = now;
+    q->idx[k] = idx;
     return now;
 }
 
