@@ -184,19 +184,19 @@ static int window_init(window *w, uint32_t n)
     return 0;
 }
 
-/* Replaces the heap root (the MSHR that frees first) with a miss completing at done. Sifts down
- * a fixed `depth` steps with selects, not branches (which way it goes is data, not a pattern): a
- * settled node stays settled, and the never-freeing entries past n are never smaller. */
+/* Replaces the heap root (the MSHR that frees first) with a miss completing at done and sifts it
+ * down at most `depth` steps; the never-freeing entries past n are never smaller, so it stops
+ * inside the heap. */
 static void window_replace_top(window *w, tick done, int slot)
 {
     uint32_t i = 0;
     for (uint32_t d = 0; d < w->depth; d++) {
         uint32_t c = 2 * i + 1;
         c += w->m[c + 1].done < w->m[c].done;
-        int mv = w->m[c].done < done;
-        mshr x = mv ? w->m[c] : w->m[i];
-        w->m[i] = x;
-        i = mv ? c : i;
+        if (w->m[c].done >= done)
+            break;   /* settled: the usual later completion sinks to the bottom, so this is rare */
+        w->m[i] = w->m[c];
+        i = c;
     }
     w->m[i].done = done;
     w->m[i].slot = slot;
