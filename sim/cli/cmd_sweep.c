@@ -80,6 +80,11 @@ static int sweep_variant(const mh_config *base, sweep_key *keys, size_t nk, size
     }
     if (rc == MH_OK) /* together: a combination is valid or not as a whole (size with ways) */
         rc = mh_config_set_many(c, kp, vp, nk, err);
+    if (rc != MH_OK && nk > 1 && err) { /* name the combination, not just the value at fault */
+        char what[sizeof err->msg];
+        snprintf(what, sizeof what, "%s", err->msg);
+        mh_error_set(err, rc, "sweep variant %s: %s", label, what);
+    }
     if (rc != MH_OK) {
         mh_config_free(c);
         return rc;

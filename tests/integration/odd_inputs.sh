@@ -63,6 +63,11 @@ got=$("$BIN" sim -c "$CFG" --no-timing -f csv --set L1.ways=3 --set L1.size=192 
 if [ "$got" = "6 3 3" ]; then ok "--set L1.ways=3 --set L1.size=192 apply together (3-way set: 3 hits)"
 else notok "--set pair: L1 got '$got' want '6 3 3' $(head -1 "$work/err")"; fi
 
+got=$("$BIN" sweep -c "$CFG" --no-timing -f csv --set L1.ways=3 --set L1.size=192,384 "$work/three.din" 2>"$work/err" |
+      awk -F, '$4=="L1" {printf "%s:%s ", $3, $5}')
+if [ "$got" = "3;192:0.500000 3;384:0.500000 " ]; then ok "sweep --set L1.ways=3 --set L1.size=192,384: both variants valid together"
+else notok "sweep --set pair: got '$got' want '3;192:0.500000 3;384:0.500000 ' $(head -1 "$work/err")"; fi
+
 # --- zero-record traces: zeros, never NaN/inf ---
 : >"$work/empty.din"
 if "$BIN" convert "$work/empty.din" "$work/empty.mht" 2>"$work/err"; then ok "empty din converts to an empty .mht"
