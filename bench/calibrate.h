@@ -193,13 +193,21 @@ typedef struct cal_machine {
     int tlb1_set, tlb2_set;              /* tlb.L1d.entries / tlb.L2.latency were set */
     size_t nlevels;                      /* data-path levels */
     char names[CAL_MAX_LEVELS][32];      /* their names */
-    double link_gbs[CAL_MAX_LEVELS];     /* [i]: GB/s streamed into level i from level i+1 (0: not probed) */
-    double ram_gbs;                      /* GB/s streamed from RAM */
+    double link_gbs[CAL_MAX_LEVELS];     /* [i]: GB/s streamed into level i from level i+1, the best
+                                            probe (0: not probed) */
+    double ram_gbs;                      /* GB/s streamed from RAM, the best probe */
+    double ram_gbs_low;                  /* the lowest RAM probe (how far a busy spell pulled it down) */
+    int bw_probes;                       /* bandwidth probes taken (at moments spread over the run) */
 } cal_machine;
 /* Runs the load-pipe, TLB and bandwidth probes at c's frequency_ghz and sets hierarchy.mem_cpi,
  * tlb.L1d.entries, tlb.L2.latency, each data-path link's bandwidth and RAM.bandwidth_gbs in c
  * (cal_machine.c). */
 int cal_machine_probe(mh_config *c, cal_machine *m, mh_error *err);
+/* Probes the bandwidths of c's links and RAM again and keeps, in m and c, the best of all probes
+ * so far: other cores share the L3 and the memory channel, and their traffic only lowers a probe,
+ * so probes spread over the calibration catch a quiet moment. MH_OK, or an error with c as it was
+ * after the last probe that succeeded. */
+int cal_machine_bandwidth_again(mh_config *c, cal_machine *m, mh_error *err);
 /* Appends the calibrated config's header lines for m to buf (cap bytes, NUL-terminated). */
 void cal_machine_header(const cal_machine *m, double ghz, char *buf, size_t cap);
 

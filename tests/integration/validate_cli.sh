@@ -11,10 +11,10 @@ n=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else nok "$what"; fi; }
-echo "1..31"
+echo "1..32"
 
 if ! "$bin" detect -o "$tmp/host.ini" >/dev/null 2>&1; then
-    for i in $(seq 1 31); do echo "ok $i - calibrate/validate # SKIP memhier detect fails here"; done
+    for i in $(seq 1 32); do echo "ok $i - calibrate/validate # SKIP memhier detect fails here"; done
     exit 0
 fi
 
@@ -85,18 +85,23 @@ check "the measured value is the median of the three rounds ($med = $got)" bash 
 "$bin" validate -c "$tmp/cal.ini" --out "$tmp/r4" --rounds 0 >/dev/null 2>"$tmp/e5"; rc=$?
 check "validate --rounds 0 exits 2 naming the allowed range" bash -c "[ $rc -eq 2 ] && grep -q 'rounds \"0\": must be an integer in 1..15' '$tmp/e5'"
 
-# 24-26: calibrate --rounds: the whole ladder measured N times, interleaved; one row per point
+# 24-27: calibrate --rounds: the whole ladder measured N times, interleaved; one row per point;
+# the bandwidths probed again after each round, the best kept
 "$bin" calibrate -c "$tmp/host.ini" -o "$tmp/cal3.ini" --csv "$tmp/ladder3.csv" --quick --rounds 3 \
     --sizes 4K,8K,16K,128K,256K --min-time 0.005 >"$tmp/cal3.out" 2>"$tmp/cal3.err"; rc=$?
 check "calibrate --rounds 3 exits 0 and says so in the config header and on stdout" \
     bash -c "[ $rc -eq 0 ] && grep -q '^; Each ladder point is the median of 3 interleaved rounds' '$tmp/cal3.ini' && grep -qE '^ladder measured in 3 rounds: the rounds. medians of a point span [0-9.]+% of its median' '$tmp/cal3.out'"
 check "calibrate --rounds 3: ladder.csv holds one row per size and shuffle (10), like one round" \
     bash -c "[ \$(grep -c '^chase,' '$tmp/ladder3.csv') -eq 10 ] && [ \$(grep -c '^chase,page,' '$tmp/ladder3.csv') -eq 5 ] && ! grep -q 'interleaved rounds' '$tmp/cal.ini'"
+lohi=$(sed -n 's/^;  *channel serve other cores too; RAM read \([0-9.]*\)\.\.\([0-9.]*\) GB\/s)$/\1 \2/p' "$tmp/cal3.ini")
+ram=$(awk '$1 == "[RAM]" { on = 1; next } /^\[/ { on = 0 } on && $1 == "bandwidth_gbs" { printf "%.1f", $3 }' "$tmp/cal3.ini")
+check "calibrate --rounds 3: the bandwidths are the best of 4 probes, one before and one after each round ($lohi; RAM $ram GB/s)" \
+    bash -c "grep -q '^;   bandwidths: the best of 4 probes spread over the calibration' '$tmp/cal3.ini' && set -- $lohi && [ \$# -eq 2 ] && awk -v lo=\$1 -v hi=\$2 -v ram='$ram' 'BEGIN { exit !(lo > 0 && lo <= hi && hi == ram) }'"
 "$bin" calibrate -c "$tmp/host.ini" -o "$tmp/cal4.ini" --rounds 16 >/dev/null 2>"$tmp/e6"; rc=$?
 check "calibrate --rounds 16 exits 2 naming the allowed range and writes nothing" \
     bash -c "[ $rc -eq 2 ] && grep -q 'rounds \"16\": must be an integer in 1..15' '$tmp/e6' && [ ! -e '$tmp/cal4.ini' ]"
 
-# 27-31: revalidate: the run's points replayed again, nothing measured natively
+# 28-32: revalidate: the run's points replayed again, nothing measured natively
 "$bin" revalidate -c "$tmp/cal.ini" -o "$tmp/rv.csv" "$run" >"$tmp/rv.out" 2>"$tmp/rv.err"; rc=$?
 check "revalidate on the run's own config exits 0: header, one row per ns_per_access row (4)" \
     bash -c "[ $rc -eq 0 ] && [ \"\$(head -1 '$tmp/rv.csv')\" = 'kernel,variant,size_bytes,measured,measured_p10,measured_p90,simulated,error_pct' ] && [ \$(grep -c ',' '$tmp/rv.csv') -eq 5 ] && grep -qE '^  overall +4 ' '$tmp/rv.err'"
