@@ -13,11 +13,11 @@
 #define MH_CFG_FILE_MAX (1 << 20)   /* a config is small; refuse anything larger */
 #define MH_CFG_LINE_MAX 197         /* longest line after cutting comments (inih's default 200 - 3) */
 
-/* Returns the override of key in section s that applies (the last one given), or NULL. */
-static const mh_cfg_set *override_of(const mh_cfg_ctx *x, const mh_cfg_sec *s, const char *key)
+/* Returns the override of key in section sec that applies (the last one given), or NULL. */
+static const mh_cfg_set *override_of(const mh_cfg_ctx *x, const char *sec, const char *key)
 {
-    for (size_t i = x->nset; s && key && i-- > 0;)
-        if (!strcasecmp(s->name, x->set[i].sec) && !strcasecmp(key, x->set[i].key))
+    for (size_t i = x->nset; sec && key && i-- > 0;)
+        if (!strcasecmp(sec, x->set[i].sec) && !strcasecmp(key, x->set[i].key))
             return &x->set[i];
     return NULL;
 }
@@ -44,7 +44,7 @@ int mh_cfg_fail(mh_cfg_ctx *x, int line, const mh_cfg_sec *s, int k, const char 
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
     const char *key = (s && k >= 0) ? mh_cfg_keys(s->kind, &n)[k].name : NULL;
-    const mh_cfg_set *target = override_of(x, s, key);
+    const mh_cfg_set *target = override_of(x, s ? s->name : NULL, key);
     if (s && key && !target && !s->keyval[k][0])
         snprintf(where, sizeof where, "[%s] %s is empty, ", s->name, key);
     else if (s && key && !target)
@@ -210,7 +210,7 @@ static int handler(void *user, const char *section, const char *name, const char
     if (s->given[k])
         return !mh_cfg_fail(x, x->lineno, NULL, -1, "[%s] %s = %s, duplicate key (first on line %d)",
                             s->name, name, value, s->keyline[k]);
-    const mh_cfg_set *o = override_of(x, s, name);
+    const mh_cfg_set *o = override_of(x, s->name, name);
     if (o) {
         mark_done(x, o);
         value = o->val_p;
@@ -256,12 +256,7 @@ static int set_missing(mh_cfg_ctx *x)
         if (o->done)
             continue;
         mark_done(x, o);
-        for (size_t j = x->nset; j-- > i;) /* the last override of this key */
-            if (!strcasecmp(x->set[j].sec, o->sec) && !strcasecmp(x->set[j].key, o->key)) {
-                o = &x->set[j];
-                break;
-            }
-        if (set_missing_one(x, o) != MH_OK)
+        if (set_missing_one(x, override_of(x, o->sec, o->key)) != MH_OK)
             return MH_ECONFIG;
     }
     return MH_OK;
