@@ -87,7 +87,8 @@ typedef struct robent {
     int slot;                   /* stall slot a wait for it is charged to */
 } robent;
 
-/* A constant-stride address sequence (a loop's induction variable), for induction_latency. */
+/* The NSEQ constant-stride address sequences (loops' induction variables) induction_latency
+ * tracks, one array per field; [i] is sequence i. */
 typedef struct seq {
     uint64_t last[NSEQ];        /* address of its latest record */
     uint64_t next[NSEQ];        /* last + stride: the address that continues it */
@@ -102,8 +103,7 @@ struct mh_timing {
     tick induction;             /* induction_latency; 0 = off */
     tick mem_cpi;               /* mem_cpi; 0 = records take a base_cpi issue slot */
     tick pipe_free;             /* mem_cpi > 0: when the load/store pipes take the next record */
-    seq sq;                     /* address sequences seen lately (one array per field: the scan
-                                   of all of them compiles to vector compares) */
+    seq sq;                     /* address sequences seen lately */
     uint32_t seq_rr;            /* round-robin cursor replacing them */
     uint32_t rob;               /* reorder-buffer entries; 0 = unbounded */
     robent *rq;                 /* records in the reorder buffer, a ring of rob entries, oldest first */
