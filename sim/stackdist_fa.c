@@ -16,6 +16,7 @@
 #define FA_FREE (UINT64_MAX - 1)  /* time slot without a mark */
 #define MAP_EMPTY UINT64_MAX      /* hash slot without a key */
 #define FA_FRONT 8                /* lines in the front array */
+#define FA_COMPACT_AHEAD 256      /* marks between prefetching a line's hash slot and renumbering it */
 
 /* One hash entry. */
 typedef struct fa_ent {
@@ -194,6 +195,8 @@ static void fa_compact(mh_sd_fa *s)
     uint32_t n = 0;
     for (uint32_t t = s->oldest; t < s->now; t++) {
         uint64_t v = s->at[t];
+        if (t + FA_COMPACT_AHEAD < s->now && s->at[t + FA_COMPACT_AHEAD] < FA_FREE)
+            __builtin_prefetch(&s->map[map_hash(s, s->at[t + FA_COMPACT_AHEAD])], 1, 0);
         if (v == FA_FREE)
             continue;
         s->at[++n] = v;
