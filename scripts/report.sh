@@ -203,8 +203,8 @@ write_report() {
         echo "|---|---|---|---|---|---|---|"
         local stalls=/dev/null
         has stalls.csv && stalls="$run/stalls.csv"
-        awkc 'FNR == 1 { n = csv_split($0, h); delete ix; for (i = 1; i <= n; i++) ix[h[i]] = i; file++; next }
-            file == 1 { csv_split($0, f); k = f[ix["kernel"]] SUBSEP f[ix["variant"]] SUBSEP f[ix["size_bytes"]]
+        awkc 'FNR == 1 { n = csv_split($0, h); delete ix; for (i = 1; i <= n; i++) ix[h[i]] = i; st = ("component" in ix); next }
+            st { csv_split($0, f); k = f[ix["kernel"]] SUBSEP f[ix["variant"]] SUBSEP f[ix["size_bytes"]]
                         c = f[ix["cycles"]] + 0; if (c <= 0) next
                         tot[k] += c; nc[k]++; comp[k, nc[k]] = f[ix["component"]]; cyc[k, nc[k]] = c; next }
             { csv_split($0, f); if (f[ix["metric"]] != "ns_per_access" || !csv_is_num(f[ix["error_pct"]])) next

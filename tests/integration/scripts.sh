@@ -92,6 +92,11 @@ else notok "plateau table: model size from calibrated.ini" "$(grep -E '^\| L[23]
 if grep -qF '| stride | 256 | 16 MiB | 10.02 | 7.887 | -21.3 | L1d 26%, L3 26%, L2 19% |' "$tmp/fx/report.md"; then
     ok "largest errors name where the simulated time went (stalls.csv)"
 else notok "largest errors name where the simulated time went" "$(grep -F '| stride | 256 | 16 MiB' "$tmp/fx/report.md")"; fi
+cp -r "$FIX" "$tmp/fx-nost" && rm "$tmp/fx-nost/stalls.csv"
+scripts/report.sh --no-plots "$tmp/fx-nost" >/dev/null 2>&1
+if grep -qF '| stride | 256 | 16 MiB | 10.02 | 7.887 | -21.3 | - |' "$tmp/fx-nost/report.md"; then
+    ok "without stalls.csv the largest errors are still listed, their parts '-'"
+else notok "without stalls.csv the largest errors are still listed" "$(grep -F '| stride | 256 |' "$tmp/fx-nost/report.md")"; fi
 if grep -E '^\| PAPI_L1_DCM \|' "$tmp/fx/report.md" | grep -q 'not measured'; then ok "unmeasured counter shown as 'not measured'"
 else notok "unmeasured counter shown as 'not measured'" "$(grep PAPI_L1_DCM "$tmp/fx/report.md")"; fi
 [ "$(wc -l <"$tmp/fx/summary.txt")" -eq 5 ] && ok "summary.txt has five lines" || notok "summary.txt has five lines" "$(cat "$tmp/fx/summary.txt")"
