@@ -179,6 +179,11 @@ int mh_hier_level_stats(const mh_hier *h, size_t i, mh_level_stats *out);
 void mh_hier_mem_traffic(const mh_hier *h, uint64_t *bytes_read, uint64_t *bytes_written);
 /* Copies the timing statistics; MH_EUNSUPPORTED when timing is off. */
 int mh_hier_time_stats(const mh_hier *h, mh_time_stats *out);
+/* Warm start for the page table: the pages overlapping [addr, addr + len) count as already
+ * touched by the traced process (resident, clean), so their first touch in the trace is no minor
+ * fault. Call before replaying. Returns MH_OK (also when the config simulates no pages),
+ * MH_EUNSUPPORTED when timing is off, MH_ENOMEM (pages marked so far stay marked). */
+int mh_hier_resident(mh_hier *h, uint64_t addr, uint64_t len, mh_error *err);
 /* Frees h; NULL is a no-op. */
 void mh_hier_destroy(mh_hier *h);
 

@@ -912,6 +912,17 @@ int mh_hier_time_stats(const mh_hier *h, mh_time_stats *out)
     return MH_OK;
 }
 
+/* Marks pages resident in the timing model's page table (before any record is replayed). */
+int mh_hier_resident(mh_hier *h, uint64_t addr, uint64_t len, mh_error *err)
+{
+    if (!h || !h->tm)
+        return mh_error_set(err, MH_EUNSUPPORTED, "resident pages: timing is off (no page table)");
+    if (mh_timing_resident(h->tm, addr, len) != MH_OK)
+        return mh_error_set(err, MH_ENOMEM, "resident pages: out of memory at 0x%llx + %llu bytes",
+                            (unsigned long long)addr, (unsigned long long)len);
+    return MH_OK;
+}
+
 /* Frees h. */
 void mh_hier_destroy(mh_hier *h)
 {

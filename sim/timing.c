@@ -638,6 +638,12 @@ void mh_timing_writeback(mh_timing *t, uint64_t line_addr, uint32_t bytes)
 }
 
 /* Copies totals and per-level cycles; the wait for the last outstanding access goes to its level. */
+int mh_timing_resident(mh_timing *t, uint64_t addr, uint64_t len)
+{
+    if (!t->vm) return MH_OK; /* no [RAM] page_size: no faults are simulated */
+    return mh_vmem_preload(t->vm, addr, len) ? MH_ENOMEM : MH_OK;
+}
+
 void mh_timing_stats(const mh_timing *t, mh_time_stats *out, mh_level_stats *lv, size_t nlevels)
 {
     tick tail = t->max_done > t->now ? t->max_done - t->now : 0;

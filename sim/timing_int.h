@@ -22,6 +22,9 @@ void mh_timing_prefetch(mh_timing *t, int into, int from, uint64_t line_addr);
 int mh_timing_prefetch_late(mh_timing *t, uint64_t line_addr);
 /* A dirty line of `bytes` was written to main memory (DRAM traffic and bandwidth). */
 void mh_timing_writeback(mh_timing *t, uint64_t line_addr, uint32_t bytes);
+/* Marks the pages of [addr, addr + len) resident before replay (no fault counted; see
+ * mh_hier_resident). Returns MH_OK (also without a page table) or MH_ENOMEM. */
+int mh_timing_resident(mh_timing *t, uint64_t addr, uint64_t len);
 /* Copies totals into *out and per-level cycles into lv[i].cycles for i < nlevels. */
 void mh_timing_stats(const mh_timing *t, mh_time_stats *out, mh_level_stats *lv, size_t nlevels);
 /* Frees t; NULL is a no-op. */

@@ -22,6 +22,10 @@ int mh_vmem_create(const mh_ram_cfg *c, mh_vmem **out, mh_error *err);
  * to 1 when making room evicted a dirty page (a disk write), else left alone.
  * Returns -1 only when the page table could not grow (out of memory); the touch is then a hit. */
 int mh_vmem_touch(mh_vmem *v, uint64_t addr, int write, int *wrote_out);
+/* Makes every page overlapping [addr, addr + len) resident and clean without counting a fault
+ * (pages the process had touched before the trace began), evicting as a touch would. Returns 0,
+ * or -1 when the page table could not grow (pages marked so far stay resident). */
+int mh_vmem_preload(mh_vmem *v, uint64_t addr, uint64_t len);
 /* Number of page frames (0 = unlimited). */
 uint64_t mh_vmem_frames(const mh_vmem *v);
 /* Frees v; NULL is a no-op. */

@@ -79,6 +79,38 @@ static void test_minor_faults(void **state)
     mh_hier_destroy(h);
 }
 
+/* Resident pages (a warm start): pages marked before replay cost no fault; the others still do.
+ * Pages 10..29 of the 100 are marked (one unaligned range), so 80 faults remain. Timing off:
+ * refused. */
+static void test_resident_pages(void **state)
+{
+    (void)state;
+    static mh_rec recs[1000];
+    mh_hier *h = make("250");
+    mh_error err = { 0, "" };
+    assert_int_equal(mh_hier_resident(h, 10 * 4096 + 100, 20 * 4096 - 200, &err), MH_OK);
+    assert_int_equal(mh_hier_resident(h, 12 * 4096, 0, &err), MH_OK); /* empty range: nothing */
+    for (size_t i = 0; i < 1000; i++)
+        recs[i] = (mh_rec){ (i % 100) * 4096 + (i / 100) * 8, 0, 8, MH_OP_READ, 0 };
+    assert_int_equal(mh_hier_access(h, recs, 1000), MH_OK);
+    mh_time_stats s;
+    assert_int_equal(mh_hier_time_stats(h, &s), MH_OK);
+    assert_int_equal(s.minor_faults, 80);
+    assert_true(s.cycles_minor_fault == 80 * 250.0);
+    mh_hier_destroy(h);
+    mh_config *c = NULL;
+    char text[1024];
+    snprintf(text, sizeof text, config_fmt, "250");
+    assert_int_equal(mh_config_parse(text, "t", &c, &err), MH_OK);
+    mh_hier_opts o = mh_hier_opts_default();
+    o.timing = 0;
+    assert_int_equal(mh_hier_create(c, &o, &h, &err), MH_OK);
+    assert_int_equal(mh_hier_resident(h, 0, 4096, &err), MH_EUNSUPPORTED);
+    assert_non_null(strstr(err.msg, "timing is off"));
+    mh_hier_destroy(h);
+    mh_config_free(c);
+}
+
 /* walk = cached: page walks read their page-directory and page-table entries through the data
  * caches. With a one-entry DTLB, dependent loads touching page P, then Q, then P again walk three
  * times; the first walk finds both entries in RAM (2 x 100 cycles), the third finds them in L1
@@ -129,6 +161,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_chase_levels),
         cmocka_unit_test(test_minor_faults),
+        cmocka_unit_test(test_resident_pages),
         cmocka_unit_test(test_walk_cached),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -168,6 +168,36 @@ static void test_fault_costs(void **state)
     mh_timing_destroy(t);
 }
 
+/* Preloaded pages are resident without a fault: every page overlapping the range (unaligned ends),
+ * none outside it; a range running past the top of the address space stops at the top page; with
+ * fewer frames, preloading evicts as touches do (the evicted page's next touch is major). */
+static void test_preload(void **state)
+{
+    (void)state;
+    mh_vmem *v = make_vm(0, MH_PAGE_LRU);
+    assert_int_equal(mh_vmem_preload(v, PAGE + 0xff0, 2 * PAGE + 0x10), 0); /* pages 1..3 (ends at 0x3fff) */
+    assert_int_equal(mh_vmem_preload(v, 9 * PAGE, 0), 0);                 /* nothing */
+    counts n = { 0, 0, 0 };
+    for (uint64_t p = 0; p < 10; p++)
+        touch(v, p * PAGE + 8, 0, &n);
+    assert_int_equal(n.minor, 7);
+    assert_int_equal(mh_vmem_preload(v, UINT64_MAX - 10, 100), 0);
+    n = (counts){ 0, 0, 0 };
+    touch(v, UINT64_MAX - 7, 0, &n);
+    assert_int_equal(n.minor, 0);
+    mh_vmem_destroy(v);
+    v = make_vm(8, MH_PAGE_LRU);
+    assert_int_equal(mh_vmem_preload(v, 0, 10 * PAGE), 0);
+    n = (counts){ 0, 0, 0 };
+    for (uint64_t p = 2; p < 10; p++)
+        touch(v, p * PAGE, 0, &n);
+    assert_int_equal(n.minor + n.major, 0);
+    touch(v, 0, 0, &n);
+    assert_int_equal(n.major, 1);
+    assert_int_equal(n.writes, 0);
+    mh_vmem_destroy(v);
+}
+
 /* Bad capacity / page size are refused naming the key. */
 static void test_bad_config(void **state)
 {
@@ -192,6 +222,7 @@ int main(void)
         cmocka_unit_test(test_fits),
         cmocka_unit_test(test_lru_vs_clock),
         cmocka_unit_test(test_fault_costs),
+        cmocka_unit_test(test_preload),
         cmocka_unit_test(test_bad_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
