@@ -221,6 +221,7 @@ typedef struct cal_measured {
     int skipped;                   /* 1: the kernel refused the size (reason in skip_msg) */
     char skip_msg[512];
     long long first_touch_faults;  /* perf::MINOR-FAULTS over setup + first repetition, or -1 */
+    uint64_t resident_pages;       /* pages the captured trace touches that were resident before setup */
     uint64_t records;              /* records captured (0 without capture) */
     double capture_ns_per_rec;     /* capture cost */
 } cal_measured;

@@ -1,10 +1,12 @@
 /* calpoint.c — runs one measured (and optionally captured) kernel point for calibrate and
  * validate, and writes it as a row of the bench CSV format. */
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "calibrate.h"
 #include "counters.h"
+#include "resident.h"
 
 /* Counts first-touch minor faults over setup + one native repetition (ft may be NULL). */
 static int setup_counted(const bench_kernel *k, const bench_params *p, ctr_set *ft, void **state,
@@ -38,19 +40,32 @@ int cal_measure_point(const bench_kernel *k, const char *variant, size_t size, u
     bench_params p = {.size = size, .variant = out->v, .param = param, .frame = 256, .max_free = 4096,
                       .seed = seed, .min_accesses = BENCH_MIN_ACCESSES};
     void *state = NULL;
-    int rc = setup_counted(k, &p, ft, &state, out, err);
+    bench_pages *snap = NULL;
+    int rc = MH_OK;
+    if (capture_path) { /* what the point finds resident: its first touches are the other pages */
+        malloc_trim(0);  /* free heap pages go back first, as the heap kernels' setup does */
+        rc = bench_pages_snapshot(&snap, err);
+    }
+    if (rc == MH_OK)
+        rc = setup_counted(k, &p, ft, &state, out, err);
     if (rc == MH_EUNSUPPORTED) {
         out->skipped = 1;
         snprintf(out->skip_msg, sizeof out->skip_msg, "%s", err->msg);
+        bench_pages_free(snap);
         return MH_OK;
     }
-    if (rc != MH_OK)
+    if (rc != MH_OK) {
+        bench_pages_free(snap);
         return rc;
+    }
     if (h && h->min_time > 0)
         rc = bench_measure(k, state, &out->info, h, &out->st, err);
     if (rc == MH_OK && capture_path)
         rc = bench_capture_point(k, state, capture_path, meta, budget, &out->capture_ns_per_rec,
                                  &out->records, err);
+    if (rc == MH_OK && capture_path)
+        rc = bench_resident_write(snap, capture_path, &out->resident_pages, err);
+    bench_pages_free(snap);
     mh_error terr;
     int trc = k->teardown(state, &out->m, &terr);
     if (rc == MH_OK && trc != MH_OK) {

@@ -279,7 +279,8 @@ static void write_rows(val_run *r, const bench_kernel *k, size_t size, const cal
         double meas = m->first_touch_faults == CTR_NOT_MEASURED ? NAN : (double)m->first_touch_faults;
         val_csv_row(r->val, k->name, m->label, size, "perf::MINOR-FAULTS:first-touch", meas, NAN, NAN,
                     (double)s->first_touch_faults,
-                    "perf::MINOR-FAULTS over setup + first repetition <-> simulated minor faults of the cold pass");
+                    "perf::MINOR-FAULTS over setup + first repetition <-> simulated minor faults of the cold pass "
+                    "(the pages resident before setup, traces/*.resident, start resident)");
         if (isfinite(meas) && r->nfault < VAL_MAX_POINTS)
             r->fault_err[r->nfault++] = val_error_pct(meas, (double)s->first_touch_faults);
     }
@@ -567,8 +568,8 @@ static int summarise(val_run *r, mh_error *err)
     printf("targets: >= 90%% of timing points within 15%%, median |error| <= 8%%; minor faults within 5%%\n");
     if (r->nfault)
         printf("minor faults (first touch): %zu of %zu points within 5%% (%zu more with 0 measured: error undefined);\n"
-               "  heap/pool/stack/prefetch reuse malloc'd or stack pages faulted by earlier points, and their\n"
-               "  setup touches bytes the trace does not record\n", in5, fin, r->nfault - fin);
+               "  each replay starts with the pages its point found resident (traces/*.resident); a point\n"
+               "  further off is one whose setup touched pages its trace never reads\n", in5, fin, r->nfault - fin);
     if (r->round_ghz[0] > 0) { /* the core the points ran on against the one the config was made on */
         double lo = r->round_ghz[0], hi = lo, cmax = r->round_cpi[0], cfg = r->cfg->frequency_ghz;
         printf("core probe at the start of each round (GHz / cycles per independent add):");

@@ -51,8 +51,8 @@ static void ts_delta(mh_time_stats *b, const mh_time_stats *a)
 }
 
 /* Replays in-memory records: two passes (second counted) when complete, else one cold pass. */
-int val_replay_recs(const mh_config *c, const mh_rec *recs, size_t n, int complete, val_sim *out,
-                    mh_error *err)
+int val_replay_recs(const mh_config *c, const mh_rec *recs, size_t n, int complete, const bench_pages *resident,
+                    val_sim *out, mh_error *err)
 {
     mh_hier_opts o = {.classify_3c = 0, .timing = 1};
     mh_hier *h = NULL;
@@ -61,8 +61,12 @@ int val_replay_recs(const mh_config *c, const mh_rec *recs, size_t n, int comple
     uint64_t miss1[VAL_MAX_LEVELS] = {0}, acc1[VAL_MAX_LEVELS] = {0};
     memset(out, 0, sizeof *out);
     int rc = mh_hier_create(c, &o, &h, err);
-    if (rc != MH_OK)
+    if (rc == MH_OK)
+        rc = bench_pages_apply(resident, h, err);
+    if (rc != MH_OK) {
+        mh_hier_destroy(h);
         return rc;
+    }
     out->records = n;
     for (size_t i = 0; i < n; i++)
         out->accesses += recs[i].op != MH_OP_PREFETCH;
@@ -124,8 +128,12 @@ int val_replay(const mh_config *c, const char *path, int complete, val_sim *out,
         n += got;
     }
     mh_trace_close(t);
+    bench_pages *res = NULL;
     if (rc == MH_OK)
-        rc = val_replay_recs(c, recs, n, complete, out, err);
+        rc = bench_resident_load(path, &res, err);
+    if (rc == MH_OK)
+        rc = val_replay_recs(c, recs, n, complete, res, out, err);
+    bench_pages_free(res);
     free(recs);
     return rc;
 }

@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "memhier.h"
+#include "resident.h"
 
 #define VAL_MAX_LEVELS 16
 #define VAL_WITHIN 15.0               /* the target band, percent */
@@ -35,12 +36,13 @@ typedef struct val_sim {
     uint64_t level_accesses[VAL_MAX_LEVELS]; /* demand accesses, counted pass */
 } val_sim;
 
-/* Replays trace at path on c (timing on); warm = -1 decides from complete (see file comment):
- * complete = 1 when the trace holds a whole repetition. */
+/* Replays trace at path on c (timing on); complete = 1 when the trace holds a whole repetition
+ * (see file comment). The pages listed in path.resident, when it exists, start resident. */
 int val_replay(const mh_config *c, const char *path, int complete, val_sim *out, mh_error *err);
-/* Replays n in-memory records (same semantics; used by val_replay and tests). */
-int val_replay_recs(const mh_config *c, const mh_rec *recs, size_t n, int complete, val_sim *out,
-                    mh_error *err);
+/* Replays n in-memory records (same semantics; used by val_replay and tests); resident (NULL:
+ * none) = pages resident before the first record. */
+int val_replay_recs(const mh_config *c, const mh_rec *recs, size_t n, int complete, const bench_pages *resident,
+                    val_sim *out, mh_error *err);
 
 /* (simulated - measured) / measured x 100; NAN when measured <= 0 (0 when both are 0). */
 double val_error_pct(double measured, double simulated);

@@ -329,7 +329,7 @@ write_report() {
     echo "## Files"
     echo
     (cd "$run" && find . -maxdepth 1 -type f ! -name '*.tmp.*' ! -name report.md | sed 's|^\./||' | sort | sed 's/^/- `/; s/$/`/')
-    [ -d "$run/traces" ] && echo "- \`traces/\` ($(find "$run/traces" -type f | wc -l) traces; not committed)"
+    [ -d "$run/traces" ] && echo "- \`traces/\` ($(find "$run/traces" -name "*.mht" -type f | wc -l) traces and the pages each found resident; not committed)"
     return 0
 }
 

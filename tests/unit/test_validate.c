@@ -118,7 +118,7 @@ static void test_replay_warm_cold(void **state)
     size_t n = trace(r);
     val_sim warm, cold;
     assert_int_equal(mh_config_parse(ini, "t.ini", &c, &err), MH_OK);
-    assert_int_equal(val_replay_recs(c, r, n, 1, &warm, &err), MH_OK);
+    assert_int_equal(val_replay_recs(c, r, n, 1, NULL, &warm, &err), MH_OK);
     assert_int_equal(warm.records, 65);
     assert_int_equal(warm.accesses, 64);
     assert_int_equal(warm.warm, 1);
@@ -129,7 +129,7 @@ static void test_replay_warm_cold(void **state)
     assert_int_equal(warm.level_misses[0], 63);  /* 4K does not fit the 1K L1d; the prefetch kept line 0 */
     assert_int_equal(warm.level_misses[1], 0);   /* but fits the 8K L2: warm hits */
     assert_true(warm.ns_per_access > 0);
-    assert_int_equal(val_replay_recs(c, r, n, 0, &cold, &err), MH_OK);
+    assert_int_equal(val_replay_recs(c, r, n, 0, NULL, &cold, &err), MH_OK);
     assert_int_equal(cold.warm, 0);
     assert_int_equal(cold.level_misses[1], 64);  /* compulsory */
     assert_int_equal(cold.first_touch_faults, 1);

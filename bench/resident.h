@@ -1,0 +1,38 @@
+/* resident.h — pages a traced point found already resident, so first-touch minor faults can be
+ * simulated for the pages the process really touched first.
+ *
+ * Lifecycle: bench_pages_snapshot (before a point's setup) -> capture the point's trace ->
+ * bench_resident_write (keeps the snapshot's pages that the trace touches, in TRACE.resident)
+ * -> bench_pages_free. A replay: bench_resident_load -> bench_pages_apply to a fresh hierarchy
+ * -> bench_pages_free.
+ *
+ * TRACE.resident is text: a comment line, `page_size N`, then one `0xADDR PAGES` line per run of
+ * resident pages (ADDR page-aligned, ascending, runs disjoint). */
+#ifndef BENCH_RESIDENT_H
+#define BENCH_RESIDENT_H
+
+#include <stdint.h>
+
+#include "memhier.h"
+
+typedef struct bench_pages bench_pages; /* sorted, disjoint runs of pages */
+
+/* Records which pages of every private writable mapping of this process are resident (mincore);
+ * *out is freed with bench_pages_free. MH_EIO when /proc/self/maps cannot be read, MH_ENOMEM. */
+int bench_pages_snapshot(bench_pages **out, mh_error *err);
+/* Number of pages in p (NULL: 0). */
+uint64_t bench_pages_count(const bench_pages *p);
+/* 1 when the page holding addr is in p, else 0. */
+int bench_pages_has(const bench_pages *p, uint64_t addr);
+/* Writes trace_path + ".resident" (temporary name, renamed): the pages of snap that the trace's
+ * records touch; *kept = their number. No file is left on failure. */
+int bench_resident_write(const bench_pages *snap, const char *trace_path, uint64_t *kept, mh_error *err);
+/* Reads trace_path + ".resident" into *out; *out = NULL (and MH_OK) when there is none. Malformed
+ * lines are MH_EFORMAT naming file:line. */
+int bench_resident_load(const char *trace_path, bench_pages **out, mh_error *err);
+/* Marks p's pages resident in h (mh_hier_resident per run). */
+int bench_pages_apply(const bench_pages *p, mh_hier *h, mh_error *err);
+/* Frees p; NULL is a no-op. */
+void bench_pages_free(bench_pages *p);
+
+#endif
