@@ -166,6 +166,21 @@ void bench_unmap(void *p, size_t len)
         munmap(p, (len + HUGE_2M - 1) & ~(HUGE_2M - 1));
 }
 
+/* Populated anonymous memory: the kernel populates the pages (no page fault is taken, so
+ * perf::MINOR-FAULTS does not count them) and they live outside the malloc heap. */
+void *bench_scratch(size_t len)
+{
+    void *p = mmap(NULL, len ? len : 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+/* Unmaps a bench_scratch region of len bytes. */
+void bench_scratch_free(void *p, size_t len)
+{
+    if (p)
+        munmap(p, len ? len : 1);
+}
+
 /* Repetitions of per accesses needed to make at least min accesses. */
 uint64_t bench_laps(uint64_t per, uint64_t min)
 {

@@ -109,6 +109,12 @@ BENCH_ALWAYS_INLINE uint64_t bench_rand_below(uint64_t *s, uint64_t n)
 void *bench_map(size_t len, int thp);
 /* Unmaps a bench_map region. */
 void bench_unmap(void *p, size_t len);
+/* Zeroed memory for a kernel's setup-only bookkeeping (arrays its measured loop never reads),
+ * populated up front so its pages are no first-touch fault of the point (the trace cannot see
+ * them), and outside the malloc heap the heap kernels measure. NULL on failure. */
+void *bench_scratch(size_t len);
+/* Unmaps a bench_scratch region of len bytes; NULL is a no-op. */
+void bench_scratch_free(void *p, size_t len);
 /* Repetitions of `per` accesses needed to reach min accesses (>= 1). */
 uint64_t bench_laps(uint64_t per, uint64_t min);
 

@@ -8,11 +8,22 @@
 #include "harness.h"
 #include "objgraph.h"
 
-/* qsort order: allocation sequence. */
-static int by_seq(const void *a, const void *b)
+/* Sorts the n survivors in live by seq (< slots): scattered into scratch by seq, then gathered
+ * back. Unlike qsort, it allocates nothing from the heap or from fresh pages, so setup faults
+ * only the objects' pages. Returns 0, or -1 when the scratch cannot be mapped. */
+static int sort_by_seq(bench_obj **live, size_t n, size_t slots)
 {
-    const bench_obj *x = *(bench_obj *const *)a, *y = *(bench_obj *const *)b;
-    return (x->seq > y->seq) - (x->seq < y->seq);
+    bench_obj **by = bench_scratch(slots * sizeof *by);
+    if (!by)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        by[live[i]->seq] = live[i];
+    size_t k = 0;
+    for (size_t s = 0; s < slots; s++)
+        if (by[s])
+            live[k++] = by[s];
+    bench_scratch_free(by, slots * sizeof *by);
+    return 0;
 }
 
 /* Allocates one object of a random size and fills it. */
@@ -38,7 +49,8 @@ int bench_graph_build(bench_graph *g, size_t size, uint64_t seed, const bench_al
     memset(g, 0, sizeof *g);
     size_t n = size / BENCH_OBJ_MEAN < 2 ? 2 : size / BENCH_OBJ_MEAN;
     uint64_t want_allocs = 2 * (uint64_t)n, want_frees = n, rng = seed;
-    g->live = malloc(2 * n * sizeof *g->live);
+    g->cap = 2 * n;
+    g->live = bench_scratch(g->cap * sizeof *g->live); /* bookkeeping: the walk never reads it */
     if (!g->live)
         return mh_error_set(err, MH_ENOMEM, "%s: out of memory for %zu objects", who, 2 * n);
     double t0 = (double)bench_now_ns() * 1e-9;
@@ -62,7 +74,10 @@ int bench_graph_build(bench_graph *g, size_t size, uint64_t seed, const bench_al
         }
     }
     g->churn_s = (double)bench_now_ns() * 1e-9 - t0;
-    qsort(g->live, g->n, sizeof *g->live, by_seq);
+    if (sort_by_seq(g->live, g->n, g->cap) != 0) {
+        bench_graph_destroy(g, a);
+        return mh_error_set(err, MH_ENOMEM, "%s: out of memory sorting %zu objects", who, g->n);
+    }
     for (size_t i = 0; i < g->n; i++)
         g->live[i]->next = g->live[(i + 1) % g->n];
     g->head = g->live[0];
@@ -85,8 +100,9 @@ void bench_graph_destroy(bench_graph *g, const bench_allocator *a)
     }
     g->n = 0;
     g->head = NULL;
-    free(g->live);
+    bench_scratch_free(g->live, g->cap * sizeof *g->live);
     g->live = NULL;
+    g->cap = 0;
 }
 
 /* Returns free heap memory to the OS, then resets VmHWM (Linux >= 4.0; silently skipped where

@@ -39,8 +39,9 @@ typedef struct bench_allocator {
 
 /* A built graph plus the churn's accounting. */
 typedef struct bench_graph {
-    bench_obj **live;     /* survivors, sorted by seq after the build */
+    bench_obj **live;     /* survivors, sorted by seq after the build (bench_scratch) */
     size_t n;             /* survivors */
+    size_t cap;           /* slots of live (2 x the target count; seq < cap) */
     bench_obj *head;      /* live[0] */
     uint64_t allocs;      /* acquisitions (churn) */
     uint64_t frees;       /* releases (churn and destroy) */
