@@ -9,31 +9,44 @@
 
 #define STACK_GAP 3          /* objdump: `mov %rax,(%rdx,%rax,8); add; cmp; jne` down, `add (%rdx),%rax; add; cmp; jne` up */
 /* A frame's own instructions (objdump of stack_native, loops aligned as the Makefile builds the
- * kernels; callgrind: 4.50 instructions per access at 32 words, 32 per frame beyond the loops).
- * Before a frame's first store: the caller's `cmp; jbe; sub; call`, the callee's prologue, VLA
- * allocation and loop setup, and the loop's alignment padding (22). Before its first load: the
- * callee's epilogue and `ret`, this loop's setup and padding (10); in the deepest frame,
- * `cmp; jbe; xor; jmp`, the setup and padding (9). tests/integration/kernel_icount.sh checks them. */
-#define STACK_GAP_ENTER (STACK_GAP + 22)
-#define STACK_GAP_RETURN (STACK_GAP + 10)
+ * kernels; callgrind: 4.625 instructions per access at 32 words, 40 per frame beyond the loops).
+ * Before a frame's first store: the caller's `cmp; jbe; sub; xor; call`, the callee's prologue,
+ * the shape's loads and probe test, VLA allocation and loop setup, and the loop's alignment
+ * padding (28). Before its first load: the callee's epilogue and `ret`, this loop's test, setup and
+ * padding (12); in the deepest frame, `cmp; jbe; xor; jmp`, the setup and padding (9).
+ * tests/integration/kernel_icount.sh checks them. */
+#define STACK_GAP_ENTER (STACK_GAP + 28)
+#define STACK_GAP_RETURN (STACK_GAP + 12)
 #define STACK_GAP_BOTTOM (STACK_GAP + 9)
 #define STACK_OVERHEAD 128   /* bytes a frame costs beyond its array (saved regs, return address, VLA alignment) */
 #define STACK_MARGIN (512u << 10) /* stack kept free for the harness and libc */
 #define STACK_NO_LIMIT ((size_t)1 << 30) /* cap used when RLIMIT_STACK is unlimited */
 
+/* The frame shape one recursion uses. */
+typedef struct stack_shape {
+    size_t words;      /* words each frame stores and loads */
+    size_t alloc;      /* words of each frame's array (>= words: pads this function's frame) */
+    uintptr_t *probe;  /* setup only: probe[depth] = the frame's array address; else NULL */
+} stack_shape;
+
 /* One stack point. */
 typedef struct stack_state {
-    size_t words;     /* uint64_t words in each frame's array */
-    unsigned depth;   /* recursion depth */
-    uint64_t passes;  /* descents per repetition */
+    stack_shape native;  /* shape of the timed recursion */
+    stack_shape capture; /* shape of the recorded one: frames padded to the same size */
+    unsigned depth;      /* recursion depth */
+    uint64_t passes;     /* descents per repetition */
+    size_t frame_bytes;  /* stack bytes per frame of both (0: they could not be made equal) */
 } stack_state;
 
-typedef uint64_t (*stack_fn)(unsigned depth, size_t words, bench_cap *cap);
+typedef uint64_t (*stack_fn)(unsigned depth, const stack_shape *sh, bench_cap *cap);
 
 /* The frame body: stores going down, recursion, loads coming up. */
-BENCH_ALWAYS_INLINE uint64_t stack_frame(uint64_t *local, unsigned depth, size_t words,
+BENCH_ALWAYS_INLINE uint64_t stack_frame(uint64_t *local, unsigned depth, const stack_shape *sh,
                                          bench_cap *cap, stack_fn next)
 {
+    const size_t words = sh->words;
+    if (sh->probe)
+        sh->probe[depth] = (uintptr_t)local;
     bench_cur cur = bench_cur_begin(cap); /* ended before the call: the callee records too */
     for (size_t i = 0; i < words; i++) {
         BENCH_PUT(cap, cur, &local[i], 8, MH_OP_WRITE, 0, i ? STACK_GAP : STACK_GAP_ENTER);
@@ -41,7 +54,7 @@ BENCH_ALWAYS_INLINE uint64_t stack_frame(uint64_t *local, unsigned depth, size_t
     }
     bench_cur_end(cap, cur);
     BENCH_ESCAPE(local); /* the stores must reach the stack; loads below cannot be folded */
-    uint64_t sum = depth > 1 ? next(depth - 1, words, cap) : 0;
+    uint64_t sum = depth > 1 ? next(depth - 1, sh, cap) : 0;
     BENCH_BARRIER();
     cur = bench_cur_begin(cap);
     for (size_t i = 0; i < words; i++) {
@@ -54,18 +67,43 @@ BENCH_ALWAYS_INLINE uint64_t stack_frame(uint64_t *local, unsigned depth, size_t
 }
 
 /* Native frame (noinline: every level is a real frame). */
-static __attribute__((noinline)) uint64_t stack_native(unsigned depth, size_t words, bench_cap *cap)
+static __attribute__((noinline)) uint64_t stack_native(unsigned depth, const stack_shape *sh, bench_cap *cap)
 {
     (void)cap;
-    uint64_t local[words];
-    return stack_frame(local, depth, words, NULL, stack_native);
+    uint64_t local[sh->alloc];
+    return stack_frame(local, depth, sh, NULL, stack_native);
 }
 
 /* Recording frame. */
-static __attribute__((noinline)) uint64_t stack_capture(unsigned depth, size_t words, bench_cap *cap)
+static __attribute__((noinline)) uint64_t stack_capture(unsigned depth, const stack_shape *sh, bench_cap *cap)
 {
-    uint64_t local[words];
-    return stack_frame(local, depth, words, cap, stack_capture);
+    uint64_t local[sh->alloc];
+    return stack_frame(local, depth, sh, cap, stack_capture);
+}
+
+/* Stack bytes one frame of fn takes with shape sh: the distance between two nested frames. */
+static size_t frame_size(stack_fn fn, stack_shape sh)
+{
+    uintptr_t at[3] = {0, 0, 0};
+    sh.probe = at;
+    volatile uint64_t sink = fn(2, &sh, NULL);
+    (void)sink;
+    return (size_t)(at[2] - at[1]);
+}
+
+/* Pads the smaller frame of the two recursions so both take the same stack bytes per frame: the
+ * trace then covers the pages the timed run touches (the recording frame keeps more registers).
+ * Returns the common frame size, or 0 when padding could not make them equal. */
+static size_t match_frames(stack_state *s)
+{
+    size_t fn = frame_size(stack_native, s->native), fc = frame_size(stack_capture, s->capture);
+    if (fn < fc)
+        s->native.alloc += (fc - fn) / 8;
+    else
+        s->capture.alloc += (fn - fc) / 8;
+    fn = frame_size(stack_native, s->native);
+    fc = frame_size(stack_capture, s->capture);
+    return fn == fc ? fn : 0;
 }
 
 /* Returns the stack bytes this process may use (soft RLIMIT_STACK, capped when unlimited). */
@@ -93,13 +131,15 @@ int bench_stack_setup(const bench_params *p, void **state, bench_info *info, mh_
     stack_state *s = calloc(1, sizeof *s);
     if (!s)
         return mh_error_set(err, MH_ENOMEM, "stack: out of memory");
-    s->words = frame / 8;
+    s->native = s->capture = (stack_shape){frame / 8, frame / 8, NULL};
     s->depth = (unsigned)depth;
-    s->passes = bench_laps(2 * s->words * depth, p->min_accesses);
-    info->iters = s->words * depth * s->passes;
+    s->frame_bytes = match_frames(s);
+    s->passes = bench_laps(2 * s->native.words * depth, p->min_accesses);
+    info->iters = s->native.words * depth * s->passes;
     info->accesses = 2 * info->iters;
-    snprintf(info->params, sizeof info->params, "frame=%zu depth=%zu passes=%llu rlimit_stack=%zu",
-             frame, depth, (unsigned long long)s->passes, limit);
+    snprintf(info->params, sizeof info->params,
+             "frame=%zu depth=%zu passes=%llu rlimit_stack=%zu stack_per_frame=%zu", frame, depth,
+             (unsigned long long)s->passes, limit, s->frame_bytes);
     *state = s;
     return MH_OK;
 }
@@ -110,7 +150,7 @@ uint64_t bench_stack_run(void *state)
     stack_state *s = state;
     uint64_t sum = 0;
     for (uint64_t i = 0; i < s->passes; i++)
-        sum += stack_native(s->depth, s->words, NULL);
+        sum += stack_native(s->depth, &s->native, NULL);
     return sum;
 }
 
@@ -120,7 +160,7 @@ uint64_t bench_stack_capture(void *state, bench_cap *cap)
     stack_state *s = state;
     uint64_t sum = 0;
     for (uint64_t i = 0; i < s->passes && !BENCH_CAP_DONE(cap); i++)
-        sum += stack_capture(s->depth, s->words, cap);
+        sum += stack_capture(s->depth, &s->capture, cap);
     return sum;
 }
 

@@ -216,6 +216,13 @@ static void test_stack(void **state)
             lowest = c.cap->mem[i].addr;
     }
     assert_true(first - lowest >= 16384 - 128); /* 128 frames deep, going down */
+    /* the timed and the recorded frames take the same stack bytes (stack_per_frame, set by
+     * padding the smaller): the recorded frames' first stores are that far apart */
+    const char *f = strstr(c.info.params, "stack_per_frame=");
+    assert_non_null(f);
+    unsigned long per = strtoul(f + 16, NULL, 10);
+    assert_true(per >= 128 + 16 && per % 16 == 0);
+    assert_int_equal(first - c.cap->mem[16].addr, per); /* frame 2's first store, after 16 words */
     assert_int_equal(c.k->run(c.state), c.checksum);
     release_point(&c, NULL);
 }
