@@ -11,10 +11,10 @@ n=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else nok "$what"; fi; }
-echo "1..32"
+echo "1..34"
 
 if ! "$bin" detect -o "$tmp/host.ini" >/dev/null 2>&1; then
-    for i in $(seq 1 32); do echo "ok $i - calibrate/validate # SKIP memhier detect fails here"; done
+    for i in $(seq 1 34); do echo "ok $i - calibrate/validate # SKIP memhier detect fails here"; done
     exit 0
 fi
 
@@ -122,3 +122,19 @@ printf 'kernel,variant,size_bytes,metric,measured,measured_p10,measured_p90,simu
 "$bin" revalidate -c "$tmp/cal.ini" "$tmp/notrace" >/dev/null 2>"$tmp/e8"; rc=$?
 check "revalidate on a malformed validation.csv exits 2 naming file:line and the field" \
     bash -c "[ $rc -eq 2 ] && grep -q 'notrace/validation.csv:2: measured \"fast\", must be a number > 0' '$tmp/e8'"
+
+# 33-34: first-touch minor faults: each trace carries the pages its point found resident, and the
+# replay starting from them counts what the process touched first (heap and stack reuse pages
+# earlier points faulted; their setup's bookkeeping is pre-populated)
+check "every captured trace has its .resident file (page_size line, then 0xADDR PAGES runs)" \
+    bash -c "for t in '$run'/traces/*.mht; do [ \"\$(sed -n 2p \$t.resident)\" = 'page_size 4096' ] || [ \"\$(sed -n 2p \$t.resident)\" = \"page_size \$(getconf PAGESIZE)\" ] || exit 1; awk 'NR > 2 && \$0 !~ /^0x[0-9a-f]+ [1-9][0-9]*\$/ { exit 1 }' \$t.resident || exit 1; done"
+"$bin" validate -c "$tmp/cal.ini" --out "$tmp/r5" --quick --kernels stack,heap --sizes 256K,1M \
+    --min-time 0.005 >/dev/null 2>"$tmp/e8"; rc=$?
+if [ "$rc" -ne 0 ]; then
+    nok "validate --kernels stack,heap exits 0 (rc $rc)" "$(tail -3 "$tmp/e8")"
+elif grep -q ',perf::MINOR-FAULTS:first-touch,[0-9]' "$tmp/r5/validation.csv"; then
+    far=$(awk -F, '$4 == "perf::MINOR-FAULTS:first-touch" { e = $9 < 0 ? -$9 : $9; k++; if ($9 == "" || e > 5) { printf "%s-%s %s/%s ", $1, $3, $5, $8 } } END { if (k != 4) print "rows=" k }' "$tmp/r5/validation.csv")
+    check "first-touch faults of stack and heap at 256K and 1M within 5% of perf::MINOR-FAULTS ($far)" [ -z "$far" ]
+else
+    ok "first-touch faults within 5% # SKIP perf::MINOR-FAULTS is not measured here"
+fi
