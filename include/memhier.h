@@ -220,7 +220,8 @@ void mh_trace_close(mh_trace *t);
 
 typedef struct mh_writer mh_writer;
 
-/* Creates a writer for format ("mht" or "din") writing to "path.tmp.<pid>"; "-" = stdout. */
+/* Creates a writer for format ("mht" or "din") writing to "path.tmp.<pid>"; "-" = stdout; an
+ * existing path that is not a regular file (/dev/null, a FIFO) is written in place. */
 int mh_writer_open(const char *path, const char *format, const mh_meta *meta, mh_writer **out, mh_error *err);
 /* Appends n records. */
 int mh_writer_write(mh_writer *w, const mh_rec *recs, size_t n, mh_error *err);
@@ -262,7 +263,8 @@ void mh_mrc_destroy(mh_mrc *m);
 /* ===== result files (sim/tmpfile.c) ===== */
 
 /* Creates path's temporary sibling "path.tmp.<pid>" (its name goes to tmp[n]); returns the
- * stream, or NULL with err set (MH_EIO). */
+ * stream, or NULL with err set (MH_EIO). An existing path that is not a regular file (/dev/null,
+ * a FIFO) is opened in place instead, and tmp is set to "". */
 FILE *mh_tmpfile_open(const char *path, char *tmp, size_t n, mh_error *err);
 /* Closes f; when ok, flushes, syncs and renames tmp over path, else (or on any failure) removes
  * tmp. Returns MH_OK, or MH_EIO (err set only when ok). */

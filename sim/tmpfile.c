@@ -3,18 +3,30 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "memhier.h"
+#include "tmpfile_int.h"
+
+/* Existing non-regular files are written in place. */
+int mh_path_special(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+}
 
 /* Creates path's temporary sibling "path.tmp.<pid>" (its name goes to tmp[n]); returns the
  * stream, or NULL with err set (MH_EIO). */
 FILE *mh_tmpfile_open(const char *path, char *tmp, size_t n, mh_error *err)
 {
-    snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
+    int special = mh_path_special(path);
+    snprintf(tmp, n, "%s", special ? "" : path);
+    if (!special)
+        snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(special ? path : tmp, "w");
     if (!f)
-        mh_error_set(err, MH_EIO, "%s: cannot create: %s", tmp, strerror(errno));
+        mh_error_set(err, MH_EIO, "%s: cannot create: %s", special ? path : tmp, strerror(errno));
     return f;
 }
 
@@ -28,6 +40,8 @@ int mh_tmpfile_commit(FILE *f, const char *tmp, const char *path, int ok, mh_err
         bad = 1;
         e = errno;
     }
+    if (!tmp[0]) /* a special file, written in place */
+        return !ok ? MH_EIO : !bad ? MH_OK : mh_error_set(err, MH_EIO, "%s: cannot write: %s", path, strerror(e));
     if (ok && !bad) {
         if (rename(tmp, path) == 0)
             return MH_OK;

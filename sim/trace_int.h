@@ -63,6 +63,7 @@ extern const mh_reader_fmt mh_reader_mht;
 typedef struct mh_out {
     int fd;                    /* destination */
     int is_stdout;             /* "-": no temporary file, no rename */
+    int in_place;              /* an existing special file (/dev/null, a FIFO): no temporary, no rename */
     char *buf;                 /* MH_OUT_BUF bytes */
     size_t len;                /* bytes pending in buf */
     char path[MH_NAME_LEN];    /* final name */

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tmpfile_int.h"
 #include "trace_int.h"
 
 #ifndef MH_VERSION_STRING
@@ -84,6 +85,13 @@ static int out_open(mh_out *o, const char *path, mh_error *err)
         return mh_error_set(err, MH_EINVAL, "%.64s...: path longer than %zu bytes", path,
                             sizeof o->path - 1);
     snprintf(o->path, sizeof o->path, "%s", path);
+    if (mh_path_special(path)) { /* /dev/null, a FIFO: a rename would replace it */
+        o->in_place = 1;
+        o->fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (o->fd < 0)
+            return mh_error_set(err, MH_EIO, "%s: cannot open: %s", path, strerror(errno));
+        return MH_OK;
+    }
     snprintf(o->tmp, sizeof o->tmp, "%s.tmp.%ld", path, (long)getpid());
     o->fd = open(o->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (o->fd < 0)
@@ -171,14 +179,14 @@ int mh_writer_close(mh_writer *w, mh_error *err)
         rc = w->fmt->finish(w, err);
     if (!rc)
         rc = mh_out_flush(&w->out, err);
-    if (!rc && !w->out.is_stdout && fsync(w->out.fd) != 0)
+    if (!rc && !w->out.is_stdout && !w->out.in_place && fsync(w->out.fd) != 0)
         rc = mh_error_set(err, MH_EIO, "%s: fsync failed: %s", w->out.path, strerror(errno));
     if (!rc && !w->out.is_stdout) {
         int fd = w->out.fd;
         w->out.fd = -1;
         if (close(fd) != 0)
             rc = mh_error_set(err, MH_EIO, "%s: close failed: %s", w->out.path, strerror(errno));
-        else if (rename(w->out.tmp, w->out.path) != 0)
+        else if (!w->out.in_place && rename(w->out.tmp, w->out.path) != 0)
             rc = mh_error_set(err, MH_EIO, "%s: cannot rename %s: %s", w->out.path, w->out.tmp,
                               strerror(errno));
     }
