@@ -280,7 +280,7 @@ static void write_rows(val_run *r, const bench_kernel *k, size_t size, const cal
         val_csv_row(r->val, k->name, m->label, size, "perf::MINOR-FAULTS:first-touch", meas, NAN, NAN,
                     (double)s->first_touch_faults,
                     "perf::MINOR-FAULTS over setup + first repetition <-> simulated minor faults of the cold pass "
-                    "(the pages resident before setup, traces/*.resident, start resident)");
+                    "(pages resident before setup start resident: traces/*.resident)");
         if (isfinite(meas) && r->nfault < VAL_MAX_POINTS)
             r->fault_err[r->nfault++] = val_error_pct(meas, (double)s->first_touch_faults);
     }
