@@ -659,83 +659,121 @@ static __attribute__((noinline)) int cpu_slow(mh_hier *h, int li, const mh_rec *
     return lean_miss(h, li, &q, line, s, &f);
 }
 
-/* What the inline hit path reads of an entry level, copied out once per batch: locals the
- * compiler need not reload after every counter or slot store. */
+/* What the inline hit path reads of the entry level of one record kind, copied out once per
+ * batch: locals the compiler need not reload after every counter or slot store. */
 typedef struct hot_level {
     uint64_t *slot;    /* L->slot */
     uint64_t set_mask; /* L->set_mask */
-    mh_counts *kind;   /* L->st.kind */
+    mh_counts *cnt;    /* L->st.kind[op] */
+    int li;            /* the level */
     uint32_t ways;     /* L->ways */
     int line_shift;    /* L->line_shift */
     int lean;          /* L->lean */
     int write_back;    /* L->write_back */
     int promote;       /* L->promote */
+    int chain;         /* L->chain */
 } hot_level;
 
-/* Copies level li's hot fields into *e. */
-static void hot_init(hot_level *e, mh_level *L)
+/* The usual entry-level shape, replayed with these as constants (straight-line set code). */
+#define FIX_WAYS 8
+#define FIX_SHIFT 6
+
+/* Copies the hot fields of level li, for records of kind op, into *e. */
+static void hot_init(hot_level *e, mh_hier *h, int li, int op)
 {
-    *e = (hot_level){L->slot, L->set_mask, L->st.kind, L->ways, L->line_shift, L->lean, L->write_back, L->promote};
+    mh_level *L = &h->lv[li];
+    *e = (hot_level){L->slot,       L->set_mask, &L->st.kind[op], li,         L->ways,
+                     L->line_shift, L->lean,     L->write_back,   L->promote, L->chain};
 }
 
-/* Handles a trace record (op < MH_KINDS) at its entry level li (hot fields e); returns the
- * serving level. The common case, a one-line hit at a lean level, is handled inline. */
-static inline __attribute__((always_inline)) int cpu_req(mh_hier *h, int li, const hot_level *e, const mh_rec *r)
+/* 1 when e has the shape the constant-folded replay assumes (lean, FIX_WAYS, FIX_SHIFT, write-back). */
+static int hot_fixed(const hot_level *e)
 {
+    return e->lean && e->ways == FIX_WAYS && e->line_shift == FIX_SHIFT && e->write_back;
+}
+
+/* Handles trace record r (op < MH_KINDS) at its entry level (hot fields e); returns the serving
+ * level. The common case, a one-line hit at a lean level, is handled inline; fixed (a constant):
+ * e has hot_fixed's shape, so its geometry folds into the code. */
+static inline __attribute__((always_inline)) int cpu_req(mh_hier *h, const hot_level *e, const mh_rec *r,
+                                                         const int fixed)
+{
+    const uint32_t ways = fixed ? FIX_WAYS : e->ways;
+    const int shift = fixed ? FIX_SHIFT : e->line_shift;
     const uint32_t size = r->size ? r->size : 1;
-    const uint64_t line = r->addr >> e->line_shift;
+    const uint64_t line = r->addr >> shift;
     const int write = r->op == MH_OP_WRITE;
-    if (!e->lean || ((r->addr + size - 1) >> e->line_shift) != line || (write && !e->write_back))
-        return cpu_slow(h, li, r, MH_WAY_NONE);
-    uint64_t *s = e->slot + (size_t)(line & e->set_mask) * e->ways;
-    uint32_t w = lean_find(s, e->ways, (line + 1) << MH_SL_SHIFT);
-    e->kind[r->op].accesses++;
-    if (w == e->ways)
-        return cpu_slow(h, li, r, w);
+    if (!(fixed || e->lean) || ((r->addr + size - 1) >> shift) != line || (write && !(fixed || e->write_back)))
+        return cpu_slow(h, e->li, r, MH_WAY_NONE);
+    uint64_t *s = e->slot + (size_t)(line & e->set_mask) * ways;
+    uint32_t w = lean_find(s, ways, (line + 1) << MH_SL_SHIFT);
+    e->cnt->accesses++;
+    if (w == ways)
+        return fixed && e->chain ? chain_miss(h, e->li, r, line, s) : cpu_slow(h, e->li, r, w);
     if (write)
         s[w] |= MH_SL_DIRTY;
     if (e->promote && w)
         mh_set_promote(s, w);
-    return li;
+    return e->li;
 }
 
-/* Replays n records in order; timing (a constant where it is inlined) says whether h->tm runs. A
- * record wrapping past 2^64 - 1 takes the slow path (its last line is not its first), which cuts it. */
-static inline __attribute__((always_inline)) void replay(mh_hier *h, const mh_rec *recs, size_t n, int timing)
+/* Asks the host to load far level F's sets for the k records at r (they are replayed next-but-one
+ * chunk): one tight loop per chunk keeps F's fields in registers. */
+static void prefetch_far(const hot_level *F, const mh_rec *r, size_t k)
 {
-    hot_level hot[2], far = {0}; /* [0] data entry level, [1] ifetch entry level; far: h->far */
+    for (size_t i = 0; i < k; i++)
+        prefetch_slots(F->slot + (size_t)((r[i].addr >> F->line_shift) & F->set_mask) * F->ways, F->ways);
+}
+
+/* Replays n records in order; timing and fixed (constants where it is inlined) say whether h->tm
+ * runs and whether both entry levels have hot_fixed's shape. Records go in chunks of MH_LOOKAHEAD,
+ * the far level's sets of the next chunk prefetched before each. A record wrapping past 2^64 - 1
+ * takes the slow path (its last line is not its first), which cuts it. */
+static inline __attribute__((always_inline)) void replay(mh_hier *h, const hot_level *hot, const mh_rec *recs,
+                                                         size_t n, int timing, const int fixed)
+{
+    hot_level far = {0}; /* h->far */
     const int have_far = h->far >= 0;
-    hot_init(&hot[0], &h->lv[h->data]);
-    hot_init(&hot[1], &h->lv[h->ifetch]);
     if (have_far)
-        hot_init(&far, &h->lv[h->far]);
-    for (size_t i = 0; i < n; i++) {
-        const mh_rec *r = &recs[i];
-        if (r->op >= MH_KINDS) {
-            mh_rec cut;
-            if (r->op == MH_OP_COPYBACK)
-                op_copyback(h, cut_at_top(r, &cut));
-            else if (r->op == MH_OP_INVALIDATE)
-                op_invalidate(h, cut_at_top(r, &cut));
-            continue; /* unknown ops are ignored: records are not validated here */
+        hot_init(&far, h, h->far, 0);
+    for (size_t i = 0; i < n;) {
+        size_t end = n - i > MH_LOOKAHEAD ? i + MH_LOOKAHEAD : n;
+        if (have_far)
+            prefetch_far(&far, recs + end, n - end > MH_LOOKAHEAD ? MH_LOOKAHEAD : n - end);
+        for (; i < end; i++) {
+            const mh_rec *r = &recs[i];
+            if (r->op >= MH_KINDS) {
+                mh_rec cut;
+                if (r->op == MH_OP_COPYBACK)
+                    op_copyback(h, cut_at_top(r, &cut));
+                else if (r->op == MH_OP_INVALIDATE)
+                    op_invalidate(h, cut_at_top(r, &cut));
+                continue; /* unknown ops are ignored: records are not validated here */
+            }
+            int served = cpu_req(h, &hot[r->op], r, fixed);
+            if (timing)
+                mh_timing_account(h->tm, r, served);
         }
-        if (have_far && i + MH_LOOKAHEAD < n) /* the big level's sets a few records ahead */
-            prefetch_slots(far.slot + (size_t)((recs[i + MH_LOOKAHEAD].addr >> far.line_shift) & far.set_mask) * far.ways,
-                           far.ways);
-        const int ifetch = r->op == MH_OP_IFETCH;
-        int served = cpu_req(h, ifetch ? h->ifetch : h->data, &hot[ifetch], r);
-        if (timing)
-            mh_timing_account(h->tm, r, served);
     }
 }
 
 /* Replays n records in order. */
 int mh_hier_access(mh_hier *h, const mh_rec *recs, size_t n)
 {
-    if (h->tm)
-        replay(h, recs, n, 1);
+    hot_level hot[MH_KINDS];
+    int fixed = 1;
+    for (int k = 0; k < MH_KINDS; k++) {
+        hot_init(&hot[k], h, k == MH_OP_IFETCH ? h->ifetch : h->data, k);
+        fixed &= hot_fixed(&hot[k]);
+    }
+    if (h->tm && fixed)
+        replay(h, hot, recs, n, 1, 1);
+    else if (h->tm)
+        replay(h, hot, recs, n, 1, 0);
+    else if (fixed)
+        replay(h, hot, recs, n, 0, 1);
     else
-        replay(h, recs, n, 0);
+        replay(h, hot, recs, n, 0, 0);
     return MH_OK;
 }
 
@@ -747,8 +785,8 @@ static int walk_read(void *ctx, uint64_t addr)
     mh_hier *h = ctx;
     mh_rec r = {addr, 0, 8, MH_OP_MISC, 0};
     hot_level e;
-    hot_init(&e, &h->lv[h->data]);
-    return cpu_req(h, h->data, &e, &r);
+    hot_init(&e, h, h->data, MH_OP_MISC);
+    return cpu_req(h, &e, &r, 0);
 }
 
 /* Writes every dirty line back, upper levels first (DineroIV cmdmain.c end-of-run copy-back). */
