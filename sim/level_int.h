@@ -103,17 +103,31 @@ static inline __attribute__((always_inline)) uint64_t mh_set_push_n(uint64_t *s,
     }
     return carry;
 }
+/* mh_set_push for a constant number of ways (<= 16): every slot is read before any is written, so
+ * the compiler moves them with vector loads and stores (the carried form spills at 16 ways). */
+static inline __attribute__((always_inline)) uint64_t mh_set_push_k(uint64_t *s, uint32_t ways, uint64_t v)
+{
+    uint64_t t[16];
+#pragma GCC unroll 16
+    for (uint32_t k = 0; k < ways; k++)
+        t[k] = s[k];
+    s[0] = v;
+#pragma GCC unroll 16
+    for (uint32_t k = 1; k < ways; k++)
+        s[k] = t[k - 1];
+    return t[ways - 1];
+}
 /* Puts v in front of the set; returns the slot pushed out of the last way (0 = none). The usual
  * associativities get straight-line code. */
 static inline uint64_t mh_set_push(uint64_t *s, uint32_t ways, uint64_t v)
 {
     switch (ways) {
     case 4:
-        return mh_set_push_n(s, 4, v);
+        return mh_set_push_k(s, 4, v);
     case 8:
-        return mh_set_push_n(s, 8, v);
+        return mh_set_push_k(s, 8, v);
     case 16:
-        return mh_set_push_n(s, 16, v);
+        return mh_set_push_k(s, 16, v);
     default:
         return mh_set_push_n(s, ways, v);
     }
