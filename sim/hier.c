@@ -111,30 +111,40 @@ static unsigned back_invalidate(mh_hier *h, int ui, uint64_t addr, uint64_t len)
     return dirty;
 }
 
+/* Puts `line` (D's units), a victim of an exclusive upper level, into ordered level di. */
+static inline void move_line_down(mh_hier *h, int di, uint64_t line, unsigned dirty)
+{
+    mh_level *D = &h->lv[di];
+    uint64_t *s = D->slot + (size_t)(line & D->set_mask) * D->ways;
+    uint32_t way = lean_scan(s, D->ways, (line + 1) << MH_SL_SHIFT);
+    if (way < D->ways) {
+        s[way] |= dirty;
+        return;
+    }
+    uint64_t old = mh_set_push(s, D->ways, mh_slot_make(line, dirty)); /* the victim is the last way */
+    if (old)
+        evict(h, di, old);
+}
+
 /* Puts a victim of an exclusive upper level into level di (no access is counted there). */
 static void move_down(mh_hier *h, int di, uint64_t addr, uint32_t len, unsigned dirty)
 {
     mh_level *D = &h->lv[di];
     for (uint64_t line = addr >> D->line_shift; line <= (addr + len - 1) >> D->line_shift; line++) {
-        uint32_t set = (uint32_t)(line & D->set_mask);
-        uint64_t *s = D->slot + (size_t)set * D->ways, old;
-        if (D->pol->reorder) { /* ordered set: the victim is the last way */
-            uint32_t way = lean_scan(s, D->ways, (line + 1) << MH_SL_SHIFT);
-            if (way < D->ways) {
-                s[way] |= dirty;
-                continue;
-            }
-            old = mh_set_push(s, D->ways, mh_slot_make(line, dirty));
-        } else {
-            int way = mh_level_find(D, set, line);
-            if (way >= 0) {
-                s[way] |= dirty;
-                continue;
-            }
-            uint32_t vw = mh_level_victim(D, set);
-            old = s[vw];
-            mh_level_install(D, set, vw, mh_slot_make(line, dirty));
+        if (D->pol->reorder) {
+            move_line_down(h, di, line, dirty);
+            continue;
         }
+        uint32_t set = (uint32_t)(line & D->set_mask);
+        uint64_t *s = D->slot + (size_t)set * D->ways;
+        int way = mh_level_find(D, set, line);
+        if (way >= 0) {
+            s[way] |= dirty;
+            continue;
+        }
+        uint32_t vw = mh_level_victim(D, set);
+        uint64_t old = s[vw];
+        mh_level_install(D, set, vw, mh_slot_make(line, dirty));
         if (old)
             evict(h, di, old);
     }
@@ -149,21 +159,18 @@ static void evict(mh_hier *h, int li, uint64_t old)
     L->st.evictions++;
     if (old & MH_SL_PF)
         L->st.pf_useless++;
-    for (int k = 0; k < h->niup[li]; k++) {
-        int ui = h->iup[li][k];
-        mh_level *U = &h->lv[ui];
-        if (U->lean && !h->niup[ui] && U->line >= L->line) { /* the usual case, inline: one line of a
-                                                                lean level with no inclusive uppers */
-            dirty |= lean_drop(U, addr >> U->line_shift);
-        } else {
-            dirty |= back_invalidate(h, ui, addr, L->line);
-        }
+    for (int k = 0; k < h->niup[li]; k++) { /* ev_lean: one scan per upper level, inline */
+        mh_level *U = &h->lv[h->iup[li][k]];
+        dirty |= L->ev_lean ? lean_drop(U, addr >> U->line_shift) : back_invalidate(h, h->iup[li][k], addr, L->line);
     }
     if (L->inclusion == MH_INC_EXCLUSIVE && L->next >= 0) {
         L->st.bytes_to_next += L->line;
         if (dirty)
             L->st.writebacks++;
-        move_down(h, L->next, addr, L->line, dirty);
+        if (L->down_lean)
+            move_line_down(h, L->next, addr >> h->lv[L->next].line_shift, dirty);
+        else
+            move_down(h, L->next, addr, L->line, dirty);
     } else if (dirty) {
         L->st.writebacks++;
         L->st.bytes_to_next += L->line;
@@ -848,6 +855,16 @@ static void link_levels(mh_hier *h)
     for (size_t i = 0; i < h->n; i++) {
         mh_level *L = &h->lv[i];
         L->lean = L->pol->reorder && !L->shadow && !L->pf;
+    }
+    for (size_t i = 0; i < h->n; i++) { /* evict's shortcuts */
+        mh_level *L = &h->lv[i];
+        L->ev_lean = 1;
+        for (int k = 0; k < h->niup[i]; k++) {
+            const mh_level *U = &h->lv[h->iup[i][k]];
+            L->ev_lean &= U->lean && !h->niup[h->iup[i][k]] && U->line >= L->line;
+        }
+        L->down_lean = L->inclusion == MH_INC_EXCLUSIVE && L->next >= 0 && h->lv[L->next].pol->reorder &&
+                       h->lv[L->next].line >= L->line;
     }
     for (size_t i = 0; i < h->n; i++) { /* chain_miss's entry levels */
         mh_level *L = &h->lv[i];

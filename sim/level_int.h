@@ -67,6 +67,8 @@ struct mh_level {
     int promote;               /* pol->promote, kept here for the hit path */
     int lean;                  /* ordered policy, no 3C shadow, no prefetcher: hier.c's lean path */
     int chain;                 /* lean down to memory with one line size, write-back, allocate: chain_miss */
+    int ev_lean;               /* every inclusive upper is lean, without inclusive uppers, lines >= ours */
+    int down_lean;             /* exclusive over an ordered next level whose lines are >= ours */
 };
 
 /* Builds level L from lc (seeded from lc->seed); classify = 1 creates the 3C shadow. */
