@@ -557,13 +557,18 @@ typedef struct chain_step {
     uint64_t victim; /* slot the install pushed out (0 = none) */
 } chain_step;
 
-/* Handles victim old of chain level li: a clean line of a level that back-invalidates nothing and
- * sends nothing down (the entry level of a usual hierarchy) only counts; anything else is evict's. */
+/* 1 when victim old of level li only counts: a clean line of a level that back-invalidates nothing
+ * and sends nothing down (the entry level of a usual hierarchy). */
+static inline int victim_stays(const mh_hier *h, int li, uint64_t old)
+{
+    return !(old & MH_SL_FLAGS) && !h->niup[li] && h->lv[li].inclusion != MH_INC_EXCLUSIVE;
+}
+
+/* Handles victim old of chain level li: victim_stays's lines only count; anything else is evict's. */
 static inline void chain_evict(mh_hier *h, int li, uint64_t old)
 {
-    mh_level *L = &h->lv[li];
-    if (!(old & MH_SL_FLAGS) && !h->niup[li] && L->inclusion != MH_INC_EXCLUSIVE) {
-        L->st.evictions++;
+    if (victim_stays(h, li, old)) {
+        h->lv[li].st.evictions++;
         return;
     }
     evict(h, li, old);
@@ -590,7 +595,7 @@ static __attribute__((noinline)) int chain_miss(mh_hier *h, int li, const mh_rec
     unsigned carry = 0;
     int excl = L->inclusion == MH_INC_EXCLUSIVE, cur = L->next;
     L->st.bytes_from_next += L->line;
-    if (victim && cur >= 0)
+    if (victim && cur >= 0 && !victim_stays(h, li, victim)) /* the set below serves its write-back */
         prefetch_set(&h->lv[cur], mh_slot_line(victim) << L->line_shift);
     while (cur >= 0) {
         mh_level *N = &h->lv[cur];
