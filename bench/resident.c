@@ -248,35 +248,54 @@ static int parse_page(bench_pages *p, const char *s, const char *file, unsigned 
     return MH_OK;
 }
 
-/* Loads trace_path.resident, when present. */
-int bench_resident_load(const char *trace_path, bench_pages **out, mh_error *err)
+/* Parses a sidecar from f (name: for messages). */
+int bench_pages_parse(FILE *f, const char *name, bench_pages **out, mh_error *err)
 {
-    char path[4200], line[256];
-    snprintf(path, sizeof path, "%s.resident", trace_path);
+    char line[256];
     *out = NULL;
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return errno == ENOENT ? MH_OK : mh_error_set(err, MH_EIO, "%s: %s", path, strerror(errno));
     bench_pages *p = calloc(1, sizeof *p);
-    int rc = p ? MH_OK : mh_error_set(err, MH_ENOMEM, "%s: out of memory", path);
+    int rc = p ? MH_OK : mh_error_set(err, MH_ENOMEM, "%s: out of memory", name);
     unsigned lineno = 0;
     while (rc == MH_OK && fgets(line, sizeof line, f)) {
         lineno++;
         if (line[0] == '#' || line[0] == '\n')
             continue;
-        rc = p->page ? parse_run(p, line, path, lineno, err) : parse_page(p, line, path, lineno, err);
+        rc = p->page ? parse_run(p, line, name, lineno, err) : parse_page(p, line, name, lineno, err);
     }
     if (rc == MH_OK && ferror(f))
-        rc = mh_error_set(err, MH_EIO, "%s: read error", path);
+        rc = mh_error_set(err, MH_EIO, "%s: read error", name);
     if (rc == MH_OK && !p->page)
-        rc = mh_error_set(err, MH_EFORMAT, "%s:%u: no 'page_size N' line", path, lineno);
-    fclose(f);
+        rc = mh_error_set(err, MH_EFORMAT, "%s:%u: no 'page_size N' line", name, lineno);
     if (rc != MH_OK) {
         bench_pages_free(p);
         return rc;
     }
     *out = p;
     return MH_OK;
+}
+
+/* Loads trace_path.resident, when present. */
+int bench_resident_load(const char *trace_path, bench_pages **out, mh_error *err)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s.resident", trace_path);
+    *out = NULL;
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return errno == ENOENT ? MH_OK : mh_error_set(err, MH_EIO, "%s: %s", path, strerror(errno));
+    int rc = bench_pages_parse(f, path, out, err);
+    fclose(f);
+    return rc;
+}
+
+/* Copies run i of p into *start and *end; 0 when i is past the last run. */
+int bench_pages_run(const bench_pages *p, size_t i, uint64_t *start, uint64_t *end)
+{
+    if (!p || i >= p->n)
+        return 0;
+    *start = p->run[i].start;
+    *end = p->run[i].end;
+    return 1;
 }
 
 /* Marks p's runs resident in h. */

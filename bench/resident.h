@@ -11,7 +11,9 @@
 #ifndef BENCH_RESIDENT_H
 #define BENCH_RESIDENT_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "memhier.h"
 
@@ -30,6 +32,10 @@ int bench_resident_write(const bench_pages *snap, const char *trace_path, uint64
 /* Reads trace_path + ".resident" into *out; *out = NULL (and MH_OK) when there is none. Malformed
  * lines are MH_EFORMAT naming file:line. */
 int bench_resident_load(const char *trace_path, bench_pages **out, mh_error *err);
+/* Parses sidecar text from f (name names it in messages) into *out, as bench_resident_load. */
+int bench_pages_parse(FILE *f, const char *name, bench_pages **out, mh_error *err);
+/* Copies run i of p ([*start, *end), bytes) out; returns 0 when there is no run i. */
+int bench_pages_run(const bench_pages *p, size_t i, uint64_t *start, uint64_t *end);
 /* Marks p's pages resident in h (mh_hier_resident per run). */
 int bench_pages_apply(const bench_pages *p, mh_hier *h, mh_error *err);
 /* Frees p; NULL is a no-op. */

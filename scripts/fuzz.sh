@@ -17,7 +17,7 @@ CLANG=${CLANG:-clang}
 FUZZ_BUILD=${FUZZ_BUILD:-build-fuzz}
 FUZZ_NICE=${FUZZ_NICE:-10}
 FUZZ_JOBS=${FUZZ_JOBS:-1}
-HARNESSES=(din xdin lackey mht config sizes set)
+HARNESSES=(din xdin lackey mht config sizes set resident)
 SAN=-fsanitize=address,undefined
 CFLAGS_COMMON=(-std=c11 -D_GNU_SOURCE -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -g -O1 -fno-omit-frame-pointer
                -Iinclude -Isim -Ibench "$SAN" -fno-sanitize-recover=all)
@@ -53,7 +53,7 @@ build() {
     mkdir -p "$FUZZ_BUILD"
     exec 9>"$FUZZ_BUILD/.lock"
     flock 9   # parallel test runs share one build directory
-    local srcs=(sim/*.c bench/sizes.c sim/cli/set.c) objs=() s o
+    local srcs=(sim/*.c bench/sizes.c bench/resident.c sim/cli/set.c) objs=() s o
     for s in "${srcs[@]}"; do
         o="$FUZZ_BUILD/obj/${s%.c}.o"
         objs+=("$o")
