@@ -62,17 +62,24 @@ static void test_chase_levels(void **state)
     }
 }
 
-/* Minor faults through the hierarchy: one per distinct 4 KiB page, minor_fault_ns each. */
-static void test_minor_faults(void **state)
+/* Replays 1000 reads spread over the 100 pages from address 0 on h; returns the time statistics. */
+static mh_time_stats hundred_pages(mh_hier *h)
 {
-    (void)state;
     static mh_rec recs[1000];
-    mh_hier *h = make("250");
     for (size_t i = 0; i < 1000; i++)
         recs[i] = (mh_rec){ (i % 100) * 4096 + (i / 100) * 8, 0, 8, MH_OP_READ, 0 };
     assert_int_equal(mh_hier_access(h, recs, 1000), MH_OK);
     mh_time_stats s;
     assert_int_equal(mh_hier_time_stats(h, &s), MH_OK);
+    return s;
+}
+
+/* Minor faults through the hierarchy: one per distinct 4 KiB page, minor_fault_ns each. */
+static void test_minor_faults(void **state)
+{
+    (void)state;
+    mh_hier *h = make("250");
+    mh_time_stats s = hundred_pages(h);
     assert_int_equal(s.minor_faults, 100);
     assert_true(s.cycles_minor_fault == 100 * 250.0);
     assert_non_null(s.defaults_note);   /* no gaps, no dependency flags */
@@ -85,16 +92,11 @@ static void test_minor_faults(void **state)
 static void test_resident_pages(void **state)
 {
     (void)state;
-    static mh_rec recs[1000];
     mh_hier *h = make("250");
     mh_error err = { 0, "" };
     assert_int_equal(mh_hier_resident(h, 10 * 4096 + 100, 20 * 4096 - 200, &err), MH_OK);
     assert_int_equal(mh_hier_resident(h, 12 * 4096, 0, &err), MH_OK); /* empty range: nothing */
-    for (size_t i = 0; i < 1000; i++)
-        recs[i] = (mh_rec){ (i % 100) * 4096 + (i / 100) * 8, 0, 8, MH_OP_READ, 0 };
-    assert_int_equal(mh_hier_access(h, recs, 1000), MH_OK);
-    mh_time_stats s;
-    assert_int_equal(mh_hier_time_stats(h, &s), MH_OK);
+    mh_time_stats s = hundred_pages(h);
     assert_int_equal(s.minor_faults, 80);
     assert_true(s.cycles_minor_fault == 80 * 250.0);
     mh_hier_destroy(h);
