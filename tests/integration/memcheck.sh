@@ -18,10 +18,11 @@ VG=(valgrind --tool=memcheck --leak-check=full --show-leak-kinds=all --errors-fo
     --error-exitcode=9 --num-callers=40 --track-fds=no --suppressions=tests/valgrind.supp -q)
 
 # vg NAME WANT_STATUS ARGS...: memhier ARGS under Memcheck; the exit status must be WANT_STATUS.
+# Standard input is $VG_IN (default /dev/null).
 vg() {
     local name=$1 want=$2; shift 2
     local log="$work/vg.$n.log"
-    timeout 300 "${VG[@]}" --log-file="$log" "$BIN" "$@" >"$work/out" 2>"$work/err" </dev/null
+    timeout 300 "${VG[@]}" --log-file="$log" "$BIN" "$@" >"$work/out" 2>"$work/err" <"${VG_IN:-/dev/null}"
     local st=$?
     if [ $st -eq 9 ] || grep -qE 'ERROR SUMMARY: [1-9]|definitely|indirectly|possibly|still reachable' "$log"; then
         notok "memcheck $name: $(grep -m1 -E 'Invalid|uninitialised|definitely|indirectly|possibly|still reachable|Mismatched' "$log")"
@@ -41,7 +42,9 @@ vg "sim csv (mht)" 0 sim -c $C -f csv "$work/t.mht"
 vg "sim json -o (lackey, --flush)" 0 sim -c $C -f json --flush -o "$work/o.json" tests/data/small.lackey
 vg "sim xdin --no-timing --no-3c" 0 sim -c $C --no-timing --no-3c tests/data/small.xdin
 vg "sim --set" 0 sim -c $C --set L1d.size=16K --set L2.policy=random "$work/t.din"
-vg "sim stdin" 0 sim -c configs/small-teaching.ini - <tests/data/small.din
+VG_IN=tests/data/small.din vg "sim stdin" 0 sim -c configs/small-teaching.ini -f csv -
+if awk -F, '$1 == "L1" && $2 == "total" { exit !($3 > 0) }' "$work/out"; then ok "sim stdin: the din trace was read from standard input"
+else notok "sim stdin: no L1 accesses in the output: $(head -2 "$work/out" | tr '\n' ' ')"; fi
 vg "convert din -> mht" 0 convert "$work/t.din" "$work/c.mht"
 vg "convert mht -> din" 0 convert "$work/t.mht" "$work/c.din"
 vg "gen mht" 0 gen --records 5000 --pattern stack "$work/g.mht"
