@@ -44,6 +44,7 @@
 #define NSEQ 4                  /* address sequences tracked for induction_latency */
 #define SEQ_REACH 4096          /* largest stride (bytes) learnt as a sequence */
 #define SEQ_ITER 4              /* instructions from one iteration's record to the next (>= 3 + itself) */
+#define VM_SEEN 1024            /* unlimited frames: direct-mapped filter of pages touched before */
 
 typedef int64_t tick;           /* time in 1/4096 cycle: 2^51 cycles (10 days at 2.6 GHz) of range */
 
@@ -145,6 +146,9 @@ struct mh_timing {
     mh_walk_read_fn walker;     /* reads page-table entries through the caches (walk = cached) */
     void *walker_ctx;           /* its context (the hierarchy) */
     mh_vmem *vm;                /* page table and frames; NULL without [RAM] page_size */
+    unsigned vm_shift;          /* log2 of [RAM] page_size */
+    int vm_unlimited;           /* capacity 0: a page once touched stays resident */
+    uint64_t vm_seen[VM_SEEN];  /* vm_unlimited: page number + 1 of pages touched before, by its low bits */
     tick minor_cost;            /* per minor fault */
     tick disk_cost;             /* per page read from or written to disk */
     mh_dram *dram;              /* open rows; NULL = no row model */
@@ -250,6 +254,8 @@ static int setup_memory(mh_timing *t, const mh_config *c, mh_error *err)
     t->walk_cost = ticks(c->walk_latency);
     t->walk_cached = c->walk == MH_WALK_CACHED;
     if (c->ram.page_size && (rc = mh_vmem_create(&c->ram, &t->vm, err)) != MH_OK) return rc;
+    if (t->vm) t->vm_shift = (unsigned)__builtin_ctzll(c->ram.page_size);
+    t->vm_unlimited = t->vm && mh_vmem_frames(t->vm) == 0;
     t->minor_cost = ticks(c->ram.minor_fault_ns * c->frequency_ghz);
     double ns = c->disk.latency_us * 1000.0;
     if (c->disk.bandwidth_mbs > 0) ns += (double)c->ram.page_size / (c->disk.bandwidth_mbs * 1e6) * 1e9;
@@ -377,12 +383,18 @@ static xlat translate_tlb(mh_timing *t, uint64_t addr, tick now)
     return x;
 }
 
-/* Page-table touch of r: minor/major fault and dirty write-out costs; returns the time they add. */
+/* Page-table touch of r: minor/major fault and dirty write-out costs; returns the time they add.
+ * With unlimited frames a page touched before is resident and a touch changes nothing, so the
+ * vm_seen filter skips the page table's hash lookup for it. */
 static tick translate_page(mh_timing *t, const mh_rec *r)
 {
     int wrote = 0;
     tick cost = 0;
+    uint64_t key = (r->addr >> t->vm_shift) + 1;
+    uint64_t *seen = &t->vm_seen[key % VM_SEEN];
+    if (*seen == key) return 0;
     int res = mh_vmem_touch(t->vm, r->addr, r->op == MH_OP_WRITE, &wrote);
+    if (t->vm_unlimited && res >= 0) *seen = key;
     if (res == MH_VM_HIT && !wrote) return 0;
     if (res == MH_VM_MINOR) {
         t->st.minor_faults++;
