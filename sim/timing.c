@@ -41,7 +41,8 @@
 #define WALK_SLOT (RAM_SLOT + 2) /* stall slot of page walks */
 #define NSLOTS (RAM_SLOT + 3)
 #define TICKS 4096.0            /* ticks per cycle */
-#define NSEQ 4                  /* address sequences tracked for induction_latency */
+#define SEQ_BITS 2              /* log2 NSEQ */
+#define NSEQ (1 << SEQ_BITS)    /* address sequences tracked for induction_latency */
 #define SEQ_REACH 4096          /* largest stride (bytes) learnt as a sequence */
 #define SEQ_ITER 4              /* instructions from one iteration's record to the next (>= 3 + itself) */
 #define VM_SEEN 1024            /* unlimited frames: direct-mapped filter of pages touched before */
@@ -445,8 +446,7 @@ static tick translate(mh_timing *t, const mh_rec *r, tick *now, tick start, int 
 static tick induction_wait(mh_timing *t, uint64_t addr, uint64_t idx, tick now)
 {
     seq *q = &t->sq;
-    int hit = -1, near = -1;
-    uint64_t best = UINT64_MAX, d[NSEQ];
+    int hit = -1;
     unsigned m = 0;
     for (int i = 0; i < NSEQ; i++) /* all of them: which one matches is data, not a pattern */
         m |= (unsigned)(addr == q->next[i] && q->stride[i] != 0) << i;
@@ -460,21 +460,21 @@ static tick induction_wait(mh_timing *t, uint64_t addr, uint64_t idx, tick now)
         q->idx[hit] = idx;
         return now;
     }
-    for (int i = 0; i < NSEQ; i++)
-        d[i] = addr > q->last[i] ? addr - q->last[i] : q->last[i] - addr;
-    for (int i = 0; i < NSEQ; i++) {
-        int lt = d[i] < best;
-        best = lt ? d[i] : best;
-        near = lt ? i : near;
+    uint64_t best = UINT64_MAX;              /* distance << SEQ_BITS | i of the nearest within SEQ_REACH */
+    for (int i = 0; i < NSEQ; i++) {         /* the first nearest wins ties: i is the low bits */
+        uint64_t x = addr - q->last[i] + SEQ_REACH;   /* 0 .. 2 SEQ_REACH when within reach */
+        uint64_t d = x >= SEQ_REACH ? x - SEQ_REACH : SEQ_REACH - x;
+        uint64_t key = x <= 2 * SEQ_REACH ? d << SEQ_BITS | (uint64_t)i : UINT64_MAX;
+        best = key < best ? key : best;
     }
-    if (best == 0) return now;               /* the same address again: no stride news */
+    if (best >> SEQ_BITS == 0) return now;          /* the same address again: no stride news */
     int k;
-    if (near < 0 || best > SEQ_REACH) {
+    if (best == UINT64_MAX) {                /* none within reach: a new sequence */
         k = (int)t->seq_rr;
         t->seq_rr = (t->seq_rr + 1) % NSEQ;
         q->stride[k] = 0;
     } else {
-        k = near;
+        k = (int)(best & (NSEQ - 1));
         q->stride[k] = (int64_t)(addr - q->last[k]);
     }
     q->last[k] = addr;
