@@ -7,10 +7,15 @@
 
 #define NIL UINT32_MAX
 
+/* One entry: its page and its place on its set's LRU list (side by side: one base pointer). */
+typedef struct tlb_ent {
+    uint64_t key;       /* page number + 1; 0 = invalid */
+    uint32_t prev;      /* neighbour towards the MRU end of its set's list */
+    uint32_t next;      /* neighbour towards the LRU end */
+} tlb_ent;
+
 struct mh_tlb {
-    uint64_t *key;      /* per entry: page number + 1; 0 = invalid */
-    uint32_t *prev;     /* per entry: neighbour towards the MRU end of its set's list */
-    uint32_t *next;     /* per entry: neighbour towards the LRU end */
+    tlb_ent *ent;       /* entries, set by set */
     uint32_t *mru;      /* per set: most recently used entry */
     uint32_t *lru;      /* per set: least recently used entry (the victim) */
     uint32_t *index;    /* hash of valid keys: entry + 1, 0 = empty (linear probing) */
@@ -40,12 +45,12 @@ static uint64_t home(const mh_tlb *t, uint64_t key)
 /* Removes entry e's key from the index (backward-shift deletion keeps probe chains intact). */
 static void index_remove(mh_tlb *t, uint32_t e)
 {
-    uint64_t i = home(t, t->key[e]);
+    uint64_t i = home(t, t->ent[e].key);
     while (t->index[i] != e + 1) i = (i + 1) & t->index_mask;
     for (uint64_t j = i;;) {
         j = (j + 1) & t->index_mask;
         if (!t->index[j]) break;
-        uint64_t k = home(t, t->key[t->index[j] - 1]);
+        uint64_t k = home(t, t->ent[t->index[j] - 1].key);
         /* move j's entry back to the hole at i unless its home lies cyclically in (i, j] */
         if (i <= j ? (k <= i || k > j) : (k <= i && k > j)) {
             t->index[i] = t->index[j];
@@ -59,11 +64,12 @@ static void index_remove(mh_tlb *t, uint32_t e)
 static void make_mru(mh_tlb *t, uint32_t s, uint32_t e)
 {
     if (t->mru[s] == e) return;
-    t->next[t->prev[e]] = t->next[e];                 /* e is not the MRU, so prev exists */
-    if (t->next[e] != NIL) t->prev[t->next[e]] = t->prev[e]; else t->lru[s] = t->prev[e];
-    t->prev[e] = NIL;
-    t->next[e] = t->mru[s];
-    t->prev[t->mru[s]] = e;
+    tlb_ent *x = &t->ent[e];
+    t->ent[x->prev].next = x->next;                   /* e is not the MRU, so prev exists */
+    if (x->next != NIL) t->ent[x->next].prev = x->prev; else t->lru[s] = x->prev;
+    x->prev = NIL;
+    x->next = t->mru[s];
+    t->ent[t->mru[s]].prev = e;
     t->mru[s] = e;
 }
 
@@ -84,21 +90,19 @@ int mh_tlb_create(const mh_tlb_cfg *c, const char *name, mh_tlb **out, mh_error 
     t->index_bits = 2;
     while ((1ull << t->index_bits) < 4ull * n) t->index_bits++;   /* load factor <= 1/4 */
     t->index_mask = (1ull << t->index_bits) - 1;
-    t->key = calloc(n, sizeof *t->key);
-    t->prev = calloc(n, sizeof *t->prev);
-    t->next = calloc(n, sizeof *t->next);
+    t->ent = calloc(n, sizeof *t->ent);
     t->mru = calloc(t->sets, sizeof *t->mru);
     t->lru = calloc(t->sets, sizeof *t->lru);
     t->index = calloc(t->index_mask + 1, sizeof *t->index);
-    if (!t->key || !t->prev || !t->next || !t->mru || !t->lru || !t->index) {
+    if (!t->ent || !t->mru || !t->lru || !t->index) {
         mh_tlb_destroy(t);
         return mh_error_set(err, MH_ENOMEM, "[%s]: out of memory for %u entries", name, n);
     }
     for (uint32_t s = 0; s < t->sets; s++) {          /* each set: a list of its invalid entries */
         uint32_t base = s * ways;
         for (uint32_t w = 0; w < ways; w++) {
-            t->prev[base + w] = w ? base + w - 1 : NIL;
-            t->next[base + w] = w + 1 < ways ? base + w + 1 : NIL;
+            t->ent[base + w].prev = w ? base + w - 1 : NIL;
+            t->ent[base + w].next = w + 1 < ways ? base + w + 1 : NIL;
         }
         t->mru[s] = base;
         t->lru[s] = base + ways - 1;
@@ -110,27 +114,40 @@ int mh_tlb_create(const mh_tlb_cfg *c, const char *name, mh_tlb **out, mh_error 
     return MH_OK;
 }
 
-/* Looks up vaddr's page; on a miss replaces the least recently used entry of its set. */
-int mh_tlb_lookup(mh_tlb *t, uint64_t vaddr)
+/* Returns the set of page vpn. */
+static uint32_t set_of(const mh_tlb *t, uint64_t vpn)
 {
-    uint64_t vpn = vaddr >> t->shift, key = vpn + 1;
-    uint32_t s = (uint32_t)(t->sets_pow2 ? (vpn & t->set_mask) : vpn % t->sets);
-    uint64_t i = home(t, key);
-    for (uint32_t e; (e = t->index[i]) != 0; i = (i + 1) & t->index_mask) {
-        if (t->key[e - 1] == key) {
-            make_mru(t, s, e - 1);
-            return 1;
-        }
-    }
-    uint32_t v = t->lru[s];
-    if (t->key[v]) {
+    return (uint32_t)(t->sets_pow2 ? (vpn & t->set_mask) : vpn % t->sets);
+}
+
+/* A miss: page vpn replaces its set's LRU entry; i is the empty index slot its probe ended at.
+ * Kept out of line so that a hit saves no registers it does not use. */
+static __attribute__((noinline)) void insert(mh_tlb *t, uint64_t vpn, uint64_t i)
+{
+    uint64_t key = vpn + 1;
+    uint32_t s = set_of(t, vpn), v = t->lru[s];
+    if (t->ent[v].key) {
         index_remove(t, v);
         i = home(t, key);                             /* the hole may have moved */
         while (t->index[i]) i = (i + 1) & t->index_mask;
     }
-    t->key[v] = key;
+    t->ent[v].key = key;
     t->index[i] = v + 1;
     make_mru(t, s, v);
+}
+
+/* Looks up vaddr's page; on a miss replaces the least recently used entry of its set. */
+int mh_tlb_lookup(mh_tlb *t, uint64_t vaddr)
+{
+    uint64_t vpn = vaddr >> t->shift, key = vpn + 1;
+    uint64_t i = home(t, key);
+    for (uint32_t e; (e = t->index[i]) != 0; i = (i + 1) & t->index_mask) {
+        if (t->ent[e - 1].key == key) {
+            make_mru(t, set_of(t, vpn), e - 1);
+            return 1;
+        }
+    }
+    insert(t, vpn, i);
     return 0;
 }
 
@@ -144,9 +161,7 @@ unsigned mh_tlb_page_shift(const mh_tlb *t)
 void mh_tlb_destroy(mh_tlb *t)
 {
     if (!t) return;
-    free(t->key);
-    free(t->prev);
-    free(t->next);
+    free(t->ent);
     free(t->mru);
     free(t->lru);
     free(t->index);
