@@ -45,6 +45,8 @@
 #define NSEQ (1 << SEQ_BITS)    /* address sequences tracked for induction_latency */
 #define SEQ_REACH 4096          /* largest stride (bytes) learnt as a sequence */
 #define SEQ_ITER 4              /* instructions from one iteration's record to the next (>= 3 + itself) */
+#define DO_INDUCTION 1          /* data_work: induction_latency is on */
+#define DO_TLB 2                /* data_work: a data TLB is present */
 #define VM_SEEN 1024            /* unlimited frames: direct-mapped filter of pages touched before */
 
 typedef int64_t tick;           /* time in 1/4096 cycle: 2^51 cycles (10 days at 2.6 GHz) of range */
@@ -119,7 +121,8 @@ struct mh_timing {
     tick max_done;              /* latest completion of any access */
     tick late_ready;            /* pending: the current demand waits for a late prefetch until this */
     tick ahead;                 /* front-end run-ahead: work dispatched during the last dependency wait */
-    int seen_info;              /* some record had a gap or a dependency flag */
+    uint8_t data_work[2];       /* [fetch]: DO_INDUCTION | DO_TLB, decided once (fetches do neither) */
+    int seen_dep;               /* some record had a dependency flag (gaps: st.instructions) */
     int entry[2];               /* [0] data entry level, [1] ifetch entry level */
     size_t nlevels;
     tick lat[MH_MAX_LEVELS];    /* load-to-use latency of each level */
@@ -251,6 +254,7 @@ static int setup_memory(mh_timing *t, const mh_config *c, mh_error *err)
         if (c->tlb[i].present && (rc = mh_tlb_create(&c->tlb[i], names[i], &t->tlb[i], err)) != MH_OK) return rc;
     if (!t->tlb[0] && t->tlb[1]) { t->tlb[0] = t->tlb[1]; t->tlb[1] = NULL; }  /* lone TLB is first level */
     if (t->tlb[0]) t->tlb_shift = mh_tlb_page_shift(t->tlb[0]);
+    t->data_work[0] = (uint8_t)((t->induction ? DO_INDUCTION : 0) | (t->tlb[0] ? DO_TLB : 0));
     t->tlb2_cost = t->tlb[1] ? ticks(c->tlb[1].latency) : 0;
     t->walk_cost = ticks(c->walk_latency);
     t->walk_cached = c->walk == MH_WALK_CACHED;
@@ -515,7 +519,7 @@ static void rob_push(mh_timing *t, uint64_t idx, tick done, int slot)
 void mh_timing_account(mh_timing *t, const mh_rec *r, int served)
 {
     int fetch = r->op == MH_OP_IFETCH;
-    if (served < 0 || (size_t)served >= t->nlevels) served = MEM;
+    if ((unsigned)served >= t->nlevels) served = MEM;   /* negative or past the last level */
     int slot = slot_of(served), entry = t->entry[fetch];
     int dep = (r->flags & MH_FLAG_DEP) != 0;
     tick c = (tick)r->gap * t->cpi;          /* branch-free: gaps are usually small and varied */
@@ -524,7 +528,8 @@ void mh_timing_account(mh_timing *t, const mh_rec *r, int served)
     c -= hid;
     tick now = t->now + c;
     uint64_t idx = t->icount += (uint64_t)r->gap + 1;
-    if (t->induction && !fetch) {            /* the address waits for its induction add: core time */
+    unsigned work = t->data_work[fetch];
+    if (work & DO_INDUCTION) {               /* the address waits for its induction add: core time */
         tick ready = induction_wait(t, r->addr, idx, now);
         c += ready - now;
         now = ready;
@@ -532,7 +537,7 @@ void mh_timing_account(mh_timing *t, const mh_rec *r, int served)
     t->st.records++;
     t->st.instructions += r->gap;
     t->tk_compute += c;
-    t->seen_info |= (r->gap | dep) != 0;
+    t->seen_dep |= dep;
     tick wait = t->last_done - now;          /* dependent: wait for the previous load; masks, */
     wait &= -(tick)dep;                      /* not branches: flags vary record by record */
     wait &= ~(wait >> 63);                   /* negative (already done) -> 0 */
@@ -550,7 +555,7 @@ void mh_timing_account(mh_timing *t, const mh_rec *r, int served)
     }
     tick start = now + (wait - stall);       /* when the access itself begins */
     int xslot = slot;
-    if (t->tlb[0] && !fetch) start = translate(t, r, &now, start, dep && !swpf, &xslot);
+    if (work & DO_TLB) start = translate(t, r, &now, start, dep && !swpf, &xslot);
     if (t->vm) {
         tick f = translate_page(t, r);       /* faults stall the issue clock */
         now += f;
@@ -668,7 +673,7 @@ void mh_timing_stats(const mh_timing *t, mh_time_stats *out, mh_level_stats *lv,
     out->cycles_minor_fault = cycles(t->tk_minor);
     out->cycles_disk = cycles(t->tk_disk);
     out->cycles_ram = cycles(t->stall[RAM_SLOT] + (t->max_slot == RAM_SLOT ? tail : 0));
-    out->defaults_note = t->st.records && !t->seen_info ? defaults_note : NULL;
+    out->defaults_note = t->st.records && !t->st.instructions && !t->seen_dep ? defaults_note : NULL;
     for (size_t i = 0; lv && i < nlevels; i++)
         lv[i].cycles = i < t->nlevels ? cycles(t->stall[i] + ((int)i == t->max_slot ? tail : 0)) : 0;
 }
