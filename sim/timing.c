@@ -341,8 +341,9 @@ static tick cross_links(mh_timing *t, int into, int from, tick at, tick done)
 }
 
 /* walk = cached: reads the PD entry and (4K pages) the PT entry of addr through the caches; returns
- * the sum of their latencies (a dependent chain). A late prefetch met by these reads is ignored. */
-static tick walk_loads(mh_timing *t, uint64_t addr)
+ * the sum of their latencies (a dependent chain). A late prefetch met by these reads is ignored.
+ * Out of line, like the other paths most records skip, so the per-record path keeps its registers. */
+static __attribute__((noinline)) tick walk_loads(mh_timing *t, uint64_t addr)
 {
     tick cost = 0, late = t->late_ready;
     uint64_t vpn = addr >> 12;
@@ -388,16 +389,12 @@ static xlat translate_tlb(mh_timing *t, uint64_t addr, tick now)
     return x;
 }
 
-/* Page-table touch of r: minor/major fault and dirty write-out costs; returns the time they add.
- * With unlimited frames a page touched before is resident and a touch changes nothing, so the
- * vm_seen filter skips the page table's hash lookup for it. */
-static tick translate_page(mh_timing *t, const mh_rec *r)
+/* Page-table touch of r, whose page key (number + 1) has vm_seen slot *seen: minor/major fault
+ * and dirty write-out costs; returns the time they add. Out of line: most records skip it. */
+static __attribute__((noinline)) tick touch_page(mh_timing *t, const mh_rec *r, uint64_t *seen, uint64_t key)
 {
     int wrote = 0;
     tick cost = 0;
-    uint64_t key = (r->addr >> t->vm_shift) + 1;
-    uint64_t *seen = &t->vm_seen[key % VM_SEEN];
-    if (*seen == key) return 0;
     int res = mh_vmem_touch(t->vm, r->addr, r->op == MH_OP_WRITE, &wrote);
     if (t->vm_unlimited && res >= 0) *seen = key;
     if (res == MH_VM_HIT && !wrote) return 0;
@@ -417,6 +414,15 @@ static tick translate_page(mh_timing *t, const mh_rec *r)
         cost += t->disk_cost;
     }
     return cost;
+}
+
+/* Page-table costs of r (see touch_page). With unlimited frames a page touched before is resident
+ * and a touch changes nothing, so the vm_seen filter skips the page table's hash lookup for it. */
+static tick translate_page(mh_timing *t, const mh_rec *r)
+{
+    uint64_t key = (r->addr >> t->vm_shift) + 1;
+    uint64_t *seen = &t->vm_seen[key % VM_SEEN];
+    return *seen == key ? 0 : touch_page(t, r, seen, key);
 }
 
 /* Returns the demand-fill table entry of line number `line`. */
