@@ -439,7 +439,8 @@ decode_cols(mh_trace *t, mht_reader *r, mh_rec *out, size_t k, const int split, 
     const unsigned shift = r->shift;
     const ctl_code *code = r->code;
     uint64_t slot[NSLOTS];
-    unsigned zero = 0, next = r->next;
+    uint64_t zero = 0;      /* bit 63 set once a size was 0 (s - 1 wraps) */
+    unsigned next = r->next;
     memcpy(slot, r->slot, sizeof slot);
     for (size_t i = 0; i < k; i++) {
         unsigned c = ctl[i], os = op[i];
@@ -462,14 +463,14 @@ decode_cols(mh_trace *t, mht_reader *r, mh_rec *out, size_t k, const int split, 
             a = slot[os >> 3] + (((z >> 1) ^ (0 - (z & 1))) << shift);
             slot[os >> 3] = a;
         }
-        zero |= s == 0;
+        zero |= s - 1;
         out[i].addr = a;
         out[i].gap = (uint32_t)g;
         out[i].size = (uint16_t)s;
         out[i].op = (uint8_t)(os & 7);
         out[i].flags = fl[i];
     }
-    if (zero)
+    if (zero >> 63)
         return mh_error_set(err, MH_ECORRUPT, "%s: block %llu: record of size 0", t->name,
                             (unsigned long long)r->blocks);
     memcpy(r->slot, slot, sizeof slot);
