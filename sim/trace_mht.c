@@ -162,9 +162,11 @@ static const uint64_t len_mask[9] = {
 
 /* One control byte's field lengths, decoded once per trace instead of once per record. */
 typedef struct ctl_code {
-    uint64_t amask, gmask, smask; /* masks of the address, gap and size fields' bytes */
+    uint64_t amask, gmask;        /* masks of the address and gap fields' bytes */
+    uint64_t himul;               /* 2^(bit where the top address byte goes, split columns): a
+                                   * multiply, not a shift, so it needs no count register */
+    uint32_t smask;               /* mask of the size field's bytes */
     uint8_t aadv, gadv, sadv;     /* bytes each field takes in its column */
-    uint8_t hishift;              /* where the top address byte goes (split columns) */
 } ctl_code;
 
 /* Fills code[] for a trace of `version` (split: top address bytes in their own column). */
@@ -174,8 +176,8 @@ static void ctl_codes(ctl_code *code, unsigned version)
     for (unsigned c = 0; c < 64; c++) {
         unsigned al = (c & 7) + 1, gl = gap_len[(c >> 3) & 3], sl = ((c >> 5) & 1) + 1;
         unsigned low = split ? al - 1 : al; /* address bytes in the address column */
-        code[c] = (ctl_code){len_mask[low], len_mask[gl], len_mask[sl], (uint8_t)low, (uint8_t)gl,
-                             (uint8_t)sl, (uint8_t)(8 * (al - 1))};
+        code[c] = (ctl_code){len_mask[low], len_mask[gl], 1ull << (8 * (al - 1)), (uint32_t)len_mask[sl],
+                             (uint8_t)low, (uint8_t)gl, (uint8_t)sl};
     }
 }
 
@@ -447,7 +449,7 @@ decode_cols(mh_trace *t, mht_reader *r, mh_rec *out, size_t k, const int split, 
         const ctl_code *e = &code[c & 63];
         uint64_t z = load64(ad) & e->amask;
         if (split)
-            z |= (uint64_t)hi[i] << e->hishift;
+            z |= (uint64_t)hi[i] * e->himul;
         ad += e->aadv;
         uint64_t g = load64(gp) & e->gmask;
         uint64_t s = load64(sz) & e->smask;
