@@ -56,16 +56,12 @@ static const char defaults_note[] =
     "trace has no dependency flags or instruction gaps: every load timed as independent "
     "(misses overlap up to the MSHRs), gap 0, one issue slot of base_cpi per record";
 
-/* One miss-handling register. */
-typedef struct mshr {
-    tick done;                  /* when its fill completes */
-    int slot;                   /* stall slot of the level serving it */
-} mshr;
-
 /* Outstanding misses of one entry level: a binary min-heap on completion time, so the MSHR that
- * frees first is at the root (O(log n) per miss). */
+ * frees first is at the root (O(log n) per miss). Its fields are separate arrays, so a sift step
+ * indexes them without scaling and moves two words. */
 typedef struct window {
-    mshr *m;                    /* heap of n registers, then n + 1 that never free (leaves' children) */
+    tick *done;                 /* heap of n fill completions, then n + 1 that never free (leaves' children) */
+    int *slot;                  /* per register: stall slot of the level serving it */
     uint32_t n;                 /* number of MSHRs */
     uint32_t depth;             /* levels below the root: floor(log2 n) */
 } window;
@@ -182,11 +178,12 @@ static int slot_of(int lv)
 static int window_init(window *w, uint32_t n)
 {
     w->n = n ? n : DEFAULT_MSHRS;
-    w->m = calloc(2 * (size_t)w->n + 1, sizeof *w->m);
-    if (!w->m)
+    w->done = calloc(2 * (size_t)w->n + 1, sizeof *w->done);
+    w->slot = calloc(2 * (size_t)w->n + 1, sizeof *w->slot);
+    if (!w->done || !w->slot)
         return -1;
     for (size_t k = w->n; k < 2 * (size_t)w->n + 1; k++)
-        w->m[k].done = INT64_MAX;
+        w->done[k] = INT64_MAX;
     for (w->depth = 0; (2ull << w->depth) <= w->n; w->depth++)
         ;
     return 0;
@@ -197,17 +194,23 @@ static int window_init(window *w, uint32_t n)
  * inside the heap. */
 static void window_replace_top(window *w, tick done, int slot)
 {
-    uint32_t i = 0;
-    for (uint32_t d = 0; d < w->depth; d++) {
-        uint32_t c = 2 * i + 1;
-        c += w->m[c + 1].done < w->m[c].done;
-        if (w->m[c].done >= done)
+    tick *dn = w->done;
+    int *sl = w->slot;
+    size_t i = 0;
+    for (uint32_t d = 0, depth = w->depth; d < depth; d++) {   /* depth in a register: the stores may alias w */
+        size_t c = 2 * i + 1;
+        tick a = dn[c], b = dn[c + 1];
+        int right = b < a;
+        c += (size_t)right;
+        a = right ? b : a;
+        if (a >= done)
             break;   /* settled: the usual later completion sinks to the bottom, so this is rare */
-        w->m[i] = w->m[c];
+        dn[i] = a;
+        sl[i] = sl[c];
         i = c;
     }
-    w->m[i].done = done;
-    w->m[i].slot = slot;
+    dn[i] = done;
+    sl[i] = slot;
 }
 
 /* Checks the values the model divides by or indexes with. */
@@ -579,10 +582,10 @@ void mh_timing_account(mh_timing *t, const mh_rec *r, int served)
         }
     } else {                                 /* a miss at the entry level: take an MSHR */
         window *w = &t->win[fetch];
-        if (w->m[0].done > start) {          /* every MSHR busy: wait for the earliest */
-            tick free_at = w->m[0].done;
+        if (w->done[0] > start) {            /* every MSHR busy: wait for the earliest */
+            tick free_at = w->done[0];
             if (start == now) {              /* issue stalls; one waiting for its translation */
-                t->stall[w->m[0].slot] += free_at - now;   /* sits in the load queue instead */
+                t->stall[w->slot[0]] += free_at - now;   /* sits in the load queue instead */
                 now = free_at;
             }
             start = free_at;
@@ -635,7 +638,7 @@ void mh_timing_prefetch(mh_timing *t, int into, int from, uint64_t line_addr)
     if (into < 0 || (size_t)into >= t->nlevels) return;
     tick lat = from == MEM ? dram_cost(t, line_addr) : t->lat[from];
     window *w = into == t->entry[0] ? &t->win[0] : into == t->entry[1] ? &t->win[1] : NULL;
-    tick start = w && w->m[0].done > t->now ? w->m[0].done : t->now;
+    tick start = w && w->done[0] > t->now ? w->done[0] : t->now;
     flight *f = flight_slot(t, line_addr);
     f->key = line_addr + 1;
     f->done = cross_links(t, into, from, start, start + lat);
@@ -695,8 +698,12 @@ void mh_timing_set_walker(mh_timing *t, mh_walk_read_fn fn, void *ctx)
 void mh_timing_destroy(mh_timing *t)
 {
     if (!t) return;
-    free(t->win[0].m);
-    if (t->win[1].m != t->win[0].m) free(t->win[1].m);
+    free(t->win[0].done);
+    free(t->win[0].slot);
+    if (t->win[1].done != t->win[0].done) {
+        free(t->win[1].done);
+        free(t->win[1].slot);
+    }
     mh_tlb_destroy(t->tlb[0]);
     mh_tlb_destroy(t->tlb[1]);
     mh_vmem_destroy(t->vm);
