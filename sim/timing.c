@@ -117,6 +117,7 @@ struct mh_timing {
     tick max_done;              /* latest completion of any access */
     tick late_ready;            /* pending: the current demand waits for a late prefetch until this */
     tick ahead;                 /* front-end run-ahead: work dispatched during the last dependency wait */
+    int plain;                  /* rob = 0 and mem_cpi = 0: account's plain loop */
     uint8_t data_work[2];       /* [fetch]: DO_INDUCTION | DO_TLB, decided once (fetches do neither) */
     int seen_dep;               /* some record had a dependency flag (gaps: st.instructions) */
     int entry[2];               /* [0] data entry level, [1] ifetch entry level */
@@ -282,6 +283,7 @@ int mh_timing_create(const mh_config *c, mh_timing **out, mh_error *err)
     t->induction = ticks(c->induction_latency);
     t->mem_cpi = ticks(c->mem_cpi);
     t->rob = (uint32_t)c->rob;
+    t->plain = t->rob == 0 && t->mem_cpi == 0;
     t->freq = c->frequency_ghz;
     t->last_slot = t->max_slot = c->data;
     t->entry[0] = c->data;
@@ -367,8 +369,9 @@ typedef struct xlat {
 } xlat;
 
 /* DTLB lookups and page walk for a data access to addr at time now; returns their costs. A
- * further access to the same page (the fast path) waits for that page's translation to finish. */
-static xlat translate_tlb(mh_timing *t, uint64_t addr, tick now)
+ * further access to the same page (the fast path) waits for that page's translation to finish.
+ * Forced inline, like translate and induction_wait: with two account loops gcc would call them. */
+static inline __attribute__((always_inline)) xlat translate_tlb(mh_timing *t, uint64_t addr, tick now)
 {
     xlat x = { 0, 0 };
     uint64_t page = (addr >> t->tlb_shift) + 1;
@@ -438,7 +441,8 @@ static fill *fill_slot(const mh_timing *t, uint64_t line)
  * issue clock (stall = 1: dependent loads and stores) waits for it there (charged to TLB and walk
  * time); returns the earliest start of the access, and sets *xslot to the slot of the translation
  * part an independent access's completion hides. */
-static tick translate(mh_timing *t, const mh_rec *r, tick *now, tick start, int stall, int *xslot)
+static inline __attribute__((always_inline)) tick translate(mh_timing *t, const mh_rec *r, tick *now, tick start,
+                                                            int stall, int *xslot)
 {
     xlat x = translate_tlb(t, r->addr, start);
     if (stall) {
@@ -456,7 +460,8 @@ static tick translate(mh_timing *t, const mh_rec *r, tick *now, tick start, int 
  * instructions after its previous record (a loop's increment, compare and branch lie between:
  * a new iteration, not an unrolled neighbour) waits until induction after that record; otherwise
  * the nearest sequence within SEQ_REACH learns the stride, or a new one starts. */
-static tick induction_wait(mh_timing *t, uint64_t addr, uint64_t idx, tick now)
+static inline __attribute__((always_inline)) tick induction_wait(mh_timing *t, uint64_t addr, uint64_t idx,
+                                                                 tick now)
 {
     seq *q = &t->sq;
     int hit = -1;
@@ -524,8 +529,11 @@ static void rob_push(mh_timing *t, uint64_t idx, tick done, int slot)
     t->rq_n++;
 }
 
-/* Accounts one record after the caches handled it (see the file comment for the steps). */
-void mh_timing_account(mh_timing *t, const mh_rec *r, int served)
+/* Accounts one record after the caches handled it (see the file comment for the steps); plain (a
+ * constant where inlined): rob = 0 and mem_cpi = 0, so their steps drop out of the code and free
+ * its registers. */
+static inline __attribute__((always_inline)) void account(mh_timing *t, const mh_rec *r, int served,
+                                                          const int plain)
 {
     int fetch = r->op == MH_OP_IFETCH;
     if ((unsigned)served >= t->nlevels) served = MEM;   /* negative or past the last level */
@@ -555,7 +563,7 @@ void mh_timing_account(mh_timing *t, const mh_rec *r, int served)
     t->stall[t->last_slot] += stall;
     now += stall;
     t->ahead = stall ? stall : t->ahead;     /* the front end ran ahead while the core waited */
-    if (t->rob) {                            /* a full reorder buffer stops issue */
+    if (!plain && t->rob) {                  /* a full reorder buffer stops issue */
         tick free_at = rob_enter(t, idx);
         if (free_at > now) {
             t->stall[t->retired_slot] += free_at - now;
@@ -602,14 +610,15 @@ void mh_timing_account(mh_timing *t, const mh_rec *r, int served)
         t->late_ready = 0;
     }
     tick need = t->cpi;                      /* the record's own issue slot (or its wait for */
-    if (t->mem_cpi) need = t->pipe_free > now ? t->pipe_free - now : 0;   /* the load/store pipes), */
+    if (!plain && t->mem_cpi) need = t->pipe_free > now ? t->pipe_free - now : 0;   /* the load/store pipes), */
     tick slot_t = need < t->ahead ? 0 : need;   /* unless dispatched during the last dependency wait */
     t->ahead -= need - slot_t;
     t->stall[slot] += slot_t;
     now += slot_t;
-    t->pipe_free = now + t->mem_cpi;
+    if (!plain)
+        t->pipe_free = now + t->mem_cpi;    /* read only with mem_cpi > 0 */
     int load = r->op == MH_OP_READ || r->op == MH_OP_MISC;   /* selects, not branches: ops mix */
-    if (t->rob)                              /* loads and fetches retire once done; stores and */
+    if (!plain && t->rob)                    /* loads and fetches retire once done; stores and */
         rob_push(t, idx, load || fetch ? done : now, slot);   /* software prefetches at issue */
     t->last_done = load ? done : t->last_done;
     t->last_slot = load ? slot : t->last_slot;
@@ -621,6 +630,15 @@ void mh_timing_account(mh_timing *t, const mh_rec *r, int served)
     t->max_slot = later ? slot : t->max_slot;
     t->max_done = later ? done : t->max_done;
     t->now = now;
+}
+
+/* Accounts one record: the loop compiled for plain configs, or the general one. */
+void mh_timing_account(mh_timing *t, const mh_rec *r, int served)
+{
+    if (t->plain)
+        account(t, r, served, 1);
+    else
+        account(t, r, served, 0);
 }
 
 /* Returns the flight-table slot of line address a. */
