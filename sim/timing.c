@@ -190,9 +190,11 @@ static int window_init(window *w, uint32_t n)
     return 0;
 }
 
-/* Replaces the heap root (the MSHR that frees first) with a miss completing at done and sifts it
- * down at most `depth` steps; the never-freeing entries past n are never smaller, so it stops
- * inside the heap. */
+/* Replaces the heap root (the MSHR that frees first) with a miss completing at done. The usual
+ * later completion sinks to the bottom, so the hole goes down `depth` steps along the earlier
+ * child with one compare each, and comes back up past the ones completing no earlier than done
+ * (rarely any): the same heap as a sift-down that stops there. The never-freeing entries past n
+ * are never earlier, so done lands inside the heap. */
 static void window_replace_top(window *w, tick done, int slot)
 {
     tick *dn = w->done;
@@ -200,15 +202,14 @@ static void window_replace_top(window *w, tick done, int slot)
     size_t i = 0;
     for (uint32_t d = 0, depth = w->depth; d < depth; d++) {   /* depth in a register: the stores may alias w */
         size_t c = 2 * i + 1;
-        tick a = dn[c], b = dn[c + 1];
-        int right = b < a;
-        c += (size_t)right;
-        a = right ? b : a;
-        if (a >= done)
-            break;   /* settled: the usual later completion sinks to the bottom, so this is rare */
-        dn[i] = a;
+        c += dn[c + 1] < dn[c];
+        dn[i] = dn[c];
         sl[i] = sl[c];
         i = c;
+    }
+    for (size_t p; i > 0 && dn[p = (i - 1) / 2] >= done; i = p) {
+        dn[i] = dn[p];
+        sl[i] = sl[p];
     }
     dn[i] = done;
     sl[i] = slot;
