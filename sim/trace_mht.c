@@ -169,11 +169,12 @@ typedef struct ctl_code {
     uint8_t aadv, gadv, sadv;     /* bytes each field takes in its column */
 } ctl_code;
 
-/* Fills code[] for a trace of `version` (split: top address bytes in their own column). */
+/* Fills code[] for a trace of `version` (split: top address bytes in their own column); the insert
+ * bit (6) repeats the entries, so a checked control byte (bit 7 clear) indexes it unmasked. */
 static void ctl_codes(ctl_code *code, unsigned version)
 {
     const unsigned split = version >= 2;
-    for (unsigned c = 0; c < 64; c++) {
+    for (unsigned c = 0; c < 128; c++) {
         unsigned al = (c & 7) + 1, gl = gap_len[(c >> 3) & 3], sl = ((c >> 5) & 1) + 1;
         unsigned low = split ? al - 1 : al; /* address bytes in the address column */
         code[c] = (ctl_code){len_mask[low], len_mask[gl], 1ull << (8 * (al - 1)), (uint32_t)len_mask[sl],
@@ -198,7 +199,7 @@ typedef struct mht_reader {
     unsigned ring;          /* the current block inserts (so it needs the ring arithmetic) */
     unsigned next;          /* version 3: the slot the next inserted address goes to */
     uint64_t slot[NSLOTS];  /* address slots */
-    ctl_code code[64];      /* what each control byte's low 6 bits say, for this version */
+    ctl_code code[128];     /* what each control byte (bit 7 clear) says, for this version */
 } mht_reader;
 
 /* Reads exactly n header bytes into dst (bounded by cap) or reports truncation. */
@@ -446,7 +447,7 @@ decode_cols(mh_trace *t, mht_reader *r, mh_rec *out, size_t k, const int split, 
     memcpy(slot, r->slot, sizeof slot);
     for (size_t i = 0; i < k; i++) {
         unsigned c = ctl[i], os = op[i];
-        const ctl_code *e = &code[c & 63];
+        const ctl_code *e = &code[c];  /* c < 128: set_columns checked bit 7 */
         uint64_t z = load64(ad) & e->amask;
         if (split)
             z |= (uint64_t)hi[i] * e->himul;
