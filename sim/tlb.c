@@ -1,26 +1,28 @@
-/* tlb.c — a set-associative TLB with LRU replacement. Entries live in flat arrays; a hash index
+/* tlb.c — a set-associative TLB with LRU replacement. Entries live in a flat array; a hash index
  * (page -> entry) makes a lookup O(1) whatever the associativity (fully associative L1 DTLBs are
- * common), and each set keeps its entries on an LRU list, so replacement is O(1) too. */
+ * common), and each set keeps its entries on a circular LRU list, so replacement is O(1) too:
+ * the victim, the MRU's predecessor, becomes the MRU by moving the list's start, no link changes.
+ * A replaced page's index slot is left behind: a lookup checks the entry's key anyway, so a stale
+ * slot only lengthens probes, and the index is rebuilt from the entries once half of it is used. */
 #include <stdlib.h>
 
 #include "tlb_int.h"
 
-#define NIL UINT32_MAX
-
 /* One entry: its page and its place on its set's LRU list (side by side: one base pointer). */
 typedef struct tlb_ent {
     uint64_t key;       /* page number + 1; 0 = invalid */
-    uint32_t prev;      /* neighbour towards the MRU end of its set's list */
-    uint32_t next;      /* neighbour towards the LRU end */
+    uint32_t prev;      /* neighbour towards the MRU end of its set's ring (the MRU's: the LRU) */
+    uint32_t next;      /* neighbour towards the LRU end (the LRU's: the MRU) */
 } tlb_ent;
 
 struct mh_tlb {
     tlb_ent *ent;       /* entries, set by set */
-    uint32_t *mru;      /* per set: most recently used entry */
-    uint32_t *lru;      /* per set: least recently used entry (the victim) */
-    uint32_t *index;    /* hash of valid keys: entry + 1, 0 = empty (linear probing) */
+    uint32_t *mru;      /* per set: most recently used entry; its prev is the LRU (the victim) */
+    uint32_t *index;    /* hash of keys: entry + 1, 0 = empty (linear probing); may be stale */
     uint64_t index_mask;/* index size - 1 */
+    uint64_t index_used;/* slots in use, stale ones included */
     unsigned index_bits;/* log2(index size) */
+    uint32_t entries;   /* number of entries */
     uint32_t sets;      /* entries / ways */
     uint64_t set_mask;  /* sets - 1 when sets is a power of two (modulo otherwise) */
     int sets_pow2;      /* sets is a power of two */
@@ -42,34 +44,32 @@ static uint64_t home(const mh_tlb *t, uint64_t key)
     return (key * 0x9E3779B97F4A7C15ull) >> (64 - t->index_bits);
 }
 
-/* Removes entry e's key from the index (backward-shift deletion keeps probe chains intact). */
-static void index_remove(mh_tlb *t, uint32_t e)
+/* Rebuilds the index from the valid entries, dropping stale slots. */
+static void index_rebuild(mh_tlb *t)
 {
-    uint64_t i = home(t, t->ent[e].key);
-    while (t->index[i] != e + 1) i = (i + 1) & t->index_mask;
-    for (uint64_t j = i;;) {
-        j = (j + 1) & t->index_mask;
-        if (!t->index[j]) break;
-        uint64_t k = home(t, t->ent[t->index[j] - 1].key);
-        /* move j's entry back to the hole at i unless its home lies cyclically in (i, j] */
-        if (i <= j ? (k <= i || k > j) : (k <= i && k > j)) {
-            t->index[i] = t->index[j];
-            i = j;
-        }
+    for (uint64_t i = 0; i <= t->index_mask; i++) t->index[i] = 0;
+    t->index_used = 0;
+    for (uint32_t e = 0; e < t->entries; e++) {
+        if (!t->ent[e].key) continue;
+        uint64_t i = home(t, t->ent[e].key);
+        while (t->index[i]) i = (i + 1) & t->index_mask;
+        t->index[i] = e + 1;
+        t->index_used++;
     }
-    t->index[i] = 0;
 }
 
 /* Moves entry e of set s to the MRU end. */
 static void make_mru(mh_tlb *t, uint32_t s, uint32_t e)
 {
-    if (t->mru[s] == e) return;
-    tlb_ent *x = &t->ent[e];
-    t->ent[x->prev].next = x->next;                   /* e is not the MRU, so prev exists */
-    if (x->next != NIL) t->ent[x->next].prev = x->prev; else t->lru[s] = x->prev;
-    x->prev = NIL;
-    x->next = t->mru[s];
-    t->ent[t->mru[s]].prev = e;
+    uint32_t m = t->mru[s];
+    if (m == e) return;
+    tlb_ent *x = &t->ent[e], *h = &t->ent[m];
+    t->ent[x->prev].next = x->next;                   /* unlink e */
+    t->ent[x->next].prev = x->prev;
+    x->prev = h->prev;                                /* and put it between the LRU and the MRU */
+    x->next = m;
+    t->ent[h->prev].next = e;
+    h->prev = e;
     t->mru[s] = e;
 }
 
@@ -86,26 +86,25 @@ int mh_tlb_create(const mh_tlb_cfg *c, const char *name, mh_tlb **out, mh_error 
     mh_tlb *t = calloc(1, sizeof *t);
     if (!t) return mh_error_set(err, MH_ENOMEM, "[%s]: out of memory", name);
     uint32_t n = c->entries, ways = c->ways;
+    t->entries = n;
     t->sets = n / ways;
     t->index_bits = 2;
     while ((1ull << t->index_bits) < 4ull * n) t->index_bits++;   /* load factor <= 1/4 */
     t->index_mask = (1ull << t->index_bits) - 1;
     t->ent = calloc(n, sizeof *t->ent);
     t->mru = calloc(t->sets, sizeof *t->mru);
-    t->lru = calloc(t->sets, sizeof *t->lru);
     t->index = calloc(t->index_mask + 1, sizeof *t->index);
-    if (!t->ent || !t->mru || !t->lru || !t->index) {
+    if (!t->ent || !t->mru || !t->index) {
         mh_tlb_destroy(t);
         return mh_error_set(err, MH_ENOMEM, "[%s]: out of memory for %u entries", name, n);
     }
     for (uint32_t s = 0; s < t->sets; s++) {          /* each set: a list of its invalid entries */
         uint32_t base = s * ways;
         for (uint32_t w = 0; w < ways; w++) {
-            t->ent[base + w].prev = w ? base + w - 1 : NIL;
-            t->ent[base + w].next = w + 1 < ways ? base + w + 1 : NIL;
+            t->ent[base + w].prev = base + (w ? w - 1 : ways - 1);
+            t->ent[base + w].next = base + (w + 1 < ways ? w + 1 : 0);
         }
         t->mru[s] = base;
-        t->lru[s] = base + ways - 1;
     }
     t->sets_pow2 = log2_exact(t->sets) >= 0;
     t->set_mask = t->sets - 1;
@@ -125,15 +124,11 @@ static uint32_t set_of(const mh_tlb *t, uint64_t vpn)
 static __attribute__((noinline)) void insert(mh_tlb *t, uint64_t vpn, uint64_t i)
 {
     uint64_t key = vpn + 1;
-    uint32_t s = set_of(t, vpn), v = t->lru[s];
-    if (t->ent[v].key) {
-        index_remove(t, v);
-        i = home(t, key);                             /* the hole may have moved */
-        while (t->index[i]) i = (i + 1) & t->index_mask;
-    }
-    t->ent[v].key = key;
+    uint32_t s = set_of(t, vpn), v = t->ent[t->mru[s]].prev;
+    t->ent[v].key = key;                              /* the old key's slot goes stale */
     t->index[i] = v + 1;
-    make_mru(t, s, v);
+    if (++t->index_used > t->index_mask / 2) index_rebuild(t);
+    t->mru[s] = v;                                    /* the ring turns: v is the MRU */
 }
 
 /* Looks up vaddr's page; on a miss replaces the least recently used entry of its set. */
@@ -163,7 +158,6 @@ void mh_tlb_destroy(mh_tlb *t)
     if (!t) return;
     free(t->ent);
     free(t->mru);
-    free(t->lru);
     free(t->index);
     free(t);
 }
