@@ -21,7 +21,7 @@ struct mh_tlb {
     uint32_t *index;    /* hash of keys: entry + 1, 0 = empty (linear probing); may be stale */
     uint64_t index_mask;/* index size - 1 */
     uint64_t index_used;/* slots in use, stale ones included */
-    unsigned index_bits;/* log2(index size) */
+    unsigned index_shift;/* 64 - log2(index size): a hash's top bits pick the home slot */
     uint32_t entries;   /* number of entries */
     uint32_t sets;      /* entries / ways */
     uint64_t set_mask;  /* sets - 1 when sets is a power of two (modulo otherwise) */
@@ -41,7 +41,7 @@ static int log2_exact(uint64_t x)
 /* Returns the home slot of key in the index. */
 static uint64_t home(const mh_tlb *t, uint64_t key)
 {
-    return (key * 0x9E3779B97F4A7C15ull) >> (64 - t->index_bits);
+    return (key * 0x9E3779B97F4A7C15ull) >> t->index_shift;
 }
 
 /* Rebuilds the index from the valid entries, dropping stale slots. */
@@ -88,9 +88,10 @@ int mh_tlb_create(const mh_tlb_cfg *c, const char *name, mh_tlb **out, mh_error 
     uint32_t n = c->entries, ways = c->ways;
     t->entries = n;
     t->sets = n / ways;
-    t->index_bits = 2;
-    while ((1ull << t->index_bits) < 4ull * n) t->index_bits++;   /* load factor <= 1/4 */
-    t->index_mask = (1ull << t->index_bits) - 1;
+    unsigned bits = 2;
+    while ((1ull << bits) < 4ull * n) bits++;         /* load factor <= 1/4 */
+    t->index_mask = (1ull << bits) - 1;
+    t->index_shift = 64 - bits;
     t->ent = calloc(n, sizeof *t->ent);
     t->mru = calloc(t->sets, sizeof *t->mru);
     t->index = calloc(t->index_mask + 1, sizeof *t->index);
