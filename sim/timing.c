@@ -117,7 +117,7 @@ struct mh_timing {
     tick max_done;              /* latest completion of any access */
     tick late_ready;            /* pending: the current demand waits for a late prefetch until this */
     tick ahead;                 /* front-end run-ahead: work dispatched during the last dependency wait */
-    int plain;                  /* rob = 0 and mem_cpi = 0: account's plain loop */
+    int plain;                  /* rob = 0, mem_cpi = 0 and no hardware prefetch so far: account's plain loop */
     uint8_t data_work[2];       /* [fetch]: DO_INDUCTION | DO_TLB, decided once (fetches do neither) */
     int seen_dep;               /* some record had a dependency flag (gaps: st.instructions) */
     int entry[2];               /* [0] data entry level, [1] ifetch entry level */
@@ -531,8 +531,8 @@ static void rob_push(mh_timing *t, uint64_t idx, tick done, int slot)
 }
 
 /* Accounts one record after the caches handled it (see the file comment for the steps); plain (a
- * constant where inlined): rob = 0 and mem_cpi = 0, so their steps drop out of the code and free
- * its registers. */
+ * constant where inlined): rob = 0, mem_cpi = 0 and no hardware prefetch issued yet (so none is
+ * late), so their steps drop out of the code and free its registers. */
 static inline __attribute__((always_inline)) void account(mh_timing *t, const mh_rec *r, int served,
                                                           const int plain)
 {
@@ -606,7 +606,7 @@ static inline __attribute__((always_inline)) void account(mh_timing *t, const mh
         fl->slot = slot;
     }
     if (start - now > lat) slot = xslot;     /* an overlapped walk dominates this access */
-    if (t->late_ready) {                     /* a late prefetch: wait for the rest of its fill */
+    if (!plain && t->late_ready) {           /* a late prefetch: wait for the rest of its fill */
         if (t->late_ready > done) done = t->late_ready;
         t->late_ready = 0;
     }
@@ -653,6 +653,7 @@ static flight *flight_slot(const mh_timing *t, uint64_t a)
  * starts when one is free and competes with demand misses; deeper levels' queues are not bounded. */
 void mh_timing_prefetch(mh_timing *t, int into, int from, uint64_t line_addr)
 {
+    t->plain = 0;                            /* from now on a demand access may meet it late */
     if (from < 0 || (size_t)from >= t->nlevels) from = MEM;
     if (into < 0 || (size_t)into >= t->nlevels) return;
     tick lat = from == MEM ? dram_cost(t, line_addr) : t->lat[from];
