@@ -16,14 +16,32 @@ static int set_val(mh_config *c, const char *key, double v, mh_error *err)
     return mh_config_set(c, key, buf, err);
 }
 
+/* Folds probe p into m->tlb: the larger first-level reach wins, with its second-level latency;
+ * the smallest reach and the ladder count accumulate. Returns 1 when p's reach is the new best. */
+static int fold_tlb(cal_machine *m, const cal_tlb_out *p)
+{
+    cal_tlb_out *t = &m->tlb;
+    int first = t->ladders == 0, better = p->l1_entries > t->l1_entries;
+    uint32_t low = first || p->l1_low < t->l1_low ? p->l1_low : t->l1_low;
+    unsigned ladders = t->ladders + p->ladders;
+    if (first || better)
+        *t = *p;
+    t->l1_low = low;
+    t->ladders = ladders;
+    return first || better;
+}
+
 /* TLB probe: sets tlb.L1d.entries (fully associative first level, or one whose ways divide the
- * count) and tlb.L2.latency in c. */
+ * count) and tlb.L2.latency in c, from the probe with the largest reach so far. */
 static int apply_tlb(mh_config *c, cal_machine *m, mh_error *err)
 {
     mh_error e = {0};
+    cal_tlb_out p;
     char buf[32];
-    if (cal_tlb_probe(c->frequency_ghz, &m->tlb, &e) != MH_OK)
+    if (cal_tlb_probe(c->frequency_ghz, &p, &e) != MH_OK)
         return e.code == MH_EUNSUPPORTED ? MH_OK : mh_error_set(err, e.code, "%s", e.msg);
+    if (!fold_tlb(m, &p))
+        return MH_OK;
     int rc = MH_OK;
     const mh_tlb_cfg *t1 = &c->tlb[0];
     if (m->tlb.l1_entries && t1->present && (t1->ways == t1->entries || m->tlb.l1_entries % t1->ways == 0)) {
@@ -73,11 +91,14 @@ static int apply_bandwidth(mh_config *c, const cal_input *in, cal_machine *m, mh
     return rc;
 }
 
-/* Probes the link and RAM bandwidths again, keeping the best of all probes (see calibrate.h). */
-int cal_machine_bandwidth_again(mh_config *c, cal_machine *m, mh_error *err)
+/* Probes the TLB and the link and RAM bandwidths again, keeping the best of all probes (see
+ * calibrate.h). */
+int cal_machine_again(mh_config *c, cal_machine *m, mh_error *err)
 {
     cal_input in = {0};
-    int rc = cal_levels_from_config(c, &in, err);
+    int rc = apply_tlb(c, m, err);
+    if (rc == MH_OK)
+        rc = cal_levels_from_config(c, &in, err);
     return rc == MH_OK ? apply_bandwidth(c, &in, m, err) : rc;
 }
 
@@ -116,7 +137,9 @@ void cal_machine_header(const cal_machine *m, double ghz, char *buf, size_t cap)
             ";        iteration (the load pipes run alongside the ALUs that base_cpi measures)\n", m->mem_cpi);
     if (m->tlb1_set)
         ADD(";   tlb.L1d.entries = %u: a chase with one line per page stays at %.2f ns per load up to\n"
-            ";        this many pages, then rises\n", m->tlb.l1_entries, m->tlb.base_ns);
+            ";        this many pages, then rises: the largest reach of %u ladders spread over the\n"
+            ";        calibration (%u..%u; a busy spell or a thread sharing the DTLB only shortens it)\n",
+            m->tlb.l1_entries, m->tlb.base_ns, m->tlb.ladders, m->tlb.l1_low, m->tlb.l1_entries);
     if (m->tlb2_set)
         ADD(";   tlb.L2.latency = %.2f cycles: that rise (pages past the first level's reach, lines in L1d)\n",
             m->tlb.l2_latency);

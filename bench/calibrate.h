@@ -177,12 +177,19 @@ int cal_bandwidth_probe(size_t bytes, unsigned trials, double *gbs, mh_error *er
 
 /* What the TLB probe found (zeros where it saw no step). */
 typedef struct cal_tlb_out {
-    uint32_t l1_entries;     /* first-level DTLB entries (4 KiB pages) */
+    uint32_t l1_entries;     /* first-level DTLB entries (4 KiB pages): the largest ladder reach */
+    uint32_t l1_low;         /* the smallest ladder reach (how far a busy spell or a sibling cut it) */
+    unsigned ladders;        /* ladders the reach was taken over */
     double l2_latency;       /* cycles a second-level TLB hit adds to a load */
     double base_ns;          /* ns per load inside the first-level reach */
 } cal_tlb_out;
 #define CAL_TLB_STEP_NS 0.4   /* a rise of ~1.5 cycles over the base marks leaving the L1 DTLB */
-#define CAL_TLB_PASSES 3      /* TLB ladders whose per-count medians are fitted (odd) */
+#define CAL_TLB_PASSES 3      /* TLB ladders per probe (odd: their per-count medians are fitted) */
+/* The first-level reach of one ladder (pages[i] pages took ns[i] per load, ascending): the last
+ * count before the time rises by CAL_TLB_STEP_NS over the mean of the first three (a single
+ * noisy point does not end it); 0 when no step shows inside the ladder. *base_ns (may be NULL)
+ * gets that mean. */
+uint32_t cal_tlb_reach(const size_t *pages, const double *ns, size_t n, double *base_ns);
 /* TLB probe (calprobe.c): pointer chases with one line per page over 8..512 pages. */
 int cal_tlb_probe(double ghz, cal_tlb_out *out, mh_error *err);
 
@@ -203,11 +210,12 @@ typedef struct cal_machine {
  * tlb.L1d.entries, tlb.L2.latency, each data-path link's bandwidth and RAM.bandwidth_gbs in c
  * (cal_machine.c). */
 int cal_machine_probe(mh_config *c, cal_machine *m, mh_error *err);
-/* Probes the bandwidths of c's links and RAM again and keeps, in m and c, the best of all probes
- * so far: other cores share the L3 and the memory channel, and their traffic only lowers a probe,
- * so probes spread over the calibration catch a quiet moment. MH_OK, or an error with c as it was
+/* Probes the TLB and the bandwidths of c's links and RAM again and keeps, in m and c, the best of
+ * all probes so far (the largest DTLB reach, the highest bandwidths): other cores share the L3 and
+ * the memory channel, and another thread may share the core's DTLB; they only lower a probe, so
+ * probes spread over the calibration catch a quiet moment. MH_OK, or an error with c as it was
  * after the last probe that succeeded. */
-int cal_machine_bandwidth_again(mh_config *c, cal_machine *m, mh_error *err);
+int cal_machine_again(mh_config *c, cal_machine *m, mh_error *err);
 /* Appends the calibrated config's header lines for m to buf (cap bytes, NUL-terminated). */
 void cal_machine_header(const cal_machine *m, double ghz, char *buf, size_t cap);
 

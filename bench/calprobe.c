@@ -199,14 +199,28 @@ static int page_chase_ns(size_t pages, unsigned trials, uint64_t seed, double *n
     return MH_OK;
 }
 
-/* TLB probe (a chase, see page_chase_ns) over a ladder of page counts, run CAL_TLB_PASSES times
- * with each count's median kept (a slow spell of the machine during one ladder, which once cut
- * the reach from 96 to 80 entries, is outvoted): the first-level DTLB's
- * entries (the last count before the time per load rises by CAL_TLB_STEP_NS over the few-page
- * base; a single noisy point does not end the reach) and the second-level TLB's latency (median
- * rise over counts from 1.5x that reach to 512 pages, whose lines all still sit in L1d). The
- * second level's size is not probed: its step blurs into cheap walks (page-table entries cached)
- * and varies run to run on a virtual machine. Zeros where no step shows. */
+/* The first-level reach of one TLB ladder (see calibrate.h). */
+uint32_t cal_tlb_reach(const size_t *pages, const double *ns, size_t n, double *base_ns)
+{
+    if (n < 4)
+        return 0;
+    double base = (ns[0] + ns[1] + ns[2]) / 3, top = base + CAL_TLB_STEP_NS;
+    size_t reach = 0;
+    for (size_t i = 0; i < n && (ns[i] < top || (i + 1 < n && ns[i + 1] < top)); i++)
+        reach = pages[i];
+    if (base_ns)
+        *base_ns = base;
+    return reach && reach < pages[n - 1] ? (uint32_t)reach : 0;
+}
+
+/* TLB probe (a chase, see page_chase_ns) over a ladder of page counts, run CAL_TLB_PASSES times.
+ * The first-level DTLB's entries: the largest reach any one ladder shows (cal_tlb_reach). A slow
+ * spell, or another thread sharing the core's DTLB (an SMT sibling on a shared host), can only
+ * make the time rise earlier, never later: one run's median ladder once read 72 entries where
+ * the others read 96. The second-level TLB's latency: the median rise, over the per-count medians
+ * of the ladders, for counts from 1.5x that reach to 512 pages (whose lines all still sit in
+ * L1d). The second level's size is not probed: its step blurs into cheap walks (page-table
+ * entries cached) and varies run to run on a virtual machine. Zeros where no step shows. */
 int cal_tlb_probe(double ghz, cal_tlb_out *out, mh_error *err)
 {
     static const size_t l1n[] = {8, 16, 24, 32, 40, 48, 56, 64, 72, 80, 88, 96, 104, 112, 128, 144, 160, 192, 224, 256, 320, 384, 448, 512};
@@ -219,22 +233,27 @@ int cal_tlb_probe(double ghz, cal_tlb_out *out, mh_error *err)
             rc = page_chase_ns(l1n[i], 9, 1 + i + k * N1, &pass[k][i], err);
     if (rc != MH_OK)
         return rc;
+    uint32_t reach = 0, low = UINT32_MAX;
+    for (unsigned k = 0; k < CAL_TLB_PASSES; k++) {
+        uint32_t r = cal_tlb_reach(l1n, pass[k], N1, NULL);
+        reach = r > reach ? r : reach;
+        low = r < low ? r : low;
+    }
     for (size_t i = 0; i < N1; i++) {                 /* per count, the median over the ladders */
         for (unsigned k = 0; k < CAL_TLB_PASSES; k++)
             v[k] = pass[k][i];
         t1[i] = probe_median(v, CAL_TLB_PASSES);
     }
-    double base = (t1[0] + t1[1] + t1[2]) / 3, top = base + CAL_TLB_STEP_NS;
-    size_t reach = 0, nrise = 0;
-    for (size_t i = 0; i < N1 && (t1[i] < top || (i + 1 < N1 && t1[i + 1] < top)); i++)
-        reach = l1n[i];
-    out->base_ns = base;
-    if (!reach || reach >= l1n[N1 - 1])
+    (void)cal_tlb_reach(l1n, t1, N1, &out->base_ns);
+    out->ladders = CAL_TLB_PASSES;
+    if (!reach)
         return MH_OK;
-    out->l1_entries = (uint32_t)reach;
+    out->l1_entries = reach;
+    out->l1_low = low;
+    size_t nrise = 0;
     for (size_t i = 0; i < N1; i++)
-        if (l1n[i] * 2 >= reach * 3)
-            rise[nrise++] = t1[i] - base;
+        if (l1n[i] * 2 >= (size_t)reach * 3)
+            rise[nrise++] = t1[i] - out->base_ns;
     out->l2_latency = nrise ? probe_median(rise, nrise) * ghz : 0;
     return MH_OK;
 }

@@ -443,8 +443,8 @@ static int core_probe(cal_run *r, mh_config *out, mh_error *err)
 
 /* Opens the ladder CSV (a temporary file; an anonymous one without --csv) and runs both ladders,
  * round after round (page-local then global in each), so a slow spell of a shared machine hits
- * one round of a point, not all of them; after each round the bandwidths are probed again into
- * out (the best probe is kept). */
+ * one round of a point, not all of them; after each round the TLB and the bandwidths are probed
+ * again into out (the best probe is kept). */
 static int measure_ladders(cal_run *r, const size_t *sizes, size_t n, mh_config *out, mh_error *err)
 {
     int rc = counters_setup(r, err);
@@ -469,8 +469,8 @@ static int measure_ladders(cal_run *r, const size_t *sizes, size_t n, mh_config 
         rc = measure_round(r, "page", pend, n, k, err);
         if (rc == MH_OK)
             rc = measure_round(r, "global", pend + n, n, k, err);
-        if (rc == MH_OK && r->machine) /* bandwidth again after each round: the best moment counts */
-            rc = cal_machine_bandwidth_again(out, &r->mach, err);
+        if (rc == MH_OK && r->machine) /* TLB and bandwidths again after each round: the best moment counts */
+            rc = cal_machine_again(out, &r->mach, err);
     }
     r->rounds = rc == MH_OK ? rounds : 1;
     finish_variant(r, pend, n, r->rounds, r->page, &r->in.npage, drift, "page");

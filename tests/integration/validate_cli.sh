@@ -11,10 +11,10 @@ n=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else nok "$what"; fi; }
-echo "1..34"
+echo "1..35"
 
 if ! "$bin" detect -o "$tmp/host.ini" >/dev/null 2>&1; then
-    for i in $(seq 1 34); do echo "ok $i - calibrate/validate # SKIP memhier detect fails here"; done
+    for i in $(seq 1 35); do echo "ok $i - calibrate/validate # SKIP memhier detect fails here"; done
     exit 0
 fi
 
@@ -98,6 +98,9 @@ lohi=$(sed -n 's/^;  *channel serve other cores too; RAM read \([0-9.]*\)\.\.\([
 ram=$(awk '$1 == "[RAM]" { on = 1; next } /^\[/ { on = 0 } on && $1 == "bandwidth_gbs" { printf "%.1f", $3 }' "$tmp/cal3.ini")
 check "calibrate --rounds 3: the bandwidths are the best of 4 probes, one before and one after each round ($lohi; RAM $ram GB/s)" \
     bash -c "grep -q '^;   bandwidths: the best of 4 probes spread over the calibration' '$tmp/cal3.ini' && set -- $lohi && [ \$# -eq 2 ] && awk -v lo=\$1 -v hi=\$2 -v ram='$ram' 'BEGIN { exit !(lo > 0 && lo <= hi && hi == ram) }'"
+tlbline=$(grep -A2 '^;   tlb.L1d.entries = ' "$tmp/cal3.ini" | tr '\n' ' ')
+check "calibrate --rounds 3: the DTLB reach is the largest of 12 ladders: 3 before the rounds, 3 after each (or no step seen)" \
+    bash -c "[ -z '$tlbline' ] || echo '$tlbline' | grep -qE 'the largest reach of 12 ladders spread over the ;? *calibration \(([0-9]+)\.\.[0-9]+;'"
 "$bin" calibrate -c "$tmp/host.ini" -o "$tmp/cal4.ini" --rounds 16 >/dev/null 2>"$tmp/e6"; rc=$?
 check "calibrate --rounds 16 exits 2 naming the allowed range and writes nothing" \
     bash -c "[ $rc -eq 2 ] && grep -q 'rounds \"16\": must be an integer in 1..15' '$tmp/e6' && [ ! -e '$tmp/cal4.ini' ]"

@@ -616,7 +616,32 @@ static void test_machine_probes(void **state)
     assert_int_equal(cal_tlb_probe(3.0, &tlb, &err), MH_OK);
     assert_true(tlb.base_ns > 0);
     assert_true(tlb.l1_entries == 0 || (tlb.l1_entries >= 8 && tlb.l1_entries <= 512));
+    assert_true(tlb.l1_entries == 0 || tlb.l1_low <= tlb.l1_entries); /* the largest ladder reach */
+    assert_int_equal(tlb.ladders, CAL_TLB_PASSES);
     assert_true(tlb.l2_latency >= 0 && tlb.l2_latency < 1000);
+}
+
+/* The DTLB reach of one ladder: the last count before a rise of CAL_TLB_STEP_NS over the first
+ * three points' mean; one noisy point does not end it; a ladder without a step, or rising at once,
+ * gives 0. */
+static void test_tlb_reach(void **state)
+{
+    (void)state;
+    const size_t pages[] = {8, 16, 24, 32, 64, 72, 80, 96, 104, 128, 256, 512};
+    enum { N = sizeof pages / sizeof pages[0] };
+    double ns[N], base = 0;
+    for (size_t i = 0; i < N; i++)
+        ns[i] = pages[i] <= 96 ? 0.94 : 2.6;
+    assert_int_equal(cal_tlb_reach(pages, ns, N, &base), 96);
+    assert_float_equal(base, 0.94, 1e-12);
+    ns[5] = 1.9; /* one slow point at 72 pages: the reach goes on */
+    assert_int_equal(cal_tlb_reach(pages, ns, N, NULL), 96);
+    ns[6] = 1.9; /* two in a row: the reach ends at 64 */
+    assert_int_equal(cal_tlb_reach(pages, ns, N, NULL), 64);
+    for (size_t i = 0; i < N; i++)
+        ns[i] = 0.94;
+    assert_int_equal(cal_tlb_reach(pages, ns, N, NULL), 0); /* no step inside the ladder */
+    assert_int_equal(cal_tlb_reach(pages, ns, 3, NULL), 0);  /* too short to fit */
 }
 
 /* Rounds: the medians of the rounds replace the point's statistics; the spread is over the median. */
@@ -653,6 +678,7 @@ int main(void)
         cmocka_unit_test(test_minor_fault_probe),
         cmocka_unit_test(test_core_probe),
         cmocka_unit_test(test_fold_rounds),
+        cmocka_unit_test(test_tlb_reach),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
