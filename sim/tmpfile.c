@@ -16,17 +16,19 @@ int mh_path_special(const char *path)
     return stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
 }
 
-/* Creates path's temporary sibling "path.tmp.<pid>" (its name goes to tmp[n]); returns the
- * stream, or NULL with err set (MH_EIO). */
+/* Creates path's temporary sibling "path.tmp.<pid>" (its name goes to tmp[n]), or opens an
+ * existing special file in place (tmp = ""); returns the stream, or NULL with err set (MH_EIO). */
 FILE *mh_tmpfile_open(const char *path, char *tmp, size_t n, mh_error *err)
 {
     int special = mh_path_special(path);
-    snprintf(tmp, n, "%s", special ? "" : path);
-    if (!special)
+    if (special)
+        snprintf(tmp, n, "%s", ""); /* commit then only closes */
+    else
         snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(special ? path : tmp, "w");
+    const char *name = special ? path : tmp;
+    FILE *f = fopen(name, "w");
     if (!f)
-        mh_error_set(err, MH_EIO, "%s: cannot create: %s", special ? path : tmp, strerror(errno));
+        mh_error_set(err, MH_EIO, "%s: cannot create: %s", name, strerror(errno));
     return f;
 }
 
