@@ -1,7 +1,9 @@
 /* stackdist_fa.c — a deep fully associative LRU stack with exact stack distances in O(log n):
  * every stack position is a mark at the time slot of its last push; the depth of a line is
- * the number of marks newer than its own (a Fenwick tree counts them). Holes keep their mark
- * and are counted in a second tree, so the topmost hole is found by binary descent. Slots are
+ * the number of marks newer than its own. A bitmap holds the marks and a Fenwick tree counts them
+ * per block of 64 slots (a count is a tree sum plus one popcount; bitmap and tree take 1.5 bits a
+ * slot, so they stay cached where a tree of slots would not). Holes keep their mark and are also
+ * kept in a second bitmap and tree, so the topmost hole is found by binary descent. Slots are
  * renumbered when time runs out (amortised O(1): the live marks use at most half the slots in use,
  * and that window grows with the footprint, so a small footprint stays cache-resident). Without
  * invalidations a hit just moves its mark (the hole tree is only used once one exists), and the
@@ -13,7 +15,6 @@
 
 #include "stackdist_int.h"
 
-#define FA_FREE (UINT64_MAX - 1)  /* time slot without a mark */
 #define MAP_EMPTY UINT64_MAX      /* hash slot without a key */
 #define FA_FRONT 8                /* lines in the front array */
 #define FA_COMPACT_AHEAD 256      /* marks between prefetching a line's hash slot and renumbering it */
@@ -28,15 +29,18 @@ struct mh_sd_fa {
     uint32_t depth;   /* stack positions */
     uint32_t cap;     /* time slots allocated, 1-based */
     uint32_t ecap;    /* time slots in use until the next compaction (<= cap) */
-    uint32_t top;     /* highest power of two <= ecap, for the descent */
+    uint32_t nb;      /* 64-slot blocks covering slots 0..ecap */
+    uint32_t top;     /* highest power of two <= nb, for the descent */
     uint32_t now;     /* next time slot to use */
     uint32_t oldest;  /* no mark lives below this slot */
     uint32_t marks;   /* lines + holes in the stack (<= depth) */
     uint32_t holes;   /* explicit holes among the marks */
     uint64_t keys;    /* lines in the hash */
-    uint32_t *bit;    /* Fenwick tree over marks, cap + 1 entries */
-    uint32_t *hbit;   /* Fenwick tree over holes */
-    uint64_t *at;     /* at[slot]: line, MH_SD_HOLE or FA_FREE */
+    uint64_t *mw;     /* bit t of mw[t / 64]: slot t holds a mark */
+    uint64_t *hw;     /* the same for holes (a subset of the marks) */
+    uint32_t *mc;     /* Fenwick tree over blocks (1-based): marks per block */
+    uint32_t *hc;     /* the same for holes */
+    uint64_t *at;     /* at[slot]: line or MH_SD_HOLE, where slot holds a mark */
     fa_ent *map;      /* hash of lines: key and value side by side (one cache miss per lookup) */
     uint64_t front[FA_FRONT]; /* the most recent lines, newest first, MH_SD_HOLE = none yet; hashed
                                  (value unused), not marked in the tree */
@@ -61,16 +65,49 @@ static uint32_t bit_sum(const uint32_t *t, uint32_t i)
     return s;
 }
 
-/* Slot of the k-th mark counted by t (1 <= k <= total). */
-static uint32_t bit_find(const uint32_t *t, uint32_t cap, uint32_t top, uint32_t k)
+/* Sets (v = 1) or clears (v = -1) slot t in bitmap w and counts it in w's block tree c. */
+static void cnt_add(uint64_t *w, uint32_t *c, uint32_t nb, uint32_t t, int32_t v)
 {
-    uint32_t pos = 0;
+    uint64_t b = 1ull << (t & 63);
+    w[t >> 6] = v > 0 ? w[t >> 6] | b : w[t >> 6] & ~b;
+    bit_add(c, nb, (t >> 6) + 1, v);
+}
+
+/* Set slots among 0..t of bitmap w with block tree c. */
+static uint32_t cnt_upto(const uint64_t *w, const uint32_t *c, uint32_t t)
+{
+    return bit_sum(c, t >> 6) + (uint32_t)__builtin_popcountll(w[t >> 6] & ((2ull << (t & 63)) - 1));
+}
+
+/* Slot of the k-th set slot of bitmap w with block tree c (1 <= k <= total). */
+static uint32_t cnt_find(const uint64_t *w, const uint32_t *c, uint32_t nb, uint32_t top, uint32_t k)
+{
+    uint32_t b = 0; /* whole blocks before it */
     for (uint32_t step = top; step; step >>= 1)
-        if (pos + step <= cap && t[pos + step] < k) {
-            pos += step;
-            k -= t[pos];
+        if (b + step <= nb && c[b + step] < k) {
+            b += step;
+            k -= c[b];
         }
-    return pos + 1;
+    uint64_t x = w[b];
+    while (--k)
+        x &= x - 1;
+    return b * 64 + (uint32_t)__builtin_ctzll(x);
+}
+
+/* First marked slot at or after t (one exists). */
+static uint32_t mark_next(const uint64_t *w, uint32_t t)
+{
+    uint32_t b = t >> 6;
+    uint64_t x = w[b] & (~0ull << (t & 63));
+    while (!x)
+        x = w[++b];
+    return b * 64 + (uint32_t)__builtin_ctzll(x);
+}
+
+/* Slot t holds a mark. */
+static int marked(const uint64_t *w, uint32_t t)
+{
+    return (int)(w[t >> 6] >> (t & 63) & 1);
 }
 
 /* Fibonacci hash of line into the table. */
@@ -157,7 +194,8 @@ static void fa_window(mh_sd_fa *s, uint32_t live)
 {
     uint64_t want = 2ull * live + 256;
     s->ecap = want < s->cap ? (uint32_t)want : s->cap;
-    for (s->top = 1; s->top * 2 <= s->ecap; s->top *= 2)
+    s->nb = (s->ecap >> 6) + 1;
+    for (s->top = 1; s->top * 2 <= s->nb; s->top *= 2)
         ;
 }
 
@@ -172,15 +210,16 @@ mh_sd_fa *mh_sd_fa_create(uint32_t depth)
     s->depth = depth;
     s->cap = 2 * depth + 2;
     fa_window(s, 0);
-    s->bit = calloc(s->cap + 1, sizeof *s->bit); /* zeroed lazily by the kernel: cheap when unused */
-    s->hbit = calloc(s->cap + 1, sizeof *s->hbit);
+    uint32_t nb = (s->cap >> 6) + 1;
+    s->mw = calloc(nb, sizeof *s->mw); /* zeroed lazily by the kernel: cheap when unused */
+    s->hw = calloc(nb, sizeof *s->hw);
+    s->mc = calloc(nb + 1, sizeof *s->mc);
+    s->hc = calloc(nb + 1, sizeof *s->hc);
     s->at = malloc((s->cap + 1) * sizeof *s->at);
-    if (!s->bit || !s->hbit || !s->at || map_alloc(s, 1024) != MH_OK) {
+    if (!s->mw || !s->hw || !s->mc || !s->hc || !s->at || map_alloc(s, 1024) != MH_OK) {
         mh_sd_fa_destroy(s);
         return NULL;
     }
-    for (uint32_t i = 0; i <= s->ecap; i++)
-        s->at[i] = FA_FREE;
     s->now = s->oldest = 1;
     s->front_on = depth > FA_FRONT;
     for (int j = 0; j < FA_FRONT; j++)
@@ -188,39 +227,45 @@ mh_sd_fa *mh_sd_fa_create(uint32_t depth)
     return s;
 }
 
-/* Renumbers the live marks to slots 1..marks in order, resizes the window and rebuilds both
- * trees over it in O(window). */
+/* Sets bitmap w to slots 1..n (holes: those of them whose at[] is a hole) over blocks 0..nb-1 of
+ * old and new windows, and builds its block tree c over the new window in linear time. */
+static void cnt_rebuild(mh_sd_fa *s, uint64_t *w, uint32_t *c, uint32_t n, uint32_t old_nb, int holes)
+{
+    uint32_t clear = old_nb > s->nb ? old_nb : s->nb;
+    memset(w, 0, clear * sizeof *w);
+    memset(c, 0, (clear + 1) * sizeof *c);
+    for (uint32_t t = 1; t <= n; t++)
+        if (!holes || s->at[t] == MH_SD_HOLE)
+            w[t >> 6] |= 1ull << (t & 63);
+    for (uint32_t b = 0; b < s->nb; b++)
+        c[b + 1] = (uint32_t)__builtin_popcountll(w[b]);
+    for (uint32_t b = 1; b <= s->nb; b++) { /* linear-time Fenwick construction */
+        uint32_t p = b + (b & -b);
+        if (p <= s->nb)
+            c[p] += c[b];
+    }
+}
+
+/* Renumbers the live marks to slots 1..marks in order, resizes the window and rebuilds the
+ * bitmaps and trees over it in O(window). */
 static void fa_compact(mh_sd_fa *s)
 {
     uint32_t n = 0;
     for (uint32_t t = s->oldest; t < s->now; t++) {
-        uint64_t v = s->at[t];
-        if (t + FA_COMPACT_AHEAD < s->now && s->at[t + FA_COMPACT_AHEAD] < FA_FREE)
-            __builtin_prefetch(&s->map[map_hash(s, s->at[t + FA_COMPACT_AHEAD])], 1, 0);
-        if (v == FA_FREE)
+        uint32_t a = t + FA_COMPACT_AHEAD;
+        if (a < s->now && marked(s->mw, a) && s->at[a] != MH_SD_HOLE)
+            __builtin_prefetch(&s->map[map_hash(s, s->at[a])], 1, 0);
+        if (!marked(s->mw, t))
             continue;
+        uint64_t v = s->at[t];
         s->at[++n] = v;
         if (v != MH_SD_HOLE)
             s->map[map_find(s, v)].val = n;
     }
-    uint32_t old = s->ecap;
+    uint32_t old_nb = s->nb;
     fa_window(s, n);
-    for (uint32_t t = 0; t <= s->ecap || t <= old; t++) {
-        uint32_t live = t >= 1 && t <= n && t <= s->ecap;
-        if (t > s->cap)
-            break;
-        s->bit[t] = live;
-        s->hbit[t] = live && s->at[t] == MH_SD_HOLE;
-        if (t > n)
-            s->at[t] = FA_FREE;
-    }
-    for (uint32_t t = 1; t <= s->ecap; t++) { /* linear-time Fenwick construction */
-        uint32_t p = t + (t & -t);
-        if (p <= s->ecap) {
-            s->bit[p] += s->bit[t];
-            s->hbit[p] += s->hbit[t];
-        }
-    }
+    cnt_rebuild(s, s->mw, s->mc, n, old_nb, 0);
+    cnt_rebuild(s, s->hw, s->hc, s->holes ? n : 0, old_nb, 1);
     s->oldest = 1;
     s->now = n + 1;
 }
@@ -228,12 +273,11 @@ static void fa_compact(mh_sd_fa *s)
 /* Removes the mark at slot t from the trees (the caller fixes at[] and the map). */
 static void fa_unmark(mh_sd_fa *s, uint32_t t, int hole)
 {
-    bit_add(s->bit, s->ecap, t, -1);
+    cnt_add(s->mw, s->mc, s->nb, t, -1);
     if (hole) {
-        bit_add(s->hbit, s->ecap, t, -1);
+        cnt_add(s->hw, s->hc, s->nb, t, -1);
         s->holes--;
     }
-    s->at[t] = FA_FREE;
     s->marks--;
 }
 
@@ -244,7 +288,7 @@ static void fa_mark_new(mh_sd_fa *s, uint64_t line)
         fa_compact(s);
     s->map[map_find(s, line)].val = s->now;
     s->at[s->now] = line;
-    bit_add(s->bit, s->ecap, s->now, 1);
+    cnt_add(s->mw, s->mc, s->nb, s->now, 1);
     s->now++;
     s->marks++;
 }
@@ -252,8 +296,7 @@ static void fa_mark_new(mh_sd_fa *s, uint64_t line)
 /* Drops the oldest mark and its line (the bottom of a full stack). */
 static void fa_drop_oldest(mh_sd_fa *s)
 {
-    while (s->at[s->oldest] == FA_FREE)
-        s->oldest++;
+    s->oldest = mark_next(s->mw, s->oldest);
     map_delete(s, map_find(s, s->at[s->oldest]));
     s->keys--;
     fa_unmark(s, s->oldest, 0);
@@ -281,7 +324,7 @@ static uint32_t fa_access_front(mh_sd_fa *s, uint64_t line)
     uint32_t d = s->depth;
     if (s->map[i].key == line) { /* in the tree: below the front, under the newer marks */
         uint32_t t = s->map[i].val;
-        d = FA_FRONT + s->marks - bit_sum(s->bit, t);
+        d = FA_FRONT + s->marks - cnt_upto(s->mw, s->mc, t);
         fa_unmark(s, t, 0);
     } else {
         i = map_insert(s, i, line);
@@ -315,10 +358,10 @@ uint32_t mh_sd_fa_access(mh_sd_fa *s, uint64_t line)
     uint32_t d = s->depth;
     if (s->map[i].key == line) {
         uint32_t t = s->map[i].val;
-        d = s->marks - bit_sum(s->bit, t);
+        d = s->marks - cnt_upto(s->mw, s->mc, t);
         if (s->holes) { /* its position becomes a hole, absorbed below (maybe another one is) */
             s->at[t] = MH_SD_HOLE;
-            bit_add(s->hbit, s->ecap, t, 1);
+            cnt_add(s->hw, s->hc, s->nb, t, 1);
             s->holes++;
         } else { /* its own position would be the topmost hole: just drop the mark */
             fa_unmark(s, t, 0);
@@ -332,11 +375,11 @@ uint32_t mh_sd_fa_access(mh_sd_fa *s, uint64_t line)
     }
     s->map[i].val = s->now;
     s->at[s->now] = line;
-    bit_add(s->bit, s->ecap, s->now, 1);
+    cnt_add(s->mw, s->mc, s->nb, s->now, 1);
     s->now++;
     s->marks++;
     if (s->holes) { /* the topmost hole absorbs the shift */
-        fa_unmark(s, bit_find(s->hbit, s->ecap, s->top, s->holes), 1);
+        fa_unmark(s, cnt_find(s->hw, s->hc, s->nb, s->top, s->holes), 1);
     } else if (s->marks > s->depth) { /* no hole: the bottom line falls off */
         fa_drop_oldest(s);
     }
@@ -355,7 +398,7 @@ void mh_sd_fa_invalidate(mh_sd_fa *s, uint64_t line)
     map_delete(s, i);
     s->keys--;
     s->at[t] = MH_SD_HOLE;
-    bit_add(s->hbit, s->ecap, t, 1);
+    cnt_add(s->hw, s->hc, s->nb, t, 1);
     s->holes++;
 }
 
@@ -364,8 +407,10 @@ void mh_sd_fa_destroy(mh_sd_fa *s)
 {
     if (!s)
         return;
-    free(s->bit);
-    free(s->hbit);
+    free(s->mw);
+    free(s->hw);
+    free(s->mc);
+    free(s->hc);
     free(s->at);
     free(s->map);
     free(s);
