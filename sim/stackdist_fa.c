@@ -175,7 +175,7 @@ static int map_alloc(mh_sd_fa *s, uint64_t hsize)
     return MH_OK;
 }
 
-/* Doubles the hash when it is half full; MH_OK or MH_ENOMEM (then unchanged). */
+/* Doubles the hash when it is 5/8 full; MH_OK or MH_ENOMEM (then unchanged). */
 static int map_grow(mh_sd_fa *s)
 {
     fa_ent *old = s->map;
@@ -193,11 +193,12 @@ static int map_grow(mh_sd_fa *s)
     return MH_OK;
 }
 
-/* Adds line, absent at its empty index i, growing the hash first when half full; returns the
- * index it now has (a failed grow leaves a fuller table: slower, still correct). */
+/* Adds line, absent at its empty index i, growing the hash first when 5/8 full (a 2^19-line
+ * stack keeps a 2^20-entry table, 16 MiB); returns the index it now has (a failed grow leaves a
+ * fuller table: slower, still correct). */
 static uint64_t map_insert(mh_sd_fa *s, uint64_t i, uint64_t line)
 {
-    if (2 * (s->keys + 1) > s->mask + 1 && map_grow(s) == MH_OK)
+    if (8 * (s->keys + 1) > 5 * (s->mask + 1) && map_grow(s) == MH_OK)
         i = map_find(s, line);
     s->map[i].key = line;
     s->keys++;
