@@ -4,8 +4,9 @@
  * per block of 64 slots (a count is a tree sum plus one popcount; bitmap and tree take 1.5 bits a
  * slot, so they stay cached where a tree of slots would not). Holes keep their mark and are also
  * kept in a second bitmap and tree, so the topmost hole is found by binary descent. Slots are
- * renumbered when time runs out (amortised O(1): the live marks use at most half the slots in use,
- * and that window grows with the footprint, so a small footprint stays cache-resident). Without
+ * renumbered when time runs out (amortised O(1): a compaction leaves the live marks 1/FA_SPAN of
+ * the slots in use, so the next comes after 7 new marks per live one, and that window grows with
+ * the footprint, so a small footprint stays cache-resident). Without
  * invalidations a hit just moves its mark (the hole tree is only used once one exists), and the
  * FA_FRONT most recent lines live in a small array in front of the tree: a reuse that shallow (a
  * hot stack, a line revisited) costs no hash or tree work; the line pushed out of the front
@@ -19,6 +20,7 @@
 #define MAP_EMPTY UINT64_MAX      /* hash slot without a key */
 #define FA_FRONT 8                /* lines in the front array */
 #define FA_HUGE ((size_t)2 << 20)  /* huge page size: larger arrays are advised onto huge pages */
+#define FA_SPAN 8                 /* window slots per live mark after a compaction (4: 3 % slower) */
 #define FA_COMPACT_AHEAD 256      /* marks between prefetching a line's hash slot and renumbering it */
 
 /* One hash entry. */
@@ -208,7 +210,7 @@ static uint64_t map_insert(mh_sd_fa *s, uint64_t i, uint64_t line)
 /* Sets the slot window to hold `live` marks with as many free slots again, and its descent top. */
 static void fa_window(mh_sd_fa *s, uint32_t live)
 {
-    uint64_t want = 2ull * live + 256;
+    uint64_t want = (uint64_t)FA_SPAN * live + 256;
     s->ecap = want < s->cap ? (uint32_t)want : s->cap;
     s->nb = (s->ecap >> 6) + 1;
     for (s->top = 1; s->top * 2 <= s->nb; s->top *= 2)
@@ -219,12 +221,12 @@ static void fa_window(mh_sd_fa *s, uint32_t live)
 mh_sd_fa *mh_sd_fa_create(uint32_t depth)
 {
     mh_sd_fa *s = calloc(1, sizeof *s);
-    if (!s || depth == 0 || depth > UINT32_MAX / 4) {
+    if (!s || depth == 0 || depth > UINT32_MAX / (2 * FA_SPAN)) {
         free(s);
         return NULL;
     }
     s->depth = depth;
-    s->cap = 2 * depth + 2;
+    s->cap = FA_SPAN * depth + 2;
     fa_window(s, 0);
     uint32_t nb = (s->cap >> 6) + 1;
     s->mw = calloc(nb, sizeof *s->mw); /* zeroed lazily by the kernel: cheap when unused */
