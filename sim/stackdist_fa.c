@@ -38,11 +38,12 @@ struct mh_sd_fa {
     uint32_t now;     /* next time slot to use */
     uint32_t oldest;  /* no mark lives below this slot */
     uint32_t marks;   /* lines + holes in the stack (<= depth) */
+    uint32_t pend;    /* pushes into now's block not yet added to its count in mc */
     uint32_t holes;   /* explicit holes among the marks */
     uint64_t keys;    /* lines in the hash */
     uint64_t *mw;     /* bit t of mw[t / 64]: slot t holds a mark */
     uint64_t *hw;     /* the same for holes (a subset of the marks) */
-    uint32_t *mc;     /* Fenwick tree over blocks (1-based): marks per block */
+    uint32_t *mc;     /* Fenwick tree over blocks (1-based): marks per block, less pend in now's */
     uint32_t *hc;     /* the same for holes */
     uint64_t *at;     /* at[slot]: line or MH_SD_HOLE, where slot holds a mark */
     fa_ent *map;      /* hash of lines: key and value side by side (one cache miss per lookup) */
@@ -286,6 +287,7 @@ static void fa_compact(mh_sd_fa *s)
     cnt_rebuild(s, s->hw, s->hc, s->holes ? n : 0, old_nb, 1);
     s->oldest = 1;
     s->now = n + 1;
+    s->pend = 0;
 }
 
 /* Removes the mark at slot t from the trees (the caller fixes at[] and the map). */
@@ -299,16 +301,28 @@ static void fa_unmark(mh_sd_fa *s, uint32_t t, int hole)
     s->marks--;
 }
 
+/* Marks line, whose hash value is set to now, at slot now and advances now. The count of now's
+ * block is added to mc once it is full: a prefix count over mc never includes now's block. */
+static void fa_push(mh_sd_fa *s, uint64_t line)
+{
+    s->at[s->now] = line;
+    s->mw[s->now >> 6] |= 1ull << (s->now & 63);
+    s->now++;
+    s->marks++;
+    s->pend++;
+    if ((s->now & 63) == 0) {
+        bit_add(s->mc, s->nb, s->now >> 6, (int32_t)s->pend);
+        s->pend = 0;
+    }
+}
+
 /* Marks line (hashed) as the tree's newest, at the next time slot. */
 static void fa_mark_new(mh_sd_fa *s, uint64_t line)
 {
     if (s->now > s->ecap)
         fa_compact(s);
     s->map[map_find(s, line)].val = s->now;
-    s->at[s->now] = line;
-    cnt_add(s->mw, s->mc, s->nb, s->now, 1);
-    s->now++;
-    s->marks++;
+    fa_push(s, line);
 }
 
 /* Drops the oldest mark and its line (the bottom of a full stack). */
@@ -392,10 +406,7 @@ uint32_t mh_sd_fa_access(mh_sd_fa *s, uint64_t line)
         i = map_find(s, line);
     }
     s->map[i].val = s->now;
-    s->at[s->now] = line;
-    cnt_add(s->mw, s->mc, s->nb, s->now, 1);
-    s->now++;
-    s->marks++;
+    fa_push(s, line);
     if (s->holes) { /* the topmost hole absorbs the shift */
         fa_unmark(s, cnt_find(s->hw, s->hc, s->nb, s->top, s->holes), 1);
     } else if (s->marks > s->depth) { /* no hole: the bottom line falls off */
