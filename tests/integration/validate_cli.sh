@@ -11,10 +11,10 @@ n=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else nok "$what"; fi; }
-echo "1..35"
+echo "1..36"
 
 if ! "$bin" detect -o "$tmp/host.ini" >/dev/null 2>&1; then
-    for i in $(seq 1 35); do echo "ok $i - calibrate/validate # SKIP memhier detect fails here"; done
+    for i in $(seq 1 36); do echo "ok $i - calibrate/validate # SKIP memhier detect fails here"; done
     exit 0
 fi
 
@@ -142,3 +142,8 @@ elif grep -q ',perf::MINOR-FAULTS:first-touch,[0-9]' "$tmp/r5/validation.csv"; t
 else
     ok "first-touch faults within 5% # SKIP perf::MINOR-FAULTS is not measured here"
 fi
+cp -r "$run" "$tmp/badres"
+printf 'page_size 4096\n0x1001 1\n' >"$tmp/badres/traces/stream-read-16384.mht.resident"
+"$bin" revalidate -c "$tmp/cal.ini" -o "$tmp/rv5.csv" "$tmp/badres" >/dev/null 2>"$tmp/e9"; rc=$?
+check "revalidate with a malformed .resident file exits 2 naming file:line and writes nothing" \
+    bash -c "[ $rc -eq 2 ] && grep -q 'stream-read-16384.mht.resident:2: run 0x1001 + 1 pages must be page-aligned' '$tmp/e9' && [ ! -e '$tmp/rv5.csv' ]"
