@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "resident.h"
 
 #define SIM_MAX_SETS 64
 
@@ -16,6 +17,7 @@ typedef struct sim_args {
     const char *output;       /* -o, NULL = stdout */
     const char *trace;        /* positional */
     const char *trace_format; /* --trace-format, NULL = detect */
+    const char *resident;     /* --resident: pages resident before the trace, NULL = none */
     mh_format fmt;            /* --format */
     mh_hier_opts opts;        /* --no-3c, --no-timing */
     int flush;                /* --flush */
@@ -35,6 +37,8 @@ static void sim_usage(FILE *f)
           "      --no-3c              skip compulsory/capacity/conflict classification (faster)\n"
           "      --no-timing          counts only, no timing model (faster)\n"
           "      --wb-bypass          write-backs go straight to memory (Cachegrind's model)\n"
+          "      --resident FILE      pages resident before the trace (a validate trace's\n"
+          "                           TRACE.resident): their first touch is no minor fault\n"
           "      --trace-format F     din, xdin, lackey or mht instead of detecting it\n"
           "      --decode-thread WHEN decode the trace on a second thread: auto (default: when\n"
           "                           another CPU is online), on or off (one core only)\n",
@@ -56,7 +60,7 @@ static int sim_parse(int argc, char **argv, sim_args *a, mh_error *err)
         {"flush", no_argument, 0, 'F'},        {"no-3c", no_argument, 0, '3'},
         {"no-timing", no_argument, 0, 'T'},    {"trace-format", required_argument, 0, 't'},
         {"wb-bypass", no_argument, 0, 'W'},    {"help", no_argument, 0, 'h'},
-        {"decode-thread", required_argument, 0, 'D'},
+        {"decode-thread", required_argument, 0, 'D'}, {"resident", required_argument, 0, 'R'},
         {0, 0, 0, 0},
     };
     memset(a, 0, sizeof *a);
@@ -69,6 +73,7 @@ static int sim_parse(int argc, char **argv, sim_args *a, mh_error *err)
         case 'c': a->config = optarg; break;
         case 'o': a->output = optarg; break;
         case 't': a->trace_format = optarg; break;
+        case 'R': a->resident = optarg; break;
         case 'F': a->flush = 1; break;
         case '3': a->opts.classify_3c = 0; break;
         case 'T': a->opts.timing = 0; break;
@@ -94,10 +99,27 @@ static int sim_parse(int argc, char **argv, sim_args *a, mh_error *err)
     }
     if (!a->config)
         return mh_error_set(err, MH_EINVAL, "sim: missing -c CONFIG (see memhier sim --help)");
+    if (a->resident && !a->opts.timing)
+        return mh_error_set(err, MH_EINVAL, "sim: --resident needs the timing model (it sets the page table): drop --no-timing");
     if (optind != argc - 1)
         return mh_error_set(err, MH_EINVAL, "sim: expected exactly one TRACE argument, got %d", argc - optind);
     a->trace = argv[optind];
     return MH_OK;
+}
+
+/* Marks the pages listed in file path resident in h (see resident.h for the format). */
+static int apply_resident(mh_hier *h, const char *path, mh_error *err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return mh_error_set(err, errno == ENOENT ? MH_ENOTFOUND : MH_EIO, "%s: cannot open: %s", path, strerror(errno));
+    bench_pages *p = NULL;
+    int rc = bench_pages_parse(f, path, &p, err);
+    fclose(f);
+    if (rc == MH_OK)
+        rc = bench_pages_apply(p, h, err);
+    bench_pages_free(p);
+    return rc;
 }
 
 /* Runs the replay with everything opened; returns MH_OK or the first error. */
@@ -113,6 +135,8 @@ static int sim_run(const sim_args *a, mh_error *err)
                              : mh_trace_open(a->trace, &t, err);
     if (rc == MH_OK)
         rc = mh_hier_create(c, &a->opts, &h, err);
+    if (rc == MH_OK && a->resident)
+        rc = apply_resident(h, a->resident, err);
     int piped = a->piped >= 0 ? a->piped : sysconf(_SC_NPROCESSORS_ONLN) > 1;
     if (rc == MH_OK)
         rc = piped ? cli_replay_piped(h, t, NULL, err) : cli_replay(h, t, NULL, err);

@@ -11,10 +11,10 @@ n=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else nok "$what"; fi; }
-echo "1..36"
+echo "1..38"
 
 if ! "$bin" detect -o "$tmp/host.ini" >/dev/null 2>&1; then
-    for i in $(seq 1 36); do echo "ok $i - calibrate/validate # SKIP memhier detect fails here"; done
+    for i in $(seq 1 38); do echo "ok $i - calibrate/validate # SKIP memhier detect fails here"; done
     exit 0
 fi
 
@@ -147,3 +147,15 @@ printf 'page_size 4096\n0x1001 1\n' >"$tmp/badres/traces/stream-read-16384.mht.r
 "$bin" revalidate -c "$tmp/cal.ini" -o "$tmp/rv5.csv" "$tmp/badres" >/dev/null 2>"$tmp/e9"; rc=$?
 check "revalidate with a malformed .resident file exits 2 naming file:line and writes nothing" \
     bash -c "[ $rc -eq 2 ] && grep -q 'stream-read-16384.mht.resident:2: run 0x1001 + 1 pages must be page-aligned' '$tmp/e9' && [ ! -e '$tmp/rv5.csv' ]"
+
+# 37-38: memhier sim --resident replays a validate trace with the pages its point found resident
+t5="$tmp/r5/traces/stack-default-262144.mht"
+want=$(awk -F, '$1 == "stack" && $3 == 262144 && $4 == "perf::MINOR-FAULTS:first-touch" { print $8 + 0 }' "$tmp/r5/validation.csv" 2>/dev/null)
+cold=$("$bin" sim -c "$tmp/cal.ini" -f csv "$t5" 2>/dev/null | awk -F, '$1 == "minor_fault" && $2 == "total" { print $3 }')
+got=$("$bin" sim -c "$tmp/cal.ini" -f csv --resident "$t5.resident" "$t5" 2>/dev/null | awk -F, '$1 == "minor_fault" && $2 == "total" { print $3 }')
+check "sim --resident gives validate's first-touch count ($got = $want; $cold without it)" \
+    bash -c "[ -n '$want' ] && [ '$got' = '$want' ] && [ '$cold' -gt '$got' ]"
+"$bin" sim -c "$tmp/cal.ini" --no-timing --resident "$t5.resident" "$t5" >/dev/null 2>"$tmp/e10"; rc1=$?
+"$bin" sim -c "$tmp/cal.ini" --resident "$tmp/badres/traces/stream-read-16384.mht.resident" "$t5" >/dev/null 2>"$tmp/e11"; rc2=$?
+check "sim --resident: refused with --no-timing, and a malformed file is named at file:line (exit 2 each)" \
+    bash -c "[ $rc1 -eq 2 ] && grep -q 'resident needs the timing model' '$tmp/e10' && [ $rc2 -eq 2 ] && grep -q 'stream-read-16384.mht.resident:2:' '$tmp/e11'"
