@@ -274,18 +274,26 @@ int bench_pages_parse(FILE *f, const char *name, bench_pages **out, mh_error *er
     return MH_OK;
 }
 
+/* Loads the sidecar file at path; a missing file is MH_OK with *out = NULL when missing_ok. */
+int bench_pages_load(const char *path, int missing_ok, bench_pages **out, mh_error *err)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "r");
+    if (!f && errno == ENOENT && missing_ok)
+        return MH_OK;
+    if (!f)
+        return mh_error_set(err, errno == ENOENT ? MH_ENOTFOUND : MH_EIO, "%s: cannot open: %s", path, strerror(errno));
+    int rc = bench_pages_parse(f, path, out, err);
+    fclose(f);
+    return rc;
+}
+
 /* Loads trace_path.resident, when present. */
 int bench_resident_load(const char *trace_path, bench_pages **out, mh_error *err)
 {
     char path[4200];
     snprintf(path, sizeof path, "%s.resident", trace_path);
-    *out = NULL;
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return errno == ENOENT ? MH_OK : mh_error_set(err, MH_EIO, "%s: %s", path, strerror(errno));
-    int rc = bench_pages_parse(f, path, out, err);
-    fclose(f);
-    return rc;
+    return bench_pages_load(path, 1, out, err);
 }
 
 /* Copies run i of p into *start and *end; 0 when i is past the last run. */

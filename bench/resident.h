@@ -32,6 +32,9 @@ int bench_resident_write(const bench_pages *snap, const char *trace_path, uint64
 /* Reads trace_path + ".resident" into *out; *out = NULL (and MH_OK) when there is none. Malformed
  * lines are MH_EFORMAT naming file:line. */
 int bench_resident_load(const char *trace_path, bench_pages **out, mh_error *err);
+/* Reads the sidecar file at path into *out; a missing file is MH_OK with *out = NULL when
+ * missing_ok, else MH_ENOTFOUND. Malformed lines are MH_EFORMAT naming path:line. */
+int bench_pages_load(const char *path, int missing_ok, bench_pages **out, mh_error *err);
 /* Parses sidecar text from f (name names it in messages) into *out, as bench_resident_load. */
 int bench_pages_parse(FILE *f, const char *name, bench_pages **out, mh_error *err);
 /* Copies run i of p ([*start, *end), bytes) out; returns 0 when there is no run i. */

@@ -110,12 +110,8 @@ static int sim_parse(int argc, char **argv, sim_args *a, mh_error *err)
 /* Marks the pages listed in file path resident in h (see resident.h for the format). */
 static int apply_resident(mh_hier *h, const char *path, mh_error *err)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return mh_error_set(err, errno == ENOENT ? MH_ENOTFOUND : MH_EIO, "%s: cannot open: %s", path, strerror(errno));
     bench_pages *p = NULL;
-    int rc = bench_pages_parse(f, path, &p, err);
-    fclose(f);
+    int rc = bench_pages_load(path, 0, &p, err);
     if (rc == MH_OK)
         rc = bench_pages_apply(p, h, err);
     bench_pages_free(p);
