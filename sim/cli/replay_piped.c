@@ -1,54 +1,124 @@
 /* replay_piped.c — the replay loop with the trace decoded on a second thread: while the
  * simulator replays one batch, the reader fills the next (a ring of PIPE_BUFS batches). The
  * records, their order and the results are those of cli_replay; only the wall time changes
- * (max(decode, simulate) per batch instead of their sum) on a machine with a spare core. */
+ * (max(decode, simulate) per batch instead of their sum) on a machine with a spare core.
+ *
+ * Hand-over: the two threads publish batches through two atomic counters and wait for each other
+ * by spinning first (PIPE_SPIN_NS), then sleeping on a condition variable. Waking a sleeping
+ * thread costs tens of microseconds on a virtual machine (the idle vCPU must be woken): with a
+ * sleep at every batch, 2048-record batches replayed at 50 M records/s against 64 M for 8192. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "cli.h"
 
-#define PIPE_BATCH 8192 /* records per batch: 128 KiB, so a batch in flight stays in the caches */
-#define PIPE_BUFS 4     /* batches in the ring */
+#define PIPE_BATCH 16384      /* records per batch: 256 KiB, so a batch in flight stays in L2 */
+#define PIPE_BUFS 4           /* batches in the ring */
+#define PIPE_SPIN_NS 2000000L /* spin this long for the other thread before sleeping */
 
 /* The ring shared by the reader thread and the replaying thread. */
 typedef struct pipe_ring {
     mh_trace *t;                 /* read only by the reader thread */
     mh_rec *buf[PIPE_BUFS];      /* batches */
-    size_t n[PIPE_BUFS];         /* records in each full batch */
-    uint64_t filled;             /* batches published by the reader (monotonic) */
-    uint64_t used;               /* batches released by the replayer (monotonic) */
-    int done;                    /* reader reached the end or an error */
-    int stop;                    /* replayer asks the reader to quit */
+    size_t n[PIPE_BUFS];         /* records in each batch, written before `filled` moves past it */
+    _Atomic uint64_t filled;     /* batches published by the reader (monotonic) */
+    _Atomic uint64_t used;       /* batches released by the replayer (monotonic) */
+    _Atomic int done;            /* reader reached the end or an error (rc, err set before) */
+    _Atomic int stop;            /* replayer asks the reader to quit */
+    _Atomic int sleepers;        /* threads asleep on cv, or about to be */
     int rc;                      /* reader status once done */
     mh_error err;                /* reader error context */
-    pthread_mutex_t mu;          /* guards the counters and flags */
-    pthread_cond_t cv;           /* signalled on every change */
+    pthread_mutex_t mu;          /* guards sleeping and waking only */
+    pthread_cond_t cv;           /* signalled when a counter or flag moves while someone sleeps */
 } pipe_ring;
+
+/* What a waiting thread waits for: reader = a free batch slot k, replayer = batch k filled. */
+typedef int (*pipe_ready)(pipe_ring *p, uint64_t k);
+
+/* 1 when the reader may fill batch k (or must stop). */
+static int slot_free(pipe_ring *p, uint64_t k)
+{
+    return atomic_load(&p->stop) || k - atomic_load(&p->used) < PIPE_BUFS;
+}
+
+/* 1 when batch k is filled or the reader finished. */
+static int batch_ready(pipe_ring *p, uint64_t k)
+{
+    return atomic_load(&p->filled) > k || atomic_load(&p->done);
+}
+
+/* Nanoseconds of a monotonic clock. */
+static long long now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* One step of a spin: tells the core this is a wait loop where the host has an instruction for it. */
+static void spin_pause(void)
+{
+#ifdef __SSE2__
+    _mm_pause();
+#endif
+}
+
+/* Waits until ready(p, k): spins up to PIPE_SPIN_NS, then sleeps. The sleeper counts itself before
+ * its last check and the other side moves its counter before reading the count (both sequentially
+ * consistent), so one of the two always sees the other: no wake-up is lost. */
+static void pipe_wait(pipe_ring *p, pipe_ready ready, uint64_t k)
+{
+    if (ready(p, k))
+        return;
+    long long until = now_ns() + PIPE_SPIN_NS;
+    for (unsigned i = 1; !ready(p, k); i++) {
+        spin_pause();
+        if (i % 256 == 0 && now_ns() > until)
+            break;
+    }
+    pthread_mutex_lock(&p->mu);
+    atomic_fetch_add(&p->sleepers, 1);
+    while (!ready(p, k))
+        pthread_cond_wait(&p->cv, &p->mu);
+    atomic_fetch_sub(&p->sleepers, 1);
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* Wakes the other thread when it sleeps (called after moving a counter or flag). */
+static void pipe_wake(pipe_ring *p)
+{
+    if (atomic_load(&p->sleepers) == 0)
+        return;
+    pthread_mutex_lock(&p->mu);
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
 
 /* Reader thread: fills free batches until the trace ends, an error occurs or stop is set. */
 static void *pipe_reader(void *arg)
 {
     pipe_ring *p = arg;
     for (uint64_t k = 0;; k++) {
-        pthread_mutex_lock(&p->mu);
-        while (!p->stop && k - p->used >= PIPE_BUFS)
-            pthread_cond_wait(&p->cv, &p->mu);
-        int stop = p->stop;
-        pthread_mutex_unlock(&p->mu);
+        pipe_wait(p, slot_free, k);
+        int stop = atomic_load(&p->stop);
         size_t n = 0;
         int rc = stop ? MH_OK : mh_trace_read(p->t, p->buf[k % PIPE_BUFS], PIPE_BATCH, &n, &p->err);
-        pthread_mutex_lock(&p->mu);
         p->n[k % PIPE_BUFS] = n;
-        if (rc != MH_OK || n == 0 || stop) {
+        int end = rc != MH_OK || n == 0 || stop;
+        if (end) {
             p->rc = rc;
-            p->done = 1;
+            atomic_store(&p->done, 1);
         } else {
-            p->filled = k + 1;
+            atomic_store(&p->filled, k + 1);
         }
-        pthread_cond_broadcast(&p->cv);
-        pthread_mutex_unlock(&p->mu);
-        if (p->done)
+        pipe_wake(p);
+        if (end)
             return NULL;
     }
 }
@@ -56,23 +126,16 @@ static void *pipe_reader(void *arg)
 /* Waits for batch k; returns its record count, 0 when the reader finished before it. */
 static size_t pipe_take(pipe_ring *p, uint64_t k)
 {
-    pthread_mutex_lock(&p->mu);
-    while (p->filled <= k && !p->done)
-        pthread_cond_wait(&p->cv, &p->mu);
-    size_t n = p->filled > k ? p->n[k % PIPE_BUFS] : 0;
-    pthread_mutex_unlock(&p->mu);
-    return n;
+    pipe_wait(p, batch_ready, k);
+    return atomic_load(&p->filled) > k ? p->n[k % PIPE_BUFS] : 0;
 }
 
 /* Hands batch k back to the reader. */
 static void pipe_release(pipe_ring *p, uint64_t k)
 {
-    pthread_mutex_lock(&p->mu);
-    p->used = k + 1;
-    pthread_cond_broadcast(&p->cv);
-    pthread_mutex_unlock(&p->mu);
+    atomic_store(&p->used, k + 1);
+    pipe_wake(p);
 }
-
 /* Replays batches until the reader is done; returns MH_OK or MH_EINTR; *total = records. */
 static int pipe_consume(pipe_ring *p, mh_hier *h, uint64_t *total, mh_error *err)
 {
@@ -96,6 +159,11 @@ int cli_replay_piped(mh_hier *h, mh_trace *t, uint64_t *records, mh_error *err)
     pipe_ring p;
     memset(&p, 0, sizeof p);
     p.t = t;
+    atomic_init(&p.filled, 0);
+    atomic_init(&p.used, 0);
+    atomic_init(&p.done, 0);
+    atomic_init(&p.stop, 0);
+    atomic_init(&p.sleepers, 0);
     uint64_t total = 0;
     mh_rec *mem = malloc((size_t)PIPE_BUFS * PIPE_BATCH * sizeof *mem);
     if (!mem)
@@ -110,10 +178,8 @@ int cli_replay_piped(mh_hier *h, mh_trace *t, uint64_t *records, mh_error *err)
         rc = cli_replay(h, t, &total, err);
     } else {
         rc = pipe_consume(&p, h, &total, err);
-        pthread_mutex_lock(&p.mu);
-        p.stop = 1;
-        pthread_cond_broadcast(&p.cv);
-        pthread_mutex_unlock(&p.mu);
+        atomic_store(&p.stop, 1);
+        pipe_wake(&p);
         pthread_join(th, NULL);
         if (rc == MH_OK && p.rc != MH_OK) {
             *err = p.err;
