@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigmem_int.h"
 #include "level_int.h"
 
 /* Returns log2(x) for a power of two x, or -1. */
@@ -63,7 +64,7 @@ int mh_level_init(mh_level *L, const mh_level_cfg *lc, int classify, mh_error *e
     L->rng = (z ^ (z >> 31)) | 1;
     size_t nslots = (size_t)lc->sets * lc->ways, meta, tree;
     mh_policy_state_size(lc->policy, lc->ways, &meta, &tree);
-    L->slot = calloc(nslots, sizeof *L->slot);
+    L->slot = mh_big_alloc(nslots * sizeof *L->slot, 1);
     L->meta = meta ? calloc(nslots, meta) : NULL;
     L->tree = tree ? calloc((size_t)lc->sets, tree) : NULL;
     L->tree_stride = (uint32_t)tree;

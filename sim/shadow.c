@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigmem_int.h"
 #include "level_int.h"
 
 #define NIL UINT32_MAX
@@ -59,9 +60,9 @@ mh_shadow *mh_shadow_create(uint64_t lines)
         nb <<= 1;
     s->cap = (uint32_t)lines;
     s->head = s->tail = NIL;
-    s->nd = malloc(lines * sizeof *s->nd);
+    s->nd = mh_big_alloc(lines * sizeof *s->nd, 0);
     s->freel = malloc(lines * sizeof *s->freel);
-    s->bucket = malloc(nb * sizeof *s->bucket);
+    s->bucket = mh_big_alloc(nb * sizeof *s->bucket, 0);
     s->bmask = nb - 1;
     s->cmask = 63;
     s->ckey = calloc(s->cmask + 1, sizeof *s->ckey);

@@ -13,13 +13,12 @@
  * becomes the tree's newest mark. The first invalidation moves the front into the tree for good. */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
+#include "bigmem_int.h"
 #include "stackdist_int.h"
 
 #define MAP_EMPTY UINT64_MAX      /* hash slot without a key */
 #define FA_FRONT 8                /* lines in the front array */
-#define FA_HUGE ((size_t)2 << 20)  /* huge page size: larger arrays are advised onto huge pages */
 #define FA_SPAN 8                 /* window slots per live mark after a compaction (4: 3 % slower) */
 #define FA_COMPACT_AHEAD 256      /* marks between prefetching a line's hash slot and renumbering it */
 
@@ -115,19 +114,6 @@ static int marked(const uint64_t *w, uint32_t t)
     return (int)(w[t >> 6] >> (t & 63) & 1);
 }
 
-/* malloc for the big arrays (hash, slot lines): one of 2 MiB or more is 2 MiB-aligned and
- * advised onto huge pages, since its random accesses would otherwise miss the TLB too. */
-static void *big_alloc(size_t n)
-{
-    if (n < FA_HUGE)
-        return malloc(n);
-    n = (n + FA_HUGE - 1) & ~(FA_HUGE - 1);
-    void *p = aligned_alloc(FA_HUGE, n);
-    if (p)
-        madvise(p, n, MADV_HUGEPAGE); /* advice only: a failure leaves small pages */
-    return p;
-}
-
 /* Fibonacci hash of line into the table. */
 static uint64_t map_hash(const mh_sd_fa *s, uint64_t line)
 {
@@ -168,7 +154,7 @@ static void map_delete(mh_sd_fa *s, uint64_t i)
 /* Allocates an empty hash of hsize (power of two) keys; MH_OK or MH_ENOMEM. */
 static int map_alloc(mh_sd_fa *s, uint64_t hsize)
 {
-    s->map = big_alloc(hsize * sizeof *s->map);
+    s->map = mh_big_alloc(hsize * sizeof *s->map, 0);
     if (!s->map)
         return MH_ENOMEM;
     for (uint64_t i = 0; i < hsize; i++)
@@ -234,7 +220,7 @@ mh_sd_fa *mh_sd_fa_create(uint32_t depth)
     s->hw = calloc(nb, sizeof *s->hw);
     s->mc = calloc(nb + 1, sizeof *s->mc);
     s->hc = calloc(nb + 1, sizeof *s->hc);
-    s->at = big_alloc((s->cap + 1) * sizeof *s->at);
+    s->at = mh_big_alloc((s->cap + 1) * sizeof *s->at, 0);
     if (!s->mw || !s->hw || !s->mc || !s->hc || !s->at || map_alloc(s, 1024) != MH_OK) {
         mh_sd_fa_destroy(s);
         return NULL;
