@@ -187,6 +187,37 @@ int mh_hier_resident(mh_hier *h, uint64_t addr, uint64_t len, mh_error *err);
 /* Frees h; NULL is a no-op. */
 void mh_hier_destroy(mh_hier *h);
 
+/* ---- set-partitioned replay (sim/hier_split.c): a count-only hierarchy whose every level's set
+ * index contains the same address bits replays on several threads, one part of those bits' values
+ * each. Sets of different parts never meet (a line, its victims, write-backs and
+ * back-invalidations stay in sets of its part), so each part's records replay independently and
+ * the statistics, summed, are those of mh_hier_access over all records in order.
+ * Lifecycle: mh_hier_split -> mh_part_replay on every part (each on its own thread), with
+ * mh_part_replay_shared for each record that spans parts -> mh_hier_join. ---- */
+typedef struct mh_hier_part mh_hier_part;
+
+/* Splits h into nparts parts (a power of two, 2..64) in parts[0..nparts). Returns MH_OK;
+ * MH_EUNSUPPORTED with the reason in err when h cannot be split (timing or 3C classification on,
+ * a hardware prefetcher, a random or brrip level, too few set-index bits common to all levels for
+ * nparts); MH_EINVAL for a bad nparts; MH_ENOMEM. On failure nothing is split. Until
+ * mh_hier_join, h may be used only through its parts. */
+int mh_hier_split(mh_hier *h, unsigned nparts, mh_hier_part **parts, mh_error *err);
+/* Tag of a record that spans parts: its first and last bytes lie in different parts, it wraps
+ * past 2^64 - 1, or it is a copyback or invalidate (every part must stop at it). */
+#define MH_PART_SHARED 255
+/* Writes into tag[i] the part number of recs[i] (< nparts), or MH_PART_SHARED. Any part of one
+ * split tags alike: tag a batch once and give the tags to every part. */
+void mh_part_tag(const mh_hier_part *p, const mh_rec *recs, size_t n, uint8_t *tag);
+/* Replays, in order, part p's records of recs[0..n) (tags from mh_part_tag), up to the first
+ * record tagged MH_PART_SHARED; returns that record's index, or n. Parts may run concurrently. */
+size_t mh_part_replay(mh_hier_part *p, const mh_rec *recs, const uint8_t *tag, size_t n);
+/* Replays record r, which spans parts, through part p. Every other part must be stopped at the
+ * same record (mh_part_replay returned its index) until this returns. */
+void mh_part_replay_shared(mh_hier_part *p, const mh_rec *r);
+/* Adds the parts' statistics into h and frees them: h is whole again, in the state that
+ * mh_hier_access over the same records would have left. parts is the array mh_hier_split filled. */
+void mh_hier_join(mh_hier *h, mh_hier_part **parts, unsigned nparts);
+
 /* ===== traces (sim/trace*.c) ===== */
 
 /* Trace metadata: small key/value list (source, kernel, params, host, created, version...). */

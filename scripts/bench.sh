@@ -42,11 +42,18 @@ echo "replay on $config ($runs runs each); one core = --decode-thread off, +deco
 median_rate "decode only (.mht, memhier info)" "$bin" info "$work/mixed.mht"
 median_rate "count-only from .mht, one core" "$bin" sim -c "$config" --no-3c --no-timing --decode-thread off -f csv "$work/mixed.mht"
 median_rate "count-only from .mht, +decode thread" "$bin" sim -c "$config" --no-3c --no-timing --decode-thread on -f csv "$work/mixed.mht"
+median_rate "count-only from .mht, sets split (--split on)" "$bin" sim -c "$config" --no-3c --no-timing --split on -f csv "$work/mixed.mht"
 median_rate "count-only from din text, one core" "$bin" sim -c "$config" --no-3c --no-timing --decode-thread off -f csv "$work/mixed.din"
 median_rate "count-only from din text, +decode thread" "$bin" sim -c "$config" --no-3c --no-timing --decode-thread on -f csv "$work/mixed.din"
 median_rate "timing mode from .mht (--no-3c), one core" "$bin" sim -c "$config" --no-3c --decode-thread off -f csv "$work/mixed.mht"
 median_rate "timing mode from .mht, +decode thread" "$bin" sim -c "$config" --no-3c --decode-thread on -f csv "$work/mixed.mht"
 median_rate "full (3C + timing) from .mht, +decode thread" "$bin" sim -c "$config" --decode-thread on -f csv "$work/mixed.mht"
+
+echo "a trace that misses at every record ($records random reads within 4 MiB), count-only from .mht:"
+"$bin" gen --pattern random --records "$records" "$work/random.mht"
+median_rate "one core" "$bin" sim -c "$config" --no-3c --no-timing --decode-thread off -f csv "$work/random.mht"
+median_rate "+decode thread" "$bin" sim -c "$config" --no-3c --no-timing --decode-thread on -f csv "$work/random.mht"
+median_rate "sets split (--split on)" "$bin" sim -c "$config" --no-3c --no-timing --split on -f csv "$work/random.mht"
 
 echo "resident memory vs trace length (count-only, .mht):"
 for len in 2M 20M; do

@@ -789,6 +789,32 @@ int mh_hier_access(mh_hier *h, const mh_rec *recs, size_t n)
     return MH_OK;
 }
 
+/* Records copied per step of mh_hier_replay_part: a part's records, gathered without a branch on
+ * the part (random addresses would mispredict every other record), then replayed as one batch. */
+#define MH_PART_CHUNK 2048
+
+/* See hier_int.h. */
+size_t mh_hier_replay_part(mh_hier *h, const mh_rec *recs, const uint8_t *tag, size_t n, uint8_t want)
+{
+    mh_rec buf[MH_PART_CHUNK];
+    size_t i = 0;
+    while (i < n) {
+        size_t m = 0, stop = n;
+        for (; i < n && m < MH_PART_CHUNK; i++) {
+            if (tag[i] == MH_PART_SHARED) {
+                stop = i;
+                break;
+            }
+            buf[m] = recs[i];
+            m += tag[i] == want;
+        }
+        mh_hier_access(h, buf, m);
+        if (stop != n)
+            return stop;
+    }
+    return n;
+}
+
 /* walk = cached: a page walk's read of the page-table entry at addr, an 8-byte load through the
  * data entry level. It is counted as a `misc` read (DineroIV label 3), so the demand read counts
  * stay those of the trace. Returns the level that served it (-1 = memory). */

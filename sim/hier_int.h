@@ -42,4 +42,8 @@ struct mh_hier {
     uint64_t mem_read, mem_written;         /* bytes crossing the memory boundary */
 };
 
+/* Replays, in order, the records of recs[0..n) tagged want (mh_part_tag) up to the first one
+ * tagged MH_PART_SHARED; returns that record's index, or n (mh_hier_split). */
+size_t mh_hier_replay_part(mh_hier *h, const mh_rec *recs, const uint8_t *tag, size_t n, uint8_t want);
+
 #endif

@@ -30,6 +30,8 @@ typedef struct mh_repl {
     void (*hit)(mh_level *L, uint32_t set, uint32_t way);        /* NULL: nothing to update */
     uint32_t (*victim)(mh_level *L, uint32_t set);               /* way to replace (set full) */
     void (*fill)(mh_level *L, uint32_t set, uint32_t way);       /* NULL: nothing to update */
+    int per_set;                                                 /* 1: all its state is in the set
+                                                                    (no generator shared by sets) */
     const char *help;                                            /* one line for --help */
 } mh_repl;
 

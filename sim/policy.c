@@ -97,15 +97,15 @@ static void brrip_fill(mh_level *L, uint32_t set, uint32_t way)
 
 /* The registry, in enum mh_policy order. */
 static const mh_repl policies[] = {
-    [MH_POL_LRU] = {"lru", 1, 1, NULL, NULL, NULL, "least recently used (exact)"},
-    [MH_POL_FIFO] = {"fifo", 1, 0, NULL, NULL, NULL, "first in first out: hits do not reorder"},
-    [MH_POL_RANDOM] = {"random", 0, 0, NULL, random_victim, NULL,
+    [MH_POL_LRU] = {"lru", 1, 1, NULL, NULL, NULL, 1, "least recently used (exact)"},
+    [MH_POL_FIFO] = {"fifo", 1, 0, NULL, NULL, NULL, 1, "first in first out: hits do not reorder"},
+    [MH_POL_RANDOM] = {"random", 0, 0, NULL, random_victim, NULL, 0,
                        "uniform random victim, reproducible from the level's seed"},
-    [MH_POL_PLRU] = {"plru", 0, 0, plru_touch, plru_victim, plru_touch,
+    [MH_POL_PLRU] = {"plru", 0, 0, plru_touch, plru_victim, plru_touch, 1,
                      "tree pseudo-LRU (ways-1 bits per set)"},
-    [MH_POL_SRRIP] = {"srrip", 0, 0, rrip_hit, rrip_victim, srrip_fill,
+    [MH_POL_SRRIP] = {"srrip", 0, 0, rrip_hit, rrip_victim, srrip_fill, 1,
                       "static re-reference interval prediction, 2-bit, hit priority"},
-    [MH_POL_BRRIP] = {"brrip", 0, 0, rrip_hit, rrip_victim, brrip_fill,
+    [MH_POL_BRRIP] = {"brrip", 0, 0, rrip_hit, rrip_victim, brrip_fill, 0,
                       "bimodal RRIP: distant insertion, long 1/32 of fills (seeded)"},
 };
 

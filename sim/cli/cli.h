@@ -38,6 +38,10 @@ int cli_interrupt_status(void);
 
 int cli_replay(mh_hier *h, mh_trace *t, uint64_t *records, mh_error *err);
 int cli_replay_piped(mh_hier *h, mh_trace *t, uint64_t *records, mh_error *err);
+/* Same contract as cli_replay, with h's sets split between up to `cpus` threads (replay_split.c):
+ * MH_EUNSUPPORTED, with nothing replayed and the reason in err, when h cannot be split (timing,
+ * 3C, a prefetcher, a random or brrip level, ...) or fewer than 2 threads can run. */
+int cli_replay_split(mh_hier *h, mh_trace *t, long cpus, uint64_t *records, mh_error *err);
 int cli_apply_set(mh_config *c, const char *spec, mh_error *err);
 /* Applies n "SECTION.KEY=VALUE" specs to c at once, validated together; MH_OK or the first error. */
 int cli_apply_sets(mh_config *c, char *const *specs, int n, mh_error *err);

@@ -22,6 +22,7 @@ typedef struct sim_args {
     mh_hier_opts opts;        /* --no-3c, --no-timing */
     int flush;                /* --flush */
     int piped;                /* --decode-thread: -1 auto (when a second CPU is online), 0 off, 1 on */
+    int split;                /* --split: 1 on (the sets split between threads), 0 off */
     char *sets[SIM_MAX_SETS]; /* --set */
     int nsets;
 } sim_args;
@@ -41,7 +42,12 @@ static void sim_usage(FILE *f)
           "                           TRACE.resident): their first touch is no minor fault\n"
           "      --trace-format F     din, xdin, lackey or mht instead of detecting it\n"
           "      --decode-thread WHEN decode the trace on a second thread: auto (default: when\n"
-          "                           another CPU is online), on or off (one core only)\n",
+          "                           another CPU is online), on or off (one thread only)\n"
+          "      --split on|off       on: split the sets between threads (one per CPU, a power of\n"
+          "                           two, at most 8) that each replay their part and take turns\n"
+          "                           decoding; needs a count-only hierarchy without 3C,\n"
+          "                           prefetchers, random or brrip levels. Same results; faster on\n"
+          "                           traces that miss often. off (default): --decode-thread\n",
           f);
 }
 
@@ -61,11 +67,13 @@ static int sim_parse(int argc, char **argv, sim_args *a, mh_error *err)
         {"no-timing", no_argument, 0, 'T'},    {"trace-format", required_argument, 0, 't'},
         {"wb-bypass", no_argument, 0, 'W'},    {"help", no_argument, 0, 'h'},
         {"decode-thread", required_argument, 0, 'D'}, {"resident", required_argument, 0, 'R'},
+        {"split", required_argument, 0, 'S'},
         {0, 0, 0, 0},
     };
     memset(a, 0, sizeof *a);
     a->opts = mh_hier_opts_default();
     a->piped = -1;
+    a->split = 0;
     opterr = 0;
     optind = 1;
     for (int ch; (ch = getopt_long(argc, argv, "c:f:o:h", longopts, NULL)) != -1;) {
@@ -82,6 +90,10 @@ static int sim_parse(int argc, char **argv, sim_args *a, mh_error *err)
         case 'D':
             if ((a->piped = parse_when(optarg)) == -2)
                 return mh_error_set(err, MH_EINVAL, "sim: --decode-thread %s, must be auto, on or off", optarg);
+            break;
+        case 'S':
+            if ((a->split = parse_when(optarg)) < 0)
+                return mh_error_set(err, MH_EINVAL, "sim: --split %s, must be on or off", optarg);
             break;
         case 'f':
             if (cli_parse_format(optarg, &a->fmt, err) != MH_OK)
@@ -118,6 +130,22 @@ static int apply_resident(mh_hier *h, const char *path, mh_error *err)
     return rc;
 }
 
+/* Replays t through h on the threads the options and the machine allow (see sim_usage). */
+static int sim_replay(const sim_args *a, mh_hier *h, mh_trace *t, mh_error *err)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if (a->split) {
+        int rc = cli_replay_split(h, t, cpus < 2 ? 2 : cpus, NULL, err);
+        if (rc == MH_EUNSUPPORTED) {
+            mh_error e = *err;
+            return mh_error_set(err, MH_EINVAL, "sim: --split on: %s", e.msg);
+        }
+        return rc;
+    }
+    int piped = a->piped >= 0 ? a->piped : cpus > 1;
+    return piped ? cli_replay_piped(h, t, NULL, err) : cli_replay(h, t, NULL, err);
+}
+
 /* Runs the replay with everything opened; returns MH_OK or the first error. */
 static int sim_run(const sim_args *a, mh_error *err)
 {
@@ -133,9 +161,8 @@ static int sim_run(const sim_args *a, mh_error *err)
         rc = mh_hier_create(c, &a->opts, &h, err);
     if (rc == MH_OK && a->resident)
         rc = apply_resident(h, a->resident, err);
-    int piped = a->piped >= 0 ? a->piped : sysconf(_SC_NPROCESSORS_ONLN) > 1;
     if (rc == MH_OK)
-        rc = piped ? cli_replay_piped(h, t, NULL, err) : cli_replay(h, t, NULL, err);
+        rc = sim_replay(a, h, t, err);
     if (rc == MH_OK && a->flush)
         mh_hier_flush(h);
     if (rc == MH_OK)

@@ -42,6 +42,8 @@ vg "sim csv (mht)" 0 sim -c $C -f csv "$work/t.mht"
 vg "sim json -o (lackey, --flush)" 0 sim -c $C -f json --flush -o "$work/o.json" tests/data/small.lackey
 vg "sim xdin --no-timing --no-3c" 0 sim -c $C --no-timing --no-3c tests/data/small.xdin
 vg "sim --set" 0 sim -c $C --set L1d.size=16K --set L2.policy=random "$work/t.din"
+vg "sim --split on (threads, --flush)" 0 sim -c $C --no-timing --no-3c --split on --flush -f csv "$work/t.mht"
+vg "sim --split on refused (timing)" 2 sim -c $C --split on "$work/t.mht"
 VG_IN=tests/data/small.din vg "sim stdin" 0 sim -c configs/small-teaching.ini -f csv -
 if awk -F, '$1 == "L1" && $2 == "total" { exit !($3 > 0) }' "$work/out"; then ok "sim stdin: the din trace was read from standard input"
 else notok "sim stdin: no L1 accesses in the output: $(head -2 "$work/out" | tr '\n' ' ')"; fi

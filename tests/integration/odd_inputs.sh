@@ -123,6 +123,25 @@ for tr in pipe.mht pipe.din; do
     if [ -s "$work/off.csv" ] && cmp -s "$work/off.csv" "$work/on.csv"; then ok "decode thread: $tr gives the same statistics"
     else notok "decode thread: $tr differs from one thread: $(diff "$work/off.csv" "$work/on.csv" | head -3 | tr '\n' ' ') $(head -2 "$work/err")"; fi
 done
+# --- the sets split between threads: the same statistics (with --flush too), the same errors ---
+"$BIN" gen --pattern random --records 200000 --seed 5 "$work/rand.mht" 2>>"$work/err"
+for tr in pipe.mht pipe.din rand.mht; do
+    for fl in "" --flush; do
+        "$BIN" sim -c configs/zen3.ini --no-3c --no-timing $fl --decode-thread off -f csv "$work/$tr" >"$work/off.csv" 2>>"$work/err"
+        "$BIN" sim -c configs/zen3.ini --no-3c --no-timing $fl --split on -f csv "$work/$tr" >"$work/on.csv" 2>>"$work/err"
+        if [ -s "$work/off.csv" ] && cmp -s "$work/off.csv" "$work/on.csv"; then ok "split sets: $tr ${fl:-(no flush)} gives the same statistics"
+        else notok "split sets: $tr $fl differs from one thread: $(diff "$work/off.csv" "$work/on.csv" | head -3 | tr '\n' ' ') $(head -2 "$work/err")"; fi
+    done
+done
+for bad in tests/bad/trace-mht-flipped.mht tests/bad/trace-mht-truncated.mht tests/bad/trace-mht-no-end.mht; do
+    a=$("$BIN" sim -c configs/zen3.ini --no-3c --no-timing --decode-thread off "$bad" 2>&1 >/dev/null); sa=$?
+    b=$("$BIN" sim -c configs/zen3.ini --no-3c --no-timing --split on "$bad" 2>&1 >/dev/null); sb=$?
+    if [ "$sa" -ne 0 ] && [ "$sa" -eq "$sb" ] && [ "$a" = "$b" ]; then ok "split sets: $(basename "$bad") fails the same way ($sa)"
+    else notok "split sets: $(basename "$bad"): off $sa '$a', on $sb '$b'"; fi
+done
+msg=$("$BIN" sim -c configs/zen3.ini --no-3c --no-timing --set L3.policy=brrip --split on "$work/pipe.mht" 2>&1 >/dev/null); st=$?
+if [ $st -eq 2 ] && [[ "$msg" == *"[L3] policy brrip"* ]]; then ok "split sets: a brrip level is refused (exit 2): $msg"
+else notok "split sets: brrip level: exit $st, '$msg'"; fi
 for bad in tests/bad/trace-mht-*.mht; do
     a=$("$BIN" sim -c configs/zen3.ini --decode-thread off "$bad" 2>&1 >/dev/null); sa=$?
     b=$("$BIN" sim -c configs/zen3.ini --decode-thread on "$bad" 2>&1 >/dev/null); sb=$?
