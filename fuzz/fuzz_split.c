@@ -1,0 +1,146 @@
+/* fuzz_split.c — libFuzzer harness, differential: a hierarchy split into parts (mh_hier_split)
+ * and replayed part by part, in an order the input picks, must end with exactly the statistics
+ * of one in-order replay (mh_hier_access), before and after a flush.
+ * Input: 8 bytes of shape (geometry, policies, inclusion, write modes, parts, order), then
+ * records of 8 bytes each (op, size, address within a small window so sets collide). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memhier.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define MAX_RECS 4096 /* records per input */
+#define MAX_PARTS 4
+
+static const char *const policies[] = {"lru", "fifo", "plru", "srrip"};
+static const char *const inclusions[] = {"nine", "inclusive", "exclusive"};
+
+/* The config the shape bytes s[0..8) describe: split L1i/L1d (or unified) over L2 over L3. */
+static mh_config *shape_config(const uint8_t *s)
+{
+    char text[1024];
+    unsigned l1ways = 1u << (s[0] & 3), l1line = 16u << ((s[0] >> 2) & 1), l1sets = 2u << ((s[0] >> 3) & 3);
+    unsigned l2ways = 1u << (s[1] & 3), l2sets = 8u << ((s[1] >> 2) & 3);
+    unsigned l3ways = 2u << (s[2] & 3), l3sets = 16u << ((s[2] >> 2) & 3);
+    unsigned l2line = l1line << ((s[1] >> 4) & 1), l3line = l2line;
+    int unified = s[3] & 1;
+    const char *p1 = policies[(s[3] >> 1) & 3], *p2 = policies[(s[3] >> 3) & 3], *p3 = policies[(s[3] >> 5) & 3];
+    const char *i1 = inclusions[s[4] % 3], *i2 = inclusions[(s[4] / 3) % 3];
+    const char *wb = s[4] & 0x40 ? "through" : "back", *alloc = s[4] & 0x80 ? "no" : "yes";
+    int n = snprintf(text, sizeof text,
+                     "[hierarchy]\nname = f\nifetch = %s\ndata = L1d\n"
+                     "[L1d]\nsize = %u\nways = %u\nline = %u\npolicy = %s\nwrite = %s\nallocate = %s\n"
+                     "inclusion = %s\nnext = L2\n",
+                     unified ? "L1d" : "L1i", l1sets * l1ways * l1line, l1ways, l1line, p1, wb, alloc, i1);
+    if (!unified)
+        n += snprintf(text + n, sizeof text - (size_t)n,
+                      "[L1i]\nsize = %u\nways = %u\nline = %u\npolicy = %s\ninclusion = %s\nnext = L2\n",
+                      l1sets * l1ways * l1line, l1ways, l1line, p1, i1);
+    snprintf(text + n, sizeof text - (size_t)n,
+             "[L2]\nsize = %u\nways = %u\nline = %u\npolicy = %s\ninclusion = %s\nnext = L3\n"
+             "[L3]\nsize = %u\nways = %u\nline = %u\npolicy = %s\n",
+             l2sets * l2ways * l2line, l2ways, l2line, p2, i2, l3sets * l3ways * l3line, l3ways, l3line, p3);
+    mh_config *c = NULL;
+    mh_error err = {0};
+    return mh_config_parse(text, "fuzz.ini", &c, &err) == MH_OK ? c : NULL;
+}
+
+/* Record k of the input (8 bytes). */
+static mh_rec record(const uint8_t *b)
+{
+    static const uint8_t ops[8] = {MH_OP_READ,  MH_OP_READ,     MH_OP_WRITE,      MH_OP_WRITE,
+                                   MH_OP_IFETCH, MH_OP_COPYBACK, MH_OP_INVALIDATE, MH_OP_MISC};
+    mh_rec r;
+    memset(&r, 0, sizeof r);
+    r.op = ops[b[0] & 7];
+    r.size = (uint16_t)(b[0] & 0x80 ? 1 + b[1] : 1 + (b[1] & 7));
+    r.addr = (uint64_t)(b[2] | b[3] << 8 | (uint32_t)(b[4] & 0x3f) << 16);
+    if (b[5] == 0xff) /* now and then at the top of the address space */
+        r.addr = UINT64_MAX - (b[6] & 0x3f);
+    return r;
+}
+
+/* Aborts unless a and b hold the same statistics and memory traffic. */
+static void same(const mh_hier *a, const mh_hier *b)
+{
+    for (size_t i = 0; i < mh_hier_levels(a); i++) {
+        mh_level_stats x, y;
+        mh_hier_level_stats(a, i, &x);
+        mh_hier_level_stats(b, i, &y);
+        x.name = y.name = NULL;
+        if (memcmp(&x, &y, sizeof x) != 0)
+            abort();
+    }
+    uint64_t ra, wa, rb, wb;
+    mh_hier_mem_traffic(a, &ra, &wa);
+    mh_hier_mem_traffic(b, &rb, &wb);
+    if (ra != rb || wa != wb)
+        abort();
+}
+
+/* Replays recs through the parts: stretch by stretch, parts in an order rotated by `rot`, the
+ * spanning record by part `rot` (mod the parts). */
+static void replay_parts(mh_hier_part **p, unsigned np, const mh_rec *recs, size_t n, unsigned rot)
+{
+    uint8_t tag[MAX_RECS];
+    mh_part_tag(p[0], recs, n, tag);
+    for (size_t i = 0; i < n;) {
+        size_t stop = n;
+        for (unsigned k = 0; k < np; k++) {
+            unsigned q = (k + rot) % np;
+            size_t got = i + mh_part_replay(p[q], recs + i, tag + i, n - i);
+            if (k > 0 && got != stop)
+                abort(); /* every part stops at the same spanning record */
+            stop = got;
+        }
+        if (stop == n)
+            break;
+        if (tag[stop] != MH_PART_SHARED)
+            abort();
+        mh_part_replay_shared(p[(stop + rot) % np], &recs[stop]);
+        i = stop + 1;
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 8)
+        return 0;
+    mh_config *c = shape_config(data);
+    if (!c)
+        return 0;
+    static mh_rec recs[MAX_RECS];
+    size_t n = (size - 8) / 8;
+    n = n > MAX_RECS ? MAX_RECS : n;
+    for (size_t i = 0; i < n; i++)
+        recs[i] = record(data + 8 + 8 * i);
+    mh_hier_opts o = {0, 0, data[5] & 1};
+    mh_hier *a = NULL, *b = NULL;
+    mh_error err = {0};
+    if (mh_hier_create(c, &o, &a, &err) != MH_OK || mh_hier_create(c, &o, &b, &err) != MH_OK)
+        abort();
+    unsigned np = data[6] & 1 ? 4 : 2, rot = data[7] % MAX_PARTS;
+    size_t warm = n ? data[5] % (n + 1) : 0;
+    mh_hier_access(a, recs, n);
+    mh_hier_access(b, recs, warm);
+    mh_hier_part *p[MAX_PARTS] = {0};
+    int rc = mh_hier_split(b, np, p, &err);
+    if (rc == MH_OK) {
+        replay_parts(p, np, recs + warm, n - warm, rot);
+        mh_hier_join(b, p, np);
+    } else if (rc == MH_EUNSUPPORTED && err.msg[0]) {
+        mh_hier_access(b, recs + warm, n - warm); /* too few common set-index bits: not split */
+    } else {
+        abort();
+    }
+    same(a, b);
+    mh_hier_flush(a);
+    mh_hier_flush(b);
+    same(a, b);
+    mh_hier_destroy(a);
+    mh_hier_destroy(b);
+    mh_config_free(c);
+    return 0;
+}
