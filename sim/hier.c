@@ -470,8 +470,10 @@ static void op_invalidate(mh_hier *h, const mh_rec *r)
     }
 }
 
-/* ---- lean path: one-line requests at levels with an ordered policy (lru, fifo), no 3C shadow and
- * no prefetcher, any inclusion. The same semantics as general_req, without its bookkeeping. ---- */
+/* ---- lean path: one-line requests at levels with an ordered policy (lru, fifo) and no
+ * prefetcher, any inclusion, with or without 3C. The same semantics as general_req, without its
+ * bookkeeping: each lookup goes to the level's 3C shadow (when it has one) as line_step sends it,
+ * and a miss counts with its class. ---- */
 
 /* Passes write r down from lean level li (write-through, or a write miss without allocation);
  * returns the serving level given the level so far and whether r missed here. */
@@ -486,17 +488,17 @@ static int lean_pass_down(mh_hier *h, int li, const mh_req *r, int served, int m
     return missed ? deeper(h, served, sv) : served;
 }
 
-/* Miss of one-line request r (already counted as an access) on line in lean level li, whose set
- * is s: install, fill, victim, then the write going down (general_req's order). */
+/* Miss of one-line request r (already counted as an access, 3C class cls) on line in lean level
+ * li, whose set is s: install, fill, victim, then the write going down (general_req's order). */
 static __attribute__((noinline)) int lean_miss(mh_hier *h, int li, const mh_req *r, uint64_t line,
-                                               uint64_t *s, unsigned *up_flags)
+                                               uint64_t *s, unsigned *up_flags, int cls)
 {
     mh_level *L = &h->lv[li];
     const int write = r->kind == MH_OP_WRITE;
     const int alloc = write ? L->allocate && !r->excl : !r->excl;
     int served = li;
     unsigned f = 0;
-    L->st.kind[r->kind].misses++;
+    count_miss(&L->st.kind[r->kind], cls);
     if (!alloc) {
         if (write) /* no-write-allocate: the write itself goes down */
             return lean_pass_down(h, li, r, served, 1);
@@ -529,8 +531,9 @@ static inline int lean_req(mh_hier *h, int li, const mh_req *r, uint64_t line, u
     uint32_t w = lean_scan(s, L->ways, (line + 1) << MH_SL_SHIFT);
     const int write = r->kind == MH_OP_WRITE;
     L->st.kind[r->kind].accesses++;
+    int cls = L->shadow ? classify(L, line, w < L->ways, write ? L->allocate && !r->excl : !r->excl) : 0;
     if (w == L->ways)
-        return lean_miss(h, li, r, line, s, up_flags);
+        return lean_miss(h, li, r, line, s, up_flags, cls);
     if (write && L->write_back)
         s[w] |= MH_SL_DIRTY;
     if (r->excl && !write) { /* victim cache: the line moves up (promoting it first would not
@@ -546,7 +549,7 @@ static inline int lean_req(mh_hier *h, int li, const mh_req *r, uint64_t line, u
 }
 
 /* ---- chain path: a one-line miss at an entry level whose whole path down is lean with one line
- * size (ordered policies, no 3C, no prefetcher) and which writes back and allocates. The fill
+ * size (ordered policies, no prefetcher) and which writes back and allocates. The fill
  * walks down the levels in one loop instead of a call per level, then the victims are handled
  * on the way back up, deepest first: the order, and every count, of lean_miss's recursion. ---- */
 
@@ -574,9 +577,10 @@ static inline void chain_evict(mh_hier *h, int li, uint64_t old)
     evict(h, li, old);
 }
 
-/* Miss of trace record r on line at chain entry level li (access counted; s = its set); returns
- * the serving level (-1 = memory). */
-static __attribute__((noinline)) int chain_miss(mh_hier *h, int li, const mh_rec *r, uint64_t line, uint64_t *s)
+/* Miss of trace record r on line at chain entry level li (access counted, 3C class cls; s = its
+ * set); returns the serving level (-1 = memory). */
+static __attribute__((noinline)) int chain_miss(mh_hier *h, int li, const mh_rec *r, uint64_t line, uint64_t *s,
+                                                int cls)
 {
     chain_step st[MH_MAX_LEVELS];
     mh_level *L = &h->lv[li];
@@ -584,7 +588,7 @@ static __attribute__((noinline)) int chain_miss(mh_hier *h, int li, const mh_rec
     const uint32_t size = r->size ? r->size : 1;
     const uint64_t la = line << L->line_shift;
     int n = 0, served = -1;
-    L->st.kind[k].misses++;
+    count_miss(&L->st.kind[k], cls);
     uint64_t victim = mh_set_push(s, L->ways, mh_slot_make(line, write ? MH_SL_DIRTY : 0));
     if (write && write_covers_line(L, r->addr, size, la)) { /* not fetched */
         if (victim)
@@ -602,6 +606,8 @@ static __attribute__((noinline)) int chain_miss(mh_hier *h, int li, const mh_rec
         uint64_t *t = N->slot + (size_t)(line & N->set_mask) * N->ways;
         uint32_t w = lean_scan(t, N->ways, (line + 1) << MH_SL_SHIFT);
         N->st.kind[fk].accesses++;
+        int c = N->shadow ? classify(N, line, w < N->ways, !excl) : 0; /* a fill allocates unless
+                                                                          its sender is exclusive */
         if (w < N->ways) {
             if (excl) { /* victim cache: the line moves up */
                 carry = (unsigned)(t[w] & MH_SL_DIRTY);
@@ -612,7 +618,7 @@ static __attribute__((noinline)) int chain_miss(mh_hier *h, int li, const mh_rec
             served = cur;
             break;
         }
-        N->st.kind[fk].misses++;
+        count_miss(&N->st.kind[fk], c);
         N->st.bytes_from_next += N->line;
         if (excl) {
             st[n++] = (chain_step){cur, 0, 0};
@@ -655,7 +661,7 @@ static const mh_rec *cut_at_top(const mh_rec *r, mh_rec *cut)
 /* A trace record that is not a one-line hit at a lean level: the request goes the usual way
  * (w = the way lean_find returned, or MH_WAY_NONE when the lean path does not apply). */
 #define MH_WAY_NONE UINT32_MAX
-static __attribute__((noinline)) int cpu_slow(mh_hier *h, int li, const mh_rec *r, uint32_t w)
+static __attribute__((noinline)) int cpu_slow(mh_hier *h, int li, const mh_rec *r, uint32_t w, int cls)
 {
     mh_level *L = &h->lv[li];
     mh_rec cut;
@@ -667,8 +673,8 @@ static __attribute__((noinline)) int cpu_slow(mh_hier *h, int li, const mh_rec *
     uint64_t line = r->addr >> L->line_shift;
     uint64_t *s = L->slot + (size_t)(line & L->set_mask) * L->ways;
     if (L->chain)
-        return chain_miss(h, li, r, line, s);
-    return lean_miss(h, li, &q, line, s, &f);
+        return chain_miss(h, li, r, line, s, cls);
+    return lean_miss(h, li, &q, line, s, &f, cls);
 }
 
 /* What the inline hit path reads of the entry level of one record kind, copied out once per
@@ -684,6 +690,8 @@ typedef struct hot_level {
     int write_back;    /* L->write_back */
     int promote;       /* L->promote */
     int chain;         /* L->chain */
+    int allocate;      /* L->allocate */
+    mh_level *L;       /* the level itself (its 3C shadow) */
 } hot_level;
 
 /* The usual entry-level shape, replayed with these as constants (straight-line set code). */
@@ -694,8 +702,8 @@ typedef struct hot_level {
 static void hot_init(hot_level *e, mh_hier *h, int li, int op)
 {
     mh_level *L = &h->lv[li];
-    *e = (hot_level){L->slot,       L->set_mask, &L->st.kind[op], li,         L->ways,
-                     L->line_shift, L->lean,     L->write_back,   L->promote, L->chain};
+    *e = (hot_level){L->slot,       L->set_mask, &L->st.kind[op], li,         L->ways,     L->line_shift,
+                     L->lean,       L->write_back, L->promote,    L->chain,   L->allocate, L};
 }
 
 /* 1 when e has the shape the constant-folded replay assumes (lean, FIX_WAYS, FIX_SHIFT, write-back). */
@@ -706,9 +714,10 @@ static int hot_fixed(const hot_level *e)
 
 /* Handles trace record r (op < MH_KINDS) at its entry level (hot fields e); returns the serving
  * level. The common case, a one-line hit at a lean level, is handled inline; fixed (a constant):
- * e has hot_fixed's shape, so its geometry folds into the code. */
+ * e has hot_fixed's shape, so its geometry folds into the code; c3 (a constant): some level may
+ * have a 3C shadow, which sees every lookup (0: none has). */
 static inline __attribute__((always_inline)) int cpu_req(mh_hier *h, const hot_level *e, const mh_rec *r,
-                                                         const int fixed)
+                                                         const int fixed, const int c3)
 {
     const uint32_t ways = fixed ? FIX_WAYS : e->ways;
     const int shift = fixed ? FIX_SHIFT : e->line_shift;
@@ -716,12 +725,13 @@ static inline __attribute__((always_inline)) int cpu_req(mh_hier *h, const hot_l
     const uint64_t line = r->addr >> shift;
     const int write = r->op == MH_OP_WRITE;
     if (!(fixed || e->lean) || ((r->addr + size - 1) >> shift) != line || (write && !(fixed || e->write_back)))
-        return cpu_slow(h, e->li, r, MH_WAY_NONE);
+        return cpu_slow(h, e->li, r, MH_WAY_NONE, 0);
     uint64_t *s = e->slot + (size_t)(line & e->set_mask) * ways;
     uint32_t w = lean_find(s, ways, (line + 1) << MH_SL_SHIFT);
     e->cnt->accesses++;
+    int cls = c3 && e->L->shadow ? classify(e->L, line, w < ways, !write || e->allocate) : 0;
     if (w == ways)
-        return fixed && e->chain ? chain_miss(h, e->li, r, line, s) : cpu_slow(h, e->li, r, w);
+        return fixed && e->chain ? chain_miss(h, e->li, r, line, s, cls) : cpu_slow(h, e->li, r, w, cls);
     if (write)
         s[w] |= MH_SL_DIRTY;
     if (e->promote && w)
@@ -742,7 +752,7 @@ static void prefetch_far(const hot_level *F, const mh_rec *r, size_t k)
  * the far level's sets of the next chunk prefetched before each. A record wrapping past 2^64 - 1
  * takes the slow path (its last line is not its first), which cuts it. */
 static inline __attribute__((always_inline)) void replay(mh_hier *h, const hot_level *hot, const mh_rec *recs,
-                                                         size_t n, int timing, const int fixed)
+                                                         size_t n, int timing, const int fixed, const int c3)
 {
     hot_level far = {0}; /* h->far */
     const int have_far = h->far >= 0;
@@ -762,7 +772,7 @@ static inline __attribute__((always_inline)) void replay(mh_hier *h, const hot_l
                     op_invalidate(h, cut_at_top(r, &cut));
                 continue; /* unknown ops are ignored: records are not validated here */
             }
-            int served = cpu_req(h, &hot[r->op], r, fixed);
+            int served = cpu_req(h, &hot[r->op], r, fixed, c3);
             if (timing)
                 mh_timing_account(h->tm, r, served);
         }
@@ -778,14 +788,16 @@ int mh_hier_access(mh_hier *h, const mh_rec *recs, size_t n)
         hot_init(&hot[k], h, k == MH_OP_IFETCH ? h->ifetch : h->data, k);
         fixed &= hot_fixed(&hot[k]);
     }
-    if (h->tm && fixed)
-        replay(h, hot, recs, n, 1, 1);
+    if (h->opts.classify_3c) /* the shadows' work dwarfs the constant folding: one copy each */
+        h->tm ? replay(h, hot, recs, n, 1, 0, 1) : replay(h, hot, recs, n, 0, 0, 1);
+    else if (h->tm && fixed)
+        replay(h, hot, recs, n, 1, 1, 0);
     else if (h->tm)
-        replay(h, hot, recs, n, 1, 0);
+        replay(h, hot, recs, n, 1, 0, 0);
     else if (fixed)
-        replay(h, hot, recs, n, 0, 1);
+        replay(h, hot, recs, n, 0, 1, 0);
     else
-        replay(h, hot, recs, n, 0, 0);
+        replay(h, hot, recs, n, 0, 0, 0);
     return MH_OK;
 }
 
@@ -824,7 +836,7 @@ static int walk_read(void *ctx, uint64_t addr)
     mh_rec r = {addr, 0, 8, MH_OP_MISC, 0};
     hot_level e;
     hot_init(&e, h, h->data, MH_OP_MISC);
-    return cpu_req(h, &e, &r, 0);
+    return cpu_req(h, &e, &r, 0, 1);
 }
 
 /* Writes every dirty line back, upper levels first (DineroIV cmdmain.c end-of-run copy-back). */
@@ -885,7 +897,7 @@ static void link_levels(mh_hier *h)
     }
     for (size_t i = 0; i < h->n; i++) {
         mh_level *L = &h->lv[i];
-        L->lean = L->pol->reorder && !L->shadow && !L->pf;
+        L->lean = L->pol->reorder && !L->pf;
     }
     for (size_t i = 0; i < h->n; i++) { /* evict's shortcuts */
         mh_level *L = &h->lv[i];

@@ -495,8 +495,8 @@ static void test_pf_trains_lower(void **state)
     mh_hier_destroy(h);
 }
 
-/* Asserts that every count of level li except the 3C classes is equal in a and b. */
-static void same_counts(const mh_hier *a, const mh_hier *b, size_t li, int cfgi)
+/* Asserts that every count of level li is equal in a and b, the 3C classes too when classes. */
+static void same_counts(const mh_hier *a, const mh_hier *b, size_t li, int cfgi, int classes)
 {
     mh_level_stats x = support_core_stats(a, li), y = support_core_stats(b, li);
     for (int k = 0; k < MH_KINDS; k++) {
@@ -504,6 +504,12 @@ static void same_counts(const mh_hier *a, const mh_hier *b, size_t li, int cfgi)
             fail_msg("config %d level %zu kind %d: lean %llu/%llu, general %llu/%llu accesses/misses", cfgi, li, k,
                      (unsigned long long)x.kind[k].accesses, (unsigned long long)x.kind[k].misses,
                      (unsigned long long)y.kind[k].accesses, (unsigned long long)y.kind[k].misses);
+        if (classes && (x.kind[k].compulsory != y.kind[k].compulsory || x.kind[k].capacity != y.kind[k].capacity ||
+                        x.kind[k].conflict != y.kind[k].conflict))
+            fail_msg("config %d level %zu kind %d: lean 3C %llu/%llu/%llu, general %llu/%llu/%llu", cfgi, li, k,
+                     (unsigned long long)x.kind[k].compulsory, (unsigned long long)x.kind[k].capacity,
+                     (unsigned long long)x.kind[k].conflict, (unsigned long long)y.kind[k].compulsory,
+                     (unsigned long long)y.kind[k].capacity, (unsigned long long)y.kind[k].conflict);
     }
     assert_int_equal(x.evictions, y.evictions);
     assert_int_equal(x.writebacks, y.writebacks);
@@ -512,10 +518,11 @@ static void same_counts(const mh_hier *a, const mh_hier *b, size_t li, int cfgi)
     assert_int_equal(x.back_invalidations, y.back_invalidations);
 }
 
-/* The lean path (ordered policies without 3C; chain_miss where the line size is the same all the
- * way down) and the general path (taken when 3C is on) must count the same: random lru/fifo
- * hierarchies of 2-3 levels, split or unified, every inclusion and write mode, line sizes growing
- * or equal downwards, every op, straddling sizes, flush. */
+/* The lean path (ordered policies; chain_miss where the line size is the same all the way down),
+ * without and with 3C, and the general path (forced here by clearing the lean flags) must count
+ * the same, the 3C classes included: random lru/fifo hierarchies of 2-3 levels, split or unified,
+ * every inclusion and write mode, line sizes growing or equal downwards, every op, straddling
+ * sizes, flush. */
 static void test_lean_equals_general(void **state)
 {
     (void)state;
@@ -545,12 +552,16 @@ static void test_lean_equals_general(void **state)
             c.level[l].write_back = (cfgi / 6 + (int)l) % 2;
             c.level[l].allocate = (cfgi / 12 + (int)l) % 2 || l > 0;
         }
-        mh_hier *h[2];
-        mh_hier_opts lean = {0, 0, 0}, general = {1, 0, 0};
+        mh_hier *h[3];
+        mh_hier_opts lean = {0, 0, 0}, c3 = {1, 0, 0};
         assert_int_equal(mh_hier_create(&c, &lean, &h[0], NULL), MH_OK);
-        assert_int_equal(mh_hier_create(&c, &general, &h[1], NULL), MH_OK);
+        assert_int_equal(mh_hier_create(&c, &c3, &h[1], NULL), MH_OK);
+        assert_int_equal(mh_hier_create(&c, &c3, &h[2], NULL), MH_OK);
+        for (size_t l = 0; l < c.nlevels; l++) /* h[1]: every request takes general_req */
+            h[1]->lv[l].lean = h[1]->lv[l].chain = h[1]->lv[l].ev_lean = 0;
         assert_true(h[0]->lv[0].lean);
-        assert_false(h[1]->lv[0].lean);
+        assert_true(h[2]->lv[0].lean);
+        assert_int_equal(h[0]->lv[0].chain, h[2]->lv[0].chain);
         chains += h[0]->lv[0].chain;
         static mh_rec recs[20000];
         for (int i = 0; i < 20000; i++) {
@@ -559,12 +570,14 @@ static void test_lean_equals_general(void **state)
             uint16_t size = (x >> 40) % 8 ? (uint16_t)(1u << ((x >> 44) % 4)) : (uint16_t)(1 + (x >> 48) % 40);
             recs[i] = (mh_rec){(x >> 8) % 24576, 1, size, ops[(x >> 52) % 12], 0};
         }
-        for (int k = 0; k < 2; k++) {
+        for (int k = 0; k < 3; k++) {
             mh_hier_access(h[k], recs, 20000);
             mh_hier_flush(h[k]);
         }
-        for (size_t li = 0; li < c.nlevels; li++)
-            same_counts(h[0], h[1], li, cfgi);
+        for (size_t li = 0; li < c.nlevels; li++) {
+            same_counts(h[0], h[1], li, cfgi, 0);
+            same_counts(h[2], h[1], li, cfgi, 1);
+        }
         uint64_t r0, w0, r1, w1;
         mh_hier_mem_traffic(h[0], &r0, &w0);
         mh_hier_mem_traffic(h[1], &r1, &w1);
@@ -572,6 +585,7 @@ static void test_lean_equals_general(void **state)
         assert_int_equal(w0, w1);
         mh_hier_destroy(h[0]);
         mh_hier_destroy(h[1]);
+        mh_hier_destroy(h[2]);
     }
     assert_true(chains >= 12); /* the chain path was taken by many of them */
 }
