@@ -762,6 +762,11 @@ static inline __attribute__((always_inline)) void replay(mh_hier *h, const hot_l
         size_t end = n - i > MH_LOOKAHEAD ? i + MH_LOOKAHEAD : n;
         if (have_far)
             prefetch_far(&far, recs + end, n - end > MH_LOOKAHEAD ? MH_LOOKAHEAD : n - end);
+        if (c3 && have_far && far.L->shadow) { /* its shadow too: buckets a chunk ahead, then nodes */
+            mh_shadow_prefetch(far.L->shadow, recs + end, n - end > MH_LOOKAHEAD ? MH_LOOKAHEAD : n - end,
+                               far.line_shift, 0);
+            mh_shadow_prefetch(far.L->shadow, recs + i, end - i, far.line_shift, 1);
+        }
         for (; i < end; i++) {
             const mh_rec *r = &recs[i];
             if (r->op >= MH_KINDS) {

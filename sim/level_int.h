@@ -241,6 +241,10 @@ mh_shadow *mh_shadow_create(uint64_t lines);
 int mh_shadow_access(mh_shadow *s, uint64_t line, int alloc);
 /* Returns 1 when line was referenced before, and marks it referenced. */
 int mh_shadow_seen(mh_shadow *s, uint64_t line);
+/* Asks the host to load what looking up line (recs[i].addr >> shift) will read, for the k
+ * records at recs: stage 0 their hash buckets, stage 1 the nodes those buckets lead to (best
+ * after a stage 0 for the same records, some records earlier). Changes nothing. */
+void mh_shadow_prefetch(const mh_shadow *s, const mh_rec *recs, size_t k, int shift, int stage);
 /* Drops line from the fully associative part (explicit invalidation). */
 void mh_shadow_remove(mh_shadow *s, uint64_t line);
 /* Frees s; NULL is a no-op. */

@@ -124,6 +124,19 @@ static void hash_unlink(mh_shadow *s, uint32_t n)
     *p = s->nd[n].hnext;
 }
 
+/* See level_int.h. Stage 1 reads the buckets stage 0 asked for a chunk earlier. */
+void mh_shadow_prefetch(const mh_shadow *s, const mh_rec *recs, size_t k, int shift, int stage)
+{
+    for (size_t i = 0; i < k; i++) {
+        const uint32_t *b = &s->bucket[mix(recs[i].addr >> shift) & s->bmask];
+        if (!stage) {
+            __builtin_prefetch(b);
+        } else if (*b != NIL) {
+            __builtin_prefetch(&s->nd[*b]);
+        }
+    }
+}
+
 /* Looks line up; hit -> MRU; miss + alloc -> insert, evicting the LRU line when full. */
 int mh_shadow_access(mh_shadow *s, uint64_t line, int alloc)
 {
