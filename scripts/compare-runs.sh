@@ -45,7 +45,7 @@ value() {
         ns_*) v=$(mh_plateaus "$r" | awk -v l="${m#ns_}" '$1 == l { print $3; exit }')
               [[ $v == not-reached* ]] && v="not reached" ;;
         val_*) [ -s "$r/validation-summary.csv" ] && v=$(awk -f "$PD/csv.awk" -f "$PD/select.awk" \
-                   -v cols="${m#val_}" -v where=scope=overall "$r/validation-summary.csv" | head -1) ;;
+                   -v cols="${m#val_}" -v where=scope=overall "$r/validation-summary.csv" | awk 'NR == 1') ;;
     esac
     printf '%s' "${v:-n/a}"
 }

@@ -94,7 +94,7 @@ plateaus() { mh_plateaus "$run"; }
 
 overall=""
 has validation-summary.csv && overall=$(sel -v cols=points,median_abs_err_pct,p90_abs_err_pct,within15_pct \
-    -v where=scope=overall "$run/validation-summary.csv" | head -1)
+    -v where=scope=overall "$run/validation-summary.csv" | awk 'NR == 1')
 worst=""
 has validation.csv && worst=$(awkc 'NR == 1 { n = csv_split($0, h); for (i = 1; i <= n; i++) ix[h[i]] = i; next }
         { csv_split($0, f); if (f[ix["metric"]] != "ns_per_access" || !csv_is_num(f[ix["error_pct"]])) next
@@ -214,7 +214,7 @@ write_report() {
                       if (!b || cyc[k, b] < 0.05 * tot[k]) break
                       used[k, b] = 1; parts = parts (r > 1 ? ", " : "") sprintf("%s %.0f%%", comp[k, b], 100 * cyc[k, b] / tot[k]) } }
               e = f[ix["error_pct"]] + 0; printf "%s\t| %s | %s | %s | %.4g | %.4g | %+.1f | %s |\n", (e < 0 ? -e : e), f[ix["kernel"]], f[ix["variant"]], csv_human(f[ix["size_bytes"]]), f[ix["measured"]], f[ix["simulated"]], e, parts }' \
-            "$stalls" "$run/validation.csv" | sort -t"$(printf '\t')" -k1,1gr | head -10 | cut -f2-
+            "$stalls" "$run/validation.csv" | sort -t"$(printf '\t')" -k1,1gr | awk 'NR <= 10' | cut -f2-
         echo
     fi
     echo "## Per-kernel results"

@@ -267,7 +267,7 @@ fi
 trace=""
 if [ -d "$work/traces" ]; then
     for pat in '*heap*' '*pool*' '*stream*' '*'; do
-        trace=$(find "$work/traces" -type f -name "$pat" ! -name '*.tmp.*' 2>/dev/null | sort | head -1)
+        trace=$(find "$work/traces" -type f -name "$pat" ! -name '*.tmp.*' 2>/dev/null | sort | awk 'NR == 1')
         [ -n "$trace" ] && break
     done
 fi
