@@ -258,6 +258,31 @@ static void pf_used(mh_hier *h, mh_level *L, uint64_t *slot, uint64_t line)
         L->st.pf_late++;
 }
 
+/* 1 when a request of kind `kind` from src trains level li's prefetcher (general_req's rule:
+ * demand requests, and prefetch fills at levels below the entry levels). */
+static inline int pf_trains(const mh_hier *h, int li, int kind, int src)
+{
+    return (kind != MH_OP_PREFETCH && src != MH_SRC_WB) || (src == MH_SRC_PF && li != h->data && li != h->ifetch);
+}
+
+/* Lean paths: level li's prefetcher sees a lookup of line (miss: it missed) and what it proposes
+ * is issued, where general_req observes and issues (after the fill, the victim and any write
+ * passed down). */
+static __attribute__((noinline)) void pf_lean(mh_hier *h, int li, uint64_t line, int miss)
+{
+    uint64_t cand[PF_MAX];
+    size_t n = mh_pf_observe(h->lv[li].pf, line, miss, cand, PF_MAX);
+    if (n)
+        issue_prefetches(h, li, cand, n);
+}
+
+/* pf_lean when level li has a prefetcher that a request of kind from src trains. */
+static inline void pf_turn(mh_hier *h, int li, uint64_t line, int miss, int kind, int src)
+{
+    if (h->lv[li].pf && pf_trains(h, li, kind, src))
+        pf_lean(h, li, line, miss);
+}
+
 /* Outcome of looking one line of a request up in a level. */
 typedef struct line_res {
     int hit;          /* found */
@@ -470,10 +495,10 @@ static void op_invalidate(mh_hier *h, const mh_rec *r)
     }
 }
 
-/* ---- lean path: one-line requests at levels with an ordered policy (lru, fifo) and no
- * prefetcher, any inclusion, with or without 3C. The same semantics as general_req, without its
+/* ---- lean path: one-line requests at levels with an ordered policy (lru, fifo), any inclusion,
+ * with or without 3C and hardware prefetchers. The same semantics as general_req, without its
  * bookkeeping: each lookup goes to the level's 3C shadow (when it has one) as line_step sends it,
- * and a miss counts with its class. ---- */
+ * a miss counts with its class, and the prefetcher observes and issues last (pf_turn). ---- */
 
 /* Passes write r down from lean level li (write-through, or a write miss without allocation);
  * returns the serving level given the level so far and whether r missed here. */
@@ -490,8 +515,8 @@ static int lean_pass_down(mh_hier *h, int li, const mh_req *r, int served, int m
 
 /* Miss of one-line request r (already counted as an access, 3C class cls) on line in lean level
  * li, whose set is s: install, fill, victim, then the write going down (general_req's order). */
-static __attribute__((noinline)) int lean_miss(mh_hier *h, int li, const mh_req *r, uint64_t line,
-                                               uint64_t *s, unsigned *up_flags, int cls)
+static int lean_miss_body(mh_hier *h, int li, const mh_req *r, uint64_t line, uint64_t *s, unsigned *up_flags,
+                          int cls)
 {
     mh_level *L = &h->lv[li];
     const int write = r->kind == MH_OP_WRITE;
@@ -523,6 +548,16 @@ static __attribute__((noinline)) int lean_miss(mh_hier *h, int li, const mh_req 
     return served;
 }
 
+/* Miss of one-line request r (already counted as an access, 3C class cls) on line in lean level
+ * li, whose set is s; then the level's prefetcher takes its turn. */
+static __attribute__((noinline)) int lean_miss(mh_hier *h, int li, const mh_req *r, uint64_t line,
+                                               uint64_t *s, unsigned *up_flags, int cls)
+{
+    int served = lean_miss_body(h, li, r, line, s, up_flags, cls);
+    pf_turn(h, li, line, 1, r->kind, r->src);
+    return served;
+}
+
 /* Handles one-line request r for `line` at lean level li; returns the serving level. */
 static inline int lean_req(mh_hier *h, int li, const mh_req *r, uint64_t line, unsigned *up_flags)
 {
@@ -534,6 +569,9 @@ static inline int lean_req(mh_hier *h, int li, const mh_req *r, uint64_t line, u
     int cls = L->shadow ? classify(L, line, w < L->ways, write ? L->allocate && !r->excl : !r->excl) : 0;
     if (w == L->ways)
         return lean_miss(h, li, r, line, s, up_flags, cls);
+    const int trains = L->pf && pf_trains(h, li, r->kind, r->src);
+    if ((s[w] & MH_SL_PF) && r->kind != MH_OP_PREFETCH && r->src != MH_SRC_WB) /* a demand hit */
+        pf_used(h, L, &s[w], line);
     if (write && L->write_back)
         s[w] |= MH_SL_DIRTY;
     if (r->excl && !write) { /* victim cache: the line moves up (promoting it first would not
@@ -543,13 +581,14 @@ static inline int lean_req(mh_hier *h, int li, const mh_req *r, uint64_t line, u
     } else if (L->promote && w) {
         mh_set_promote(s, w);
     }
-    if (write && !L->write_back)
-        return lean_pass_down(h, li, r, li, 0);
-    return li;
+    int served = write && !L->write_back ? lean_pass_down(h, li, r, li, 0) : li;
+    if (trains)
+        pf_lean(h, li, line, 0);
+    return served;
 }
 
 /* ---- chain path: a one-line miss at an entry level whose whole path down is lean with one line
- * size (ordered policies, no prefetcher) and which writes back and allocates. The fill
+ * size (ordered policies) and which writes back and allocates. The fill
  * walks down the levels in one loop instead of a call per level, then the victims are handled
  * on the way back up, deepest first: the order, and every count, of lean_miss's recursion. ---- */
 
@@ -593,6 +632,7 @@ static __attribute__((noinline)) int chain_miss(mh_hier *h, int li, const mh_rec
     if (write && write_covers_line(L, r->addr, size, la)) { /* not fetched */
         if (victim)
             evict(h, li, victim);
+        pf_turn(h, li, line, 1, k, MH_SRC_CPU);
         return li;
     }
     st[n++] = (chain_step){li, 1, victim};
@@ -609,6 +649,8 @@ static __attribute__((noinline)) int chain_miss(mh_hier *h, int li, const mh_rec
         int c = N->shadow ? classify(N, line, w < N->ways, !excl) : 0; /* a fill allocates unless
                                                                           its sender is exclusive */
         if (w < N->ways) {
+            if ((t[w] & MH_SL_PF) && fk != MH_OP_PREFETCH) /* a demand fill meets a prefetched line */
+                pf_used(h, N, &t[w], line);
             if (excl) { /* victim cache: the line moves up */
                 carry = (unsigned)(t[w] & MH_SL_DIRTY);
                 mh_set_drop(t, N->ways, w);
@@ -616,6 +658,7 @@ static __attribute__((noinline)) int chain_miss(mh_hier *h, int li, const mh_rec
                 mh_set_promote(t, w);
             }
             served = cur;
+            pf_turn(h, cur, line, 0, fk, MH_SRC_FETCH);
             break;
         }
         count_miss(&N->st.kind[fk], c);
@@ -635,14 +678,15 @@ static __attribute__((noinline)) int chain_miss(mh_hier *h, int li, const mh_rec
         h->mem_read += L->line;
     while (n-- > 0) {
         const chain_step *c = &st[n];
-        if (!c->installed)
-            continue; /* an exclusive upper's fill passed through: the dirty flag goes on up */
-        if (carry) {
-            add_flags(&h->lv[c->li], line, MH_SL_DIRTY);
-            carry = 0;
+        if (c->installed) { /* else an exclusive upper's fill passed through: the dirty flag goes on up */
+            if (carry) {
+                add_flags(&h->lv[c->li], line, MH_SL_DIRTY);
+                carry = 0;
+            }
+            if (c->victim)
+                chain_evict(h, c->li, c->victim);
         }
-        if (c->victim)
-            chain_evict(h, c->li, c->victim);
+        pf_turn(h, c->li, line, 1, n ? fk : k, n ? MH_SRC_FETCH : MH_SRC_CPU);
     }
     return served;
 }
@@ -714,10 +758,11 @@ static int hot_fixed(const hot_level *e)
 
 /* Handles trace record r (op < MH_KINDS) at its entry level (hot fields e); returns the serving
  * level. The common case, a one-line hit at a lean level, is handled inline; fixed (a constant):
- * e has hot_fixed's shape, so its geometry folds into the code; c3 (a constant): some level may
- * have a 3C shadow, which sees every lookup (0: none has). */
+ * e has hot_fixed's shape, so its geometry folds into the code; slow (a constant): some level may
+ * have a 3C shadow, which sees every lookup, or a prefetcher, which sees demand lookups and is
+ * told of hits on the lines it fetched (0: none has either). */
 static inline __attribute__((always_inline)) int cpu_req(mh_hier *h, const hot_level *e, const mh_rec *r,
-                                                         const int fixed, const int c3)
+                                                         const int fixed, const int slow)
 {
     const uint32_t ways = fixed ? FIX_WAYS : e->ways;
     const int shift = fixed ? FIX_SHIFT : e->line_shift;
@@ -729,13 +774,17 @@ static inline __attribute__((always_inline)) int cpu_req(mh_hier *h, const hot_l
     uint64_t *s = e->slot + (size_t)(line & e->set_mask) * ways;
     uint32_t w = lean_find(s, ways, (line + 1) << MH_SL_SHIFT);
     e->cnt->accesses++;
-    int cls = c3 && e->L->shadow ? classify(e->L, line, w < ways, !write || e->allocate) : 0;
+    int cls = slow && e->L->shadow ? classify(e->L, line, w < ways, !write || e->allocate) : 0;
     if (w == ways)
         return fixed && e->chain ? chain_miss(h, e->li, r, line, s, cls) : cpu_slow(h, e->li, r, w, cls);
+    if (slow && (s[w] & MH_SL_PF) && r->op != MH_OP_PREFETCH) /* a demand hit on a prefetched line */
+        pf_used(h, e->L, &s[w], line);
     if (write)
         s[w] |= MH_SL_DIRTY;
     if (e->promote && w)
         mh_set_promote(s, w);
+    if (slow && e->L->pf)
+        pf_turn(h, e->li, line, 0, r->op, MH_SRC_CPU);
     return e->li;
 }
 
@@ -752,7 +801,7 @@ static void prefetch_far(const hot_level *F, const mh_rec *r, size_t k)
  * the far level's sets of the next chunk prefetched before each. A record wrapping past 2^64 - 1
  * takes the slow path (its last line is not its first), which cuts it. */
 static inline __attribute__((always_inline)) void replay(mh_hier *h, const hot_level *hot, const mh_rec *recs,
-                                                         size_t n, int timing, const int fixed, const int c3)
+                                                         size_t n, int timing, const int fixed, const int slow)
 {
     hot_level far = {0}; /* h->far */
     const int have_far = h->far >= 0;
@@ -762,7 +811,7 @@ static inline __attribute__((always_inline)) void replay(mh_hier *h, const hot_l
         size_t end = n - i > MH_LOOKAHEAD ? i + MH_LOOKAHEAD : n;
         if (have_far)
             prefetch_far(&far, recs + end, n - end > MH_LOOKAHEAD ? MH_LOOKAHEAD : n - end);
-        if (c3 && have_far && far.L->shadow) { /* its shadow too: buckets a chunk ahead, then nodes */
+        if (slow && have_far && far.L->shadow) { /* its shadow too: buckets a chunk ahead, then nodes */
             mh_shadow_prefetch(far.L->shadow, recs + end, n - end > MH_LOOKAHEAD ? MH_LOOKAHEAD : n - end,
                                far.line_shift, 0);
             mh_shadow_prefetch(far.L->shadow, recs + i, end - i, far.line_shift, 1);
@@ -777,7 +826,7 @@ static inline __attribute__((always_inline)) void replay(mh_hier *h, const hot_l
                     op_invalidate(h, cut_at_top(r, &cut));
                 continue; /* unknown ops are ignored: records are not validated here */
             }
-            int served = cpu_req(h, &hot[r->op], r, fixed, c3);
+            int served = cpu_req(h, &hot[r->op], r, fixed, slow);
             if (timing)
                 mh_timing_account(h->tm, r, served);
         }
@@ -793,7 +842,7 @@ int mh_hier_access(mh_hier *h, const mh_rec *recs, size_t n)
         hot_init(&hot[k], h, k == MH_OP_IFETCH ? h->ifetch : h->data, k);
         fixed &= hot_fixed(&hot[k]);
     }
-    if (h->opts.classify_3c) /* the shadows' work dwarfs the constant folding: one copy each */
+    if (h->slow) /* shadows' and prefetchers' work dwarfs the constant folding: one copy each */
         h->tm ? replay(h, hot, recs, n, 1, 0, 1) : replay(h, hot, recs, n, 0, 0, 1);
     else if (h->tm && fixed)
         replay(h, hot, recs, n, 1, 1, 0);
@@ -902,7 +951,8 @@ static void link_levels(mh_hier *h)
     }
     for (size_t i = 0; i < h->n; i++) {
         mh_level *L = &h->lv[i];
-        L->lean = L->pol->reorder && !L->pf;
+        L->lean = L->pol->reorder;
+        h->slow |= L->shadow != NULL || L->pf != NULL;
     }
     for (size_t i = 0; i < h->n; i++) { /* evict's shortcuts */
         mh_level *L = &h->lv[i];

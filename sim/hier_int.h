@@ -37,6 +37,7 @@ struct mh_hier {
     int iup[MH_MAX_LEVELS][MH_MAX_LEVELS];  /* those inclusive levels */
     int far;                                /* data-path level with a slot array too big for the
                                                host's caches (prefetched ahead), -1 = none */
+    int slow;                               /* some level has a 3C shadow or a prefetcher */
     mh_hier_opts opts;                      /* as created */
     mh_timing *tm;                          /* timing model, NULL when opts.timing = 0 */
     uint64_t mem_read, mem_written;         /* bytes crossing the memory boundary */

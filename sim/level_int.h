@@ -67,7 +67,7 @@ struct mh_level {
     char name[MH_NAME_MAX];    /* level name */
     mh_level_stats st;         /* statistics (hits derived at copy-out) */
     int promote;               /* pol->promote, kept here for the hit path */
-    int lean;                  /* ordered policy, no prefetcher: hier.c's lean path */
+    int lean;                  /* ordered policy (lru, fifo): hier.c's lean path */
     int chain;                 /* lean down to memory with one line size, write-back, allocate: chain_miss */
     int ev_lean;               /* every inclusive upper is lean, without inclusive uppers, lines >= ours */
     int down_lean;             /* exclusive over an ordered next level whose lines are >= ours */

@@ -516,13 +516,18 @@ static void same_counts(const mh_hier *a, const mh_hier *b, size_t li, int cfgi,
     assert_int_equal(x.bytes_from_next, y.bytes_from_next);
     assert_int_equal(x.bytes_to_next, y.bytes_to_next);
     assert_int_equal(x.back_invalidations, y.back_invalidations);
+    assert_int_equal(x.pf_issued, y.pf_issued);
+    assert_int_equal(x.pf_fill_bytes, y.pf_fill_bytes);
+    assert_int_equal(x.pf_useful, y.pf_useful);
+    assert_int_equal(x.pf_useless, y.pf_useless);
 }
 
 /* The lean path (ordered policies; chain_miss where the line size is the same all the way down),
  * without and with 3C, and the general path (forced here by clearing the lean flags) must count
- * the same, the 3C classes included: random lru/fifo hierarchies of 2-3 levels, split or unified,
- * every inclusion and write mode, line sizes growing or equal downwards, every op, straddling
- * sizes, flush. */
+ * the same, the 3C classes and the prefetch counts included: random lru/fifo hierarchies of 2-3
+ * levels, split or unified, every inclusion and write mode, line sizes growing or equal
+ * downwards, next-line, stride and stream prefetchers on none, one or both upper levels, every
+ * op, straddling sizes, flush. */
 static void test_lean_equals_general(void **state)
 {
     (void)state;
@@ -551,6 +556,12 @@ static void test_lean_equals_general(void **state)
             c.level[l].policy = (cfgi / 2 + (int)l) % 2 ? MH_POL_FIFO : MH_POL_LRU;
             c.level[l].write_back = (cfgi / 6 + (int)l) % 2;
             c.level[l].allocate = (cfgi / 12 + (int)l) % 2 || l > 0;
+        }
+        static const int pfs[] = {MH_PF_NONE, MH_PF_NEXT_LINE, MH_PF_STRIDE, MH_PF_STREAM};
+        for (size_t l = 0; l < 2; l++) { /* L1 and L2: a prefetcher in 3 configs of 4 each */
+            c.level[l].prefetcher = pfs[(cfgi / (l ? 7 : 5) + (int)l) % 4];
+            c.level[l].pf_degree = 1 + (uint32_t)(cfgi % 3);
+            c.level[l].pf_distance = 1 + (uint32_t)(cfgi / 3 % 2);
         }
         mh_hier *h[3];
         mh_hier_opts lean = {0, 0, 0}, c3 = {1, 0, 0};
