@@ -276,10 +276,11 @@ static __attribute__((noinline)) void pf_lean(mh_hier *h, int li, uint64_t line,
         issue_prefetches(h, li, cand, n);
 }
 
-/* pf_lean when level li has a prefetcher that a request of kind from src trains. */
+/* pf_lean when level li has a prefetcher that a request of kind from src trains (h->slow first:
+ * one load answers for a hierarchy without prefetchers or shadows). */
 static inline void pf_turn(mh_hier *h, int li, uint64_t line, int miss, int kind, int src)
 {
-    if (h->lv[li].pf && pf_trains(h, li, kind, src))
+    if (h->slow && h->lv[li].pf && pf_trains(h, li, kind, src))
         pf_lean(h, li, line, miss);
 }
 
@@ -569,8 +570,8 @@ static inline int lean_req(mh_hier *h, int li, const mh_req *r, uint64_t line, u
     int cls = L->shadow ? classify(L, line, w < L->ways, write ? L->allocate && !r->excl : !r->excl) : 0;
     if (w == L->ways)
         return lean_miss(h, li, r, line, s, up_flags, cls);
-    const int trains = L->pf && pf_trains(h, li, r->kind, r->src);
-    if ((s[w] & MH_SL_PF) && r->kind != MH_OP_PREFETCH && r->src != MH_SRC_WB) /* a demand hit */
+    const int trains = h->slow && L->pf && pf_trains(h, li, r->kind, r->src);
+    if (h->slow && (s[w] & MH_SL_PF) && r->kind != MH_OP_PREFETCH && r->src != MH_SRC_WB) /* a demand hit */
         pf_used(h, L, &s[w], line);
     if (write && L->write_back)
         s[w] |= MH_SL_DIRTY;
@@ -649,7 +650,7 @@ static __attribute__((noinline)) int chain_miss(mh_hier *h, int li, const mh_rec
         int c = N->shadow ? classify(N, line, w < N->ways, !excl) : 0; /* a fill allocates unless
                                                                           its sender is exclusive */
         if (w < N->ways) {
-            if ((t[w] & MH_SL_PF) && fk != MH_OP_PREFETCH) /* a demand fill meets a prefetched line */
+            if (h->slow && (t[w] & MH_SL_PF) && fk != MH_OP_PREFETCH) /* a demand fill meets a prefetched line */
                 pf_used(h, N, &t[w], line);
             if (excl) { /* victim cache: the line moves up */
                 carry = (unsigned)(t[w] & MH_SL_DIRTY);
