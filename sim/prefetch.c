@@ -20,6 +20,7 @@ typedef struct stream {
     int valid;                  /* entry in use */
     uint64_t last;              /* last line seen (stream: head) */
     int64_t stride;             /* lines between accesses (stream: direction +1/-1, 0 = unknown) */
+    uint64_t next;              /* stride: last + stride (last while the stride is unknown) */
     int conf;                   /* times the stride repeated */
     uint64_t pf_upto;           /* furthest line proposed so far (in the stride direction) */
     int pf_any;                 /* pf_upto is meaningful */
@@ -75,27 +76,34 @@ static stream *claim(mh_pf *p)
 }
 
 /* stride: a stream whose predicted next line (last + stride) arrives gains confidence and, once
- * the stride has repeated, proposes lines ahead; otherwise the nearest stream relearns its stride. */
+ * the stride has repeated, proposes lines ahead; otherwise the nearest stream relearns its stride.
+ * The first stream (in table order) that the line repeats or continues decides; only when none
+ * does are the distances needed (a second pass). */
 static size_t observe_stride(mh_pf *p, uint64_t line, int miss, uint64_t *out, size_t max)
 {
-    stream *near = NULL;
-    uint64_t best = UINT64_MAX;
     (void)miss;
     for (int i = 0; i < NSTREAMS; i++) {
         stream *e = &p->s[i];
         if (!e->valid) continue;
         if (line == e->last) return 0;                    /* same line again: no news */
-        if (e->stride && line == e->last + (uint64_t)e->stride) {
+        if (line == e->next) {                            /* the stride continues */
             e->last = line;
+            e->next = line + (uint64_t)e->stride;
             if (e->conf < 3) e->conf++;
             return propose(p, e, line, e->stride, out, max);
         }
+    }
+    stream *near = NULL;
+    uint64_t best = UINT64_MAX;
+    for (int i = 0; i < NSTREAMS; i++) {
+        stream *e = &p->s[i];
         uint64_t d = line > e->last ? line - e->last : e->last - line;
-        if (d < best) { best = d; near = e; }
+        if (e->valid && d < best) { best = d; near = e; }
     }
     if (near && best <= MAX_STRIDE) {                     /* learn a new stride */
         near->stride = (int64_t)(line - near->last);
         near->last = line;
+        near->next = line + (uint64_t)near->stride;
         near->conf = 0;
         near->pf_any = 0;
         return 0;
@@ -104,6 +112,7 @@ static size_t observe_stride(mh_pf *p, uint64_t line, int miss, uint64_t *out, s
     memset(e, 0, sizeof *e);
     e->valid = 1;
     e->last = line;
+    e->next = line;
     return 0;
 }
 
