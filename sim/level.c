@@ -79,7 +79,7 @@ int mh_level_init(mh_level *L, const mh_level_cfg *lc, int classify, mh_error *e
 /* Frees L's arrays. */
 void mh_level_fini(mh_level *L)
 {
-    free(L->slot);
+    mh_big_free(L->slot, (size_t)L->sets * L->ways * sizeof *L->slot);
     free(L->meta);
     free(L->tree);
     mh_shadow_destroy(L->shadow);

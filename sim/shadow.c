@@ -81,9 +81,9 @@ void mh_shadow_destroy(mh_shadow *s)
 {
     if (!s)
         return;
-    free(s->nd);
+    mh_big_free(s->nd, (size_t)s->cap * sizeof *s->nd);
     free(s->freel);
-    free(s->bucket);
+    mh_big_free(s->bucket, (size_t)(s->bmask + 1) * sizeof *s->bucket);
     free(s->ckey);
     free(s->cidx);
     free(s->bits);

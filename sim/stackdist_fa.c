@@ -178,7 +178,7 @@ static int map_grow(mh_sd_fa *s)
     for (uint64_t i = 0; i < n; i++)
         if (old[i].key != MAP_EMPTY)
             s->map[map_find(s, old[i].key)] = old[i];
-    free(old);
+    mh_big_free(old, n * sizeof *old);
     return MH_OK;
 }
 
@@ -426,7 +426,7 @@ void mh_sd_fa_destroy(mh_sd_fa *s)
     free(s->hw);
     free(s->mc);
     free(s->hc);
-    free(s->at);
-    free(s->map);
+    mh_big_free(s->at, (size_t)(s->cap + 1) * sizeof *s->at);
+    mh_big_free(s->map, (size_t)(s->mask + 1) * sizeof *s->map);
     free(s);
 }
