@@ -38,6 +38,8 @@ int cli_interrupt_status(void);
 
 int cli_replay(mh_hier *h, mh_trace *t, uint64_t *records, mh_error *err);
 int cli_replay_piped(mh_hier *h, mh_trace *t, uint64_t *records, mh_error *err);
+/* One step of a spin-wait loop of the replay threads (a pause instruction where the host has one). */
+void cli_spin_pause(void);
 /* Same contract as cli_replay, with h's sets split between up to `cpus` threads (replay_split.c):
  * MH_EUNSUPPORTED, with nothing replayed and the reason in err, when h cannot be split (timing,
  * 3C, a prefetcher, a random or brrip level, ...) or fewer than 2 threads can run. */

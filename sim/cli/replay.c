@@ -1,9 +1,20 @@
 /* replay.c — the CLI's replay loop shared by sim, compare and sweep. */
 #include <stdlib.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "cli.h"
 
 #define REPLAY_BATCH 4096
+
+/* See cli.h. */
+void cli_spin_pause(void)
+{
+#ifdef __SSE2__
+    _mm_pause(); /* x86: tells the core this is a wait loop (and leaves the sibling thread room) */
+#endif
+}
 
 /* Streams every record of t through h in batches; returns MH_OK, a reader error, or MH_EINTR
  * when a signal asked us to stop. *records (if non-NULL) receives the count replayed. */

@@ -12,9 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include "cli.h"
 
@@ -61,14 +58,6 @@ static long long now_ns(void)
     return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/* One step of a spin: tells the core this is a wait loop where the host has an instruction for it. */
-static void spin_pause(void)
-{
-#ifdef __SSE2__
-    _mm_pause();
-#endif
-}
-
 /* Waits until ready(p, k): spins up to PIPE_SPIN_NS, then sleeps. The sleeper counts itself before
  * its last check and the other side moves its counter before reading the count (both sequentially
  * consistent), so one of the two always sees the other: no wake-up is lost. */
@@ -78,7 +67,7 @@ static void pipe_wait(pipe_ring *p, pipe_ready ready, uint64_t k)
         return;
     long long until = now_ns() + PIPE_SPIN_NS;
     for (unsigned i = 1; !ready(p, k); i++) {
-        spin_pause();
+        cli_spin_pause();
         if (i % 256 == 0 && now_ns() > until)
             break;
     }

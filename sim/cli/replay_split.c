@@ -14,9 +14,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include "cli.h"
 
@@ -54,14 +51,6 @@ struct split_run {
     int rc;                           /* decoder status once end is set */
     mh_error err;                     /* decoder error context */
 };
-
-/* One step of a wait loop. */
-static void split_pause(void)
-{
-#ifdef __SSE2__
-    _mm_pause();
-#endif
-}
 
 /* Batches every thread has finished (the ring slots below it are free). */
 static uint64_t min_done(split_run *s)
@@ -110,7 +99,7 @@ static int wait_batch(split_run *s, uint64_t k)
         if (atomic_load(&s->stop) || (atomic_load(&s->end) && atomic_load(&s->filled) <= k))
             return 0;
         if (!try_decode(s))
-            split_pause();
+            cli_spin_pause();
     }
     return 1;
 }
@@ -126,7 +115,7 @@ static int meet(split_worker *me, const mh_rec *r, uint64_t g)
             while (atomic_load(&s->w[i].at) != g + 1) {
                 if (atomic_load(&s->stop))
                     return 0;
-                split_pause();
+                cli_spin_pause();
             }
         mh_part_replay_shared(me->part, r);
         atomic_store(&s->shared_done, g + 1);
@@ -135,7 +124,7 @@ static int meet(split_worker *me, const mh_rec *r, uint64_t g)
     while (atomic_load(&s->shared_done) != g + 1) {
         if (atomic_load(&s->stop))
             return 0;
-        split_pause();
+        cli_spin_pause();
     }
     return 1;
 }
@@ -164,7 +153,7 @@ static void *split_main(void *arg)
     split_worker *me = arg;
     split_run *s = me->run;
     while (!atomic_load(&s->go))
-        split_pause();
+        cli_spin_pause();
     if (atomic_load(&s->go) < 0)
         return NULL;
     for (uint64_t k = 0;; k++) {
