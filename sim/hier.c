@@ -258,11 +258,18 @@ static void pf_used(mh_hier *h, mh_level *L, uint64_t *slot, uint64_t line)
         L->st.pf_late++;
 }
 
-/* 1 when a request of kind `kind` from src trains level li's prefetcher (general_req's rule:
- * demand requests, and prefetch fills at levels below the entry levels). */
+/* 1 for a demand request: neither a prefetch nor a write-back (it trains prefetchers and makes a
+ * prefetched line useful). */
+static inline int demand_req(int kind, int src)
+{
+    return kind != MH_OP_PREFETCH && src != MH_SRC_WB;
+}
+
+/* 1 when a request of kind `kind` from src trains level li's prefetcher: demand requests, and
+ * prefetch fills at levels below the entry levels. */
 static inline int pf_trains(const mh_hier *h, int li, int kind, int src)
 {
-    return (kind != MH_OP_PREFETCH && src != MH_SRC_WB) || (src == MH_SRC_PF && li != h->data && li != h->ifetch);
+    return demand_req(kind, src) || (src == MH_SRC_PF && li != h->data && li != h->ifetch);
 }
 
 /* Lean paths: level li's prefetcher sees a lookup of line (miss: it missed) and what it proposes
@@ -373,7 +380,7 @@ static __attribute__((noinline)) int general_req(mh_hier *h, int li, const mh_re
     const int write = r->kind == MH_OP_WRITE;
     /* exclusive senders: fills move the line up, writes never allocate here */
     const int alloc = write ? L->allocate && !r->excl : !r->excl;
-    const int demand = r->kind != MH_OP_PREFETCH && r->src != MH_SRC_WB;
+    const int demand = demand_req(r->kind, r->src);
     const int single = first == last || last - first >= MULTI_MAX;
     uint64_t cand[PF_MAX], victims[MULTI_MAX + 1], filled[MULTI_MAX + 1];
     size_t ncand = 0, nvict = 0, nfill = 0, nfetch = 0;
@@ -570,8 +577,7 @@ static inline int lean_req(mh_hier *h, int li, const mh_req *r, uint64_t line, u
     int cls = L->shadow ? classify(L, line, w < L->ways, write ? L->allocate && !r->excl : !r->excl) : 0;
     if (w == L->ways)
         return lean_miss(h, li, r, line, s, up_flags, cls);
-    const int trains = h->slow && L->pf && pf_trains(h, li, r->kind, r->src);
-    if (h->slow && (s[w] & MH_SL_PF) && r->kind != MH_OP_PREFETCH && r->src != MH_SRC_WB) /* a demand hit */
+    if (h->slow && (s[w] & MH_SL_PF) && demand_req(r->kind, r->src)) /* a demand hit on a prefetched line */
         pf_used(h, L, &s[w], line);
     if (write && L->write_back)
         s[w] |= MH_SL_DIRTY;
@@ -583,8 +589,7 @@ static inline int lean_req(mh_hier *h, int li, const mh_req *r, uint64_t line, u
         mh_set_promote(s, w);
     }
     int served = write && !L->write_back ? lean_pass_down(h, li, r, li, 0) : li;
-    if (trains)
-        pf_lean(h, li, line, 0);
+    pf_turn(h, li, line, 0, r->kind, r->src);
     return served;
 }
 
@@ -650,7 +655,7 @@ static __attribute__((noinline)) int chain_miss(mh_hier *h, int li, const mh_rec
         int c = N->shadow ? classify(N, line, w < N->ways, !excl) : 0; /* a fill allocates unless
                                                                           its sender is exclusive */
         if (w < N->ways) {
-            if (h->slow && (t[w] & MH_SL_PF) && fk != MH_OP_PREFETCH) /* a demand fill meets a prefetched line */
+            if (h->slow && (t[w] & MH_SL_PF) && demand_req(fk, MH_SRC_FETCH)) /* a demand fill, prefetched line */
                 pf_used(h, N, &t[w], line);
             if (excl) { /* victim cache: the line moves up */
                 carry = (unsigned)(t[w] & MH_SL_DIRTY);
@@ -778,13 +783,13 @@ static inline __attribute__((always_inline)) int cpu_req(mh_hier *h, const hot_l
     int cls = slow && e->L->shadow ? classify(e->L, line, w < ways, !write || e->allocate) : 0;
     if (w == ways)
         return fixed && e->chain ? chain_miss(h, e->li, r, line, s, cls) : cpu_slow(h, e->li, r, w, cls);
-    if (slow && (s[w] & MH_SL_PF) && r->op != MH_OP_PREFETCH) /* a demand hit on a prefetched line */
+    if (slow && (s[w] & MH_SL_PF) && demand_req(r->op, MH_SRC_CPU)) /* a demand hit on a prefetched line */
         pf_used(h, e->L, &s[w], line);
     if (write)
         s[w] |= MH_SL_DIRTY;
     if (e->promote && w)
         mh_set_promote(s, w);
-    if (slow && e->L->pf)
+    if (slow)
         pf_turn(h, e->li, line, 0, r->op, MH_SRC_CPU);
     return e->li;
 }

@@ -205,7 +205,7 @@ int cli_replay_split(mh_hier *h, mh_trace *t, long cpus, uint64_t *records, mh_e
         return mh_error_set(err, MH_EUNSUPPORTED, "split: one CPU online");
     mh_hier_part *parts[8] = {0};
     int rc = mh_hier_split(h, nw, parts, err);
-    while (rc == MH_EUNSUPPORTED && nw > 2 && strstr(err->msg, "set-index bits")) /* fewer parts fit */
+    while (rc == MH_EUNSUPPORTED && nw > 2) /* fewer parts may fit (too few common index bits) */
         rc = mh_hier_split(h, nw /= 2, parts, err);
     if (rc != MH_OK)
         return rc;
