@@ -5,11 +5,10 @@
  * results are those of cli_replay, record for record.
  *
  * Waiting spins (the other threads are running on their own cores, and waking a sleeping vCPU
- * costs tens of microseconds here). A thread waiting for a batch decodes it when it can; one
- * waiting at a spanning record only spins (a decode there would hold up the thread it waits for).
- * It pays where records miss often: a trace of random reads over 4 MiB replays ~1.6x faster on
- * two threads than with a decode thread. Where records spanning parts are frequent (one in
- * ~3400 in the mixed benchmark trace) the threads wait at them and it gains nothing. */
+ * costs tens of microseconds here). A waiting thread decodes instead when it can, at a spanning
+ * record too. A batch is decoded SPLIT_STEP records at a time, and the decoder hands the rest of
+ * it to whoever comes next as soon as a thread waits at a spanning record: a whole batch at once
+ * held such a thread up ~15 us, every ~3400 records of the mixed benchmark trace. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 #define SPLIT_BATCH 4096 /* records per batch (1024: ~10 % slower on a trace that always misses) */
 #define SPLIT_BUFS 32    /* batches in the ring */
 #define SPLIT_AHEAD 4    /* a thread decodes first when fewer batches than this are ready for it */
+#define SPLIT_STEP 512   /* records decoded between two looks at the threads waiting at a spanning record */
 
 typedef struct split_run split_run;
 
@@ -47,6 +47,7 @@ struct split_run {
     _Atomic int stop;                 /* 1: quit (interrupt, or a thread could not start) */
     _Atomic int go;                   /* start gate: 1 once every thread exists */
     _Atomic uint64_t shared_done;     /* global index + 1 of the last spanning record replayed */
+    size_t part_n;                    /* records already in batch `filled` (by the token holder) */
     uint64_t records;                 /* records decoded (by the token holder) */
     int rc;                           /* decoder status once end is set */
     mh_error err;                     /* decoder error context */
@@ -63,26 +64,51 @@ static uint64_t min_done(split_run *s)
     return m;
 }
 
-/* Decodes the next batch when a ring slot is free and no other thread is decoding; returns 1
- * when it decoded (or found the end), 0 when it could not. */
-static int try_decode(split_run *s)
+/* 1 when a thread other than me waits at a spanning record (for the others to arrive, or for
+ * worker 0 to replay it): a decode now would hold it up. */
+static int meet_waiting(split_run *s, const split_worker *me)
 {
-    if (atomic_load(&s->end) || atomic_load(&s->filled) - min_done(s) >= SPLIT_BUFS)
+    uint64_t done = atomic_load(&s->shared_done);
+    for (unsigned i = 0; i < s->nw; i++)
+        if (&s->w[i] != me && atomic_load(&s->w[i].at) > done)
+            return 1;
+    return 0;
+}
+
+/* Decodes SPLIT_STEP-record steps of the next batch until it is full, or a thread waits at a
+ * spanning record (the rest is left to the next decoder; unless `idle`, such a thread stops it
+ * before the first step: me replaying is what it needs); needs the decode token and a free ring
+ * slot. Returns 1 when it decoded (or found the end), 0 when it could not. */
+static int try_decode(split_run *s, const split_worker *me, int idle)
+{
+    if (atomic_load(&s->end) || atomic_load(&s->filled) - min_done(s) >= SPLIT_BUFS || (!idle && meet_waiting(s, me)))
         return 0;
     if (atomic_exchange(&s->decoding, 1))
         return 0;
     uint64_t k = atomic_load(&s->filled);
     int did = 0;
     if (!atomic_load(&s->end) && k - min_done(s) < SPLIT_BUFS) {
+        mh_rec *b = s->buf[k % SPLIT_BUFS];
+        int rc = MH_OK;
         size_t n = 0;
-        int rc = mh_trace_read(s->t, s->buf[k % SPLIT_BUFS], SPLIT_BATCH, &n, &s->err);
-        s->n[k % SPLIT_BUFS] = n;
-        mh_part_tag(s->w[0].part, s->buf[k % SPLIT_BUFS], n, s->tag[k % SPLIT_BUFS]);
-        if (rc != MH_OK || n == 0) {
-            s->rc = rc;
-            atomic_store(&s->end, 1);
-        } else {
+        do {
+            size_t want = SPLIT_BATCH - s->part_n < SPLIT_STEP ? SPLIT_BATCH - s->part_n : SPLIT_STEP;
+            rc = mh_trace_read(s->t, b + s->part_n, want, &n, &s->err);
+            if (rc != MH_OK)
+                break;
+            mh_part_tag(s->w[0].part, b + s->part_n, n, s->tag[k % SPLIT_BUFS] + s->part_n);
+            s->part_n += n;
             s->records += n;
+        } while (n && s->part_n < SPLIT_BATCH && !meet_waiting(s, me));
+        if (rc != MH_OK || n == 0) { /* end of trace (the last records still go) or an error */
+            s->rc = rc;
+            s->n[k % SPLIT_BUFS] = s->part_n;
+            if (rc == MH_OK && s->part_n)
+                atomic_store(&s->filled, k + 1);
+            atomic_store(&s->end, 1);
+        } else if (s->part_n == SPLIT_BATCH) {
+            s->n[k % SPLIT_BUFS] = s->part_n;
+            s->part_n = 0;
             atomic_store(&s->filled, k + 1);
         }
         did = 1;
@@ -93,19 +119,21 @@ static int try_decode(split_run *s)
 
 /* Waits until batch k is decoded (decoding it or others meanwhile); returns 0 when it never
  * will be (end of trace, error, stop). */
-static int wait_batch(split_run *s, uint64_t k)
+static int wait_batch(split_worker *me, uint64_t k)
 {
+    split_run *s = me->run;
     while (atomic_load(&s->filled) <= k) {
         if (atomic_load(&s->stop) || (atomic_load(&s->end) && atomic_load(&s->filled) <= k))
             return 0;
-        if (!try_decode(s))
+        if (!try_decode(s, me, 1))
             cli_spin_pause();
     }
     return 1;
 }
 
 /* Spanning record r at global index g: every thread stops here; worker 0 replays it once all
- * have arrived, the others wait for it. Returns 0 when told to stop. */
+ * have arrived, the others wait for it, decoding meanwhile when they can. Returns 0 when told
+ * to stop. */
 static int meet(split_worker *me, const mh_rec *r, uint64_t g)
 {
     split_run *s = me->run;
@@ -115,7 +143,8 @@ static int meet(split_worker *me, const mh_rec *r, uint64_t g)
             while (atomic_load(&s->w[i].at) != g + 1) {
                 if (atomic_load(&s->stop))
                     return 0;
-                cli_spin_pause();
+                if (!try_decode(s, me, 0))
+                    cli_spin_pause();
             }
         mh_part_replay_shared(me->part, r);
         atomic_store(&s->shared_done, g + 1);
@@ -124,7 +153,8 @@ static int meet(split_worker *me, const mh_rec *r, uint64_t g)
     while (atomic_load(&s->shared_done) != g + 1) {
         if (atomic_load(&s->stop))
             return 0;
-        cli_spin_pause();
+        if (!try_decode(s, me, 0))
+            cli_spin_pause();
     }
     return 1;
 }
@@ -157,9 +187,9 @@ static void *split_main(void *arg)
     if (atomic_load(&s->go) < 0)
         return NULL;
     for (uint64_t k = 0;; k++) {
-        while (atomic_load(&s->filled) < k + SPLIT_AHEAD && try_decode(s))
+        while (atomic_load(&s->filled) < k + SPLIT_AHEAD && try_decode(s, me, 0))
             ;
-        if (!wait_batch(s, k) || !run_batch(me, k))
+        if (!wait_batch(me, k) || !run_batch(me, k))
             break;
         atomic_store(&me->done, k + 1);
         if (me->index == 0 && cli_interrupted())
