@@ -192,8 +192,9 @@ void mh_hier_destroy(mh_hier *h);
  * each. Sets of different parts never meet (a line, its victims, write-backs and
  * back-invalidations stay in sets of its part), so each part's records replay independently and
  * the statistics, summed, are those of mh_hier_access over all records in order.
- * Lifecycle: mh_hier_split -> mh_part_replay on every part (each on its own thread), with
- * mh_part_replay_shared for each record that spans parts -> mh_hier_join. ---- */
+ * Lifecycle: mh_hier_split -> mh_part_replay (or mh_part_deal + mh_part_replay_own) on every
+ * part (each on its own thread), with mh_part_replay_shared for each record that spans parts ->
+ * mh_hier_join. ---- */
 typedef struct mh_hier_part mh_hier_part;
 
 /* Splits h into nparts parts (a power of two, 2..64) in parts[0..nparts). Returns MH_OK;
@@ -211,6 +212,14 @@ void mh_part_tag(const mh_hier_part *p, const mh_rec *recs, size_t n, uint8_t *t
 /* Replays, in order, part p's records of recs[0..n) (tags from mh_part_tag), up to the first
  * record tagged MH_PART_SHARED; returns that record's index, or n. Parts may run concurrently. */
 size_t mh_part_replay(mh_hier_part *p, const mh_rec *recs, const uint8_t *tag, size_t n);
+/* Deals recs[0..n) out to their parts in order, up to the first record that spans parts: part j's
+ * records are appended at out[j][count[j]] (count[j] advanced; out[j] needs room for n more).
+ * Returns that record's index (nothing is written for it), or n. Any part of one split deals alike. */
+size_t mh_part_deal(const mh_hier_part *p, const mh_rec *recs, size_t n, mh_rec *const *out, size_t *count);
+/* Replays recs[0..n), a list dealt to part p, in order, up to the first record that is not p's
+ * alone (the spanning records a caller put in every part's list); returns its index, or n. Parts
+ * may run concurrently. */
+size_t mh_part_replay_own(mh_hier_part *p, const mh_rec *recs, size_t n);
 /* Replays record r, which spans parts, through part p. Every other part must be stopped at the
  * same record (mh_part_replay returned its index) until this returns. */
 void mh_part_replay_shared(mh_hier_part *p, const mh_rec *r);

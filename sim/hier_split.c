@@ -130,16 +130,47 @@ int mh_hier_split(mh_hier *h, unsigned nparts, mh_hier_part **parts, mh_error *e
     return MH_OK;
 }
 
+/* The part of record r (<= mask), or MH_PART_SHARED: the part of its first byte unless its last
+ * byte lies in another part, it wraps past 2^64 - 1, or it is a copyback or invalidate. */
+static inline unsigned part_of(const mh_rec *r, int shift, uint64_t mask)
+{
+    uint64_t a = r->addr, e = a + r->size - (r->size != 0);
+    int span = (e < a) | ((a >> shift) != (e >> shift)) | (r->op >= MH_KINDS);
+    return span ? MH_PART_SHARED : (unsigned)((a >> shift) & mask);
+}
+
 /* See memhier.h. Branch-free but for the rare spanning record. */
 void mh_part_tag(const mh_hier_part *p, const mh_rec *recs, size_t n, uint8_t *tag)
 {
     const int shift = p->shift;
     const uint64_t mask = p->mask;
+    for (size_t i = 0; i < n; i++)
+        tag[i] = (uint8_t)part_of(&recs[i], shift, mask);
+}
+
+/* See memhier.h. Branch-free but for the rare spanning record: each record is stored at the end
+ * of its part's list (random addresses would mispredict a branch on the part every other record). */
+size_t mh_part_deal(const mh_hier_part *p, const mh_rec *recs, size_t n, mh_rec *const *out, size_t *count)
+{
+    const int shift = p->shift;
+    const uint64_t mask = p->mask;
     for (size_t i = 0; i < n; i++) {
-        uint64_t a = recs[i].addr, e = a + recs[i].size - (recs[i].size != 0);
-        int span = (e < a) | ((a >> shift) != (e >> shift)) | (recs[i].op >= MH_KINDS);
-        tag[i] = span ? MH_PART_SHARED : (uint8_t)((a >> shift) & mask);
+        unsigned j = part_of(&recs[i], shift, mask);
+        if (j == MH_PART_SHARED)
+            return i;
+        out[j][count[j]++] = recs[i];
     }
+    return n;
+}
+
+/* See memhier.h. */
+size_t mh_part_replay_own(mh_hier_part *p, const mh_rec *recs, size_t n)
+{
+    size_t m = 0;
+    while (m < n && part_of(&recs[m], p->shift, p->mask) == p->want)
+        m++;
+    mh_hier_access(&p->h, recs, m);
+    return m;
 }
 
 /* See memhier.h. */

@@ -2,7 +2,7 @@
  * (lru, fifo, plru, srrip; inclusive, exclusive, nine; write-through, no-allocate; lines of two
  * sizes; the shipped configs), replaying a trace part by part in an adversarial order, with the
  * spanning records shared, gives exactly the statistics of one in-order replay; what cannot be
- * split is refused with its reason. */
+ * split is refused with its reason; the same with the records dealt to per-part lists. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -101,6 +101,44 @@ static void replay_parts(mh_hier_part **p, unsigned np, const mh_rec *recs, size
     }
 }
 
+/* The same through mh_part_deal and mh_part_replay_own: recs dealt out in chunks of 89 into one
+ * list per part (a spanning record into every list), then, between spanning records, the parts
+ * replay their lists last to first, in chunks of 97, and a different part in turn replays each
+ * spanning record. */
+static void replay_dealt(mh_hier_part **p, unsigned np, const mh_rec *recs, size_t n)
+{
+    mh_rec *list[8];
+    size_t len[8] = {0}, at[8] = {0};
+    for (unsigned k = 0; k < np; k++)
+        assert_non_null(list[k] = malloc(n * sizeof *list[k]));
+    for (size_t i = 0; i < n;) {
+        size_t m = n - i < 89 ? n - i : 89, got = i + mh_part_deal(p[i % np], recs + i, m, list, len);
+        for (unsigned k = 0; got < i + m && k < np; k++) /* any part deals alike */
+            list[k][len[k]++] = recs[got];
+        i = got < i + m ? got + 1 : got;
+    }
+    for (size_t shared = 0;; shared++) {
+        for (unsigned k = np; k-- > 0;) {
+            size_t got;
+            do {
+                size_t m = len[k] - at[k] < 97 ? len[k] - at[k] : 97;
+                got = mh_part_replay_own(p[k], list[k] + at[k], m);
+                at[k] += got;
+            } while (got == 97);
+        }
+        for (unsigned k = 1; k < np; k++) /* every part stops at the same record */
+            assert_int_equal(at[k] == len[k] ? UINT64_MAX : list[k][at[k]].addr,
+                             at[0] == len[0] ? UINT64_MAX : list[0][at[0]].addr);
+        if (at[0] == len[0])
+            break;
+        mh_part_replay_shared(p[shared % np], &list[0][at[0]]);
+        for (unsigned k = 0; k < np; k++)
+            at[k]++;
+    }
+    for (unsigned k = 0; k < np; k++)
+        free(list[k]);
+}
+
 /* Asserts that a and b hold the same statistics, level by level, and the same memory traffic. */
 static void assert_same(const mh_hier *a, const mh_hier *b)
 {
@@ -142,11 +180,12 @@ static void check_equal(const mh_config *c, unsigned np, size_t warm, uint64_t s
 {
     static mh_rec recs[NREC];
     size_t n = make_trace(recs, NREC, seed);
-    mh_hier *a = count_only(c), *b = count_only(c);
+    mh_hier *a = count_only(c), *b = count_only(c), *d = count_only(c);
     mh_hier_part *p[8];
     mh_error err = {0};
     mh_hier_access(a, recs, n);
     mh_hier_access(b, recs, warm);
+    mh_hier_access(d, recs, warm);
     int rc = mh_hier_split(b, np, p, &err);
     if (rc != MH_OK)
         print_error("split: %s\n", err.msg);
@@ -155,12 +194,19 @@ static void check_equal(const mh_config *c, unsigned np, size_t warm, uint64_t s
     mh_hier_join(b, p, np);
     for (unsigned k = 0; k < np; k++)
         assert_null(p[k]);
+    assert_int_equal(mh_hier_split(d, np, p, &err), MH_OK);
+    replay_dealt(p, np, recs + warm, n - warm);
+    mh_hier_join(d, p, np);
     assert_same(a, b);
+    assert_same(a, d);
     mh_hier_flush(a);
     mh_hier_flush(b);
+    mh_hier_flush(d);
     assert_same(a, b);
+    assert_same(a, d);
     mh_hier_destroy(a);
     mh_hier_destroy(b);
+    mh_hier_destroy(d);
 }
 
 /* Two levels: L1 (4 sets: only 2 set-index bits, 6 and 7) over L2 (1024 sets). */
@@ -260,6 +306,29 @@ static void test_stops_at_spanning(void **state)
     mh_level_stats s = support_core_stats(h, 0);
     assert_int_equal(s.kind[MH_OP_READ].accesses, 4);
     assert_int_equal(s.kind[MH_OP_READ].misses, 4); /* 0x00, 0x80, the new line 0x80's neighbour 0x40, 0x100 */
+    mh_hier_destroy(h);
+
+    /* dealt: each part gets its own record before the spanning one, which is not dealt */
+    h = count_only(&c);
+    assert_int_equal(mh_hier_split(h, 2, p, &err), MH_OK);
+    mh_rec l0[4], l1[4], *lists[2] = {l0, l1};
+    size_t len[2] = {0, 0};
+    assert_int_equal(mh_part_deal(p[1], r, 4, lists, len), 2);
+    assert_int_equal(len[0], 1);
+    assert_int_equal(len[1], 1);
+    assert_int_equal(l0[0].addr, 0x00);
+    assert_int_equal(l1[0].addr, 0x80);
+    assert_int_equal(mh_part_deal(p[0], r + 3, 1, lists, len), 1);
+    assert_int_equal(len[0], 2);
+    assert_int_equal(l0[1].addr, 0x100);
+    /* a list replays up to the first record that is not its part's alone: spanning or foreign */
+    mh_rec mixed[3] = {r[0], r[2], r[3]}, foreign[2] = {r[3], r[1]};
+    assert_int_equal(mh_part_replay_own(p[0], mixed, 3), 1);
+    assert_int_equal(mh_part_replay_own(p[0], foreign, 2), 1);
+    assert_int_equal(mh_part_replay_own(p[1], foreign, 2), 0);
+    mh_hier_join(h, p, 2);
+    s = support_core_stats(h, 0);
+    assert_int_equal(s.kind[MH_OP_READ].accesses, 2); /* 0x00 and 0x100: nothing else replayed */
     mh_hier_destroy(h);
 }
 
