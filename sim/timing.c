@@ -3,9 +3,7 @@
  *   1. compute: now += gap x base_cpi; a record that continues a constant-stride address sequence
  *      one loop iteration later (>= SEQ_ITER instructions on) issues no earlier than
  *      induction_latency after that sequence's previous record: its address comes from one
- *      dependent add (the loop's induction variable). Meanwhile the ALUs would idle, so the
- *      front end runs ahead: the wait becomes run-ahead credit (up to a reorder buffer's worth
- *      of instructions) that hides the compute of later records, e.g. the code between loops;
+ *      dependent add (the loop's induction variable);
  *   2. a record flagged MH_FLAG_DEP waits until the previous load completed (a dependent
  *      software prefetch only starts then: it never stalls issue); with rob > 0, a record also
  *      waits until the instruction rob places before it has retired (in order: every older load
@@ -38,8 +36,6 @@
 #define FILL_BITS 10            /* in-flight demand fill table: 1024 entries (>> any MSHR count) */
 #define MEM (-1)                /* "served by main memory" */
 #define DEFAULT_MSHRS 16        /* used when a level says mshrs = 0 */
-#define RUNAHEAD_DEFAULT 256    /* instructions the front end runs ahead of an induction-bound loop
-                                   when rob = 0 (Zen 3's reorder buffer; later cores hold more) */
 #define RAM_SLOT MH_MAX_LEVELS  /* stall slot of main memory */
 #define TLB_SLOT (RAM_SLOT + 1) /* stall slot of second-level TLB lookups */
 #define WALK_SLOT (RAM_SLOT + 2) /* stall slot of page walks */
@@ -121,8 +117,6 @@ struct mh_timing {
     tick max_done;              /* latest completion of any access */
     tick late_ready;            /* pending: the current demand waits for a late prefetch until this */
     tick ahead;                 /* front-end run-ahead: work dispatched during the last dependency wait */
-    tick ahead_cap;             /* most run-ahead an induction-bound loop builds up: a reorder
-                                   buffer's worth of instructions (rob, else RUNAHEAD_DEFAULT) */
     int plain;                  /* rob = 0, mem_cpi = 0 and no hardware prefetch so far: account's plain loop */
     uint8_t data_work[2];       /* [fetch]: DO_INDUCTION | DO_TLB, decided once (fetches do neither) */
     int seen_dep;               /* some record had a dependency flag (gaps: st.instructions) */
@@ -290,7 +284,6 @@ int mh_timing_create(const mh_config *c, mh_timing **out, mh_error *err)
     t->induction = ticks(c->induction_latency);
     t->mem_cpi = ticks(c->mem_cpi);
     t->rob = (uint32_t)c->rob;
-    t->ahead_cap = (tick)(t->rob ? t->rob : RUNAHEAD_DEFAULT) * t->cpi;
     t->plain = t->rob == 0 && t->mem_cpi == 0;
     t->freq = c->frequency_ghz;
     t->last_slot = t->max_slot = c->data;
@@ -556,9 +549,6 @@ static inline __attribute__((always_inline)) void account(mh_timing *t, const mh
     unsigned work = t->data_work[fetch];
     if (work & DO_INDUCTION) {               /* the address waits for its induction add: core time */
         tick ready = induction_wait(t, r->addr, idx, now);
-        tick run = t->ahead + (ready - now);  /* the ALUs idle meanwhile: later work runs ahead */
-        run = run < t->ahead_cap ? run : t->ahead_cap;
-        t->ahead = run > t->ahead ? run : t->ahead;
         c += ready - now;
         now = ready;
     }

@@ -1,6 +1,5 @@
 /* test_timing_core.c — the core limits of the timing model on analytic cases with exact cycle
- * counts: the induction chain of constant-stride loops (induction_latency) and the run-ahead it
- * leaves the front end, the load/store pipes
+ * counts: the induction chain of constant-stride loops (induction_latency), the load/store pipes
  * (mem_cpi), the reorder buffer (rob) and prefetches holding the entry level's MSHRs. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -69,34 +68,6 @@ static void test_induction_chain(void **state)
         acc(t, MH_OP_READ, 4096 + 8 * (uint64_t)i, 3, 0);
     assert_true(total(t) == n * 0.5 - 0.125 + 4);
     mh_timing_destroy(t);
-}
-
-/* While a loop waits for its induction add the ALUs idle and the front end runs ahead: the code
- * after the loop (one record 40 instructions on) costs nothing, up to a reorder buffer's worth
- * of instructions (256 when rob = 0, else rob): beyond it the rest is paid. */
-static void test_induction_runahead(void **state)
-{
-    (void)state;
-    mh_config c;
-    base_config(&c);
-    c.base_cpi = 0.125;
-    c.induction_latency = 1;
-    const int n = 100;
-    const double loop = 0.875 + (n - 2) + 4; /* test_induction_chain; 0.5 cycles idle per iteration */
-    const uint32_t tail[] = {40, 400, 400};
-    const uint32_t rob[] = {0, 0, 64};
-    /* 5 cycles hidden; of 50, 32 (256 x 0.125) or 8 (64 x 0.125), less the last loop record's
-     * issue slot, which that credit hid too */
-    const double want[] = {loop, loop + 50 - (32 - 0.125), loop + 50 - (8 - 0.125)};
-    for (int k = 0; k < 3; k++) {
-        c.rob = rob[k];
-        mh_timing *t = make(&c);
-        for (int i = 0; i < n; i++)
-            acc(t, MH_OP_READ, 4096 + 8 * (uint64_t)i, 3, 0);
-        acc(t, MH_OP_READ, 1u << 30, tail[k], 0);
-        assert_true(total(t) == want[k]);
-        mh_timing_destroy(t);
-    }
 }
 
 /* Records closer than a loop iteration (an unrolled body, gap 1) and two interleaved arrays (a
@@ -237,7 +208,6 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_induction_chain),
-        cmocka_unit_test(test_induction_runahead),
         cmocka_unit_test(test_induction_unrolled_and_copy),
         cmocka_unit_test(test_mem_pipes),
         cmocka_unit_test(test_rob),
