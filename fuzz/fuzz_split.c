@@ -1,6 +1,8 @@
 /* fuzz_split.c — libFuzzer harness, differential: a hierarchy split into parts (mh_hier_split)
  * and replayed part by part, in an order the input picks, must end with exactly the statistics
  * of one in-order replay (mh_hier_access), before and after a flush.
+ * Replayed through tags (mh_part_tag) or, with the top bit of the eighth byte, through lists
+ * dealt to the parts (mh_part_deal).
  * Input: 8 bytes of shape (geometry, policies, inclusion, write modes, parts, order), then
  * records of 8 bytes each (op, size, address within a small window so sets collide). */
 #include <stdio.h>
@@ -104,6 +106,38 @@ static void replay_parts(mh_hier_part **p, unsigned np, const mh_rec *recs, size
     }
 }
 
+/* The same through per-part lists: recs dealt out (mh_part_deal; a spanning record into every
+ * list), then stretch by stretch each part replays its list (mh_part_replay_own), parts in an
+ * order rotated by `rot`, the spanning record by part `rot` + its number (mod the parts). */
+static void replay_dealt(mh_hier_part **p, unsigned np, const mh_rec *recs, size_t n, unsigned rot)
+{
+    static mh_rec lists[MAX_PARTS][MAX_RECS];
+    mh_rec *out[MAX_PARTS];
+    size_t len[MAX_PARTS] = {0}, at[MAX_PARTS] = {0};
+    for (unsigned k = 0; k < MAX_PARTS; k++)
+        out[k] = lists[k];
+    for (size_t i = 0; i < n;) {
+        i += mh_part_deal(p[i % np], recs + i, n - i, out, len);
+        for (unsigned k = 0; i < n && k < np; k++)
+            out[k][len[k]++] = recs[i];
+        i += i < n;
+    }
+    for (unsigned shared = 0;; shared++) {
+        for (unsigned k = 0; k < np; k++) {
+            unsigned q = (k + rot) % np;
+            at[q] += mh_part_replay_own(p[q], out[q] + at[q], len[q] - at[q]);
+        }
+        for (unsigned k = 1; k < np; k++) /* every part stops at the same spanning record */
+            if ((at[k] == len[k]) != (at[0] == len[0]) || (at[k] < len[k] && out[k][at[k]].addr != out[0][at[0]].addr))
+                abort();
+        if (at[0] == len[0])
+            break;
+        mh_part_replay_shared(p[(shared + rot) % np], &out[0][at[0]]);
+        for (unsigned k = 0; k < np; k++)
+            at[k]++;
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 8)
@@ -128,7 +162,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     mh_hier_part *p[MAX_PARTS] = {0};
     int rc = mh_hier_split(b, np, p, &err);
     if (rc == MH_OK) {
-        replay_parts(p, np, recs + warm, n - warm, rot);
+        if (data[7] & 0x80)
+            replay_dealt(p, np, recs + warm, n - warm, rot);
+        else
+            replay_parts(p, np, recs + warm, n - warm, rot);
         mh_hier_join(b, p, np);
     } else if (rc == MH_EUNSUPPORTED && err.msg[0]) {
         mh_hier_access(b, recs + warm, n - warm); /* too few common set-index bits: not split */
