@@ -285,8 +285,10 @@ const char *val_reason(const char *kernel, const char *variant, size_t size, dou
         return slow ? "store buffer: stores retire without waiting; compute cost overstated"
                     : "compute: the recursion's call/return work exceeds the gap estimate";
     if (slow)
-        return big ? "MLP/prefetch: the core overlaps the next nodes' loads; software prefetch hides more"
+        return big ? "MLP/prefetch: the core overlaps the next nodes' loads; software prefetch hides more; or page "
+                     "walks cheaper this run than at calibration (pointer walks past the LLC moved 1.7x between runs)"
                    : "dependency: every node load flagged dependent on the previous load (serialised)";
-    return big ? "timing: hits on lines still in flight complete early; walks/DRAM underestimated"
+    return big ? "timing: hits on lines still in flight complete early; walks/DRAM underestimated, or dearer this "
+                 "run than at calibration (pointer walks past the LLC moved 1.7x between runs)"
                : "timing: hits on lines still in flight complete early (no hit-under-miss wait)";
 }
