@@ -350,8 +350,10 @@ else
     topo="$cores cores, $pus PUs; $(tr '\n' ' ' <<<"$cache_lines" | sed 's/ $//') (sysfs; lstopo-no-graphics not installed)"
 fi
 version=$(git describe --always --dirty --tags 2>/dev/null || true)
-[ -n "$version" ] || version=$("$bin" --version 2>/dev/null | awk '{ print $NF }' || true)
-compiler=$(${CC:-cc} --version 2>/dev/null | head -1 || echo unknown)
+[ -n "$version" ] || version=$("$bin" --version 2>/dev/null | awk 'NR == 1 { print $NF }' || true)
+# The compiler that built the binary measured (its --version says), else this machine's cc.
+compiler=$("$bin" --version 2>/dev/null | sed -n 's/^built with //p' || true)
+[ -n "$compiler" ] || compiler=$(${CC:-cc} --version 2>/dev/null | head -1 || echo unknown)
 # Counters: from `memhier counters` when it exists, else from the event columns of bench/ladder CSVs.
 avail="" unavail=""
 if have counters; then

@@ -8,6 +8,15 @@
 #define MH_VERSION_STRING "unknown"
 #endif
 
+/* The compiler that built this binary: a run folder names it even when measured elsewhere. */
+#if defined(__clang__)
+#define CLI_COMPILER "clang " __clang_version__
+#elif defined(__GNUC__)
+#define CLI_COMPILER "gcc " __VERSION__
+#else
+#define CLI_COMPILER "an unknown C compiler"
+#endif
+
 static const mh_cmd commands[] = {
     {"sim", cmd_sim, "replay traces through a configured hierarchy and print statistics"},
     {"compare", cmd_compare, "compare several configs on the same traces, side by side"},
@@ -61,7 +70,7 @@ int main(int argc, char **argv)
         return MH_EXIT_OK;
     }
     if (!strcmp(argv[1], "--version")) {
-        printf("memhier %s\n", MH_VERSION_STRING);
+        printf("memhier %s\nbuilt with %s\n", MH_VERSION_STRING, CLI_COMPILER);
         return MH_EXIT_OK;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

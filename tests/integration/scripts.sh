@@ -134,6 +134,7 @@ cat >"$fake" <<EOF
 set -euo pipefail
 FIX='$FIX'
 cmd=\${1:-}; shift || true
+[ "\$cmd" = --version ] && { echo "memhier fake-1"; echo "built with testcc 9.9"; exit 0; }
 case " \${FAKE_CMDS:-detect calibrate validate sweep compare counters} " in *" \$cmd "*) ;; *) echo "memhier: unknown command '\$cmd'" >&2; exit 2 ;; esac
 for a in "\$@"; do [ "\$a" = --help ] && { echo "usage: memhier \$cmd [--quick] [--csv FILE] [-o FILE]"; exit 0; }; done
 arg() { local k=\$1; shift; while [ \$# -gt 0 ]; do [ "\$1" = "\$k" ] && { echo "\$2"; return; }; shift; done; }
@@ -171,6 +172,8 @@ for k in host cpu_model cores topology_summary kernel compiler memhier_version c
     grep -q "^$k," "$run/machine.csv" || missing="$missing $k"
 done
 [ -z "$missing" ] && ok "machine.csv has every key" || notok "machine.csv has every key" "missing:$missing"
+grep -q '^compiler,testcc 9.9$' "$run/machine.csv" && ok "machine.csv names the compiler that built the binary (its --version)" \
+    || notok "machine.csv names the binary's compiler" "$(grep '^compiler' "$run/machine.csv")"
 grep -q '^counters_unavailable,.*PAPI_L1_DCM' "$run/machine.csv" && ok "machine.csv lists unavailable counters from memhier counters" \
     || notok "machine.csv lists unavailable counters" "$(cat "$run/machine.csv")"
 grep -q -- '--set L1d.size=8K,16K,32K,64K,128K' "$run/sweep-args.txt" && ok "sweep gets valid L1d sizes around the configured one" \
