@@ -31,26 +31,37 @@ static int fold_tlb(cal_machine *m, const cal_tlb_out *p)
     return first || better;
 }
 
-/* TLB probe: sets tlb.L1d.entries (fully associative first level, or one whose ways divide the
- * count) and tlb.L2.latency in c, from the probe with the largest reach so far. */
+/* Ways for a first-level DTLB of entries: see calibrate.h. */
+unsigned cal_tlb_ways(unsigned entries, unsigned want)
+{
+    unsigned sets = 1;
+    while (entries % (sets * 2) == 0 && entries / (sets * 2) >= want)
+        sets *= 2;
+    return entries / sets;
+}
+
+/* TLB probe: sets tlb.L1d.entries (and its ways when the old count no longer gives a power-of-two
+ * set count) and tlb.L2.latency in c, from the probe with the largest reach so far. */
 static int apply_tlb(mh_config *c, cal_machine *m, mh_error *err)
 {
     mh_error e = {0};
     cal_tlb_out p;
-    char buf[32];
+    char eb[32], wb[32];
     if (cal_tlb_probe(c->frequency_ghz, &p, &e) != MH_OK)
         return e.code == MH_EUNSUPPORTED ? MH_OK : mh_error_set(err, e.code, "%s", e.msg);
     if (!fold_tlb(m, &p))
         return MH_OK;
     int rc = MH_OK;
     const mh_tlb_cfg *t1 = &c->tlb[0];
-    if (m->tlb.l1_entries && t1->present && (t1->ways == t1->entries || m->tlb.l1_entries % t1->ways == 0)) {
-        int full = t1->ways == t1->entries;
-        snprintf(buf, sizeof buf, "%u", m->tlb.l1_entries);
-        rc = mh_config_set(c, "tlb.L1d.entries", buf, err);
-        if (rc == MH_OK && full)
-            rc = mh_config_set(c, "tlb.L1d.ways", "full", err);
+    if (m->tlb.l1_entries && t1->present) {
+        unsigned ent = m->tlb.l1_entries;
+        unsigned ways = cal_tlb_ways(ent, t1->ways == t1->entries ? ent : t1->ways);
+        const char *keys[2] = {"tlb.L1d.entries", "tlb.L1d.ways"}, *vals[2] = {eb, wb};
+        snprintf(eb, sizeof eb, "%u", ent);
+        snprintf(wb, sizeof wb, ways == ent ? "full" : "%u", ways);
+        rc = mh_config_set_many(c, keys, vals, 2, err);
         m->tlb1_set = rc == MH_OK;
+        m->tlb1_ways = ways;
     }
     if (rc == MH_OK && m->tlb.l2_latency > 0 && c->tlb[1].present) {
         rc = set_val(c, "tlb.L2.latency", m->tlb.l2_latency, err);
@@ -140,6 +151,9 @@ void cal_machine_header(const cal_machine *m, double ghz, char *buf, size_t cap)
             ";        this many pages, then rises: the largest reach of %u ladders spread over the\n"
             ";        calibration (%u..%u; a busy spell or a thread sharing the DTLB only shortens it)\n",
             m->tlb.l1_entries, m->tlb.base_ns, m->tlb.ladders, m->tlb.l1_low, m->tlb.l1_entries);
+    if (m->tlb1_set && m->tlb1_ways != m->tlb.l1_entries)
+        ADD(";        (tlb.L1d.ways = %u: the configured ways or more, for a power-of-two set count)\n",
+            m->tlb1_ways);
     if (m->tlb2_set)
         ADD(";   tlb.L2.latency = %.2f cycles: that rise (pages past the first level's reach, lines in L1d)\n",
             m->tlb.l2_latency);

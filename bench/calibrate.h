@@ -198,6 +198,7 @@ typedef struct cal_machine {
     double mem_cpi;                      /* cycles per record on the load pipes (0: not probed) */
     cal_tlb_out tlb;                     /* TLB probe */
     int tlb1_set, tlb2_set;              /* tlb.L1d.entries / tlb.L2.latency were set */
+    unsigned tlb1_ways;                  /* tlb.L1d.ways written with the entries */
     size_t nlevels;                      /* data-path levels */
     char names[CAL_MAX_LEVELS][32];      /* their names */
     double link_gbs[CAL_MAX_LEVELS];     /* [i]: GB/s streamed into level i from level i+1, the best
@@ -218,6 +219,9 @@ int cal_machine_probe(mh_config *c, cal_machine *m, mh_error *err);
 int cal_machine_again(mh_config *c, cal_machine *m, mh_error *err);
 /* Appends the calibrated config's header lines for m to buf (cap bytes, NUL-terminated). */
 void cal_machine_header(const cal_machine *m, double ghz, char *buf, size_t cap);
+/* Ways for a first-level DTLB of entries: want (the configured ways; entries = fully associative) or
+ * the fewest more that make entries / ways a power of two (96 entries, 4 wanted: 6 ways x 16 sets). */
+unsigned cal_tlb_ways(unsigned entries, unsigned want);
 
 /* One measured point, as cal_measure_point returns it. */
 typedef struct cal_measured {

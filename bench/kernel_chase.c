@@ -7,14 +7,19 @@
 #include "kernels.h"
 
 #define CHASE_GAP 2 /* objdump: mov (%rax),%rax; sub $1,%rdx; jne -> 2 non-memory per load */
+/* A repetition loads at most this many lines: past it a lap takes seconds (1 GiB is 16 M lines at
+ * RAM latency), so each repetition walks on along the cycle from where the last one stopped. */
+#define CHASE_MAX_STEPS ((uint64_t)1 << 21)
 
 /* One chase point. */
 typedef struct chase_state {
     char *base;      /* bench_map'ed lines */
     size_t len;      /* mapped bytes */
     size_t n;        /* lines in the cycle */
-    uint64_t steps;  /* loads per repetition (whole laps) */
-    void **start;    /* where each repetition starts (the cycle closes, so it returns here) */
+    uint64_t steps;  /* loads per repetition (whole laps, or CHASE_MAX_STEPS of a longer one) */
+    void **start;    /* where the next repetition starts (where the last native one stopped) */
+    void **first;    /* the cycle's first line: every capture starts here (traces do not depend
+                        on how many repetitions the timing took) */
 } chase_state;
 
 /* Links the lines in the order seq[0] -> seq[1] -> ... -> seq[n-1] -> seq[0]. */
@@ -26,31 +31,6 @@ static void link_sequence(chase_state *s, const size_t *seq)
     }
 }
 
-/* Global order: Sattolo's algorithm makes a single cycle; seq lists it from line 0. */
-static void sattolo(size_t *seq, size_t n, uint64_t *rng)
-{
-    size_t *next = malloc(n * sizeof *next);
-    if (!next) {
-        for (size_t i = 0; i < n; i++)
-            seq[i] = i;
-        return;
-    }
-    for (size_t i = 0; i < n; i++)
-        next[i] = i;
-    for (size_t i = n - 1; i > 0; i--) {
-        size_t j = (size_t)bench_rand_below(rng, i); /* j < i: Sattolo, not Fisher-Yates */
-        size_t t = next[i];
-        next[i] = next[j];
-        next[j] = t;
-    }
-    size_t cur = 0;
-    for (size_t k = 0; k < n; k++) {
-        seq[k] = cur;
-        cur = next[cur];
-    }
-    free(next);
-}
-
 /* Fisher-Yates shuffle of a[0..n-1]. */
 static void shuffle(size_t *a, size_t n, uint64_t *rng)
 {
@@ -60,6 +40,16 @@ static void shuffle(size_t *a, size_t n, uint64_t *rng)
         a[i - 1] = a[j];
         a[j] = t;
     }
+}
+
+/* Global order: all lines shuffled; linked in that order they form one cycle, uniformly random
+ * among the cyclic orders (as Sattolo's algorithm gives, without its dependent walk over the
+ * cycle, seconds at gigabytes). */
+static void global_order(size_t *seq, size_t n, uint64_t *rng)
+{
+    for (size_t i = 0; i < n; i++)
+        seq[i] = i;
+    shuffle(seq, n, rng);
 }
 
 /* Page-local order: pages in random order, the lines of each page shuffled within it. */
@@ -115,24 +105,27 @@ int bench_chase_setup(const bench_params *p, void **state, bench_info *info, mh_
             return mh_error_set(err, MH_ENOMEM, "chase: out of memory");
         }
     } else {
-        sattolo(seq, s->n, &rng);
+        global_order(seq, s->n, &rng);
     }
     link_sequence(s, seq);
-    s->start = (void **)(s->base + seq[0] * BENCH_LINE);
+    s->start = s->first = (void **)(s->base + seq[0] * BENCH_LINE);
     free(seq);
     s->steps = s->n * bench_laps(s->n, p->min_accesses);
+    if (s->steps > CHASE_MAX_STEPS)
+        s->steps = s->n > CHASE_MAX_STEPS ? CHASE_MAX_STEPS : s->n;
     info->iters = info->accesses = s->steps;
-    snprintf(info->params, sizeof info->params, "lines=%zu laps=%llu thp=%s order=%s seed=%llu",
-             s->n, (unsigned long long)(s->steps / s->n), thp ? "madvise" : "off",
+    snprintf(info->params, sizeof info->params, "lines=%zu laps=%.4g thp=%s order=%s seed=%llu",
+             s->n, (double)s->steps / (double)s->n, thp ? "madvise" : "off",
              page ? "page-local" : "global", (unsigned long long)p->seed);
     *state = s;
     return MH_OK;
 }
 
-/* The kernel body: steps dependent loads; every load recorded when cap is live. */
-BENCH_ALWAYS_INLINE uint64_t chase_body(chase_state *s, bench_cap *cap)
+/* The kernel body: steps dependent loads from start; every load recorded when cap is live.
+ * Returns the line it stopped at. */
+BENCH_ALWAYS_INLINE void **chase_body(chase_state *s, void **start, bench_cap *cap)
 {
-    void **p = s->start;
+    void **p = start;
     bench_cur cur = bench_cur_begin(cap);
     for (uint64_t i = s->steps; i > 0; i--) {
         BENCH_PUT(cap, cur, p, sizeof(void *), MH_OP_READ, MH_FLAG_DEP, CHASE_GAP);
@@ -142,19 +135,22 @@ BENCH_ALWAYS_INLINE uint64_t chase_body(chase_state *s, bench_cap *cap)
     }
     bench_cur_end(cap, cur);
     BENCH_BARRIER();
-    return (uint64_t)(uintptr_t)p;
+    return p;
 }
 
-/* Native repetition. */
+/* Native repetition: walks on from where the last one stopped (the same line after whole laps). */
 uint64_t bench_chase_run(void *state)
 {
-    return chase_body(state, NULL);
+    chase_state *s = state;
+    s->start = chase_body(s, s->start, NULL);
+    return (uint64_t)(uintptr_t)s->start;
 }
 
-/* Recorded repetition. */
+/* Recorded repetition: from the cycle's first line. */
 uint64_t bench_chase_capture(void *state, bench_cap *cap)
 {
-    return chase_body(state, cap);
+    chase_state *s = state;
+    return (uint64_t)(uintptr_t)chase_body(s, s->first, cap);
 }
 
 /* Frees the point. */

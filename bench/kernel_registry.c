@@ -7,7 +7,7 @@
 #include "kernels.h"
 
 static const bench_variant chase_variants[] = {
-    {.name = "global", .help = "Sattolo cycle over all lines, huge pages off", .loads = 1, .dependent = 1},
+    {.name = "global", .help = "one random cycle over all lines, huge pages off", .loads = 1, .dependent = 1},
     {.name = "page", .help = "random page order, lines shuffled within each 4 KiB page (TLB-friendly)",
      .loads = 1, .dependent = 1},
     {.name = "global-thp", .help = "global, transparent huge pages (madvise)", .loads = 1, .dependent = 1},

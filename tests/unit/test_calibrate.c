@@ -644,6 +644,28 @@ static void test_tlb_reach(void **state)
     assert_int_equal(cal_tlb_reach(pages, ns, 3, NULL), 0);  /* too short to fit */
 }
 
+/* A probed DTLB size the configured ways do not divide into a power-of-two set count gets more
+ * ways, and the pair is a valid config (96 probed on an Intel default of 64 x 4-way). */
+static void test_tlb_ways(void **state)
+{
+    (void)state;
+    assert_int_equal(cal_tlb_ways(96, 4), 6);   /* 16 sets */
+    assert_int_equal(cal_tlb_ways(64, 4), 4);   /* unchanged */
+    assert_int_equal(cal_tlb_ways(48, 4), 6);   /* 8 sets */
+    assert_int_equal(cal_tlb_ways(72, 72), 72); /* fully associative stays so */
+    assert_int_equal(cal_tlb_ways(96, 64), 96); /* no power of two fits 64+ ways: full */
+    assert_int_equal(cal_tlb_ways(75, 4), 75);  /* odd: full */
+    const char *text = "[hierarchy]\ndata = L1d\n[L1d]\nsize = 32K\nways = 8\nline = 64\n"
+                      "[tlb.L1d]\nentries = 64\nways = 4\n";
+    mh_config *c = NULL;
+    mh_error err = {0};
+    assert_int_equal(mh_config_parse(text, "t.text", &c, &err), MH_OK);
+    const char *keys[2] = {"tlb.L1d.entries", "tlb.L1d.ways"}, *bad[1] = {"96"}, *vals[2] = {"96", "6"};
+    assert_int_equal(mh_config_set_many(c, keys, bad, 1, &err), MH_ECONFIG); /* 96 / 4 = 24 sets */
+    assert_int_equal(mh_config_set_many(c, keys, vals, 2, &err), MH_OK);
+    mh_config_free(c);
+}
+
 /* Rounds: the medians of the rounds replace the point's statistics; the spread is over the median. */
 static void test_fold_rounds(void **state)
 {
@@ -679,6 +701,7 @@ int main(void)
         cmocka_unit_test(test_core_probe),
         cmocka_unit_test(test_fold_rounds),
         cmocka_unit_test(test_tlb_reach),
+        cmocka_unit_test(test_tlb_ways),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
