@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "topo.h"
 
@@ -234,11 +235,30 @@ int topo_numa_nodes(const topo_t *t)
     return n > 0 ? n : 1;
 }
 
-/* Total memory in bytes (0 if unknown). */
-uint64_t topo_memory_bytes(const topo_t *t)
+/* Total memory in bytes: see topo.h. */
+uint64_t topo_pick_memory(uint64_t hwloc_bytes, uint64_t kernel_bytes)
+{
+    return kernel_bytes > hwloc_bytes + hwloc_bytes / 10 ? kernel_bytes : hwloc_bytes;
+}
+
+/* Memory hwloc's NUMA nodes hold (0 if unknown). */
+uint64_t topo_hwloc_memory(const topo_t *t)
 {
     hwloc_obj_t root = t ? hwloc_get_root_obj(t->h) : NULL;
     return root ? root->total_memory : 0;
+}
+
+/* Memory the kernel of this machine reports (0 for an XML topology or if unknown). */
+uint64_t topo_kernel_memory(const topo_t *t)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+    return t && t->live && pages > 0 && psz > 0 ? (uint64_t)pages * (uint64_t)psz : 0;
+}
+
+/* Total memory in bytes: see topo.h. */
+uint64_t topo_memory_bytes(const topo_t *t)
+{
+    return topo_pick_memory(topo_hwloc_memory(t), topo_kernel_memory(t));
 }
 
 /* Number of cores (falls back to PUs when hwloc reports no cores). */

@@ -56,8 +56,14 @@ const topo_cache *topo_cache_at(const topo_t *t, int depth);
 uint64_t topo_llc_bytes(const topo_t *t);
 /* Number of NUMA nodes (>= 1). */
 int topo_numa_nodes(const topo_t *t);
-/* Total memory of the machine in bytes (0 if unknown). */
+/* Total memory of the machine in bytes (0 if unknown): hwloc's, or on this machine the kernel's when
+ * hwloc's NUMA nodes hold over 10% less (a VM's hot-plugged memory they miss). */
 uint64_t topo_memory_bytes(const topo_t *t);
+/* The two sources: hwloc's NUMA nodes, and the kernel (this machine only; 0 for XML or unknown). */
+uint64_t topo_hwloc_memory(const topo_t *t);
+uint64_t topo_kernel_memory(const topo_t *t);
+/* The choice topo_memory_bytes makes between them. */
+uint64_t topo_pick_memory(uint64_t hwloc_bytes, uint64_t kernel_bytes);
 /* Number of cores and of PUs (hardware threads). */
 int topo_cores(const topo_t *t);
 int topo_pus(const topo_t *t);

@@ -249,13 +249,37 @@ static void test_live_pin(void **state)
     topo_destroy(t);
 }
 
+/* Memory: the kernel's size replaces hwloc's only when hwloc's NUMA nodes hold over 10% less, and
+ * only on the live machine (an XML topology is another machine). */
+static void test_memory_pick(void **state)
+{
+    (void)state;
+    const uint64_t M = 1 << 20;
+    assert_true(topo_pick_memory(6874 * M, 24105 * M) == 24105 * M); /* a VM's hot-plugged memory */
+    assert_true(topo_pick_memory(8192 * M, 8700 * M) == 8192 * M);   /* within 10%: hwloc's */
+    assert_true(topo_pick_memory(8192 * M, 4096 * M) == 8192 * M);   /* the kernel's never lowers it */
+    assert_true(topo_pick_memory(8192 * M, 0) == 8192 * M);
+    assert_true(topo_pick_memory(0, 0) == 0);
+    topo_t *x = load("intel-client");
+    assert_true(topo_kernel_memory(x) == 0);
+    assert_true(topo_memory_bytes(x) == topo_hwloc_memory(x));
+    topo_destroy(x);
+    topo_t *t = NULL;
+    mh_error err = {0};
+    assert_int_equal(topo_create(&t, &err), MH_OK);
+    assert_true(topo_kernel_memory(t) > 0);
+    assert_true(topo_memory_bytes(t) >= topo_hwloc_memory(t));
+    assert_true(topo_memory_bytes(t) + topo_memory_bytes(t) / 10 >= topo_kernel_memory(t));
+    topo_destroy(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_intel_client), cmocka_unit_test(test_two_socket),
         cmocka_unit_test(test_arm_no_l3),    cmocka_unit_test(test_unknown_assoc),
         cmocka_unit_test(test_host_export),  cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_live_pin),
+        cmocka_unit_test(test_live_pin),     cmocka_unit_test(test_memory_pick),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
