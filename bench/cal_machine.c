@@ -102,6 +102,31 @@ static int apply_bandwidth(mh_config *c, const cal_input *in, cal_machine *m, mh
     return rc;
 }
 
+/* Re-probes links into levels the fit resized; see calibrate.h. */
+int cal_machine_relink(mh_config *c, cal_machine *m, const uint64_t *probed, int probes, mh_error *err)
+{
+    char key[64];
+    cal_input in = {0};
+    int rc = cal_levels_from_config(c, &in, err);
+    for (size_t i = 1; rc == MH_OK && i < in.nlevels && i < CAL_MAX_LEVELS; i++) {
+        size_t bytes = (size_t)(in.capacity[i] / 2);
+        if (in.capacity[i] == probed[i] || bytes <= 2 * in.capacity[i - 1])
+            continue;
+        double best = m->link_gbs[i - 1], gbs = 0; /* a sweep past the level only reads slower */
+        for (int k = 0; rc == MH_OK && k < probes; k++) {
+            rc = cal_bandwidth_probe(bytes, 15, &gbs, err);
+            best = gbs > best ? gbs : best;
+        }
+        if (rc != MH_OK || best <= m->link_gbs[i - 1])
+            continue;
+        m->link_gbs[i - 1] = best;
+        m->link_resized[i - 1] = in.capacity[i];
+        snprintf(key, sizeof key, "%s.bandwidth", in.names[i - 1]);
+        rc = set_val(c, key, best / c->frequency_ghz, err);
+    }
+    return rc;
+}
+
 /* Probes the TLB and the link and RAM bandwidths again, keeping the best of all probes (see
  * calibrate.h). */
 int cal_machine_again(mh_config *c, cal_machine *m, mh_error *err)
@@ -160,7 +185,8 @@ void cal_machine_header(const cal_machine *m, double ghz, char *buf, size_t cap)
     for (size_t i = 0; i + 1 < m->nlevels; i++)
         if (m->link_gbs[i] > 0)
             ADD(";   %s.bandwidth = %.1f bytes/cycle: read sweep (every byte, vector loads) inside %s,\n"
-                ";        %.1f GB/s\n", m->names[i], m->link_gbs[i] / ghz, m->names[i + 1], m->link_gbs[i]);
+                ";        %.1f GB/s%s\n", m->names[i], m->link_gbs[i] / ghz, m->names[i + 1], m->link_gbs[i],
+                m->link_resized[i] ? " (again, inside the size the ladder showed)" : "");
     if (m->ram_gbs > 0)
         ADD(";   RAM bandwidth_gbs = %.1f: the same sweep over 4 x the last level\n", m->ram_gbs);
     if (m->bw_probes > 1)

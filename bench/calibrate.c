@@ -312,7 +312,7 @@ static void size_phrase(const cal_input *in, const cal_fit_out *f, size_t i, uin
     human(f->level_exit[i], ex, sizeof ex);
     if (eff)
         snprintf(out, n, "(nominal %s): size = %s,\n"
-                         ";        the largest with its ways and line up to %s, the last %s point\n"
+                         ";        the largest with its line and ways (or the power of two below them) up to %s, the last %s point\n"
                          ";        before its step to %.2f ns at %s (--keep-sizes: nominal size)",
                  nom, e, end, in->npage ? "page-local" : "ladder", f->level_exit_ns[i], ex);
     else
@@ -351,20 +351,54 @@ void cal_fit_note(const cal_input *in, const cal_fit_out *f, size_t i, uint64_t 
                  f->level_unclamped_ns[i]);
 }
 
-/* Effective size of level i (see calibrate.h). */
-uint64_t cal_effective_size(const mh_config *c, const cal_input *in, const cal_fit_out *f, size_t i)
+/* The largest size <= end with unit-byte sets in a power-of-two count (fully associative: any
+ * number of lines, unit = line). */
+static uint64_t fit_sets(uint64_t unit, int full, uint64_t end)
+{
+    uint64_t sets = 1;
+    if (!unit || end < unit)
+        return 0;
+    while (full ? (sets + 1) * unit <= end : 2 * sets * unit <= end)
+        sets = full ? sets + 1 : 2 * sets;
+    return sets * unit;
+}
+
+/* Effective size of level i and its ways (see calibrate.h). */
+static uint64_t effective(const mh_config *c, const cal_input *in, const cal_fit_out *f, size_t i,
+                          uint32_t *ways)
 {
     int lv = i < in->nlevels ? mh_config_level_index(c, in->names[i]) : -1;
     if (lv < 0 || !f->level_end[i])
         return 0;
     const mh_level_cfg *L = &c->level[lv];
-    uint64_t unit = L->fully_assoc ? L->line : (uint64_t)L->ways * L->line, sets = 1;
-    if (!unit || f->level_end[i] < unit)
-        return 0;
-    while (L->fully_assoc ? (sets + 1) * unit <= f->level_end[i] : 2 * sets * unit <= f->level_end[i])
-        sets = L->fully_assoc ? sets + 1 : 2 * sets; /* fully associative: any number of lines */
-    uint64_t eff = sets * unit, above = i ? in->capacity[i - 1] : 0;
+    uint32_t w = L->ways, p2 = 1;
+    uint64_t eff = fit_sets(L->fully_assoc ? L->line : (uint64_t)w * L->line, L->fully_assoc, f->level_end[i]);
+    while (p2 * 2 < w)
+        p2 *= 2;
+    /* Ways that are not a power of two (a sliced cache modelled with more ways): the largest power
+     * of two below them may hold more (75 ways: 9.4 MiB, 64 ways: 16 MiB, under 16 MiB). */
+    uint64_t alt = L->fully_assoc || p2 >= w ? 0 : fit_sets((uint64_t)p2 * L->line, 0, f->level_end[i]);
+    if (alt > eff) {
+        eff = alt;
+        w = p2;
+    }
+    uint64_t above = i ? in->capacity[i - 1] : 0;
+    if (ways)
+        *ways = w;
     return eff < in->capacity[i] && eff > above ? eff : 0; /* nominal: the same answer after cal_apply */
+}
+
+/* Effective size of level i (see calibrate.h). */
+uint64_t cal_effective_size(const mh_config *c, const cal_input *in, const cal_fit_out *f, size_t i)
+{
+    return effective(c, in, f, i, NULL);
+}
+
+/* Ways that go with cal_effective_size (see calibrate.h). */
+uint32_t cal_effective_ways(const mh_config *c, const cal_input *in, const cal_fit_out *f, size_t i)
+{
+    uint32_t w = 0;
+    return effective(c, in, f, i, &w) ? w : 0;
 }
 
 /* Fills the data path's levels from the config. */
@@ -401,9 +435,15 @@ int cal_apply(mh_config *c, const cal_input *in, const cal_fit_out *f, double fa
     for (size_t i = 0; rc == MH_OK && i < in->nlevels; i++) {
         uint64_t eff = flags & CAL_APPLY_SIZES ? cal_effective_size(c, in, f, i) : 0;
         if (eff) {
+            char wkey[64], wval[32];
+            const char *keys[2] = {key, wkey}, *vals[2] = {val, wval};
+            int lv = mh_config_level_index(c, in->names[i]);
+            uint32_t w = cal_effective_ways(c, in, f, i);
             snprintf(key, sizeof key, "%s.size", in->names[i]);
             snprintf(val, sizeof val, "%llu", (unsigned long long)eff);
-            rc = mh_config_set(c, key, val, err);
+            snprintf(wkey, sizeof wkey, "%s.ways", in->names[i]);
+            snprintf(wval, sizeof wval, "%u", w);
+            rc = mh_config_set_many(c, keys, vals, lv >= 0 && !c->level[lv].fully_assoc && w ? 2 : 1, err);
         }
         if (rc != MH_OK || !f->level_points[i])
             continue;

@@ -96,11 +96,14 @@ int cal_fit(const cal_input *in, cal_fit_out *out, mh_error *err);
 void cal_fit_note(const cal_input *in, const cal_fit_out *f, size_t i, uint64_t eff, char *buf, size_t n);
 
 /* Effective size of level i (in->names[i]) of c, for a ladder that stepped below the nominal
- * capacity: the largest size with the level's ways and line and a power-of-two set count that is
- * <= f->level_end[i] and > the level above's capacity. A cache shared with other cores or tenants
- * holds only part of its lines for this one. Returns 0 when there is no step or no such size
+ * capacity: the largest size with the level's line, its ways (see cal_effective_ways) and a
+ * power-of-two set count that is <= f->level_end[i] and > the level above's capacity. A cache
+ * shared with other cores or tenants holds only part of its lines for this one. Returns 0 when there is no step or no such size
  * smaller than the nominal one. */
 uint64_t cal_effective_size(const mh_config *c, const cal_input *in, const cal_fit_out *f, size_t i);
+/* The ways that go with cal_effective_size: the level's, or the largest power of two below them
+ * when those are not one and that holds more under f->level_end[i]; 0 when the size is 0. */
+uint32_t cal_effective_ways(const mh_config *c, const cal_input *in, const cal_fit_out *f, size_t i);
 
 /* Fills in->nlevels/names/capacity/tlb2_ns from config c (data entry level, then next...). */
 int cal_levels_from_config(const mh_config *c, cal_input *in, mh_error *err);
@@ -203,6 +206,8 @@ typedef struct cal_machine {
     char names[CAL_MAX_LEVELS][32];      /* their names */
     double link_gbs[CAL_MAX_LEVELS];     /* [i]: GB/s streamed into level i from level i+1, the best
                                             probe (0: not probed) */
+    uint64_t link_resized[CAL_MAX_LEVELS]; /* [i]: level i+1's size after the fit, when the fit
+                                            resized it and a probe inside it beat link_gbs[i] */
     double ram_gbs;                      /* GB/s streamed from RAM, the best probe */
     double ram_gbs_low;                  /* the lowest RAM probe (how far a busy spell pulled it down) */
     int bw_probes;                       /* bandwidth probes taken (at moments spread over the run) */
@@ -217,6 +222,12 @@ int cal_machine_probe(mh_config *c, cal_machine *m, mh_error *err);
  * probes spread over the calibration catch a quiet moment. MH_OK, or an error with c as it was
  * after the last probe that succeeded. */
 int cal_machine_again(mh_config *c, cal_machine *m, mh_error *err);
+/* After the fit: probes again (probes times, keeping the best) the link into each level whose size
+ * in c differs from probed[] (the sizes the probes used), since a sweep over half the nominal size
+ * of a level that holds less measured the level below; the best of all probes stays (a sweep past
+ * the level only reads slower). A level whose half is not past twice the level above keeps its
+ * value. MH_OK or the first error. */
+int cal_machine_relink(mh_config *c, cal_machine *m, const uint64_t *probed, int probes, mh_error *err);
 /* Appends the calibrated config's header lines for m to buf (cap bytes, NUL-terminated). */
 void cal_machine_header(const cal_machine *m, double ghz, char *buf, size_t cap);
 /* Ways for a first-level DTLB of entries: want (the configured ways; entries = fully associative) or

@@ -494,6 +494,8 @@ static int fit_and_write(cal_run *r, mh_config *out, double fault_ns, double fpp
     if (rc == MH_OK)
         rc = cal_apply(out, &r->in, &fit, fault_ns,
                        (r->cli->set_pf ? CAL_APPLY_PF : 0u) | (r->cli->keep_sizes ? 0u : CAL_APPLY_SIZES), err);
+    if (rc == MH_OK && r->machine) /* a shrunk level: its link was probed past what it holds */
+        rc = cal_machine_relink(out, &r->mach, r->in.capacity, 3, err);
     r->pf_set = rc == MH_OK && r->cli->set_pf && fit.prefetch_detected && !had_pf;
     if (rc == MH_OK) {
         if (isatty(STDERR_FILENO))

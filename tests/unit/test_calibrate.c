@@ -463,6 +463,23 @@ static void test_apply_effective_size(void **state)
     assert_int_equal(mh_config_set(keep, "L3.ways", "full", &err), MH_OK);
     f.level_end[2] = 5 * MiB + MiB / 2 + 10;
     assert_int_equal(cal_effective_size(keep, &in, &f, 2), 5 * MiB + MiB / 2);
+    /* 75 ways (a 300 MiB 20-way L3 modelled with a power-of-two set count) up to 16 MiB: 64 ways
+     * hold 16 MiB where 75 hold 9.4, and cal_apply writes both keys */
+    const char *k75[2] = {"L3.size", "L3.ways"}, *v75[2] = {"300M", "75"};
+    assert_int_equal(mh_config_set_many(keep, k75, v75, 2, &err), MH_OK);
+    in.capacity[2] = 300 * MiB;
+    f.level_end[2] = 16 * MiB;
+    assert_int_equal(cal_effective_size(keep, &in, &f, 2), 16 * MiB);
+    assert_int_equal(cal_effective_ways(keep, &in, &f, 2), 64);
+    assert_int_equal(cal_apply(keep, &in, &f, 0, CAL_APPLY_SIZES, &err), MH_OK);
+    assert_int_equal(keep->level[2].size, 16 * MiB);
+    assert_int_equal(keep->level[2].ways, 64);
+    assert_int_equal(keep->level[2].sets, 4096);
+    f.level_end[2] = 9 * MiB + MiB / 2; /* 75 ways hold more here: 9.375 MiB against 8 */
+    assert_int_equal(mh_config_set_many(keep, k75, v75, 2, &err), MH_OK);
+    assert_int_equal(cal_effective_ways(keep, &in, &f, 2), 75);
+    assert_int_equal(cal_effective_size(keep, &in, &f, 2), 75 * 64 * 2048);
+    in.capacity[2] = 8 * MiB;
     /* no step at all */
     f.level_end[2] = 0;
     assert_int_equal(cal_effective_size(keep, &in, &f, 2), 0);
