@@ -194,7 +194,14 @@ static void fit_capacity(const cal_input *in, const cal_point *pts, size_t n, si
     free(w);
 }
 
-/* Compares page-local and global medians inside the second level and the DTLB reach. */
+/* |a - b|. */
+static size_t size_gap(size_t a, size_t b)
+{
+    return a > b ? a - b : b - a;
+}
+
+/* Compares page-local and global medians inside the second level and the DTLB reach, and the
+ * sequential chase with the page-local point nearest its size. */
 static void detect_prefetch(const cal_input *in, cal_fit_out *out)
 {
     if (in->nlevels < 2)
@@ -207,6 +214,15 @@ static void detect_prefetch(const cal_input *in, cal_fit_out *out)
     if (np && ng && g > 0) {
         out->pf_ratio = p / g;
         out->prefetch_detected = out->pf_ratio < CAL_PF_RATIO;
+    }
+    const cal_point *near = NULL; /* the page-local point nearest in size to the sequential one */
+    for (size_t i = 0; in->seq.size && i < in->npage; i++)
+        if (!near || size_gap(in->page[i].size, in->seq.size) < size_gap(near->size, in->seq.size))
+            near = &in->page[i];
+    if (near && near->ns > 0 && in->seq.ns > 0) {
+        out->seq_ratio = in->seq.ns / near->ns;
+        out->seq_page_size = near->size;
+        out->seq_prefetch = out->seq_ratio < CAL_SEQ_RATIO;
     }
 }
 
@@ -465,7 +481,8 @@ int cal_apply(mh_config *c, const cal_input *in, const cal_fit_out *f, double fa
     int any_pf = 0;
     for (int lv = c->data; lv >= 0; lv = c->level[lv].next)
         any_pf |= c->level[lv].prefetcher != MH_PF_NONE;
-    if (rc == MH_OK && (flags & CAL_APPLY_PF) && f->prefetch_detected && !any_pf && in->nlevels >= 2) {
+    if (rc == MH_OK && (flags & CAL_APPLY_PF) && (f->prefetch_detected || f->seq_prefetch) && !any_pf &&
+        in->nlevels >= 2) {
         snprintf(key, sizeof key, "%s.prefetcher", in->names[0]);
         rc = mh_config_set(c, key, "stride", err);
         snprintf(key, sizeof key, "%s.prefetcher", in->names[1]);

@@ -32,6 +32,9 @@
  /* Where both shuffles hit the same level and the DTLB, page-local order differs from global only
   * in spatial locality: being clearly faster (ratio below this) means a hardware prefetcher. */
 #define CAL_PF_RATIO 0.85
+ /* A chase in address order past the second level at under half the page-local time of the same
+  * size: a prefetcher follows the lines (one load per line, so nothing else can speed it). */
+#define CAL_SEQ_RATIO 0.5
 #define CAL_PLATEAU_JUMP 2.0       /* a plateau ends at a point dearer than this x its median so far */
 #define CAL_STEP_RATIO 1.6         /* ... or dearer than this x the point before it */
 #define CAL_PLATEAU_NEAR 1.25      /* the plateau's median uses its points within this x the median
@@ -53,6 +56,8 @@ typedef struct cal_input {
     uint64_t tlb2_reach;                   /* second-level TLB entries x page size (0: none) */
     const cal_point *page, *global;        /* ladders (any order) */
     size_t npage, nglobal;
+    cal_point seq;                         /* chase in address order past the second level (size 0:
+                                              not measured): a prefetcher hides its misses */
 } cal_input;
 
 /* The fit. A value whose *_points is 0 was not measured: keep the config's value. */
@@ -78,6 +83,11 @@ typedef struct cal_fit_out {
     double pf_ratio;                       /* page-local / global ns inside L2 and the DTLB reach (0: none) */
     int prefetch_detected;                 /* pf_ratio < CAL_PF_RATIO: a spatial hardware prefetcher */
     int levels_from_global;                /* 1: level plateaus from the global ladder minus TLB cost */
+    double seq_ratio;                      /* in->seq / the page-local point of its size (0: none) */
+    size_t seq_page_size;                  /* the size of that page-local point */
+    int seq_prefetch;                      /* seq_ratio < CAL_SEQ_RATIO: a prefetcher that needs the
+                                              lines in order (Intel's streamer); levels still fit
+                                              from the page-local ladder, which it does not speed */
 } cal_fit_out;
 
 /* Median of v[0..n-1] (sorts v in place); 0 when n = 0. */
@@ -111,7 +121,8 @@ int cal_levels_from_config(const mh_config *c, cal_input *in, mh_error *err);
 #define CAL_APPLY_SIZES 2  /* cal_apply: give a level whose ladder stepped early its effective size */
 /* Writes the fit into c with mh_config_set (level latency in cycles = ns x frequency_ghz;
  * [RAM] latency_ns and row_hit_ns; [hierarchy] walk_latency; [RAM] minor_fault_ns when
- * fault_ns > 0; with CAL_APPLY_PF in flags, prefetch_detected and no prefetcher on the data path,
+ * fault_ns > 0; with CAL_APPLY_PF in flags, prefetch_detected or seq_prefetch and no prefetcher on
+ * the data path,
  * the first level gets prefetcher = stride and the second prefetcher = stream; with
  * CAL_APPLY_SIZES, each level's size = cal_effective_size when that is not 0). Unmeasured values
  * are kept. On error c holds the values set before the failing one. */

@@ -266,15 +266,15 @@ static int parse_cli(int argc, char **argv, bench_cli *c, char **keep, size_t *n
 static int check_variants(const bench_cli *c, mh_error *err)
 {
     for (size_t i = 0; i < c->nv; i++) {
-        int found = 0;
-        long param;
+        const bench_variant *found = NULL;
+        long param = 0;
         for (size_t k = 0; k < c->nk && !found; k++)
-            found = bench_variant_find(c->kernels[k], c->variants[i], &param) != NULL;
+            found = bench_variant_find(c->kernels[k], c->variants[i], &param);
         if (!found)
             return mh_error_set(err, MH_EINVAL,
                                 "bench: unknown variant '%s' for the selected kernels (memhier bench --list shows them)",
                                 c->variants[i]);
-        if (c->variants[i][0] == 's' && (param < 8 || param % 8))
+        if (!strcmp(found->name, "s*") && (param < 8 || param % 8)) /* a numbered stride variant */
             return mh_error_set(err, MH_EINVAL, "bench: variant '%s': stride %ld must be a multiple of 8 and >= 8",
                                 c->variants[i], param);
     }

@@ -235,6 +235,23 @@ static int measure_round(cal_run *r, const char *variant, cal_pending *pend, siz
     return MH_OK;
 }
 
+/* Measures the chase in address order at 4 x the second level (the prefetcher probe) into *ns;
+ * 0 when there is no second level or the point was skipped. */
+static int measure_seq(cal_run *r, double *ns, mh_error *err)
+{
+    cal_measured m;
+    *ns = 0;
+    if (r->in.nlevels < 2)
+        return MH_OK;
+    int rc = cal_measure_point(bench_kernel_find("chase"), "seq", (size_t)(4 * r->in.capacity[1]), r->cli->seed,
+                               &r->h, NULL, NULL, 0, NULL, &m, err);
+    if (rc != MH_OK || m.skipped)
+        return rc;
+    *ns = m.st.ns_median;
+    bench_stats_free(&m.st);
+    return MH_OK;
+}
+
 /* Turns measured points into ladder points (medians over the rounds) and CSV rows, and frees them;
  * each point's drift (span of its rounds' medians over their median, %) goes to drift[]. */
 static void finish_variant(cal_run *r, cal_pending *pend, size_t n, int rounds, cal_point *pts, size_t *npts,
@@ -349,7 +366,21 @@ static void build_header(const cal_run *r, const mh_config *out, const cal_fit_o
                                               : "a spatial hardware prefetcher exists; prefetchers left as configured\n"
                                                 ";        (the simulated stream prefetcher also speeds up the page-local chase at RAM\n"
                                                 ";        sizes, which the measured RAM latency already includes; --no-prefetchers was given)")
-                                 : "no prefetcher evidence; prefetchers left as configured");
+                                 : "no prefetcher evidence from the shuffled chases");
+    if (f->seq_ratio > 0)
+        hdr(buf, ";   prefetch: chase in address order at %zu B / page-local chase at %zu B = %.2f (%s %.2f): %s\n",
+            r->in.seq.size, f->seq_page_size, f->seq_ratio, f->seq_prefetch ? "<" : ">=", CAL_SEQ_RATIO,
+            !f->seq_prefetch ? "no prefetcher follows the lines"
+            : f->prefetch_detected ? "a prefetcher follows the lines too"
+            : r->pf_set ? "a prefetcher follows the lines (one load per line: nothing else speeds it);\n"
+                          ";        modelled as first level = stride, second level = stream; the levels' latencies\n"
+                          ";        still come from the page-local ladder, which it does not speed up"
+                        : "a prefetcher follows the lines; prefetchers left as configured");
+    if (f->pf_ratio > 0 || f->seq_ratio > 0) {
+        int any = f->prefetch_detected || f->seq_prefetch;
+        hdr(buf, ";   prefetchers: %s\n", r->pf_set ? "first level stride, second level stream (set by calibrate)"
+                                          : any ? "left as configured" : "left as configured (no evidence)");
+    }
     if (r->machine)
         cal_machine_header(&r->mach, ghz, buf, CAL_HEADER_MAX);
     hdr(buf, "; Not calibrated: MSHRs, prefetcher types, degrees and distances, the second-level TLB's size,\n"
@@ -381,6 +412,9 @@ static void print_fit(const cal_run *r, const mh_config *out, const cal_fit_out 
                " points), at most %.1f%% (chase %s %zu B)\n", r->rounds, r->drift_med, r->drift_max,
                r->drift_variant ? r->drift_variant : "-", r->drift_at);
     printf("minor fault: %.1f ns per page (%.3f faults/page)\n", fault_ns, fpp);
+    if (f->seq_ratio > 0)
+        printf("prefetch: address-order/page-local chase at %zu B = %.2f -> %s\n", r->in.seq.size, f->seq_ratio,
+               f->seq_prefetch ? "a prefetcher follows the lines" : "no prefetcher follows the lines");
     if (f->pf_ratio > 0)
         printf("prefetch: page-local/global = %.2f -> %s\n", f->pf_ratio,
                r->pf_set ? "hardware prefetcher detected: set first level stride, second level stream"
@@ -465,14 +499,20 @@ static int measure_ladders(cal_run *r, const size_t *sizes, size_t n, mh_config 
     }
     for (size_t i = 0; i < 2 * n; i++)
         pend[i].size = sizes[i % n];
+    double seq[CAL_MAX_ROUNDS] = {0};
     for (int k = 0; rc == MH_OK && k < rounds; k++) {
         rc = measure_round(r, "page", pend, n, k, err);
         if (rc == MH_OK)
             rc = measure_round(r, "global", pend + n, n, k, err);
+        if (rc == MH_OK && k < CAL_MAX_ROUNDS)
+            rc = measure_seq(r, &seq[k], err);
         if (rc == MH_OK && r->machine) /* TLB and bandwidths again after each round: the best moment counts */
             rc = cal_machine_again(out, &r->mach, err);
     }
     r->rounds = rc == MH_OK ? rounds : 1;
+    int nseq = r->rounds < CAL_MAX_ROUNDS ? r->rounds : CAL_MAX_ROUNDS;
+    if (r->in.nlevels >= 2 && seq[0] > 0)
+        r->in.seq = (cal_point){.size = (size_t)(4 * r->in.capacity[1]), .ns = cal_median(seq, (size_t)nseq)};
     finish_variant(r, pend, n, r->rounds, r->page, &r->in.npage, drift, "page");
     finish_variant(r, pend + n, n, r->rounds, r->global, &r->in.nglobal, drift + r->in.npage, "global");
     size_t nd = r->in.npage + r->in.nglobal;
@@ -496,7 +536,7 @@ static int fit_and_write(cal_run *r, mh_config *out, double fault_ns, double fpp
                        (r->cli->set_pf ? CAL_APPLY_PF : 0u) | (r->cli->keep_sizes ? 0u : CAL_APPLY_SIZES), err);
     if (rc == MH_OK && r->machine) /* a shrunk level: its link was probed past what it holds */
         rc = cal_machine_relink(out, &r->mach, r->in.capacity, 3, err);
-    r->pf_set = rc == MH_OK && r->cli->set_pf && fit.prefetch_detected && !had_pf;
+    r->pf_set = rc == MH_OK && r->cli->set_pf && (fit.prefetch_detected || fit.seq_prefetch) && !had_pf;
     if (rc == MH_OK) {
         if (isatty(STDERR_FILENO))
             fprintf(stderr, "calibrate: replaying the chase at RAM sizes through the fitted model...\n");

@@ -75,11 +75,18 @@ static int page_local(size_t *seq, size_t n, uint64_t *rng)
     return MH_OK;
 }
 
-/* Builds the cycle for p (variant global|page, optional -thp). */
+/* Sequential order: line 0, 1, 2, ... (the prefetcher probe's order). */
+static void seq_order(size_t *seq, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        seq[i] = i;
+}
+
+/* Builds the cycle for p (variant global|page|seq, optional -thp). */
 int bench_chase_setup(const bench_params *p, void **state, bench_info *info, mh_error *err)
 {
     const char *v = p->variant->name;
-    int page = !strncmp(v, "page", 4), thp = strstr(v, "-thp") != NULL;
+    int page = !strncmp(v, "page", 4), thp = strstr(v, "-thp") != NULL, in_order = !strcmp(v, "seq");
     if (p->size < BENCH_LINE)
         return mh_error_set(err, MH_EINVAL, "chase: size = %zu, must be >= %d (one line)", p->size,
                             BENCH_LINE);
@@ -104,6 +111,8 @@ int bench_chase_setup(const bench_params *p, void **state, bench_info *info, mh_
             free(s);
             return mh_error_set(err, MH_ENOMEM, "chase: out of memory");
         }
+    } else if (in_order) {
+        seq_order(seq, s->n);
     } else {
         global_order(seq, s->n, &rng);
     }
@@ -116,7 +125,7 @@ int bench_chase_setup(const bench_params *p, void **state, bench_info *info, mh_
     info->iters = info->accesses = s->steps;
     snprintf(info->params, sizeof info->params, "lines=%zu laps=%.4g thp=%s order=%s seed=%llu",
              s->n, (double)s->steps / (double)s->n, thp ? "madvise" : "off",
-             page ? "page-local" : "global", (unsigned long long)p->seed);
+             page ? "page-local" : in_order ? "sequential" : "global", (unsigned long long)p->seed);
     *state = s;
     return MH_OK;
 }

@@ -12,6 +12,8 @@ static const bench_variant chase_variants[] = {
      .loads = 1, .dependent = 1},
     {.name = "global-thp", .help = "global, transparent huge pages (madvise)", .loads = 1, .dependent = 1},
     {.name = "page-thp", .help = "page-local, transparent huge pages (madvise)", .loads = 1, .dependent = 1},
+    {.name = "seq", .help = "lines in address order (a hardware prefetcher hides its misses)", .loads = 1,
+     .dependent = 1},
 };
 static const bench_variant stream_variants[] = {
     {.name = "read", .help = "sum of 8-byte words", .loads = 1},

@@ -560,6 +560,43 @@ static void test_prefetch_detection(void **state)
     mh_config_free(c);
 }
 
+/* The chase in address order: a prefetcher that needs the lines in order (no page-local speed-up)
+ * is evidence too, compared with the page-local point nearest its size; the levels still fit from
+ * the page-local ladder. */
+static void test_prefetch_sequential(void **state)
+{
+    (void)state;
+    mh_config *c = NULL;
+    mh_error err = {0};
+    cal_input in;
+    cal_point page[256], global[256];
+    cal_fit_out f;
+    synth(&in, page, global, 0, 0);
+    double l3 = page_ns(&in, 2 * MiB);
+    in.seq = (cal_point){2 * MiB + 4096, 0.3 * l3};
+    assert_int_equal(cal_fit(&in, &f, NULL), MH_OK);
+    assert_int_equal(f.prefetch_detected, 0);
+    assert_int_equal(f.seq_prefetch, 1);
+    assert_int_equal(f.seq_page_size, 2 * MiB);
+    assert_float_equal(f.seq_ratio, 0.3 * l3 / page_ns(&in, 2 * MiB), 1e-9);
+    assert_int_equal(f.levels_from_global, 0);
+    assert_float_equal(f.level_ns[2], l3, 1e-9);
+    assert_int_equal(mh_config_parse(ini, "t.ini", &c, &err), MH_OK);
+    assert_int_equal(cal_levels_from_config(c, &in, &err), MH_OK);
+    in.seq = (cal_point){2 * MiB, 0.3 * l3};
+    assert_int_equal(cal_fit(&in, &f, NULL), MH_OK);
+    assert_int_equal(cal_apply(c, &in, &f, 0, CAL_APPLY_PF, &err), MH_OK);
+    assert_int_equal(c->level[0].prefetcher, MH_PF_STRIDE);
+    assert_int_equal(c->level[1].prefetcher, MH_PF_STREAM);
+    in.seq.ns = 0.6 * l3; /* no faster than half: no evidence */
+    assert_int_equal(cal_fit(&in, &f, NULL), MH_OK);
+    assert_int_equal(f.seq_prefetch, 0);
+    in.seq.size = 0; /* not measured */
+    assert_int_equal(cal_fit(&in, &f, NULL), MH_OK);
+    assert_float_equal(f.seq_ratio, 0, 0);
+    mh_config_free(c);
+}
+
 /* A prefetcher-assisted page-local ladder (0.6x inside the caches): the plateaus come from the
  * global ladder minus the translation cost the model adds (tlb.L2 lookup beyond the DTLB reach,
  * plus the fitted walk beyond the second-level reach), and recover the true latencies. */
@@ -712,7 +749,7 @@ int main(void)
         cmocka_unit_test(test_median),
         cmocka_unit_test(test_apply_and_write), cmocka_unit_test(test_apply_effective_size),
         cmocka_unit_test(test_fit_step_past_window),
-        cmocka_unit_test(test_prefetch_detection),
+        cmocka_unit_test(test_prefetch_detection), cmocka_unit_test(test_prefetch_sequential),
         cmocka_unit_test(test_levels_from_global),
         cmocka_unit_test(test_minor_fault_probe),
         cmocka_unit_test(test_core_probe),

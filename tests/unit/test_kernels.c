@@ -135,7 +135,10 @@ static void check_chase(const char *variant)
     size_t page_changes = 0;
     for (size_t i = 1; i <= n; i++)
         page_changes += (c.cap->mem[i].addr >> 12) != (c.cap->mem[i - 1].addr >> 12);
-    if (!strncmp(variant, "page", 4))
+    if (!strcmp(variant, "seq"))
+        for (size_t i = 1; i < n; i++)
+            assert_int_equal(c.cap->mem[i].addr - c.cap->mem[i - 1].addr, BENCH_LINE); /* address order */
+    if (!strncmp(variant, "page", 4) || !strcmp(variant, "seq"))
         assert_int_equal(page_changes, 16); /* 16 pages, each visited as one run */
     else
         assert_true(page_changes > 16 * 8);
@@ -146,6 +149,21 @@ static void check_chase(const char *variant)
 }
 
 /* Both shufflings and THP. */
+/* A chase longer than a repetition (4 M lines, 2 M per repetition): native repetitions walk on
+ * along the cycle, two of them close it; a capture always starts at the cycle's first line. */
+static void test_chase_partial_laps(void **state)
+{
+    (void)state;
+    captured c;
+    capture_point(&c, "chase", "global", (size_t)256 << 20, NULL, 0);
+    assert_int_equal(c.info.iters, (uint64_t)1 << 21);
+    assert_non_null(strstr(c.info.params, "laps=0.5 "));
+    uint64_t first = c.cap->mem[0].addr, r1 = c.k->run(c.state), r2 = c.k->run(c.state);
+    assert_true(r1 != first);
+    assert_true(r2 == first);
+    release_point(&c, NULL);
+}
+
 static void test_chase(void **state)
 {
     (void)state;
@@ -153,6 +171,7 @@ static void test_chase(void **state)
     check_chase("page");
     check_chase("global-thp");
     check_chase("page-thp");
+    check_chase("seq");
 }
 
 /* stream: consecutive 8-byte addresses, per variant. */
@@ -426,7 +445,7 @@ static void test_capture_file(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_registry), cmocka_unit_test(test_chase),   cmocka_unit_test(test_stream),
+        cmocka_unit_test(test_registry), cmocka_unit_test(test_chase), cmocka_unit_test(test_chase_partial_laps),   cmocka_unit_test(test_stream),
         cmocka_unit_test(test_stride),   cmocka_unit_test(test_stack),   cmocka_unit_test(test_stack_guard),
         cmocka_unit_test(test_heap),     cmocka_unit_test(test_pool),    cmocka_unit_test(test_prefetch),
         cmocka_unit_test(test_budget),   cmocka_unit_test(test_harness), cmocka_unit_test(test_capture_file),
