@@ -48,17 +48,17 @@ rc=$?
 check "small run exits 0" "$rc" 0
 head -1 "$csv" >"$tmp/h" 2>/dev/null
 check "CSV header" "$(cat "$tmp/h")" "kernel,variant,size_bytes,reps,ns_median,ns_min,ns_p10,ns_p90,cycles_median,accesses,loads_per_iter,stores_per_iter,dependent,alloc_rate,peak_rss_bytes,fragmentation,live_objects,core"
-check "CSV rows (4 chase + 1 heap + 2 prefetch variants, 2 sizes)" "$(($(wc -l <"$csv") - 1))" 14
+check "CSV rows (5 chase + 1 heap + 2 prefetch variants, 2 sizes)" "$(($(wc -l <"$csv") - 1))" 16
 check "every row has 18 columns" "$(awk -F, '{print NF}' "$csv" | sort -u)" 18
 check "heap rows: live_objects 0" "$(awk -F, '$1=="heap"{print $17}' "$csv" | sort -u)" 0
 check "chase rows: heap metrics empty" "$(awk -F, '$1=="chase"{print $14 $15 $16 $17}' "$csv" | sort -u)" ""
 check "no temporary CSV left" "$(ls "$tmp" | grep -c '\.tmp\.')" 0
-if [ -s "$tmp/cap/heap-default-65536.mht" ] && [ -s "$tmp/cap/prefetch-d4-4096.mht" ] && [ -s "$tmp/cap/chase-page-thp-4096.mht" ]; then
+if [ -s "$tmp/cap/heap-default-65536.mht" ] && [ -s "$tmp/cap/prefetch-d4-4096.mht" ] && [ -s "$tmp/cap/chase-page-thp-4096.mht" ] && [ -s "$tmp/cap/chase-seq-65536.mht" ]; then
     ok "--capture writes DIR/<kernel>-<variant>-<size>.mht"
 else
     notok "--capture writes DIR/<kernel>-<variant>-<size>.mht" "$(ls "$tmp/cap" 2>&1 | tr '\n' ' ')"
 fi
-check "one trace per point" "$(ls "$tmp/cap" | grep -c '\.mht$')" 14
+check "one trace per point" "$(ls "$tmp/cap" | grep -c '\.mht$')" 16
 if grep -q "capture: .*hook .* native" "$tmp/summary"; then ok "summary prints the capture/native cost ratio"; else notok "summary prints the capture/native cost ratio"; fi
 if "$bin" info "$tmp/cap/chase-global-4096.mht" >"$tmp/info" 2>&1; then
     if grep -q "chase" "$tmp/info"; then ok "captured trace metadata names the kernel"; else notok "captured trace metadata names the kernel" "$(head -5 "$tmp/info")"; fi
