@@ -349,8 +349,10 @@ if command -v lstopo-no-graphics >/dev/null 2>&1; then
 else
     topo="$cores cores, $pus PUs; $(tr '\n' ' ' <<<"$cache_lines" | sed 's/ $//') (sysfs; lstopo-no-graphics not installed)"
 fi
-version=$(git describe --always --dirty --tags 2>/dev/null || true)
-[ -n "$version" ] || version=$("$bin" --version 2>/dev/null | awk 'NR == 1 { print $NF }' || true)
+# The binary's own version (what was measured), else the tree's: a binary carried to another
+# machine, or built before the tree changed, is not what `git describe` there says.
+version=$("$bin" --version 2>/dev/null | awk 'NR == 1 && $NF != "unknown" { print $NF }' || true)
+[ -n "$version" ] || version=$(git describe --always --dirty --tags 2>/dev/null || true)
 # The compiler that built the binary measured (its --version says), else this machine's cc.
 compiler=$("$bin" --version 2>/dev/null | sed -n 's/^built with //p' || true)
 [ -n "$compiler" ] || compiler=$(${CC:-cc} --version 2>/dev/null | head -1 || echo unknown)

@@ -172,6 +172,8 @@ for k in host cpu_model cores topology_summary kernel compiler memhier_version c
     grep -q "^$k," "$run/machine.csv" || missing="$missing $k"
 done
 [ -z "$missing" ] && ok "machine.csv has every key" || notok "machine.csv has every key" "missing:$missing"
+grep -q '^memhier_version,fake-1$' "$run/machine.csv" && ok "machine.csv names the binary's version (its --version), not the tree's" \
+    || notok "machine.csv names the binary's version" "$(grep '^memhier_version' "$run/machine.csv")"
 grep -q '^compiler,testcc 9.9$' "$run/machine.csv" && ok "machine.csv names the compiler that built the binary (its --version)" \
     || notok "machine.csv names the binary's compiler" "$(grep '^compiler' "$run/machine.csv")"
 grep -q '^counters_unavailable,.*PAPI_L1_DCM' "$run/machine.csv" && ok "machine.csv lists unavailable counters from memhier counters" \
