@@ -246,8 +246,19 @@ fi
 # ---- 5. validate ----------------------------------------------------------------------------------
 if have validate && [ -n "$cfg" ]; then
     [ "$cfg" = "$work/calibrated.ini" ] || mh_say "validate: using ${cfg#"$work"/} (no calibrated config)"
+    # The stack kernel's 64 MiB point recurses through ~96 MiB of stack: validate runs with a soft
+    # stack limit of 256 MiB (or the hard limit, if lower), the rest of the suite with the usual one.
+    stack_was=$(ulimit -S -s) stack_hard=$(ulimit -H -s) stack_want=262144
+    [ "$stack_hard" = unlimited ] || [ "$stack_hard" -ge "$stack_want" ] || stack_want=$stack_hard
+    if [ "$stack_was" != unlimited ] && [ "$stack_was" -lt "$stack_want" ] && ulimit -S -s "$stack_want" 2>/dev/null; then
+        record ulimit -S -s "$stack_want"
+    fi
     # shellcheck disable=SC2046
     memhier_step 5 validate validate -c "$cfg" --out "$work" $(mode_flag validate) || true
+    if [ "$(ulimit -S -s)" != "$stack_was" ]; then
+        ulimit -S -s "$stack_was" 2>/dev/null || true
+        record ulimit -S -s "$stack_was"
+    fi
 elif have validate; then
     skip validate "skipped: no config (detect and calibrate gave none, configs/zen3.ini missing)"
 elif have bench; then

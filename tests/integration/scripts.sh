@@ -141,9 +141,9 @@ arg() { local k=\$1; shift; while [ \$# -gt 0 ]; do [ "\$1" = "\$k" ] && { echo 
 case \$cmd in
     detect) printf '[hierarchy]\ndata = L1d\n[L1d]\nsize = 32K\nways = 8\nline = 64\nnext = L2\n[L2]\nsize = 512K\nways = 8\nline = 64\n' >"\$(arg -o "\$@")" ;;
     calibrate) cp "\$(arg -c "\$@")" "\$(arg -o "\$@")"; cp "\$FIX/ladder.csv" "\$(arg --csv "\$@")" ;;
-    validate) sleep "\${FAKE_SLEEP:-0}"; o=\$(arg --out "\$@"); for f in bench validation validation-summary stalls ladder-sim; do cp "\$FIX/\$f.csv" "\$o/"; done
+    validate) sleep "\${FAKE_SLEEP:-0}"; o=\$(arg --out "\$@"); ulimit -S -s >"\$o/stack-limit.txt"; for f in bench validation validation-summary stalls ladder-sim; do cp "\$FIX/\$f.csv" "\$o/"; done
               mkdir -p "\$o/traces"; echo trace >"\$o/traces/heap-1M.mht" ;;
-    sweep) echo "\$*" >>"\$(dirname "\$(arg --csv "\$@")")/sweep-args.txt"; cp "\$FIX/sweep.csv" "\$(arg --csv "\$@")" ;;
+    sweep) echo "\$*" >>"\$(dirname "\$(arg --csv "\$@")")/sweep-args.txt"; ulimit -S -s >"\$(dirname "\$(arg --csv "\$@")")/sweep-stack.txt"; cp "\$FIX/sweep.csv" "\$(arg --csv "\$@")" ;;
     compare) cp "\$FIX/compare.csv" "\$(arg --csv "\$@")"; echo "side-by-side table" ;;
     counters) echo "event available kind counted-by reason"; echo "PAPI_L1_DCM  no  preset  -  Event does not exist"; echo "perf::MINOR-FAULTS  yes  software  perf_event" ;;
 esac
@@ -172,6 +172,15 @@ for k in host cpu_model cores topology_summary kernel compiler memhier_version c
     grep -q "^$k," "$run/machine.csv" || missing="$missing $k"
 done
 [ -z "$missing" ] && ok "machine.csv has every key" || notok "machine.csv has every key" "missing:$missing"
+soft=$(ulimit -S -s) hard=$(ulimit -H -s) want=262144
+[ "$hard" = unlimited ] || [ "$hard" -ge "$want" ] || want=$hard
+[ "$soft" = unlimited ] || [ "$soft" -lt "$want" ] || want=$soft
+if [ "$(cat "$run/stack-limit.txt" 2>/dev/null)" = "$want" ] && [ "$(cat "$run/sweep-stack.txt" 2>/dev/null)" = "$soft" ] &&
+    { [ "$want" = "$soft" ] || grep -q "^ulimit -S -s $want\$" "$run/commands.sh"; }; then
+    ok "validate runs with a 256 MiB soft stack limit (or the hard one), the next steps with the usual $soft"
+else
+    notok "validate's stack limit" "validate $(cat "$run/stack-limit.txt" 2>&1), sweep $(cat "$run/sweep-stack.txt" 2>&1), want $want then $soft"
+fi
 grep -q '^memhier_version,fake-1$' "$run/machine.csv" && ok "machine.csv names the binary's version (its --version), not the tree's" \
     || notok "machine.csv names the binary's version" "$(grep '^memhier_version' "$run/machine.csv")"
 grep -q '^compiler,testcc 9.9$' "$run/machine.csv" && ok "machine.csv names the compiler that built the binary (its --version)" \
