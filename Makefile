@@ -45,7 +45,7 @@ SAN_TESTS := $(patsubst tests/unit/%.c,$(SAN_BUILD)/tests/%,$(TEST_SRC))
 
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all test test-unit bench install clean deps run fuzz
+.PHONY: all test test-unit bench install clean deps run bundle fuzz
 all: $(BIN) $(LIB)
 
 VERSION_USERS := $(shell grep -l MH_VERSION_STRING $(LIB_SRC) $(BENCH_SRC) $(CLI_SRC))
@@ -116,6 +116,10 @@ bench: $(BIN)
 
 run:
 	@scripts/run-suite.sh
+
+# The suite as one tarball for a machine without compiler or packages (scripts/bundle.sh).
+bundle: $(BIN)
+	@scripts/bundle.sh
 
 # libFuzzer harnesses (fuzz/, clang + ASan + UBSan), each for FUZZ_SECONDS (scripts/fuzz.sh).
 FUZZ_SECONDS ?= 600

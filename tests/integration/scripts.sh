@@ -248,19 +248,32 @@ else
     notok "compare-configs.sh: CSV and plot" "exit $code; $(cat "$tmp/cc.out")"
 fi
 
-# ---- the real thing: QUICK=1 with bin/memhier (validate, or its bench fallback) ---------------------------
+# ---- the real thing: QUICK=1 with bin/memhier, through a bundle unpacked outside the repository ------
 real=${MH_BIN:-$ROOT/bin/memhier}
 if [ -x "$real" ] && { "$real" validate --help >/dev/null 2>&1 || "$real" bench --help >/dev/null 2>&1; }; then
     code=0
-    MH_BIN="$real" MH_RESULTS="$tmp/res-real" MH_SUITE_NO_BUILD=1 QUICK=1 timeout 300 scripts/run-suite.sh >"$tmp/real.out" 2>"$tmp/real.err" || code=$?
-    r=$(head -1 "$tmp/real.out")
-    if [ "$code" -eq 0 ] && [ -s "$r" ] && [ -s "$(dirname "$r")/ladder.csv" ] && { ! have_gnuplot || [ -s "$(dirname "$r")/plots/ladder.png" ]; }; then
-        ok "QUICK=1 run-suite.sh with the real memhier: ladder, report ($(sed -n 3p "$tmp/real.out" | cut -c1-80))"
+    MH_BIN="$real" scripts/bundle.sh "$tmp/bundle.tar.gz" >"$tmp/bundle.out" 2>&1 || code=$?
+    mkdir -p "$tmp/unpacked"
+    [ "$code" -eq 0 ] && tar xzf "$tmp/bundle.tar.gz" -C "$tmp/unpacked" || code=1
+    b=$(find "$tmp/unpacked" -mindepth 1 -maxdepth 1 -type d | head -1)
+    if [ "$code" -eq 0 ] && [ -x "$b/run" ] && [ -x "$b/bin/memhier" ] && [ -s "$b/BUNDLE.txt" ] &&
+        ! compgen -G "$b/lib/libc.so*" >/dev/null && { ! ldd "$real" | grep -q libzstd || [ -s "$b/lib/libzstd.so.1" ]; }; then
+        ok "bundle.sh: binary, its libraries but not the C library, scripts, configs, run, BUNDLE.txt"
     else
-        notok "QUICK=1 run-suite.sh with the real memhier" "exit $code; $(tail -20 "$tmp/real.err")"
+        notok "bundle.sh" "exit $code; $(cat "$tmp/bundle.out"); $(ls -R "$tmp/unpacked" 2>&1 | head -20)"
+    fi
+    code=0
+    (cd "$tmp" && MH_RESULTS="$tmp/res-real" QUICK=1 timeout 300 "$b/run") >"$tmp/real.out" 2>"$tmp/real.err" || code=$?
+    r=$(head -1 "$tmp/real.out")
+    if [ "$code" -eq 0 ] && [ -s "$r" ] && [ -s "$(dirname "$r")/ladder.csv" ] && { ! have_gnuplot || [ -s "$(dirname "$r")/plots/ladder.png" ]; } &&
+        grep -q "^memhier_version,$("$real" --version | awk 'NR == 1 { print $NF }')\$" "$(dirname "$r")/machine.csv"; then
+        ok "QUICK=1 suite from the unpacked bundle with the real memhier: ladder, report ($(sed -n 3p "$tmp/real.out" | cut -c1-80))"
+    else
+        notok "QUICK=1 suite from the unpacked bundle" "exit $code; $(tail -20 "$tmp/real.err")"
     fi
 else
-    skip "QUICK=1 run-suite.sh with the real memhier" "$real has neither validate nor bench yet"
+    skip "bundle.sh" "$real has neither validate nor bench yet"
+    skip "QUICK=1 suite from the unpacked bundle" "$real has neither validate nor bench yet"
 fi
 
 echo "1..$n"
