@@ -260,7 +260,7 @@ if [ -x "$real" ] && { "$real" validate --help >/dev/null 2>&1 || "$real" bench 
         ! compgen -G "$b/lib/libc.so*" >/dev/null && { ! ldd "$real" | grep -q libzstd || [ -s "$b/lib/libzstd.so.1" ]; }; then
         ok "bundle.sh: binary, its libraries but not the C library, scripts, configs, run, BUNDLE.txt"
     else
-        notok "bundle.sh" "exit $code; $(cat "$tmp/bundle.out"); $(ls -R "$tmp/unpacked" 2>&1 | head -20)"
+        notok "bundle.sh" "exit $code; $(cat "$tmp/bundle.out"); $(find "$tmp/unpacked" -maxdepth 3 2>&1 | head -20)"
     fi
     code=0
     (cd "$tmp" && MH_RESULTS="$tmp/res-real" QUICK=1 timeout 300 "$b/run") >"$tmp/real.out" 2>"$tmp/real.err" || code=$?
