@@ -328,7 +328,8 @@ static void size_phrase(const cal_input *in, const cal_fit_out *f, size_t i, uin
     human(f->level_exit[i], ex, sizeof ex);
     if (eff)
         snprintf(out, n, "(nominal %s): size = %s,\n"
-                         ";        the largest with its line and ways (or the power of two below them) up to %s, the last %s point\n"
+                         ";        the largest with its line and ways (or the power of two below them)\n"
+                         ";        up to %s, the last %s point\n"
                          ";        before its step to %.2f ns at %s (--keep-sizes: nominal size)",
                  nom, e, end, in->npage ? "page-local" : "ladder", f->level_exit_ns[i], ex);
     else

@@ -108,8 +108,8 @@ void cal_fit_note(const cal_input *in, const cal_fit_out *f, size_t i, uint64_t 
 /* Effective size of level i (in->names[i]) of c, for a ladder that stepped below the nominal
  * capacity: the largest size with the level's line, its ways (see cal_effective_ways) and a
  * power-of-two set count that is <= f->level_end[i] and > the level above's capacity. A cache
- * shared with other cores or tenants holds only part of its lines for this one. Returns 0 when there is no step or no such size
- * smaller than the nominal one. */
+ * shared with other cores or tenants holds only part of its lines for this one. Returns 0 when
+ * there is no step or no such size smaller than the nominal one. */
 uint64_t cal_effective_size(const mh_config *c, const cal_input *in, const cal_fit_out *f, size_t i);
 /* The ways that go with cal_effective_size: the level's, or the largest power of two below them
  * when those are not one and that holds more under f->level_end[i]; 0 when the size is 0. */
@@ -122,8 +122,7 @@ int cal_levels_from_config(const mh_config *c, cal_input *in, mh_error *err);
 /* Writes the fit into c with mh_config_set (level latency in cycles = ns x frequency_ghz;
  * [RAM] latency_ns and row_hit_ns; [hierarchy] walk_latency; [RAM] minor_fault_ns when
  * fault_ns > 0; with CAL_APPLY_PF in flags, prefetch_detected or seq_prefetch and no prefetcher on
- * the data path,
- * the first level gets prefetcher = stride and the second prefetcher = stream; with
+ * the data path, the first level gets prefetcher = stride and the second prefetcher = stream; with
  * CAL_APPLY_SIZES, each level's size = cal_effective_size when that is not 0). Unmeasured values
  * are kept. On error c holds the values set before the failing one. */
 int cal_apply(mh_config *c, const cal_input *in, const cal_fit_out *f, double fault_ns, unsigned flags,
