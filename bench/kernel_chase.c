@@ -42,13 +42,19 @@ static void shuffle(size_t *a, size_t n, uint64_t *rng)
     }
 }
 
+/* Sequential order: line 0, 1, 2, ... (the prefetcher probe's order). */
+static void seq_order(size_t *seq, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        seq[i] = i;
+}
+
 /* Global order: all lines shuffled; linked in that order they form one cycle, uniformly random
  * among the cyclic orders (as Sattolo's algorithm gives, without its dependent walk over the
  * cycle, seconds at gigabytes). */
 static void global_order(size_t *seq, size_t n, uint64_t *rng)
 {
-    for (size_t i = 0; i < n; i++)
-        seq[i] = i;
+    seq_order(seq, n);
     shuffle(seq, n, rng);
 }
 
@@ -73,13 +79,6 @@ static int page_local(size_t *seq, size_t n, uint64_t *rng)
     }
     free(pages);
     return MH_OK;
-}
-
-/* Sequential order: line 0, 1, 2, ... (the prefetcher probe's order). */
-static void seq_order(size_t *seq, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        seq[i] = i;
 }
 
 /* Builds the cycle for p (variant global|page|seq, optional -thp). */
