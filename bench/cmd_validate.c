@@ -257,7 +257,7 @@ static void write_rows(val_run *r, const bench_kernel *k, size_t size, const cal
     const bench_stats *st = &m->st;
     char pair[160];
     snprintf(pair, sizeof pair, "harness median ns/access <-> simulated ns / demand records (%s)",
-             s->warm ? "second of two passes" : "one cold pass; minor faults removed");
+             s->warm ? "second of two passes" : "one cold pass, pages resident");
     val_csv_row(r->val, k->name, m->label, size, "ns_per_access", st->ns_median, st->ns_p10, st->ns_p90,
                 s->ns_per_access, pair);
     if (r->npts < VAL_MAX_POINTS) {

@@ -5,8 +5,9 @@
  * repetition). Simulated ns/access = simulated ns of one pass / demand records of the pass
  * (software-prefetch records are replayed but not counted as accesses, as natively). Warm-up: a
  * trace holding a whole repetition is replayed twice and only the second pass counts (the native
- * run is measured after warm-up); a truncated trace (budget hit) is replayed once, cold, and its
- * first-touch minor-fault cycles are removed (the native pages were resident). */
+ * run is measured after warm-up); a truncated trace (budget hit) is replayed once, cold, for its
+ * first-touch minor faults, and timed by a second cold replay with every page it touches resident
+ * (the native pages were). */
 #ifndef BENCH_VALIDATE_H
 #define BENCH_VALIDATE_H
 
@@ -25,7 +26,7 @@ typedef struct val_sim {
     uint64_t records;                 /* records in the trace */
     uint64_t accesses;                /* demand records (all but software prefetches) */
     int warm;                         /* 1: two passes, second counted; 0: one cold pass */
-    double ns;                        /* simulated ns of the counted pass (minor faults removed if cold) */
+    double ns;                        /* simulated ns of the counted pass (if cold: pages resident) */
     double ns_per_access;             /* ns / accesses */
     mh_time_stats ts;                 /* counted pass (cycle fields are deltas) */
     uint64_t first_touch_faults;      /* minor faults of the first (cold) pass */

@@ -108,7 +108,7 @@ static size_t trace(mh_rec *r)
 }
 
 /* Complete trace: the second pass is counted (all L2 hits, no faults); first-touch faults come
- * from the cold pass; prefetch records are not accesses. Truncated: one cold pass, faults removed. */
+ * from the cold pass; prefetch records are not accesses. Truncated: one cold pass, timed with its pages resident. */
 static void test_replay_warm_cold(void **state)
 {
     (void)state;
@@ -144,6 +144,36 @@ static void test_replay_warm_cold(void **state)
     assert_true(isnan(val_sim_count(&warm, VAL_SIM_L3_MISS, 64, 1.0)));
     assert_float_equal(val_sim_count(&warm, VAL_SIM_MINOR, 64, 1.0), 0, 0);
     mh_config_free(c);
+}
+
+/* A truncated trace is timed with its pages resident: a cold pass of 1024 independent line reads
+ * over 16 fresh pages is bound by the memory channel (64 B at 6.4 GB/s and 1 GHz: 10 cycles per
+ * line), which the 16 first-touch faults (1000 cycles each) would hide if they stayed in the
+ * replay and were only subtracted afterwards (~20 cycles per page of issue and latency left). */
+static void test_cold_pass_keeps_bandwidth(void **state)
+{
+    (void)state;
+    static const char bw_ini[] =
+        "[hierarchy]\nname = t\nifetch = L1d\ndata = L1d\nfrequency_ghz = 1.0\nbase_cpi = 1\n"
+        "[L1d]\nsize = 1K\nways = 2\nline = 64\nlatency = 2\nnext = L2\nmshrs = 16\n"
+        "[L2]\nsize = 8K\nways = 4\nline = 64\nlatency = 10\n"
+        "[RAM]\nlatency_ns = 100\nrow_hit_ns = 100\nbandwidth_gbs = 6.4\npage_size = 4K\nminor_fault_ns = 1000\n";
+    mh_config *c = NULL;
+    mh_error err = {0};
+    enum { LINES = 1024 };
+    mh_rec *r = calloc(LINES, sizeof *r);
+    assert_non_null(r);
+    for (size_t i = 0; i < LINES; i++)
+        r[i] = (mh_rec){.addr = 0x100000 + 64 * (uint64_t)i, .size = 8, .op = MH_OP_READ, .gap = 0};
+    val_sim cold;
+    assert_int_equal(mh_config_parse(bw_ini, "t.ini", &c, &err), MH_OK);
+    assert_int_equal(val_replay_recs(c, r, LINES, 0, NULL, &cold, &err), MH_OK);
+    assert_int_equal(cold.first_touch_faults, 16);
+    assert_int_equal(cold.ts.minor_faults, 0);
+    assert_true(cold.ns >= 0.95 * LINES * 10);   /* the channel's 10240 cycles */
+    assert_true(cold.ns <= LINES * 10 + 200);    /* plus one latency and the issue of the first */
+    mh_config_free(c);
+    free(r);
 }
 
 /* A missing trace is a clean error. */
@@ -189,6 +219,7 @@ int main(void)
         cmocka_unit_test(test_csv_rows),
         cmocka_unit_test(test_pairings),
         cmocka_unit_test(test_replay_warm_cold),
+        cmocka_unit_test(test_cold_pass_keeps_bandwidth),
         cmocka_unit_test(test_replay_missing),
         cmocka_unit_test(test_reasons),
     };
