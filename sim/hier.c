@@ -61,7 +61,7 @@ static int mem_req(mh_hier *h, const mh_req *r)
     if (r->kind == MH_OP_WRITE) {
         h->mem_written += r->bytes;
         if (h->tm)
-            mh_timing_writeback(h->tm, r->addr, r->bytes);
+            mh_timing_writeback(h->tm, r->addr);
     } else {
         h->mem_read += r->bytes;
     }

@@ -20,8 +20,8 @@ void mh_timing_account(mh_timing *t, const mh_rec *r, int served);
 void mh_timing_prefetch(mh_timing *t, int into, int from, uint64_t line_addr);
 /* Returns 1 if the demand access to line_addr found a prefetch still in flight (late). */
 int mh_timing_prefetch_late(mh_timing *t, uint64_t line_addr);
-/* A dirty line of `bytes` was written to main memory (DRAM traffic and bandwidth). */
-void mh_timing_writeback(mh_timing *t, uint64_t line_addr, uint32_t bytes);
+/* A dirty line was written to main memory (its DRAM row; posted: no channel time). */
+void mh_timing_writeback(mh_timing *t, uint64_t line_addr);
 /* Marks the pages of [addr, addr + len) resident before replay (no fault counted; see
  * mh_hier_resident). Returns MH_OK (also without a page table) or MH_ENOMEM. */
 int mh_timing_resident(mh_timing *t, uint64_t addr, uint64_t len);
