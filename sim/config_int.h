@@ -31,6 +31,8 @@ typedef struct mh_level_cfg {
     uint64_t seed;            /* random replacement seed */
     uint32_t mshrs;           /* outstanding misses (timing) */
     double bandwidth;         /* bytes/cycle to the next level; 0 = unbounded */
+    double set_gap;           /* cycles between the starts of misses into one data-entry set that
+                               * this level serves (timing); 0 = no limit */
     int prefetcher;           /* enum mh_prefetcher */
     uint32_t pf_degree;       /* lines per prefetch trigger */
     uint32_t pf_distance;     /* lines ahead of the demand stream */

@@ -46,6 +46,7 @@ static const mh_cfg_key level_keys[] = {
     K("seed", MH_T_U64, mh_level_cfg, seed, NULL, "must be an integer >= 0"),
     K("mshrs", MH_T_COUNT, mh_level_cfg, mshrs, NULL, "must be an integer >= 1"),
     K("bandwidth", MH_T_DBL0, mh_level_cfg, bandwidth, NULL, "must be a number >= 0"),
+    K("set_gap", MH_T_DBL0, mh_level_cfg, set_gap, NULL, "must be a number >= 0 (cycles, 0 = no limit)"),
     K("prefetcher", MH_T_ENUM, mh_level_cfg, prefetcher, pf_names,
       "must be one of none, next-line, stride, stream"),
     K("degree", MH_T_COUNT, mh_level_cfg, pf_degree, NULL, "must be an integer >= 1"),

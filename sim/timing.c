@@ -126,6 +126,9 @@ struct mh_timing {
     int next[MH_MAX_LEVELS];    /* next level towards memory */
     tick xfer[MH_MAX_LEVELS];   /* time one line occupies the link below level i; 0 = unbounded */
     tick link_free[MH_MAX_LEVELS]; /* when each link is free again */
+    tick set_gap[MH_MAX_LEVELS]; /* spacing of misses into one data-entry set served by level i */
+    tick *set_free;             /* per data-entry set: when its next miss may start; NULL = no gaps */
+    uint64_t set_mask;          /* data-entry sets - 1 */
     tick stall[NSLOTS];         /* time charged per level; RAM, TLB and walk slots after them */
     tick tk_compute, tk_minor, tk_disk; /* the other components */
     window win[2];              /* MSHRs of the data entry level; [1] of ifetch (may alias [0]) */
@@ -241,6 +244,7 @@ static void setup_levels(mh_timing *t, const mh_config *c)
         t->lat[i] = ticks(l->latency);
         t->next[i] = l->next;
         t->xfer[i] = l->bandwidth > 0 ? ticks(l->line / l->bandwidth) : 0;
+        t->set_gap[i] = (int)i == c->data ? 0 : ticks(l->set_gap);
     }
     t->ram_row_miss = ticks(c->ram.latency_ns * c->frequency_ghz);
     t->ram_row_hit = ticks((c->ram.row_hit_ns > 0 ? c->ram.row_hit_ns : c->ram.latency_ns) * c->frequency_ghz);
@@ -248,6 +252,16 @@ static void setup_levels(mh_timing *t, const mh_config *c)
     int last = c->data;
     for (int k = 0; k < MH_MAX_LEVELS && c->level[last].next >= 0; k++) last = c->level[last].next;
     t->ram_xfer = t->ram_bpc > 0 ? ticks(c->level[last].line / t->ram_bpc) : 0;
+}
+
+/* Allocates the per-set start table when some level has a set_gap; nonzero when out of memory. */
+static int setup_set_gaps(mh_timing *t, const mh_config *c)
+{
+    int any = 0;
+    for (size_t i = 0; i < c->nlevels; i++) any |= t->set_gap[i] > 0;
+    uint32_t sets = c->level[c->data].sets ? c->level[c->data].sets : 1;
+    t->set_mask = sets - 1;
+    return any && !(t->set_free = calloc(sets, sizeof *t->set_free));
 }
 
 /* Builds the TLBs, page table and DRAM banks; walks cost walk_latency (also with walk = cached). */
@@ -297,6 +311,7 @@ int mh_timing_create(const mh_config *c, mh_timing **out, mh_error *err)
     rc = MH_ENOMEM;
     t->fl = calloc((size_t)1 << FLIGHT_BITS, sizeof *t->fl);
     t->fills = calloc((size_t)1 << FILL_BITS, sizeof *t->fills);
+    if (setup_set_gaps(t, c)) goto fail;
     if (t->rob && !(t->rq = calloc(t->rob, sizeof *t->rq)))
         goto fail;
     if (!t->fl || !t->fills || window_init(&t->win[0], c->level[c->data].mshrs) ||
@@ -318,6 +333,18 @@ static tick dram_cost(mh_timing *t, uint64_t addr)
     if (mh_dram_access(t->dram, addr)) { t->st.row_hits++; return t->ram_row_hit; }
     t->st.row_misses++;
     return t->ram_row_miss;
+}
+
+/* When a data-entry miss of line served by level `from` may start, at `at` or later: misses into
+ * one set of the entry level that a level with set_gap serves start that far apart (a core that
+ * overlaps few misses into one L1 set, which calibrate's one-set chase measures). */
+static tick set_start(mh_timing *t, uint64_t line, int from, tick at)
+{
+    if (!t->set_free || from < 0 || (size_t)from >= t->nlevels || !t->set_gap[from]) return at;
+    tick *f = &t->set_free[line & t->set_mask];
+    if (*f > at) at = *f;
+    *f = at + t->set_gap[from];
+    return at;
 }
 
 /* Occupies a link for x starting no earlier than at (nor before it is free); returns the end. */
@@ -599,6 +626,7 @@ static inline __attribute__((always_inline)) void account(mh_timing *t, const mh
             }
             start = free_at;
         }
+        if (!fetch) start = set_start(t, line, served, start);
         done = cross_links(t, entry, served, start, start + lat);
         window_replace_top(w, done, slot);
         fl->key = line + 1;
@@ -659,6 +687,7 @@ void mh_timing_prefetch(mh_timing *t, int into, int from, uint64_t line_addr)
     tick lat = from == MEM ? dram_cost(t, line_addr) : t->lat[from];
     window *w = into == t->entry[0] ? &t->win[0] : into == t->entry[1] ? &t->win[1] : NULL;
     tick start = w && w->done[0] > t->now ? w->done[0] : t->now;
+    if (into == t->entry[0]) start = set_start(t, line_addr >> t->line_shift[0], from, start);
     flight *f = flight_slot(t, line_addr);
     f->key = line_addr + 1;
     f->done = cross_links(t, into, from, start, start + lat);
@@ -733,6 +762,7 @@ void mh_timing_destroy(mh_timing *t)
     mh_dram_destroy(t->dram);
     free(t->fl);
     free(t->fills);
+    free(t->set_free);
     free(t->rq);
     free(t);
 }

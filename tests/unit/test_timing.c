@@ -318,6 +318,34 @@ static void test_writeback_posted(void **state)
     mh_timing_destroy(t);
 }
 
+/* set_gap: misses into one L1 set (64 sets x 64 B: every 4096 bytes) served by L2 start 6 cycles
+ * apart, so a walk with a 4096-byte stride takes 6 cycles per load; the same walk at 4160 bytes
+ * spreads over every set and runs at the MSHRs' rate (16 per 12 cycles), and the L3, without a
+ * gap, serves the 4096-byte walk at that rate too. */
+static void test_set_gap(void **state)
+{
+    (void)state;
+    mh_config c;
+    base_config(&c);
+    c.level[1].set_gap = 6;
+    const int n = 1000;
+    const struct { uint64_t stride; int served; double lo, hi; } cases[3] = {
+        {4096, 1, n * 6.0, n * 6.0 + 20}, {4160, 1, n * 12.0 / 16, n * 12.0 / 16 + 20},
+        {4096, 2, n * 40.0 / 16, n * 40.0 / 16 + 50},
+    };
+    for (int k = 0; k < 3; k++) {
+        mh_timing *t = make(&c);
+        for (int i = 0; i < n; i++) acc(t, MH_OP_READ, (uint64_t)i * cases[k].stride, 0, 0, cases[k].served);
+        mh_time_stats s;
+        mh_level_stats lv[3];
+        mh_timing_stats(t, &s, lv, 3);
+        assert_true(s.cycles >= cases[k].lo);
+        assert_true(s.cycles <= cases[k].hi);
+        assert_true(components(&s, lv, 3) == s.cycles);
+        mh_timing_destroy(t);
+    }
+}
+
 /* Stall components add up on a mixed workload with TLBs, faults, disk, rows and bandwidth. */
 static void test_conservation_mixed(void **state)
 {
@@ -396,6 +424,7 @@ int main(void)
         cmocka_unit_test(test_mshr_overlap),
         cmocka_unit_test(test_bandwidth_bound),
         cmocka_unit_test(test_writeback_posted),
+        cmocka_unit_test(test_set_gap),
         cmocka_unit_test(test_compute_gap),
         cmocka_unit_test(test_defaults_note),
         cmocka_unit_test(test_late_prefetch),
