@@ -1,7 +1,7 @@
 /* cal_machine.c — the machine probes of `memhier calibrate` that are not latency ladders, applied
  * to the calibrated config: the load pipes' rate (mem_cpi), the first-level DTLB's entries and the
- * second-level TLB's latency (a one-line-per-page chase), and each link's streaming bandwidth
- * (read sweeps). None of them runs a held-out kernel (see calprobe.c). */
+ * second-level TLB's latency (a one-line-per-page chase), each link's streaming bandwidth (read
+ * sweeps) and each lower level's set_gap (a one-set chase). None of them runs a held-out kernel (see calprobe.c). */
 #include <stdio.h>
 #include <string.h>
 
@@ -102,6 +102,38 @@ static int apply_bandwidth(mh_config *c, const cal_input *in, cal_machine *m, mh
     return rc;
 }
 
+/* One-set chases: for each data-path level below the first that can hold more lines of one entry
+ * set than the level above, the chase through such lines; keeps the fastest probe so far (other
+ * cores only slow it) and sets the level's set_gap in cycles. */
+static int apply_set_gaps(mh_config *c, cal_machine *m, mh_error *err)
+{
+    uint32_t sets[CAL_MAX_LEVELS] = {0}, ways[CAL_MAX_LEVELS] = {0};
+    int idx[CAL_MAX_LEVELS] = {0};
+    size_t n = 0;
+    for (int lv = c->data; lv >= 0 && n < CAL_MAX_LEVELS; lv = c->level[lv].next, n++) {
+        idx[n] = lv;
+        sets[n] = c->level[lv].sets;
+        ways[n] = c->level[lv].ways;
+    }
+    int rc = MH_OK;
+    const size_t stride = (size_t)sets[0] * c->level[c->data].line;
+    for (size_t i = 1; rc == MH_OK && i < n; i++) {
+        size_t lines = cal_set_lines(sets[0], sets, ways, i);
+        double ns = 0;
+        if (!lines || (rc = cal_set_probe(lines, stride, 5, &ns, err)) != MH_OK)
+            continue;
+        if (m->set_ns[i] == 0 || ns < m->set_ns[i]) {
+            m->set_ns[i] = ns;
+            m->set_lines[i] = lines;
+        }
+        char key[64];
+        snprintf(key, sizeof key, "%s.set_gap", c->level[idx[i]].name);
+        rc = set_val(c, key, m->set_ns[i] * c->frequency_ghz, err);
+    }
+    m->set_stride = stride;
+    return rc;
+}
+
 /* Re-probes links into levels the fit resized; see calibrate.h. */
 int cal_machine_relink(mh_config *c, cal_machine *m, const uint64_t *probed, int probes, mh_error *err)
 {
@@ -135,7 +167,9 @@ int cal_machine_again(mh_config *c, cal_machine *m, mh_error *err)
     int rc = apply_tlb(c, m, err);
     if (rc == MH_OK)
         rc = cal_levels_from_config(c, &in, err);
-    return rc == MH_OK ? apply_bandwidth(c, &in, m, err) : rc;
+    if (rc == MH_OK)
+        rc = apply_bandwidth(c, &in, m, err);
+    return rc == MH_OK ? apply_set_gaps(c, m, err) : rc;
 }
 
 /* Runs the machine probes at c's frequency_ghz and writes their results into c. */
@@ -156,6 +190,8 @@ int cal_machine_probe(mh_config *c, cal_machine *m, mh_error *err)
         rc = cal_levels_from_config(c, &in, err);
     if (rc == MH_OK)
         rc = apply_bandwidth(c, &in, m, err);
+    if (rc == MH_OK)
+        rc = apply_set_gaps(c, m, err);
     m->nlevels = in.nlevels;
     for (size_t i = 0; i < in.nlevels; i++)
         snprintf(m->names[i], sizeof m->names[i], "%s", in.names[i]);
@@ -189,6 +225,12 @@ void cal_machine_header(const cal_machine *m, double ghz, char *buf, size_t cap)
                 m->link_resized[i] ? " (again, inside the size the ladder showed)" : "");
     if (m->ram_gbs > 0)
         ADD(";   RAM bandwidth_gbs = %.1f: the same sweep over 4 x the last level\n", m->ram_gbs);
+    for (size_t i = 1; i < m->nlevels && i < CAL_MAX_LEVELS; i++)
+        if (m->set_ns[i] > 0)
+            ADD(";   %s.set_gap = %.1f cycles: %d interleaved chases through %zu lines %zu bytes apart (one\n"
+                ";        %s set) inside %s, %.2f ns per load at best: misses into one L1 set overlap little\n",
+                m->names[i], m->set_ns[i] * ghz, CAL_SET_CHAINS, m->set_lines[i], m->set_stride, m->names[0],
+                m->names[i], m->set_ns[i]);
     if (m->bw_probes > 1)
         ADD(";   bandwidths: the best of %d probes spread over the calibration (the shared L3 and memory\n"
             ";        channel serve other cores too; RAM read %.1f..%.1f GB/s)\n", m->bw_probes,

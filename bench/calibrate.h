@@ -188,6 +188,19 @@ int cal_mem_cpi_probe(double ghz, double *mem_cpi, mh_error *err);
  * vector loads) over a fresh `bytes` buffer, after a warm-up sweep. */
 int cal_bandwidth_probe(size_t bytes, unsigned trials, double *gbs, mh_error *err);
 
+/* One-set chase probe (cal_setprobe.c): *ns = the best ns per load over `trials` trials of
+ * CAL_SET_CHAINS interleaved pointer chases through `lines` lines `stride` bytes apart (stride =
+ * the data entry level's sets x line: all in one of its sets), a random order split into equal
+ * cycles, after a warm-up that visits every line twice. The best: other cores can only slow it. */
+#define CAL_SET_CHAINS 16
+int cal_set_probe(size_t lines, size_t stride, unsigned trials, double *ns, mh_error *err);
+/* Lines for a one-set chase held by data-path level i (i >= 1), given the entry level's set count
+ * and the path's sets[] and ways[]: lines one entry-set period apart map to sets[j] / entry_sets
+ * sets of level j (1 when it has fewer sets), so level j holds that many times ways[j] of them.
+ * Returns min(4 x what level i-1 holds, half what level i holds), or 0 when that is not past
+ * twice what level i-1 holds or under 2 x CAL_SET_CHAINS (no probe). */
+size_t cal_set_lines(uint32_t entry_sets, const uint32_t *sets, const uint32_t *ways, size_t i);
+
 /* What the TLB probe found (zeros where it saw no step). */
 typedef struct cal_tlb_out {
     uint32_t l1_entries;     /* first-level DTLB entries (4 KiB pages): the largest ladder reach */
@@ -221,6 +234,10 @@ typedef struct cal_machine {
     double ram_gbs;                      /* GB/s streamed from RAM, the best probe */
     double ram_gbs_low;                  /* the lowest RAM probe (how far a busy spell pulled it down) */
     int bw_probes;                       /* bandwidth probes taken (at moments spread over the run) */
+    double set_ns[CAL_MAX_LEVELS];       /* [i]: one-set chase held by level i, ns per load, the best
+                                            probe (0: not probed) */
+    size_t set_lines[CAL_MAX_LEVELS];    /* [i]: the lines that chase walked */
+    size_t set_stride;                   /* their spacing: the data entry level's sets x line */
 } cal_machine;
 /* Runs the load-pipe, TLB and bandwidth probes at c's frequency_ghz and sets hierarchy.mem_cpi,
  * tlb.L1d.entries, tlb.L2.latency, each data-path link's bandwidth and RAM.bandwidth_gbs in c

@@ -720,6 +720,27 @@ static void test_tlb_ways(void **state)
     mh_config_free(c);
 }
 
+/* One-set chase sizes: lines one L1 set period apart that the level above cannot hold and the
+ * level can; the probe itself runs (a chase through 32 such lines) and rejects too few lines. */
+static void test_set_probe(void **state)
+{
+    (void)state;
+    const uint32_t sets[3] = {64, 1024, 8192}, ways[3] = {12, 16, 16};
+    assert_int_equal(cal_set_lines(64, sets, ways, 0), 0);     /* the entry level itself */
+    assert_int_equal(cal_set_lines(64, sets, ways, 1), 48);    /* L1 holds 12, L2 16 sets x 16 */
+    assert_int_equal(cal_set_lines(64, sets, ways, 2), 1024);  /* L2 holds 256, L3 128 sets x 16 */
+    const uint32_t flat[2] = {64, 64}, few[2] = {12, 12};
+    assert_int_equal(cal_set_lines(64, flat, few, 1), 0);      /* same sets and ways: no room */
+    const uint32_t s2[2] = {64, 16}, w2[2] = {8, 64};
+    assert_int_equal(cal_set_lines(64, s2, w2, 1), 32);        /* fewer sets: one set of 64 ways */
+    double ns = 0;
+    mh_error err = {0};
+    assert_int_equal(cal_set_probe(32, 4096, 2, &ns, &err), MH_OK);
+    assert_true(ns > 0.01 && ns < 1000);
+    assert_int_equal(cal_set_probe(31, 4096, 2, &ns, &err), MH_EINVAL);
+    assert_non_null(strstr(err.msg, "needs >= 32 lines"));
+}
+
 /* Rounds: the medians of the rounds replace the point's statistics; the spread is over the median. */
 static void test_fold_rounds(void **state)
 {
@@ -756,6 +777,7 @@ int main(void)
         cmocka_unit_test(test_fold_rounds),
         cmocka_unit_test(test_tlb_reach),
         cmocka_unit_test(test_tlb_ways),
+        cmocka_unit_test(test_set_probe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
