@@ -1,7 +1,8 @@
 /* cal_machine.c — the machine probes of `memhier calibrate` that are not latency ladders, applied
  * to the calibrated config: the load pipes' rate (mem_cpi), the first-level DTLB's entries and the
- * second-level TLB's latency (a one-line-per-page chase), each link's streaming bandwidth (read
- * sweeps) and each lower level's set_gap (a one-set chase). None of them runs a held-out kernel (see calprobe.c). */
+ * second-level TLB's latency (a one-line-per-page chase), each link's bandwidth (link chases),
+ * RAM's (a read sweep) and each lower level's set_gap (a one-set chase). None of them runs a
+ * held-out kernel (see calprobe.c and cal_chains.c). */
 #include <stdio.h>
 #include <string.h>
 
@@ -70,8 +71,20 @@ static int apply_tlb(mh_config *c, cal_machine *m, mh_error *err)
     return rc;
 }
 
-/* Bandwidth probes: a sweep inside each level below the first (half its size, when that is past
- * twice the level above) measures the link above it; one over 4 x the last level measures RAM.
+/* GB/s into the level above a buffer of `bytes`: the link chase (CAL_LINK_CHAINS interleaved chases
+ * through every line), one line per ns per load. */
+static int link_probe(size_t bytes, double *gbs, mh_error *err)
+{
+    double ns = 0;
+    int rc = cal_chains_probe(bytes / BENCH_LINE, BENCH_LINE, CAL_LINK_CHAINS, 5, &ns, err);
+    if (rc == MH_OK)
+        *gbs = ns > 0 ? BENCH_LINE / ns : 0;
+    return rc;
+}
+
+/* Bandwidth probes: a link chase inside each level below the first (half its size, when that is
+ * past twice the level above) measures the link above it; a read sweep over 4 x the last level
+ * measures RAM (streams, which its prefetchers feed, are what that bound meets).
  * Each keeps the best of this probe and the earlier ones; c gets the link bandwidths in
  * bytes/cycle and [RAM] bandwidth_gbs. */
 static int apply_bandwidth(mh_config *c, const cal_input *in, cal_machine *m, mh_error *err)
@@ -83,7 +96,7 @@ static int apply_bandwidth(mh_config *c, const cal_input *in, cal_machine *m, mh
         size_t bytes = (size_t)(in->capacity[i] / 2);
         if (bytes <= 2 * in->capacity[i - 1])
             continue;
-        rc = cal_bandwidth_probe(bytes, 15, &gbs, err);
+        rc = link_probe(bytes, &gbs, err);
         if (rc == MH_OK) {
             m->link_gbs[i - 1] = gbs > m->link_gbs[i - 1] ? gbs : m->link_gbs[i - 1];
             snprintf(key, sizeof key, "%s.bandwidth", in->names[i - 1]);
@@ -120,7 +133,7 @@ static int apply_set_gaps(mh_config *c, cal_machine *m, mh_error *err)
     for (size_t i = 1; rc == MH_OK && i < n; i++) {
         size_t lines = cal_set_lines(sets[0], sets, ways, i);
         double ns = 0;
-        if (!lines || (rc = cal_set_probe(lines, stride, 5, &ns, err)) != MH_OK)
+        if (!lines || (rc = cal_chains_probe(lines, stride, CAL_SET_CHAINS, 5, &ns, err)) != MH_OK)
             continue;
         if (m->set_ns[i] == 0 || ns < m->set_ns[i]) {
             m->set_ns[i] = ns;
@@ -144,9 +157,9 @@ int cal_machine_relink(mh_config *c, cal_machine *m, const uint64_t *probed, int
         size_t bytes = (size_t)(in.capacity[i] / 2);
         if (in.capacity[i] == probed[i] || bytes <= 2 * in.capacity[i - 1])
             continue;
-        double best = m->link_gbs[i - 1], gbs = 0; /* a sweep past the level only reads slower */
+        double best = m->link_gbs[i - 1], gbs = 0; /* a chase past the level only reads slower */
         for (int k = 0; rc == MH_OK && k < probes; k++) {
-            rc = cal_bandwidth_probe(bytes, 15, &gbs, err);
+            rc = link_probe(bytes, &gbs, err);
             best = gbs > best ? gbs : best;
         }
         if (rc != MH_OK || best <= m->link_gbs[i - 1])
@@ -220,11 +233,13 @@ void cal_machine_header(const cal_machine *m, double ghz, char *buf, size_t cap)
             m->tlb.l2_latency);
     for (size_t i = 0; i + 1 < m->nlevels; i++)
         if (m->link_gbs[i] > 0)
-            ADD(";   %s.bandwidth = %.1f bytes/cycle: read sweep (every byte, vector loads) inside %s,\n"
-                ";        %.1f GB/s%s\n", m->names[i], m->link_gbs[i] / ghz, m->names[i + 1], m->link_gbs[i],
+            ADD(";   %s.bandwidth = %.1f bytes/cycle: %d interleaved chases through every line inside %s,\n"
+                ";        %.1f GB/s%s\n", m->names[i], m->link_gbs[i] / ghz, CAL_LINK_CHAINS, m->names[i + 1],
+                m->link_gbs[i],
                 m->link_resized[i] ? " (again, inside the size the ladder showed)" : "");
     if (m->ram_gbs > 0)
-        ADD(";   RAM bandwidth_gbs = %.1f: the same sweep over 4 x the last level\n", m->ram_gbs);
+        ADD(";   RAM bandwidth_gbs = %.1f: read sweep (every byte, vector loads) over 4 x the last level\n",
+            m->ram_gbs);
     for (size_t i = 1; i < m->nlevels && i < CAL_MAX_LEVELS; i++)
         if (m->set_ns[i] > 0)
             ADD(";   %s.set_gap = %.1f cycles: %d interleaved chases through %zu lines %zu bytes apart (one\n"

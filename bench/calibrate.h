@@ -188,12 +188,17 @@ int cal_mem_cpi_probe(double ghz, double *mem_cpi, mh_error *err);
  * vector loads) over a fresh `bytes` buffer, after a warm-up sweep. */
 int cal_bandwidth_probe(size_t bytes, unsigned trials, double *gbs, mh_error *err);
 
-/* One-set chase probe (cal_setprobe.c): *ns = the best ns per load over `trials` trials of
- * CAL_SET_CHAINS interleaved pointer chases through `lines` lines `stride` bytes apart (stride =
- * the data entry level's sets x line: all in one of its sets), a random order split into equal
- * cycles, after a warm-up that visits every line twice. The best: other cores can only slow it. */
+/* Interleaved chase probe (cal_chains.c): *ns = the best ns per load over `trials` trials of
+ * `chains` (1..CAL_CHAINS_MAX) interleaved pointer chases through `lines` lines `stride` bytes
+ * apart, a random order split into equal cycles, after a warm-up that visits every line twice. The
+ * best: other cores can only slow it. Lines one entry-set period apart (the data entry level's sets
+ * x line) all fall into one of its sets: the one-set chase, CAL_SET_CHAINS chases; lines one line
+ * apart inside a lower level: the link chase, CAL_LINK_CHAINS chases (enough to reach the rate at
+ * which the level delivers lines, past the core's misses in flight). */
+#define CAL_CHAINS_MAX 64
 #define CAL_SET_CHAINS 16
-int cal_set_probe(size_t lines, size_t stride, unsigned trials, double *ns, mh_error *err);
+#define CAL_LINK_CHAINS 64
+int cal_chains_probe(size_t lines, size_t stride, unsigned chains, unsigned trials, double *ns, mh_error *err);
 /* Lines for a one-set chase held by data-path level i (i >= 1), given the entry level's set count
  * and the path's sets[] and ways[]: lines one entry-set period apart map to sets[j] / entry_sets
  * sets of level j (1 when it has fewer sets), so level j holds that many times ways[j] of them.
@@ -239,19 +244,20 @@ typedef struct cal_machine {
     size_t set_lines[CAL_MAX_LEVELS];    /* [i]: the lines that chase walked */
     size_t set_stride;                   /* their spacing: the data entry level's sets x line */
 } cal_machine;
-/* Runs the load-pipe, TLB and bandwidth probes at c's frequency_ghz and sets hierarchy.mem_cpi,
- * tlb.L1d.entries, tlb.L2.latency, each data-path link's bandwidth and RAM.bandwidth_gbs in c
- * (cal_machine.c). */
+/* Runs the load-pipe, TLB, bandwidth and one-set probes at c's frequency_ghz and sets
+ * hierarchy.mem_cpi, tlb.L1d.entries, tlb.L2.latency, each data-path link's bandwidth,
+ * RAM.bandwidth_gbs and each lower level's set_gap in c (cal_machine.c). */
 int cal_machine_probe(mh_config *c, cal_machine *m, mh_error *err);
-/* Probes the TLB and the bandwidths of c's links and RAM again and keeps, in m and c, the best of
- * all probes so far (the largest DTLB reach, the highest bandwidths): other cores share the L3 and
+/* Probes the TLB, the bandwidths of c's links and RAM and the one-set chases again and keeps, in m
+ * and c, the best of all probes so far (the largest DTLB reach, the highest bandwidths, the
+ * shortest set gaps): other cores share the L3 and
  * the memory channel, and another thread may share the core's DTLB; they only lower a probe, so
  * probes spread over the calibration catch a quiet moment. MH_OK, or an error with c as it was
  * after the last probe that succeeded. */
 int cal_machine_again(mh_config *c, cal_machine *m, mh_error *err);
 /* After the fit: probes again (probes times, keeping the best) the link into each level whose size
- * in c differs from probed[] (the sizes the probes used), since a sweep over half the nominal size
- * of a level that holds less measured the level below; the best of all probes stays (a sweep past
+ * in c differs from probed[] (the sizes the probes used), since a chase over half the nominal size
+ * of a level that holds less measured the level below; the best of all probes stays (a chase past
  * the level only reads slower). A level whose half is not past twice the level above keeps its
  * value. MH_OK or the first error. */
 int cal_machine_relink(mh_config *c, cal_machine *m, const uint64_t *probed, int probes, mh_error *err);

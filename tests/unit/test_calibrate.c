@@ -735,10 +735,11 @@ static void test_set_probe(void **state)
     assert_int_equal(cal_set_lines(64, s2, w2, 1), 32);        /* fewer sets: one set of 64 ways */
     double ns = 0;
     mh_error err = {0};
-    assert_int_equal(cal_set_probe(32, 4096, 2, &ns, &err), MH_OK);
+    assert_int_equal(cal_chains_probe(32, 4096, CAL_SET_CHAINS, 2, &ns, &err), MH_OK);
     assert_true(ns > 0.01 && ns < 1000);
-    assert_int_equal(cal_set_probe(31, 4096, 2, &ns, &err), MH_EINVAL);
-    assert_non_null(strstr(err.msg, "needs >= 32 lines"));
+    assert_int_equal(cal_chains_probe(31, 4096, CAL_SET_CHAINS, 2, &ns, &err), MH_EINVAL);
+    assert_non_null(strstr(err.msg, ">= 2 lines per chase"));
+    assert_int_equal(cal_chains_probe(4096, 64, CAL_CHAINS_MAX + 1, 2, &ns, &err), MH_EINVAL);
 }
 
 /* Rounds: the medians of the rounds replace the point's statistics; the spread is over the median. */
