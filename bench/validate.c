@@ -311,7 +311,7 @@ const char *val_reason(const char *kernel, const char *variant, size_t size, dou
         long stride = !strcmp(kernel, "stride") ? atol(variant + 1) : 0;
         if (stride >= 4096 && !slow && !small && stride % 4096 == 0)
             return "L1 set conflict: a 4 KiB-multiple stride puts every line in one L1 set, and such misses "
-                   "overlap far less than the MSHRs allow (not modelled)";
+                   "overlap far less than the MSHRs allow (set_gap of the serving level: 0, or shorter than this run's)";
         if (stride >= 4096)
             return slow ? "TLB: one new page per load; real walks overlap (page-walk caches, MLP)"
                         : "TLB: a page walk per load is dearer than walk_latency (nested paging on a VM)";
@@ -326,7 +326,9 @@ const char *val_reason(const char *kernel, const char *variant, size_t size, dou
     }
     if (!strcmp(kernel, "stack"))
         return slow ? "store buffer: stores retire without waiting; compute cost overstated"
-                    : "compute: the recursion's call/return work exceeds the gap estimate";
+               : big ? "store queue: the descent's stores miss to memory and fill the core's store queue, "
+                       "which the model does not bound (stores retire at issue)"
+                     : "compute: the recursion's call/return work exceeds the gap estimate";
     if (slow)
         return big ? "MLP/prefetch: the core overlaps the next nodes' loads; software prefetch hides more; or page "
                      "walks cheaper this run than at calibration (pointer walks past the LLC moved 1.7x between runs)"

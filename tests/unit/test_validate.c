@@ -209,6 +209,8 @@ static void test_reasons(void **state)
     assert_non_null(strstr(val_reason("stride", "s4096", 1 << 20, -50, 32768, 8 << 20), "set conflict"));
     assert_non_null(strstr(val_reason("stride", "s64", 64 << 20, 50, 32768, 8 << 20), "L2 stream prefetcher"));
     assert_non_null(strstr(val_reason("stream", "copy", 64 << 20, -30, 32768, 8 << 20), "reorder buffer"));
+    assert_non_null(strstr(val_reason("stack", "default", 64 << 20, -30, 32768, 8 << 20), "store queue"));
+    assert_non_null(strstr(val_reason("stack", "default", 1 << 20, -30, 32768, 8 << 20), "compute"));
 }
 
 int main(void)
