@@ -147,6 +147,35 @@ static int apply_set_gaps(mh_config *c, cal_machine *m, mh_error *err)
     return rc;
 }
 
+/* Moves the machine probes' cycle values from clock `from` to `to` GHz; see calibrate.h. */
+int cal_machine_reclock(mh_config *c, cal_machine *m, double from, double to, mh_error *err)
+{
+    char key[64];
+    double k = to / from;
+    int rc = MH_OK;
+    if (m->mem_cpi > 0) {
+        m->mem_cpi *= k;
+        rc = set_val(c, "hierarchy.mem_cpi", m->mem_cpi, err);
+    }
+    if (rc == MH_OK && m->tlb2_set) {
+        m->tlb.l2_latency *= k;
+        rc = set_val(c, "tlb.L2.latency", m->tlb.l2_latency, err);
+    }
+    for (size_t i = 0; rc == MH_OK && i + 1 < m->nlevels; i++) {
+        if (m->link_gbs[i] <= 0)
+            continue;
+        snprintf(key, sizeof key, "%s.bandwidth", m->names[i]);
+        rc = set_val(c, key, m->link_gbs[i] / to, err);
+    }
+    for (size_t i = 1; rc == MH_OK && i < m->nlevels && i < CAL_MAX_LEVELS; i++) {
+        if (m->set_ns[i] <= 0)
+            continue;
+        snprintf(key, sizeof key, "%s.set_gap", m->names[i]);
+        rc = set_val(c, key, m->set_ns[i] * to, err);
+    }
+    return rc;
+}
+
 /* Re-probes links into levels the fit resized; see calibrate.h. */
 int cal_machine_relink(mh_config *c, cal_machine *m, const uint64_t *probed, int probes, mh_error *err)
 {

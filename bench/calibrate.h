@@ -261,6 +261,10 @@ int cal_machine_again(mh_config *c, cal_machine *m, mh_error *err);
  * the level only reads slower). A level whose half is not past twice the level above keeps its
  * value. MH_OK or the first error. */
 int cal_machine_relink(mh_config *c, cal_machine *m, const uint64_t *probed, int probes, mh_error *err);
+/* After the clock was probed again (c's frequency_ghz about to move from `from` to `to` GHz): sets
+ * the cycle values the machine probes derived from times at `from` (mem_cpi, tlb.L2.latency, the
+ * link bandwidths in bytes/cycle, the set gaps) for `to`, in m and c. MH_OK or the first error. */
+int cal_machine_reclock(mh_config *c, cal_machine *m, double from, double to, mh_error *err);
 /* Appends the calibrated config's header lines for m to buf (cap bytes, NUL-terminated). */
 void cal_machine_header(const cal_machine *m, double ghz, char *buf, size_t cap);
 /* Ways for a first-level DTLB of entries: want (the configured ways; entries = fully associative) or

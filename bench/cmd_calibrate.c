@@ -45,7 +45,11 @@ typedef struct cal_run {
     cal_cli *cli;
     mh_config *cfg;
     double nominal_ghz, base_cpi_in; /* the base config's frequency and base_cpi */
-    double core_ghz, core_cpi;       /* core probe results (0: not probed) */
+    double core_ghz, core_cpi;       /* core probe results (0: not probed); after the ladders, the
+                                        medians of the probes below */
+    double clock_ghz[CAL_MAX_ROUNDS + 1], clock_cpi[CAL_MAX_ROUNDS + 1]; /* the core probes: at the
+                                        start and after each ladder round */
+    int nclock;                      /* how many */
     int pf_set;                      /* 1: calibrate set the prefetchers */
     int machine;                     /* 1: the machine probes ran (mach holds their results) */
     cal_machine mach;                /* load-pipe, TLB and bandwidth probes */
@@ -300,6 +304,16 @@ static void build_header(const cal_run *r, const mh_config *out, const cal_fit_o
     hdr(buf, "; Calibrated by `memhier calibrate` on %s at %s (UTC), memhier %s.\n", host, when,
         MH_VERSION_STRING);
     hdr(buf, "; Base config: %s; pinned core %d (%s).\n", r->cli->config, r->core, r->caches);
+    if (r->core_ghz > 0 && r->nclock > 1) {
+        double lo = r->clock_ghz[0], hi = lo;
+        for (int i = 1; i < r->nclock; i++) {
+            lo = r->clock_ghz[i] < lo ? r->clock_ghz[i] : lo;
+            hi = r->clock_ghz[i] > hi ? r->clock_ghz[i] : hi;
+        }
+        hdr(buf, "; Core probes: frequency_ghz and base_cpi are the medians of %d probes, at the start and after\n"
+                 ";   each ladder round (the clock read %.3f..%.3f GHz; the machine probes' cycles use the median).\n",
+            r->nclock, lo, hi);
+    }
     if (r->core_ghz > 0)
         hdr(buf, "; Core probe (no memory access): frequency_ghz = %.3f from a dependent integer add chain\n"
                  ";   (nominal %g); induction_latency = 1 cycle (one add of that chain: the next address of a\n"
@@ -461,6 +475,9 @@ static int core_probe(cal_run *r, mh_config *out, mh_error *err)
         r->core_ghz = 0;
         return MH_OK;
     }
+    r->clock_ghz[0] = r->core_ghz;
+    r->clock_cpi[0] = r->core_cpi;
+    r->nclock = 1;
     snprintf(buf, sizeof buf, "%.3f", r->core_ghz);
     int rc = mh_config_set(out, "hierarchy.frequency_ghz", buf, err);
     snprintf(buf, sizeof buf, "%.3f", r->core_cpi);
@@ -471,6 +488,33 @@ static int core_probe(cal_run *r, mh_config *out, mh_error *err)
     if (rc == MH_OK) { /* in cycles at the probed clock: load pipes, TLB, link bandwidths */
         rc = cal_machine_probe(out, &r->mach, err);
         r->machine = rc == MH_OK;
+    }
+    return rc;
+}
+
+/* Sets frequency_ghz and base_cpi to the medians of the core probes taken at the start and after
+ * each ladder round (a virtual CPU's clock moves by several per cent within minutes: one run's
+ * single probe read 4.48 GHz where validate's rounds then read 4.24..4.38), and moves the machine
+ * probes' cycle values to that clock. MH_OK or the first error. */
+static int reclock(cal_run *r, mh_config *out, mh_error *err)
+{
+    if (r->core_ghz <= 0 || r->nclock < 2)
+        return MH_OK;
+    double g[CAL_MAX_ROUNDS + 1], c[CAL_MAX_ROUNDS + 1];
+    memcpy(g, r->clock_ghz, sizeof g);
+    memcpy(c, r->clock_cpi, sizeof c);
+    double ghz = cal_median(g, (size_t)r->nclock), cpi = cal_median(c, (size_t)r->nclock);
+    char buf[64];
+    int rc = r->machine ? cal_machine_reclock(out, &r->mach, r->core_ghz, ghz, err) : MH_OK;
+    snprintf(buf, sizeof buf, "%.3f", ghz);
+    if (rc == MH_OK)
+        rc = mh_config_set(out, "hierarchy.frequency_ghz", buf, err);
+    snprintf(buf, sizeof buf, "%.3f", cpi);
+    if (rc == MH_OK)
+        rc = mh_config_set(out, "hierarchy.base_cpi", buf, err);
+    if (rc == MH_OK) {
+        r->core_ghz = ghz;
+        r->core_cpi = cpi;
     }
     return rc;
 }
@@ -508,7 +552,15 @@ static int measure_ladders(cal_run *r, const size_t *sizes, size_t n, mh_config 
             rc = measure_seq(r, &seq[k], err);
         if (rc == MH_OK && r->machine) /* TLB and bandwidths again after each round: the best moment counts */
             rc = cal_machine_again(out, &r->mach, err);
+        if (rc == MH_OK && r->core_ghz > 0 && r->nclock <= CAL_MAX_ROUNDS) { /* and the clock */
+            mh_error e = {0};
+            int i = r->nclock;
+            if (cal_core_probe(&r->clock_ghz[i], &r->clock_cpi[i], &e) == MH_OK)
+                r->nclock++;
+        }
     }
+    if (rc == MH_OK)
+        rc = reclock(r, out, err);
     r->rounds = rc == MH_OK ? rounds : 1;
     int nseq = r->rounds < CAL_MAX_ROUNDS ? r->rounds : CAL_MAX_ROUNDS;
     if (r->in.nlevels >= 2 && seq[0] > 0)

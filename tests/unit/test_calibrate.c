@@ -742,6 +742,33 @@ static void test_set_probe(void **state)
     assert_int_equal(cal_chains_probe(4096, 64, CAL_CHAINS_MAX + 1, 2, &ns, &err), MH_EINVAL);
 }
 
+/* A new clock moves every cycle value the machine probes derived from a time: cycles scale with the
+ * clock, bytes per cycle against it. */
+static void test_machine_reclock(void **state)
+{
+    (void)state;
+    const char *text = "[hierarchy]\ndata = L1d\nfrequency_ghz = 4.0\n[L1d]\nsize = 32K\nways = 8\nline = 64\nnext = L2\n"
+                       "[L2]\nsize = 512K\nways = 8\nline = 64\n[tlb.L1d]\nentries = 64\n[tlb.L2]\nentries = 1024\n";
+    mh_config *c = NULL;
+    mh_error err = {0};
+    assert_int_equal(mh_config_parse(text, "t.text", &c, &err), MH_OK);
+    cal_machine m = {0};
+    m.mem_cpi = 0.25;
+    m.tlb2_set = 1;
+    m.tlb.l2_latency = 7.0;
+    m.nlevels = 2;
+    snprintf(m.names[0], sizeof m.names[0], "L1d");
+    snprintf(m.names[1], sizeof m.names[1], "L2");
+    m.link_gbs[0] = 220.0; /* GB/s into L1d */
+    m.set_ns[1] = 1.75;    /* one-set chase held by L2 */
+    assert_int_equal(cal_machine_reclock(c, &m, 4.0, 4.4, &err), MH_OK);
+    assert_true(fabs(c->mem_cpi - 0.275) < 1e-3);
+    assert_true(fabs(c->tlb[1].latency - 7.7) < 1e-3);
+    assert_true(fabs(c->level[0].bandwidth - 50.0) < 1e-3);  /* 220 / 4.4 */
+    assert_true(fabs(c->level[1].set_gap - 7.7) < 1e-3);     /* 1.75 x 4.4 */
+    mh_config_free(c);
+}
+
 /* Rounds: the medians of the rounds replace the point's statistics; the spread is over the median. */
 static void test_fold_rounds(void **state)
 {
@@ -779,6 +806,7 @@ int main(void)
         cmocka_unit_test(test_tlb_reach),
         cmocka_unit_test(test_tlb_ways),
         cmocka_unit_test(test_set_probe),
+        cmocka_unit_test(test_machine_reclock),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
