@@ -239,8 +239,10 @@ typedef struct cal_machine {
     double ram_gbs;                      /* GB/s streamed from RAM, the best probe */
     double ram_gbs_low;                  /* the lowest RAM probe (how far a busy spell pulled it down) */
     int bw_probes;                       /* bandwidth probes taken (at moments spread over the run) */
-    double set_ns[CAL_MAX_LEVELS];       /* [i]: one-set chase held by level i, ns per load, the best
-                                            probe (0: not probed) */
+    double set_ns[CAL_MAX_LEVELS];       /* [i]: one-set chase held by level i, ns per load, the median
+                                            of its probes (0: not probed) */
+    double set_probe[CAL_MAX_LEVELS][CAL_MAX_ROUNDS + 1]; /* [i]: those probes, in order */
+    int set_probes[CAL_MAX_LEVELS];      /* [i]: how many */
     size_t set_lines[CAL_MAX_LEVELS];    /* [i]: the lines that chase walked */
     size_t set_stride;                   /* their spacing: the data entry level's sets x line */
 } cal_machine;
