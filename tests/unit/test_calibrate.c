@@ -747,15 +747,13 @@ static void test_set_probe(void **state)
 static void test_machine_reclock(void **state)
 {
     (void)state;
-    const char *text = "[hierarchy]\ndata = L1d\nfrequency_ghz = 4.0\n[L1d]\nsize = 32K\nways = 8\nline = 64\nnext = L2\n"
-                       "[L2]\nsize = 512K\nways = 8\nline = 64\n[tlb.L1d]\nentries = 64\n[tlb.L2]\nentries = 1024\n";
     mh_config *c = NULL;
     mh_error err = {0};
-    assert_int_equal(mh_config_parse(text, "t.text", &c, &err), MH_OK);
+    assert_int_equal(mh_config_parse(ini, "t.ini", &c, &err), MH_OK); /* tlb.L2 latency 4 */
     cal_machine m = {0};
     m.mem_cpi = 0.25;
     m.tlb2_set = 1;
-    m.tlb.l2_latency = 7.0;
+    m.tlb.l2_latency = 7.0;                                            /* the probe's, at 4 GHz */
     m.nlevels = 2;
     snprintf(m.names[0], sizeof m.names[0], "L1d");
     snprintf(m.names[1], sizeof m.names[1], "L2");
