@@ -251,8 +251,8 @@ typedef struct cal_machine {
  * RAM.bandwidth_gbs and each lower level's set_gap in c (cal_machine.c). */
 int cal_machine_probe(mh_config *c, cal_machine *m, mh_error *err);
 /* Probes the TLB, the bandwidths of c's links and RAM and the one-set chases again and keeps, in m
- * and c, the best of all probes so far (the largest DTLB reach, the highest bandwidths, the
- * shortest set gaps): other cores share the L3 and
+ * and c, the best of all probes so far (the largest DTLB reach, the highest bandwidths; the set
+ * gaps take the median of their probes, see cal_machine.c): other cores share the L3 and
  * the memory channel, and another thread may share the core's DTLB; they only lower a probe, so
  * probes spread over the calibration catch a quiet moment. MH_OK, or an error with c as it was
  * after the last probe that succeeded. */
