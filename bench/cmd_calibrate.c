@@ -52,7 +52,7 @@ typedef struct cal_run {
     int nclock;                      /* how many */
     int pf_set;                      /* 1: calibrate set the prefetchers */
     int machine;                     /* 1: the machine probes ran (mach holds their results) */
-    cal_machine mach;                /* load-pipe, TLB and bandwidth probes */
+    cal_machine mach;                /* load-pipe, TLB, bandwidth and one-set probes */
     cal_refine_out refine;           /* model-consistent RAM and walk (cal_refine.c) */
     char refine_skip[512];           /* why that step failed ("" when it did not) */
     cal_input in;
@@ -78,8 +78,9 @@ static void usage(FILE *f)
                "  --min-time S         seconds of repetitions per point\n"
                "  --events LIST|none   PAPI events for the ladder CSV (default: the default list)\n"
                "  --seed N             shuffle seed (default 1)\n"
-               "  --no-core-probe      keep the [hierarchy] core keys, TLBs and bandwidths (default: measure\n"
-               "                       the clock, issue width, load pipes, L1 DTLB and link bandwidths)\n"
+               "  --no-core-probe      keep the [hierarchy] core keys, TLBs, bandwidths and set gaps (default:\n"
+               "                       measure the clock, issue width, load pipes, L1 DTLB, link bandwidths\n"
+               "                       and each lower level's set_gap)\n"
                "  --no-prefetchers     keep the config's prefetchers even when the ladder shows one\n"
                "                       (default: model a detected one as L1d stride + L2 stream)\n"
                "  --rounds N           measure the ladder N times, interleaved, and fit each point's median\n"
@@ -90,7 +91,10 @@ static void usage(FILE *f)
                "TLB-miss cost from sizes >= 4x the last level (global vs page-local), and the minor-fault\n"
                "cost from first touches of fresh pages. Uses the chase kernel only for latencies; the\n"
                "machine probes (no held-out kernel) are a one-line-per-page chase for the TLBs, a\n"
-               "16-load loop for the load pipes and vector read sweeps for bandwidths.\n");
+               "16-load loop for the load pipes, 64 interleaved chases inside each lower level for the\n"
+               "link bandwidths, a vector read sweep for RAM's, and 16 interleaved chases through lines\n"
+               "in one L1d set for each lower level's set_gap. The clock is the median of probes at the\n"
+               "start and after each ladder round.\n");
 }
 
 enum { O_CSV = 256, O_QUICK, O_FULL, O_CORE, O_SIZES, O_MINTIME, O_EVENTS, O_SEED, O_NOPROBE, O_PF, O_NOPF, O_KEEP, O_ROUNDS, O_HELP };
