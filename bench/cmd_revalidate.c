@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "config_int.h"
 #include "validate.h"
 
 #define REVAL_MAX_SETS 32
@@ -23,6 +24,7 @@ typedef struct reval_args {
     char *sets[REVAL_MAX_SETS];        /* --set SEC.KEY=VAL */
     int nsets;
     uint64_t records;                  /* the run's validate --records */
+    int config_clock;                  /* --config-clock: keep the config's frequency_ghz */
 } reval_args;
 
 /* One timing point of the run. */
@@ -44,7 +46,10 @@ static void usage(FILE *f)
           "      --set SEC.KEY=VAL  override a config value (repeatable)\n"
           "  -o, --output FILE   write the CSV there (atomically)\n"
           "      --records N     the run's validate --records (default 2000000): a trace with fewer\n"
-          "                      records holds a whole repetition and is replayed warm, as validate did\n",
+          "                      records holds a whole repetition and is replayed warm, as validate did\n"
+          "      --config-clock  cycles -> ns at CONFIG's frequency_ghz; default: at the run's clock,\n"
+          "                      the median of RUN_DIR/clock.csv, as validate did (a --set of\n"
+          "                      hierarchy.frequency_ghz wins over both)\n",
           f);
 }
 
@@ -54,7 +59,8 @@ static int parse_args(int argc, char **argv, reval_args *a, mh_error *err)
     static const struct option lo[] = {
         {"config", required_argument, 0, 'c'}, {"output", required_argument, 0, 'o'},
         {"set", required_argument, 0, 's'},    {"records", required_argument, 0, 'r'},
-        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
+        {"config-clock", no_argument, 0, 'k'}, {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
     a->records = REVAL_RECORDS;
     opterr = 0;
@@ -65,6 +71,7 @@ static int parse_args(int argc, char **argv, reval_args *a, mh_error *err)
         case 'c': a->config = optarg; break;
         case 'o': a->output = optarg; break;
         case 'h': usage(stdout); return 1;
+        case 'k': a->config_clock = 1; break;
         case 's':
             if (a->nsets == REVAL_MAX_SETS)
                 return mh_error_set(err, MH_EINVAL, "revalidate: at most %d --set options", REVAL_MAX_SETS);
@@ -193,6 +200,28 @@ static int replay_point(const reval_args *a, const mh_config *c, reval_pt *p, mh
     return MH_OK;
 }
 
+/* Moves c to the run's clock (RUN_DIR/clock.csv), as validate replayed, unless --config-clock,
+ * no clock.csv (a run made before it) or a --set of the frequency; says which clock on stderr. */
+static int run_clock(const reval_args *a, mh_config *c, mh_error *err)
+{
+    double ghz;
+    char v[32];
+    int rc = a->config_clock ? MH_OK : val_clock_read(a->run, &ghz, err);
+    for (int i = 0; i < a->nsets; i++)
+        if (!strncmp(a->sets[i], "hierarchy.frequency_ghz=", 24))
+            return rc;
+    if (rc != MH_OK || a->config_clock || !(ghz > 0)) {
+        if (rc == MH_OK)
+            fprintf(stderr, "revalidate: cycles -> ns at the config's %.3f GHz (%s)\n", c->frequency_ghz,
+                    a->config_clock ? "--config-clock" : "the run has no clock.csv");
+        return rc;
+    }
+    snprintf(v, sizeof v, "%.4f", ghz);
+    fprintf(stderr, "revalidate: cycles -> ns at the run's %.3f GHz (%s/clock.csv; the config says %.3f)\n", ghz,
+            a->run, c->frequency_ghz);
+    return mh_config_set(c, "hierarchy.frequency_ghz", v, err);
+}
+
 /* Prints one summary line for the errors e[0..n). */
 static void summary_line(const char *scope, const double *e, size_t n)
 {
@@ -267,6 +296,8 @@ int cmd_revalidate(int argc, char **argv)
     }
     if (rc == MH_OK)
         rc = cli_load_config(a.config, a.sets, a.nsets, &c, &err);
+    if (rc == MH_OK)
+        rc = run_clock(&a, c, &err);
     if (rc == MH_OK) {
         snprintf(path, sizeof path, "%s/validation.csv", a.run);
         rc = read_points(path, pts, &n, &err);

@@ -35,6 +35,7 @@ typedef struct val_cli {
     uint64_t records, seed;
     int core;
     int rounds;                      /* --rounds: native measurements per point (0: by mode) */
+    int config_clock;                /* --config-clock: cycles -> ns at the config's frequency_ghz */
 } val_cli;
 
 /* One timing point's outcome, for the summary. */
@@ -48,21 +49,23 @@ typedef struct val_pt {
 
 #define VAL_MAX_ROUNDS CAL_MAX_ROUNDS
 
-/* A point between its first round (measured, captured, replayed) and its rows. */
+/* A point between its first round (measured, captured) and its replay and rows. */
 typedef struct val_pending {
     const bench_kernel *k;           /* kernel */
     const char *variant;             /* variant name (static) */
     size_t size;                     /* working set */
     int ok;                          /* measured (not skipped by the kernel) */
     cal_measured m;                  /* first round: events, metrics, first touches, capture */
-    val_sim s;                       /* its replay */
+    val_sim s;                       /* its replay (after the rounds, at the run's clock) */
     double med[VAL_MAX_ROUNDS], p10[VAL_MAX_ROUNDS], p90[VAL_MAX_ROUNDS]; /* ns/access per round */
 } val_pending;
 
 /* The run. */
 typedef struct val_run {
     val_cli *cli;
-    mh_config *cfg;
+    mh_config *cfg;                  /* the config as loaded (ladder-sim.csv replays on it) */
+    mh_config *sim;                  /* the points replay on it: cfg at the run's clock */
+    double run_ghz;                  /* the median of the round probes (0: none read) */
     bench_harness h;
     ctr_set *ft;                     /* perf::MINOR-FAULTS for first touches */
     int core;
@@ -90,11 +93,14 @@ static void usage(FILE *f)
                "                         (default 3; --quick and --full 1): a shared machine drifts\n"
                "  --records N            records per captured trace (default 2000000)\n"
                "  --core N               pin to core N (default: the last core)\n"
-               "  --seed N               RNG seed (default 1)\n");
+               "  --seed N               RNG seed (default 1)\n"
+               "  --config-clock         turn simulated cycles into ns at the config's frequency_ghz;\n"
+               "                         default: at the run's clock, the median of the core probes at\n"
+               "                         the start of each round (written to RUN_DIR/clock.csv)\n");
 }
 
 enum { O_OUT = 256, O_QUICK, O_FULL, O_KERNELS, O_SIZES, O_LSIZES, O_MINTIME, O_RECORDS, O_CORE, O_SEED, O_ROUNDS,
-       O_HELP };
+       O_CFGCLOCK, O_HELP };
 
 /* Parses one unsigned option value. */
 static int parse_u64(const char *s, const char *opt, uint64_t min, uint64_t *v, mh_error *err)
@@ -133,6 +139,7 @@ static int handle_opt(val_cli *c, int o, const char *arg, mh_error *err)
     case 'c': c->config = arg; return MH_OK;
     case O_OUT: c->out = arg; return MH_OK;
     case O_QUICK: c->mode = 1; return MH_OK;
+    case O_CFGCLOCK: c->config_clock = 1; return MH_OK;
     case O_FULL: c->mode = 2; return MH_OK;
     case O_KERNELS: return parse_kernels(c, arg, err);
     case O_SIZES: free(c->sizes); c->sizes = NULL; return bench_parse_sizes(arg, &c->sizes, &c->nsizes, err);
@@ -166,7 +173,8 @@ static int parse_cli(int argc, char **argv, val_cli *c, mh_error *err)
         {"sizes", required_argument, NULL, O_SIZES}, {"ladder-sizes", required_argument, NULL, O_LSIZES},
         {"min-time", required_argument, NULL, O_MINTIME}, {"records", required_argument, NULL, O_RECORDS},
         {"core", required_argument, NULL, O_CORE}, {"seed", required_argument, NULL, O_SEED},
-        {"rounds", required_argument, NULL, O_ROUNDS}, {"help", no_argument, NULL, O_HELP}, {NULL, 0, NULL, 0}};
+        {"rounds", required_argument, NULL, O_ROUNDS}, {"config-clock", no_argument, NULL, O_CFGCLOCK},
+        {"help", no_argument, NULL, O_HELP}, {NULL, 0, NULL, 0}};
     int o, rc = MH_OK;
     c->core = -1;
     c->seed = 1;
@@ -272,7 +280,7 @@ static void write_rows(val_run *r, const bench_kernel *k, size_t size, const cal
         const char *pairing, *name = ctr_name(r->h.ctr, i);
         val_sim_kind kind = val_pairing(name, &pairing);
         double meas = st->events[i] == CTR_NOT_MEASURED ? NAN : (double)st->events[i];
-        double sim = val_sim_count(s, kind, m->info.accesses, r->cfg->frequency_ghz);
+        double sim = val_sim_count(s, kind, m->info.accesses, r->sim->frequency_ghz);
         val_csv_row(r->val, k->name, m->label, size, name, meas, NAN, NAN, sim, pairing);
     }
     if (s->warm) { /* first touch: setup + first repetition vs the cold pass (whole repetition) */
@@ -286,12 +294,18 @@ static void write_rows(val_run *r, const bench_kernel *k, size_t size, const cal
     }
 }
 
-/* First round of one point: measures, captures and replays it into *p (rows come later). */
+/* The path of point p's trace. */
+static void trace_path(const val_run *r, const val_pending *p, char *path, size_t n)
+{
+    snprintf(path, n, "%s/%s-%s-%zu.mht", r->tdir, p->k->name, p->variant, p->size);
+}
+
+/* First round of one point: measures and captures it into *p (replay and rows come later). */
 static int start_point(val_run *r, val_pending *p, size_t idx, size_t total, mh_error *err)
 {
     char path[4400];
     mh_meta meta = {0};
-    snprintf(path, sizeof path, "%s/%s-%s-%zu.mht", r->tdir, p->k->name, p->variant, p->size);
+    trace_path(r, p, path, sizeof path);
     mh_meta_set(&meta, "source", "memhier validate");
     mh_meta_set(&meta, "kernel", p->k->name);
     mh_meta_set(&meta, "variant", p->variant);
@@ -303,19 +317,12 @@ static int start_point(val_run *r, val_pending *p, size_t idx, size_t total, mh_
         fprintf(stderr, "validate: %s %s %zu skipped: %s\n", p->k->name, p->variant, p->size, p->m.skip_msg);
         return MH_OK;
     }
-    int complete = p->m.records < r->cli->records;
-    rc = val_replay(r->cfg, path, complete, &p->s, err);
-    if (rc != MH_OK) {
-        bench_stats_free(&p->m.st);
-        return rc;
-    }
     p->ok = 1;
     p->med[0] = p->m.st.ns_median;
     p->p10[0] = p->m.st.ns_p10;
     p->p90[0] = p->m.st.ns_p90;
-    fprintf(stderr, "validate: [%zu/%zu] %-8s %-6s %10zu B measured %8.4f ns, simulated %8.3f ns (%+.1f%%)\n", idx,
-            total, p->k->name, p->m.label, p->size, p->m.st.ns_median, p->s.ns_per_access,
-            val_error_pct(p->m.st.ns_median, p->s.ns_per_access));
+    fprintf(stderr, "validate: [%zu/%zu] %-8s %-6s %10zu B measured %8.4f ns\n", idx, total, p->k->name,
+            p->m.label, p->size, p->m.st.ns_median);
     return MH_OK;
 }
 
@@ -335,17 +342,23 @@ static int remeasure_point(val_run *r, val_pending *p, int round, mh_error *err)
     return MH_OK;
 }
 
-/* Writes a point's rows: ns/access median, p10 and p90 are the medians over its rounds. */
-static void finish_point(val_run *r, val_pending *p, int rounds)
+/* Replays a measured point on the run-clock config and writes its rows (ns/access median, p10
+ * and p90 are the medians over its rounds); frees its measurement either way. */
+static int finish_point(val_run *r, val_pending *p, int rounds, mh_error *err)
 {
+    char path[4400];
     if (!p->ok)
-        return;
-    double drift = cal_fold_rounds(&p->m.st, p->med, p->p10, p->p90, rounds);
-    if (rounds > 1) {
-        fprintf(stderr, "validate: %-8s %-6s %10zu B median of %d rounds %8.3f ns, simulated %8.3f ns (%+.1f%%)\n",
-                p->k->name, p->m.label, p->size, rounds, p->m.st.ns_median, p->s.ns_per_access,
-                val_error_pct(p->m.st.ns_median, p->s.ns_per_access));
+        return MH_OK;
+    trace_path(r, p, path, sizeof path);
+    int rc = val_replay(r->sim, path, p->m.records < r->cli->records, &p->s, err);
+    if (rc != MH_OK) {
+        bench_stats_free(&p->m.st);
+        return rc;
     }
+    double drift = cal_fold_rounds(&p->m.st, p->med, p->p10, p->p90, rounds);
+    fprintf(stderr, "validate: %-8s %-6s %10zu B median of %d round(s) %8.3f ns, simulated %8.3f ns (%+.1f%%)\n",
+            p->k->name, p->m.label, p->size, rounds, p->m.st.ns_median, p->s.ns_per_access,
+            val_error_pct(p->m.st.ns_median, p->s.ns_per_access));
     cal_csv_row(r->bench, p->k, p->size, &p->m, r->core);
     size_t before = r->npts;
     write_rows(r, p->k, p->size, &p->m, &p->s);
@@ -353,6 +366,7 @@ static void finish_point(val_run *r, val_pending *p, int rounds)
         r->pts[before].drift = drift;
     write_stalls(r, p->k->name, p->m.label, p->size, &p->s);
     bench_stats_free(&p->m.st);
+    return MH_OK;
 }
 
 /* The validation sizes: --sizes, the mode's defaults, or (full) the ladder. */
@@ -406,9 +420,24 @@ static size_t list_points(const val_run *r, val_pending **out)
     return p ? n : 0;
 }
 
-/* Runs every held-out point: round 1 (measure, capture, replay) over all points, then the
- * further rounds of native measurements over all points in the same order, so that a drift of
- * the machine during the run falls on every point alike; then the rows. */
+/* The run's clock from the round probes: writes clock.csv and makes r->sim, the config the
+ * points replay on (at that clock unless --config-clock or no probe read). */
+static int run_clock(val_run *r, mh_error *err)
+{
+    char ghz[32];
+    r->run_ghz = val_clock_median(r->round_ghz, (size_t)r->rounds);
+    int rc = r->run_ghz > 0 ? val_clock_write(r->dir, r->round_ghz, r->round_cpi, (size_t)r->rounds, err) : MH_OK;
+    if (rc == MH_OK && !(r->sim = mh_config_clone(r->cfg)))
+        rc = mh_error_set(err, MH_ENOMEM, "validate: out of memory");
+    snprintf(ghz, sizeof ghz, "%.4f", r->run_ghz);
+    if (rc == MH_OK && r->run_ghz > 0 && !r->cli->config_clock)
+        rc = mh_config_set(r->sim, "hierarchy.frequency_ghz", ghz, err);
+    return rc;
+}
+
+/* Runs every held-out point: round 1 (measure, capture) over all points, then the further
+ * rounds of native measurements over all points in the same order, so that a drift of the
+ * machine during the run falls on every point alike; then each point's replay and rows. */
 static int run_points(val_run *r, mh_error *err)
 {
     val_pending *p = NULL;
@@ -429,9 +458,11 @@ static int run_points(val_run *r, mh_error *err)
             rc = !p[i].ok ? MH_OK : cli_interrupted() ? mh_error_set(err, MH_EINTR, "validate: interrupted")
                                                       : remeasure_point(r, &p[i], k, err);
     }
+    if (rc == MH_OK)
+        rc = run_clock(r, err);
     for (size_t i = 0; i < started; i++) {
         if (rc == MH_OK)
-            finish_point(r, &p[i], rounds);
+            rc = finish_point(r, &p[i], rounds, err);
         else if (p[i].ok)
             bench_stats_free(&p[i].m.st);
     }
@@ -579,9 +610,10 @@ static int summarise(val_run *r, mh_error *err)
             hi = fmax(hi, r->round_ghz[k]);
             cmax = fmax(cmax, r->round_cpi[k]);
         }
-        printf("; the config says %.2f/%.3f", cfg, r->cfg->base_cpi);
+        printf("; the config says %.2f/%.3f; simulated cycles -> ns at %.3f GHz (%s)", cfg, r->cfg->base_cpi,
+               r->sim->frequency_ghz, r->cli->config_clock ? "--config-clock" : "the rounds' median");
         if (cfg > 0 && (lo < cfg * 0.95 || hi > cfg * 1.05))
-            printf(" (clock %+.0f%%..%+.0f%%: compute-bound points shift by as much)", (lo / cfg - 1) * 100,
+            printf(" (clock %+.0f%%..%+.0f%% of the config's)", (lo / cfg - 1) * 100,
                    (hi / cfg - 1) * 100);
         if (r->cfg->base_cpi > 0 && cmax > r->cfg->base_cpi * 1.05)
             printf(" (issue rate down to %.0f%%: a busy neighbour on the core?)", r->cfg->base_cpi / cmax * 100);
@@ -672,7 +704,8 @@ static int validate_main(val_run *r, mh_error *err)
     if (rc == MH_OK) rc = ladder_sim(r, err);
     if (rc == MH_OK) rc = summarise(r, err);
     if (rc == MH_OK)
-        printf("wrote %s/{bench,validation,validation-summary,stalls,ladder-sim,caches}.csv and traces/\n", r->dir);
+        printf("wrote %s/{bench,validation,validation-summary,stalls,ladder-sim,caches,clock}.csv and traces/\n",
+               r->dir);
     return rc;
 }
 
@@ -695,6 +728,7 @@ int cmd_validate(int argc, char **argv)
     ctr_destroy(r.h.ctr);
     ctr_destroy(r.ft);
     mh_config_free(r.cfg);
+    mh_config_free(r.sim);
     free(r.pts);
     free(r.fault_err);
     free(c.kernel_buf);

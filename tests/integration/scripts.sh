@@ -86,6 +86,14 @@ scripts/report.sh "$tmp/fx-cal" >/dev/null 2>&1 || true
 if grep -qE '^\| L3 \| 32 MiB \| 8M \|' "$tmp/fx-cal/report.md" && grep -qE '^\| L2 \| 512 KiB \| 512K \|' "$tmp/fx-cal/report.md"; then
     ok "plateau table: model size from calibrated.ini (L3 8M of 32 MiB)"
 else notok "plateau table: model size from calibrated.ini" "$(grep -E '^\| L[23] ' "$tmp/fx-cal/report.md")"; fi
+# The clock validate's replays used: clock.csv's median (three rounds; even counts average the middle two).
+printf 'round,frequency_ghz,base_cpi\n1,3.10,0.16\n2,2.90,0.16\n3,3.00,0.16\n' >"$tmp/fx-cal/clock.csv"
+scripts/report.sh --no-plots "$tmp/fx-cal" >/dev/null 2>&1 || true
+if grep -q "^Clock: the core probe read 3.10, 2.90, 3.00 GHz" "$tmp/fx-cal/report.md" &&
+    grep -q "^turned simulated cycles into ns at their median, 3.00 GHz" "$tmp/fx-cal/report.md" &&
+    grep -q "(calibrated.ini says ?)" "$tmp/fx-cal/report.md" && ! grep -q "^Clock:" "$tmp/fx/report.md"; then
+    ok "report names validate's clock: clock.csv's rounds and their median (none without clock.csv)"
+else notok "report names validate's clock" "$(grep -A2 '^Clock' "$tmp/fx-cal/report.md")"; fi
 # "not measured" cells are never shown as 0.
 # fixture stalls.csv for stride 256 at 16 MiB: L1d 53.5M, L3 53.5M, L2 40.1M of 206.0M cycles (26.0,
 # 26.0, 19.5 %; compute 13 % and the rest come after the three largest)

@@ -11,10 +11,10 @@ n=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else nok "$what"; fi; }
-echo "1..38"
+echo "1..41"
 
 if ! "$bin" detect -o "$tmp/host.ini" >/dev/null 2>&1; then
-    for i in $(seq 1 38); do echo "ok $i - calibrate/validate # SKIP memhier detect fails here"; done
+    for i in $(seq 1 41); do echo "ok $i - calibrate/validate # SKIP memhier detect fails here"; done
     exit 0
 fi
 
@@ -159,3 +159,30 @@ check "sim --resident gives validate's first-touch count ($got = $want; $cold wi
 "$bin" sim -c "$tmp/cal.ini" --resident "$tmp/badres/traces/stream-read-16384.mht.resident" "$t5" >/dev/null 2>"$tmp/e11"; rc2=$?
 check "sim --resident: refused with --no-timing, and a malformed file is named at file:line (exit 2 each)" \
     bash -c "[ $rc1 -eq 2 ] && grep -q 'resident needs the timing model' '$tmp/e10' && [ $rc2 -eq 2 ] && grep -q 'stream-read-16384.mht.resident:2:' '$tmp/e11'"
+
+# 39-41: the run's clock: validate converts simulated cycles at the median of its round probes
+# (clock.csv), and revalidate does the same unless --config-clock
+if [ "$(uname -m)" = x86_64 ]; then
+    med=$(awk -F, 'NR > 1 { print $2 }' "$tmp/r3/clock.csv" 2>/dev/null | sort -g | sed -n 2p)
+    said=$(sed -nE 's/.*simulated cycles -> ns at ([0-9.]+) GHz \(the rounds. median\).*/\1/p' "$tmp/o4")
+    check "validate --rounds 3 writes clock.csv (3 rounds) and simulates at their median ($said GHz, median $med)" \
+        bash -c "[ \"\$(head -1 '$tmp/r3/clock.csv')\" = round,frequency_ghz,base_cpi ] && [ \$(wc -l <'$tmp/r3/clock.csv') -eq 4 ] && awk -v a='$med' -v b='$said' 'BEGIN { d = a - b; exit !(b > 0 && d <= 0.0006 && d >= -0.0006) }'"
+    "$bin" revalidate -c "$tmp/cal.ini" -o "$tmp/rv6.csv" "$tmp/r3" 2>"$tmp/e12"; rc1=$?
+    "$bin" revalidate -c "$tmp/cal.ini" --config-clock -o "$tmp/rv7.csv" "$tmp/r3" 2>"$tmp/e13"; rc2=$?
+    cfg=$(awk -F' *= *' '$1 == "frequency_ghz" { print $2; exit }' "$tmp/cal.ini")
+    a=$(awk -F, '$1 == "stream" && $2 == "read" { print $7 }' "$tmp/rv6.csv" 2>/dev/null)
+    v=$(awk -F, '$1 == "stream" && $2 == "read" && $4 == "ns_per_access" { print $8 }' "$tmp/r3/validation.csv")
+    b=$(awk -F, '$1 == "stream" && $2 == "read" { print $7 }' "$tmp/rv7.csv" 2>/dev/null)
+    check "revalidate replays at the run's clock as validate did ($a = $v); --config-clock at the config's ($b x $cfg = $a x $med)" \
+        bash -c "[ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] && grep -q \"at the run's\" '$tmp/e12' && grep -q \"at the config's\" '$tmp/e13' && awk -v a='$a' -v v='$v' -v b='$b' -v c='$cfg' -v m='$med' 'BEGIN { d = a / v - 1; e = (b * c) / (a * m) - 1; exit !(a > 0 && d < 1e-4 && d > -1e-4 && e < 2e-3 && e > -2e-3) }'"
+else
+    ok "clock.csv # SKIP the core probe needs x86-64"
+    ok "revalidate at the run's clock # SKIP the core probe needs x86-64"
+fi
+cp -r "$run" "$tmp/badclock"
+printf 'round,frequency_ghz,base_cpi\n1,fast,0.2\n' >"$tmp/badclock/clock.csv"
+"$bin" revalidate -c "$tmp/cal.ini" -o "$tmp/rv8.csv" "$tmp/badclock" >/dev/null 2>"$tmp/e14"; rc1=$?
+rm "$tmp/badclock/clock.csv"
+"$bin" revalidate -c "$tmp/cal.ini" -o "$tmp/rv9.csv" "$tmp/badclock" >/dev/null 2>"$tmp/e15"; rc2=$?
+check "revalidate: a malformed clock.csv exits 2 naming file:line and writes nothing; none at all keeps the config's clock" \
+    bash -c "[ $rc1 -eq 2 ] && grep -q 'badclock/clock.csv:2: expected round,frequency_ghz,base_cpi' '$tmp/e14' && [ ! -e '$tmp/rv8.csv' ] && [ $rc2 -eq 0 ] && grep -q 'the run has no clock.csv' '$tmp/e15'"

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config_int.h"
 #include "validate.h"
@@ -189,6 +190,39 @@ static void test_replay_missing(void **state)
     mh_config_free(c);
 }
 
+/* The run's clock: the median of the probes that read; clock.csv round-trips; an absent file
+ * reads as no clock; a bad row names file:line. */
+static void test_run_clock(void **state)
+{
+    (void)state;
+    const double ghz[] = {3.1, 0, 2.9, 3.0}, cpi[] = {0.15, 0, 0.16, 0.15}, none[] = {0, 0};
+    char dir[] = "/tmp/mh_clock_XXXXXX", path[64];
+    mh_error err = {0};
+    double g = -1;
+    assert_true(fabs(val_clock_median(ghz, 4) - 3.0) < 1e-12);     /* {2.9, 3.0, 3.1} */
+    assert_true(fabs(val_clock_median(ghz, 2) - 3.1) < 1e-12);     /* the 0 is left out */
+    assert_true(val_clock_median(none, 2) == 0);
+    assert_non_null(mkdtemp(dir));
+    assert_int_equal(val_clock_read(dir, &g, &err), MH_OK);
+    assert_true(g == 0);                                           /* no clock.csv: no clock */
+    assert_int_equal(val_clock_write(dir, ghz, cpi, 4, &err), MH_OK);
+    assert_int_equal(val_clock_read(dir, &g, &err), MH_OK);
+    assert_true(fabs(g - 3.0) < 1e-9);
+    snprintf(path, sizeof path, "%s/clock.csv", dir);
+    FILE *f = fopen(path, "w");
+    fputs("round,frequency_ghz,base_cpi\n1,3.0,0.1\n2,-1,0.1\n", f);
+    fclose(f);
+    assert_int_equal(val_clock_read(dir, &g, &err), MH_EFORMAT);
+    assert_non_null(strstr(err.msg, "clock.csv:3:"));
+    f = fopen(path, "w");
+    fputs("round,frequency_ghz,base_cpi\n", f);
+    fclose(f);
+    assert_int_equal(val_clock_read(dir, &g, &err), MH_EFORMAT);
+    assert_non_null(strstr(err.msg, "no rounds"));
+    unlink(path);
+    rmdir(dir);
+}
+
 /* Reasons exist for every kernel and both signs, and name the suspected mechanism. */
 static void test_reasons(void **state)
 {
@@ -223,6 +257,7 @@ int main(void)
         cmocka_unit_test(test_replay_warm_cold),
         cmocka_unit_test(test_cold_pass_keeps_bandwidth),
         cmocka_unit_test(test_replay_missing),
+        cmocka_unit_test(test_run_clock),
         cmocka_unit_test(test_reasons),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
