@@ -408,18 +408,29 @@ static inline __attribute__((always_inline)) xlat translate_tlb(mh_timing *t, ui
         if (t->tlb_ready > now) x.tlb = t->tlb_ready - now;   /* charged as TLB time if waited on */
         return x;
     }
+    int64_t *r0, *r1;
     t->tlb_last = page;
     t->tlb_ready = now;
-    if (mh_tlb_lookup(t->tlb[0], addr)) { t->st.tlb_hits[0]++; return x; }
+    if (mh_tlb_lookup_at(t->tlb[0], addr, &r0)) {
+        t->st.tlb_hits[0]++;
+        if (*r0 > now) x.tlb = (t->tlb_ready = *r0) - now; /* an earlier lookup's walk still runs */
+        return x;
+    }
     t->st.tlb_misses[0]++;
     if (t->tlb[1]) {
         x.tlb = t->tlb2_cost;
-        if (mh_tlb_lookup(t->tlb[1], addr)) { t->st.tlb_hits[1]++; t->tlb_ready = now + x.tlb; return x; }
+        if (mh_tlb_lookup_at(t->tlb[1], addr, &r1)) {
+            t->st.tlb_hits[1]++;
+            if (*r1 > now + x.tlb) x.tlb = *r1 - now;
+            *r0 = t->tlb_ready = now + x.tlb;
+            return x;
+        }
         t->st.tlb_misses[1]++;
     }
     t->st.page_walks++;
     x.walk = t->walk_cached && t->walker ? walk_loads(t, addr) : t->walk_cost;
-    t->tlb_ready = now + x.tlb + x.walk;
+    *r0 = t->tlb_ready = now + x.tlb + x.walk;
+    if (t->tlb[1]) *r1 = *r0;
     return x;
 }
 

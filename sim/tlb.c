@@ -11,6 +11,7 @@
 /* One entry: its page and its place on its set's LRU list (side by side: one base pointer). */
 typedef struct tlb_ent {
     uint64_t key;       /* page number + 1; 0 = invalid */
+    int64_t ready;      /* when its translation completes (the timing model's clock; 0 = at once) */
     uint32_t prev;      /* neighbour towards the MRU end of its set's ring (the MRU's: the LRU) */
     uint32_t next;      /* neighbour towards the LRU end (the LRU's: the MRU) */
 } tlb_ent;
@@ -120,31 +121,43 @@ static uint32_t set_of(const mh_tlb *t, uint64_t vpn)
     return (uint32_t)(t->sets_pow2 ? (vpn & t->set_mask) : vpn % t->sets);
 }
 
-/* A miss: page vpn replaces its set's LRU entry; i is the empty index slot its probe ended at.
+/* A miss: page vpn replaces its set's LRU entry (ready at once; returned); i is the empty index
+ * slot its probe ended at.
  * Kept out of line so that a hit saves no registers it does not use. */
-static __attribute__((noinline)) void insert(mh_tlb *t, uint64_t vpn, uint64_t i)
+static __attribute__((noinline)) uint32_t insert(mh_tlb *t, uint64_t vpn, uint64_t i)
 {
     uint64_t key = vpn + 1;
     uint32_t s = set_of(t, vpn), v = t->ent[t->mru[s]].prev;
     t->ent[v].key = key;                              /* the old key's slot goes stale */
+    t->ent[v].ready = 0;
     t->index[i] = v + 1;
     if (++t->index_used > t->index_mask / 2) index_rebuild(t);
     t->mru[s] = v;                                    /* the ring turns: v is the MRU */
+    return v;
 }
 
-/* Looks up vaddr's page; on a miss replaces the least recently used entry of its set. */
-int mh_tlb_lookup(mh_tlb *t, uint64_t vaddr)
+/* Looks up vaddr's page (a miss replaces the LRU entry of its set); *ready points at the entry's
+ * completion time, which the caller reads on a hit and sets on a miss. Returns 1 on a hit. */
+int mh_tlb_lookup_at(mh_tlb *t, uint64_t vaddr, int64_t **ready)
 {
     uint64_t vpn = vaddr >> t->shift, key = vpn + 1;
     uint64_t i = home(t, key);
     for (uint32_t e; (e = t->index[i]) != 0; i = (i + 1) & t->index_mask) {
         if (t->ent[e - 1].key == key) {
             make_mru(t, set_of(t, vpn), e - 1);
+            *ready = &t->ent[e - 1].ready;
             return 1;
         }
     }
-    insert(t, vpn, i);
+    *ready = &t->ent[insert(t, vpn, i)].ready;
     return 0;
+}
+
+/* Looks up vaddr's page; on a miss replaces the least recently used entry of its set. */
+int mh_tlb_lookup(mh_tlb *t, uint64_t vaddr)
+{
+    int64_t *ready;
+    return mh_tlb_lookup_at(t, vaddr, &ready);
 }
 
 /* Returns log2 of the page size. */

@@ -11,6 +11,9 @@ typedef struct mh_tlb mh_tlb;
 int mh_tlb_create(const mh_tlb_cfg *c, const char *name, mh_tlb **out, mh_error *err);
 /* Looks up the page of vaddr: returns 1 on a hit, 0 on a miss (the page is then inserted, LRU victim). */
 int mh_tlb_lookup(mh_tlb *t, uint64_t vaddr);
+/* The same, and *ready points at the entry's completion time (0 when new): a translation still in
+ * flight (a prefetch's, or a miss's walk) is waited for by the next access to its page. */
+int mh_tlb_lookup_at(mh_tlb *t, uint64_t vaddr, int64_t **ready);
 /* Returns log2 of the page size, so callers can compare page numbers cheaply. */
 unsigned mh_tlb_page_shift(const mh_tlb *t);
 /* Frees t; NULL is a no-op. */

@@ -288,6 +288,38 @@ static void test_nothing_waits(void **state)
     }
 }
 
+/* A translation in flight is waited for by the next access to its page, whichever pages come
+ * between. Records issue a cycle apart (base_cpi 1). The first load's DTLB and L2 TLB misses
+ * stall it 7 + 30 cycles (done 41); the software prefetch issued at 38 translates until 75; the
+ * dependent load of another page runs 41..45; the dependent load of the prefetch's page waits 30
+ * cycles (TLB time) for that translation, 75..79; the last load (RAM, 100) then ends at 179.
+ * Without the wait that load would have run 45..49 and the run ended at 149. */
+static void test_tlb_in_flight(void **state)
+{
+    (void)state;
+    mh_config c;
+    base_config(&c);
+    c.base_cpi = 1;
+    c.tlb[0] = (mh_tlb_cfg){ 1, 64, 4, 4096, 1 };
+    c.tlb[1] = (mh_tlb_cfg){ 1, 512, 8, 4096, 7 };
+    c.walk_latency = 30;
+    mh_timing *t = make(&c);
+    acc(t, MH_OP_READ, 0x10000, 0, 1, 0);
+    acc(t, MH_OP_PREFETCH, 0x20000, 0, 0, 0);
+    acc(t, MH_OP_READ, 0x10008, 0, 1, 0);
+    acc(t, MH_OP_READ, 0x20008, 0, 1, 0);
+    acc(t, MH_OP_READ, 0x10010, 0, 1, MEM);
+    mh_time_stats s;
+    mh_level_stats lv[3];
+    mh_timing_stats(t, &s, lv, 3);
+    assert_true(s.cycles_tlb == 7 + 30);
+    assert_true(s.cycles_walk >= 30);
+    assert_true(s.cycles == 179);
+    assert_true(components(&s, lv, 3) == s.cycles);
+    assert_true(s.tlb_misses[0] == 2 && s.page_walks == 2);
+    mh_timing_destroy(t);
+}
+
 /* An instruction fetch that misses stalls the front end; one that hits costs its issue slot. */
 static void test_ifetch_stall(void **state)
 {
@@ -428,6 +460,7 @@ int main(void)
         cmocka_unit_test(test_nothing_waits),
         cmocka_unit_test(test_hit_under_miss),
         cmocka_unit_test(test_dependent_prefetch),
+        cmocka_unit_test(test_tlb_in_flight),
         cmocka_unit_test(test_ifetch_stall),
         cmocka_unit_test(test_conservation_mixed),
         cmocka_unit_test(test_bad_config),
