@@ -101,6 +101,20 @@ has validation.csv && worst=$(awkc 'NR == 1 { n = csv_split($0, h); for (i = 1; 
           e = f[ix["error_pct"]] + 0; a = e < 0 ? -e : e
           if (a > best) { best = a; w = f[ix["kernel"]] " " f[ix["variant"]] " at " csv_human(f[ix["size_bytes"]]) sprintf(" (%+.1f%%)", e) } }
         END { if (w != "") print w }' "$run/validation.csv")
+# recheck_rows: "size calibration_ns recheck_ns ratio" for each page-local chase size that both
+# ladder.csv (calibrate) and recheck.csv (the suite, after validate) measured.
+recheck_rows() {
+    has recheck.csv && has ladder.csv || return 0
+    awkc 'FNR == 1 { n = csv_split($0, h); for (i = 1; i <= n; i++) ix[FILENAME, h[i]] = i; next }
+        { csv_split($0, f); if (f[ix[FILENAME, "kernel"]] != "chase" || f[ix[FILENAME, "variant"]] != "page") next
+          sz = f[ix[FILENAME, "size_bytes"]]; v = f[ix[FILENAME, "ns_median"]]; if (!csv_is_num(v)) next
+          if (FILENAME ~ /ladder\.csv$/) cal[sz] = v; else if (sz in cal && cal[sz] > 0 && v > 0) printf "%s %s %s %.3f\n", sz, cal[sz], v, v / cal[sz] }' \
+        "$run/ladder.csv" "$run/recheck.csv"
+}
+# moved: the recheck point furthest from calibration, when it moved by more than 1.5x either way.
+moved=$(recheck_rows | awk '{ r = $4 >= 1 ? $4 : 1 / $4; if (r > best) { best = r; w = $0 } }
+    END { if (best > 1.5) { split(w, a, " "); printf "%s %s %s", a[1], a[2], a[3] } }')
+[ -z "$moved" ] || moved=$(read -r sz a b <<<"$moved"; printf 'the machine moved since calibration (chase at %s: %.3g ns then, %.3g ns after validate)' "$(human "$sz")" "$a" "$b")
 unmeasured=$(mget counters_unavailable)
 skipped_list=""
 has skipped.csv && skipped_list=$(awkc 'NR > 1 { csv_split($0, f); s = s (s ? ", " : "") f[1] } END { print s }' "$run/skipped.csv")
@@ -112,7 +126,7 @@ summary_lines() {
     echo "ladder: ${pl:-no chase ladder in this run}"
     if [ -n "$overall" ]; then
         read -r pts med p90 w15 <<<"$overall"
-        echo "validation: $pts timing points, median |error| $med%, p90 |error| $p90%, $w15% within ±15%${worst:+; worst: $worst}"
+        echo "validation: $pts timing points, median |error| $med%, p90 |error| $p90%, $w15% within ±15%${worst:+; worst: $worst}${moved:+; $moved}"
     else
         echo "validation: not run (no validation-summary.csv)"
     fi
@@ -182,6 +196,17 @@ write_report() {
         echo
     fi
     plot_md validation
+    if [ -n "$(recheck_rows)" ]; then
+        echo "The machine since calibration: page-local chase points of the ladder measured again after"
+        echo "validate (recheck.csv). On a shared machine a neighbour can take the L3 or the memory"
+        echo "channel for minutes; a run whose ladder moved by more than 1.5x was validated on another"
+        echo "machine than the one calibrated."
+        echo
+        echo "| size | calibration ns | after validate ns | ratio |"
+        echo "|---|---|---|---|"
+        recheck_rows | while read -r sz a b r; do echo "| $(human "$sz") | $a | $b | $r |"; done
+        echo
+    fi
     if has clock.csv; then # the clock validate's replays turned cycles into ns at
         cfgf=$(awk -F' *= *' '$1 == "frequency_ghz" { print $2; exit }' "$run/calibrated.ini" 2>/dev/null)
         awk -F, -v cfg="${cfgf:-?}" 'NR > 1 { g[++n] = $2; l = l (n > 1 ? ", " : "") $2 }

@@ -274,6 +274,25 @@ else
     skip validate "skipped: memhier validate not available"
 fi
 
+# ---- the machine since calibration ---------------------------------------------------------------
+# A few page-local chase points of ladder.csv measured again after validate, as part of its step
+# (chase is the calibration kernel: nothing is fitted to them). A shared machine can lose its L3 to
+# a neighbour for minutes; report.sh flags a run whose ladder moved between the two.
+# recheck_sizes LADDER: one page-local size per two doublings, 64 KiB .. 256 MiB, comma-separated.
+recheck_sizes() {
+    awk -F, '$1 == "chase" && $2 == "page" && $3 >= 65536 && $3 <= 268435456 { print $3 }' "$1" | sort -un |
+        awk '$1 >= next_ok { print; next_ok = $1 * 4 }' | paste -sd, -
+}
+if [ -s "$work/ladder.csv" ] && [ -s "$work/validation.csv" ] && have bench; then
+    sizes=$(recheck_sizes "$work/ladder.csv")
+    if [ -n "$sizes" ]; then
+        rc=0
+        run_cmd validate "$bin" bench --kernel chase --variant page --sizes "$sizes" --min-time 0.05 \
+            --events none -o "$work/recheck.csv" || rc=$?
+        [ "$rc" -eq 0 ] || skip recheck "the chase after validate $(fail_reason validate "$rc")"
+    fi
+fi
+
 # ---- 6. sweep, 7. compare on a captured trace -----------------------------------------------------
 trace=""
 if [ -d "$work/traces" ]; then

@@ -94,6 +94,21 @@ if grep -q "^Clock: the core probe read 3.10, 2.90, 3.00 GHz" "$tmp/fx-cal/repor
     grep -q "(calibrated.ini says ?)" "$tmp/fx-cal/report.md" && ! grep -q "^Clock:" "$tmp/fx/report.md"; then
     ok "report names validate's clock: clock.csv's rounds and their median (none without clock.csv)"
 else notok "report names validate's clock" "$(grep -A2 '^Clock' "$tmp/fx-cal/report.md")"; fi
+# The machine since calibration: recheck.csv's chase points against ladder.csv's; a 1.5x move is named.
+cp -r "$FIX" "$tmp/fx-rc"
+printf 'kernel,variant,size_bytes,reps,ns_median\nchase,page,1048576,3,2.0\nchase,page,4194304,3,10.0\nchase,global,4194304,3,20.0\n' >"$tmp/fx-rc/ladder.csv"
+printf 'kernel,variant,size_bytes,reps,ns_median\nchase,page,1048576,3,2.1\nchase,page,4194304,3,30.0\n' >"$tmp/fx-rc/recheck.csv"
+scripts/report.sh --no-plots "$tmp/fx-rc" >/dev/null 2>&1 || true
+if grep -q '^validation: .*; the machine moved since calibration (chase at 4 MiB: 10 ns then, 30 ns after validate)$' "$tmp/fx-rc/summary.txt" &&
+    grep -qF '| 4 MiB | 10.0 | 30.0 | 3.000 |' "$tmp/fx-rc/report.md" && grep -qF '| 1 MiB | 2.0 | 2.1 | 1.050 |' "$tmp/fx-rc/report.md"; then
+    ok "report: a chase point that moved 3x since calibration is named in the summary and the table"
+else notok "report: a chase point that moved 3x since calibration is named" "$(cat "$tmp/fx-rc/summary.txt")"; fi
+printf 'kernel,variant,size_bytes,reps,ns_median\nchase,page,1048576,3,2.1\nchase,page,4194304,3,11.0\n' >"$tmp/fx-rc/recheck.csv"
+scripts/report.sh --no-plots "$tmp/fx-rc" >/dev/null 2>&1 || true
+if ! grep -q 'moved since calibration' "$tmp/fx-rc/summary.txt" && grep -qF '| 4 MiB | 10.0 | 11.0 | 1.100 |' "$tmp/fx-rc/report.md" &&
+    ! grep -q '^The machine since calibration' "$tmp/fx/report.md"; then
+    ok "report: chase points within 1.5x of calibration are tabled, not named; no recheck.csv, no table"
+else notok "report: chase points within 1.5x of calibration" "$(cat "$tmp/fx-rc/summary.txt")"; fi
 # "not measured" cells are never shown as 0.
 # fixture stalls.csv for stride 256 at 16 MiB: L1d 53.5M, L3 53.5M, L2 40.1M of 206.0M cycles (26.0,
 # 26.0, 19.5 %; compute 13 % and the rest come after the three largest)
