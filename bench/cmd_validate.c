@@ -77,6 +77,9 @@ typedef struct val_run {
     int rounds;                      /* measurement rounds per point */
     double round_ghz[VAL_MAX_ROUNDS]; /* core clock from the core probe at each round's start (0: none) */
     double round_cpi[VAL_MAX_ROUNDS]; /* the probe's cycles per instruction of independent adds then */
+    double *clk_ghz, *clk_cpi;       /* every core probe of the run: round starts and before each point */
+    int *clk_round;                  /* the round (from 1) of each */
+    size_t nclk, clk_cap;            /* probes taken, room */
     double *fault_err; size_t nfault; /* first-touch fault errors */
 } val_run;
 
@@ -294,6 +297,31 @@ static void write_rows(val_run *r, const bench_kernel *k, size_t size, const cal
     }
 }
 
+/* Runs the core probe (no memory access, ~10 ms) in round k (from 0) and keeps its reading among
+ * the run's probes; returns the clock in GHz (0 when the probe cannot run here), *cpi the cycles
+ * per independent add (the issue rate: a busy sibling hyperthread lowers it, not the clock). */
+static double clock_sample(val_run *r, int k, double *cpi)
+{
+    double ghz = 0;
+    mh_error e;
+    if (r->nclk == r->clk_cap || cal_core_probe(&ghz, cpi, &e) != MH_OK)
+        return 0;
+    r->clk_ghz[r->nclk] = ghz;
+    r->clk_cpi[r->nclk] = *cpi;
+    r->clk_round[r->nclk++] = k + 1;
+    return ghz;
+}
+
+/* The core probe at the start of round k, kept apart for the summary line. */
+static void probe_clock(val_run *r, int k)
+{
+    double cpi = 0, ghz = clock_sample(r, k, &cpi);
+    if (ghz > 0) {
+        r->round_ghz[k] = ghz;
+        r->round_cpi[k] = cpi;
+    }
+}
+
 /* The path of point p's trace. */
 static void trace_path(const val_run *r, const val_pending *p, char *path, size_t n)
 {
@@ -309,6 +337,8 @@ static int start_point(val_run *r, val_pending *p, size_t idx, size_t total, mh_
     mh_meta_set(&meta, "source", "memhier validate");
     mh_meta_set(&meta, "kernel", p->k->name);
     mh_meta_set(&meta, "variant", p->variant);
+    double cpi;
+    clock_sample(r, 0, &cpi); /* the clock beside this point's measurement */
     int rc = cal_measure_point(p->k, p->variant, p->size, r->cli->seed, &r->h, r->ft, path, r->cli->records, &meta,
                                &p->m, err);
     if (rc != MH_OK)
@@ -330,6 +360,8 @@ static int start_point(val_run *r, val_pending *p, size_t idx, size_t total, mh_
 static int remeasure_point(val_run *r, val_pending *p, int round, mh_error *err)
 {
     cal_measured m;
+    double cpi;
+    clock_sample(r, round, &cpi);
     int rc = cal_measure_point(p->k, p->variant, p->size, r->cli->seed, &r->h, NULL, NULL, 0, NULL, &m, err);
     if (rc != MH_OK)
         return rc;
@@ -386,18 +418,6 @@ static size_t sizes_for(const val_run *r, size_t *out, size_t cap)
     return n;
 }
 
-/* Runs the core probe (no memory access) at the start of round k: the clock the points ran at, and
- * the issue rate (a busy sibling hyperthread on the host lowers it without changing the clock). */
-static void probe_clock(val_run *r, int k)
-{
-    double ghz = 0, cpi;
-    mh_error e;
-    if (cal_core_probe(&ghz, &cpi, &e) == MH_OK) {
-        r->round_ghz[k] = ghz;
-        r->round_cpi[k] = cpi;
-    }
-}
-
 /* The points to validate, in order; returns how many (*out malloc'ed, NULL when none). */
 static size_t list_points(const val_run *r, val_pending **out)
 {
@@ -420,13 +440,13 @@ static size_t list_points(const val_run *r, val_pending **out)
     return p ? n : 0;
 }
 
-/* The run's clock from the round probes: writes clock.csv and makes r->sim, the config the
- * points replay on (at that clock unless --config-clock or no probe read). */
+/* The run's clock, the median of its core probes: writes clock.csv and makes r->sim, the config
+ * the points replay on (at that clock unless --config-clock or no probe read). */
 static int run_clock(val_run *r, mh_error *err)
 {
     char ghz[32];
-    r->run_ghz = val_clock_median(r->round_ghz, (size_t)r->rounds);
-    int rc = r->run_ghz > 0 ? val_clock_write(r->dir, r->round_ghz, r->round_cpi, (size_t)r->rounds, err) : MH_OK;
+    r->run_ghz = val_clock_median(r->clk_ghz, r->nclk);
+    int rc = r->run_ghz > 0 ? val_clock_write(r->dir, r->clk_round, r->clk_ghz, r->clk_cpi, r->nclk, err) : MH_OK;
     if (rc == MH_OK && !(r->sim = mh_config_clone(r->cfg)))
         rc = mh_error_set(err, MH_ENOMEM, "validate: out of memory");
     snprintf(ghz, sizeof ghz, "%.4f", r->run_ghz);
@@ -444,6 +464,12 @@ static int run_points(val_run *r, mh_error *err)
     size_t n = list_points(r, &p);
     int rounds = r->cli->rounds ? r->cli->rounds : r->cli->mode == 0 ? 3 : 1, rc = MH_OK;
     r->rounds = rounds;
+    r->clk_cap = (n + 1) * (size_t)rounds;
+    r->clk_ghz = malloc(r->clk_cap * sizeof *r->clk_ghz);
+    r->clk_cpi = malloc(r->clk_cap * sizeof *r->clk_cpi);
+    r->clk_round = malloc(r->clk_cap * sizeof *r->clk_round);
+    if (!r->clk_ghz || !r->clk_cpi || !r->clk_round)
+        r->clk_cap = 0; /* no probes kept: the config's clock */
     if (!p)
         return mh_error_set(err, MH_ENOMEM, "validate: out of memory (or no points)");
     size_t started = 0;
@@ -610,8 +636,14 @@ static int summarise(val_run *r, mh_error *err)
             hi = fmax(hi, r->round_ghz[k]);
             cmax = fmax(cmax, r->round_cpi[k]);
         }
-        printf("; the config says %.2f/%.3f; simulated cycles -> ns at %.3f GHz (%s)", cfg, r->cfg->base_cpi,
-               r->sim->frequency_ghz, r->cli->config_clock ? "--config-clock" : "the rounds' median");
+        double plo = r->clk_ghz[0], phi = plo;
+        for (size_t i = 1; i < r->nclk; i++) {
+            plo = fmin(plo, r->clk_ghz[i]);
+            phi = fmax(phi, r->clk_ghz[i]);
+        }
+        printf("; the config says %.2f/%.3f; simulated cycles -> ns at %.3f GHz (%s: %zu probes, %.2f..%.2f)", cfg,
+               r->cfg->base_cpi, r->sim->frequency_ghz, r->cli->config_clock ? "--config-clock" : "the probes' median",
+               r->nclk, plo, phi);
         if (cfg > 0 && (lo < cfg * 0.95 || hi > cfg * 1.05))
             printf(" (clock %+.0f%%..%+.0f%% of the config's)", (lo / cfg - 1) * 100,
                    (hi / cfg - 1) * 100);
@@ -729,6 +761,9 @@ int cmd_validate(int argc, char **argv)
     ctr_destroy(r.ft);
     mh_config_free(r.cfg);
     mh_config_free(r.sim);
+    free(r.clk_ghz);
+    free(r.clk_cpi);
+    free(r.clk_round);
     free(r.pts);
     free(r.fault_err);
     free(c.kernel_buf);

@@ -82,12 +82,14 @@ const char *val_reason(const char *kernel, const char *variant, size_t size, dou
                        uint64_t l1, uint64_t llc);
 #define VAL_NOISY_PCT 30.0            /* p10..p90 spread (% of the median) called noisy */
 
-/* The run's clock (val_clock.c): the core probe at the start of each validate round. */
-#define VAL_CLOCK_MAX 64
+/* The run's clock (val_clock.c): the core probes of a validate run (each round's start and before
+ * each point's measurement). */
 /* The median of ghz[0..n) that are > 0; 0 when none is. */
 double val_clock_median(const double *ghz, size_t n);
-/* Writes dir/clock.csv (rounds with ghz > 0) atomically; MH_OK or MH_EIO with context. */
-int val_clock_write(const char *dir, const double *ghz, const double *cpi, size_t n, mh_error *err);
+/* Writes dir/clock.csv, one row per probe with ghz > 0 (round[i] its round, from 1), atomically;
+ * MH_OK or MH_EIO with context. */
+int val_clock_write(const char *dir, const int *round, const double *ghz, const double *cpi, size_t n,
+                    mh_error *err);
 /* Reads dir/clock.csv's median into *ghz (0 when the file is absent); MH_EFORMAT names file:line. */
 int val_clock_read(const char *dir, double *ghz, mh_error *err);
 

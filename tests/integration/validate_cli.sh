@@ -163,10 +163,11 @@ check "sim --resident: refused with --no-timing, and a malformed file is named a
 # 39-41: the run's clock: validate converts simulated cycles at the median of its round probes
 # (clock.csv), and revalidate does the same unless --config-clock
 if [ "$(uname -m)" = x86_64 ]; then
-    med=$(awk -F, 'NR > 1 { print $2 }' "$tmp/r3/clock.csv" 2>/dev/null | sort -g | sed -n 2p)
-    said=$(sed -nE 's/.*simulated cycles -> ns at ([0-9.]+) GHz \(the rounds. median\).*/\1/p' "$tmp/o4")
-    check "validate --rounds 3 writes clock.csv (3 rounds) and simulates at their median ($said GHz, median $med)" \
-        bash -c "[ \"\$(head -1 '$tmp/r3/clock.csv')\" = round,frequency_ghz,base_cpi ] && [ \$(wc -l <'$tmp/r3/clock.csv') -eq 4 ] && awk -v a='$med' -v b='$said' 'BEGIN { d = a - b; exit !(b > 0 && d <= 0.0006 && d >= -0.0006) }'"
+    med=$(awk -F, 'NR > 1 { print $2 }' "$tmp/r3/clock.csv" 2>/dev/null | sort -g | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+    said=$(sed -nE 's/.*simulated cycles -> ns at ([0-9.]+) GHz \(the probes. median: ([0-9]+) probes.*/\1 \2/p' "$tmp/o4")
+    rows=$(awk -F, 'NR > 1 { n[$1]++ } END { print n[1] + 0, n[2] + 0, n[3] + 0 }' "$tmp/r3/clock.csv" 2>/dev/null)
+    check "validate --rounds 3 writes clock.csv (a probe at each round's start and before each of the 3 points, per round: $rows) and simulates at their median ($said: GHz and probes; median $med)" \
+        bash -c "[ \"\$(head -1 '$tmp/r3/clock.csv')\" = round,frequency_ghz,base_cpi ] && [ '$rows' = '4 4 4' ] && set -- $said && [ \"\$2\" = 12 ] && awk -v a='$med' -v b=\"\$1\" 'BEGIN { d = a - b; exit !(b > 0 && d <= 0.0006 && d >= -0.0006) }'"
     "$bin" revalidate -c "$tmp/cal.ini" -o "$tmp/rv6.csv" "$tmp/r3" 2>"$tmp/e12"; rc1=$?
     "$bin" revalidate -c "$tmp/cal.ini" --config-clock -o "$tmp/rv7.csv" "$tmp/r3" 2>"$tmp/e13"; rc2=$?
     cfg=$(awk -F' *= *' '$1 == "frequency_ghz" { print $2; exit }' "$tmp/cal.ini")
