@@ -278,13 +278,27 @@ fi
 # A few page-local chase points of ladder.csv measured again after validate, as part of its step
 # (chase is the calibration kernel: nothing is fitted to them). A shared machine can lose its L3 to
 # a neighbour for minutes; report.sh flags a run whose ladder moved between the two.
-# recheck_sizes LADDER: one page-local size per two doublings, 64 KiB .. 256 MiB, comma-separated.
+# recheck_sizes CONFIG LADDER: for each level of CONFIG's data path the largest page-local ladder
+# size well inside it (in (2 x the level above, size / 2], as calibrate fits its plateaus), and
+# the smallest at 4 x the last level or more (memory); comma-separated.
 recheck_sizes() {
-    awk -F, '$1 == "chase" && $2 == "page" && $3 >= 65536 && $3 <= 268435456 { print $3 }' "$1" | sort -un |
-        awk '$1 >= next_ok { print; next_ok = $1 * 4 }' | paste -sd, -
+    local lvl prev=0 b out="" last=0 pick
+    lvl=$(ini_get "$1" hierarchy data); lvl=${lvl:-L1d}
+    for _ in 1 2 3 4 5 6 7 8; do
+        [ -n "$lvl" ] || break
+        b=$(to_bytes "$(ini_get "$1" "$lvl" size)")
+        [ -n "$b" ] || break
+        pick=$(awk -F, -v lo=$((2 * prev)) -v hi=$((b / 2)) '$1 == "chase" && $2 == "page" && $3 > lo && $3 <= hi && $3 > m { m = $3 } END { if (m) print m }' "$2")
+        [ -z "$pick" ] || out="$out${out:+,}$pick"
+        prev=$b last=$b
+        lvl=$(ini_get "$1" "$lvl" next)
+    done
+    pick=$(awk -F, -v lo=$((4 * last)) '$1 == "chase" && $2 == "page" && $3 >= lo && (m == "" || $3 < m) { m = $3 } END { print m }' "$2")
+    [ "$last" -eq 0 ] || [ -z "$pick" ] || out="$out${out:+,}$pick"
+    printf '%s' "$out"
 }
-if [ -s "$work/ladder.csv" ] && [ -s "$work/validation.csv" ] && have bench; then
-    sizes=$(recheck_sizes "$work/ladder.csv")
+if [ -s "$work/ladder.csv" ] && [ -s "$work/validation.csv" ] && [ -n "$cfg" ] && have bench; then
+    sizes=$(recheck_sizes "$cfg" "$work/ladder.csv")
     if [ -n "$sizes" ]; then
         rc=0
         run_cmd validate "$bin" bench --kernel chase --variant page --sizes "$sizes" --min-time 0.05 \

@@ -89,10 +89,10 @@ else notok "plateau table: model size from calibrated.ini" "$(grep -E '^\| L[23]
 # The clock validate's replays used: clock.csv's median (three rounds; even counts average the middle two).
 printf 'round,frequency_ghz,base_cpi\n1,3.10,0.16\n2,2.90,0.16\n3,3.00,0.16\n' >"$tmp/fx-cal/clock.csv"
 scripts/report.sh --no-plots "$tmp/fx-cal" >/dev/null 2>&1 || true
-if grep -q "^Clock: the core probe read 3.10, 2.90, 3.00 GHz" "$tmp/fx-cal/report.md" &&
-    grep -q "^turned simulated cycles into ns at their median, 3.00 GHz" "$tmp/fx-cal/report.md" &&
+if grep -q "^Clock: 3 core probes during validate (clock.csv) read 2.90..3.10 GHz; the replays turned" "$tmp/fx-cal/report.md" &&
+    grep -q "^simulated cycles into ns at their median, 3.00 GHz," "$tmp/fx-cal/report.md" &&
     grep -q "(calibrated.ini says ?)" "$tmp/fx-cal/report.md" && ! grep -q "^Clock:" "$tmp/fx/report.md"; then
-    ok "report names validate's clock: clock.csv's rounds and their median (none without clock.csv)"
+    ok "report names validate's clock: clock.csv's probes, their range and median (none without clock.csv)"
 else notok "report names validate's clock" "$(grep -A2 '^Clock' "$tmp/fx-cal/report.md")"; fi
 # The machine since calibration: recheck.csv's chase points against ladder.csv's; a 1.5x move is named.
 cp -r "$FIX" "$tmp/fx-rc"
