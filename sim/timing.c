@@ -36,6 +36,7 @@
 #define FILL_BITS 10            /* in-flight demand fill table: 1024 entries (>> any MSHR count) */
 #define MEM (-1)                /* "served by main memory" */
 #define DEFAULT_MSHRS 16        /* used when a level says mshrs = 0 */
+#define MAX_WALKERS 64          /* most page walkers a config may name */
 #define RAM_SLOT MH_MAX_LEVELS  /* stall slot of main memory */
 #define TLB_SLOT (RAM_SLOT + 1) /* stall slot of second-level TLB lookups */
 #define WALK_SLOT (RAM_SLOT + 2) /* stall slot of page walks */
@@ -147,6 +148,8 @@ struct mh_timing {
     tick tlb2_cost;             /* a second-level TLB lookup */
     tick walk_cost;             /* a page walk (walk = fixed, or no reader installed) */
     int walk_cached;            /* walk = cached */
+    uint32_t walkers;           /* page walkers; 0 = unbounded */
+    tick walker_free[MAX_WALKERS]; /* when each walker finishes its current walk */
     mh_walk_read_fn walker;     /* reads page-table entries through the caches (walk = cached) */
     void *walker_ctx;           /* its context (the hierarchy) */
     mh_vmem *vm;                /* page table and frames; NULL without [RAM] page_size */
@@ -226,6 +229,9 @@ static int check_config(const mh_config *c, mh_error *err)
     if (c->rob > (1u << 20))
         return mh_error_set(err, MH_ECONFIG, "%s: [hierarchy] rob = %llu, must be 0 (unbounded) to 1048576",
                             c->source, (unsigned long long)c->rob);
+    if (c->walkers > MAX_WALKERS)
+        return mh_error_set(err, MH_ECONFIG, "%s: [hierarchy] walkers = %llu, must be 0 (unbounded) to %d",
+                            c->source, (unsigned long long)c->walkers, MAX_WALKERS);
     if (!(c->base_cpi >= 0))
         return mh_error_set(err, MH_ECONFIG, "%s: [hierarchy] base_cpi = %g, must be >= 0", c->source, c->base_cpi);
     if (c->nlevels == 0 || c->nlevels > MH_MAX_LEVELS || c->data < 0 || (size_t)c->data >= c->nlevels ||
@@ -277,6 +283,7 @@ static int setup_memory(mh_timing *t, const mh_config *c, mh_error *err)
     t->tlb2_cost = t->tlb[1] ? ticks(c->tlb[1].latency) : 0;
     t->walk_cost = ticks(c->walk_latency);
     t->walk_cached = c->walk == MH_WALK_CACHED;
+    t->walkers = (uint32_t)c->walkers;
     if (c->ram.page_size && (rc = mh_vmem_create(&c->ram, &t->vm, err)) != MH_OK) return rc;
     if (t->vm) t->vm_shift = (unsigned)__builtin_ctzll(c->ram.page_size);
     t->vm_unlimited = t->vm && mh_vmem_frames(t->vm) == 0;
@@ -396,6 +403,18 @@ typedef struct xlat {
     tick walk;                  /* page walk */
 } xlat;
 
+/* walkers > 0: a walk of `walk` cycles that could begin at `begin` takes the walker free
+ * earliest; returns how long it waits for it (0 when one is free). Out of line: walks are rare. */
+static __attribute__((noinline)) tick walker_wait(mh_timing *t, tick begin, tick walk)
+{
+    uint32_t k = 0;
+    for (uint32_t i = 1; i < t->walkers; i++)
+        k = t->walker_free[i] < t->walker_free[k] ? i : k;
+    tick wait = t->walker_free[k] > begin ? t->walker_free[k] - begin : 0;
+    t->walker_free[k] = begin + wait + walk;
+    return wait;
+}
+
 /* DTLB lookups and page walk for a data access to addr at time now; returns their costs. A
  * further access to the same page (the fast path) waits for that page's translation to finish.
  * Forced inline, like translate and induction_wait: with two account loops gcc would call them. */
@@ -429,6 +448,7 @@ static inline __attribute__((always_inline)) xlat translate_tlb(mh_timing *t, ui
     }
     t->st.page_walks++;
     x.walk = t->walk_cached && t->walker ? walk_loads(t, addr) : t->walk_cost;
+    if (t->walkers) x.walk += walker_wait(t, now + x.tlb, x.walk);
     *r0 = t->tlb_ready = now + x.tlb + x.walk;
     if (t->tlb[1]) *r1 = *r0;
     return x;

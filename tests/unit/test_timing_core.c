@@ -1,6 +1,7 @@
 /* test_timing_core.c — the core limits of the timing model on analytic cases with exact cycle
  * counts: the induction chain of constant-stride loops (induction_latency), the load/store pipes
- * (mem_cpi), the reorder buffer (rob) and prefetches holding the entry level's MSHRs. */
+ * (mem_cpi), the reorder buffer (rob), prefetches holding the entry level's MSHRs and the page
+ * walkers (walkers). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -154,6 +155,47 @@ static void test_rob(void **state)
     assert_non_null(strstr(err.msg, "rob"));
 }
 
+/* Page walks run `walkers` at a time: eight independent loads to eight pages, each missing the
+ * one-entry DTLB (a 50-cycle walk, then RAM, 100), all issued at cycle 0. Unbounded, the walks
+ * overlap: done at 150. Two walkers: walks end at 50, 100, 150, 200 (two each), the last load at
+ * 300. With one walker, a second independent load's walk waits for the first (50..100, done 200);
+ * a dependent load's walk starts when its address is ready, and stalls issue. */
+static void test_walkers(void **state)
+{
+    (void)state;
+    mh_config c;
+    base_config(&c);
+    c.tlb[0] = (mh_tlb_cfg){ 1, 1, 1, 4096, 0 };
+    c.walk_latency = 50;
+    const unsigned want[3] = {150, 300, 150};
+    const uint64_t walkers[3] = {0, 2, 8};
+    for (int k = 0; k < 3; k++) {
+        c.walkers = walkers[k];
+        mh_timing *t = make(&c);
+        for (int i = 0; i < 8; i++)
+            acc(t, MH_OP_READ, 0x100000 + 4096 * (uint64_t)i, 0, MEM);
+        assert_true(total(t) == want[k]);
+        mh_timing_destroy(t);
+    }
+    c.walkers = 1;
+    mh_timing *t = make(&c);
+    acc(t, MH_OP_READ, 0x100000, 0, MEM);             /* walk 0..50, data 50..150 */
+    acc(t, MH_OP_READ, 0x200000, 0, MEM);             /* walk 50..100, data 100..200 */
+    mh_rec r = {0x300000, 0, 8, MH_OP_READ, MH_FLAG_DEP}; /* waits for the data (200), */
+    mh_timing_account(t, &r, MEM);                    /* walks 200..250, data 250..350 */
+    assert_true(total(t) == 350);
+    mh_time_stats st;
+    mh_level_stats lv[3];
+    mh_timing_stats(t, &st, lv, 3);
+    assert_true(st.cycles_walk == 50 && st.page_walks == 3);
+    mh_timing_destroy(t);
+
+    c.walkers = 65;
+    mh_error err = {0, ""};
+    assert_int_equal(mh_timing_create(&c, &t, &err), MH_ECONFIG);
+    assert_non_null(strstr(err.msg, "walkers = 65"));
+}
+
 /* A hardware prefetch into the entry level holds one of its MSHRs until its fill completes: a
  * demand miss behind it waits for that register. */
 static void test_prefetch_holds_mshr(void **state)
@@ -175,7 +217,7 @@ static void test_prefetch_holds_mshr(void **state)
     mh_timing_destroy(t);
 }
 
-/* The three core keys parse, default to off, round-trip through the writer, and name themselves
+/* The core keys parse, default to off, round-trip through the writer, and name themselves
  * in errors. */
 static void test_core_keys(void **state)
 {
@@ -184,10 +226,11 @@ static void test_core_keys(void **state)
     mh_config *c = NULL;
     mh_error err = {0, ""};
     assert_int_equal(mh_config_parse(ini, "core", &c, &err), MH_OK);
-    assert_true(c->induction_latency == 0 && c->mem_cpi == 0 && c->rob == 0);
+    assert_true(c->induction_latency == 0 && c->mem_cpi == 0 && c->rob == 0 && c->walkers == 0);
     assert_int_equal(mh_config_set(c, "hierarchy.induction_latency", "1", &err), MH_OK);
     assert_int_equal(mh_config_set(c, "hierarchy.mem_cpi", "0.25", &err), MH_OK);
     assert_int_equal(mh_config_set(c, "hierarchy.rob", "448", &err), MH_OK);
+    assert_int_equal(mh_config_set(c, "hierarchy.walkers", "6", &err), MH_OK);
     char buf[8192] = "";
     FILE *f = fmemopen(buf, sizeof buf - 1, "w");
     assert_non_null(f);
@@ -195,7 +238,7 @@ static void test_core_keys(void **state)
     fclose(f);
     mh_config *d = NULL;
     assert_int_equal(mh_config_parse(buf, "again", &d, &err), MH_OK);
-    assert_true(d->induction_latency == 1 && d->mem_cpi == 0.25 && d->rob == 448);
+    assert_true(d->induction_latency == 1 && d->mem_cpi == 0.25 && d->rob == 448 && d->walkers == 6);
     assert_int_equal(mh_config_set(c, "hierarchy.mem_cpi", "-1", &err), MH_ECONFIG);
     assert_non_null(strstr(err.msg, "mem_cpi"));
     assert_int_equal(mh_config_set(c, "hierarchy.rob", "x", &err), MH_ECONFIG);
@@ -212,6 +255,7 @@ int main(void)
         cmocka_unit_test(test_mem_pipes),
         cmocka_unit_test(test_rob),
         cmocka_unit_test(test_prefetch_holds_mshr),
+        cmocka_unit_test(test_walkers),
         cmocka_unit_test(test_core_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
