@@ -11,10 +11,10 @@ n=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else nok "$what"; fi; }
-echo "1..41"
+echo "1..44"
 
 if ! "$bin" detect -o "$tmp/host.ini" >/dev/null 2>&1; then
-    for i in $(seq 1 41); do echo "ok $i - calibrate/validate # SKIP memhier detect fails here"; done
+    for i in $(seq 1 44); do echo "ok $i - calibrate/validate # SKIP memhier detect fails here"; done
     exit 0
 fi
 
@@ -187,3 +187,19 @@ rm "$tmp/badclock/clock.csv"
 "$bin" revalidate -c "$tmp/cal.ini" -o "$tmp/rv9.csv" "$tmp/badclock" >/dev/null 2>"$tmp/e15"; rc2=$?
 check "revalidate: a malformed clock.csv exits 2 naming file:line and writes nothing; none at all keeps the config's clock" \
     bash -c "[ $rc1 -eq 2 ] && grep -q 'badclock/clock.csv:2: expected round,frequency_ghz,base_cpi' '$tmp/e14' && [ ! -e '$tmp/rv8.csv' ] && [ $rc2 -eq 0 ] && grep -q 'the run has no clock.csv' '$tmp/e15'"
+
+# 42-44: scripts/replay-runs.sh: several runs replayed on their own calibrated.ini, one table
+for d in rr1 rr2; do cp -r "$run" "$tmp/$d" && cp "$tmp/cal.ini" "$tmp/$d/calibrated.ini"; done
+MH_BIN=$bin scripts/replay-runs.sh -o "$tmp/rr.csv" "$tmp/rr1" "$tmp/rr2" >"$tmp/rr.out" 2>"$tmp/rr.err"; rc=$?
+rows=$(grep -c ' [0-9]/2$' "$tmp/rr.out")
+same=$(awk '$1 ~ /^rr[12]$/ && $3 == $4' "$tmp/rr.out" | wc -l)
+check "replay-runs.sh: per run recorded = replayed on the same build ($same of 2), one row per point ($rows of 4), -o CSV with the run column" \
+    bash -c "[ $rc -eq 0 ] && [ $same -eq 2 ] && [ $rows -eq 4 ] && head -1 '$tmp/rr.csv' | grep -q '^run,kernel,variant,size_bytes,measured,' && [ \$(grep -c '^rr[12],' '$tmp/rr.csv') -eq 8 ]"
+MH_BIN=$bin scripts/replay-runs.sh --set hierarchy.frequency_ghz=0.5 -o "$tmp/rrs.csv" "$tmp/rr1" >/dev/null 2>&1; rc=$?
+slower=$(paste -d, <(grep '^rr1,' "$tmp/rr.csv") <(grep '^rr1,' "$tmp/rrs.csv" 2>/dev/null) | awk -F, '$17 > $8' | wc -l)
+check "replay-runs.sh --set hierarchy.frequency_ghz=0.5: every point simulated slower ($slower of 4)" \
+    bash -c "[ $rc -eq 0 ] && [ $slower -eq 4 ]"
+MH_BIN=$bin scripts/replay-runs.sh -o "$tmp/rr3.csv" "$tmp/rr1" "$tmp" >/dev/null 2>"$tmp/e16"; rc1=$?
+MH_BIN=$bin scripts/replay-runs.sh --set hierarchy.bogus=1 -o "$tmp/rr4.csv" "$tmp/rr1" >/dev/null 2>"$tmp/e17"; rc2=$?
+check "replay-runs.sh: a folder without calibrated.ini, or a bad --set, exits 2 naming it and writes nothing" \
+    bash -c "[ $rc1 -eq 2 ] && grep -q 'no calibrated.ini' '$tmp/e16' && [ $rc2 -eq 2 ] && grep -q 'hierarchy.bogus=1: unknown key' '$tmp/e17' && [ ! -e '$tmp/rr3.csv' ] && [ ! -e '$tmp/rr4.csv' ]"
