@@ -6,8 +6,9 @@
 # a model change is judged on many. Nothing runs natively.
 #   scripts/replay-runs.sh [--set SEC.KEY=VAL]... [-o FILE] RUN...
 # -o FILE: every replayed point as CSV (run, then revalidate's columns: kernel,variant,size_bytes,
-# measured,measured_p10,measured_p90,simulated,error_pct), written atomically. MH_BIN overrides bin/memhier. Exit: 0 ok, 2 bad usage (a folder without
-# calibrated.ini or validation.csv, a bad --set), 1 a replay failed (its message is shown).
+# measured,measured_p10,measured_p90,simulated,error_pct), written atomically.
+# MH_BIN overrides bin/memhier. Exit: 0 ok, 2 bad usage (a folder without calibrated.ini or
+# validation.csv, a bad --set), 1 a replay failed (its message is shown).
 set -euo pipefail
 MH_PROG=replay-runs
 # shellcheck source=scripts/lib.sh
