@@ -111,7 +111,8 @@ static unsigned back_invalidate(mh_hier *h, int ui, uint64_t addr, uint64_t len)
     return dirty;
 }
 
-/* Puts `line` (D's units), a victim of an exclusive upper level, into ordered level di. */
+/* Puts `line` (D's units), a victim of an exclusive upper level, into ordered level di; D's own
+ * victim only counts when it stays (D->stays), else it is evict's. */
 static inline void move_line_down(mh_hier *h, int di, uint64_t line, unsigned dirty)
 {
     mh_level *D = &h->lv[di];
@@ -122,7 +123,11 @@ static inline void move_line_down(mh_hier *h, int di, uint64_t line, unsigned di
         return;
     }
     uint64_t old = mh_set_push(s, D->ways, mh_slot_make(line, dirty)); /* the victim is the last way */
-    if (old)
+    if (!old)
+        return;
+    if (!(old & MH_SL_FLAGS) && D->stays)
+        D->st.evictions++;
+    else
         evict(h, di, old);
 }
 
@@ -605,57 +610,58 @@ typedef struct chain_step {
     uint64_t victim; /* slot the install pushed out (0 = none) */
 } chain_step;
 
-/* 1 when victim old of level li only counts: a clean line of a level that back-invalidates nothing
- * and sends nothing down (the entry level of a usual hierarchy). */
-static inline int victim_stays(const mh_hier *h, int li, uint64_t old)
+/* 1 when victim old of level L only counts: a clean line of a level that back-invalidates nothing
+ * and sends nothing down (the entry level of a usual hierarchy; L->stays, set by link_levels). */
+static inline int victim_stays(const mh_level *L, uint64_t old)
 {
-    return !(old & MH_SL_FLAGS) && !h->niup[li] && h->lv[li].inclusion != MH_INC_EXCLUSIVE;
+    return !(old & MH_SL_FLAGS) && L->stays;
 }
 
 /* Handles victim old of chain level li: victim_stays's lines only count; anything else is evict's. */
 static inline void chain_evict(mh_hier *h, int li, uint64_t old)
 {
-    if (victim_stays(h, li, old)) {
+    if (victim_stays(&h->lv[li], old)) {
         h->lv[li].st.evictions++;
         return;
     }
     evict(h, li, old);
 }
 
-/* Miss of trace record r on line at chain entry level li (access counted, 3C class cls; s = its
- * set); returns the serving level (-1 = memory). */
-static __attribute__((noinline)) int chain_miss(mh_hier *h, int li, const mh_rec *r, uint64_t line, uint64_t *s,
-                                                int cls)
+/* chain_miss's body; slow (a constant): some level may have a 3C shadow or a prefetcher (0: the
+ * compiler drops their hooks). */
+static inline __attribute__((always_inline)) int chain_miss_t(mh_hier *h, int li, const mh_rec *r, uint64_t line,
+                                                              uint64_t *s, int cls, const int slow)
 {
     chain_step st[MH_MAX_LEVELS];
     mh_level *L = &h->lv[li];
     const int k = r->op, write = k == MH_OP_WRITE, fk = write ? MH_OP_READ : k;
     const uint32_t size = r->size ? r->size : 1;
-    const uint64_t la = line << L->line_shift;
+    const uint64_t la = line << L->line_shift, want = (line + 1) << MH_SL_SHIFT;
     int n = 0, served = -1;
     count_miss(&L->st.kind[k], cls);
     uint64_t victim = mh_set_push(s, L->ways, mh_slot_make(line, write ? MH_SL_DIRTY : 0));
     if (write && write_covers_line(L, r->addr, size, la)) { /* not fetched */
         if (victim)
             evict(h, li, victim);
-        pf_turn(h, li, line, 1, k, MH_SRC_CPU);
+        if (slow)
+            pf_turn(h, li, line, 1, k, MH_SRC_CPU);
         return li;
     }
     st[n++] = (chain_step){li, 1, victim};
     unsigned carry = 0;
     int excl = L->inclusion == MH_INC_EXCLUSIVE, cur = L->next;
     L->st.bytes_from_next += L->line;
-    if (victim && cur >= 0 && !victim_stays(h, li, victim)) /* the set below serves its write-back */
+    if (victim && cur >= 0 && !victim_stays(L, victim)) /* the set below serves its write-back */
         prefetch_set(&h->lv[cur], mh_slot_line(victim) << L->line_shift);
     while (cur >= 0) {
         mh_level *N = &h->lv[cur];
         uint64_t *t = N->slot + (size_t)(line & N->set_mask) * N->ways;
-        uint32_t w = lean_scan(t, N->ways, (line + 1) << MH_SL_SHIFT);
+        uint32_t w = lean_scan(t, N->ways, want);
         N->st.kind[fk].accesses++;
-        int c = N->shadow ? classify(N, line, w < N->ways, !excl) : 0; /* a fill allocates unless
-                                                                          its sender is exclusive */
+        int c = slow && N->shadow ? classify(N, line, w < N->ways, !excl) : 0; /* a fill allocates unless
+                                                                                  its sender is exclusive */
         if (w < N->ways) {
-            if (h->slow && (t[w] & MH_SL_PF) && demand_req(fk, MH_SRC_FETCH)) /* a demand fill, prefetched line */
+            if (slow && (t[w] & MH_SL_PF) && demand_req(fk, MH_SRC_FETCH)) /* a demand fill, prefetched line */
                 pf_used(h, N, &t[w], line);
             if (excl) { /* victim cache: the line moves up */
                 carry = (unsigned)(t[w] & MH_SL_DIRTY);
@@ -664,7 +670,8 @@ static __attribute__((noinline)) int chain_miss(mh_hier *h, int li, const mh_rec
                 mh_set_promote(t, w);
             }
             served = cur;
-            pf_turn(h, cur, line, 0, fk, MH_SRC_FETCH);
+            if (slow)
+                pf_turn(h, cur, line, 0, fk, MH_SRC_FETCH);
             break;
         }
         count_miss(&N->st.kind[fk], c);
@@ -692,9 +699,214 @@ static __attribute__((noinline)) int chain_miss(mh_hier *h, int li, const mh_rec
             if (c->victim)
                 chain_evict(h, c->li, c->victim);
         }
-        pf_turn(h, c->li, line, 1, n ? fk : k, n ? MH_SRC_FETCH : MH_SRC_CPU);
+        if (slow)
+            pf_turn(h, c->li, line, 1, n ? fk : k, n ? MH_SRC_FETCH : MH_SRC_CPU);
     }
     return served;
+}
+
+/* Miss of trace record r on line at chain entry level li (access counted, 3C class cls; s = its
+ * set); returns the serving level (-1 = memory). A hierarchy without shadows and prefetchers. */
+static __attribute__((noinline)) int chain_miss_fast(mh_hier *h, int li, const mh_rec *r, uint64_t line,
+                                                     uint64_t *s, int cls)
+{
+    return chain_miss_t(h, li, r, line, s, cls, 0);
+}
+
+/* chain_miss_fast for a hierarchy with a 3C shadow or a prefetcher somewhere. */
+static __attribute__((noinline)) int chain_miss_slow(mh_hier *h, int li, const mh_rec *r, uint64_t line,
+                                                     uint64_t *s, int cls)
+{
+    return chain_miss_t(h, li, r, line, s, cls, 1);
+}
+
+/* ---- chain shapes: the usual three-level paths (entry level, middle, last level, then memory)
+ * with their associativities as constants, so every set scan, push and drop is straight-line
+ * code. The same semantics as chain_miss_t without shadows or prefetchers; link_levels gives
+ * a chain entry level the shape of its path (L->shape), or -1 for chain_miss. ---- */
+
+/* Drops line from every inclusive upper of level li, each a lean leaf of `ways` ways (li's
+ * up_ways); returns MH_SL_DIRTY when a dropped copy was dirty. */
+static inline __attribute__((always_inline)) unsigned drop_uppers_k(mh_hier *h, int li, uint64_t line,
+                                                                    const uint32_t ways)
+{
+    unsigned dirty = 0;
+    for (int k = 0; k < h->niup[li]; k++) {
+        mh_level *U = &h->lv[h->iup[li][k]];
+        uint32_t set = (uint32_t)(line & U->set_mask);
+        uint32_t way = lean_scan(U->slot + (size_t)set * ways, ways, (line + 1) << MH_SL_SHIFT);
+        if (way < ways)
+            dirty |= drop_line(U, set, way);
+    }
+    return dirty;
+}
+
+/* evict for victim old of middle level li whose uppers have up_ways == W0 and which moves its
+ * victims down into an ordered level of W2 ways (down_lean) or is not exclusive. */
+static inline __attribute__((always_inline)) void evict_mid_k(mh_hier *h, int li, uint64_t old, const uint32_t W0,
+                                                              const uint32_t W2)
+{
+    mh_level *L = &h->lv[li];
+    uint64_t line = mh_slot_line(old);
+    unsigned dirty = (unsigned)(old & MH_SL_DIRTY) | drop_uppers_k(h, li, line, W0);
+    L->st.evictions++;
+    if (old & MH_SL_PF)
+        L->st.pf_useless++;
+    if (L->inclusion != MH_INC_EXCLUSIVE) {
+        if (dirty) { /* a write-back: the general way */
+            L->st.writebacks++;
+            L->st.bytes_to_next += L->line;
+            mh_req wb = {line << L->line_shift, L->line, L->line, MH_OP_WRITE, MH_SRC_WB, 0};
+            unsigned f = 0;
+            level_req(h, L->next, &wb, &f);
+        }
+        return;
+    }
+    L->st.bytes_to_next += L->line;
+    if (dirty)
+        L->st.writebacks++;
+    mh_level *D = &h->lv[L->next];
+    uint64_t *s = D->slot + (size_t)(line & D->set_mask) * W2;
+    uint32_t way = lean_scan(s, W2, (line + 1) << MH_SL_SHIFT);
+    if (way < W2) {
+        s[way] |= dirty;
+        return;
+    }
+    uint64_t v = mh_set_push_k(s, W2, mh_slot_make(line, dirty));
+    if (v)
+        chain_evict(h, L->next, v);
+}
+
+/* Hit of a fill on way w of set t (W ways) at a level below the entry: an exclusive sender (excl)
+ * takes the line up (returns its dirty flag), else an LRU level promotes it. */
+static inline __attribute__((always_inline)) unsigned fill_hit_k(mh_level *N, uint64_t *t, uint32_t w, int excl,
+                                                                 const uint32_t W)
+{
+    if (excl) {
+        unsigned carry = (unsigned)(t[w] & MH_SL_DIRTY);
+        mh_set_drop(t, W, w);
+        return carry;
+    }
+    if (N->promote && w)
+        mh_set_promote(t, w);
+    return 0;
+}
+
+/* chain_miss_t (not slow) for a path of exactly three levels of W0, W1 and W2 ways. */
+static inline __attribute__((always_inline)) int chain3_k(mh_hier *h, int li, const mh_rec *r, uint64_t line,
+                                                          uint64_t *s, const uint32_t W0, const uint32_t W1,
+                                                          const uint32_t W2)
+{
+    mh_level *L = &h->lv[li];
+    const int k = r->op, write = k == MH_OP_WRITE, fk = write ? MH_OP_READ : k;
+    const uint64_t want = (line + 1) << MH_SL_SHIFT;
+    L->st.kind[k].misses++;
+    uint64_t v0 = mh_set_push_k(s, W0, mh_slot_make(line, write ? MH_SL_DIRTY : 0));
+    if (write && write_covers_line(L, r->addr, r->size ? r->size : 1, line << L->line_shift)) { /* not fetched */
+        if (v0)
+            evict(h, li, v0);
+        return li;
+    }
+    L->st.bytes_from_next += L->line;
+    const int n1 = L->next;
+    mh_level *N1 = &h->lv[n1];
+    if (v0 && !victim_stays(L, v0)) /* the set below serves its write-back */
+        prefetch_set(N1, mh_slot_line(v0) << L->line_shift);
+    uint64_t *t1 = N1->slot + (size_t)(line & N1->set_mask) * W1;
+    uint32_t w1 = lean_scan(t1, W1, want);
+    N1->st.kind[fk].accesses++;
+    unsigned carry = 0;
+    int served = n1;
+    if (w1 < W1) {
+        carry = fill_hit_k(N1, t1, w1, L->inclusion == MH_INC_EXCLUSIVE, W1);
+    } else {
+        N1->st.kind[fk].misses++;
+        N1->st.bytes_from_next += N1->line;
+        const int n2 = N1->next, in1 = L->inclusion != MH_INC_EXCLUSIVE; /* else passed through */
+        mh_level *N2 = &h->lv[n2];
+        uint64_t v1 = in1 ? mh_set_push_k(t1, W1, mh_slot_make(line, 0)) : 0;
+        if (v1)
+            prefetch_set(N2, mh_slot_line(v1) << N1->line_shift);
+        uint64_t *t2 = N2->slot + (size_t)(line & N2->set_mask) * W2;
+        uint32_t w2 = lean_scan(t2, W2, want);
+        N2->st.kind[fk].accesses++;
+        if (w2 < W2) {
+            carry = fill_hit_k(N2, t2, w2, N1->inclusion == MH_INC_EXCLUSIVE, W2);
+            served = n2;
+        } else {
+            N2->st.kind[fk].misses++;
+            N2->st.bytes_from_next += N2->line;
+            h->mem_read += L->line;
+            served = -1;
+            uint64_t v2 = N1->inclusion != MH_INC_EXCLUSIVE ? mh_set_push_k(t2, W2, mh_slot_make(line, 0)) : 0;
+            if (v2)
+                chain_evict(h, n2, v2);
+        }
+        if (in1) {
+            if (carry) {
+                add_flags(N1, line, MH_SL_DIRTY);
+                carry = 0;
+            }
+            if (v1 && victim_stays(N1, v1))
+                N1->st.evictions++;
+            else if (v1 && N1->up_ways == W0 && (!N1->down_lean || h->lv[n2].ways == W2))
+                evict_mid_k(h, n1, v1, W0, W2);
+            else if (v1)
+                evict(h, n1, v1);
+        }
+    }
+    if (carry)
+        add_flags(L, line, MH_SL_DIRTY);
+    if (v0)
+        chain_evict(h, li, v0);
+    return served;
+}
+
+/* One chain shape: a registry entry. */
+typedef struct chain_shape {
+    uint32_t ways[3]; /* entry, middle and last level */
+    int (*miss)(mh_hier *h, int li, const mh_rec *r, uint64_t line, uint64_t *s); /* chain3_k for them */
+} chain_shape;
+
+#define CHAIN3(a, b, c)                                                                                          \
+    static __attribute__((noinline)) int chain3_##a##_##b##_##c(mh_hier *h, int li, const mh_rec *r,         \
+                                                                 uint64_t line, uint64_t *s)                  \
+    {                                                                                                          \
+        return chain3_k(h, li, r, line, s, a, b, c);                                                           \
+    }
+CHAIN3(8, 8, 16)  /* AMD Zen 2-4: 8-way L1d, 8-way L2, 16-way L3 slice */
+CHAIN3(8, 4, 16)  /* Intel Skylake client: 4-way L2 */
+CHAIN3(8, 16, 16) /* 16-way L2 (Skylake server, Ice Lake client's 20-way aside) */
+CHAIN3(12, 8, 16) /* 48 KiB 12-way L1d (Zen 5, Intel since Ice Lake) over an 8-way L2 */
+CHAIN3(12, 16, 16) /* 12-way L1d, 16-way L2 */
+
+static const chain_shape shapes[] = {
+    {{8, 8, 16}, chain3_8_8_16},   {{8, 4, 16}, chain3_8_4_16},     {{8, 16, 16}, chain3_8_16_16},
+    {{12, 8, 16}, chain3_12_8_16}, {{12, 16, 16}, chain3_12_16_16},
+};
+
+/* The shapes entry for chain entry level li's path, or -1 (not three levels, other ways). */
+static int find_shape(const mh_hier *h, int li)
+{
+    const mh_level *L = &h->lv[li];
+    if (!L->chain || L->next < 0 || h->lv[L->next].next < 0 || h->lv[h->lv[L->next].next].next >= 0)
+        return -1;
+    const mh_level *N1 = &h->lv[L->next], *N2 = &h->lv[N1->next];
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
+        if (shapes[i].ways[0] == L->ways && shapes[i].ways[1] == N1->ways && shapes[i].ways[2] == N2->ways)
+            return (int)i;
+    return -1;
+}
+
+/* The chain path that fits h and entry level li (slow: h->slow when it is a constant, else -1). */
+static inline int chain_miss(mh_hier *h, int li, const mh_rec *r, uint64_t line, uint64_t *s, int cls, int slow)
+{
+    if (slow < 0)
+        slow = h->slow;
+    if (slow)
+        return chain_miss_slow(h, li, r, line, s, cls);
+    int sh = h->lv[li].shape;
+    return sh >= 0 ? shapes[sh].miss(h, li, r, line, s) : chain_miss_fast(h, li, r, line, s, cls);
 }
 
 /* r itself, or r cut at the top of the address space into *cut when it ends past 2^64 - 1
@@ -723,7 +935,7 @@ static __attribute__((noinline)) int cpu_slow(mh_hier *h, int li, const mh_rec *
     uint64_t line = r->addr >> L->line_shift;
     uint64_t *s = L->slot + (size_t)(line & L->set_mask) * L->ways;
     if (L->chain)
-        return chain_miss(h, li, r, line, s, cls);
+        return chain_miss(h, li, r, line, s, cls, -1);
     return lean_miss(h, li, &q, line, s, &f, cls);
 }
 
@@ -782,7 +994,7 @@ static inline __attribute__((always_inline)) int cpu_req(mh_hier *h, const hot_l
     e->cnt->accesses++;
     int cls = slow && e->L->shadow ? classify(e->L, line, w < ways, !write || e->allocate) : 0;
     if (w == ways)
-        return fixed && e->chain ? chain_miss(h, e->li, r, line, s, cls) : cpu_slow(h, e->li, r, w, cls);
+        return fixed && e->chain ? chain_miss(h, e->li, r, line, s, cls, slow) : cpu_slow(h, e->li, r, w, cls);
     if (slow && (s[w] & MH_SL_PF) && demand_req(r->op, MH_SRC_CPU)) /* a demand hit on a prefetched line */
         pf_used(h, e->L, &s[w], line);
     if (write)
@@ -962,6 +1174,7 @@ static void link_levels(mh_hier *h)
     }
     for (size_t i = 0; i < h->n; i++) { /* evict's shortcuts */
         mh_level *L = &h->lv[i];
+        L->stays = !h->niup[i] && L->inclusion != MH_INC_EXCLUSIVE;
         L->ev_lean = 1;
         for (int k = 0; k < h->niup[i]; k++) {
             const mh_level *U = &h->lv[h->iup[i][k]];
@@ -975,6 +1188,13 @@ static void link_levels(mh_hier *h)
         L->chain = L->write_back && L->allocate && !h->opts.wb_bypass;
         for (int li = (int)i, hops = 0; li >= 0 && hops < MH_MAX_LEVELS; li = h->lv[li].next, hops++)
             L->chain &= h->lv[li].lean && h->lv[li].line == L->line;
+    }
+    for (size_t i = 0; i < h->n; i++) { /* chain shapes, and the uppers' common ways */
+        mh_level *L = &h->lv[i];
+        L->up_ways = L->ev_lean && h->niup[i] ? h->lv[h->iup[i][0]].ways : 0;
+        for (int k = 1; k < h->niup[i]; k++)
+            L->up_ways = h->lv[h->iup[i][k]].ways == L->up_ways ? L->up_ways : 0;
+        L->shape = h->slow ? -1 : find_shape(h, (int)i);
     }
     h->far = -1; /* the last level on the data path whose slots outgrow the host's L2 cache */
     for (int li = h->data, hops = 0; li >= 0 && hops < MH_MAX_LEVELS; li = h->lv[li].next, hops++)

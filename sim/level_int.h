@@ -71,6 +71,9 @@ struct mh_level {
     int chain;                 /* lean down to memory with one line size, write-back, allocate: chain_miss */
     int ev_lean;               /* every inclusive upper is lean, without inclusive uppers, lines >= ours */
     int down_lean;             /* exclusive over an ordered next level whose lines are >= ours */
+    int stays;                 /* a clean victim only counts: no inclusive uppers, not exclusive */
+    uint32_t up_ways;          /* ways of every inclusive upper when ev_lean and they agree, else 0 */
+    int shape;                 /* chain entry level: hier.c's shapes entry for its path, or -1 */
 };
 
 /* Builds level L from lc (seeded from lc->seed); classify = 1 creates the 3C shadow. */

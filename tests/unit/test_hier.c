@@ -601,6 +601,73 @@ static void test_lean_equals_general(void **state)
     assert_true(chains >= 12); /* the chain path was taken by many of them */
 }
 
+/* The chain shapes (three lean levels whose associativities the replay has as constants) count
+ * what the general path counts: each shape's ways, every inclusion of L1 and L2, lru or fifo,
+ * write-back or -through below the entry level, with and without a split L1i (of the same
+ * ways, whose uppers then share them, or fewer), every op, straddling sizes, flush. */
+static void test_shapes_equal_general(void **state)
+{
+    (void)state;
+    static const uint32_t shapes[][3] = {{8, 8, 16}, {8, 4, 16}, {8, 16, 16}, {12, 8, 16}, {12, 16, 16}};
+    uint64_t x = 123456789;
+    int shaped = 0;
+    for (int cfgi = 0; cfgi < 90; cfgi++) {
+        const uint32_t *w = shapes[cfgi % 5];
+        const int split = cfgi % 3, fifo = cfgi % 7 == 3;
+        mh_config c;
+        support_core_config(&c);
+        support_core_level(&c, "L1", w[0] * 4 * 16, w[0], 16);
+        support_core_level(&c, "L2", w[1] * 16 * 16, w[1], 16);
+        support_core_level(&c, "L3", w[2] * 64 * 16, w[2], 16);
+        if (split)
+            support_core_level(&c, "L1i", (split == 1 ? w[0] : 2) * 4 * 16, split == 1 ? w[0] : 2, 16);
+        c.level[0].next = 1;
+        c.level[1].next = 2;
+        if (split) {
+            c.level[3].next = 1;
+            c.level[3].inclusion = c.level[0].inclusion;
+            c.ifetch = 3;
+        }
+        c.level[0].inclusion = (cfgi / 5) % 3;
+        c.level[1].inclusion = (cfgi / 15) % 3;
+        for (size_t l = 0; l < c.nlevels; l++) {
+            c.level[l].policy = fifo && l == 1 ? MH_POL_FIFO : MH_POL_LRU;
+            c.level[l].write_back = l == 0 || l == 3 || (cfgi + (int)l) % 4 != 0;
+            c.level[l].allocate = 1;
+        }
+        if (split)
+            c.level[3].inclusion = c.level[0].inclusion;
+        mh_hier *h[2];
+        mh_hier_opts o = {0, 0, 0};
+        assert_int_equal(mh_hier_create(&c, &o, &h[0], NULL), MH_OK);
+        assert_int_equal(mh_hier_create(&c, &o, &h[1], NULL), MH_OK);
+        for (size_t l = 0; l < c.nlevels; l++) /* h[1]: every request takes general_req */
+            h[1]->lv[l].lean = h[1]->lv[l].chain = h[1]->lv[l].ev_lean = 0;
+        shaped += h[0]->lv[0].shape >= 0;
+        static mh_rec recs[30000];
+        for (int i = 0; i < 30000; i++) {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+            static const uint8_t ops[] = {0, 0, 0, 0, 0, 1, 1, 1, 2, 2, 3};
+            uint16_t size = (x >> 40) % 16 ? (uint16_t)(1u << ((x >> 44) % 4)) : (uint16_t)(1 + (x >> 48) % 40);
+            recs[i] = (mh_rec){(x >> 8) % ((uint64_t)w[2] * 64 * 16 * 3), 1, size, ops[(x >> 52) % 11], 0};
+        }
+        for (int k = 0; k < 2; k++) {
+            mh_hier_access(h[k], recs, 30000);
+            mh_hier_flush(h[k]);
+        }
+        for (size_t li = 0; li < c.nlevels; li++)
+            same_counts(h[0], h[1], li, cfgi, 0);
+        uint64_t r0, w0, r1, w1;
+        mh_hier_mem_traffic(h[0], &r0, &w0);
+        mh_hier_mem_traffic(h[1], &r1, &w1);
+        assert_int_equal(r0, r1);
+        assert_int_equal(w0, w1);
+        mh_hier_destroy(h[0]);
+        mh_hier_destroy(h[1]);
+    }
+    assert_int_equal(shaped, 90); /* every entry level took its shape's path */
+}
+
 /* Bad graphs are refused with a message; out-of-range stats index is EINVAL. */
 static void test_bad_config(void **state)
 {
@@ -641,6 +708,7 @@ int main(void)
         cmocka_unit_test(test_independent),    cmocka_unit_test(test_bad_config),
         cmocka_unit_test(test_wb_bypass),      cmocka_unit_test(test_hw_prefetch),
         cmocka_unit_test(test_stress),         cmocka_unit_test(test_lean_equals_general),
+        cmocka_unit_test(test_shapes_equal_general),
         cmocka_unit_test(test_pf_trains_lower),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
