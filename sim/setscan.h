@@ -1,11 +1,14 @@
 /* setscan.h — finding a line in one set of an ordered ("lean") level: the early-exit scan for
  * hits near the front, and the full scan for lookups that usually miss. The one place where the
- * host's vector unit is chosen (SSE2 is baseline on x86-64; elsewhere the scalar loop runs). */
+ * host's vector unit is chosen: AVX2 where the build targets it (the Makefile's SIM_ARCH), else
+ * SSE2 (baseline on x86-64); elsewhere the scalar loop runs. */
 #ifndef MH_SETSCAN_H
 #define MH_SETSCAN_H
 
 #include <stdint.h>
-#ifdef __SSE2__
+#if defined(__AVX2__)
+#include <immintrin.h>
+#elif defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 
@@ -37,7 +40,15 @@ static inline uint32_t lean_find(const uint64_t *s, uint32_t ways, uint64_t want
     }
 }
 
-#ifdef __SSE2__
+#if defined(__AVX2__)
+/* Four ways of s compared with `want` at once (AVX2, x86-64-v3); returns a mask with bit j set
+ * when way j matches. */
+static inline uint32_t match4_avx2(const uint64_t *s, __m256i mask, __m256i want)
+{
+    __m256i c = _mm256_cmpeq_epi64(_mm256_and_si256(_mm256_loadu_si256((const __m256i *)s), mask), want);
+    return (uint32_t)_mm256_movemask_pd(_mm256_castsi256_pd(c));
+}
+#elif defined(__SSE2__)
 /* Eight ways of s compared with `want` at once (SSE2, baseline on x86-64); returns a mask with
  * bit 2j set when way j matches. */
 static inline uint32_t match8_sse2(const uint64_t *s, __m128i mask, __m128i want)
@@ -54,10 +65,21 @@ static inline uint32_t match8_sse2(const uint64_t *s, __m128i mask, __m128i want
 #endif
 
 /* lean_find for lookups that usually miss or hit anywhere (lower levels, back-invalidation,
- * victims moving down): no early exit, eight ways per step where SSE2 is available. */
+ * victims moving down): no early exit; four ways per step where AVX2 is available (ways a
+ * multiple of 4), else eight where SSE2 is (a multiple of 8). */
 static inline uint32_t lean_scan(const uint64_t *s, uint32_t ways, uint64_t want)
 {
-#ifdef __SSE2__
+#if defined(__AVX2__)
+    if ((ways & 3) == 0 && ways <= 16) {
+        const __m256i mask = _mm256_set1_epi64x((long long)~(uint64_t)MH_SL_FLAGS);
+        const __m256i w = _mm256_set1_epi64x((long long)want);
+        uint32_t m = 0;
+#pragma GCC unroll 4
+        for (uint32_t k = 0; k < ways; k += 4)
+            m |= match4_avx2(s + k, mask, w) << k;
+        return m ? (uint32_t)__builtin_ctz(m) : ways;
+    }
+#elif defined(__SSE2__)
     if ((ways & 7) == 0 && ways <= 16) {
         const __m128i mask = _mm_set1_epi64x((long long)~(uint64_t)MH_SL_FLAGS);
         const __m128i w = _mm_set1_epi64x((long long)want);
