@@ -978,9 +978,10 @@ static int hot_fixed(const hot_level *e)
  * level. The common case, a one-line hit at a lean level, is handled inline; fixed (a constant):
  * e has hot_fixed's shape, so its geometry folds into the code; slow (a constant): some level may
  * have a 3C shadow, which sees every lookup, or a prefetcher, which sees demand lookups and is
- * told of hits on the lines it fetched (0: none has either). */
+ * told of hits on the lines it fetched (0: none has either); shape (a constant): the shapes entry
+ * of both entry levels' chain paths, whose miss path is then inlined here, or -1. */
 static inline __attribute__((always_inline)) int cpu_req(mh_hier *h, const hot_level *e, const mh_rec *r,
-                                                         const int fixed, const int slow)
+                                                         const int fixed, const int slow, const int shape)
 {
     const uint32_t ways = fixed ? FIX_WAYS : e->ways;
     const int shift = fixed ? FIX_SHIFT : e->line_shift;
@@ -994,7 +995,11 @@ static inline __attribute__((always_inline)) int cpu_req(mh_hier *h, const hot_l
     e->cnt->accesses++;
     int cls = slow && e->L->shadow ? classify(e->L, line, w < ways, !write || e->allocate) : 0;
     if (w == ways)
+    {
+        if (shape >= 0) /* both entry levels' paths have this shape: its miss path inline */
+            return chain3_k(h, e->li, r, line, s, shapes[shape].ways[0], shapes[shape].ways[1], shapes[shape].ways[2]);
         return fixed && e->chain ? chain_miss(h, e->li, r, line, s, cls, slow) : cpu_slow(h, e->li, r, w, cls);
+    }
     if (slow && (s[w] & MH_SL_PF) && demand_req(r->op, MH_SRC_CPU)) /* a demand hit on a prefetched line */
         pf_used(h, e->L, &s[w], line);
     if (write)
@@ -1014,12 +1019,13 @@ static void prefetch_far(const hot_level *F, const mh_rec *r, size_t k)
         prefetch_slots(F->slot + (size_t)((r[i].addr >> F->line_shift) & F->set_mask) * F->ways, F->ways);
 }
 
-/* Replays n records in order; timing and fixed (constants where it is inlined) say whether h->tm
- * runs and whether both entry levels have hot_fixed's shape. Records go in chunks of MH_LOOKAHEAD,
+/* Replays n records in order; timing, fixed and shape (constants where it is inlined) say whether
+ * h->tm runs, whether both entry levels have hot_fixed's shape and which chain shape (cpu_req). Records go in chunks of MH_LOOKAHEAD,
  * the far level's sets of the next chunk prefetched before each. A record wrapping past 2^64 - 1
  * takes the slow path (its last line is not its first), which cuts it. */
 static inline __attribute__((always_inline)) void replay(mh_hier *h, const hot_level *hot, const mh_rec *recs,
-                                                         size_t n, int timing, const int fixed, const int slow)
+                                                         size_t n, int timing, const int fixed, const int slow,
+                                                         const int shape)
 {
     hot_level far = {0}; /* h->far */
     const int have_far = h->far >= 0;
@@ -1044,10 +1050,37 @@ static inline __attribute__((always_inline)) void replay(mh_hier *h, const hot_l
                     op_invalidate(h, cut_at_top(r, &cut));
                 continue; /* unknown ops are ignored: records are not validated here */
             }
-            int served = cpu_req(h, &hot[r->op], r, fixed, slow);
+            int served = cpu_req(h, &hot[r->op], r, fixed, slow, shape);
             if (timing)
                 mh_timing_account(h->tm, r, served);
         }
+    }
+}
+
+/* The shapes entry that both entry levels' chain paths have, when the fixed replay can inline it
+ * (an entry level of FIX_WAYS ways, no shadows or prefetchers), else -1. */
+static int inline_shape(const mh_hier *h, int fixed)
+{
+    int sh = h->lv[h->data].shape;
+    if (!fixed || h->slow || sh < 0 || h->lv[h->ifetch].shape != sh || shapes[sh].ways[0] != FIX_WAYS)
+        return -1;
+    return sh;
+}
+
+/* replay with the fixed entry-level shape and chain shape sh (< CHAIN_INLINED) as constants. */
+#define CHAIN_INLINED 3 /* the first shapes entries, those with FIX_WAYS ways at the entry */
+static void replay_shaped(mh_hier *h, const hot_level *hot, const mh_rec *recs, size_t n, int sh)
+{
+    switch (sh) {
+    case 0:
+        h->tm ? replay(h, hot, recs, n, 1, 1, 0, 0) : replay(h, hot, recs, n, 0, 1, 0, 0);
+        break;
+    case 1:
+        h->tm ? replay(h, hot, recs, n, 1, 1, 0, 1) : replay(h, hot, recs, n, 0, 1, 0, 1);
+        break;
+    default:
+        h->tm ? replay(h, hot, recs, n, 1, 1, 0, 2) : replay(h, hot, recs, n, 0, 1, 0, 2);
+        break;
     }
 }
 
@@ -1060,16 +1093,19 @@ int mh_hier_access(mh_hier *h, const mh_rec *recs, size_t n)
         hot_init(&hot[k], h, k == MH_OP_IFETCH ? h->ifetch : h->data, k);
         fixed &= hot_fixed(&hot[k]);
     }
+    int sh = inline_shape(h, fixed);
     if (h->slow) /* shadows' and prefetchers' work dwarfs the constant folding: one copy each */
-        h->tm ? replay(h, hot, recs, n, 1, 0, 1) : replay(h, hot, recs, n, 0, 0, 1);
+        h->tm ? replay(h, hot, recs, n, 1, 0, 1, -1) : replay(h, hot, recs, n, 0, 0, 1, -1);
+    else if (sh >= 0 && sh < CHAIN_INLINED)
+        replay_shaped(h, hot, recs, n, sh);
     else if (h->tm && fixed)
-        replay(h, hot, recs, n, 1, 1, 0);
+        replay(h, hot, recs, n, 1, 1, 0, -1);
     else if (h->tm)
-        replay(h, hot, recs, n, 1, 0, 0);
+        replay(h, hot, recs, n, 1, 0, 0, -1);
     else if (fixed)
-        replay(h, hot, recs, n, 0, 1, 0);
+        replay(h, hot, recs, n, 0, 1, 0, -1);
     else
-        replay(h, hot, recs, n, 0, 0, 0);
+        replay(h, hot, recs, n, 0, 0, 0, -1);
     return MH_OK;
 }
 
@@ -1108,7 +1144,7 @@ static int walk_read(void *ctx, uint64_t addr)
     mh_rec r = {addr, 0, 8, MH_OP_MISC, 0};
     hot_level e;
     hot_init(&e, h, h->data, MH_OP_MISC);
-    return cpu_req(h, &e, &r, 0, 1);
+    return cpu_req(h, &e, &r, 0, 1, -1);
 }
 
 /* Writes every dirty line back, upper levels first (DineroIV cmdmain.c end-of-run copy-back). */
