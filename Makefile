@@ -122,9 +122,12 @@ bench: $(BIN)
 run:
 	@scripts/run-suite.sh
 
-# The suite as one tarball for a machine without compiler or packages (scripts/bundle.sh).
-bundle: $(BIN)
-	@scripts/bundle.sh
+# The suite as one tarball for a machine without compiler or packages (scripts/bundle.sh). Its
+# binary is built apart, without SIM_ARCH, so it runs on any x86-64 whatever this machine has.
+PORTABLE := $(BUILD)-portable
+bundle:
+	@$(MAKE) --no-print-directory BUILD=$(PORTABLE) BIN=$(PORTABLE)/memhier SIM_ARCH= $(PORTABLE)/memhier
+	@MH_BIN=$(PORTABLE)/memhier scripts/bundle.sh
 
 # libFuzzer harnesses (fuzz/, clang + ASan + UBSan), each for FUZZ_SECONDS (scripts/fuzz.sh).
 FUZZ_SECONDS ?= 600
@@ -138,7 +141,7 @@ install: $(BIN) $(LIB)
 	install -m 644 include/memhier.h $(DESTDIR)$(PREFIX)/include/memhier.h
 
 clean:
-	rm -rf $(BUILD) $(SAN_BUILD) bin
+	rm -rf $(BUILD) $(SAN_BUILD) $(PORTABLE) bin
 
 .SECONDARY:
 -include $(shell find $(BUILD) $(SAN_BUILD) -name '*.d' 2>/dev/null)
