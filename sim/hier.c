@@ -28,6 +28,7 @@
 #define MH_FAR_BYTES (1u << 20) /* slot arrays this big rarely stay in the host's caches */
 
 static int level_req(mh_hier *h, int li, const mh_req *r, unsigned *up_flags);
+static int lean_pass_down(mh_hier *h, int li, const mh_req *r, int served, int missed);
 static void evict(mh_hier *h, int li, uint64_t old);
 static inline int lean_req(mh_hier *h, int li, const mh_req *r, uint64_t line, unsigned *up_flags);
 static int general_req(mh_hier *h, int li, const mh_req *r, unsigned *up_flags);
@@ -444,6 +445,66 @@ static __attribute__((noinline)) int general_req(mh_hier *h, int li, const mh_re
     return served;
 }
 
+/* general_req for a request of 2..MULTI_MAX lines at lean level li without a 3C shadow or a
+ * prefetcher (an instruction fetch across a line boundary, say): the same lookups, installs,
+ * fill, victims and counts in the same order, with ordered-set operations. */
+static __attribute__((noinline)) int lean_multi(mh_hier *h, int li, const mh_req *r, uint64_t first, uint64_t last,
+                                                unsigned *up_flags)
+{
+    mh_level *L = &h->lv[li];
+    const int write = r->kind == MH_OP_WRITE;
+    const int alloc = write ? L->allocate && !r->excl : !r->excl; /* as general_req */
+    const uint32_t ways = L->ways;
+    uint64_t victims[MULTI_MAX], filled[MULTI_MAX];
+    size_t nvict = 0, nfill = 0, nfetch = 0;
+    int served = li, missed = 0, pass_down = write && !L->write_back;
+    L->st.kind[r->kind].accesses++;
+    for (uint64_t line = first; line <= last; line++) {
+        uint64_t *s = L->slot + (size_t)(line & L->set_mask) * ways;
+        uint32_t w = lean_scan(s, ways, (line + 1) << MH_SL_SHIFT);
+        if (w < ways) { /* line_step's hit */
+            if (L->promote && w) {
+                mh_set_promote(s, w);
+                w = 0;
+            }
+            if ((s[w] & MH_SL_PF) && demand_req(r->kind, r->src))
+                pf_used(h, L, &s[w], line);
+            if (write && L->write_back)
+                s[w] |= MH_SL_DIRTY;
+            if (r->excl && !write) { /* victim cache: the line moves up */
+                *up_flags |= (unsigned)(s[w] & MH_SL_DIRTY);
+                mh_set_drop(s, ways, w);
+            }
+            continue;
+        }
+        missed = 1;
+        if (!alloc) { /* a write passes down; an exclusive upper's fill passes through */
+            pass_down |= write;
+            nfetch += !write;
+            continue;
+        }
+        uint64_t v = mh_set_push(s, ways, mh_slot_make(line, write && L->write_back ? MH_SL_DIRTY : 0));
+        filled[nfill++] = line;
+        if (v)
+            victims[nvict++] = v;
+        nfetch += !(write && write_covers_line(L, r->addr, r->size, line << L->line_shift));
+    }
+    if (nfetch) { /* one request below for the whole reference */
+        unsigned f = 0;
+        served = deeper(h, served, fill_from_below(h, li, r, first, nfetch, 0, &f));
+        *up_flags |= nfill ? 0 : f;
+        for (size_t i = 0; i < nfill && (f & MH_SL_DIRTY); i++)
+            add_flags(L, filled[i], MH_SL_DIRTY);
+    }
+    for (size_t i = 0; i < nvict; i++)
+        evict(h, li, victims[i]);
+    if (missed)
+        L->st.kind[r->kind].misses++;
+    if (pass_down)
+        served = lean_pass_down(h, li, r, served, missed);
+    return served;
+}
+
 /* Handles request r at level li (-1 = memory): the lean path for one-line requests at lean
  * levels, else the general one. Returns the level that supplied the data. */
 static int level_req(mh_hier *h, int li, const mh_req *r, unsigned *up_flags)
@@ -452,8 +513,11 @@ static int level_req(mh_hier *h, int li, const mh_req *r, unsigned *up_flags)
         return mem_req(h, r);
     const mh_level *L = &h->lv[li];
     uint64_t first = r->addr >> L->line_shift;
-    if (L->lean && first == (r->addr + r->size - 1) >> L->line_shift)
+    uint64_t last = (r->addr + r->size - 1) >> L->line_shift;
+    if (L->lean && first == last)
         return lean_req(h, li, r, first, up_flags);
+    if (L->lean && !L->shadow && !L->pf && last - first < MULTI_MAX)
+        return lean_multi(h, li, r, first, last, up_flags);
     return general_req(h, li, r, up_flags);
 }
 

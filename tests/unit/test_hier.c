@@ -522,8 +522,9 @@ static void same_counts(const mh_hier *a, const mh_hier *b, size_t li, int cfgi,
     assert_int_equal(x.pf_useless, y.pf_useless);
 }
 
-/* The lean path (ordered policies; chain_miss where the line size is the same all the way down),
- * without and with 3C, and the general path (forced here by clearing the lean flags) must count
+/* The lean path (ordered policies; chain_miss where the line size is the same all the way down;
+ * lean_multi for requests of several lines at levels without a shadow or prefetcher), without
+ * and with 3C, and the general path (forced here by clearing the lean flags) must count
  * the same, the 3C classes and the prefetch counts included: random lru/fifo hierarchies of 2-3
  * levels, split or unified, every inclusion and write mode, line sizes growing or equal
  * downwards, next-line, stride and stream prefetchers on none, one or both upper levels, every
