@@ -378,6 +378,22 @@ static int fill_from_below(mh_hier *h, int li, const mh_req *r, uint64_t first, 
 
 #define MULTI_MAX 64 /* lines of one request handled with a single fill below */
 
+/* The fill of a request of several lines at level li of which nfetch missed (none: nothing to
+ * do): one request below for the whole reference; the dirty flag it brings goes onto the nfill
+ * lines installed here, or up when none was. Returns the serving level given served so far. */
+static int multi_fill(mh_hier *h, int li, const mh_req *r, uint64_t first, size_t nfetch, const uint64_t *filled,
+                      size_t nfill, unsigned *up_flags, int served)
+{
+    if (!nfetch)
+        return served;
+    unsigned f = 0;
+    served = deeper(h, served, fill_from_below(h, li, r, first, nfetch, 0, &f));
+    *up_flags |= nfill ? 0 : f;
+    for (size_t i = 0; i < nfill && (f & MH_SL_DIRTY); i++)
+        add_flags(&h->lv[li], filled[i], MH_SL_DIRTY);
+    return served;
+}
+
 /* General path of level_req: every policy, 3C, prefetchers, inclusion, multi-line requests. */
 static __attribute__((noinline)) int general_req(mh_hier *h, int li, const mh_req *r, unsigned *up_flags)
 {
@@ -420,26 +436,13 @@ static __attribute__((noinline)) int general_req(mh_hier *h, int li, const mh_re
         if (L->pf && (demand || (r->src == MH_SRC_PF && li != h->data && li != h->ifetch)) && ncand < PF_MAX)
             ncand += mh_pf_observe(L->pf, line, !o.hit, cand + ncand, PF_MAX - ncand);
     }
-    if (nfetch) { /* several lines: one request below for the whole reference */
-        unsigned f = 0;
-        served = deeper(h, served, fill_from_below(h, li, r, first, nfetch, 0, &f));
-        *up_flags |= nfill ? 0 : f;
-        for (size_t i = 0; i < nfill && (f & MH_SL_DIRTY); i++)
-            add_flags(L, filled[i], MH_SL_DIRTY);
-    }
+    served = multi_fill(h, li, r, first, nfetch, filled, nfill, up_flags, served);
     for (size_t i = 0; i < nvict; i++)
         evict(h, li, victims[i]);
     if (missed)
         count_miss(&L->st.kind[r->kind], cls);
-    if (pass_down) {
-        mh_req wt = {r->addr, r->size, r->size, MH_OP_WRITE, r->src == MH_SRC_WB ? MH_SRC_WB : MH_SRC_WT,
-                     L->inclusion == MH_INC_EXCLUSIVE};
-        unsigned f = 0;
-        L->st.bytes_to_next += r->size;
-        int s = level_req(h, L->next, &wt, &f);
-        if (missed)
-            served = deeper(h, served, s);
-    }
+    if (pass_down)
+        served = lean_pass_down(h, li, r, served, missed);
     if (ncand)
         issue_prefetches(h, li, cand, ncand);
     return served;
@@ -489,13 +492,7 @@ static __attribute__((noinline)) int lean_multi(mh_hier *h, int li, const mh_req
             victims[nvict++] = v;
         nfetch += !(write && write_covers_line(L, r->addr, r->size, line << L->line_shift));
     }
-    if (nfetch) { /* one request below for the whole reference */
-        unsigned f = 0;
-        served = deeper(h, served, fill_from_below(h, li, r, first, nfetch, 0, &f));
-        *up_flags |= nfill ? 0 : f;
-        for (size_t i = 0; i < nfill && (f & MH_SL_DIRTY); i++)
-            add_flags(L, filled[i], MH_SL_DIRTY);
-    }
+    served = multi_fill(h, li, r, first, nfetch, filled, nfill, up_flags, served);
     for (size_t i = 0; i < nvict; i++)
         evict(h, li, victims[i]);
     if (missed)
@@ -577,7 +574,7 @@ static void op_invalidate(mh_hier *h, const mh_rec *r)
  * bookkeeping: each lookup goes to the level's 3C shadow (when it has one) as line_step sends it,
  * a miss counts with its class, and the prefetcher observes and issues last (pf_turn). ---- */
 
-/* Passes write r down from lean level li (write-through, or a write miss without allocation);
+/* Passes write r down from level li (write-through, or a write miss without allocation);
  * returns the serving level given the level so far and whether r missed here. */
 static int lean_pass_down(mh_hier *h, int li, const mh_req *r, int served, int missed)
 {

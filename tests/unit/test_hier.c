@@ -522,6 +522,16 @@ static void same_counts(const mh_hier *a, const mh_hier *b, size_t li, int cfgi,
     assert_int_equal(x.pf_useless, y.pf_useless);
 }
 
+/* Asserts that a and b moved the same bytes from and to memory. */
+static void same_traffic(const mh_hier *a, const mh_hier *b)
+{
+    uint64_t r0, w0, r1, w1;
+    mh_hier_mem_traffic(a, &r0, &w0);
+    mh_hier_mem_traffic(b, &r1, &w1);
+    assert_int_equal(r0, r1);
+    assert_int_equal(w0, w1);
+}
+
 /* The lean path (ordered policies; chain_miss where the line size is the same all the way down;
  * lean_multi for requests of several lines at levels without a shadow or prefetcher), without
  * and with 3C, and the general path (forced here by clearing the lean flags) must count
@@ -590,11 +600,7 @@ static void test_lean_equals_general(void **state)
             same_counts(h[0], h[1], li, cfgi, 0);
             same_counts(h[2], h[1], li, cfgi, 1);
         }
-        uint64_t r0, w0, r1, w1;
-        mh_hier_mem_traffic(h[0], &r0, &w0);
-        mh_hier_mem_traffic(h[1], &r1, &w1);
-        assert_int_equal(r0, r1);
-        assert_int_equal(w0, w1);
+        same_traffic(h[0], h[1]);
         mh_hier_destroy(h[0]);
         mh_hier_destroy(h[1]);
         mh_hier_destroy(h[2]);
@@ -658,11 +664,7 @@ static void test_shapes_equal_general(void **state)
         }
         for (size_t li = 0; li < c.nlevels; li++)
             same_counts(h[0], h[1], li, cfgi, 0);
-        uint64_t r0, w0, r1, w1;
-        mh_hier_mem_traffic(h[0], &r0, &w0);
-        mh_hier_mem_traffic(h[1], &r1, &w1);
-        assert_int_equal(r0, r1);
-        assert_int_equal(w0, w1);
+        same_traffic(h[0], h[1]);
         mh_hier_destroy(h[0]);
         mh_hier_destroy(h[1]);
     }
