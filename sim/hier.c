@@ -112,8 +112,25 @@ static unsigned back_invalidate(mh_hier *h, int ui, uint64_t addr, uint64_t len)
     return dirty;
 }
 
+/* 1 when victim old of level L only counts: a clean line of a level that back-invalidates nothing
+ * and sends nothing down (the entry level of a usual hierarchy; L->stays, set by link_levels). */
+static inline int victim_stays(const mh_level *L, uint64_t old)
+{
+    return !(old & MH_SL_FLAGS) && L->stays;
+}
+
+/* Handles victim old of ordered level li: victim_stays's lines only count; anything else is evict's. */
+static inline void chain_evict(mh_hier *h, int li, uint64_t old)
+{
+    if (victim_stays(&h->lv[li], old)) {
+        h->lv[li].st.evictions++;
+        return;
+    }
+    evict(h, li, old);
+}
+
 /* Puts `line` (D's units), a victim of an exclusive upper level, into ordered level di; D's own
- * victim only counts when it stays (D->stays), else it is evict's. */
+ * victim goes to chain_evict. */
 static inline void move_line_down(mh_hier *h, int di, uint64_t line, unsigned dirty)
 {
     mh_level *D = &h->lv[di];
@@ -124,12 +141,8 @@ static inline void move_line_down(mh_hier *h, int di, uint64_t line, unsigned di
         return;
     }
     uint64_t old = mh_set_push(s, D->ways, mh_slot_make(line, dirty)); /* the victim is the last way */
-    if (!old)
-        return;
-    if (!(old & MH_SL_FLAGS) && D->stays)
-        D->st.evictions++;
-    else
-        evict(h, di, old);
+    if (old)
+        chain_evict(h, di, old);
 }
 
 /* Puts a victim of an exclusive upper level into level di (no access is counted there). */
@@ -670,23 +683,6 @@ typedef struct chain_step {
     int installed;   /* 1: the line was installed here; 0: passed through (exclusive upper) */
     uint64_t victim; /* slot the install pushed out (0 = none) */
 } chain_step;
-
-/* 1 when victim old of level L only counts: a clean line of a level that back-invalidates nothing
- * and sends nothing down (the entry level of a usual hierarchy; L->stays, set by link_levels). */
-static inline int victim_stays(const mh_level *L, uint64_t old)
-{
-    return !(old & MH_SL_FLAGS) && L->stays;
-}
-
-/* Handles victim old of chain level li: victim_stays's lines only count; anything else is evict's. */
-static inline void chain_evict(mh_hier *h, int li, uint64_t old)
-{
-    if (victim_stays(&h->lv[li], old)) {
-        h->lv[li].st.evictions++;
-        return;
-    }
-    evict(h, li, old);
-}
 
 /* chain_miss's body; slow (a constant): some level may have a 3C shadow or a prefetcher (0: the
  * compiler drops their hooks). */
