@@ -849,15 +849,16 @@ static inline __attribute__((always_inline)) unsigned fill_hit_k(mh_level *N, ui
     return 0;
 }
 
-/* chain_miss_t (not slow) for a path of exactly three levels of W0, W1 and W2 ways. */
+/* chain_miss_t for a path of exactly three levels of W0, W1 and W2 ways and a hierarchy without
+ * prefetchers; classes (a constant): levels may have 3C shadows (the entry level's class is cls). */
 static inline __attribute__((always_inline)) int chain3_k(mh_hier *h, int li, const mh_rec *r, uint64_t line,
-                                                          uint64_t *s, const uint32_t W0, const uint32_t W1,
-                                                          const uint32_t W2)
+                                                          uint64_t *s, int cls, const uint32_t W0, const uint32_t W1,
+                                                          const uint32_t W2, const int classes)
 {
     mh_level *L = &h->lv[li];
     const int k = r->op, write = k == MH_OP_WRITE, fk = write ? MH_OP_READ : k;
     const uint64_t want = (line + 1) << MH_SL_SHIFT;
-    L->st.kind[k].misses++;
+    count_miss(&L->st.kind[k], classes ? cls : 0);
     uint64_t v0 = mh_set_push_k(s, W0, mh_slot_make(line, write ? MH_SL_DIRTY : 0));
     if (write && write_covers_line(L, r->addr, r->size ? r->size : 1, line << L->line_shift)) { /* not fetched */
         if (v0)
@@ -872,12 +873,13 @@ static inline __attribute__((always_inline)) int chain3_k(mh_hier *h, int li, co
     uint64_t *t1 = N1->slot + (size_t)(line & N1->set_mask) * W1;
     uint32_t w1 = lean_scan(t1, W1, want);
     N1->st.kind[fk].accesses++;
+    int c1 = classes && N1->shadow ? classify(N1, line, w1 < W1, L->inclusion != MH_INC_EXCLUSIVE) : 0;
     unsigned carry = 0;
     int served = n1;
     if (w1 < W1) {
         carry = fill_hit_k(N1, t1, w1, L->inclusion == MH_INC_EXCLUSIVE, W1);
     } else {
-        N1->st.kind[fk].misses++;
+        count_miss(&N1->st.kind[fk], c1);
         N1->st.bytes_from_next += N1->line;
         const int n2 = N1->next, in1 = L->inclusion != MH_INC_EXCLUSIVE; /* else passed through */
         mh_level *N2 = &h->lv[n2];
@@ -887,11 +889,12 @@ static inline __attribute__((always_inline)) int chain3_k(mh_hier *h, int li, co
         uint64_t *t2 = N2->slot + (size_t)(line & N2->set_mask) * W2;
         uint32_t w2 = lean_scan(t2, W2, want);
         N2->st.kind[fk].accesses++;
+        int c2 = classes && N2->shadow ? classify(N2, line, w2 < W2, N1->inclusion != MH_INC_EXCLUSIVE) : 0;
         if (w2 < W2) {
             carry = fill_hit_k(N2, t2, w2, N1->inclusion == MH_INC_EXCLUSIVE, W2);
             served = n2;
         } else {
-            N2->st.kind[fk].misses++;
+            count_miss(&N2->st.kind[fk], c2);
             N2->st.bytes_from_next += N2->line;
             h->mem_read += L->line;
             served = -1;
@@ -919,17 +922,26 @@ static inline __attribute__((always_inline)) int chain3_k(mh_hier *h, int li, co
     return served;
 }
 
+/* A chain shape's miss path (chain3_k with its ways). */
+typedef int (*chain_fn)(mh_hier *h, int li, const mh_rec *r, uint64_t line, uint64_t *s, int cls);
+
 /* One chain shape: a registry entry. */
 typedef struct chain_shape {
     uint32_t ways[3]; /* entry, middle and last level */
-    int (*miss)(mh_hier *h, int li, const mh_rec *r, uint64_t line, uint64_t *s); /* chain3_k for them */
+    chain_fn miss;    /* chain3_k for them, without 3C */
+    chain_fn miss_3c; /* chain3_k for them, levels with 3C shadows */
 } chain_shape;
 
 #define CHAIN3(a, b, c)                                                                                          \
     static __attribute__((noinline)) int chain3_##a##_##b##_##c(mh_hier *h, int li, const mh_rec *r,         \
-                                                                 uint64_t line, uint64_t *s)                  \
+                                                                 uint64_t line, uint64_t *s, int cls)         \
     {                                                                                                          \
-        return chain3_k(h, li, r, line, s, a, b, c);                                                           \
+        return chain3_k(h, li, r, line, s, cls, a, b, c, 0);                                                  \
+    }                                                                                                          \
+    static __attribute__((noinline)) int chain3_3c_##a##_##b##_##c(mh_hier *h, int li, const mh_rec *r,      \
+                                                                    uint64_t line, uint64_t *s, int cls)      \
+    {                                                                                                          \
+        return chain3_k(h, li, r, line, s, cls, a, b, c, 1);                                                  \
     }
 CHAIN3(8, 8, 16)  /* AMD Zen 2-4: 8-way L1d, 8-way L2, 16-way L3 slice */
 CHAIN3(8, 4, 16)  /* Intel Skylake client: 4-way L2 */
@@ -937,9 +949,9 @@ CHAIN3(8, 16, 16) /* 16-way L2 (Skylake server, Ice Lake client's 20-way aside) 
 CHAIN3(12, 8, 16) /* 48 KiB 12-way L1d (Zen 5, Intel since Ice Lake) over an 8-way L2 */
 CHAIN3(12, 16, 16) /* 12-way L1d, 16-way L2 */
 
+#define SHAPE(a, b, c) {{a, b, c}, chain3_##a##_##b##_##c, chain3_3c_##a##_##b##_##c}
 static const chain_shape shapes[] = {
-    {{8, 8, 16}, chain3_8_8_16},   {{8, 4, 16}, chain3_8_4_16},     {{8, 16, 16}, chain3_8_16_16},
-    {{12, 8, 16}, chain3_12_8_16}, {{12, 16, 16}, chain3_12_16_16},
+    SHAPE(8, 8, 16), SHAPE(8, 4, 16), SHAPE(8, 16, 16), SHAPE(12, 8, 16), SHAPE(12, 16, 16),
 };
 
 /* The shapes entry for chain entry level li's path, or -1 (not three levels, other ways). */
@@ -960,10 +972,10 @@ static inline int chain_miss(mh_hier *h, int li, const mh_rec *r, uint64_t line,
 {
     if (slow < 0)
         slow = h->slow;
-    if (slow)
-        return chain_miss_slow(h, li, r, line, s, cls);
     int sh = h->lv[li].shape;
-    return sh >= 0 ? shapes[sh].miss(h, li, r, line, s) : chain_miss_fast(h, li, r, line, s, cls);
+    if (sh >= 0)
+        return slow ? shapes[sh].miss_3c(h, li, r, line, s, cls) : shapes[sh].miss(h, li, r, line, s, cls);
+    return slow ? chain_miss_slow(h, li, r, line, s, cls) : chain_miss_fast(h, li, r, line, s, cls);
 }
 
 /* r itself, or r cut at the top of the address space into *cut when it ends past 2^64 - 1
@@ -1054,7 +1066,8 @@ static inline __attribute__((always_inline)) int cpu_req(mh_hier *h, const hot_l
     if (w == ways)
     {
         if (shape >= 0) /* both entry levels' paths have this shape: its miss path inline */
-            return chain3_k(h, e->li, r, line, s, shapes[shape].ways[0], shapes[shape].ways[1], shapes[shape].ways[2]);
+            return chain3_k(h, e->li, r, line, s, 0, shapes[shape].ways[0], shapes[shape].ways[1],
+                            shapes[shape].ways[2], 0);
         return fixed && e->chain ? chain_miss(h, e->li, r, line, s, cls, slow) : cpu_slow(h, e->li, r, w, cls);
     }
     if (slow && (s[w] & MH_SL_PF) && demand_req(r->op, MH_SRC_CPU)) /* a demand hit on a prefetched line */
@@ -1282,12 +1295,15 @@ static void link_levels(mh_hier *h)
         for (int li = (int)i, hops = 0; li >= 0 && hops < MH_MAX_LEVELS; li = h->lv[li].next, hops++)
             L->chain &= h->lv[li].lean && h->lv[li].line == L->line;
     }
+    int pf = 0; /* a prefetcher anywhere keeps every path off the shapes */
+    for (size_t i = 0; i < h->n; i++)
+        pf |= h->lv[i].pf != NULL;
     for (size_t i = 0; i < h->n; i++) { /* chain shapes, and the uppers' common ways */
         mh_level *L = &h->lv[i];
         L->up_ways = L->ev_lean && h->niup[i] ? h->lv[h->iup[i][0]].ways : 0;
         for (int k = 1; k < h->niup[i]; k++)
             L->up_ways = h->lv[h->iup[i][k]].ways == L->up_ways ? L->up_ways : 0;
-        L->shape = h->slow ? -1 : find_shape(h, (int)i);
+        L->shape = pf ? -1 : find_shape(h, (int)i);
     }
     h->far = -1; /* the last level on the data path whose slots outgrow the host's L2 cache */
     for (int li = h->data, hops = 0; li >= 0 && hops < MH_MAX_LEVELS; li = h->lv[li].next, hops++)

@@ -609,9 +609,10 @@ static void test_lean_equals_general(void **state)
 }
 
 /* The chain shapes (three lean levels whose associativities the replay has as constants) count
- * what the general path counts: each shape's ways, every inclusion of L1 and L2, lru or fifo,
- * write-back or -through below the entry level, with and without a split L1i (of the same
- * ways, whose uppers then share them, or fewer), every op, straddling sizes, flush. */
+ * what the general path counts, without and with 3C (the classes too): each shape's ways, every
+ * inclusion of L1 and L2, lru or fifo, write-back or -through below the entry level, with and
+ * without a split L1i (of the same ways, whose uppers then share them, or fewer), every op,
+ * straddling sizes, flush. */
 static void test_shapes_equal_general(void **state)
 {
     (void)state;
@@ -644,13 +645,14 @@ static void test_shapes_equal_general(void **state)
         }
         if (split)
             c.level[3].inclusion = c.level[0].inclusion;
-        mh_hier *h[2];
-        mh_hier_opts o = {0, 0, 0};
+        mh_hier *h[3];
+        mh_hier_opts o = {0, 0, 0}, c3 = {1, 0, 0};
         assert_int_equal(mh_hier_create(&c, &o, &h[0], NULL), MH_OK);
-        assert_int_equal(mh_hier_create(&c, &o, &h[1], NULL), MH_OK);
+        assert_int_equal(mh_hier_create(&c, &c3, &h[1], NULL), MH_OK);
+        assert_int_equal(mh_hier_create(&c, &c3, &h[2], NULL), MH_OK);
         for (size_t l = 0; l < c.nlevels; l++) /* h[1]: every request takes general_req */
             h[1]->lv[l].lean = h[1]->lv[l].chain = h[1]->lv[l].ev_lean = 0;
-        shaped += h[0]->lv[0].shape >= 0;
+        shaped += (h[0]->lv[0].shape >= 0) + (h[2]->lv[0].shape >= 0);
         static mh_rec recs[30000];
         for (int i = 0; i < 30000; i++) {
             x ^= x << 13; x ^= x >> 7; x ^= x << 17;
@@ -658,17 +660,20 @@ static void test_shapes_equal_general(void **state)
             uint16_t size = (x >> 40) % 16 ? (uint16_t)(1u << ((x >> 44) % 4)) : (uint16_t)(1 + (x >> 48) % 40);
             recs[i] = (mh_rec){(x >> 8) % ((uint64_t)w[2] * 64 * 16 * 3), 1, size, ops[(x >> 52) % 11], 0};
         }
-        for (int k = 0; k < 2; k++) {
+        for (int k = 0; k < 3; k++) {
             mh_hier_access(h[k], recs, 30000);
             mh_hier_flush(h[k]);
         }
-        for (size_t li = 0; li < c.nlevels; li++)
+        for (size_t li = 0; li < c.nlevels; li++) {
             same_counts(h[0], h[1], li, cfgi, 0);
+            same_counts(h[2], h[1], li, cfgi, 1);
+        }
         same_traffic(h[0], h[1]);
-        mh_hier_destroy(h[0]);
-        mh_hier_destroy(h[1]);
+        same_traffic(h[2], h[1]);
+        for (int k = 0; k < 3; k++)
+            mh_hier_destroy(h[k]);
     }
-    assert_int_equal(shaped, 90); /* every entry level took its shape's path */
+    assert_int_equal(shaped, 180); /* every entry level took its shape's path, with 3C too */
 }
 
 /* Bad graphs are refused with a message; out-of-range stats index is EINVAL. */
