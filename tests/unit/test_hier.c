@@ -532,6 +532,37 @@ static void same_traffic(const mh_hier *a, const mh_hier *b)
     assert_int_equal(w0, w1);
 }
 
+/* Builds c three times for replay_three: h[0] without 3C, h[1] with 3C on the general path only
+ * (every lean flag cleared), h[2] with 3C. */
+static void create_three(const mh_config *c, mh_hier *h[3])
+{
+    mh_hier_opts plain = {0, 0, 0}, c3 = {1, 0, 0};
+    assert_int_equal(mh_hier_create(c, &plain, &h[0], NULL), MH_OK);
+    assert_int_equal(mh_hier_create(c, &c3, &h[1], NULL), MH_OK);
+    assert_int_equal(mh_hier_create(c, &c3, &h[2], NULL), MH_OK);
+    for (size_t l = 0; l < c->nlevels; l++)
+        h[1]->lv[l].lean = h[1]->lv[l].chain = h[1]->lv[l].ev_lean = 0;
+}
+
+/* Replays recs into h[0] (fast paths, no 3C), h[1] (the general path, 3C) and h[2] (fast paths,
+ * 3C), flushes them, asserts every count (h[2]'s classes too) and the memory traffic equal to
+ * h[1]'s, and destroys all three. */
+static void replay_three(mh_hier *h[3], const mh_rec *recs, size_t n, size_t nlevels, int cfgi)
+{
+    for (int k = 0; k < 3; k++) {
+        mh_hier_access(h[k], recs, n);
+        mh_hier_flush(h[k]);
+    }
+    for (size_t li = 0; li < nlevels; li++) {
+        same_counts(h[0], h[1], li, cfgi, 0);
+        same_counts(h[2], h[1], li, cfgi, 1);
+    }
+    same_traffic(h[0], h[1]);
+    same_traffic(h[2], h[1]);
+    for (int k = 0; k < 3; k++)
+        mh_hier_destroy(h[k]);
+}
+
 /* The lean path (ordered policies; chain_miss where the line size is the same all the way down;
  * lean_multi for requests of several lines at levels without a shadow or prefetcher), without
  * and with 3C, and the general path (forced here by clearing the lean flags) must count
@@ -575,12 +606,7 @@ static void test_lean_equals_general(void **state)
             c.level[l].pf_distance = 1 + (uint32_t)(cfgi / 3 % 2);
         }
         mh_hier *h[3];
-        mh_hier_opts lean = {0, 0, 0}, c3 = {1, 0, 0};
-        assert_int_equal(mh_hier_create(&c, &lean, &h[0], NULL), MH_OK);
-        assert_int_equal(mh_hier_create(&c, &c3, &h[1], NULL), MH_OK);
-        assert_int_equal(mh_hier_create(&c, &c3, &h[2], NULL), MH_OK);
-        for (size_t l = 0; l < c.nlevels; l++) /* h[1]: every request takes general_req */
-            h[1]->lv[l].lean = h[1]->lv[l].chain = h[1]->lv[l].ev_lean = 0;
+        create_three(&c, h);
         assert_true(h[0]->lv[0].lean);
         assert_true(h[2]->lv[0].lean);
         assert_int_equal(h[0]->lv[0].chain, h[2]->lv[0].chain);
@@ -592,18 +618,7 @@ static void test_lean_equals_general(void **state)
             uint16_t size = (x >> 40) % 8 ? (uint16_t)(1u << ((x >> 44) % 4)) : (uint16_t)(1 + (x >> 48) % 40);
             recs[i] = (mh_rec){(x >> 8) % 24576, 1, size, ops[(x >> 52) % 12], 0};
         }
-        for (int k = 0; k < 3; k++) {
-            mh_hier_access(h[k], recs, 20000);
-            mh_hier_flush(h[k]);
-        }
-        for (size_t li = 0; li < c.nlevels; li++) {
-            same_counts(h[0], h[1], li, cfgi, 0);
-            same_counts(h[2], h[1], li, cfgi, 1);
-        }
-        same_traffic(h[0], h[1]);
-        mh_hier_destroy(h[0]);
-        mh_hier_destroy(h[1]);
-        mh_hier_destroy(h[2]);
+        replay_three(h, recs, 20000, c.nlevels, cfgi);
     }
     assert_true(chains >= 12); /* the chain path was taken by many of them */
 }
@@ -646,12 +661,7 @@ static void test_shapes_equal_general(void **state)
         if (split)
             c.level[3].inclusion = c.level[0].inclusion;
         mh_hier *h[3];
-        mh_hier_opts o = {0, 0, 0}, c3 = {1, 0, 0};
-        assert_int_equal(mh_hier_create(&c, &o, &h[0], NULL), MH_OK);
-        assert_int_equal(mh_hier_create(&c, &c3, &h[1], NULL), MH_OK);
-        assert_int_equal(mh_hier_create(&c, &c3, &h[2], NULL), MH_OK);
-        for (size_t l = 0; l < c.nlevels; l++) /* h[1]: every request takes general_req */
-            h[1]->lv[l].lean = h[1]->lv[l].chain = h[1]->lv[l].ev_lean = 0;
+        create_three(&c, h);
         shaped += (h[0]->lv[0].shape >= 0) + (h[2]->lv[0].shape >= 0);
         static mh_rec recs[30000];
         for (int i = 0; i < 30000; i++) {
@@ -660,18 +670,7 @@ static void test_shapes_equal_general(void **state)
             uint16_t size = (x >> 40) % 16 ? (uint16_t)(1u << ((x >> 44) % 4)) : (uint16_t)(1 + (x >> 48) % 40);
             recs[i] = (mh_rec){(x >> 8) % ((uint64_t)w[2] * 64 * 16 * 3), 1, size, ops[(x >> 52) % 11], 0};
         }
-        for (int k = 0; k < 3; k++) {
-            mh_hier_access(h[k], recs, 30000);
-            mh_hier_flush(h[k]);
-        }
-        for (size_t li = 0; li < c.nlevels; li++) {
-            same_counts(h[0], h[1], li, cfgi, 0);
-            same_counts(h[2], h[1], li, cfgi, 1);
-        }
-        same_traffic(h[0], h[1]);
-        same_traffic(h[2], h[1]);
-        for (int k = 0; k < 3; k++)
-            mh_hier_destroy(h[k]);
+        replay_three(h, recs, 30000, c.nlevels, cfgi);
     }
     assert_int_equal(shaped, 180); /* every entry level took its shape's path, with 3C too */
 }
