@@ -779,8 +779,9 @@ static __attribute__((noinline)) int chain_miss_slow(mh_hier *h, int li, const m
 
 /* ---- chain shapes: the usual three-level paths (entry level, middle, last level, then memory)
  * with their associativities as constants, so every set scan, push and drop is straight-line
- * code. The same semantics as chain_miss_t without shadows or prefetchers; link_levels gives
- * a chain entry level the shape of its path (L->shape), or -1 for chain_miss. ---- */
+ * code. The same semantics as chain_miss_t in a hierarchy without prefetchers (so no line carries
+ * MH_SL_PF), with or without 3C shadows; link_levels gives a chain entry level the shape of its
+ * path (L->shape), or -1 for chain_miss. ---- */
 
 /* Drops line from every inclusive upper of level li, each a lean leaf of `ways` ways (li's
  * up_ways); returns MH_SL_DIRTY when a dropped copy was dirty. */
