@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_replay.h"
 #include "memhier.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -47,39 +48,6 @@ static mh_config *shape_config(const uint8_t *s)
     mh_config *c = NULL;
     mh_error err = {0};
     return mh_config_parse(text, "fuzz.ini", &c, &err) == MH_OK ? c : NULL;
-}
-
-/* Record k of the input (8 bytes). */
-static mh_rec record(const uint8_t *b)
-{
-    static const uint8_t ops[8] = {MH_OP_READ,  MH_OP_READ,     MH_OP_WRITE,      MH_OP_WRITE,
-                                   MH_OP_IFETCH, MH_OP_COPYBACK, MH_OP_INVALIDATE, MH_OP_MISC};
-    mh_rec r;
-    memset(&r, 0, sizeof r);
-    r.op = ops[b[0] & 7];
-    r.size = (uint16_t)(b[0] & 0x80 ? 1 + b[1] : 1 + (b[1] & 7));
-    r.addr = (uint64_t)(b[2] | b[3] << 8 | (uint32_t)(b[4] & 0x3f) << 16);
-    if (b[5] == 0xff) /* now and then at the top of the address space */
-        r.addr = UINT64_MAX - (b[6] & 0x3f);
-    return r;
-}
-
-/* Aborts unless a and b hold the same statistics and memory traffic. */
-static void same(const mh_hier *a, const mh_hier *b)
-{
-    for (size_t i = 0; i < mh_hier_levels(a); i++) {
-        mh_level_stats x, y;
-        mh_hier_level_stats(a, i, &x);
-        mh_hier_level_stats(b, i, &y);
-        x.name = y.name = NULL;
-        if (memcmp(&x, &y, sizeof x) != 0)
-            abort();
-    }
-    uint64_t ra, wa, rb, wb;
-    mh_hier_mem_traffic(a, &ra, &wa);
-    mh_hier_mem_traffic(b, &rb, &wb);
-    if (ra != rb || wa != wb)
-        abort();
 }
 
 /* Replays recs through the parts: stretch by stretch, parts in an order rotated by `rot`, the
@@ -146,10 +114,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (!c)
         return 0;
     static mh_rec recs[MAX_RECS];
-    size_t n = (size - 8) / 8;
-    n = n > MAX_RECS ? MAX_RECS : n;
-    for (size_t i = 0; i < n; i++)
-        recs[i] = record(data + 8 + 8 * i);
+    size_t n = fuzz_records(data, size, recs, MAX_RECS);
     mh_hier_opts o = {0, 0, data[5] & 1};
     mh_hier *a = NULL, *b = NULL;
     mh_error err = {0};
@@ -172,10 +137,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else {
         abort();
     }
-    same(a, b);
+    fuzz_same(a, b);
     mh_hier_flush(a);
     mh_hier_flush(b);
-    same(a, b);
+    fuzz_same(a, b);
     mh_hier_destroy(a);
     mh_hier_destroy(b);
     mh_config_free(c);
