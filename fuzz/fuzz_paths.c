@@ -53,13 +53,11 @@ static mh_config *shape_config(const uint8_t *s)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size < 8)
-        return 0;
-    mh_config *c = shape_config(data);
+    static mh_rec recs[MAX_RECS];
+    size_t n;
+    mh_config *c = fuzz_input(data, size, shape_config, recs, MAX_RECS, &n);
     if (!c)
         return 0;
-    static mh_rec recs[MAX_RECS];
-    size_t n = fuzz_records(data, size, recs, MAX_RECS);
     mh_hier_opts o = {data[5] & 1, 0, 0};
     mh_hier *fast = NULL, *general = NULL;
     mh_error err = {0};

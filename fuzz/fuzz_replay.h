@@ -35,6 +35,16 @@ static inline size_t fuzz_records(const uint8_t *data, size_t size, mh_rec *recs
     return n;
 }
 
+/* A harness's input: the config its 8 shape bytes describe (shape; NULL when the input is
+ * shorter or the config is refused), the records after them decoded into recs (*n, at most max). */
+static inline mh_config *fuzz_input(const uint8_t *data, size_t size, mh_config *(*shape)(const uint8_t *),
+                                    mh_rec *recs, size_t max, size_t *n)
+{
+    mh_config *c = size < 8 ? NULL : shape(data);
+    *n = c ? fuzz_records(data, size, recs, max) : 0;
+    return c;
+}
+
 /* Aborts unless a and b hold the same statistics and memory traffic. */
 static inline void fuzz_same(const mh_hier *a, const mh_hier *b)
 {

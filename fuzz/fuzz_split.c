@@ -108,13 +108,11 @@ static void replay_dealt(mh_hier_part **p, unsigned np, const mh_rec *recs, size
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size < 8)
-        return 0;
-    mh_config *c = shape_config(data);
+    static mh_rec recs[MAX_RECS];
+    size_t n;
+    mh_config *c = fuzz_input(data, size, shape_config, recs, MAX_RECS, &n);
     if (!c)
         return 0;
-    static mh_rec recs[MAX_RECS];
-    size_t n = fuzz_records(data, size, recs, MAX_RECS);
     mh_hier_opts o = {0, 0, data[5] & 1};
     mh_hier *a = NULL, *b = NULL;
     mh_error err = {0};

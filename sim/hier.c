@@ -169,6 +169,18 @@ static void move_down(mh_hier *h, int di, uint64_t addr, uint32_t len, unsigned 
     }
 }
 
+/* Writes the dirty line at addr, leaving level li, back to the next level (to memory with
+ * opts.wb_bypass), counting it. */
+static void write_back(mh_hier *h, int li, uint64_t addr)
+{
+    mh_level *L = &h->lv[li];
+    L->st.writebacks++;
+    L->st.bytes_to_next += L->line;
+    mh_req wb = {addr, L->line, L->line, MH_OP_WRITE, MH_SRC_WB, 0};
+    unsigned f = 0;
+    level_req(h, h->opts.wb_bypass ? -1 : L->next, &wb, &f);
+}
+
 /* Handles a line that left level li: back-invalidation, then write-back or move down. */
 static void evict(mh_hier *h, int li, uint64_t old)
 {
@@ -191,11 +203,7 @@ static void evict(mh_hier *h, int li, uint64_t old)
         else
             move_down(h, L->next, addr, L->line, dirty);
     } else if (dirty) {
-        L->st.writebacks++;
-        L->st.bytes_to_next += L->line;
-        mh_req wb = {addr, L->line, L->line, MH_OP_WRITE, MH_SRC_WB, 0};
-        unsigned f = 0;
-        level_req(h, h->opts.wb_bypass ? -1 : L->next, &wb, &f);
+        write_back(h, li, addr);
     }
 }
 
@@ -811,13 +819,8 @@ static inline __attribute__((always_inline)) void evict_mid_k(mh_hier *h, int li
     if (old & MH_SL_PF)
         L->st.pf_useless++;
     if (L->inclusion != MH_INC_EXCLUSIVE) {
-        if (dirty) { /* a write-back: the general way */
-            L->st.writebacks++;
-            L->st.bytes_to_next += L->line;
-            mh_req wb = {line << L->line_shift, L->line, L->line, MH_OP_WRITE, MH_SRC_WB, 0};
-            unsigned f = 0;
-            level_req(h, L->next, &wb, &f);
-        }
+        if (dirty)
+            write_back(h, li, line << L->line_shift);
         return;
     }
     L->st.bytes_to_next += L->line;
