@@ -838,6 +838,15 @@ static inline __attribute__((always_inline)) void evict_mid_k(mh_hier *h, int li
         chain_evict(h, L->next, v);
 }
 
+/* count_miss, or only the miss count when classes (a constant) says no level classifies. */
+static inline __attribute__((always_inline)) void count_miss_k(mh_counts *c, int cls, const int classes)
+{
+    if (classes)
+        count_miss(c, cls);
+    else
+        c->misses++;
+}
+
 /* Hit of a fill on way w of set t (W ways) at a level below the entry: an exclusive sender (excl)
  * takes the line up (returns its dirty flag), else an LRU level promotes it. */
 static inline __attribute__((always_inline)) unsigned fill_hit_k(mh_level *N, uint64_t *t, uint32_t w, int excl,
@@ -862,7 +871,7 @@ static inline __attribute__((always_inline)) int chain3_k(mh_hier *h, int li, co
     mh_level *L = &h->lv[li];
     const int k = r->op, write = k == MH_OP_WRITE, fk = write ? MH_OP_READ : k;
     const uint64_t want = (line + 1) << MH_SL_SHIFT;
-    count_miss(&L->st.kind[k], classes ? cls : 0);
+    count_miss_k(&L->st.kind[k], cls, classes);
     uint64_t v0 = mh_set_push_k(s, W0, mh_slot_make(line, write ? MH_SL_DIRTY : 0));
     if (write && write_covers_line(L, r->addr, r->size ? r->size : 1, line << L->line_shift)) { /* not fetched */
         if (v0)
@@ -883,7 +892,7 @@ static inline __attribute__((always_inline)) int chain3_k(mh_hier *h, int li, co
     if (w1 < W1) {
         carry = fill_hit_k(N1, t1, w1, L->inclusion == MH_INC_EXCLUSIVE, W1);
     } else {
-        count_miss(&N1->st.kind[fk], c1);
+        count_miss_k(&N1->st.kind[fk], c1, classes);
         N1->st.bytes_from_next += N1->line;
         const int n2 = N1->next, in1 = L->inclusion != MH_INC_EXCLUSIVE; /* else passed through */
         mh_level *N2 = &h->lv[n2];
@@ -898,7 +907,7 @@ static inline __attribute__((always_inline)) int chain3_k(mh_hier *h, int li, co
             carry = fill_hit_k(N2, t2, w2, N1->inclusion == MH_INC_EXCLUSIVE, W2);
             served = n2;
         } else {
-            count_miss(&N2->st.kind[fk], c2);
+            count_miss_k(&N2->st.kind[fk], c2, classes);
             N2->st.bytes_from_next += N2->line;
             h->mem_read += L->line;
             served = -1;
