@@ -497,7 +497,7 @@ static __attribute__((noinline)) int lean_multi(mh_hier *h, int li, const mh_req
                 s[w] |= MH_SL_DIRTY;
             if (r->excl && !write) { /* victim cache: the line moves up */
                 *up_flags |= (unsigned)(s[w] & MH_SL_DIRTY);
-                mh_set_drop(s, ways, w);
+                lean_drop_way(s, ways, w);
             }
             continue;
         }
@@ -671,7 +671,7 @@ static inline int lean_req(mh_hier *h, int li, const mh_req *r, uint64_t line, u
     if (r->excl && !write) { /* victim cache: the line moves up (promoting it first would not
                                 change the order the other lines are left in) */
         *up_flags |= (unsigned)(s[w] & MH_SL_DIRTY);
-        mh_set_drop(s, L->ways, w);
+        lean_drop_way(s, L->ways, w);
     } else if (L->promote && w) {
         mh_set_promote(s, w);
     }
@@ -730,7 +730,7 @@ static inline __attribute__((always_inline)) int chain_miss_t(mh_hier *h, int li
                 pf_used(h, N, &t[w], line);
             if (excl) { /* victim cache: the line moves up */
                 carry = (unsigned)(t[w] & MH_SL_DIRTY);
-                mh_set_drop(t, N->ways, w);
+                lean_drop_way(t, N->ways, w);
             } else if (N->promote && w) {
                 mh_set_promote(t, w);
             }
@@ -854,7 +854,7 @@ static inline __attribute__((always_inline)) unsigned fill_hit_k(mh_level *N, ui
 {
     if (excl) {
         unsigned carry = (unsigned)(t[w] & MH_SL_DIRTY);
-        mh_set_drop(t, W, w);
+        mh_set_drop_k(t, W, w);
         return carry;
     }
     if (N->promote && w)

@@ -92,4 +92,50 @@ static inline uint32_t lean_scan(const uint64_t *s, uint32_t ways, uint64_t want
     return lean_find(s, ways, want);
 }
 
+/* mh_set_drop for a constant number of ways: way w (< ways) leaves, later ways move forward, the
+ * last becomes invalid. Where AVX2 is available and ways is 8 or 16, without a branch on w: every
+ * slot is read, then each vector of four takes the slot or its successor by comparing its ways
+ * with w (a hit anywhere in a victim cache's set drops there: w is unpredictable). */
+static inline __attribute__((always_inline)) void mh_set_drop_k(uint64_t *s, const uint32_t ways, uint32_t w)
+{
+#if defined(__AVX2__)
+    if (ways == 8 || ways == 16) {
+        __m256i cur[4], next[4];
+        const __m256i wm1 = _mm256_set1_epi64x((long long)w - 1);
+#pragma GCC unroll 4
+        for (uint32_t k = 0; k < ways / 4; k++)
+            cur[k] = _mm256_loadu_si256((const __m256i *)(s + 4 * k));
+#pragma GCC unroll 4
+        for (uint32_t k = 0; k + 1 < ways / 4; k++)
+            next[k] = _mm256_loadu_si256((const __m256i *)(s + 4 * k + 1));
+        /* the last four: ways 1..3 of the last vector, then an invalid slot */
+        next[ways / 4 - 1] = _mm256_blend_epi32(_mm256_permute4x64_epi64(cur[ways / 4 - 1], 0xF9),
+                                                _mm256_setzero_si256(), 0xC0);
+#pragma GCC unroll 4
+        for (uint32_t k = 0; k < ways / 4; k++) {
+            __m256i idx = _mm256_setr_epi64x(4 * k, 4 * k + 1, 4 * k + 2, 4 * k + 3);
+            __m256i take = _mm256_cmpgt_epi64(idx, wm1); /* way >= w: its successor moves in */
+            _mm256_storeu_si256((__m256i *)(s + 4 * k), _mm256_blendv_epi8(cur[k], next[k], take));
+        }
+        return;
+    }
+#endif
+    mh_set_drop(s, ways, w);
+}
+
+/* mh_set_drop with the usual victim-cache associativities dispatched to mh_set_drop_k. */
+static inline void lean_drop_way(uint64_t *s, uint32_t ways, uint32_t w)
+{
+    switch (ways) {
+    case 8:
+        mh_set_drop_k(s, 8, w);
+        break;
+    case 16:
+        mh_set_drop_k(s, 16, w);
+        break;
+    default:
+        mh_set_drop(s, ways, w);
+    }
+}
+
 #endif
