@@ -1085,8 +1085,7 @@ static inline __attribute__((always_inline)) int cpu_req(mh_hier *h, const hot_l
     }
     if (slow && (s[w] & MH_SL_PF) && demand_req(r->op, MH_SRC_CPU)) /* a demand hit on a prefetched line */
         pf_used(h, e->L, &s[w], line);
-    if (write)
-        s[w] |= MH_SL_DIRTY;
+    s[w] |= write ? MH_SL_DIRTY : 0; /* no branch: stack reads and writes interleave */
     if (e->promote && w)
         mh_set_promote(s, w);
     if (slow)
