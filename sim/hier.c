@@ -862,14 +862,26 @@ static inline __attribute__((always_inline)) unsigned fill_hit_k(mh_level *N, ui
     return 0;
 }
 
+/* Stores in k the counters that a fill for a record of kind op (a write's fill is a read) counts
+ * at the two levels below chain entry level li. */
+static inline void fill_counts(mh_hier *h, int li, int op, mh_counts *k[2])
+{
+    const int fk = op == MH_OP_WRITE ? MH_OP_READ : op;
+    mh_level *N1 = &h->lv[h->lv[li].next];
+    k[0] = &N1->st.kind[fk];
+    k[1] = &h->lv[N1->next].st.kind[fk];
+}
+
 /* chain_miss_t for a path of exactly three levels of W0, W1 and W2 ways and a hierarchy without
- * prefetchers; classes (a constant): levels may have 3C shadows (the entry level's class is cls). */
+ * prefetchers; classes (a constant): levels may have 3C shadows (the entry level's class is cls);
+ * k1, k2: the counters of r's fill kind at the middle and last level (fill_counts). */
 static inline __attribute__((always_inline)) int chain3_k(mh_hier *h, int li, const mh_rec *r, uint64_t line,
                                                           uint64_t *s, int cls, const uint32_t W0, const uint32_t W1,
-                                                          const uint32_t W2, const int classes)
+                                                          const uint32_t W2, const int classes, mh_counts *k1,
+                                                          mh_counts *k2)
 {
     mh_level *L = &h->lv[li];
-    const int k = r->op, write = k == MH_OP_WRITE, fk = write ? MH_OP_READ : k;
+    const int k = r->op, write = k == MH_OP_WRITE;
     const uint64_t want = (line + 1) << MH_SL_SHIFT;
     count_miss_k(&L->st.kind[k], cls, classes);
     uint64_t v0 = mh_set_push_k(s, W0, mh_slot_make(line, write ? MH_SL_DIRTY : 0));
@@ -885,14 +897,14 @@ static inline __attribute__((always_inline)) int chain3_k(mh_hier *h, int li, co
         prefetch_set(N1, mh_slot_line(v0) << L->line_shift);
     uint64_t *t1 = N1->slot + (size_t)(line & N1->set_mask) * W1;
     uint32_t w1 = lean_scan(t1, W1, want);
-    N1->st.kind[fk].accesses++;
+    k1->accesses++;
     int c1 = classes && N1->shadow ? classify(N1, line, w1 < W1, L->inclusion != MH_INC_EXCLUSIVE) : 0;
     unsigned carry = 0;
     int served = n1;
     if (w1 < W1) {
         carry = fill_hit_k(N1, t1, w1, L->inclusion == MH_INC_EXCLUSIVE, W1);
     } else {
-        count_miss_k(&N1->st.kind[fk], c1, classes);
+        count_miss_k(k1, c1, classes);
         N1->st.bytes_from_next += N1->line;
         const int n2 = N1->next, in1 = L->inclusion != MH_INC_EXCLUSIVE; /* else passed through */
         mh_level *N2 = &h->lv[n2];
@@ -901,13 +913,13 @@ static inline __attribute__((always_inline)) int chain3_k(mh_hier *h, int li, co
             prefetch_set(N2, mh_slot_line(v1) << N1->line_shift);
         uint64_t *t2 = N2->slot + (size_t)(line & N2->set_mask) * W2;
         uint32_t w2 = lean_scan(t2, W2, want);
-        N2->st.kind[fk].accesses++;
+        k2->accesses++;
         int c2 = classes && N2->shadow ? classify(N2, line, w2 < W2, N1->inclusion != MH_INC_EXCLUSIVE) : 0;
         if (w2 < W2) {
             carry = fill_hit_k(N2, t2, w2, N1->inclusion == MH_INC_EXCLUSIVE, W2);
             served = n2;
         } else {
-            count_miss_k(&N2->st.kind[fk], c2, classes);
+            count_miss_k(k2, c2, classes);
             N2->st.bytes_from_next += N2->line;
             h->mem_read += L->line;
             served = -1;
@@ -949,12 +961,16 @@ typedef struct chain_shape {
     static __attribute__((noinline)) int chain3_##a##_##b##_##c(mh_hier *h, int li, const mh_rec *r,         \
                                                                  uint64_t line, uint64_t *s, int cls)         \
     {                                                                                                          \
-        return chain3_k(h, li, r, line, s, cls, a, b, c, 0);                                                  \
+        mh_counts *k[2];                                                                                       \
+        fill_counts(h, li, r->op, k);                                                                          \
+        return chain3_k(h, li, r, line, s, cls, a, b, c, 0, k[0], k[1]);                                       \
     }                                                                                                          \
     static __attribute__((noinline)) int chain3_3c_##a##_##b##_##c(mh_hier *h, int li, const mh_rec *r,      \
                                                                     uint64_t line, uint64_t *s, int cls)      \
     {                                                                                                          \
-        return chain3_k(h, li, r, line, s, cls, a, b, c, 1);                                                  \
+        mh_counts *k[2];                                                                                       \
+        fill_counts(h, li, r->op, k);                                                                          \
+        return chain3_k(h, li, r, line, s, cls, a, b, c, 1, k[0], k[1]);                                       \
     }
 CHAIN3(8, 8, 16)  /* AMD Zen 2-4: 8-way L1d, 8-way L2, 16-way L3 slice */
 CHAIN3(8, 4, 16)  /* Intel Skylake client: 4-way L2 */
@@ -1036,6 +1052,7 @@ typedef struct hot_level {
     int chain;         /* L->chain */
     int allocate;      /* L->allocate */
     mh_level *L;       /* the level itself (its 3C shadow) */
+    mh_counts *fill[2]; /* a shape path's fill counters below (fill_counts), else NULL */
 } hot_level;
 
 /* The usual entry-level shape, replayed with these as constants (straight-line set code). */
@@ -1047,7 +1064,9 @@ static void hot_init(hot_level *e, mh_hier *h, int li, int op)
 {
     mh_level *L = &h->lv[li];
     *e = (hot_level){L->slot,       L->set_mask, &L->st.kind[op], li,         L->ways,     L->line_shift,
-                     L->lean,       L->write_back, L->promote,    L->chain,   L->allocate, L};
+                     L->lean,       L->write_back, L->promote,    L->chain,   L->allocate, L, {NULL, NULL}};
+    if (L->shape >= 0)
+        fill_counts(h, li, op, e->fill);
 }
 
 /* 1 when e has the shape the constant-folded replay assumes (lean, FIX_WAYS, FIX_SHIFT, write-back). */
@@ -1080,7 +1099,7 @@ static inline __attribute__((always_inline)) int cpu_req(mh_hier *h, const hot_l
     {
         if (shape >= 0) /* both entry levels' paths have this shape: its miss path inline */
             return chain3_k(h, e->li, r, line, s, 0, shapes[shape].ways[0], shapes[shape].ways[1],
-                            shapes[shape].ways[2], 0);
+                            shapes[shape].ways[2], 0, e->fill[0], e->fill[1]);
         return fixed && e->chain ? chain_miss(h, e->li, r, line, s, cls, slow) : cpu_slow(h, e->li, r, w, cls);
     }
     if (slow && (s[w] & MH_SL_PF) && demand_req(r->op, MH_SRC_CPU)) /* a demand hit on a prefetched line */
