@@ -862,24 +862,31 @@ static inline __attribute__((always_inline)) unsigned fill_hit_k(mh_level *N, ui
     return 0;
 }
 
-/* Stores in k the counters that a fill for a record of kind op (a write's fill is a read) counts
- * at the two levels below chain entry level li. */
-static inline void fill_counts(mh_hier *h, int li, int op, mh_counts *k[2])
+/* What a shape's miss path for one record kind reads of its levels, taken once per batch. */
+typedef struct chain_ctx {
+    mh_counts *fill[2]; /* the fill's counters at the middle and last level (a write's fill is a read) */
+    int mid_k;          /* the middle level's victims take evict_mid_k (its uppers and the last level fit) */
+} chain_ctx;
+
+/* Fills *x for records of kind op entering chain entry level li, whose path is a shape of W0 ways
+ * at the entry and W2 at the last level. */
+static inline void chain_ctx_init(mh_hier *h, int li, int op, uint32_t W0, uint32_t W2, chain_ctx *x)
 {
     const int fk = op == MH_OP_WRITE ? MH_OP_READ : op;
-    mh_level *N1 = &h->lv[h->lv[li].next];
-    k[0] = &N1->st.kind[fk];
-    k[1] = &h->lv[N1->next].st.kind[fk];
+    mh_level *N1 = &h->lv[h->lv[li].next], *N2 = &h->lv[N1->next];
+    x->fill[0] = &N1->st.kind[fk];
+    x->fill[1] = &N2->st.kind[fk];
+    x->mid_k = N1->up_ways == W0 && (!N1->down_lean || N2->ways == W2);
 }
 
 /* chain_miss_t for a path of exactly three levels of W0, W1 and W2 ways and a hierarchy without
  * prefetchers; classes (a constant): levels may have 3C shadows (the entry level's class is cls);
- * k1, k2: the counters of r's fill kind at the middle and last level (fill_counts). */
+ * x: chain_ctx_init's for r's kind. */
 static inline __attribute__((always_inline)) int chain3_k(mh_hier *h, int li, const mh_rec *r, uint64_t line,
                                                           uint64_t *s, int cls, const uint32_t W0, const uint32_t W1,
-                                                          const uint32_t W2, const int classes, mh_counts *k1,
-                                                          mh_counts *k2)
+                                                          const uint32_t W2, const int classes, const chain_ctx *x)
 {
+    mh_counts *k1 = x->fill[0], *k2 = x->fill[1];
     mh_level *L = &h->lv[li];
     const int k = r->op, write = k == MH_OP_WRITE;
     const uint64_t want = (line + 1) << MH_SL_SHIFT;
@@ -934,7 +941,7 @@ static inline __attribute__((always_inline)) int chain3_k(mh_hier *h, int li, co
             }
             if (v1 && victim_stays(N1, v1))
                 N1->st.evictions++;
-            else if (v1 && N1->up_ways == W0 && (!N1->down_lean || h->lv[n2].ways == W2))
+            else if (v1 && x->mid_k)
                 evict_mid_k(h, n1, v1, W0, W2);
             else if (v1)
                 evict(h, n1, v1);
@@ -961,16 +968,16 @@ typedef struct chain_shape {
     static __attribute__((noinline)) int chain3_##a##_##b##_##c(mh_hier *h, int li, const mh_rec *r,         \
                                                                  uint64_t line, uint64_t *s, int cls)         \
     {                                                                                                          \
-        mh_counts *k[2];                                                                                       \
-        fill_counts(h, li, r->op, k);                                                                          \
-        return chain3_k(h, li, r, line, s, cls, a, b, c, 0, k[0], k[1]);                                       \
+        chain_ctx x;                                                                                           \
+        chain_ctx_init(h, li, r->op, a, c, &x);                                                                \
+        return chain3_k(h, li, r, line, s, cls, a, b, c, 0, &x);                                               \
     }                                                                                                          \
     static __attribute__((noinline)) int chain3_3c_##a##_##b##_##c(mh_hier *h, int li, const mh_rec *r,      \
                                                                     uint64_t line, uint64_t *s, int cls)      \
     {                                                                                                          \
-        mh_counts *k[2];                                                                                       \
-        fill_counts(h, li, r->op, k);                                                                          \
-        return chain3_k(h, li, r, line, s, cls, a, b, c, 1, k[0], k[1]);                                       \
+        chain_ctx x;                                                                                           \
+        chain_ctx_init(h, li, r->op, a, c, &x);                                                                \
+        return chain3_k(h, li, r, line, s, cls, a, b, c, 1, &x);                                               \
     }
 CHAIN3(8, 8, 16)  /* AMD Zen 2-4: 8-way L1d, 8-way L2, 16-way L3 slice */
 CHAIN3(8, 4, 16)  /* Intel Skylake client: 4-way L2 */
@@ -1052,7 +1059,7 @@ typedef struct hot_level {
     int chain;         /* L->chain */
     int allocate;      /* L->allocate */
     mh_level *L;       /* the level itself (its 3C shadow) */
-    mh_counts *fill[2]; /* a shape path's fill counters below (fill_counts), else NULL */
+    chain_ctx cx;      /* a shape path's miss context (chain_ctx_init), else zero */
 } hot_level;
 
 /* The usual entry-level shape, replayed with these as constants (straight-line set code). */
@@ -1064,9 +1071,9 @@ static void hot_init(hot_level *e, mh_hier *h, int li, int op)
 {
     mh_level *L = &h->lv[li];
     *e = (hot_level){L->slot,       L->set_mask, &L->st.kind[op], li,         L->ways,     L->line_shift,
-                     L->lean,       L->write_back, L->promote,    L->chain,   L->allocate, L, {NULL, NULL}};
+                     L->lean,       L->write_back, L->promote,    L->chain,   L->allocate, L, {{NULL, NULL}, 0}};
     if (L->shape >= 0)
-        fill_counts(h, li, op, e->fill);
+        chain_ctx_init(h, li, op, shapes[L->shape].ways[0], shapes[L->shape].ways[2], &e->cx);
 }
 
 /* 1 when e has the shape the constant-folded replay assumes (lean, FIX_WAYS, FIX_SHIFT, write-back). */
@@ -1099,7 +1106,7 @@ static inline __attribute__((always_inline)) int cpu_req(mh_hier *h, const hot_l
     {
         if (shape >= 0) /* both entry levels' paths have this shape: its miss path inline */
             return chain3_k(h, e->li, r, line, s, 0, shapes[shape].ways[0], shapes[shape].ways[1],
-                            shapes[shape].ways[2], 0, e->fill[0], e->fill[1]);
+                            shapes[shape].ways[2], 0, &e->cx);
         return fixed && e->chain ? chain_miss(h, e->li, r, line, s, cls, slow) : cpu_slow(h, e->li, r, w, cls);
     }
     if (slow && (s[w] & MH_SL_PF) && demand_req(r->op, MH_SRC_CPU)) /* a demand hit on a prefetched line */
