@@ -791,14 +791,38 @@ static __attribute__((noinline)) int chain_miss_slow(mh_hier *h, int li, const m
  * MH_SL_PF), with or without 3C shadows; link_levels gives a chain entry level the shape of its
  * path (L->shape), or -1 for chain_miss. ---- */
 
-/* Drops line from every inclusive upper of level li, each a lean leaf of `ways` ways (li's
- * up_ways); returns MH_SL_DIRTY when a dropped copy was dirty. */
-static inline __attribute__((always_inline)) unsigned drop_uppers_k(mh_hier *h, int li, uint64_t line,
+/* What a shape's miss path for one record kind reads of its levels, taken once per batch. */
+#define CTX_UPS 2 /* inclusive uppers of a middle level that evict_mid_k drops from (L1i and L1d) */
+typedef struct chain_ctx {
+    mh_counts *fill[2];    /* the fill's counters at the middle and last level (a write's fill is a read) */
+    int mid_k;             /* the middle level's victims take evict_mid_k (its uppers and the last level fit) */
+    int nup;               /* the middle level's inclusive uppers, when mid_k */
+    mh_level *up[CTX_UPS]; /* those uppers */
+} chain_ctx;
+
+/* Fills *x for records of kind op entering chain entry level li, whose path is a shape of W0 ways
+ * at the entry and W2 at the last level. */
+static inline void chain_ctx_init(mh_hier *h, int li, int op, uint32_t W0, uint32_t W2, chain_ctx *x)
+{
+    const int fk = op == MH_OP_WRITE ? MH_OP_READ : op;
+    mh_level *N1 = &h->lv[h->lv[li].next], *N2 = &h->lv[N1->next];
+    x->fill[0] = &N1->st.kind[fk];
+    x->fill[1] = &N2->st.kind[fk];
+    const int mid = (int)(N1 - h->lv);
+    x->mid_k = N1->up_ways == W0 && (!N1->down_lean || N2->ways == W2) && h->niup[mid] <= CTX_UPS;
+    x->nup = x->mid_k ? h->niup[mid] : 0;
+    for (int k = 0; k < x->nup; k++)
+        x->up[k] = &h->lv[h->iup[mid][k]];
+}
+
+/* Drops line from every inclusive upper of a middle level (x->up), each a lean leaf of `ways`
+ * ways (its up_ways); returns MH_SL_DIRTY when a dropped copy was dirty. */
+static inline __attribute__((always_inline)) unsigned drop_uppers_k(const chain_ctx *x, uint64_t line,
                                                                     const uint32_t ways)
 {
     unsigned dirty = 0;
-    for (int k = 0; k < h->niup[li]; k++) {
-        mh_level *U = &h->lv[h->iup[li][k]];
+    for (int k = 0; k < x->nup; k++) {
+        mh_level *U = x->up[k];
         uint32_t set = (uint32_t)(line & U->set_mask);
         uint32_t way = lean_scan(U->slot + (size_t)set * ways, ways, (line + 1) << MH_SL_SHIFT);
         if (way < ways)
@@ -807,14 +831,14 @@ static inline __attribute__((always_inline)) unsigned drop_uppers_k(mh_hier *h, 
     return dirty;
 }
 
-/* evict for victim old of middle level li whose uppers have up_ways == W0 and which moves its
- * victims down into an ordered level of W2 ways (down_lean) or is not exclusive. */
-static inline __attribute__((always_inline)) void evict_mid_k(mh_hier *h, int li, uint64_t old, const uint32_t W0,
-                                                              const uint32_t W2)
+/* evict for victim old of middle level li whose uppers (x->up) have up_ways == W0 and which moves
+ * its victims down into an ordered level of W2 ways (down_lean) or is not exclusive. */
+static inline __attribute__((always_inline)) void evict_mid_k(mh_hier *h, int li, const chain_ctx *x, uint64_t old,
+                                                              const uint32_t W0, const uint32_t W2)
 {
     mh_level *L = &h->lv[li];
     uint64_t line = mh_slot_line(old);
-    unsigned dirty = (unsigned)(old & MH_SL_DIRTY) | drop_uppers_k(h, li, line, W0);
+    unsigned dirty = (unsigned)(old & MH_SL_DIRTY) | drop_uppers_k(x, line, W0);
     L->st.evictions++;
     if (old & MH_SL_PF)
         L->st.pf_useless++;
@@ -860,23 +884,6 @@ static inline __attribute__((always_inline)) unsigned fill_hit_k(mh_level *N, ui
     if (N->promote && w)
         mh_set_promote(t, w);
     return 0;
-}
-
-/* What a shape's miss path for one record kind reads of its levels, taken once per batch. */
-typedef struct chain_ctx {
-    mh_counts *fill[2]; /* the fill's counters at the middle and last level (a write's fill is a read) */
-    int mid_k;          /* the middle level's victims take evict_mid_k (its uppers and the last level fit) */
-} chain_ctx;
-
-/* Fills *x for records of kind op entering chain entry level li, whose path is a shape of W0 ways
- * at the entry and W2 at the last level. */
-static inline void chain_ctx_init(mh_hier *h, int li, int op, uint32_t W0, uint32_t W2, chain_ctx *x)
-{
-    const int fk = op == MH_OP_WRITE ? MH_OP_READ : op;
-    mh_level *N1 = &h->lv[h->lv[li].next], *N2 = &h->lv[N1->next];
-    x->fill[0] = &N1->st.kind[fk];
-    x->fill[1] = &N2->st.kind[fk];
-    x->mid_k = N1->up_ways == W0 && (!N1->down_lean || N2->ways == W2);
 }
 
 /* chain_miss_t for a path of exactly three levels of W0, W1 and W2 ways and a hierarchy without
@@ -942,7 +949,7 @@ static inline __attribute__((always_inline)) int chain3_k(mh_hier *h, int li, co
             if (v1 && victim_stays(N1, v1))
                 N1->st.evictions++;
             else if (v1 && x->mid_k)
-                evict_mid_k(h, n1, v1, W0, W2);
+                evict_mid_k(h, n1, x, v1, W0, W2);
             else if (v1)
                 evict(h, n1, v1);
         }
@@ -1071,7 +1078,7 @@ static void hot_init(hot_level *e, mh_hier *h, int li, int op)
 {
     mh_level *L = &h->lv[li];
     *e = (hot_level){L->slot,       L->set_mask, &L->st.kind[op], li,         L->ways,     L->line_shift,
-                     L->lean,       L->write_back, L->promote,    L->chain,   L->allocate, L, {{NULL, NULL}, 0}};
+                     L->lean,       L->write_back, L->promote,    L->chain,   L->allocate, L, {{NULL, NULL}, 0, 0, {NULL, NULL}}};
     if (L->shape >= 0)
         chain_ctx_init(h, li, op, shapes[L->shape].ways[0], shapes[L->shape].ways[2], &e->cx);
 }
