@@ -140,7 +140,7 @@ static inline void move_line_down(mh_hier *h, int di, uint64_t line, unsigned di
         s[way] |= dirty;
         return;
     }
-    uint64_t old = mh_set_push(s, D->ways, mh_slot_make(line, dirty)); /* the victim is the last way */
+    uint64_t old = lean_push(s, D->ways, mh_slot_make(line, dirty)); /* the victim is the last way */
     if (old)
         chain_evict(h, di, old);
 }
@@ -507,7 +507,7 @@ static __attribute__((noinline)) int lean_multi(mh_hier *h, int li, const mh_req
             nfetch += !write;
             continue;
         }
-        uint64_t v = mh_set_push(s, ways, mh_slot_make(line, write && L->write_back ? MH_SL_DIRTY : 0));
+        uint64_t v = lean_push(s, ways, mh_slot_make(line, write && L->write_back ? MH_SL_DIRTY : 0));
         filled[nfill++] = line;
         if (v)
             victims[nvict++] = v;
@@ -627,7 +627,7 @@ static int lean_miss_body(mh_hier *h, int li, const mh_req *r, uint64_t line, ui
         *up_flags |= f;
         return served;
     }
-    uint64_t victim = mh_set_push(s, L->ways, mh_slot_make(line, write && L->write_back ? MH_SL_DIRTY : 0));
+    uint64_t victim = lean_push(s, L->ways, mh_slot_make(line, write && L->write_back ? MH_SL_DIRTY : 0));
     uint64_t la = line << L->line_shift;
     if (victim && L->next >= 0) /* the victim's set below is needed after the fill: overlap the two */
         prefetch_set(&h->lv[L->next], mh_slot_line(victim) << L->line_shift);
@@ -704,7 +704,7 @@ static inline __attribute__((always_inline)) int chain_miss_t(mh_hier *h, int li
     const uint64_t la = line << L->line_shift, want = (line + 1) << MH_SL_SHIFT;
     int n = 0, served = -1;
     count_miss(&L->st.kind[k], cls);
-    uint64_t victim = mh_set_push(s, L->ways, mh_slot_make(line, write ? MH_SL_DIRTY : 0));
+    uint64_t victim = lean_push(s, L->ways, mh_slot_make(line, write ? MH_SL_DIRTY : 0));
     if (write && write_covers_line(L, r->addr, size, la)) { /* not fetched */
         if (victim)
             evict(h, li, victim);
@@ -744,7 +744,7 @@ static inline __attribute__((always_inline)) int chain_miss_t(mh_hier *h, int li
         if (excl) {
             st[n++] = (chain_step){cur, 0, 0};
         } else {
-            uint64_t v = mh_set_push(t, N->ways, mh_slot_make(line, 0));
+            uint64_t v = lean_push(t, N->ways, mh_slot_make(line, 0));
             st[n++] = (chain_step){cur, 1, v};
             if (v && N->next >= 0)
                 prefetch_set(&h->lv[N->next], mh_slot_line(v) << N->line_shift);
@@ -857,7 +857,7 @@ static inline __attribute__((always_inline)) void evict_mid_k(mh_hier *h, int li
         s[way] |= dirty;
         return;
     }
-    uint64_t v = mh_set_push_k(s, W2, mh_slot_make(line, dirty));
+    uint64_t v = lean_push_k(s, W2, mh_slot_make(line, dirty));
     if (v)
         chain_evict(h, L->next, v);
 }
@@ -898,7 +898,7 @@ static inline __attribute__((always_inline)) int chain3_k(mh_hier *h, int li, co
     const int k = r->op, write = k == MH_OP_WRITE;
     const uint64_t want = (line + 1) << MH_SL_SHIFT;
     count_miss_k(&L->st.kind[k], cls, classes);
-    uint64_t v0 = mh_set_push_k(s, W0, mh_slot_make(line, write ? MH_SL_DIRTY : 0));
+    uint64_t v0 = lean_push_k(s, W0, mh_slot_make(line, write ? MH_SL_DIRTY : 0));
     if (write && write_covers_line(L, r->addr, r->size ? r->size : 1, line << L->line_shift)) { /* not fetched */
         if (v0)
             evict(h, li, v0);
@@ -922,7 +922,7 @@ static inline __attribute__((always_inline)) int chain3_k(mh_hier *h, int li, co
         N1->st.bytes_from_next += N1->line;
         const int n2 = N1->next, in1 = L->inclusion != MH_INC_EXCLUSIVE; /* else passed through */
         mh_level *N2 = &h->lv[n2];
-        uint64_t v1 = in1 ? mh_set_push_k(t1, W1, mh_slot_make(line, 0)) : 0;
+        uint64_t v1 = in1 ? lean_push_k(t1, W1, mh_slot_make(line, 0)) : 0;
         if (v1)
             prefetch_set(N2, mh_slot_line(v1) << N1->line_shift);
         uint64_t *t2 = N2->slot + (size_t)(line & N2->set_mask) * W2;
@@ -937,7 +937,7 @@ static inline __attribute__((always_inline)) int chain3_k(mh_hier *h, int li, co
             N2->st.bytes_from_next += N2->line;
             h->mem_read += L->line;
             served = -1;
-            uint64_t v2 = N1->inclusion != MH_INC_EXCLUSIVE ? mh_set_push_k(t2, W2, mh_slot_make(line, 0)) : 0;
+            uint64_t v2 = N1->inclusion != MH_INC_EXCLUSIVE ? lean_push_k(t2, W2, mh_slot_make(line, 0)) : 0;
             if (v2)
                 chain_evict(h, n2, v2);
         }

@@ -152,8 +152,9 @@ static void test_plru_3way(void **state)
 
 /* The ordered sets' vector operations (built with the library's SIM_ARCH here, SSE2 in the
  * sanitizer build) against slot-by-slot references: a drop at every way of 4 to 16 ways moves the
- * later ways forward and invalidates the last, and never writes past the set; a scan finds every
- * way, flags ignored, and reports an absent line as `ways`. */
+ * later ways forward and invalidates the last, and never writes past the set; a push puts the new
+ * slot in front and returns the last; a scan finds every way, flags ignored, and reports an absent
+ * line as `ways`. */
 static void test_set_ops(void **state)
 {
     (void)state;
@@ -172,6 +173,16 @@ static void test_set_ops(void **state)
             lean_drop_way(s, ways, w);
             assert_memory_equal(s, want, sizeof s);
         }
+    for (uint32_t ways = 4; ways <= 16; ways += 4) { /* a push: v in front, the last way out */
+        uint64_t s[20], want[20];
+        for (uint32_t k = 0; k < 20; k++)
+            s[k] = want[k] = mh_slot_make(200 + k, k % 3 == 1 ? MH_SL_DIRTY : 0);
+        for (uint32_t k = ways - 1; k > 0; k--)
+            want[k] = want[k - 1];
+        want[0] = mh_slot_make(7, MH_SL_DIRTY);
+        assert_int_equal(lean_push(s, ways, want[0]), mh_slot_make(200 + ways - 1, (ways - 1) % 3 == 1 ? MH_SL_DIRTY : 0));
+        assert_memory_equal(s, want, sizeof s);
+    }
 }
 
 int main(void)
