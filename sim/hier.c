@@ -1054,7 +1054,7 @@ static __attribute__((noinline)) int cpu_slow(mh_hier *h, int li, const mh_rec *
 /* What the inline hit path reads of the entry level of one record kind, copied out once per
  * batch: locals the compiler need not reload after every counter or slot store. */
 typedef struct hot_level {
-    uint64_t *slot;    /* L->slot */
+    _Alignas(128) uint64_t *slot; /* L->slot; 128: a power-of-two size, so hot[op] is a shift away */
     uint64_t set_mask; /* L->set_mask */
     mh_counts *cnt;    /* L->st.kind[op] */
     int li;            /* the level */
@@ -1100,10 +1100,12 @@ static inline __attribute__((always_inline)) int cpu_req(mh_hier *h, const hot_l
 {
     const uint32_t ways = fixed ? FIX_WAYS : e->ways;
     const int shift = fixed ? FIX_SHIFT : e->line_shift;
-    const uint32_t size = r->size ? r->size : 1;
     const uint64_t line = r->addr >> shift;
     const int write = r->op == MH_OP_WRITE;
-    if (!(fixed || e->lean) || ((r->addr + size - 1) >> shift) != line || (write && !(fixed || e->write_back)))
+    /* r's last byte, with no test for size 0 (counted as 1): r->addr - 1 is then in r's own line,
+     * or in the line before, which sends r to cpu_slow and its size-0 handling */
+    const uint64_t end = r->addr + r->size - 1;
+    if (!(fixed || e->lean) || (end >> shift) != line || (write && !(fixed || e->write_back)))
         return cpu_slow(h, e->li, r, MH_WAY_NONE, 0);
     uint64_t *s = e->slot + (size_t)(line & e->set_mask) * ways;
     uint32_t w = lean_find(s, ways, (line + 1) << MH_SL_SHIFT);
