@@ -1032,8 +1032,78 @@ static const mh_rec *cut_at_top(const mh_rec *r, mh_rec *cut)
     return cut;
 }
 
+/* A request for the two lines A and A + 1 at level li of a lean path without prefetchers or 3C
+ * shadows whose levels all have li's line size (a chain entry level's path): lean_multi's steps,
+ * with level_req, multi_fill and fill_from_below's for the levels below, unrolled for two lines
+ * (an instruction fetch across a line boundary, as a rule). kind, src, excl: the request's;
+ * addr, size: the trace record's bytes (every level's request names them). Returns the serving
+ * level (-1 = memory); ORs the dirty flag an exclusive level hands up into *up_flags. Kinds
+ * below the entry level are fills (never writes), and the entry level writes back and
+ * allocates, so nothing passes down as a write here. */
+static int pair_req(mh_hier *h, int li, int kind, int src, int excl, uint64_t A, uint64_t addr, uint32_t size,
+                    unsigned *up_flags)
+{
+    mh_level *L = &h->lv[li];
+    const int write = kind == MH_OP_WRITE, alloc = write ? L->allocate && !excl : !excl;
+    const uint32_t ways = L->ways;
+    uint64_t victims[2], filled[2];
+    size_t nvict = 0, nfill = 0, nfetch = 0;
+    int served = li, missed = 0;
+    L->st.kind[kind].accesses++;
+    for (uint64_t line = A; line <= A + 1; line++) {
+        uint64_t *s = L->slot + (size_t)(line & L->set_mask) * ways;
+        uint32_t w = lean_scan(s, ways, (line + 1) << MH_SL_SHIFT);
+        if (w < ways) {
+            if (L->promote && w) {
+                mh_set_promote(s, w);
+                w = 0;
+            }
+            if (write && L->write_back)
+                s[w] |= MH_SL_DIRTY;
+            if (excl && !write) { /* victim cache: the line moves up */
+                *up_flags |= (unsigned)(s[w] & MH_SL_DIRTY);
+                lean_drop_way(s, ways, w);
+            }
+            continue;
+        }
+        missed = 1;
+        if (!alloc) { /* an exclusive upper's fill passes through */
+            nfetch++;
+            continue;
+        }
+        uint64_t v = lean_push(s, ways, mh_slot_make(line, write && L->write_back ? MH_SL_DIRTY : 0));
+        filled[nfill++] = line;
+        if (v)
+            victims[nvict++] = v;
+        nfetch += !(write && write_covers_line(L, addr, size, line << L->line_shift));
+    }
+    if (nfetch) { /* multi_fill: one request below for both lines */
+        const int fk = write ? MH_OP_READ : kind, fsrc = src == MH_SRC_PF ? MH_SRC_PF : MH_SRC_FETCH;
+        const uint32_t bytes = (uint32_t)(nfetch * L->line);
+        unsigned f = 0;
+        int below;
+        L->st.bytes_from_next += bytes;
+        if (L->next < 0) {
+            h->mem_read += bytes;
+            below = -1;
+        } else {
+            below = pair_req(h, L->next, fk, fsrc, L->inclusion == MH_INC_EXCLUSIVE, A, addr, size, &f);
+        }
+        served = deeper(h, served, below);
+        *up_flags |= nfill ? 0 : f;
+        for (size_t i = 0; i < nfill && (f & MH_SL_DIRTY); i++)
+            add_flags(L, filled[i], MH_SL_DIRTY);
+    }
+    for (size_t i = 0; i < nvict; i++)
+        evict(h, li, victims[i]);
+    if (missed)
+        L->st.kind[kind].misses++;
+    return served;
+}
+
 /* A trace record that is not a one-line hit at a lean level: the request goes the usual way
- * (w = the way lean_find returned, or MH_WAY_NONE when the lean path does not apply). */
+ * (w = the way lean_find returned, or MH_WAY_NONE when the lean path does not apply), or, across
+ * one line boundary at a chain entry level of a hierarchy without 3C or prefetchers, pair_req's. */
 #define MH_WAY_NONE UINT32_MAX
 static __attribute__((noinline)) int cpu_slow(mh_hier *h, int li, const mh_rec *r, uint32_t w, int cls)
 {
@@ -1042,6 +1112,9 @@ static __attribute__((noinline)) int cpu_slow(mh_hier *h, int li, const mh_rec *
     r = cut_at_top(r, &cut);
     mh_req q = {r->addr, r->size ? r->size : 1, 0, r->op, MH_SRC_CPU, 0};
     unsigned f = 0;
+    const uint64_t first = q.addr >> L->line_shift;
+    if (w == MH_WAY_NONE && L->chain && !h->slow && ((q.addr + q.size - 1) >> L->line_shift) == first + 1)
+        return pair_req(h, li, q.kind, MH_SRC_CPU, 0, first, q.addr, q.size, &f);
     if (w == MH_WAY_NONE)
         return level_req(h, li, &q, &f);
     uint64_t line = r->addr >> L->line_shift;

@@ -676,6 +676,67 @@ static void test_shapes_equal_general(void **state)
     assert_int_equal(shaped, 180); /* every entry level took its shape's path, with 3C too */
 }
 
+/* In timing mode the serving level of every record feeds the model: the fast paths (the fixed
+ * 8-way, 64-byte entry level, the inlined 8/8/16 shape, the two-line requests of pair_req) must
+ * serve each record from the level the general path does. Hierarchies of that shape, L1 and L2
+ * of every inclusion, a split L1i or not; random records of every op, many across a line
+ * boundary; the modelled cycles and every count must match the general path's. */
+static void test_served_equal_general(void **state)
+{
+    (void)state;
+    uint64_t x = 55555;
+    for (int cfgi = 0; cfgi < 18; cfgi++) {
+        const int split = cfgi % 2;
+        mh_config c;
+        support_core_config(&c);
+        support_core_level(&c, "L1", 8 * 8 * 64, 8, 64);
+        support_core_level(&c, "L2", 8 * 32 * 64, 8, 64);
+        support_core_level(&c, "L3", 16 * 128 * 64, 16, 64);
+        if (split)
+            support_core_level(&c, "L1i", 8 * 8 * 64, 8, 64);
+        c.level[0].next = 1;
+        c.level[1].next = 2;
+        c.level[0].inclusion = (cfgi / 2) % 3;
+        c.level[1].inclusion = (cfgi / 6) % 3;
+        for (size_t l = 0; l < c.nlevels; l++)
+            c.level[l].latency = 1 + 4 * (uint32_t)l;
+        if (split) {
+            c.level[3].next = 1;
+            c.level[3].inclusion = c.level[0].inclusion;
+            c.ifetch = 3;
+        }
+        mh_hier_opts o = {0, 1, 0};
+        mh_hier *h[2];
+        assert_int_equal(mh_hier_create(&c, &o, &h[0], NULL), MH_OK);
+        assert_int_equal(mh_hier_create(&c, &o, &h[1], NULL), MH_OK);
+        assert_true(h[0]->lv[0].shape >= 0);
+        for (size_t l = 0; l < c.nlevels; l++)
+            h[1]->lv[l].lean = h[1]->lv[l].chain = h[1]->lv[l].ev_lean = 0;
+        static mh_rec recs[20000];
+        for (int i = 0; i < 20000; i++) {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+            static const uint8_t ops[] = {0, 0, 0, 0, 1, 1, 2, 2, 2, 3};
+            uint64_t a = (x >> 8) % (16 * 128 * 64 * 3);
+            uint16_t size = (x >> 40) % 4 ? 8 : 4;
+            a = (x >> 44) % 4 ? a : (a | 63) - (x >> 50) % 3; /* a line's last bytes: across the boundary */
+            recs[i] = (mh_rec){a, (uint32_t)(x >> 56) % 4, size, ops[(x >> 52) % 10], 0};
+        }
+        for (int k = 0; k < 2; k++)
+            mh_hier_access(h[k], recs, 20000);
+        mh_time_stats t0, t1;
+        assert_int_equal(mh_hier_time_stats(h[0], &t0), MH_OK);
+        assert_int_equal(mh_hier_time_stats(h[1], &t1), MH_OK);
+        assert_int_equal(t0.records, 20000);
+        assert_true(t0.cycles == t1.cycles);
+        assert_true(t0.cycles_ram == t1.cycles_ram);
+        for (size_t li = 0; li < c.nlevels; li++)
+            same_counts(h[0], h[1], li, cfgi, 0);
+        same_traffic(h[0], h[1]);
+        for (int k = 0; k < 2; k++)
+            mh_hier_destroy(h[k]);
+    }
+}
+
 /* Bad graphs are refused with a message; out-of-range stats index is EINVAL. */
 static void test_bad_config(void **state)
 {
@@ -716,7 +777,7 @@ int main(void)
         cmocka_unit_test(test_independent),    cmocka_unit_test(test_bad_config),
         cmocka_unit_test(test_wb_bypass),      cmocka_unit_test(test_hw_prefetch),
         cmocka_unit_test(test_stress),         cmocka_unit_test(test_lean_equals_general),
-        cmocka_unit_test(test_shapes_equal_general),
+        cmocka_unit_test(test_shapes_equal_general), cmocka_unit_test(test_served_equal_general),
         cmocka_unit_test(test_pf_trains_lower),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
