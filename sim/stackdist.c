@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __SSE2__
+#if defined(__AVX2__)
+#include <immintrin.h>
+#elif defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 
@@ -36,7 +38,7 @@ struct mh_mrc {
     int shift;                 /* log2(line) */
     unsigned op_mask;          /* 1 << op for the ops that reach the level */
     size_t ng;
-    size_t g_far;              /* first group whose stacks outgrow the L1 cache (prefetched) */
+    size_t g_far;              /* first group whose stacks outgrow the host L2 cache (prefetched) */
     sd_group *g;               /* ascending set counts */
     uint64_t last;             /* last line referenced (on top of every stack) */
     int last_ok;               /* last is valid */
@@ -81,7 +83,29 @@ static inline uint32_t sd_find(const uint64_t *s, uint32_t W, uint64_t line)
     return W;
 }
 
-#ifdef __SSE2__
+#if defined(__AVX2__)
+/* sd_set_access_fast for an 8-deep stack with AVX2 (the build's SIM_ARCH): line's position d
+ * (8 = absent) from two compares, then position i takes its upper neighbour (line at 0) when
+ * i <= d, else keeps its own. One path for hits at any depth and misses, no data branch, and the
+ * shifted vectors come from registers: a load across the last stores to this stack (a coarse
+ * group's few sets are hit again at once) would wait for them. */
+static inline uint32_t sd_access8(uint64_t *s, uint64_t line)
+{
+    const __m256i w = _mm256_set1_epi64x((long long)line);
+    const __m256i c0 = _mm256_loadu_si256((const __m256i *)s), c1 = _mm256_loadu_si256((const __m256i *)(s + 4));
+    uint32_t m = (uint32_t)_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpeq_epi64(c0, w))) |
+                 (uint32_t)_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpeq_epi64(c1, w))) << 4;
+    uint32_t d = m ? (uint32_t)__builtin_ctz(m) : 8;
+    __m256i up0 = _mm256_blend_epi32(_mm256_permute4x64_epi64(c0, 0x90), w, 0x03); /* line, s0, s1, s2 */
+    __m256i up1 = _mm256_alignr_epi8(c1, _mm256_permute2x128_si256(c0, c1, 0x21), 8); /* s3 .. s6 */
+    const __m256i d1 = _mm256_set1_epi64x((long long)d + 1);
+    __m256i t0 = _mm256_cmpgt_epi64(d1, _mm256_setr_epi64x(0, 1, 2, 3));
+    __m256i t1 = _mm256_cmpgt_epi64(d1, _mm256_setr_epi64x(4, 5, 6, 7));
+    _mm256_storeu_si256((__m256i *)s, _mm256_blendv_epi8(c0, up0, t0));
+    _mm256_storeu_si256((__m256i *)(s + 4), _mm256_blendv_epi8(c1, up1, t1));
+    return d;
+}
+#elif defined(__SSE2__)
 /* Position of line in an 8-deep stack (8 = absent): all eight compared at once, no early exit,
  * so a miss (the common case in the coarse groups) costs no mispredicted loop. */
 static inline uint32_t sd_find8(const uint64_t *s, uint64_t line)
@@ -102,7 +126,10 @@ static inline uint32_t sd_find8(const uint64_t *s, uint64_t line)
  * for holes. */
 static inline uint32_t sd_set_access_fast(uint64_t *s, uint32_t W, uint64_t line)
 {
-#ifdef __SSE2__
+#if defined(__AVX2__)
+    if (W == 8)
+        return sd_access8(s, line);
+#elif defined(__SSE2__)
     if (W == 8) { /* position i takes its upper neighbour (line at 0) when i <= d, else keeps its
                      own: one path for hits at any depth and misses (d = 8), no data branches */
         uint32_t d = sd_find8(s, line);
@@ -218,9 +245,11 @@ static void mrc_record(mh_mrc *m, uint64_t first, uint64_t last, int kind)
 }
 
 #define MRC_AHEAD 8 /* records between a set's prefetch and its use */
-#define MRC_L1_BYTES (16u << 10) /* stacks this small stay cached: no prefetch */
+/* Stacks this small stay in the host's L2 cache: not prefetched (their loads overlap each other;
+ * a prefetch per such group and record cost more than it saved). */
+#define MRC_NEAR_BYTES (256u << 10)
 
-/* Starts loading line's set in every group too big to stay in the L1 cache (a deep fully
+/* Starts loading line's set in every group too big to stay in the host's L2 cache (a deep fully
  * associative stack: its hash slot). */
 static inline void mrc_prefetch(const mh_mrc *m, uint64_t line)
 {
@@ -371,7 +400,7 @@ int mh_mrc_create(uint32_t line, const mh_mrc_geom *geoms, size_t n, unsigned op
     }
     free(s);
     free(w);
-    while (m->g_far < m->ng && (uint64_t)m->g[m->g_far].sets * m->g[m->g_far].depth * 8u <= MRC_L1_BYTES)
+    while (m->g_far < m->ng && (uint64_t)m->g[m->g_far].sets * m->g[m->g_far].depth * 8u <= MRC_NEAR_BYTES)
         m->g_far++;
     m->all8 = m->ng > 0;
     for (size_t k = 0; k < m->ng; k++)
