@@ -1,7 +1,8 @@
 /* fuzz_paths.c — libFuzzer harness, differential: the replay's fast paths (the lean hit path,
- * chain_miss, the chain shapes with constant associativities, lean_multi) must count exactly
- * what the general path counts (the same hierarchy with every lean flag cleared), 3C classes
- * and prefetch counts included, before and after a flush.
+ * chain_miss, the chain shapes with constant associativities, lean_multi, pair_req, and trace
+ * stripping where the hierarchy allows it) must count exactly what the general path counts (the
+ * same hierarchy with every lean flag cleared), 3C classes and prefetch counts included, before
+ * and after a flush.
  * Input: 8 bytes of shape (geometry, mostly in the chain shapes' associativities; policies,
  * inclusion, write modes, 3C, a prefetcher), then records of 8 bytes each (op, size, address
  * within a small window so sets collide). */
@@ -15,6 +16,20 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAX_RECS 4096 /* records per input */
+
+/* Replays recs[0..n) through h, stripped first when strip is non-NULL (the taken ones counted). */
+static void replay_fast(mh_hier *h, mh_strip *strip, const mh_rec *recs, size_t n)
+{
+    static mh_rec copy[MAX_RECS];
+    if (!strip) {
+        mh_hier_access(h, recs, n);
+        return;
+    }
+    uint64_t hits[MH_KINDS] = {0};
+    memcpy(copy, recs, n * sizeof *recs);
+    mh_hier_access(h, copy, mh_strip_run(strip, copy, n, hits));
+    mh_hier_count_hits(h, hits);
+}
 
 static const char *const policies[] = {"lru", "lru", "fifo", "plru"};
 static const char *const inclusions[] = {"nine", "inclusive", "exclusive"};
@@ -65,9 +80,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     for (size_t l = 0; l < general->n; l++) /* every request takes general_req */
         general->lv[l].lean = general->lv[l].chain = general->lv[l].ev_lean = 0;
+    mh_strip *strip = NULL; /* where the hierarchy allows, half the inputs strip the fast replay */
+    if (data[7] & 1)
+        mh_strip_create(fast, &strip, NULL);
     size_t cut = n ? data[6] % (n + 1) : 0; /* two batches: state carries across calls */
-    mh_hier_access(fast, recs, cut);
-    mh_hier_access(fast, recs + cut, n - cut);
+    replay_fast(fast, strip, recs, cut);
+    replay_fast(fast, strip, recs + cut, n - cut);
+    mh_strip_destroy(strip);
     mh_hier_access(general, recs, n);
     fuzz_same(fast, general);
     mh_hier_flush(fast);

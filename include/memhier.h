@@ -227,6 +227,36 @@ void mh_part_replay_shared(mh_hier_part *p, const mh_rec *r);
  * mh_hier_access over the same records would have left. parts is the array mh_hier_split filled. */
 void mh_hier_join(mh_hier *h, mh_hier_part **parts, unsigned nparts);
 
+/* ---- trace stripping (sim/strip.c): records certain to hit their entry level's most recently
+ * used line without changing anything but a counter are taken out of batches before the replay,
+ * and counted as the hits they are (Puzak's trace stripping, exact here). A one-line record is
+ * such a hit when the last record whose line has its low address bits (the set-index bits every
+ * level shares) was on the same line at the same entry level: nothing in between can have
+ * touched a set that holds the line, at any level. A count-only hierarchy without 3C shadows or
+ * hardware prefetchers, lru or fifo entry levels and one line size throughout; a write is taken
+ * out only where an earlier write, still the last record of its line's bits, dirtied the line.
+ * Lifecycle: mh_strip_create (on h before, or after, records replayed without it) -> for every
+ * batch, in trace order: mh_strip_run, then mh_hier_access on the kept records and
+ * mh_hier_count_hits on the counts -> mh_strip_destroy. Anything else that changes h in between
+ * (mh_hier_flush, mh_hier_resident) needs a new stripper. It is meant for a thread of its own
+ * (the decoding thread): it reads h only in mh_strip_create. ---- */
+typedef struct mh_strip mh_strip;
+
+/* Creates a stripper for hierarchy h in *out. Returns MH_OK; MH_EUNSUPPORTED with the reason in
+ * err when a repeated hit could change h's state or results (timing model, 3C shadows, hardware
+ * prefetchers, an entry level that is not lru or fifo, lines of several sizes); MH_EINVAL for
+ * NULL arguments; MH_ENOMEM. On failure *out is NULL. */
+int mh_strip_create(const mh_hier *h, mh_strip **out, mh_error *err);
+/* Takes out of recs[0..n) every record certain to hit as above (the rest keep their order,
+ * moved to the front); returns how many are kept, and adds the taken ones, by kind, to
+ * hits[0..MH_KINDS). */
+size_t mh_strip_run(mh_strip *s, mh_rec *recs, size_t n, uint64_t hits[MH_KINDS]);
+/* Frees s; NULL is a no-op. */
+void mh_strip_destroy(mh_strip *s);
+/* Counts hits[k] accesses (hits) of kind k at h's entry level for that kind: the records
+ * mh_strip_run took out. */
+void mh_hier_count_hits(mh_hier *h, const uint64_t hits[MH_KINDS]);
+
 /* ===== traces (sim/trace*.c) ===== */
 
 /* Trace metadata: small key/value list (source, kernel, params, host, created, version...). */

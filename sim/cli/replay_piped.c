@@ -3,6 +3,10 @@
  * records, their order and the results are those of cli_replay; only the wall time changes
  * (max(decode, simulate) per batch instead of their sum) on a machine with a spare core.
  *
+ * The reader also strips each batch (mh_strip_run) where the hierarchy allows: the replaying
+ * thread, the slower of the two, then skips the records certain to hit their entry level's most
+ * recent line, and counts them (mh_hier_count_hits).
+ *
  * Hand-over: the two threads publish batches through two atomic counters and wait for each other
  * by spinning first (PIPE_SPIN_NS), then sleeping on a condition variable. Waking a sleeping
  * thread costs tens of microseconds on a virtual machine (the idle vCPU must be woken): with a
@@ -22,8 +26,11 @@
 /* The ring shared by the reader thread and the replaying thread. */
 typedef struct pipe_ring {
     mh_trace *t;                 /* read only by the reader thread */
+    mh_strip *strip;             /* used only by the reader thread; NULL: no stripping */
     mh_rec *buf[PIPE_BUFS];      /* batches */
-    size_t n[PIPE_BUFS];         /* records in each batch, written before `filled` moves past it */
+    size_t n[PIPE_BUFS];         /* records kept in each batch, written before `filled` moves past it */
+    size_t read[PIPE_BUFS];      /* records read into each batch (0: the trace ended) */
+    uint64_t hits[PIPE_BUFS][MH_KINDS]; /* records the stripper took out of each, by kind */
     _Atomic uint64_t filled;     /* batches published by the reader (monotonic) */
     _Atomic uint64_t used;       /* batches released by the replayer (monotonic) */
     _Atomic int done;            /* reader reached the end or an error (rc, err set before) */
@@ -97,8 +104,11 @@ static void *pipe_reader(void *arg)
         pipe_wait(p, slot_free, k);
         int stop = atomic_load(&p->stop);
         size_t n = 0;
-        int rc = stop ? MH_OK : mh_trace_read(p->t, p->buf[k % PIPE_BUFS], PIPE_BATCH, &n, &p->err);
-        p->n[k % PIPE_BUFS] = n;
+        const uint64_t b = k % PIPE_BUFS;
+        int rc = stop ? MH_OK : mh_trace_read(p->t, p->buf[b], PIPE_BATCH, &n, &p->err);
+        p->read[b] = n;
+        memset(p->hits[b], 0, sizeof p->hits[b]);
+        p->n[b] = p->strip && rc == MH_OK ? mh_strip_run(p->strip, p->buf[b], n, p->hits[b]) : n;
         int end = rc != MH_OK || n == 0 || stop;
         if (end) {
             p->rc = rc;
@@ -112,11 +122,11 @@ static void *pipe_reader(void *arg)
     }
 }
 
-/* Waits for batch k; returns its record count, 0 when the reader finished before it. */
+/* Waits for batch k; returns the records read into it, 0 when the reader finished before it. */
 static size_t pipe_take(pipe_ring *p, uint64_t k)
 {
     pipe_wait(p, batch_ready, k);
-    return atomic_load(&p->filled) > k ? p->n[k % PIPE_BUFS] : 0;
+    return atomic_load(&p->filled) > k ? p->read[k % PIPE_BUFS] : 0;
 }
 
 /* Hands batch k back to the reader. */
@@ -132,7 +142,10 @@ static int pipe_consume(pipe_ring *p, mh_hier *h, uint64_t *total, mh_error *err
         size_t n = pipe_take(p, k);
         if (n == 0)
             return MH_OK;
-        mh_hier_access(h, p->buf[k % PIPE_BUFS], n);
+        const uint64_t b = k % PIPE_BUFS;
+        mh_hier_access(h, p->buf[b], p->n[b]);
+        if (p->strip)
+            mh_hier_count_hits(h, p->hits[b]);
         *total += n;
         pipe_release(p, k);
         if (cli_interrupted())
@@ -161,6 +174,8 @@ int cli_replay_piped(mh_hier *h, mh_trace *t, uint64_t *records, mh_error *err)
         p.buf[i] = mem + (size_t)i * PIPE_BATCH;
     pthread_mutex_init(&p.mu, NULL);
     pthread_cond_init(&p.cv, NULL);
+    if (mh_strip_create(h, &p.strip, NULL) != MH_OK) /* not for this hierarchy: every record replays */
+        p.strip = NULL;
     pthread_t th;
     int threaded = pthread_create(&th, NULL, pipe_reader, &p) == 0, rc;
     if (!threaded) { /* no thread to be had: the same replay on this one */
@@ -177,6 +192,7 @@ int cli_replay_piped(mh_hier *h, mh_trace *t, uint64_t *records, mh_error *err)
     }
     pthread_cond_destroy(&p.cv);
     pthread_mutex_destroy(&p.mu);
+    mh_strip_destroy(p.strip);
     free(mem);
     if (records)
         *records = total;
