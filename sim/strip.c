@@ -26,9 +26,10 @@ struct mh_strip {
     uint64_t *tab;            /* one slot per key */
     uint64_t mask;            /* keys - 1 */
     int shift;                /* log2(line) */
-    uint64_t side[MH_KINDS];  /* STRIP_SIDE for the kinds entering at a separate ifetch level */
-    int drop_writes;          /* data entry level writes back and allocates: writes may go */
-    int keep_on_write;        /* it allocates on a write (the line is there after one) */
+    uint64_t side[MH_KINDS];  /* STRIP_SIDE for ifetch records when the ifetch entry level is separate */
+    uint64_t wslot;           /* mask giving a written line's slot from key | STRIP_DIRTY: all ones
+                                 where the data entry level writes back and allocates, no dirty
+                                 mark where it only allocates, 0 where a write may leave it out */
 };
 
 /* NULL when every level of h leaves repeated hits on its most recent line alone and counts
@@ -73,8 +74,7 @@ int mh_strip_create(const mh_hier *h, mh_strip **out, mh_error *err)
     s->mask = keys - 1;
     s->shift = D->line_shift;
     s->side[MH_OP_IFETCH] = h->ifetch != h->data ? STRIP_SIDE : 0;
-    s->drop_writes = D->write_back && D->allocate;
-    s->keep_on_write = D->allocate;
+    s->wslot = !D->allocate ? 0 : D->write_back ? ~(uint64_t)0 : ~(uint64_t)STRIP_DIRTY;
     *out = s;
     return MH_OK;
 }
@@ -92,41 +92,42 @@ static void strip_forget(mh_strip *s, const mh_rec *r)
         s->tab[l & s->mask] = 0;
 }
 
-/* The slot after record kind op on the line of key `key`, whose slot was t. */
-static inline uint64_t strip_next(const mh_strip *s, uint64_t t, uint64_t key, int op)
-{
-    if (op != MH_OP_WRITE)
-        return (t & ~(uint64_t)STRIP_DIRTY) == key ? t : key;
-    if (!s->keep_on_write)
-        return 0; /* a write miss leaves the line out */
-    return key | (s->drop_writes ? STRIP_DIRTY : 0);
-}
-
-/* See memhier.h. */
+/* See memhier.h. Without a branch on the outcome: a record is always copied to the next kept
+ * position, which advances only when it stays (whether a record goes follows the trace's mix,
+ * not a pattern a predictor learns); the slot is rewritten either way (a record taken out would
+ * leave it as it was). */
 size_t mh_strip_run(mh_strip *s, mh_rec *recs, size_t n, uint64_t hits[MH_KINDS])
 {
     uint64_t *tab = s->tab;
-    const uint64_t mask = s->mask;
+    const uint64_t mask = s->mask, wslot = s->wslot, iside = s->side[MH_OP_IFETCH];
     const int shift = s->shift;
+    uint64_t taken_by[MH_KINDS] = {0}; /* locals: stores to recs and tab cannot touch them */
     size_t m = 0;
     for (size_t i = 0; i < n; i++) {
+        uint64_t raw[2]; /* the record as two words: moved whole, not field by field */
+        memcpy(raw, &recs[i], sizeof raw);
         const mh_rec r = recs[i];
         const uint64_t line = r.addr >> shift;
         /* size 0 counts as 1: its "last byte" r.addr - 1 lies in r's line or sends r below */
         if (r.op >= MH_KINDS || ((r.addr + r.size - 1u) >> shift) != line) {
             strip_forget(s, &r);
-            recs[m++] = r;
+            memcpy(&recs[m++], raw, sizeof raw);
             continue;
         }
-        const uint64_t key = ((line + 1) << 2) | s->side[r.op];
+        const uint64_t write = r.op == MH_OP_WRITE;
+        const uint64_t key = ((line + 1) << 2) | (r.op == MH_OP_IFETCH ? iside : 0);
         uint64_t *t = &tab[line & mask];
-        if ((*t & ~(uint64_t)STRIP_DIRTY) == key && (r.op != MH_OP_WRITE || (*t & STRIP_DIRTY))) {
-            hits[r.op]++;
-            continue;
-        }
-        *t = strip_next(s, *t, key, r.op);
-        recs[m++] = r;
+        const uint64_t old = *t, same = (old & ~(uint64_t)STRIP_DIRTY) == key;
+        const uint64_t taken = same & (~write | old) & 1u; /* a write goes only onto a dirtied line */
+        /* a read leaves the line on top (its dirty mark kept); a write, the line dirtied where
+         * the level writes back and allocates, on top where it only allocates, else maybe gone */
+        *t = write ? wslot & (key | STRIP_DIRTY) : same ? old : key;
+        taken_by[r.op] += taken;
+        memcpy(&recs[m], raw, sizeof raw);
+        m += 1u - taken;
     }
+    for (int k = 0; k < MH_KINDS; k++)
+        hits[k] += taken_by[k];
     return m;
 }
 
