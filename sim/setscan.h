@@ -150,29 +150,20 @@ static inline __attribute__((always_inline)) uint64_t lean_push_k(uint64_t *s, c
 /* mh_set_push with the usual associativities dispatched to lean_push_k. */
 static inline uint64_t lean_push(uint64_t *s, uint32_t ways, uint64_t v)
 {
-    switch (ways) {
-    case 8:
-        return lean_push_k(s, 8, v);
-    case 16:
-        return lean_push_k(s, 16, v);
-    default:
-        return mh_set_push(s, ways, v);
-    }
+    if (ways == 8 || ways == 16)
+        return ways == 8 ? lean_push_k(s, 8, v) : lean_push_k(s, 16, v);
+    return mh_set_push(s, ways, v);
 }
 
 /* mh_set_drop with the usual victim-cache associativities dispatched to mh_set_drop_k. */
 static inline void lean_drop_way(uint64_t *s, uint32_t ways, uint32_t w)
 {
-    switch (ways) {
-    case 8:
+    if (ways == 8)
         mh_set_drop_k(s, 8, w);
-        break;
-    case 16:
+    else if (ways == 16)
         mh_set_drop_k(s, 16, w);
-        break;
-    default:
+    else
         mh_set_drop(s, ways, w);
-    }
 }
 
 #endif

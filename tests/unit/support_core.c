@@ -102,3 +102,28 @@ uint64_t support_core_misses(const mh_level_stats *s)
     return s->kind[MH_OP_READ].misses + s->kind[MH_OP_WRITE].misses + s->kind[MH_OP_IFETCH].misses +
            s->kind[MH_OP_MISC].misses;
 }
+
+/* Asserts that a and b hold the same statistics, level by level, and the same memory traffic. */
+void support_core_same(const mh_hier *a, const mh_hier *b)
+{
+    assert_int_equal(mh_hier_levels(a), mh_hier_levels(b));
+    for (size_t i = 0; i < mh_hier_levels(a); i++) {
+        mh_level_stats x, y;
+        assert_int_equal(mh_hier_level_stats(a, i, &x), MH_OK);
+        assert_int_equal(mh_hier_level_stats(b, i, &y), MH_OK);
+        for (int k = 0; k < MH_KINDS; k++) {
+            assert_int_equal(x.kind[k].accesses, y.kind[k].accesses);
+            assert_int_equal(x.kind[k].misses, y.kind[k].misses);
+        }
+        assert_int_equal(x.evictions, y.evictions);
+        assert_int_equal(x.writebacks, y.writebacks);
+        assert_int_equal(x.bytes_from_next, y.bytes_from_next);
+        assert_int_equal(x.bytes_to_next, y.bytes_to_next);
+        assert_int_equal(x.back_invalidations, y.back_invalidations);
+    }
+    uint64_t ra, wa, rb, wb;
+    mh_hier_mem_traffic(a, &ra, &wa);
+    mh_hier_mem_traffic(b, &rb, &wb);
+    assert_int_equal(ra, rb);
+    assert_int_equal(wa, wb);
+}

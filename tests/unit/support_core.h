@@ -1,4 +1,4 @@
-/* support_core.h — helpers for the hierarchy tests (test_policy, test_hier, test_dinero):
+/* support_core.h — helpers for the hierarchy tests (test_policy, test_hier, test_dinero, ...):
  * configs built directly in C (no parser) and records from din-like text. */
 #ifndef SUPPORT_CORE_H
 #define SUPPORT_CORE_H
@@ -20,5 +20,8 @@ void support_core_run(mh_hier *h, const char *din);
 mh_level_stats support_core_stats(const mh_hier *h, size_t i);
 /* Sum of misses over the demand kinds read, write, ifetch, misc. */
 uint64_t support_core_misses(const mh_level_stats *s);
+/* Asserts that a and b hold the same statistics, level by level (accesses and misses per kind,
+ * evictions, write-backs, bytes each way, back-invalidations), and the same memory traffic. */
+void support_core_same(const mh_hier *a, const mh_hier *b);
 
 #endif

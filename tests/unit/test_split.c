@@ -139,31 +139,6 @@ static void replay_dealt(mh_hier_part **p, unsigned np, const mh_rec *recs, size
         free(list[k]);
 }
 
-/* Asserts that a and b hold the same statistics, level by level, and the same memory traffic. */
-static void assert_same(const mh_hier *a, const mh_hier *b)
-{
-    assert_int_equal(mh_hier_levels(a), mh_hier_levels(b));
-    for (size_t i = 0; i < mh_hier_levels(a); i++) {
-        mh_level_stats x, y;
-        assert_int_equal(mh_hier_level_stats(a, i, &x), MH_OK);
-        assert_int_equal(mh_hier_level_stats(b, i, &y), MH_OK);
-        for (int k = 0; k < MH_KINDS; k++) {
-            assert_int_equal(x.kind[k].accesses, y.kind[k].accesses);
-            assert_int_equal(x.kind[k].misses, y.kind[k].misses);
-        }
-        assert_int_equal(x.evictions, y.evictions);
-        assert_int_equal(x.writebacks, y.writebacks);
-        assert_int_equal(x.bytes_from_next, y.bytes_from_next);
-        assert_int_equal(x.bytes_to_next, y.bytes_to_next);
-        assert_int_equal(x.back_invalidations, y.back_invalidations);
-    }
-    uint64_t ra, wa, rb, wb;
-    mh_hier_mem_traffic(a, &ra, &wa);
-    mh_hier_mem_traffic(b, &rb, &wb);
-    assert_int_equal(ra, rb);
-    assert_int_equal(wa, wb);
-}
-
 /* Count-only hierarchy from c. */
 static mh_hier *count_only(const mh_config *c)
 {
@@ -197,13 +172,13 @@ static void check_equal(const mh_config *c, unsigned np, size_t warm, uint64_t s
     assert_int_equal(mh_hier_split(d, np, p, &err), MH_OK);
     replay_dealt(p, np, recs + warm, n - warm);
     mh_hier_join(d, p, np);
-    assert_same(a, b);
-    assert_same(a, d);
+    support_core_same(a, b);
+    support_core_same(a, d);
     mh_hier_flush(a);
     mh_hier_flush(b);
     mh_hier_flush(d);
-    assert_same(a, b);
-    assert_same(a, d);
+    support_core_same(a, b);
+    support_core_same(a, d);
     mh_hier_destroy(a);
     mh_hier_destroy(b);
     mh_hier_destroy(d);
