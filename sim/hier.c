@@ -378,13 +378,11 @@ static void line_step(mh_hier *h, int li, const mh_req *r, uint64_t line, int al
         o->fetch = 0;
 }
 
-/* Sends the fill for request r down from level li: one line, or the whole request when it
- * spans several lines (Cachegrind looks every line of a missing reference up in LL).
- * nlines = lines filled. Returns the serving level. */
-static int fill_from_below(mh_hier *h, int li, const mh_req *r, uint64_t first, uint64_t nlines,
-                           int single, unsigned *flags)
+/* The fill for request r from level L's next level: one line, or the whole request when it spans
+ * several lines (Cachegrind looks every line of a missing reference up in LL); nlines = lines
+ * filled, counted as L's bytes from next. */
+static inline mh_req fill_request(mh_level *L, const mh_req *r, uint64_t first, uint64_t nlines, int single)
 {
-    mh_level *L = &h->lv[li];
     int k = r->kind == MH_OP_WRITE ? MH_OP_READ : r->kind;
     int src = r->src == MH_SRC_PF ? MH_SRC_PF : MH_SRC_FETCH;
     uint32_t bytes = (uint32_t)(nlines * L->line);
@@ -394,10 +392,27 @@ static int fill_from_below(mh_hier *h, int li, const mh_req *r, uint64_t first, 
         f.addr = r->addr;
         f.size = r->size;
     }
-    return level_req(h, L->next, &f, flags);
+    return f;
+}
+
+/* fill_request's request, sent down from level li. Returns the serving level. */
+static int fill_from_below(mh_hier *h, int li, const mh_req *r, uint64_t first, uint64_t nlines,
+                           int single, unsigned *flags)
+{
+    mh_req f = fill_request(&h->lv[li], r, first, nlines, single);
+    return level_req(h, h->lv[li].next, &f, flags);
 }
 
 #define MULTI_MAX 64 /* lines of one request handled with a single fill below */
+
+/* The flags f a several-line request's fill brought up to level L: onto its nfill installed
+ * lines (filled), or on up when none was installed. */
+static void multi_flags(mh_level *L, const uint64_t *filled, size_t nfill, unsigned f, unsigned *up_flags)
+{
+    *up_flags |= nfill ? 0 : f;
+    for (size_t i = 0; i < nfill && (f & MH_SL_DIRTY); i++)
+        add_flags(L, filled[i], MH_SL_DIRTY);
+}
 
 /* The fill of a request of several lines at level li of which nfetch missed (none: nothing to
  * do): one request below for the whole reference; the dirty flag it brings goes onto the nfill
@@ -409,9 +424,7 @@ static int multi_fill(mh_hier *h, int li, const mh_req *r, uint64_t first, size_
         return served;
     unsigned f = 0;
     served = deeper(h, served, fill_from_below(h, li, r, first, nfetch, 0, &f));
-    *up_flags |= nfill ? 0 : f;
-    for (size_t i = 0; i < nfill && (f & MH_SL_DIRTY); i++)
-        add_flags(&h->lv[li], filled[i], MH_SL_DIRTY);
+    multi_flags(&h->lv[li], filled, nfill, f, up_flags);
     return served;
 }
 
@@ -469,19 +482,27 @@ static __attribute__((noinline)) int general_req(mh_hier *h, int li, const mh_re
     return served;
 }
 
-/* general_req for a request of 2..MULTI_MAX lines at lean level li without a 3C shadow or a
- * prefetcher (an instruction fetch across a line boundary, say): the same lookups, installs,
- * fill, victims and counts in the same order, with ordered-set operations. */
-static __attribute__((noinline)) int lean_multi(mh_hier *h, int li, const mh_req *r, uint64_t first, uint64_t last,
-                                                unsigned *up_flags)
+/* What the lines of one several-line request leave to do at their level (multi_lines). */
+typedef struct multi_state {
+    uint64_t victims[MULTI_MAX]; /* slots the installs pushed out */
+    uint64_t filled[MULTI_MAX];  /* lines installed */
+    size_t nvict, nfill, nfetch; /* their counts, and the lines to fetch from below */
+    int missed, pass_down;       /* some line missed; the write goes down too */
+} multi_state;
+
+/* The access and every line first..last (< MULTI_MAX lines) of request r at lean level li, as
+ * general_req's line_step would take them with ordered-set operations: a hit's promotion, flags
+ * and victim-cache drop, a miss installed or passed through. Fills *m (all of it). */
+static inline __attribute__((always_inline)) void multi_lines(mh_hier *h, int li, const mh_req *r, uint64_t first,
+                                                              uint64_t last, multi_state *m, unsigned *up_flags)
 {
     mh_level *L = &h->lv[li];
     const int write = r->kind == MH_OP_WRITE;
     const int alloc = write ? L->allocate && !r->excl : !r->excl; /* as general_req */
     const uint32_t ways = L->ways;
-    uint64_t victims[MULTI_MAX], filled[MULTI_MAX];
-    size_t nvict = 0, nfill = 0, nfetch = 0;
-    int served = li, missed = 0, pass_down = write && !L->write_back;
+    m->nvict = m->nfill = m->nfetch = 0;
+    m->missed = 0;
+    m->pass_down = write && !L->write_back;
     L->st.kind[r->kind].accesses++;
     for (uint64_t line = first; line <= last; line++) {
         uint64_t *s = L->slot + (size_t)(line & L->set_mask) * ways;
@@ -501,25 +522,36 @@ static __attribute__((noinline)) int lean_multi(mh_hier *h, int li, const mh_req
             }
             continue;
         }
-        missed = 1;
+        m->missed = 1;
         if (!alloc) { /* a write passes down; an exclusive upper's fill passes through */
-            pass_down |= write;
-            nfetch += !write;
+            m->pass_down |= write;
+            m->nfetch += !write;
             continue;
         }
         uint64_t v = lean_push(s, ways, mh_slot_make(line, write && L->write_back ? MH_SL_DIRTY : 0));
-        filled[nfill++] = line;
+        m->filled[m->nfill++] = line;
         if (v)
-            victims[nvict++] = v;
-        nfetch += !(write && write_covers_line(L, r->addr, r->size, line << L->line_shift));
+            m->victims[m->nvict++] = v;
+        m->nfetch += !(write && write_covers_line(L, r->addr, r->size, line << L->line_shift));
     }
-    served = multi_fill(h, li, r, first, nfetch, filled, nfill, up_flags, served);
-    for (size_t i = 0; i < nvict; i++)
-        evict(h, li, victims[i]);
-    if (missed)
+}
+
+/* general_req for a request of 2..MULTI_MAX lines at lean level li without a 3C shadow or a
+ * prefetcher (an instruction fetch across a line boundary, say): the same lookups, installs,
+ * fill, victims and counts in the same order, with ordered-set operations. */
+static __attribute__((noinline)) int lean_multi(mh_hier *h, int li, const mh_req *r, uint64_t first, uint64_t last,
+                                                unsigned *up_flags)
+{
+    mh_level *L = &h->lv[li];
+    multi_state m;
+    multi_lines(h, li, r, first, last, &m, up_flags);
+    int served = multi_fill(h, li, r, first, m.nfetch, m.filled, m.nfill, up_flags, li);
+    for (size_t i = 0; i < m.nvict; i++)
+        evict(h, li, m.victims[i]);
+    if (m.missed)
         L->st.kind[r->kind].misses++;
-    if (pass_down)
-        served = lean_pass_down(h, li, r, served, missed);
+    if (m.pass_down)
+        served = lean_pass_down(h, li, r, served, m.missed);
     return served;
 }
 
@@ -1032,72 +1064,29 @@ static const mh_rec *cut_at_top(const mh_rec *r, mh_rec *cut)
     return cut;
 }
 
-/* A request for the two lines A and A + 1 at level li of a lean path without prefetchers or 3C
- * shadows whose levels all have li's line size (a chain entry level's path): lean_multi's steps,
- * with level_req, multi_fill and fill_from_below's for the levels below, unrolled for two lines
- * (an instruction fetch across a line boundary, as a rule). kind, src, excl: the request's;
- * addr, size: the trace record's bytes (every level's request names them). Returns the serving
- * level (-1 = memory); ORs the dirty flag an exclusive level hands up into *up_flags. Kinds
- * below the entry level are fills (never writes), and the entry level writes back and
- * allocates, so nothing passes down as a write here. */
-static int pair_req(mh_hier *h, int li, int kind, int src, int excl, uint64_t A, uint64_t addr, uint32_t size,
-                    unsigned *up_flags)
+/* lean_multi for request r over the two lines A and A + 1 at level li of a lean path without
+ * prefetchers or 3C shadows whose levels all have li's line size (a chain entry level's path),
+ * with the fills below sent straight to the next level's pair_req instead of through
+ * fill_from_below and level_req (an instruction fetch across a line boundary, as a rule).
+ * Returns the serving level (-1 = memory); ORs the flags an exclusive level hands up into
+ * *up_flags. Nothing passes down as a write: the entry level writes back and allocates, and the
+ * requests below are fills. */
+static int pair_req(mh_hier *h, int li, const mh_req *r, uint64_t A, unsigned *up_flags)
 {
     mh_level *L = &h->lv[li];
-    const int write = kind == MH_OP_WRITE, alloc = write ? L->allocate && !excl : !excl;
-    const uint32_t ways = L->ways;
-    uint64_t victims[2], filled[2];
-    size_t nvict = 0, nfill = 0, nfetch = 0;
-    int served = li, missed = 0;
-    L->st.kind[kind].accesses++;
-    for (uint64_t line = A; line <= A + 1; line++) {
-        uint64_t *s = L->slot + (size_t)(line & L->set_mask) * ways;
-        uint32_t w = lean_scan(s, ways, (line + 1) << MH_SL_SHIFT);
-        if (w < ways) {
-            if (L->promote && w) {
-                mh_set_promote(s, w);
-                w = 0;
-            }
-            if (write && L->write_back)
-                s[w] |= MH_SL_DIRTY;
-            if (excl && !write) { /* victim cache: the line moves up */
-                *up_flags |= (unsigned)(s[w] & MH_SL_DIRTY);
-                lean_drop_way(s, ways, w);
-            }
-            continue;
-        }
-        missed = 1;
-        if (!alloc) { /* an exclusive upper's fill passes through */
-            nfetch++;
-            continue;
-        }
-        uint64_t v = lean_push(s, ways, mh_slot_make(line, write && L->write_back ? MH_SL_DIRTY : 0));
-        filled[nfill++] = line;
-        if (v)
-            victims[nvict++] = v;
-        nfetch += !(write && write_covers_line(L, addr, size, line << L->line_shift));
-    }
-    if (nfetch) { /* multi_fill: one request below for both lines */
-        const int fk = write ? MH_OP_READ : kind, fsrc = src == MH_SRC_PF ? MH_SRC_PF : MH_SRC_FETCH;
-        const uint32_t bytes = (uint32_t)(nfetch * L->line);
+    multi_state m;
+    multi_lines(h, li, r, A, A + 1, &m, up_flags);
+    int served = li;
+    if (m.nfetch) { /* multi_fill's steps */
         unsigned f = 0;
-        int below;
-        L->st.bytes_from_next += bytes;
-        if (L->next < 0) {
-            h->mem_read += bytes;
-            below = -1;
-        } else {
-            below = pair_req(h, L->next, fk, fsrc, L->inclusion == MH_INC_EXCLUSIVE, A, addr, size, &f);
-        }
-        served = deeper(h, served, below);
-        *up_flags |= nfill ? 0 : f;
-        for (size_t i = 0; i < nfill && (f & MH_SL_DIRTY); i++)
-            add_flags(L, filled[i], MH_SL_DIRTY);
+        mh_req q = fill_request(L, r, A, m.nfetch, 0);
+        served = deeper(h, served, L->next < 0 ? mem_req(h, &q) : pair_req(h, L->next, &q, A, &f));
+        multi_flags(L, m.filled, m.nfill, f, up_flags);
     }
-    for (size_t i = 0; i < nvict; i++)
-        evict(h, li, victims[i]);
-    if (missed)
-        L->st.kind[kind].misses++;
+    for (size_t i = 0; i < m.nvict; i++)
+        evict(h, li, m.victims[i]);
+    if (m.missed)
+        L->st.kind[r->kind].misses++;
     return served;
 }
 
@@ -1114,7 +1103,7 @@ static __attribute__((noinline)) int cpu_slow(mh_hier *h, int li, const mh_rec *
     unsigned f = 0;
     const uint64_t first = q.addr >> L->line_shift;
     if (w == MH_WAY_NONE && L->chain && !h->slow && ((q.addr + q.size - 1) >> L->line_shift) == first + 1)
-        return pair_req(h, li, q.kind, MH_SRC_CPU, 0, first, q.addr, q.size, &f);
+        return pair_req(h, li, &q, first, &f);
     if (w == MH_WAY_NONE)
         return level_req(h, li, &q, &f);
     uint64_t line = r->addr >> L->line_shift;
