@@ -327,7 +327,7 @@ const char *val_reason(const char *kernel, const char *variant, size_t size, dou
     if (!strcmp(kernel, "stack"))
         return slow ? "store buffer: stores retire without waiting; compute cost overstated"
                : big ? "store queue: the descent's stores miss to memory and fill the core's store queue, "
-                       "which the model does not bound (stores retire at issue)"
+                       "which the model bounds only with [hierarchy] store_queue (0: stores retire at issue)"
                      : "compute: the recursion's call/return work exceeds the gap estimate";
     if (slow)
         return big ? "MLP/prefetch: the core overlaps the next nodes' loads; software prefetch hides more; or page "

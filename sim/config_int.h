@@ -78,6 +78,7 @@ struct mh_config {
     double induction_latency; /* cycles between records of one constant-stride address sequence; 0 = off */
     double mem_cpi;           /* cycles per record on the load/store pipes; 0 = a base_cpi issue slot */
     uint64_t rob;             /* reorder-buffer entries (instructions in flight); 0 = unbounded */
+    uint64_t store_queue;     /* stores waiting for their lines, freed oldest first; 0 = unbounded */
     uint64_t walkers;         /* page walks in flight at once; 0 = unbounded */
     size_t nlevels;
     mh_level_cfg level[MH_MAX_LEVELS];

@@ -28,6 +28,7 @@ static const mh_cfg_key hier_keys[] = {
     K("induction_latency", MH_T_DBL0, mh_config, induction_latency, NULL, "must be a number >= 0 (cycles, 0 = off)"),
     K("mem_cpi", MH_T_DBL0, mh_config, mem_cpi, NULL, "must be a number >= 0 (cycles per record, 0 = base_cpi)"),
     K("rob", MH_T_U64, mh_config, rob, NULL, "must be an integer >= 0 (reorder-buffer entries, 0 = unbounded)"),
+    K("store_queue", MH_T_U64, mh_config, store_queue, NULL, "must be an integer from 0 to 65536 (stores waiting for their lines, 0 = unbounded)"),
     K("walkers", MH_T_U64, mh_config, walkers, NULL, "must be an integer from 0 to 64 (page walks in flight, 0 = unbounded)"),
 };
 

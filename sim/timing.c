@@ -8,7 +8,9 @@
  *      software prefetch only starts then: it never stalls issue); with rob > 0, a record also
  *      waits until the instruction rob places before it has retired (in order: every older load
  *      complete; stores and software prefetches retire at issue), so a late prefetch or a long
- *      miss stops issue once the reorder buffer is full;
+ *      miss stops issue once the reorder buffer is full; with store_queue > 0, a store also waits
+ *      for a store-queue entry (each holds its store until the store's line is owned, and they
+ *      free oldest first), so stores that miss stop issue once the queue is full;
  *   3. translation: L1 DTLB, second-level TLB, page walk. A dependent record waits for them (the
  *      issue clock advances); an independent one only starts its access after them, so walks of
  *      independent accesses overlap (bounded by the MSHRs a missing access holds meanwhile).
@@ -109,6 +111,9 @@ struct mh_timing {
     uint32_t rob;               /* reorder-buffer entries; 0 = unbounded */
     robent *rq;                 /* records in the reorder buffer, a ring of rob entries, oldest first */
     uint32_t rq_head, rq_n;     /* ring start and fill */
+    uint32_t stq;               /* store-queue entries; 0 = unbounded (stores never wait) */
+    robent *sqe;                /* stores in the queue, a ring of stq entries, oldest first (done = owned) */
+    uint32_t sq_head, sq_n;     /* ring start and fill */
     uint64_t icount;            /* instructions so far (gaps + records) */
     tick retired;               /* when the youngest retired record could retire */
     int retired_slot;           /* stall slot of the record that set it */
@@ -229,6 +234,9 @@ static int check_config(const mh_config *c, mh_error *err)
     if (c->rob > (1u << 20))
         return mh_error_set(err, MH_ECONFIG, "%s: [hierarchy] rob = %llu, must be 0 (unbounded) to 1048576",
                             c->source, (unsigned long long)c->rob);
+    if (c->store_queue > (1u << 16))
+        return mh_error_set(err, MH_ECONFIG, "%s: [hierarchy] store_queue = %llu, must be 0 (unbounded) to 65536",
+                            c->source, (unsigned long long)c->store_queue);
     if (c->walkers > MAX_WALKERS)
         return mh_error_set(err, MH_ECONFIG, "%s: [hierarchy] walkers = %llu, must be 0 (unbounded) to %d",
                             c->source, (unsigned long long)c->walkers, MAX_WALKERS);
@@ -305,7 +313,8 @@ int mh_timing_create(const mh_config *c, mh_timing **out, mh_error *err)
     t->induction = ticks(c->induction_latency);
     t->mem_cpi = ticks(c->mem_cpi);
     t->rob = (uint32_t)c->rob;
-    t->plain = t->rob == 0 && t->mem_cpi == 0;
+    t->stq = (uint32_t)c->store_queue;
+    t->plain = t->rob == 0 && t->mem_cpi == 0 && t->stq == 0;
     t->freq = c->frequency_ghz;
     t->last_slot = t->max_slot = c->data;
     t->entry[0] = c->data;
@@ -319,7 +328,8 @@ int mh_timing_create(const mh_config *c, mh_timing **out, mh_error *err)
     t->fl = calloc((size_t)1 << FLIGHT_BITS, sizeof *t->fl);
     t->fills = calloc((size_t)1 << FILL_BITS, sizeof *t->fills);
     if (setup_set_gaps(t, c)) goto fail;
-    if (t->rob && !(t->rq = calloc(t->rob, sizeof *t->rq)))
+    if ((t->rob && !(t->rq = calloc(t->rob, sizeof *t->rq))) ||
+        (t->stq && !(t->sqe = calloc(t->stq, sizeof *t->sqe))))
         goto fail;
     if (!t->fl || !t->fills || window_init(&t->win[0], c->level[c->data].mshrs) ||
         (c->ifetch != c->data && window_init(&t->win[1], c->level[c->ifetch].mshrs)))
@@ -577,6 +587,35 @@ static tick rob_enter(mh_timing *t, uint64_t idx)
     return t->retired;
 }
 
+/* store_queue > 0: frees the entries of stores committed by now; when the queue is still full,
+ * returns when its oldest store commits (the store about to issue waits for that), else now.
+ * *slot gets the stall slot of that store. */
+static tick stq_enter(mh_timing *t, tick now, int *slot)
+{
+    while (t->sq_n && t->sqe[t->sq_head].done <= now) {
+        t->sq_head = t->sq_head + 1 == t->stq ? 0 : t->sq_head + 1;
+        t->sq_n--;
+    }
+    if (t->sq_n < t->stq) return now;
+    const robent *e = &t->sqe[t->sq_head];
+    *slot = e->slot;
+    now = e->done;
+    t->sq_head = t->sq_head + 1 == t->stq ? 0 : t->sq_head + 1;
+    t->sq_n--;
+    return now;
+}
+
+/* store_queue > 0: queues a store whose line is owned at done. Entries free oldest first, so a
+ * store leaves the queue no earlier than the stores before it (commits are in program order). */
+static void stq_push(mh_timing *t, tick done, int slot)
+{
+    uint32_t i = t->sq_head + t->sq_n;
+    robent *e = &t->sqe[i >= t->stq ? i - t->stq : i];
+    e->done = done;
+    e->slot = slot;
+    t->sq_n++;
+}
+
 /* rob > 0: appends a record (instruction idx) that can retire at done. */
 static void rob_push(mh_timing *t, uint64_t idx, tick done, int slot)
 {
@@ -629,6 +668,13 @@ static inline __attribute__((always_inline)) void account(mh_timing *t, const mh
             now = free_at;
         }
     }
+    int store = r->op == MH_OP_WRITE;
+    if (!plain && t->stq && store) {         /* a full store queue stops issue */
+        int qslot = slot;
+        tick free_at = stq_enter(t, now, &qslot);
+        t->stall[qslot] += free_at - now;
+        now = free_at;
+    }
     tick start = now + (wait - stall);       /* when the access itself begins */
     int xslot = slot;
     if (work & DO_TLB) start = translate(t, r, &now, start, dep && !swpf, &xslot);
@@ -677,6 +723,7 @@ static inline __attribute__((always_inline)) void account(mh_timing *t, const mh
     now += slot_t;
     if (!plain)
         t->pipe_free = now + t->mem_cpi;    /* read only with mem_cpi > 0 */
+    if (!plain && t->stq && store) stq_push(t, done, slot);
     int load = r->op == MH_OP_READ || r->op == MH_OP_MISC;   /* selects, not branches: ops mix */
     if (!plain && t->rob)                    /* loads and fetches retire once done; stores and */
         rob_push(t, idx, load || fetch ? done : now, slot);   /* software prefetches at issue */
@@ -795,5 +842,6 @@ void mh_timing_destroy(mh_timing *t)
     free(t->fills);
     free(t->set_free);
     free(t->rq);
+    free(t->sqe);
     free(t);
 }

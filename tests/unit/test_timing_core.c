@@ -1,7 +1,7 @@
 /* test_timing_core.c — the core limits of the timing model on analytic cases with exact cycle
  * counts: the induction chain of constant-stride loops (induction_latency), the load/store pipes
- * (mem_cpi), the reorder buffer (rob), prefetches holding the entry level's MSHRs and the page
- * walkers (walkers). */
+ * (mem_cpi), the reorder buffer (rob), the store queue (store_queue), prefetches holding the
+ * entry level's MSHRs and the page walkers (walkers). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -155,6 +155,54 @@ static void test_rob(void **state)
     assert_non_null(strstr(err.msg, "rob"));
 }
 
+/* A full store queue stops issue: a store waits in it until its line is owned, and stores commit
+ * in program order. 32 stores to distinct lines in RAM (100 cycles) with 4 entries: batches of 4,
+ * 800 cycles (unbounded: the 16 MSHRs alone, 200). A store that hits L1 (4 cycles) behind a RAM
+ * miss leaves the queue after it: with 2 entries, a third store waits for the miss (100) and hits,
+ * done at 104; a fourth then finds both older entries free. Loads never wait for the queue. */
+static void test_store_queue(void **state)
+{
+    (void)state;
+    mh_config c;
+    base_config(&c);
+    const uint64_t entries[2] = {4, 0};
+    const double want[2] = {800, 200};
+    for (int k = 0; k < 2; k++) {
+        c.store_queue = entries[k];
+        mh_timing *t = make(&c);
+        for (int i = 0; i < 32; i++)
+            acc(t, MH_OP_WRITE, 4096 * (uint64_t)i, 0, MEM);
+        assert_true(total(t) == want[k]);
+        mh_time_stats st;
+        mh_level_stats lv[3];
+        mh_timing_stats(t, &st, lv, 3);
+        assert_true(st.cycles_ram == want[k]);        /* the waits are for RAM's fills */
+        mh_timing_destroy(t);
+    }
+    c.store_queue = 2;
+    mh_timing *t = make(&c);
+    acc(t, MH_OP_WRITE, 0x1000, 0, MEM);              /* owned at 100 */
+    acc(t, MH_OP_WRITE, 0x2000, 0, 0);                /* owned at 4, commits at 100 */
+    acc(t, MH_OP_WRITE, 0x3000, 0, 0);                /* waits until 100, done at 104 */
+    assert_true(total(t) == 104);
+    acc(t, MH_OP_WRITE, 0x4000, 0, 0);                /* the hit's entry is free by 100: done 104 */
+    assert_true(total(t) == 104);
+    mh_timing_destroy(t);
+
+    c.store_queue = 1;
+    t = make(&c);
+    acc(t, MH_OP_WRITE, 0x1000, 0, MEM);
+    for (int i = 0; i < 4; i++)
+        acc(t, MH_OP_READ, 0x2000 + 64 * (uint64_t)i, 0, 0);
+    assert_true(total(t) == 100);                     /* the loads went on: only the store's fill */
+    mh_timing_destroy(t);
+
+    c.store_queue = (1u << 16) + 1;
+    mh_error err = {0, ""};
+    assert_int_equal(mh_timing_create(&c, &t, &err), MH_ECONFIG);
+    assert_non_null(strstr(err.msg, "store_queue = 65537"));
+}
+
 /* Page walks run `walkers` at a time: eight independent loads to eight pages, each missing the
  * one-entry DTLB (a 50-cycle walk, then RAM, 100), all issued at cycle 0. Unbounded, the walks
  * overlap: done at 150. Two walkers: walks end at 50, 100, 150, 200 (two each), the last load at
@@ -226,11 +274,13 @@ static void test_core_keys(void **state)
     mh_config *c = NULL;
     mh_error err = {0, ""};
     assert_int_equal(mh_config_parse(ini, "core", &c, &err), MH_OK);
-    assert_true(c->induction_latency == 0 && c->mem_cpi == 0 && c->rob == 0 && c->walkers == 0);
+    assert_true(c->induction_latency == 0 && c->mem_cpi == 0 && c->rob == 0 && c->walkers == 0 &&
+                c->store_queue == 0);
     assert_int_equal(mh_config_set(c, "hierarchy.induction_latency", "1", &err), MH_OK);
     assert_int_equal(mh_config_set(c, "hierarchy.mem_cpi", "0.25", &err), MH_OK);
     assert_int_equal(mh_config_set(c, "hierarchy.rob", "448", &err), MH_OK);
     assert_int_equal(mh_config_set(c, "hierarchy.walkers", "6", &err), MH_OK);
+    assert_int_equal(mh_config_set(c, "hierarchy.store_queue", "64", &err), MH_OK);
     char buf[8192] = "";
     FILE *f = fmemopen(buf, sizeof buf - 1, "w");
     assert_non_null(f);
@@ -238,7 +288,8 @@ static void test_core_keys(void **state)
     fclose(f);
     mh_config *d = NULL;
     assert_int_equal(mh_config_parse(buf, "again", &d, &err), MH_OK);
-    assert_true(d->induction_latency == 1 && d->mem_cpi == 0.25 && d->rob == 448 && d->walkers == 6);
+    assert_true(d->induction_latency == 1 && d->mem_cpi == 0.25 && d->rob == 448 && d->walkers == 6 &&
+                d->store_queue == 64);
     assert_int_equal(mh_config_set(c, "hierarchy.mem_cpi", "-1", &err), MH_ECONFIG);
     assert_non_null(strstr(err.msg, "mem_cpi"));
     assert_int_equal(mh_config_set(c, "hierarchy.rob", "x", &err), MH_ECONFIG);
@@ -254,6 +305,7 @@ int main(void)
         cmocka_unit_test(test_induction_unrolled_and_copy),
         cmocka_unit_test(test_mem_pipes),
         cmocka_unit_test(test_rob),
+        cmocka_unit_test(test_store_queue),
         cmocka_unit_test(test_prefetch_holds_mshr),
         cmocka_unit_test(test_walkers),
         cmocka_unit_test(test_core_keys),
