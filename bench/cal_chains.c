@@ -4,8 +4,9 @@
  * set period apart, all in one L1 set, held by a lower level) gives that level's set_gap, since a
  * core overlaps few misses into one L1 set (the development VM: ~2 from L2, where lines spread over
  * every set keep ~10 in flight); the link chase (64 chases through every line of a buffer inside a
- * lower level) gives the link's bandwidth for lines that loads miss for, one load per line. Chases,
- * like every calibration probe: no held-out kernel runs. */
+ * lower level, the lines in a random order and in address order) gives the link's bandwidth for
+ * lines that loads miss for, one load per line. Chases, like every calibration probe: no held-out
+ * kernel runs. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,21 +17,16 @@
 #define CHAIN_LOADS (1u << 17)  /* loads per trial */
 #define CHAIN_TRIALS_MAX 16
 
-/* Links the n lines of p (stride bytes apart) into k cycles of a random order, n / k lines each
- * (the rest unused); head[c] gets a line of cycle c. NULL on success, else why not. */
-static const char *link_chains(char *p, size_t n, size_t stride, unsigned k, char **head)
+/* Links the n lines of p (stride bytes apart) into k cycles of n / k lines each (the rest unused):
+ * a random order, or with in_order cycle c takes lines c, c + k, c + 2k, ..., so that the k chases,
+ * stepped in turn, load the lines in address order. head[c] gets a line of cycle c. NULL on
+ * success, else why not. */
+static const char *link_chains(char *p, size_t n, size_t stride, unsigned k, int in_order, char **head)
 {
     size_t *order = malloc(n * sizeof *order), per = n / k;
-    uint64_t seed = 0x5e7c4a5eu;
     if (!order)
         return "out of memory";
-    for (size_t i = 0; i < n; i++)
-        order[i] = i;
-    for (size_t i = n - 1; i > 0; i--) { /* Fisher-Yates: a uniform order of the lines */
-        size_t j = (size_t)bench_rand_below(&seed, i + 1), t = order[i];
-        order[i] = order[j];
-        order[j] = t;
-    }
+    cal_chains_order(n, k, in_order, order);
     for (size_t c = 0; c < k; c++) {
         const size_t *o = order + c * per;
         for (size_t i = 0; i < per; i++)
@@ -39,6 +35,20 @@ static const char *link_chains(char *p, size_t n, size_t stride, unsigned k, cha
     }
     free(order);
     return NULL;
+}
+
+/* The order of the chases' lines: see calibrate.h. */
+void cal_chains_order(size_t n, unsigned k, int in_order, size_t *order)
+{
+    size_t per = n / k;
+    uint64_t seed = 0x5e7c4a5eu;
+    for (size_t i = 0; i < n; i++)
+        order[i] = in_order && i < per * k ? (i % per) * k + i / per : i;
+    for (size_t i = n - 1; !in_order && i > 0; i--) { /* Fisher-Yates: a uniform order of the lines */
+        size_t j = (size_t)bench_rand_below(&seed, i + 1), t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+    }
 }
 
 /* ns per load of `steps` steps of each of the k chains at head, interleaved (their loads are
@@ -54,7 +64,8 @@ static double chains_ns(char **head, unsigned k, size_t steps)
 }
 
 /* Interleaved chase probe: see calibrate.h. */
-int cal_chains_probe(size_t lines, size_t stride, unsigned chains, unsigned trials, double *ns, mh_error *err)
+int cal_chains_probe(size_t lines, size_t stride, unsigned chains, unsigned trials, int in_order, double *ns,
+                     mh_error *err)
 {
     if (chains == 0 || chains > CAL_CHAINS_MAX || lines < 2 * (size_t)chains || stride < sizeof(char *) ||
         trials == 0)
@@ -66,7 +77,7 @@ int cal_chains_probe(size_t lines, size_t stride, unsigned chains, unsigned tria
     char *p = bench_map(len, 0), *head[CAL_CHAINS_MAX];
     if (!p)
         return mh_error_set(err, MH_ENOMEM, "calibrate: cannot map %zu bytes for the interleaved chases", len);
-    const char *why = link_chains(p, lines, stride, chains, head);
+    const char *why = link_chains(p, lines, stride, chains, in_order, head);
     if (why) {
         bench_unmap(p, len);
         return mh_error_set(err, MH_ENOMEM, "calibrate: interleaved chases: %s", why);

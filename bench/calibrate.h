@@ -190,7 +190,9 @@ int cal_bandwidth_probe(size_t bytes, unsigned trials, double *gbs, mh_error *er
 
 /* Interleaved chase probe (cal_chains.c): *ns = the best ns per load over `trials` trials of
  * `chains` (1..CAL_CHAINS_MAX) interleaved pointer chases through `lines` lines `stride` bytes
- * apart, a random order split into equal cycles, after a warm-up that visits every line twice. The
+ * apart, a random order split into equal cycles (in_order: chase c takes lines c, c + chains, ...,
+ * so the chases stepped in turn load the lines in address order, which prefetchers follow), after
+ * a warm-up that visits every line twice. The
  * best: other cores can only slow it. Lines one entry-set period apart (the data entry level's sets
  * x line) all fall into one of its sets: the one-set chase, CAL_SET_CHAINS chases; lines one line
  * apart inside a lower level: the link chase, CAL_LINK_CHAINS chases (enough to reach the rate at
@@ -198,7 +200,12 @@ int cal_bandwidth_probe(size_t bytes, unsigned trials, double *gbs, mh_error *er
 #define CAL_CHAINS_MAX 64
 #define CAL_SET_CHAINS 16
 #define CAL_LINK_CHAINS 64
-int cal_chains_probe(size_t lines, size_t stride, unsigned chains, unsigned trials, double *ns, mh_error *err);
+int cal_chains_probe(size_t lines, size_t stride, unsigned chains, unsigned trials, int in_order, double *ns,
+                     mh_error *err);
+/* The line order of k chases through n lines (n >= k): order[c x (n / k) + j] is the j-th line of
+ * chase c. A random permutation of the n lines, or with in_order line j x k + c (then entries past
+ * k x (n / k) hold their own index, unused). */
+void cal_chains_order(size_t n, unsigned k, int in_order, size_t *order);
 /* Lines for a one-set chase held by data-path level i (i >= 1), given the entry level's set count
  * and the path's sets[] and ways[]: lines one entry-set period apart map to sets[j] / entry_sets
  * sets of level j (1 when it has fewer sets), so level j holds that many times ways[j] of them.
@@ -232,8 +239,10 @@ typedef struct cal_machine {
     unsigned tlb1_ways;                  /* tlb.L1d.ways written with the entries */
     size_t nlevels;                      /* data-path levels */
     char names[CAL_MAX_LEVELS][32];      /* their names */
-    double link_gbs[CAL_MAX_LEVELS];     /* [i]: GB/s streamed into level i from level i+1, the best
-                                            probe (0: not probed) */
+    double link_gbs[CAL_MAX_LEVELS];     /* [i]: GB/s streamed into level i from level i+1: the slower
+                                            of link_rand_gbs[i] and link_seq_gbs[i] (0: not probed) */
+    double link_rand_gbs[CAL_MAX_LEVELS]; /* [i]: the best link chase in a random order */
+    double link_seq_gbs[CAL_MAX_LEVELS]; /* [i]: the best link chase in address order */
     uint64_t link_resized[CAL_MAX_LEVELS]; /* [i]: level i+1's size after the fit, when the fit
                                             resized it and a probe inside it beat link_gbs[i] */
     double ram_gbs;                      /* GB/s streamed from RAM, the best probe */

@@ -735,11 +735,38 @@ static void test_set_probe(void **state)
     assert_int_equal(cal_set_lines(64, s2, w2, 1), 32);        /* fewer sets: one set of 64 ways */
     double ns = 0;
     mh_error err = {0};
-    assert_int_equal(cal_chains_probe(32, 4096, CAL_SET_CHAINS, 2, &ns, &err), MH_OK);
+    assert_int_equal(cal_chains_probe(32, 4096, CAL_SET_CHAINS, 2, 0, &ns, &err), MH_OK);
     assert_true(ns > 0.01 && ns < 1000);
-    assert_int_equal(cal_chains_probe(31, 4096, CAL_SET_CHAINS, 2, &ns, &err), MH_EINVAL);
+    assert_int_equal(cal_chains_probe(4096 + 7, 64, CAL_LINK_CHAINS, 2, 1, &ns, &err), MH_OK);
+    assert_true(ns > 0.01 && ns < 1000);
+    assert_int_equal(cal_chains_probe(31, 4096, CAL_SET_CHAINS, 2, 0, &ns, &err), MH_EINVAL);
     assert_non_null(strstr(err.msg, ">= 2 lines per chase"));
-    assert_int_equal(cal_chains_probe(4096, 64, CAL_CHAINS_MAX + 1, 2, &ns, &err), MH_EINVAL);
+    assert_int_equal(cal_chains_probe(4096, 64, CAL_CHAINS_MAX + 1, 2, 0, &ns, &err), MH_EINVAL);
+}
+
+/* The link chases' line orders: in address order, chase c takes lines c, c + k, ..., so the chases
+ * stepped in turn load lines 0, 1, 2, ...; the random order visits every line once. */
+static void test_chains_order(void **state)
+{
+    (void)state;
+    enum { N = 1000, K = 64 };
+    size_t order[N], per = N / K;
+    cal_chains_order(N, K, 1, order);
+    size_t next = 0;
+    for (size_t s = 0; s < per; s++)
+        for (size_t c = 0; c < K; c++)
+            assert_int_equal(order[c * per + s], next++);
+    for (size_t i = per * K; i < N; i++)
+        assert_int_equal(order[i], i);
+    cal_chains_order(N, K, 0, order);
+    unsigned char seen[N] = {0};
+    size_t in_place = 0;
+    for (size_t i = 0; i < N; i++) {
+        assert_true(order[i] < N && !seen[order[i]]);
+        seen[order[i]] = 1;
+        in_place += order[i] == i;
+    }
+    assert_true(in_place < N / 10);                   /* shuffled, not the identity */
 }
 
 /* A new clock moves every cycle value the machine probes derived from a time: cycles scale with the
@@ -804,6 +831,7 @@ int main(void)
         cmocka_unit_test(test_tlb_reach),
         cmocka_unit_test(test_tlb_ways),
         cmocka_unit_test(test_set_probe),
+        cmocka_unit_test(test_chains_order),
         cmocka_unit_test(test_machine_reclock),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
