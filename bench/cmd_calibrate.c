@@ -92,7 +92,8 @@ static void usage(FILE *f)
                "cost from first touches of fresh pages. Uses the chase kernel only for latencies; the\n"
                "machine probes (no held-out kernel) are a one-line-per-page chase for the TLBs, a\n"
                "16-load loop for the load pipes, 64 interleaved chases inside each lower level for the\n"
-               "link bandwidths, a vector read sweep for RAM's, and 16 interleaved chases through lines\n"
+               "link bandwidths (lines in a random order and in address order: the slower), a vector\n"
+               "read sweep for RAM's, and 16 interleaved chases through lines\n"
                "in one L1d set for each lower level's set_gap. The clock is the median of probes at the\n"
                "start and after each ladder round.\n");
 }
