@@ -329,6 +329,9 @@ const char *val_reason(const char *kernel, const char *variant, size_t size, dou
                : big ? "store queue: the descent's stores miss to memory and fill the core's store queue, "
                        "which the model bounds only with [hierarchy] store_queue (0: stores retire at issue)"
                      : "compute: the recursion's call/return work exceeds the gap estimate";
+    if (small)                               /* every line in L1d: no miss to wait for */
+        return slow ? "compute: base_cpi x gap overstates this pointer walk's instructions"
+                    : "compute: the pointer walk's instructions cost more than base_cpi x gap (every line in L1d)";
     if (slow)
         return big ? "MLP/prefetch: the core overlaps the next nodes' loads; software prefetch hides more; or page "
                      "walks cheaper this run than at calibration (pointer walks past the LLC moved 1.7x between runs)"
