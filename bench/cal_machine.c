@@ -101,7 +101,8 @@ static int fold_link(cal_machine *m, size_t i, double rand_gbs, double seq_gbs)
 /* Bandwidth probes: a link chase inside each level below the first (half its size, when that is
  * past twice the level above) measures the link above it, in both orders, and the link gets the
  * slower (lines in address order, which prefetchers fetch, and lines in a random order cross a
- * link at different rates: on the development VM 0.61 against 0.50 ns per line from L3); a read
+ * link at different rates: on the development VM 0.51-0.58 against 0.50 ns per line from L3,
+ * the best probes of two runs, where a strided walk over every line took 0.61); a read
  * sweep over 4 x the last level measures RAM (streams, which its prefetchers feed, are what that
  * bound meets). Each order keeps the best of this probe and the earlier ones; c gets the link
  * bandwidths in bytes/cycle and [RAM] bandwidth_gbs. */
