@@ -16,6 +16,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "bigmem_int.h"
 #include "config_int.h"
 #include "stackdist_int.h"
 
@@ -338,7 +339,7 @@ static int group_init(sd_group *g, uint32_t sets, const uint32_t *w, uint32_t nw
     if (sets == 1 && g->depth > MH_SD_ARRAY_MAX)
         return (g->fa = mh_sd_fa_create(g->depth)) ? MH_OK : MH_ENOMEM;
     size_t slots = (size_t)sets * g->depth;
-    if (slots / g->depth != sets || !(g->stack = malloc(slots * sizeof *g->stack)))
+    if (slots / g->depth != sets || !(g->stack = mh_big_alloc(slots * sizeof *g->stack, 0)))
         return MH_ENOMEM;
     for (size_t i = 0; i < slots; i++)
         g->stack[i] = MH_SD_HOLE;
@@ -442,7 +443,7 @@ void mh_mrc_destroy(mh_mrc *m)
     if (!m)
         return;
     for (size_t k = 0; k < m->ng; k++) {
-        free(m->g[k].stack);
+        mh_big_free(m->g[k].stack, (size_t)m->g[k].sets * m->g[k].depth * sizeof *m->g[k].stack);
         mh_sd_fa_destroy(m->g[k].fa);
         free(m->g[k].ways);
         free(m->g[k].bucket);
