@@ -1,5 +1,5 @@
 /* bigmem_int.h — memory for the simulator's large, randomly accessed arrays (slot arrays, the 3C
- * shadow, the one-pass sweep's hash): internal to the library. */
+ * shadow, the one-pass sweep's hash and set stacks): internal to the library. */
 #ifndef MH_BIGMEM_INT_H
 #define MH_BIGMEM_INT_H
 

@@ -6,7 +6,11 @@
  * line split. Shallow stacks are small arrays (move to front); a deep fully associative stack
  * uses the Fenwick tree of stackdist_fa.c. Groups run from the fewest sets up: with
  * power-of-two set counts a line on top of its set's stack is on top in every finer mapping
- * too (no line of the finer set was touched since), so the remaining groups are skipped. */
+ * too (no line of the finer set was touched since), so the remaining groups are skipped.
+ * The 8-way sweep (every group 8 deep) starts narrow: its stacks hold 32-bit lines, a region
+ * index (the line's bits above the low 24, numbered as first seen) over the low 24 bits, so a
+ * set is one 32-byte vector and the stacks half the memory; a 256th region or an invalidation
+ * converts them to 64-bit lines for good (mrc_widen). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +30,7 @@ typedef struct sd_group {
     uint32_t depth;      /* stack depth = largest requested ways */
     uint64_t set_mask;   /* sets - 1 */
     uint64_t *stack;     /* sets * depth line numbers, newest first (array mode) */
+    uint32_t *stack32;   /* the same in narrow form while the curve is narrow, else NULL */
     mh_sd_fa *fa;        /* deep fully associative stack (sets == 1), else NULL */
     uint32_t nw;         /* requested associativities */
     uint32_t *ways;      /* sorted ascending, unique */
@@ -48,7 +53,16 @@ struct mh_mrc {
     char level[MH_NAME_MAX];   /* level name when built from configs, else "" */
     int level_index;           /* its index in those configs, else -1 */
     uint32_t *depth;           /* 2 * ng scratch depths: per line, and deepest per record */
+    int narrow;                /* all8 stacks kept in stack32 (narrow lines, see the top) */
+    uint32_t nregion;          /* regions numbered so far */
+    uint32_t last_ri;          /* index of the region last looked up */
+    uint64_t last_hi;          /* its bits above the low MRC_LOW_BITS (UINT64_MAX: none yet) */
+    uint64_t region[255];      /* high bits of each region index (255 << 24 would reach MRC_HOLE32) */
 };
+
+#define MRC_LOW_BITS 24                          /* a line's bits kept as they are in narrow form */
+#define MRC_LOW_MASK ((1u << MRC_LOW_BITS) - 1u)
+#define MRC_HOLE32 UINT32_MAX                    /* empty narrow position (region index 255) */
 
 /* References line in a per-set array stack s of W positions; returns its previous depth
  * (W = miss). Lines above the topmost hole (or above the line) shift down by one. */
@@ -121,6 +135,36 @@ static inline uint32_t sd_find8(const uint64_t *s, uint64_t line)
 }
 #endif
 
+#if defined(__AVX2__)
+/* sd_access8 on a narrow stack: the eight positions are one vector; position i takes its upper
+ * neighbour (c at 0) when i <= d. Returns c's previous position (8 = absent). */
+static inline uint32_t sd_access8n(uint32_t *s, uint32_t c)
+{
+    const __m256i w = _mm256_set1_epi32((int)c), v = _mm256_loadu_si256((const __m256i *)s);
+    uint32_t m = (uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(v, w)));
+    uint32_t d = m ? (uint32_t)__builtin_ctz(m) : 8;
+    __m256i up = _mm256_blend_epi32(_mm256_permutevar8x32_epi32(v, _mm256_setr_epi32(0, 0, 1, 2, 3, 4, 5, 6)), w, 0x01);
+    __m256i t = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)d + 1), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    _mm256_storeu_si256((__m256i *)s, _mm256_blendv_epi8(v, up, t));
+    return d;
+}
+#else
+/* sd_access8 on a narrow stack (portable build): find, then shift the lines above down. */
+static inline uint32_t sd_access8n(uint32_t *s, uint32_t c)
+{
+    uint32_t d = 8;
+    for (uint32_t i = 0; i < 8; i++)
+        if (s[i] == c) {
+            d = i;
+            break;
+        }
+    for (uint32_t i = d < 8 ? d : 7; i > 0; i--)
+        s[i] = s[i - 1];
+    s[0] = c;
+    return d;
+}
+#endif
+
 /* sd_set_access for a stack whose holes, if any, are all below its lines (a cold set's
  * unfilled ways: no invalidation yet). A miss then drops the bottom position, which is the
  * topmost hole when there is one, so the result equals the general path's without looking
@@ -180,12 +224,90 @@ static void sd_set_invalidate(uint64_t *s, uint32_t W, uint64_t line)
         }
 }
 
+/* Looks up (or numbers) the region whose high bits are hi; 0 when all 255 indices are taken. */
+static int mrc_region(mh_mrc *m, uint64_t hi)
+{
+    uint32_t i = 0;
+    while (i < m->nregion && m->region[i] != hi)
+        i++;
+    if (i == m->nregion) {
+        if (i == sizeof m->region / sizeof m->region[0])
+            return 0;
+        m->region[m->nregion++] = hi;
+    }
+    m->last_hi = hi;
+    m->last_ri = i;
+    return 1;
+}
+
+/* line's narrow form, or MRC_HOLE32 when it would need a 256th region (nothing changed). */
+static inline uint32_t mrc_narrow(mh_mrc *m, uint64_t line)
+{
+    uint64_t hi = line >> MRC_LOW_BITS;
+    if (hi != m->last_hi && !mrc_region(m, hi))
+        return MRC_HOLE32;
+    return m->last_ri << MRC_LOW_BITS | (uint32_t)(line & MRC_LOW_MASK);
+}
+
+/* Stacks this small stay in the host's L2 cache: not prefetched (their loads overlap each other;
+ * a prefetch per such group and record cost more than it saved). */
+#define MRC_NEAR_BYTES (256u << 10)
+
+/* First group whose stacks (elem bytes a position) outgrow the host's L2 cache. */
+static size_t mrc_far(const mh_mrc *m, size_t elem)
+{
+    size_t k = 0;
+    while (k < m->ng && (uint64_t)m->g[k].sets * m->g[k].depth * elem <= MRC_NEAR_BYTES)
+        k++;
+    return k;
+}
+
+/* Leaves narrow mode for good: every narrow stack is written out as line numbers into the
+ * 64-bit stack allocated for it at creation. No-op when not narrow. */
+static void mrc_widen(mh_mrc *m)
+{
+    if (!m->narrow)
+        return;
+    for (size_t k = 0; k < m->ng; k++) {
+        sd_group *g = &m->g[k];
+        size_t slots = (size_t)g->sets * g->depth;
+        for (size_t i = 0; i < slots; i++) {
+            uint32_t c = g->stack32[i];
+            g->stack[i] = c == MRC_HOLE32 ? MH_SD_HOLE : m->region[c >> MRC_LOW_BITS] << MRC_LOW_BITS | (c & MRC_LOW_MASK);
+        }
+        mh_big_free(g->stack32, slots * sizeof *g->stack32);
+        g->stack32 = NULL;
+    }
+    m->narrow = 0;
+    m->g_far = mrc_far(m, sizeof(uint64_t));
+}
+
+/* mrc_line on narrow stacks: c is line's narrow form (its set index bits are line's). */
+static inline size_t mrc_line8n(mh_mrc *m, uint64_t line, uint32_t c, uint32_t *d)
+{
+    m->last = line;
+    m->last_ok = 1;
+    for (size_t k = 0; k < m->ng; k++) {
+        sd_group *g = &m->g[k];
+        d[k] = sd_access8n(g->stack32 + (c & g->set_mask) * 8, c);
+        if (d[k] == 0)
+            return k;
+    }
+    return m->ng;
+}
+
 /* References line in every group; returns the number of groups visited (the others have it
  * on top, depth 0) and stores each visited group's depth in d[]. */
 static inline size_t mrc_line(mh_mrc *m, uint64_t line, uint32_t *d)
 {
     if (m->last_ok && line == m->last)
         return 0; /* depth 0 everywhere: nothing moves */
+    if (m->narrow) {
+        uint32_t c = mrc_narrow(m, line);
+        if (c != MRC_HOLE32)
+            return mrc_line8n(m, line, c, d);
+        mrc_widen(m);
+    }
     m->last = line;
     m->last_ok = 1;
     for (size_t k = 0; k < m->ng; k++) {
@@ -220,6 +342,31 @@ static inline void mrc_record8(mh_mrc *m, uint64_t line, int kind)
     }
 }
 
+/* mrc_record8 on narrow stacks (m->narrow); widens first when line needs a 256th region. */
+static inline void mrc_record8n(mh_mrc *m, uint64_t line, int kind)
+{
+    if (m->last_ok && line == m->last) {
+        m->acc[kind]++;
+        return;
+    }
+    uint32_t c = mrc_narrow(m, line);
+    if (c == MRC_HOLE32) {
+        mrc_widen(m);
+        mrc_record8(m, line, kind);
+        return;
+    }
+    m->acc[kind]++;
+    m->last = line;
+    m->last_ok = 1;
+    for (size_t k = 0; k < m->ng; k++) {
+        sd_group *g = &m->g[k];
+        uint32_t d = sd_access8n(g->stack32 + (c & g->set_mask) * 8, c);
+        if (d == 0)
+            return;
+        g->cnt[(size_t)g->bucket[d] * MH_KINDS + (size_t)kind]++;
+    }
+}
+
 /* One access of kind covering lines first..last: like the hierarchy (and DineroIV) it is one
  * access, a miss in a cache when any of its lines misses there, i.e. by its deepest line. */
 static void mrc_record(mh_mrc *m, uint64_t first, uint64_t last, int kind)
@@ -246,9 +393,6 @@ static void mrc_record(mh_mrc *m, uint64_t first, uint64_t last, int kind)
 }
 
 #define MRC_AHEAD 8 /* records between a set's prefetch and its use */
-/* Stacks this small stay in the host's L2 cache: not prefetched (their loads overlap each other;
- * a prefetch per such group and record cost more than it saved). */
-#define MRC_NEAR_BYTES (256u << 10)
 
 /* Starts loading line's set in every group too big to stay in the host's L2 cache (a deep fully
  * associative stack: its hash slot). */
@@ -256,7 +400,9 @@ static inline void mrc_prefetch(const mh_mrc *m, uint64_t line)
 {
     for (size_t k = m->g_far; k < m->ng; k++) {
         const sd_group *g = &m->g[k];
-        if (g->stack)
+        if (g->stack32)
+            __builtin_prefetch(g->stack32 + (line & g->set_mask) * 8, 1, 3);
+        else if (g->stack)
             __builtin_prefetch(g->stack + (line & g->set_mask) * g->depth, 1, 3);
         else
             mh_sd_fa_prefetch(g->fa, line);
@@ -266,6 +412,7 @@ static inline void mrc_prefetch(const mh_mrc *m, uint64_t line)
 /* Drops line from every stack (DineroIV's invalidate record). */
 static void mrc_invalidate(mh_mrc *m, uint64_t line)
 {
+    mrc_widen(m);
     m->last_ok = 0;
     for (size_t k = 0; k < m->ng; k++) {
         sd_group *g = &m->g[k];
@@ -302,7 +449,9 @@ void mh_mrc_access(mh_mrc *m, const mh_rec *recs, size_t n)
         }
         if (r->op >= MH_KINDS || !(m->op_mask & (1u << r->op)))
             continue;
-        if (m->all8 && first == last)
+        if (m->narrow && first == last)
+            mrc_record8n(m, first, r->op);
+        else if (m->all8 && first == last)
             mrc_record8(m, first, r->op);
         else
             mrc_record(m, first, last, r->op);
@@ -341,8 +490,27 @@ static int group_init(sd_group *g, uint32_t sets, const uint32_t *w, uint32_t nw
     size_t slots = (size_t)sets * g->depth;
     if (slots / g->depth != sets || !(g->stack = mh_big_alloc(slots * sizeof *g->stack, 0)))
         return MH_ENOMEM;
-    for (size_t i = 0; i < slots; i++)
-        g->stack[i] = MH_SD_HOLE;
+    return MH_OK;
+}
+
+/* Empties every group's array stack: the narrow one when m->narrow (the 64-bit one stays
+ * untouched, mapped but not resident, until mrc_widen fills it), else the 64-bit one. */
+static int mrc_clear(mh_mrc *m)
+{
+    for (size_t k = 0; k < m->ng; k++) {
+        sd_group *g = &m->g[k];
+        size_t slots = (size_t)g->sets * g->depth;
+        if (!g->stack)
+            continue;
+        if (!m->narrow) {
+            for (size_t i = 0; i < slots; i++)
+                g->stack[i] = MH_SD_HOLE;
+        } else if ((g->stack32 = mh_big_alloc(slots * sizeof *g->stack32, 0))) {
+            memset(g->stack32, 0xff, slots * sizeof *g->stack32); /* MRC_HOLE32 */
+        } else {
+            return MH_ENOMEM;
+        }
+    }
     return MH_OK;
 }
 
@@ -401,11 +569,14 @@ int mh_mrc_create(uint32_t line, const mh_mrc_geom *geoms, size_t n, unsigned op
     }
     free(s);
     free(w);
-    while (m->g_far < m->ng && (uint64_t)m->g[m->g_far].sets * m->g[m->g_far].depth * 8u <= MRC_NEAR_BYTES)
-        m->g_far++;
-    m->all8 = m->ng > 0;
-    for (size_t k = 0; k < m->ng; k++)
+    m->all8 = rc == MH_OK && m->ng > 0;
+    for (size_t k = 0; m->all8 && k < m->ng; k++)
         m->all8 &= !m->g[k].fa && m->g[k].depth == 8;
+    m->narrow = m->all8 && m->g[m->ng - 1].set_mask <= MRC_LOW_MASK;
+    m->last_hi = UINT64_MAX;
+    m->g_far = mrc_far(m, m->narrow ? sizeof(uint32_t) : sizeof(uint64_t));
+    if (rc == MH_OK)
+        rc = mrc_clear(m);
     if (rc != MH_OK) {
         mh_mrc_destroy(m);
         return mh_error_set(err, rc, "miss-ratio curve: out of memory");
@@ -444,6 +615,7 @@ void mh_mrc_destroy(mh_mrc *m)
         return;
     for (size_t k = 0; k < m->ng; k++) {
         mh_big_free(m->g[k].stack, (size_t)m->g[k].sets * m->g[k].depth * sizeof *m->g[k].stack);
+        mh_big_free(m->g[k].stack32, (size_t)m->g[k].sets * m->g[k].depth * sizeof *m->g[k].stack32);
         mh_sd_fa_destroy(m->g[k].fa);
         free(m->g[k].ways);
         free(m->g[k].bucket);

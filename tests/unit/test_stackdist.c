@@ -227,6 +227,36 @@ static void test_random_vs_reference_8way_sweep(void **state)
     free(t);
 }
 
+/* The 8-way sweep's narrow stacks (32-bit lines: a region index over the low 24 bits of the
+ * line number): lines equal in their low 24 bits but in other regions, straddling records
+ * across regions, then records spread over 300 regions, so the 256th converts the stacks to
+ * 64-bit lines mid-trace; with 16-byte lines (a region is 256 MiB) and 64-byte ones. */
+static void test_random_vs_reference_8way_regions(void **state)
+{
+    (void)state;
+    mh_mrc_geom g[16];
+    size_t n = 0;
+    for (uint32_t s = 2; s <= 8192; s *= 2)
+        g[n++] = (mh_mrc_geom){s, 8};
+    static const uint32_t lines[] = {16, 64};
+    for (size_t li = 0; li < 2; li++) {
+        uint64_t region = (uint64_t)lines[li] << 24, x = 99;
+        mh_rec *t = random_trace(150000, 31337 + li, 1 << 18);
+        drop_invalidations(t, 150000);
+        for (size_t i = 0; i < 150000; i++) {
+            uint64_t r = rng_next(&x);
+            if (i < 60000) /* three regions, one of them at the top of the address space */
+                t[i].addr += r % 3 == 0 ? 0 : r % 3 == 1 ? region : UINT64_MAX - 2 * region;
+            else if (i < 70000) /* a record straddling two regions now and then */
+                t[i].addr = r % 16 ? t[i].addr + region : region - 8;
+            else /* 300 regions, each with lines of the same low bits as the others */
+                t[i].addr += (r % 300) * region * 5;
+        }
+        check_against_ref(lines[li], g, n, 0x1f, t, 150000);
+        free(t);
+    }
+}
+
 /* Shallow per-set array stacks: many set counts and associativities at once. */
 static void test_random_vs_reference_arrays(void **state)
 {
@@ -431,6 +461,7 @@ int main(void)
         cmocka_unit_test(test_random_vs_reference_arrays),
         cmocka_unit_test(test_random_vs_reference_8deep),
         cmocka_unit_test(test_random_vs_reference_8way_sweep),
+        cmocka_unit_test(test_random_vs_reference_8way_regions),
         cmocka_unit_test(test_random_vs_reference_fenwick),
         cmocka_unit_test(test_duplicates),
         cmocka_unit_test(test_bad_arguments),
