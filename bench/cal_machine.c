@@ -98,8 +98,17 @@ static int fold_link(cal_machine *m, size_t i, double rand_gbs, double seq_gbs)
     return up;
 }
 
-/* Bandwidth probes: a link chase inside each level below the first (half its size, when that is
- * past twice the level above) measures the link above it, in both orders, and the link gets the
+/* Link chase bytes inside a level below another; see calibrate.h. */
+size_t cal_link_bytes(uint64_t level, uint64_t above)
+{
+    if (level / 2 > 2 * above)
+        return (size_t)(level / 2);
+    if (level > 2 * above) /* a shrunk shared level: between twice the level above and its size */
+        return (size_t)((2 * above + level) / 2 / BENCH_LINE * BENCH_LINE);
+    return 0;
+}
+
+/* Bandwidth probes: a link chase inside each level below the first (cal_link_bytes) measures the link above it, in both orders, and the link gets the
  * slower (lines in address order, which prefetchers fetch, and lines in a random order cross a
  * link at different rates: on the development VM 0.51-0.58 against 0.50 ns per line from L3,
  * the best probes of two runs, where a strided walk over every line took 0.61); a read
@@ -112,8 +121,8 @@ static int apply_bandwidth(mh_config *c, const cal_input *in, cal_machine *m, mh
     double gbs = 0, seq = 0;
     int rc = MH_OK;
     for (size_t i = 1; rc == MH_OK && i < in->nlevels && i < CAL_MAX_LEVELS; i++) {
-        size_t bytes = (size_t)(in->capacity[i] / 2);
-        if (bytes <= 2 * in->capacity[i - 1])
+        size_t bytes = cal_link_bytes(in->capacity[i], in->capacity[i - 1]);
+        if (!bytes)
             continue;
         rc = link_probe(bytes, &gbs, &seq, err);
         if (rc == MH_OK) {
@@ -206,8 +215,8 @@ int cal_machine_relink(mh_config *c, cal_machine *m, const uint64_t *probed, int
     cal_input in = {0};
     int rc = cal_levels_from_config(c, &in, err);
     for (size_t i = 1; rc == MH_OK && i < in.nlevels && i < CAL_MAX_LEVELS; i++) {
-        size_t bytes = (size_t)(in.capacity[i] / 2);
-        if (in.capacity[i] == probed[i] || bytes <= 2 * in.capacity[i - 1])
+        size_t bytes = cal_link_bytes(in.capacity[i], in.capacity[i - 1]);
+        if (in.capacity[i] == probed[i] || !bytes)
             continue;
         int up = 0;                              /* a chase past the level only reads slower */
         for (int k = 0; rc == MH_OK && k < probes; k++) {

@@ -269,9 +269,15 @@ int cal_machine_again(mh_config *c, cal_machine *m, mh_error *err);
 /* After the fit: probes again (probes times, keeping the best) the link into each level whose size
  * in c differs from probed[] (the sizes the probes used), since a chase over half the nominal size
  * of a level that holds less measured the level below; the best of all probes stays (a chase past
- * the level only reads slower). A level whose half is not past twice the level above keeps its
- * value. MH_OK or the first error. */
+ * the level only reads slower). A level cal_link_bytes gives no chase keeps its value. MH_OK or
+ * the first error. */
 int cal_machine_relink(mh_config *c, cal_machine *m, const uint64_t *probed, int probes, mh_error *err);
+/* Bytes of the link chase that measures the link into a level of `level` bytes from the one
+ * below it, under a level of `above` bytes: half the level when that is past twice the level
+ * above (the chase then misses the level above and hits this one); else, for a level of more
+ * than twice the level above (a shared cache that showed less than its size: 4 MiB under 1 MiB
+ * gives 3 MiB), the midpoint of the two; else 0: no chase fits between them. */
+size_t cal_link_bytes(uint64_t level, uint64_t above);
 /* After the clock was probed again (c's frequency_ghz about to move from `from` to `to` GHz): sets
  * the cycle values the machine probes derived from times at `from` (mem_cpi, tlb.L2.latency, the
  * link bandwidths in bytes/cycle, the set gaps) for `to`, in m and c. MH_OK or the first error. */

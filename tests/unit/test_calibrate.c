@@ -794,6 +794,37 @@ static void test_machine_reclock(void **state)
     mh_config_free(c);
 }
 
+/* The link chase's size: half a level past twice the one above; a shrunk shared level between
+ * twice the level above and its size (4 MiB under 1 MiB: 3 MiB, the VM's L3 on a busy day, whose
+ * half, 2 MiB, would have been no probe); nothing where no chase fits. Then a relink of a config
+ * whose L3 the fit cut to 4 MiB under a 1 MiB L2 probes inside it and raises L2's bandwidth. */
+static void test_link_bytes(void **state)
+{
+    (void)state;
+    const uint64_t M = 1u << 20;
+    assert_int_equal(cal_link_bytes(32 * M, M), 16 * M);
+    assert_int_equal(cal_link_bytes(4 * M + 64, M), 2 * M + 32); /* past twice 1 MiB: half */
+    assert_int_equal(cal_link_bytes(4 * M, M), 3 * M);
+    assert_int_equal(cal_link_bytes(3 * M, M), 5 * M / 2);
+    assert_int_equal(cal_link_bytes(2 * M, M), 0);
+    assert_int_equal(cal_link_bytes(M, 2 * M), 0);
+    static const char cfg[] = "[hierarchy]\nifetch = L1d\ndata = L1d\nfrequency_ghz = 4\n"
+                              "[L1d]\nsize = 48K\nways = 12\nline = 64\nnext = L2\n"
+                              "[L2]\nsize = 1M\nways = 16\nline = 64\nnext = L3\n"
+                              "[L3]\nsize = 4M\nways = 16\nline = 64\n";
+    mh_config *c = NULL;
+    mh_error err = {0};
+    assert_int_equal(mh_config_parse(cfg, "t.ini", &c, &err), MH_OK);
+    cal_machine m = {0};
+    m.link_rand_gbs[1] = m.link_seq_gbs[1] = m.link_gbs[1] = 0.01; /* the probe past the cut L3: RAM */
+    const uint64_t probed[3] = {48 * 1024, M, 32 * M};
+    assert_int_equal(cal_machine_relink(c, &m, probed, 1, &err), MH_OK);
+    assert_int_equal(m.link_resized[1], 4 * M);
+    assert_true(m.link_gbs[1] > 0.01);
+    assert_true(fabs(c->level[1].bandwidth - m.link_gbs[1] / 4.0) < 1e-2);
+    mh_config_free(c);
+}
+
 /* Rounds: the medians of the rounds replace the point's statistics; the spread is over the median. */
 static void test_fold_rounds(void **state)
 {
@@ -833,6 +864,7 @@ int main(void)
         cmocka_unit_test(test_set_probe),
         cmocka_unit_test(test_chains_order),
         cmocka_unit_test(test_machine_reclock),
+        cmocka_unit_test(test_link_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
