@@ -158,12 +158,14 @@ static int topo_open(const char *xml, topo_t **out, mh_error *err)
         return mh_error_set(err, e == ENOENT ? MH_ENOTFOUND : MH_EFORMAT,
                             "%s: cannot use as hwloc XML topology: %s, expected an lstopo --of xml export", xml, strerror(e));
     }
-    if (hwloc_topology_load(t->h) < 0) {
+    if (hwloc_topology_load(t->h) < 0) { /* hwloc builds differ in which step rejects a bad file */
         int e = errno;
         hwloc_topology_destroy(t->h);
         free(t);
-        return mh_error_set(err, xml ? MH_EFORMAT : MH_EUNSUPPORTED, "%s: hwloc could not load the topology: %s, expected an lstopo --of xml export",
-                            xml ? xml : "this machine", strerror(e));
+        if (xml)
+            return mh_error_set(err, MH_EFORMAT, "%s: cannot use as hwloc XML topology: %s, expected an lstopo "
+                                "--of xml export", xml, strerror(e));
+        return mh_error_set(err, MH_EUNSUPPORTED, "this machine: hwloc could not load the topology: %s", strerror(e));
     }
     t->live = hwloc_topology_is_thissystem(t->h) && !xml;
     t->pu = hwloc_get_obj_by_type(t->h, HWLOC_OBJ_PU, 0);
