@@ -78,6 +78,8 @@ $(BUILD)/tests/unit/test_policy.o: ALL_CFLAGS += $(SIM_ARCH)
 # measure. A 13-byte loop across a 64-byte boundary ran the stack kernel ~18 % slower here.
 KERNEL_ALIGN ?= -falign-functions=64 -falign-loops=32
 $(BUILD)/bench/kernel_%.o: ALL_CFLAGS += $(KERNEL_ALIGN)
+# The unit tests' shared references (tests/lib/*.h; the fuzz harnesses use them too).
+$(BUILD)/tests/unit/%.o $(SAN_BUILD)/tests/unit/%.o: ALL_CFLAGS += -Itests/lib
 
 $(SAN_BUILD)/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)

@@ -1,7 +1,7 @@
 /* fuzz_sweep.c — libFuzzer harness, differential: the one-pass miss-ratio curve (mh_mrc_*) must
  * count, for every geometry it was built for, exactly the accesses and misses of that cache
- * simulated directly (an LRU array per set, valid lines a prefix, newest first, as in
- * tests/unit/test_stackdist.c), in batches the input cuts.
+ * simulated directly (tests/lib/ref_lru.h, the unit tests' reference), in batches the input
+ * cuts.
  * The geometries are mostly 8-way set counts (the narrow 32-bit stacks), else mixed ways and a
  * fully associative stack; addresses come from a few regions near the top and bottom of the
  * address space, or, in spread mode, from thousands (a 256th region moves the narrow stacks to
@@ -12,61 +12,12 @@
 #include <string.h>
 
 #include "memhier.h"
+#include "ref_lru.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAX_RECS 4096 /* records per input */
 #define MAX_GEOMS 24
-
-/* One cache simulated directly. */
-typedef struct ref_cache {
-    uint32_t sets, ways;
-    uint64_t *slot;                       /* line + 1, 0 = invalid; valid prefix, newest first */
-    uint64_t miss[MH_KINDS], acc[MH_KINDS];
-} ref_cache;
-
-/* References (or invalidates) one line; returns 1 on a miss. */
-static int ref_line(ref_cache *r, uint64_t line, int inval)
-{
-    uint64_t *s = r->slot + (line % r->sets) * r->ways, v = line + 1;
-    uint32_t w = 0;
-    while (w < r->ways && s[w] != v)
-        w++;
-    if (inval) {
-        if (w < r->ways) {
-            memmove(s + w, s + w + 1, (r->ways - 1 - w) * sizeof *s);
-            s[r->ways - 1] = 0;
-        }
-        return 0;
-    }
-    int miss = w == r->ways;
-    if (miss)
-        w = r->ways - 1;
-    memmove(s + 1, s, w * sizeof *s);
-    s[0] = v;
-    return miss;
-}
-
-/* Feeds one record (lines first..last) to the reference; the curve's rules for op and mask. */
-static void ref_record(ref_cache *r, const mh_rec *x, unsigned shift, unsigned mask)
-{
-    uint64_t a = x->addr >> shift, b = (x->addr + (x->size ? x->size - 1u : 0u)) >> shift;
-    int inval = x->op == MH_OP_INVALIDATE;
-    if (b < a)
-        b = UINT64_MAX >> shift; /* ran past 2^64 - 1: cut there */
-    if (!inval && (x->op >= MH_KINDS || !(mask & (1u << x->op))))
-        return;
-    int miss = 0;
-    for (uint64_t l = a;; l++) {
-        miss |= ref_line(r, l, inval);
-        if (l == b)
-            break;
-    }
-    if (!inval) {
-        r->acc[x->op]++;
-        r->miss[x->op] += (uint64_t)miss;
-    }
-}
 
 /* The geometries shape byte s picks; returns how many. */
 static size_t pick_geoms(uint8_t s, mh_mrc_geom *g)
@@ -125,12 +76,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < n; i += batch)
         mh_mrc_access(m, recs + i, n - i < batch ? n - i : batch);
     for (size_t k = 0; k < ng; k++) {
-        ref[k] = (ref_cache){.sets = g[k].sets, .ways = g[k].ways};
-        ref[k].slot = calloc((size_t)g[k].sets * g[k].ways, sizeof *ref[k].slot);
-        if (!ref[k].slot)
+        if (!ref_init(&ref[k], shift, g[k].sets, g[k].ways))
             abort();
-        for (size_t i = 0; i < n; i++)
-            ref_record(&ref[k], &recs[i], shift, mask);
+        ref_access(&ref[k], recs, n, mask);
         mh_counts c[MH_KINDS];
         if (mh_mrc_misses(m, g[k].sets, g[k].ways, c) != MH_OK)
             abort();

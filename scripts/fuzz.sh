@@ -20,7 +20,7 @@ FUZZ_JOBS=${FUZZ_JOBS:-1}
 HARNESSES=(din xdin lackey mht config sizes set resident split paths sweep)
 SAN=-fsanitize=address,undefined
 CFLAGS_COMMON=(-std=c11 -D_GNU_SOURCE -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -g -O1 -fno-omit-frame-pointer
-               -Iinclude -Isim -Ibench "$SAN" -fno-sanitize-recover=all)
+               -Iinclude -Isim -Ibench -Itests/lib "$SAN" -fno-sanitize-recover=all)
 WARN=(-Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes)
 LIBS=(-lzstd -linih -lm -lpthread)
 

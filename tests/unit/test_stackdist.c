@@ -14,63 +14,7 @@
 #include <cmocka.h>
 
 #include "memhier.h"
-
-/* ---------- reference: one LRU cache simulated directly ---------- */
-
-typedef struct ref_cache {
-    uint32_t sets, ways, shift;
-    uint64_t *slot;              /* line + 1, 0 = invalid; valid prefix, newest first */
-    uint64_t miss[MH_KINDS], acc[MH_KINDS];
-} ref_cache;
-
-static void ref_init(ref_cache *r, uint32_t line, uint32_t sets, uint32_t ways)
-{
-    memset(r, 0, sizeof *r);
-    r->sets = sets;
-    r->ways = ways;
-    r->shift = (uint32_t)__builtin_ctz(line);
-    r->slot = calloc((size_t)sets * ways, sizeof *r->slot);
-    assert_non_null(r->slot);
-}
-
-/* References (or invalidates) one line; returns 1 on a miss. */
-static int ref_line(ref_cache *r, uint64_t line, int inval)
-{
-    uint64_t *s = r->slot + (line % r->sets) * r->ways, v = line + 1;
-    uint32_t w = 0;
-    while (w < r->ways && s[w] != v)
-        w++;
-    if (inval) {
-        if (w < r->ways) {
-            memmove(s + w, s + w + 1, (r->ways - 1 - w) * sizeof *s);
-            s[r->ways - 1] = 0;
-        }
-        return 0;
-    }
-    int miss = w == r->ways;
-    if (miss)
-        w = r->ways - 1; /* the last slot: free if any is free, else the LRU line */
-    memmove(s + 1, s, w * sizeof *s);
-    s[0] = v;
-    return miss;
-}
-
-static void ref_access(ref_cache *r, const mh_rec *recs, size_t n, unsigned mask)
-{
-    for (size_t i = 0; i < n; i++) {
-        uint64_t a = recs[i].addr >> r->shift, b = (recs[i].addr + recs[i].size - 1) >> r->shift;
-        int inval = recs[i].op == MH_OP_INVALIDATE;
-        if (!inval && (recs[i].op >= MH_KINDS || !(mask & (1u << recs[i].op))))
-            continue;
-        int miss = 0;
-        for (uint64_t l = a; l <= b; l++)
-            miss |= ref_line(r, l, inval);
-        if (!inval) { /* one access per record, a miss when any covered line missed */
-            r->acc[recs[i].op]++;
-            r->miss[recs[i].op] += (uint64_t)miss;
-        }
-    }
-}
+#include "ref_lru.h"
 
 /* ---------- helpers ---------- */
 
@@ -123,7 +67,7 @@ static void check_against_ref(uint32_t line, const mh_mrc_geom *g, size_t ng, un
     for (size_t k = 0; k < ng; k++) {
         ref_cache r;
         mh_counts c[MH_KINDS];
-        ref_init(&r, line, g[k].sets, g[k].ways);
+        assert_true(ref_init(&r, (unsigned)__builtin_ctz(line), g[k].sets, g[k].ways));
         ref_access(&r, t, n, mask);
         assert_int_equal(mh_mrc_misses(m, g[k].sets, g[k].ways, c), MH_OK);
         for (int kind = 0; kind < MH_KINDS; kind++) {
