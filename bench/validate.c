@@ -312,11 +312,13 @@ const char *val_reason(const char *kernel, const char *variant, size_t size, dou
         if (stride >= 4096 && !slow && !small && stride % 4096 == 0)
             return "L1 set conflict: a 4 KiB-multiple stride puts every line in one L1 set, and such misses "
                    "overlap far less than the MSHRs allow (set_gap of the serving level: 0, or shorter than this run's)";
+        if (small) /* every line in L1d, and its few pages in the DTLB */
+            return slow ? "compute: base_cpi x gap (the ALU rate) overstates this loop's cost: the core dispatches "
+                          "its moves, NOPs and fused branches beside the ALUs"
+                        : "compute: loop costs more than base_cpi x gap";
         if (stride >= 4096)
             return slow ? "TLB: one new page per load; real walks overlap (page-walk caches, MLP)"
                         : "TLB: a page walk per load is dearer than walk_latency (nested paging on a VM)";
-        if (small)
-            return slow ? "compute: base_cpi x gap overstates this loop's IPC" : "compute: loop costs more than base_cpi x gap";
         if (big)
             return slow ? "hardware prefetcher too timid: the L2 stream prefetcher learns from demand misses only, "
                           "so L1 prefetches wait for RAM in the L1 MSHRs (raise degree/distance)"
@@ -332,6 +334,9 @@ const char *val_reason(const char *kernel, const char *variant, size_t size, dou
     if (small)                               /* every line in L1d: no miss to wait for */
         return slow ? "compute: base_cpi x gap overstates this pointer walk's instructions"
                     : "compute: the pointer walk's instructions cost more than base_cpi x gap (every line in L1d)";
+    if (slow && !strcmp(kernel, "prefetch") && !strcmp(variant, "d1"))
+        return "prefetch distance 1: the prefetch's address arrives with the line that holds the next node's "
+               "address too, so the model gains nothing from it (the core starts the next miss a few cycles sooner)";
     if (slow)
         return big ? "MLP/prefetch: the core overlaps the next nodes' loads; software prefetch hides more; or page "
                      "walks cheaper this run than at calibration (pointer walks past the LLC moved 1.7x between runs)"

@@ -249,6 +249,10 @@ static void test_reasons(void **state)
     assert_non_null(strstr(val_reason("heap", "default", 16384, -30, 32768, 8 << 20), "every line in L1d"));
     assert_non_null(strstr(val_reason("prefetch", "d2", 16384, 30, 32768, 8 << 20), "compute"));
     assert_non_null(strstr(val_reason("prefetch", "d2", 1 << 20, -30, 32768, 8 << 20), "in flight"));
+    /* s4096 inside L1d: four pages, no TLB miss; the loop's cost is the compute model's */
+    assert_non_null(strstr(val_reason("stride", "s4096", 16384, 47, 49152, 8 << 20), "ALU rate"));
+    assert_non_null(strstr(val_reason("prefetch", "d1", 4 << 20, 22, 32768, 8 << 20), "distance 1"));
+    assert_non_null(strstr(val_reason("prefetch", "d1", 4 << 20, -22, 32768, 8 << 20), "in flight"));
 }
 
 int main(void)
