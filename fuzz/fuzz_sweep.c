@@ -2,8 +2,8 @@
  * count, for every geometry it was built for, exactly the accesses and misses of that cache
  * simulated directly (tests/lib/ref_lru.h, the unit tests' reference), in batches the input
  * cuts.
- * The geometries are mostly 8-way set counts (the narrow 32-bit stacks), else mixed ways and a
- * fully associative stack; addresses come from a few regions near the top and bottom of the
+ * The geometries are mostly set counts of 5, 8, 12 or 16 ways, one for all or varying (the narrow
+ * 32-bit stacks, 8 or 16 deep), else mixed ways and a fully associative stack; addresses come from a few regions near the top and bottom of the
  * address space, or, in spread mode, from thousands (a 256th region moves the narrow stacks to
  * 64-bit lines mid-trace); invalidations and straddling records are in the mix.
  * Input: 4 shape bytes, then records of 8 bytes each. */
@@ -31,8 +31,9 @@ static size_t pick_geoms(uint8_t s, mh_mrc_geom *g)
         g[n++] = (mh_mrc_geom){1, 65u + (s & 63u)};
         return n;
     }
-    for (uint32_t sets = 1u << (s & 1); sets <= (1u << (4 + (s >> 1 & 7))); sets *= 2)
-        g[n++] = (mh_mrc_geom){sets, 8}; /* the 8-way sweep: narrow stacks */
+    static const uint32_t ways[] = {8, 12, 16, 5}; /* narrow stacks, 8 or 16 deep */
+    for (uint32_t sets = 1u << (s & 1), k = 0; sets <= (1u << (4 + (s >> 1 & 7))); sets *= 2, k++)
+        g[n++] = (mh_mrc_geom){sets, ways[(s >> 4 & 3) + (s & 0x40 ? k : 0) & 3]};
     return n;
 }
 
@@ -47,11 +48,12 @@ static mh_rec make_rec(const uint8_t *b, int spread, int straddle)
     if (r.op == MH_OP_INVALIDATE && (b[0] & 0x18)) /* rarer: holes send the curve to its general path */
         r.op = MH_OP_READ;
     r.size = (uint16_t)(straddle && (b[0] & 0x20) ? 1u + b[1] % 130u : 8u);
-    uint64_t low = (uint64_t)b[2] | (uint64_t)b[3] << 8 | (uint64_t)(b[4] & 0x3f) << 16; /* 4 MiB window */
-    if (spread)
-        r.addr = ((uint64_t)b[5] | (uint64_t)b[6] << 8 | (uint64_t)b[7] << 16) << 31 | low;
-    else
+    int hot = !spread || (b[0] & 0x40); /* spread mode: half the records still reuse hot lines */
+    uint64_t low = (uint64_t)b[2] | (uint64_t)b[3] << 8 | (uint64_t)(b[4] & (hot ? 0x03 : 0x3f)) << 16;
+    if (hot) /* a 256 KiB window in one of five regions */
         r.addr = high[b[5] % 5] + low;
+    else     /* one of 2^24 regions, in a 4 MiB window */
+        r.addr = ((uint64_t)b[5] | (uint64_t)b[6] << 8 | (uint64_t)b[7] << 16) << 31 | low;
     return r;
 }
 

@@ -15,6 +15,8 @@ trap 'rm -rf "$work"' EXIT
 # non-inclusive L1d. sizes16: 1K .. 32M, 8-way => 2 .. 65536 sets (16 set counts).
 base=(-c configs/zen3.ini --set L1d.inclusion=nine)
 sizes16=1K,2K,4K,8K,16K,32K,64K,128K,256K,512K,1M,2M,4M,8M,16M,32M
+# 12 ways (a 48 KiB L1d's): 1.5K .. 48M, 2 .. 65536 sets
+sizes16w12=1536,3K,6K,12K,24K,48K,96K,192K,384K,768K,1536K,3M,6M,12M,24M,48M
 cat >"$work/l1.ini" <<'EOF'
 ; the swept level alone (plus a tiny L1i so instruction fetches go elsewhere, as in zen3)
 [hierarchy]
@@ -60,13 +62,16 @@ measure "one simulation: the L1d level alone" \
     "$bin" sim -c "$work/l1.ini" --no-3c --no-timing --decode-thread off -f csv "$work/t.mht"
 measure "one-pass sweep, 16 sizes of an 8-way L1d (16 set counts)" \
     "$bin" sweep "${base[@]}" --set L1d.size=$sizes16 --one-pass -f csv "$work/t.mht"
+measure "one-pass sweep, 16 sizes of a 12-way L1d (16 set counts)" \
+    "$bin" sweep "${base[@]}" --set L1d.ways=12 --set L1d.size=$sizes16w12 --one-pass -f csv "$work/t.mht"
 measure "one-pass sweep, 16 sizes of a fully associative L1d" \
     "$bin" sweep "${base[@]}" --set L1d.ways=full --set L1d.size=$sizes16 --one-pass -f csv "$work/t.mht"
 measure "separate simulations, 16 sizes (--exact --no-timing -j1)" \
     "$bin" sweep "${base[@]}" --set L1d.size=$sizes16 --exact --no-timing -j1 -f csv "$work/t.mht"
 z="one simulation: zen3 count-only, one core (sim --no-3c --no-timing)"
 l="one simulation: the L1d level alone"
-for s in "one-pass sweep, 16 sizes of an 8-way L1d (16 set counts)" "one-pass sweep, 16 sizes of a fully associative L1d" \
+for s in "one-pass sweep, 16 sizes of an 8-way L1d (16 set counts)" "one-pass sweep, 16 sizes of a 12-way L1d (16 set counts)" \
+    "one-pass sweep, 16 sizes of a fully associative L1d" \
     "separate simulations, 16 sizes (--exact --no-timing -j1)"; do
     printf '  %-58s %s x zen3 sim, %s x L1d-alone sim (cpu; wall %s x / %s x)\n' "$s" \
         "$(ratio "${C[$s]}" "${C[$z]}")" "$(ratio "${C[$s]}" "${C[$l]}")" \

@@ -7,10 +7,12 @@
  * uses the Fenwick tree of stackdist_fa.c. Groups run from the fewest sets up: with
  * power-of-two set counts a line on top of its set's stack is on top in every finer mapping
  * too (no line of the finer set was touched since), so the remaining groups are skipped.
- * The 8-way sweep (every group 8 deep) starts narrow: its stacks hold 32-bit lines, a region
- * index (the line's bits above the low 24, numbered as first seen) over the low 24 bits, so a
- * set is one 32-byte vector and the stacks half the memory; a 256th region or an invalidation
- * converts them to 64-bit lines for good (mrc_widen). */
+ * A group's stack is as deep as its largest ways, rounded up to 8 (4..8 ways) or 16 (9..16): a
+ * deeper LRU stack holds every shallower one in its top positions, so the counts are the same.
+ * When every group is 8 or 16 deep the curve starts narrow: its stacks hold 32-bit lines, a
+ * region index (the line's bits above the low 24, numbered as first seen) over the low 24 bits,
+ * so a set is one or two 32-byte vectors and the stacks take half the memory; a 256th region or
+ * an invalidation converts them to 64-bit lines for good (mrc_widen). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +55,7 @@ struct mh_mrc {
     char level[MH_NAME_MAX];   /* level name when built from configs, else "" */
     int level_index;           /* its index in those configs, else -1 */
     uint32_t *depth;           /* 2 * ng scratch depths: per line, and deepest per record */
-    int narrow;                /* all8 stacks kept in stack32 (narrow lines, see the top) */
+    int narrow;                /* 8- and 16-deep stacks kept in stack32 (narrow lines, see the top) */
     uint32_t nregion;          /* regions numbered so far */
     uint32_t last_ri;          /* index of the region last looked up */
     uint64_t last_hi;          /* its bits above the low MRC_LOW_BITS (UINT64_MAX: none yet) */
@@ -148,22 +150,59 @@ static inline uint32_t sd_access8n(uint32_t *s, uint32_t c)
     _mm256_storeu_si256((__m256i *)s, _mm256_blendv_epi8(v, up, t));
     return d;
 }
-#else
-/* sd_access8 on a narrow stack (portable build): find, then shift the lines above down. */
-static inline uint32_t sd_access8n(uint32_t *s, uint32_t c)
+
+/* sd_access8n for a 16-deep narrow stack: two vectors; the upper one's position 8 takes the
+ * lower one's last line. */
+static inline uint32_t sd_access16n(uint32_t *s, uint32_t c)
 {
-    uint32_t d = 8;
-    for (uint32_t i = 0; i < 8; i++)
+    const __m256i w = _mm256_set1_epi32((int)c), idx = _mm256_setr_epi32(0, 0, 1, 2, 3, 4, 5, 6);
+    const __m256i lo = _mm256_loadu_si256((const __m256i *)s), hi = _mm256_loadu_si256((const __m256i *)(s + 8));
+    uint32_t m = (uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(lo, w))) |
+                 (uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(hi, w))) << 8;
+    uint32_t d = m ? (uint32_t)__builtin_ctz(m) : 16;
+    __m256i up_lo = _mm256_blend_epi32(_mm256_permutevar8x32_epi32(lo, idx), w, 0x01);
+    __m256i up_hi = _mm256_blend_epi32(_mm256_permutevar8x32_epi32(hi, idx),
+                                       _mm256_permutevar8x32_epi32(lo, _mm256_set1_epi32(7)), 0x01);
+    const __m256i d1 = _mm256_set1_epi32((int)d + 1);
+    __m256i t_lo = _mm256_cmpgt_epi32(d1, _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    __m256i t_hi = _mm256_cmpgt_epi32(d1, _mm256_setr_epi32(8, 9, 10, 11, 12, 13, 14, 15));
+    _mm256_storeu_si256((__m256i *)s, _mm256_blendv_epi8(lo, up_lo, t_lo));
+    _mm256_storeu_si256((__m256i *)(s + 8), _mm256_blendv_epi8(hi, up_hi, t_hi));
+    return d;
+}
+#else
+/* A W-deep narrow stack (portable build): find c, then shift the lines above it down. */
+static inline uint32_t sd_accessn(uint32_t *s, uint32_t W, uint32_t c)
+{
+    uint32_t d = W;
+    for (uint32_t i = 0; i < W; i++)
         if (s[i] == c) {
             d = i;
             break;
         }
-    for (uint32_t i = d < 8 ? d : 7; i > 0; i--)
+    for (uint32_t i = d < W ? d : W - 1; i > 0; i--)
         s[i] = s[i - 1];
     s[0] = c;
     return d;
 }
+
+/* sd_access8n / sd_access16n of the AVX2 build. */
+static inline uint32_t sd_access8n(uint32_t *s, uint32_t c)
+{
+    return sd_accessn(s, 8, c);
+}
+
+static inline uint32_t sd_access16n(uint32_t *s, uint32_t c)
+{
+    return sd_accessn(s, 16, c);
+}
 #endif
+
+/* c in group stack s of depth 8 or 16 (narrow); returns its previous depth. */
+static inline uint32_t sd_access_narrow(uint32_t *s, uint32_t depth, uint32_t c)
+{
+    return depth == 8 ? sd_access8n(s, c) : sd_access16n(s, c);
+}
 
 /* sd_set_access for a stack whose holes, if any, are all below its lines (a cold set's
  * unfilled ways: no invalidation yet). A miss then drops the bottom position, which is the
@@ -283,13 +322,13 @@ static void mrc_widen(mh_mrc *m)
 }
 
 /* mrc_line on narrow stacks: c is line's narrow form (its set index bits are line's). */
-static inline size_t mrc_line8n(mh_mrc *m, uint64_t line, uint32_t c, uint32_t *d)
+static inline size_t mrc_line_narrow(mh_mrc *m, uint64_t line, uint32_t c, uint32_t *d)
 {
     m->last = line;
     m->last_ok = 1;
     for (size_t k = 0; k < m->ng; k++) {
         sd_group *g = &m->g[k];
-        d[k] = sd_access8n(g->stack32 + (c & g->set_mask) * 8, c);
+        d[k] = sd_access_narrow(g->stack32 + (c & g->set_mask) * g->depth, g->depth, c);
         if (d[k] == 0)
             return k;
     }
@@ -305,7 +344,7 @@ static inline size_t mrc_line(mh_mrc *m, uint64_t line, uint32_t *d)
     if (m->narrow) {
         uint32_t c = mrc_narrow(m, line);
         if (c != MRC_HOLE32)
-            return mrc_line8n(m, line, c, d);
+            return mrc_line_narrow(m, line, c, d);
         mrc_widen(m);
     }
     m->last = line;
@@ -342,31 +381,6 @@ static inline void mrc_record8(mh_mrc *m, uint64_t line, int kind)
     }
 }
 
-/* mrc_record8 on narrow stacks (m->narrow); widens first when line needs a 256th region. */
-static inline void mrc_record8n(mh_mrc *m, uint64_t line, int kind)
-{
-    if (m->last_ok && line == m->last) {
-        m->acc[kind]++;
-        return;
-    }
-    uint32_t c = mrc_narrow(m, line);
-    if (c == MRC_HOLE32) {
-        mrc_widen(m);
-        mrc_record8(m, line, kind);
-        return;
-    }
-    m->acc[kind]++;
-    m->last = line;
-    m->last_ok = 1;
-    for (size_t k = 0; k < m->ng; k++) {
-        sd_group *g = &m->g[k];
-        uint32_t d = sd_access8n(g->stack32 + (c & g->set_mask) * 8, c);
-        if (d == 0)
-            return;
-        g->cnt[(size_t)g->bucket[d] * MH_KINDS + (size_t)kind]++;
-    }
-}
-
 /* One access of kind covering lines first..last: like the hierarchy (and DineroIV) it is one
  * access, a miss in a cache when any of its lines misses there, i.e. by its deepest line. */
 static void mrc_record(mh_mrc *m, uint64_t first, uint64_t last, int kind)
@@ -392,6 +406,35 @@ static void mrc_record(mh_mrc *m, uint64_t first, uint64_t last, int kind)
     }
 }
 
+/* mrc_record8 on narrow stacks (m->narrow, 8 or 16 deep); widens first when line needs a 256th
+ * region. */
+static inline void mrc_record_narrow(mh_mrc *m, uint64_t line, int kind)
+{
+    if (m->last_ok && line == m->last) {
+        m->acc[kind]++;
+        return;
+    }
+    uint32_t c = mrc_narrow(m, line);
+    if (c == MRC_HOLE32) {
+        mrc_widen(m);
+        if (m->all8)
+            mrc_record8(m, line, kind);
+        else
+            mrc_record(m, line, line, kind);
+        return;
+    }
+    m->acc[kind]++;
+    m->last = line;
+    m->last_ok = 1;
+    for (size_t k = 0; k < m->ng; k++) {
+        sd_group *g = &m->g[k];
+        uint32_t d = sd_access_narrow(g->stack32 + (c & g->set_mask) * g->depth, g->depth, c);
+        if (d == 0)
+            return;
+        g->cnt[(size_t)g->bucket[d] * MH_KINDS + (size_t)kind]++;
+    }
+}
+
 #define MRC_AHEAD 8 /* records between a set's prefetch and its use */
 
 /* Starts loading line's set in every group too big to stay in the host's L2 cache (a deep fully
@@ -401,7 +444,7 @@ static inline void mrc_prefetch(const mh_mrc *m, uint64_t line)
     for (size_t k = m->g_far; k < m->ng; k++) {
         const sd_group *g = &m->g[k];
         if (g->stack32)
-            __builtin_prefetch(g->stack32 + (line & g->set_mask) * 8, 1, 3);
+            __builtin_prefetch(g->stack32 + (line & g->set_mask) * g->depth, 1, 3);
         else if (g->stack)
             __builtin_prefetch(g->stack + (line & g->set_mask) * g->depth, 1, 3);
         else
@@ -450,7 +493,7 @@ void mh_mrc_access(mh_mrc *m, const mh_rec *recs, size_t n)
         if (r->op >= MH_KINDS || !(m->op_mask & (1u << r->op)))
             continue;
         if (m->narrow && first == last)
-            mrc_record8n(m, first, r->op);
+            mrc_record_narrow(m, first, r->op);
         else if (m->all8 && first == last)
             mrc_record8(m, first, r->op);
         else
@@ -474,6 +517,8 @@ static int group_init(sd_group *g, uint32_t sets, const uint32_t *w, uint32_t nw
     g->set_mask = sets - 1u;
     g->nw = nw;
     g->depth = w[nw - 1];
+    if (g->depth >= 4 && g->depth <= 16) /* narrow (32-bit) positions: never more memory than before */
+        g->depth = g->depth <= 8 ? 8 : 16;
     g->ways = malloc(nw * sizeof *g->ways);
     g->bucket = malloc(((size_t)g->depth + 1) * sizeof *g->bucket);
     g->cnt = calloc(((size_t)nw + 1) * MH_KINDS, sizeof *g->cnt);
@@ -572,7 +617,9 @@ int mh_mrc_create(uint32_t line, const mh_mrc_geom *geoms, size_t n, unsigned op
     m->all8 = rc == MH_OK && m->ng > 0;
     for (size_t k = 0; m->all8 && k < m->ng; k++)
         m->all8 &= !m->g[k].fa && m->g[k].depth == 8;
-    m->narrow = m->all8 && m->g[m->ng - 1].set_mask <= MRC_LOW_MASK;
+    m->narrow = rc == MH_OK && m->ng > 0 && m->g[m->ng - 1].set_mask <= MRC_LOW_MASK;
+    for (size_t k = 0; m->narrow && k < m->ng; k++)
+        m->narrow &= !m->g[k].fa && (m->g[k].depth == 8 || m->g[k].depth == 16);
     m->last_hi = UINT64_MAX;
     m->g_far = mrc_far(m, m->narrow ? sizeof(uint32_t) : sizeof(uint64_t));
     if (rc == MH_OK)

@@ -171,19 +171,23 @@ static void test_random_vs_reference_8way_sweep(void **state)
     free(t);
 }
 
-/* The 8-way sweep's narrow stacks (32-bit lines: a region index over the low 24 bits of the
- * line number): lines equal in their low 24 bits but in other regions, straddling records
- * across regions, then records spread over 300 regions, so the 256th converts the stacks to
- * 64-bit lines mid-trace; with 16-byte lines (a region is 256 MiB) and 64-byte ones. */
+/* The narrow stacks (32-bit lines: a region index over the low 24 bits of the line number):
+ * lines equal in their low 24 bits but in other regions, straddling records across regions,
+ * then records spread over 300 regions, so the 256th converts the stacks to 64-bit lines
+ * mid-trace. 8-way set counts with 16-byte lines (a region is 256 MiB); 12-way ones (16-deep
+ * stacks) with 64-byte lines; and 8-, 12- and 16-way set counts mixed (8- and 16-deep groups). */
 static void test_random_vs_reference_8way_regions(void **state)
 {
     (void)state;
-    mh_mrc_geom g[16];
-    size_t n = 0;
-    for (uint32_t s = 2; s <= 8192; s *= 2)
-        g[n++] = (mh_mrc_geom){s, 8};
-    static const uint32_t lines[] = {16, 64};
-    for (size_t li = 0; li < 2; li++) {
+    mh_mrc_geom g[3][16];
+    size_t ng[3] = {0, 0, 0};
+    for (uint32_t s = 2, k = 0; s <= 8192; s *= 2, k++) {
+        g[0][ng[0]++] = (mh_mrc_geom){s, 8};
+        g[1][ng[1]++] = (mh_mrc_geom){s, 12};
+        g[2][ng[2]++] = (mh_mrc_geom){s, k % 3 == 0 ? 8u : k % 3 == 1 ? 12u : 16u};
+    }
+    static const uint32_t lines[] = {16, 64, 32};
+    for (size_t li = 0; li < 3; li++) {
         uint64_t region = (uint64_t)lines[li] << 24, x = 99;
         mh_rec *t = random_trace(150000, 31337 + li, 1 << 18);
         drop_invalidations(t, 150000);
@@ -196,7 +200,7 @@ static void test_random_vs_reference_8way_regions(void **state)
             else /* 300 regions, each with lines of the same low bits as the others */
                 t[i].addr += (r % 300) * region * 5;
         }
-        check_against_ref(lines[li], g, n, 0x1f, t, 150000);
+        check_against_ref(lines[li], g[li], ng[li], 0x1f, t, 150000);
         free(t);
     }
 }
