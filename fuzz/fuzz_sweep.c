@@ -2,8 +2,8 @@
  * count, for every geometry it was built for, exactly the accesses and misses of that cache
  * simulated directly (tests/lib/ref_lru.h, the unit tests' reference), in batches the input
  * cuts.
- * The geometries are mostly set counts of 5, 8, 12 or 16 ways, one for all or varying (the narrow
- * 32-bit stacks, 8 or 16 deep), else mixed ways and a fully associative stack; addresses come from a few regions near the top and bottom of the
+ * The geometries are mostly set counts of 4 to 32 ways, one for all or varying (the narrow
+ * 32-bit stacks, 8, 16 or 32 deep), else mixed ways and a fully associative stack; addresses come from a few regions near the top and bottom of the
  * address space, or, in spread mode, from thousands (a 256th region moves the narrow stacks to
  * 64-bit lines mid-trace); invalidations and straddling records are in the mix.
  * Input: 4 shape bytes, then records of 8 bytes each. */
@@ -31,9 +31,9 @@ static size_t pick_geoms(uint8_t s, mh_mrc_geom *g)
         g[n++] = (mh_mrc_geom){1, 65u + (s & 63u)};
         return n;
     }
-    static const uint32_t ways[] = {8, 12, 16, 5}; /* narrow stacks, 8 or 16 deep */
+    static const uint32_t ways[] = {8, 12, 16, 5, 20, 32, 24, 4}; /* narrow stacks, 8, 16 or 32 deep */
     for (uint32_t sets = 1u << (s & 1), k = 0; sets <= (1u << (4 + (s >> 1 & 7))); sets *= 2, k++)
-        g[n++] = (mh_mrc_geom){sets, ways[(s >> 4 & 3) + (s & 0x40 ? k : 0) & 3]};
+        g[n++] = (mh_mrc_geom){sets, ways[((s >> 4 & 7) + (s & 0x40 ? k : 0)) & 7]};
     return n;
 }
 

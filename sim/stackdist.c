@@ -7,12 +7,12 @@
  * uses the Fenwick tree of stackdist_fa.c. Groups run from the fewest sets up: with
  * power-of-two set counts a line on top of its set's stack is on top in every finer mapping
  * too (no line of the finer set was touched since), so the remaining groups are skipped.
- * A group's stack is as deep as its largest ways, rounded up to 8 (4..8 ways) or 16 (9..16): a
- * deeper LRU stack holds every shallower one in its top positions, so the counts are the same.
- * When every group is 8 or 16 deep the curve starts narrow: its stacks hold 32-bit lines, a
- * region index (the line's bits above the low 24, numbered as first seen) over the low 24 bits,
- * so a set is one or two 32-byte vectors and the stacks take half the memory; a 256th region or
- * an invalidation converts them to 64-bit lines for good (mrc_widen). */
+ * A group's stack is as deep as its largest ways, rounded up to 8 (4..8 ways), 16 (9..16) or 32
+ * (17..32): a deeper LRU stack holds every shallower one in its top positions, so the counts are
+ * the same. When every group is 8, 16 or 32 deep the curve starts narrow: its stacks hold 32-bit
+ * lines, a region index (the line's bits above the low 24, numbered as first seen) over the low
+ * 24 bits, so a set is one, two or four 32-byte vectors and the stacks take half the memory; a
+ * 256th region or an invalidation converts them to 64-bit lines for good (mrc_widen). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,42 +138,33 @@ static inline uint32_t sd_find8(const uint64_t *s, uint64_t line)
 #endif
 
 #if defined(__AVX2__)
-/* sd_access8 on a narrow stack: the eight positions are one vector; position i takes its upper
- * neighbour (c at 0) when i <= d. Returns c's previous position (8 = absent). */
-static inline uint32_t sd_access8n(uint32_t *s, uint32_t c)
-{
-    const __m256i w = _mm256_set1_epi32((int)c), v = _mm256_loadu_si256((const __m256i *)s);
-    uint32_t m = (uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(v, w)));
-    uint32_t d = m ? (uint32_t)__builtin_ctz(m) : 8;
-    __m256i up = _mm256_blend_epi32(_mm256_permutevar8x32_epi32(v, _mm256_setr_epi32(0, 0, 1, 2, 3, 4, 5, 6)), w, 0x01);
-    __m256i t = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)d + 1), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-    _mm256_storeu_si256((__m256i *)s, _mm256_blendv_epi8(v, up, t));
-    return d;
-}
-
-/* sd_access8n for a 16-deep narrow stack: two vectors; the upper one's position 8 takes the
- * lower one's last line. */
-static inline uint32_t sd_access16n(uint32_t *s, uint32_t c)
+/* sd_access8 on a narrow stack of nv vectors of 8 positions (nv = 1, 2 or 4, a constant where
+ * inlined): c's position d (8 nv = absent) from nv compares; then position i takes its upper
+ * neighbour (c at 0; a vector's first, the last of the vector before) when i <= d. */
+static inline __attribute__((always_inline)) uint32_t sd_accessv(uint32_t *s, const uint32_t nv, uint32_t c)
 {
     const __m256i w = _mm256_set1_epi32((int)c), idx = _mm256_setr_epi32(0, 0, 1, 2, 3, 4, 5, 6);
-    const __m256i lo = _mm256_loadu_si256((const __m256i *)s), hi = _mm256_loadu_si256((const __m256i *)(s + 8));
-    uint32_t m = (uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(lo, w))) |
-                 (uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(hi, w))) << 8;
-    uint32_t d = m ? (uint32_t)__builtin_ctz(m) : 16;
-    __m256i up_lo = _mm256_blend_epi32(_mm256_permutevar8x32_epi32(lo, idx), w, 0x01);
-    __m256i up_hi = _mm256_blend_epi32(_mm256_permutevar8x32_epi32(hi, idx),
-                                       _mm256_permutevar8x32_epi32(lo, _mm256_set1_epi32(7)), 0x01);
-    const __m256i d1 = _mm256_set1_epi32((int)d + 1);
-    __m256i t_lo = _mm256_cmpgt_epi32(d1, _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-    __m256i t_hi = _mm256_cmpgt_epi32(d1, _mm256_setr_epi32(8, 9, 10, 11, 12, 13, 14, 15));
-    _mm256_storeu_si256((__m256i *)s, _mm256_blendv_epi8(lo, up_lo, t_lo));
-    _mm256_storeu_si256((__m256i *)(s + 8), _mm256_blendv_epi8(hi, up_hi, t_hi));
+    __m256i v[4], carry = w;
+    uint32_t m = 0;
+    for (uint32_t j = 0; j < nv; j++) {
+        v[j] = _mm256_loadu_si256((const __m256i *)(s + 8 * j));
+        m |= (uint32_t)_mm256_movemask_ps(_mm256_castsi256_ps(_mm256_cmpeq_epi32(v[j], w))) << (8 * j);
+    }
+    uint32_t d = m ? (uint32_t)__builtin_ctz(m) : 8 * nv;
+    const __m256i d1 = _mm256_set1_epi32((int)d + 1), lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    for (uint32_t j = 0; j < nv; j++) {
+        __m256i up = _mm256_blend_epi32(_mm256_permutevar8x32_epi32(v[j], idx), carry, 0x01);
+        carry = _mm256_permutevar8x32_epi32(v[j], _mm256_set1_epi32(7));
+        __m256i t = _mm256_cmpgt_epi32(d1, _mm256_add_epi32(lane, _mm256_set1_epi32((int)(8 * j))));
+        _mm256_storeu_si256((__m256i *)(s + 8 * j), _mm256_blendv_epi8(v[j], up, t));
+    }
     return d;
 }
 #else
 /* A W-deep narrow stack (portable build): find c, then shift the lines above it down. */
-static inline uint32_t sd_accessn(uint32_t *s, uint32_t W, uint32_t c)
+static inline uint32_t sd_accessv(uint32_t *s, const uint32_t nv, uint32_t c)
 {
+    const uint32_t W = 8 * nv;
     uint32_t d = W;
     for (uint32_t i = 0; i < W; i++)
         if (s[i] == c) {
@@ -185,23 +176,12 @@ static inline uint32_t sd_accessn(uint32_t *s, uint32_t W, uint32_t c)
     s[0] = c;
     return d;
 }
-
-/* sd_access8n / sd_access16n of the AVX2 build. */
-static inline uint32_t sd_access8n(uint32_t *s, uint32_t c)
-{
-    return sd_accessn(s, 8, c);
-}
-
-static inline uint32_t sd_access16n(uint32_t *s, uint32_t c)
-{
-    return sd_accessn(s, 16, c);
-}
 #endif
 
-/* c in group stack s of depth 8 or 16 (narrow); returns its previous depth. */
+/* c in group stack s of depth 8, 16 or 32 (narrow); returns its previous depth. */
 static inline uint32_t sd_access_narrow(uint32_t *s, uint32_t depth, uint32_t c)
 {
-    return depth == 8 ? sd_access8n(s, c) : sd_access16n(s, c);
+    return depth == 8 ? sd_accessv(s, 1, c) : depth == 16 ? sd_accessv(s, 2, c) : sd_accessv(s, 4, c);
 }
 
 /* sd_set_access for a stack whose holes, if any, are all below its lines (a cold set's
@@ -406,9 +386,11 @@ static void mrc_record(mh_mrc *m, uint64_t first, uint64_t last, int kind)
     }
 }
 
-/* mrc_record8 on narrow stacks (m->narrow, 8 or 16 deep); widens first when line needs a 256th
- * region. */
-static inline void mrc_record_narrow(mh_mrc *m, uint64_t line, int kind)
+/* mrc_record8 on narrow stacks (m->narrow, 8, 16 or 32 deep; all8 = every group 8 deep, a
+ * constant where inlined, so that loop keeps the depth out of registers); widens first when line
+ * needs a 256th region. */
+static inline __attribute__((always_inline)) void mrc_record_narrow(mh_mrc *m, uint64_t line, int kind,
+                                                                    const int all8)
 {
     if (m->last_ok && line == m->last) {
         m->acc[kind]++;
@@ -428,7 +410,8 @@ static inline void mrc_record_narrow(mh_mrc *m, uint64_t line, int kind)
     m->last_ok = 1;
     for (size_t k = 0; k < m->ng; k++) {
         sd_group *g = &m->g[k];
-        uint32_t d = sd_access_narrow(g->stack32 + (c & g->set_mask) * g->depth, g->depth, c);
+        uint32_t d = all8 ? sd_accessv(g->stack32 + (c & g->set_mask) * 8, 1, c)
+                          : sd_access_narrow(g->stack32 + (c & g->set_mask) * g->depth, g->depth, c);
         if (d == 0)
             return;
         g->cnt[(size_t)g->bucket[d] * MH_KINDS + (size_t)kind]++;
@@ -492,8 +475,10 @@ void mh_mrc_access(mh_mrc *m, const mh_rec *recs, size_t n)
         }
         if (r->op >= MH_KINDS || !(m->op_mask & (1u << r->op)))
             continue;
-        if (m->narrow && first == last)
-            mrc_record_narrow(m, first, r->op);
+        if (m->narrow && m->all8 && first == last)
+            mrc_record_narrow(m, first, r->op, 1);
+        else if (m->narrow && first == last)
+            mrc_record_narrow(m, first, r->op, 0);
         else if (m->all8 && first == last)
             mrc_record8(m, first, r->op);
         else
@@ -517,8 +502,8 @@ static int group_init(sd_group *g, uint32_t sets, const uint32_t *w, uint32_t nw
     g->set_mask = sets - 1u;
     g->nw = nw;
     g->depth = w[nw - 1];
-    if (g->depth >= 4 && g->depth <= 16) /* narrow (32-bit) positions: never more memory than before */
-        g->depth = g->depth <= 8 ? 8 : 16;
+    if (g->depth >= 4 && g->depth <= 32) /* narrow (32-bit) positions: never more memory than before */
+        g->depth = g->depth <= 8 ? 8 : g->depth <= 16 ? 16 : 32;
     g->ways = malloc(nw * sizeof *g->ways);
     g->bucket = malloc(((size_t)g->depth + 1) * sizeof *g->bucket);
     g->cnt = calloc(((size_t)nw + 1) * MH_KINDS, sizeof *g->cnt);
@@ -619,7 +604,7 @@ int mh_mrc_create(uint32_t line, const mh_mrc_geom *geoms, size_t n, unsigned op
         m->all8 &= !m->g[k].fa && m->g[k].depth == 8;
     m->narrow = rc == MH_OK && m->ng > 0 && m->g[m->ng - 1].set_mask <= MRC_LOW_MASK;
     for (size_t k = 0; m->narrow && k < m->ng; k++)
-        m->narrow &= !m->g[k].fa && (m->g[k].depth == 8 || m->g[k].depth == 16);
+        m->narrow &= !m->g[k].fa && (m->g[k].depth == 8 || m->g[k].depth == 16 || m->g[k].depth == 32);
     m->last_hi = UINT64_MAX;
     m->g_far = mrc_far(m, m->narrow ? sizeof(uint32_t) : sizeof(uint64_t));
     if (rc == MH_OK)
