@@ -3,9 +3,10 @@
  * simulated directly (tests/lib/ref_lru.h, the unit tests' reference), in batches the input
  * cuts.
  * The geometries are mostly set counts of 4 to 32 ways, one for all or varying (the narrow
- * 32-bit stacks, 8, 16 or 32 deep), else mixed ways and a fully associative stack; addresses come from a few regions near the top and bottom of the
- * address space, or, in spread mode, from thousands (a 256th region moves the narrow stacks to
- * 64-bit lines mid-trace); invalidations and straddling records are in the mix.
+ * 32-bit stacks, 8, 16 or 32 deep), else mixed ways and a fully associative stack. Addresses come
+ * from a few regions near the top and bottom of the address space, or, in spread mode, half from
+ * thousands (a 256th region moves the narrow stacks to 64-bit lines mid-trace); invalidations and
+ * straddling records are in the mix.
  * Input: 4 shape bytes, then records of 8 bytes each. */
 #include <stdio.h>
 #include <stdlib.h>

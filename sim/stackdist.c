@@ -55,7 +55,7 @@ struct mh_mrc {
     char level[MH_NAME_MAX];   /* level name when built from configs, else "" */
     int level_index;           /* its index in those configs, else -1 */
     uint32_t *depth;           /* 2 * ng scratch depths: per line, and deepest per record */
-    int narrow;                /* 8- and 16-deep stacks kept in stack32 (narrow lines, see the top) */
+    int narrow;                /* 8-, 16- or 32-deep stacks kept in stack32 (narrow lines, see the top) */
     uint32_t nregion;          /* regions numbered so far */
     uint32_t last_ri;          /* index of the region last looked up */
     uint64_t last_hi;          /* its bits above the low MRC_LOW_BITS (UINT64_MAX: none yet) */
@@ -386,6 +386,15 @@ static void mrc_record(mh_mrc *m, uint64_t first, uint64_t last, int kind)
     }
 }
 
+/* Records an access on 64-bit stacks: the fused 8-deep path for a one-line access when it applies. */
+static inline void mrc_record_wide(mh_mrc *m, uint64_t first, uint64_t last, int kind)
+{
+    if (m->all8 && first == last)
+        mrc_record8(m, first, kind);
+    else
+        mrc_record(m, first, last, kind);
+}
+
 /* mrc_record8 on narrow stacks (m->narrow, 8, 16 or 32 deep; all8 = every group 8 deep, a
  * constant where inlined, so that loop keeps the depth out of registers); widens first when line
  * needs a 256th region. */
@@ -399,10 +408,7 @@ static inline __attribute__((always_inline)) void mrc_record_narrow(mh_mrc *m, u
     uint32_t c = mrc_narrow(m, line);
     if (c == MRC_HOLE32) {
         mrc_widen(m);
-        if (m->all8)
-            mrc_record8(m, line, kind);
-        else
-            mrc_record(m, line, line, kind);
+        mrc_record_wide(m, line, line, kind);
         return;
     }
     m->acc[kind]++;
@@ -475,14 +481,14 @@ void mh_mrc_access(mh_mrc *m, const mh_rec *recs, size_t n)
         }
         if (r->op >= MH_KINDS || !(m->op_mask & (1u << r->op)))
             continue;
-        if (m->narrow && m->all8 && first == last)
-            mrc_record_narrow(m, first, r->op, 1);
-        else if (m->narrow && first == last)
-            mrc_record_narrow(m, first, r->op, 0);
-        else if (m->all8 && first == last)
-            mrc_record8(m, first, r->op);
-        else
-            mrc_record(m, first, last, r->op);
+        if (m->narrow && first == last) {
+            if (m->all8)
+                mrc_record_narrow(m, first, r->op, 1);
+            else
+                mrc_record_narrow(m, first, r->op, 0);
+        } else {
+            mrc_record_wide(m, first, last, r->op);
+        }
     }
 }
 
