@@ -108,13 +108,14 @@ size_t cal_link_bytes(uint64_t level, uint64_t above)
     return 0;
 }
 
-/* Bandwidth probes: a link chase inside each level below the first (cal_link_bytes) measures the link above it, in both orders, and the link gets the
- * slower (lines in address order, which prefetchers fetch, and lines in a random order cross a
- * link at different rates: on the development VM 0.51-0.58 against 0.50 ns per line from L3,
- * the best probes of two runs, where a strided walk over every line took 0.61); a read
- * sweep over 4 x the last level measures RAM (streams, which its prefetchers feed, are what that
- * bound meets). Each order keeps the best of this probe and the earlier ones; c gets the link
- * bandwidths in bytes/cycle and [RAM] bandwidth_gbs. */
+/* Bandwidth probes: a link chase inside each level below the first (cal_link_bytes) measures
+ * the link above it, in both orders, and the link gets the slower (lines in address order, which
+ * prefetchers fetch, and lines in a random order cross a link at different rates: on the
+ * development VM 0.51-0.58 against 0.50 ns per line from L3, the best probes of two runs, where a
+ * strided walk over every line took 0.61); a read sweep over 4 x the last level measures RAM
+ * (streams, which its prefetchers feed, are what that bound meets). Each order keeps the best of
+ * this probe and the earlier ones; c gets the link bandwidths in bytes/cycle and [RAM]
+ * bandwidth_gbs. */
 static int apply_bandwidth(mh_config *c, const cal_input *in, cal_machine *m, mh_error *err)
 {
     char key[64];
