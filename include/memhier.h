@@ -187,6 +187,35 @@ int mh_hier_resident(mh_hier *h, uint64_t addr, uint64_t len, mh_error *err);
 /* Frees h; NULL is a no-op. */
 void mh_hier_destroy(mh_hier *h);
 
+/* ---- timing on a thread of its own (sim/hier_tlog.c): the caches' replay of a batch logs what
+ * the timing model needs (each record's serving level, the prefetches, write-backs and late
+ * prefetch checks on the way), and the model runs from that log later, on another thread while
+ * the caches replay the next batch. Results equal mh_hier_access's over the same records.
+ * Lifecycle: mh_hier_can_log -> mh_tlog_create (one per batch in flight) -> for every batch, in
+ * trace order: mh_hier_access_logged, then mh_hier_timing_run with the same records and log,
+ * batches run through mh_hier_timing_run in the order they were logged -> mh_tlog_destroy.
+ * mh_hier_access_logged changes only the caches' state and mh_hier_timing_run only the model's,
+ * so each may run on its own thread; anything else on h (stats, flush, resident, mh_hier_access)
+ * waits until every logged batch has been run. ---- */
+typedef struct mh_tlog mh_tlog;
+
+/* Returns MH_OK when h's timing can run from a log; MH_EUNSUPPORTED with the reason in err when
+ * timing is off or the model reads through the caches while it runs (walk = cached). */
+int mh_hier_can_log(const mh_hier *h, mh_error *err);
+/* Creates an empty log for batches of up to max_records records. Returns MH_OK, MH_EINVAL
+ * (max_records 0 or above 2^32 - 1) or MH_ENOMEM; on failure *out is NULL. */
+int mh_tlog_create(size_t max_records, mh_tlog **out, mh_error *err);
+/* Frees g; NULL is a no-op. */
+void mh_tlog_destroy(mh_tlog *g);
+/* Replays recs[0..n) through h's caches, as mh_hier_access does, logging the timing model's
+ * inputs in g (replacing what g held). Returns MH_OK; MH_EUNSUPPORTED (mh_hier_can_log) or
+ * MH_EINVAL (n above g's size) with nothing replayed. */
+int mh_hier_access_logged(mh_hier *h, const mh_rec *recs, size_t n, mh_tlog *g, mh_error *err);
+/* Runs h's timing model over the batch logged in g, whose records are recs[0..n). Returns MH_OK;
+ * MH_EINVAL when n is not the logged count; MH_ENOMEM when the log ran out of memory while it was
+ * written (the model has then not run this batch: the run's timing is incomplete). */
+int mh_hier_timing_run(mh_hier *h, const mh_rec *recs, size_t n, mh_tlog *g, mh_error *err);
+
 /* ---- set-partitioned replay (sim/hier_split.c): a count-only hierarchy whose every level's set
  * index contains the same address bits replays on several threads, one part of those bits' values
  * each. Sets of different parts never meet (a line, its victims, write-backs and

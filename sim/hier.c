@@ -56,13 +56,39 @@ static inline void prefetch_set(const mh_level *L, uint64_t addr)
     prefetch_slots(L->slot + (size_t)((addr >> L->line_shift) & L->set_mask) * L->ways, L->ways);
 }
 
+/* The timing model's calls (none without it): made now, or logged for mh_hier_timing_run. */
+static void tm_writeback(mh_hier *h, uint64_t addr)
+{
+    if (h->tlog)
+        mh_tlog_event(h->tlog, MH_TEV_WRITEBACK, 0, 0, addr);
+    else if (h->tm)
+        mh_timing_writeback(h->tm, addr);
+}
+
+/* A hardware prefetch into level into, served by from (see tm_writeback). */
+static void tm_prefetch(mh_hier *h, int into, int from, uint64_t addr)
+{
+    if (h->tlog)
+        mh_tlog_event(h->tlog, MH_TEV_PREFETCH, into, from, addr);
+    else if (h->tm)
+        mh_timing_prefetch(h->tm, into, from, addr);
+}
+
+/* A demand hit at level L on a line a prefetch brought (see tm_writeback). */
+static void tm_late(mh_hier *h, const mh_level *L, uint64_t addr)
+{
+    if (h->tlog)
+        mh_tlog_event(h->tlog, MH_TEV_LATE, (int)(L - h->lv), 0, addr);
+    else if (h->tm)
+        (void)mh_timing_prefetch_late(h->tm, (int)(L - h->lv), addr);
+}
+
 /* Memory: counts the bytes and tells the timing model about writes. */
 static int mem_req(mh_hier *h, const mh_req *r)
 {
     if (r->kind == MH_OP_WRITE) {
         h->mem_written += r->bytes;
-        if (h->tm)
-            mh_timing_writeback(h->tm, r->addr);
+        tm_writeback(h, r->addr);
     } else {
         h->mem_read += r->bytes;
     }
@@ -243,8 +269,7 @@ static void issue_prefetches(mh_hier *h, int li, const uint64_t *cand, size_t n)
         int served = fetch_below(h, li, line, MH_OP_PREFETCH, MH_SRC_PF, &f);
         if (f & MH_SL_DIRTY)
             add_flags(L, line, MH_SL_DIRTY);
-        if (h->tm)
-            mh_timing_prefetch(h->tm, li, served, line << L->line_shift);
+        tm_prefetch(h, li, served, line << L->line_shift);
         if (old)
             evict(h, li, old);
     }
@@ -281,8 +306,7 @@ static void pf_used(mh_hier *h, mh_level *L, uint64_t *slot, uint64_t line)
     L->st.pf_useful++;
     if (L->shadow)
         mh_shadow_seen(L->shadow, line);
-    if (h->tm && mh_timing_prefetch_late(h->tm, line << L->line_shift))
-        L->st.pf_late++;
+    tm_late(h, L, line << L->line_shift); /* the model counts it if late */
 }
 
 /* 1 for a demand request: neither a prefetch nor a write-back (it trains prefetchers and makes a
@@ -1198,8 +1222,13 @@ static void prefetch_far(const hot_level *F, const mh_rec *r, size_t k)
         prefetch_slots(F->slot + (size_t)((r[i].addr >> F->line_shift) & F->set_mask) * F->ways, F->ways);
 }
 
-/* Replays n records in order; timing, fixed and shape (constants where it is inlined) say whether
- * h->tm runs, whether both entry levels have hot_fixed's shape and which chain shape (cpu_req). Records go in chunks of MH_LOOKAHEAD,
+/* What the replay does with each record's serving level (a constant where replay is inlined). */
+#define TM_NONE 0 /* nothing: count-only */
+#define TM_ACCOUNT 1 /* the timing model accounts it at once */
+#define TM_LOG 2 /* h->tlog keeps it for mh_hier_timing_run */
+
+/* Replays n records in order; timing (TM_*), fixed and shape (constants where it is inlined) say
+ * what becomes of each record's serving level, whether both entry levels have hot_fixed's shape and which chain shape (cpu_req). Records go in chunks of MH_LOOKAHEAD,
  * the far level's sets of the next chunk prefetched before each. A record wrapping past 2^64 - 1
  * takes the slow path (its last line is not its first), which cuts it. */
 static inline __attribute__((always_inline)) void replay(mh_hier *h, const hot_level *hot, const mh_rec *recs,
@@ -1221,17 +1250,23 @@ static inline __attribute__((always_inline)) void replay(mh_hier *h, const hot_l
         }
         for (; i < end; i++) {
             const mh_rec *r = &recs[i];
+            if (timing == TM_LOG)
+                h->tlog->at = (uint32_t)i;
             if (r->op >= MH_KINDS) {
                 mh_rec cut;
                 if (r->op == MH_OP_COPYBACK)
                     op_copyback(h, cut_at_top(r, &cut));
                 else if (r->op == MH_OP_INVALIDATE)
                     op_invalidate(h, cut_at_top(r, &cut));
+                if (timing == TM_LOG)
+                    h->tlog->served[i] = MH_TLOG_SKIP;
                 continue; /* unknown ops are ignored: records are not validated here */
             }
             int served = cpu_req(h, &hot[r->op], r, fixed, slow, shape);
-            if (timing)
+            if (timing == TM_ACCOUNT)
                 mh_timing_account(h->tm, r, served);
+            else if (timing == TM_LOG)
+                h->tlog->served[i] = (int8_t)(served < 0 ? -1 : served);
         }
     }
 }
@@ -1246,25 +1281,48 @@ static int inline_shape(const mh_hier *h, int fixed)
     return sh;
 }
 
-/* replay with the fixed entry-level shape and chain shape sh (< CHAIN_INLINED) as constants. */
+/* replay with the fixed entry-level shape and chain shape sh (< CHAIN_INLINED) and timing mode tm
+ * as constants. */
 #define CHAIN_INLINED 3 /* the first shapes entries, those with FIX_WAYS ways at the entry */
-static void replay_shaped(mh_hier *h, const hot_level *hot, const mh_rec *recs, size_t n, int sh)
+#define REPLAY_TM(tm, sh) (tm == TM_ACCOUNT ? replay(h, hot, recs, n, TM_ACCOUNT, 1, 0, sh) \
+                           : tm == TM_LOG   ? replay(h, hot, recs, n, TM_LOG, 1, 0, sh)     \
+                                            : replay(h, hot, recs, n, TM_NONE, 1, 0, sh))
+static void replay_shaped(mh_hier *h, const hot_level *hot, const mh_rec *recs, size_t n, int sh, int tm)
 {
     switch (sh) {
     case 0:
-        h->tm ? replay(h, hot, recs, n, 1, 1, 0, 0) : replay(h, hot, recs, n, 0, 1, 0, 0);
+        REPLAY_TM(tm, 0);
         break;
     case 1:
-        h->tm ? replay(h, hot, recs, n, 1, 1, 0, 1) : replay(h, hot, recs, n, 0, 1, 0, 1);
+        REPLAY_TM(tm, 1);
         break;
     default:
-        h->tm ? replay(h, hot, recs, n, 1, 1, 0, 2) : replay(h, hot, recs, n, 0, 1, 0, 2);
+        REPLAY_TM(tm, 2);
         break;
     }
 }
 
-/* Replays n records in order. */
-int mh_hier_access(mh_hier *h, const mh_rec *recs, size_t n)
+/* replay with the entry levels' fixed shape (fixed), slowness (slow) and timing mode tm as
+ * constants, no chain shape inlined. */
+static void replay_general(mh_hier *h, const hot_level *hot, const mh_rec *recs, size_t n, int tm, int fixed,
+                           int slow)
+{
+    if (slow) /* shadows' and prefetchers' work dwarfs the constant folding: one copy each */
+        tm == TM_ACCOUNT ? replay(h, hot, recs, n, TM_ACCOUNT, 0, 1, -1)
+        : tm == TM_LOG   ? replay(h, hot, recs, n, TM_LOG, 0, 1, -1)
+                         : replay(h, hot, recs, n, TM_NONE, 0, 1, -1);
+    else if (fixed)
+        tm == TM_ACCOUNT ? replay(h, hot, recs, n, TM_ACCOUNT, 1, 0, -1)
+        : tm == TM_LOG   ? replay(h, hot, recs, n, TM_LOG, 1, 0, -1)
+                         : replay(h, hot, recs, n, TM_NONE, 1, 0, -1);
+    else
+        tm == TM_ACCOUNT ? replay(h, hot, recs, n, TM_ACCOUNT, 0, 0, -1)
+        : tm == TM_LOG   ? replay(h, hot, recs, n, TM_LOG, 0, 0, -1)
+                         : replay(h, hot, recs, n, TM_NONE, 0, 0, -1);
+}
+
+/* Replays n records in order with timing mode tm. */
+static void hier_replay(mh_hier *h, const mh_rec *recs, size_t n, int tm)
 {
     hot_level hot[MH_KINDS];
     int fixed = 1;
@@ -1273,18 +1331,46 @@ int mh_hier_access(mh_hier *h, const mh_rec *recs, size_t n)
         fixed &= hot_fixed(&hot[k]);
     }
     int sh = inline_shape(h, fixed);
-    if (h->slow) /* shadows' and prefetchers' work dwarfs the constant folding: one copy each */
-        h->tm ? replay(h, hot, recs, n, 1, 0, 1, -1) : replay(h, hot, recs, n, 0, 0, 1, -1);
-    else if (sh >= 0 && sh < CHAIN_INLINED)
-        replay_shaped(h, hot, recs, n, sh);
-    else if (h->tm && fixed)
-        replay(h, hot, recs, n, 1, 1, 0, -1);
-    else if (h->tm)
-        replay(h, hot, recs, n, 1, 0, 0, -1);
-    else if (fixed)
-        replay(h, hot, recs, n, 0, 1, 0, -1);
+    if (!h->slow && sh >= 0 && sh < CHAIN_INLINED)
+        replay_shaped(h, hot, recs, n, sh, tm);
     else
-        replay(h, hot, recs, n, 0, 0, 0, -1);
+        replay_general(h, hot, recs, n, tm, fixed, h->slow);
+}
+
+/* Replays n records in order. */
+int mh_hier_access(mh_hier *h, const mh_rec *recs, size_t n)
+{
+    hier_replay(h, recs, n, h->tm ? TM_ACCOUNT : TM_NONE);
+    return MH_OK;
+}
+
+/* Replays the caches' side of n records in order, logging the timing model's inputs into g. */
+int mh_hier_access_logged(mh_hier *h, const mh_rec *recs, size_t n, mh_tlog *g, mh_error *err)
+{
+    if (!h || !g)
+        return mh_error_set(err, MH_EINVAL, "timing log: no hierarchy or no log");
+    int rc = mh_hier_can_log(h, err);
+    if (rc != MH_OK)
+        return rc;
+    if (n > g->cap)
+        return mh_error_set(err, MH_EINVAL, "timing log: %zu records, the log holds %zu", n, g->cap);
+    g->n = n;
+    g->nev = 0;
+    g->failed = 0;
+    h->tlog = g;
+    hier_replay(h, recs, n, TM_LOG);
+    h->tlog = NULL;
+    return MH_OK;
+}
+
+/* MH_OK when h's timing can be logged and run apart (mh_hier_access_logged). */
+int mh_hier_can_log(const mh_hier *h, mh_error *err)
+{
+    if (!h->tm)
+        return mh_error_set(err, MH_EUNSUPPORTED, "timing thread: timing is off");
+    if (!mh_timing_self_contained(h->tm))
+        return mh_error_set(err, MH_EUNSUPPORTED,
+                            "timing thread: walk = cached reads the page tables through the caches during timing");
     return MH_OK;
 }
 
@@ -1471,7 +1557,7 @@ size_t mh_hier_levels(const mh_hier *h)
     return h->n;
 }
 
-/* Copies level i's statistics (hits derived, cycles from the timing model). */
+/* Copies level i's statistics (hits derived, cycles and late prefetches from the timing model). */
 int mh_hier_level_stats(const mh_hier *h, size_t i, mh_level_stats *out)
 {
     if (!h || i >= h->n || !out)
@@ -1485,6 +1571,7 @@ int mh_hier_level_stats(const mh_hier *h, size_t i, mh_level_stats *out)
         memset(lv, 0, sizeof lv);
         mh_timing_stats(h->tm, &ts, lv, h->n);
         out->cycles = lv[i].cycles;
+        out->pf_late = lv[i].pf_late; /* the model tells late from timely */
     }
     return MH_OK;
 }

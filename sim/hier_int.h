@@ -5,6 +5,7 @@
 
 #include "level_int.h"
 #include "timing_int.h"
+#include "tlog_int.h"
 
 /* Who sent a request to a level; decides counting and prefetch training. */
 enum mh_src {
@@ -40,6 +41,8 @@ struct mh_hier {
     int slow;                               /* some level has a 3C shadow or a prefetcher */
     mh_hier_opts opts;                      /* as created */
     mh_timing *tm;                          /* timing model, NULL when opts.timing = 0 */
+    mh_tlog *tlog;                          /* inside mh_hier_access_logged: the model's calls go
+                                               there instead of to tm (read by another thread) */
     uint64_t mem_read, mem_written;         /* bytes crossing the memory boundary */
 };
 

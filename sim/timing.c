@@ -166,6 +166,7 @@ struct mh_timing {
     mh_dram *dram;              /* open rows; NULL = no row model */
     flight *fl;                 /* in-flight prefetches, direct mapped */
     mh_time_stats st;           /* event counters (the cycle fields are filled by mh_timing_stats) */
+    uint64_t pf_late[MH_MAX_LEVELS]; /* per level: demand hits that found their prefetch in flight */
 };
 
 /* Converts cycles to ticks (rounded). */
@@ -772,15 +773,23 @@ void mh_timing_prefetch(mh_timing *t, int into, int from, uint64_t line_addr)
     if (w) window_replace_top(w, f->done, slot_of(from));
 }
 
-/* Returns 1 (and makes the current record wait for the fill) when line_addr's prefetch is in flight. */
-int mh_timing_prefetch_late(mh_timing *t, uint64_t line_addr)
+/* Returns 1 (and makes the current record wait for the fill, counted late at `level`) when
+ * line_addr's prefetch is in flight. */
+int mh_timing_prefetch_late(mh_timing *t, int level, uint64_t line_addr)
 {
     flight *f = flight_slot(t, line_addr);
     if (f->key != line_addr + 1) return 0;
     f->key = 0;
     if (f->done <= t->now) return 0;
     if (f->done > t->late_ready) t->late_ready = f->done;
+    if (level >= 0 && (size_t)level < t->nlevels) t->pf_late[level]++;
     return 1;
+}
+
+/* 1 when the model never calls back into the caches (no walk = cached reader). */
+int mh_timing_self_contained(const mh_timing *t)
+{
+    return !(t->walk_cached && t->walker);
 }
 
 /* A dirty line written to memory: opens its DRAM row. Posted: it holds none of the channel time
@@ -813,8 +822,10 @@ void mh_timing_stats(const mh_timing *t, mh_time_stats *out, mh_level_stats *lv,
     out->cycles_disk = cycles(t->tk_disk);
     out->cycles_ram = cycles(t->stall[RAM_SLOT] + (t->max_slot == RAM_SLOT ? tail : 0));
     out->defaults_note = t->st.records && !t->st.instructions && !t->seen_dep ? defaults_note : NULL;
-    for (size_t i = 0; lv && i < nlevels; i++)
+    for (size_t i = 0; lv && i < nlevels; i++) {
         lv[i].cycles = i < t->nlevels ? cycles(t->stall[i] + ((int)i == t->max_slot ? tail : 0)) : 0;
+        lv[i].pf_late = i < t->nlevels ? t->pf_late[i] : 0;
+    }
 }
 
 /* Installs the page-table reader for walk = cached. */

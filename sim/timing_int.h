@@ -18,15 +18,20 @@ void mh_timing_account(mh_timing *t, const mh_rec *r, int served);
  * supplied by level `from` (-1 = memory), at the current time. Lets a later demand access that
  * arrives before the fill completes wait for the rest (a late prefetch). */
 void mh_timing_prefetch(mh_timing *t, int into, int from, uint64_t line_addr);
-/* Returns 1 if the demand access to line_addr found a prefetch still in flight (late). */
-int mh_timing_prefetch_late(mh_timing *t, uint64_t line_addr);
+/* Returns 1 if the demand access to line_addr at level `level` found a prefetch still in flight
+ * (late), which is then counted in that level's pf_late (mh_timing_stats). */
+int mh_timing_prefetch_late(mh_timing *t, int level, uint64_t line_addr);
 /* A dirty line was written to main memory (its DRAM row; posted: no channel time). */
 void mh_timing_writeback(mh_timing *t, uint64_t line_addr);
 /* Marks the pages of [addr, addr + len) resident before replay (no fault counted; see
  * mh_hier_resident). Returns MH_OK (also without a page table) or MH_ENOMEM. */
 int mh_timing_resident(mh_timing *t, uint64_t addr, uint64_t len);
-/* Copies totals into *out and per-level cycles into lv[i].cycles for i < nlevels. */
+/* Copies totals into *out and per-level cycles and late prefetches into lv[i].cycles and
+ * lv[i].pf_late for i < nlevels. */
 void mh_timing_stats(const mh_timing *t, mh_time_stats *out, mh_level_stats *lv, size_t nlevels);
+/* Returns 1 when the model never calls back into the caches (no walk = cached page-table reader
+ * installed): its inputs can then be logged on one thread and accounted on another. */
+int mh_timing_self_contained(const mh_timing *t);
 /* Frees t; NULL is a no-op. */
 void mh_timing_destroy(mh_timing *t);
 

@@ -1,0 +1,86 @@
+/* hier_tlog.c — timing on a thread of its own (memhier.h, mh_hier_access_logged): the caches'
+ * replay logs each record's serving level and the model calls it makes on the way (prefetches
+ * issued, write-backs, demand hits on prefetched lines); mh_hier_timing_run later feeds the log
+ * to the timing model in the same order. The model's inputs and their order are those of
+ * mh_hier_access, so the results are identical; the two halves touch disjoint state (the caches'
+ * sets and counters, the model's clocks and tables), so one batch's timing can run while the
+ * caches replay the next. */
+#include <stdlib.h>
+
+#include "hier_int.h"
+#include "tlog_int.h"
+
+/* Builds an empty log for batches of up to max_records records. */
+int mh_tlog_create(size_t max_records, mh_tlog **out, mh_error *err)
+{
+    *out = NULL;
+    if (max_records == 0 || max_records > UINT32_MAX)
+        return mh_error_set(err, MH_EINVAL, "timing log: %zu records per batch, must be 1..%u", max_records,
+                            (unsigned)UINT32_MAX);
+    mh_tlog *g = calloc(1, sizeof *g);
+    if (g) {
+        g->cap = max_records;
+        g->evcap = max_records / 4 + 16; /* most records make no model call; grown on demand */
+        g->served = malloc(max_records);
+        g->ev = malloc(g->evcap * sizeof *g->ev);
+    }
+    if (!g || !g->served || !g->ev) {
+        mh_tlog_destroy(g);
+        return mh_error_set(err, MH_ENOMEM, "timing log: out of memory for %zu records", max_records);
+    }
+    *out = g;
+    return MH_OK;
+}
+
+/* Frees g; NULL is a no-op. */
+void mh_tlog_destroy(mh_tlog *g)
+{
+    if (!g)
+        return;
+    free(g->served);
+    free(g->ev);
+    free(g);
+}
+
+/* See tlog_int.h. */
+void mh_tlog_event(mh_tlog *g, int kind, int into, int from, uint64_t addr)
+{
+    if (g->nev == g->evcap) {
+        mh_tev *ev = g->failed ? NULL : realloc(g->ev, 2 * g->evcap * sizeof *ev);
+        if (!ev) {
+            g->failed = 1;
+            return;
+        }
+        g->ev = ev;
+        g->evcap *= 2;
+    }
+    g->ev[g->nev++] = (mh_tev){addr, g->at, (uint8_t)kind, (int8_t)into, (int8_t)from};
+}
+
+/* Makes model call e. */
+static void tev_apply(mh_timing *t, const mh_tev *e)
+{
+    if (e->kind == MH_TEV_PREFETCH)
+        mh_timing_prefetch(t, e->into, e->from, e->addr);
+    else if (e->kind == MH_TEV_WRITEBACK)
+        mh_timing_writeback(t, e->addr);
+    else
+        (void)mh_timing_prefetch_late(t, e->into, e->addr);
+}
+
+/* Feeds batch log g (of recs[0..n)) to h's timing model: each record's calls, then its account. */
+int mh_hier_timing_run(mh_hier *h, const mh_rec *recs, size_t n, mh_tlog *g, mh_error *err)
+{
+    if (!h || !h->tm || !g || n != g->n)
+        return mh_error_set(err, MH_EINVAL, "timing log: %zu records given for a log of %zu", n, g ? g->n : 0);
+    if (g->failed)
+        return mh_error_set(err, MH_ENOMEM, "timing log: out of memory for the model calls of a batch");
+    const mh_tev *e = g->ev, *end = g->ev + g->nev;
+    for (size_t i = 0; i < n; i++) {
+        for (; e < end && e->rec == i; e++)
+            tev_apply(h->tm, e);
+        if (g->served[i] != MH_TLOG_SKIP)
+            mh_timing_account(h->tm, &recs[i], g->served[i]);
+    }
+    return MH_OK;
+}
