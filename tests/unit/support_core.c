@@ -127,3 +127,55 @@ void support_core_same(const mh_hier *a, const mh_hier *b)
     assert_int_equal(ra, rb);
     assert_int_equal(wa, wb);
 }
+
+/* xorshift64 for the synthetic trace. */
+static uint64_t rnd(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+/* See support_core.h. */
+size_t support_core_mixed(mh_rec *r, size_t n, uint64_t seed)
+{
+    uint64_t s = seed | 1, seq = 0x100000, pc = 0x400000;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t x = rnd(&s), kind = x % 100;
+        mh_rec *q = &r[i];
+        memset(q, 0, sizeof *q);
+        q->size = 8;
+        q->op = (x >> 8) % 4 == 0 ? MH_OP_WRITE : MH_OP_READ;
+        if (kind < 40) {
+            q->addr = 0x800000 + (rnd(&s) % (256 << 10));
+        } else if (kind < 60) {
+            q->addr = seq;
+            seq += 8;
+        } else if (kind < 75) {
+            q->addr = 0x7fff0000 + (rnd(&s) % 512);
+        } else if (kind < 88) {
+            q->op = MH_OP_IFETCH;
+            q->size = 4;
+            pc = (x >> 20) % 16 == 0 ? 0x400000 + (rnd(&s) % 65536) : pc + 4;
+            q->addr = pc;
+        } else if (kind < 94) { /* straddles a line, sometimes a 2 KiB block */
+            q->addr = 0x800000 + (rnd(&s) % 128) * 2048 + ((x >> 30) % 2 ? (rnd(&s) % 32) * 64 + 60 : 2044);
+        } else if (kind < 97) {
+            q->size = (uint16_t)(64 + rnd(&s) % 300);
+            q->addr = 0x800000 + (rnd(&s) % (256 << 10));
+        } else if (kind < 98) {
+            q->op = MH_OP_MISC;
+            q->addr = 0x900000 + (rnd(&s) % 8192);
+        } else if (kind < 99) {
+            q->op = MH_OP_COPYBACK;
+            q->size = (uint16_t)(1 + rnd(&s) % 256);
+            q->addr = 0x800000 + (rnd(&s) % (256 << 10));
+        } else {
+            q->op = MH_OP_INVALIDATE;
+            q->size = (uint16_t)(1 + rnd(&s) % 256);
+            q->addr = 0x800000 + (rnd(&s) % (256 << 10));
+        }
+    }
+    return n;
+}

@@ -24,4 +24,9 @@ uint64_t support_core_misses(const mh_level_stats *s);
  * evictions, write-backs, bytes each way, back-invalidations), and the same memory traffic. */
 void support_core_same(const mh_hier *a, const mh_hier *b);
 
+/* Writes n records of a mixed trace drawn from seed into r: random reads and writes over 256 KiB,
+ * a sequential stream, a hot stack, ifetch, records straddling lines and 2 KiB blocks, large
+ * records, copyback and invalidate ranges. Returns n. */
+size_t support_core_mixed(mh_rec *r, size_t n, uint64_t seed);
+
 #endif

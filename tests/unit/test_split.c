@@ -17,59 +17,6 @@
 
 #define NREC 60000
 
-/* xorshift64 for the synthetic trace. */
-static uint64_t rnd(uint64_t *s)
-{
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
-}
-
-/* A mixed trace: random reads and writes over 256 KiB, a sequential stream, a hot stack, ifetch,
- * records straddling lines and 2 KiB blocks, large records, copyback and invalidate ranges. */
-static size_t make_trace(mh_rec *r, size_t n, uint64_t seed)
-{
-    uint64_t s = seed | 1, seq = 0x100000, pc = 0x400000;
-    for (size_t i = 0; i < n; i++) {
-        uint64_t x = rnd(&s), kind = x % 100;
-        mh_rec *q = &r[i];
-        memset(q, 0, sizeof *q);
-        q->size = 8;
-        q->op = (x >> 8) % 4 == 0 ? MH_OP_WRITE : MH_OP_READ;
-        if (kind < 40) {
-            q->addr = 0x800000 + (rnd(&s) % (256 << 10));
-        } else if (kind < 60) {
-            q->addr = seq;
-            seq += 8;
-        } else if (kind < 75) {
-            q->addr = 0x7fff0000 + (rnd(&s) % 512);
-        } else if (kind < 88) {
-            q->op = MH_OP_IFETCH;
-            q->size = 4;
-            pc = (x >> 20) % 16 == 0 ? 0x400000 + (rnd(&s) % 65536) : pc + 4;
-            q->addr = pc;
-        } else if (kind < 94) { /* straddles a line, sometimes a 2 KiB block */
-            q->addr = 0x800000 + (rnd(&s) % 128) * 2048 + ((x >> 30) % 2 ? (rnd(&s) % 32) * 64 + 60 : 2044);
-        } else if (kind < 97) {
-            q->size = (uint16_t)(64 + rnd(&s) % 300);
-            q->addr = 0x800000 + (rnd(&s) % (256 << 10));
-        } else if (kind < 98) {
-            q->op = MH_OP_MISC;
-            q->addr = 0x900000 + (rnd(&s) % 8192);
-        } else if (kind < 99) {
-            q->op = MH_OP_COPYBACK;
-            q->size = (uint16_t)(1 + rnd(&s) % 256);
-            q->addr = 0x800000 + (rnd(&s) % (256 << 10));
-        } else {
-            q->op = MH_OP_INVALIDATE;
-            q->size = (uint16_t)(1 + rnd(&s) % 256);
-            q->addr = 0x800000 + (rnd(&s) % (256 << 10));
-        }
-    }
-    return n;
-}
-
 /* Replays recs through the parts on this thread: within each stretch between spanning records,
  * the parts go last to first, each in chunks of 97 records, so no part sees the others' records
  * in trace order; each spanning record is replayed by a different part in turn. */
@@ -154,7 +101,7 @@ static mh_hier *count_only(const mh_config *c)
 static void check_equal(const mh_config *c, unsigned np, size_t warm, uint64_t seed)
 {
     static mh_rec recs[NREC];
-    size_t n = make_trace(recs, NREC, seed);
+    size_t n = support_core_mixed(recs, NREC, seed);
     mh_hier *a = count_only(c), *b = count_only(c), *d = count_only(c);
     mh_hier_part *p[8];
     mh_error err = {0};
