@@ -38,7 +38,7 @@ median_rate() {
                  l, m / 1e6, NR, a[1] / 1e6, a[NR] / 1e6, rss }'
 }
 
-echo "replay on $config ($runs runs each); one core = --decode-thread off, +decode thread = the default"
+echo "replay on $config ($runs runs each); one core = --decode-thread off; the defaults on 2+ CPUs: +decode thread (count-only), +timing thread (timing)"
 median_rate "decode only (.mht, memhier info)" "$bin" info "$work/mixed.mht"
 median_rate "count-only from .mht, one core" "$bin" sim -c "$config" --no-3c --no-timing --decode-thread off -f csv "$work/mixed.mht"
 median_rate "count-only from .mht, +decode thread" "$bin" sim -c "$config" --no-3c --no-timing --decode-thread on -f csv "$work/mixed.mht"
@@ -46,8 +46,9 @@ median_rate "count-only from .mht, sets split (--split on)" "$bin" sim -c "$conf
 median_rate "count-only from din text, one core" "$bin" sim -c "$config" --no-3c --no-timing --decode-thread off -f csv "$work/mixed.din"
 median_rate "count-only from din text, +decode thread" "$bin" sim -c "$config" --no-3c --no-timing --decode-thread on -f csv "$work/mixed.din"
 median_rate "timing mode from .mht (--no-3c), one core" "$bin" sim -c "$config" --no-3c --decode-thread off -f csv "$work/mixed.mht"
-median_rate "timing mode from .mht, +decode thread" "$bin" sim -c "$config" --no-3c --decode-thread on -f csv "$work/mixed.mht"
-median_rate "full (3C + timing) from .mht, +decode thread" "$bin" sim -c "$config" --decode-thread on -f csv "$work/mixed.mht"
+median_rate "timing mode from .mht, +decode thread" "$bin" sim -c "$config" --no-3c --decode-thread on --timing-thread off -f csv "$work/mixed.mht"
+median_rate "timing mode from .mht, +timing thread" "$bin" sim -c "$config" --no-3c --timing-thread on -f csv "$work/mixed.mht"
+median_rate "full (3C + timing) from .mht, +timing thread" "$bin" sim -c "$config" --timing-thread on -f csv "$work/mixed.mht"
 
 echo "a trace that misses the L1d at almost every record ($records random reads within 4 MiB), count-only from .mht:"
 "$bin" gen --pattern random --span 4M --records "$records" "$work/random.mht"

@@ -2,6 +2,8 @@
 #ifndef MH_CLI_H
 #define MH_CLI_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 
 #include "memhier.h"
@@ -38,8 +40,27 @@ int cli_interrupt_status(void);
 
 int cli_replay(mh_hier *h, mh_trace *t, uint64_t *records, mh_error *err);
 int cli_replay_piped(mh_hier *h, mh_trace *t, uint64_t *records, mh_error *err);
+/* Same contract as cli_replay, with h's timing model run on a second thread from the logs of
+ * the caches' replay (replay_timed.c). MH_EUNSUPPORTED, with nothing replayed and the reason in
+ * err, when h's timing cannot run apart (mh_hier_can_log). */
+int cli_replay_timed(mh_hier *h, mh_trace *t, uint64_t *records, mh_error *err);
 /* One step of a spin-wait loop of the replay threads (a pause instruction where the host has one). */
 void cli_spin_pause(void);
+
+/* How replay threads wait for one another (handoff.c): spinning, then asleep on cv. */
+typedef struct cli_handoff {
+    _Atomic int sleepers;    /* threads asleep on cv, or about to be */
+    pthread_mutex_t mu;      /* guards sleeping and waking only */
+    pthread_cond_t cv;       /* signalled when a counter or flag moves while someone sleeps */
+} cli_handoff;
+/* What a waiting thread waits for: 1 when ready (k: the batch it waits on). */
+typedef int (*cli_ready_fn)(void *ctx, uint64_t k);
+void cli_handoff_init(cli_handoff *hd);
+void cli_handoff_fini(cli_handoff *hd);
+/* Returns once ready(ctx, k); spins a while, then sleeps until a cli_handoff_wake. */
+void cli_handoff_wait(cli_handoff *hd, cli_ready_fn ready, void *ctx, uint64_t k);
+/* Wakes the sleepers; call after every change that may make a waiter ready. */
+void cli_handoff_wake(cli_handoff *hd);
 /* Same contract as cli_replay, with h's sets split between up to `cpus` threads (replay_split.c):
  * MH_EUNSUPPORTED, with nothing replayed and the reason in err, when h cannot be split (timing,
  * 3C, a prefetcher, a random or brrip level, ...) or fewer than 2 threads can run. */

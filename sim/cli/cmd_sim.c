@@ -23,6 +23,7 @@ typedef struct sim_args {
     int flush;                /* --flush */
     int piped;                /* --decode-thread: -1 auto (when a second CPU is online), 0 off, 1 on */
     int split;                /* --split: 1 on (the sets split between threads), 0 off */
+    int timed;                /* --timing-thread: -1 auto, 0 off, 1 on */
     char *sets[SIM_MAX_SETS]; /* --set */
     int nsets;
 } sim_args;
@@ -49,7 +50,11 @@ static void sim_usage(FILE *f)
           "                           two, at most 8) that each replay their part and take turns\n"
           "                           decoding; needs a count-only hierarchy without 3C,\n"
           "                           prefetchers, random or brrip levels. Same results; faster on\n"
-          "                           traces that miss often. off (default): --decode-thread\n",
+          "                           traces that miss often. off (default): --decode-thread\n"
+          "      --timing-thread WHEN run the timing model on a second thread while this one\n"
+          "                           decodes and replays the caches: auto (default: when another\n"
+          "                           CPU is online, --decode-thread is not off and the model\n"
+          "                           allows it: not with walk = cached), on or off. Same results\n",
           f);
 }
 
@@ -69,13 +74,14 @@ static int sim_parse(int argc, char **argv, sim_args *a, mh_error *err)
         {"no-timing", no_argument, 0, 'T'},    {"trace-format", required_argument, 0, 't'},
         {"wb-bypass", no_argument, 0, 'W'},    {"help", no_argument, 0, 'h'},
         {"decode-thread", required_argument, 0, 'D'}, {"resident", required_argument, 0, 'R'},
-        {"split", required_argument, 0, 'S'},
+        {"split", required_argument, 0, 'S'}, {"timing-thread", required_argument, 0, 'M'},
         {0, 0, 0, 0},
     };
     memset(a, 0, sizeof *a);
     a->opts = mh_hier_opts_default();
     a->piped = -1;
     a->split = 0;
+    a->timed = -1;
     opterr = 0;
     optind = 1;
     for (int ch; (ch = getopt_long(argc, argv, "c:f:o:h", longopts, NULL)) != -1;) {
@@ -92,6 +98,10 @@ static int sim_parse(int argc, char **argv, sim_args *a, mh_error *err)
         case 'D':
             if ((a->piped = parse_when(optarg)) == -2)
                 return mh_error_set(err, MH_EINVAL, "sim: --decode-thread %s, must be auto, on or off", optarg);
+            break;
+        case 'M':
+            if ((a->timed = parse_when(optarg)) == -2)
+                return mh_error_set(err, MH_EINVAL, "sim: --timing-thread %s, must be auto, on or off", optarg);
             break;
         case 'S':
             if ((a->split = parse_when(optarg)) < 0)
@@ -113,6 +123,8 @@ static int sim_parse(int argc, char **argv, sim_args *a, mh_error *err)
     }
     if (!a->config)
         return mh_error_set(err, MH_EINVAL, "sim: missing -c CONFIG (see memhier sim --help)");
+    if (a->timed == 1 && !a->opts.timing)
+        return mh_error_set(err, MH_EINVAL, "sim: --timing-thread on needs the timing model: drop --no-timing");
     if (a->resident && !a->opts.timing)
         return mh_error_set(err, MH_EINVAL, "sim: --resident needs the timing model (it sets the page table): drop --no-timing");
     if (optind != argc - 1)
@@ -141,6 +153,16 @@ static int sim_replay(const sim_args *a, mh_hier *h, mh_trace *t, mh_error *err)
         if (rc == MH_EUNSUPPORTED) {
             mh_error e = *err;
             return mh_error_set(err, MH_EINVAL, "sim: --split on: %s", e.msg);
+        }
+        return rc;
+    }
+    int timed = a->timed >= 0 ? a->timed
+                              : cpus > 1 && a->piped != 0 && a->opts.timing && mh_hier_can_log(h, NULL) == MH_OK;
+    if (timed) {
+        int rc = cli_replay_timed(h, t, NULL, err);
+        if (rc == MH_EUNSUPPORTED) {
+            mh_error e = *err;
+            return mh_error_set(err, MH_EINVAL, "sim: --timing-thread on: %s", e.msg);
         }
         return rc;
     }

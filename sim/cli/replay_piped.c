@@ -8,20 +8,14 @@
  * recent line, and counts them (mh_hier_count_hits).
  *
  * Hand-over: the two threads publish batches through two atomic counters and wait for each other
- * by spinning first (PIPE_SPIN_NS), then sleeping on a condition variable. Waking a sleeping
- * thread costs tens of microseconds on a virtual machine (the idle vCPU must be woken): with a
- * sleep at every batch, 2048-record batches replayed at 50 M records/s against 64 M for 8192. */
-#include <pthread.h>
-#include <stdatomic.h>
+ * with cli_handoff_wait (spinning, then asleep). */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
 
 #define PIPE_BATCH 16384      /* records per batch: 256 KiB, so a batch in flight stays in L2 */
 #define PIPE_BUFS 4           /* batches in the ring */
-#define PIPE_SPIN_NS 2000000L /* spin this long for the other thread before sleeping */
 
 /* The ring shared by the reader thread and the replaying thread. */
 typedef struct pipe_ring {
@@ -35,65 +29,23 @@ typedef struct pipe_ring {
     _Atomic uint64_t used;       /* batches released by the replayer (monotonic) */
     _Atomic int done;            /* reader reached the end or an error (rc, err set before) */
     _Atomic int stop;            /* replayer asks the reader to quit */
-    _Atomic int sleepers;        /* threads asleep on cv, or about to be */
     int rc;                      /* reader status once done */
     mh_error err;                /* reader error context */
-    pthread_mutex_t mu;          /* guards sleeping and waking only */
-    pthread_cond_t cv;           /* signalled when a counter or flag moves while someone sleeps */
+    cli_handoff hd;              /* waiting and waking */
 } pipe_ring;
 
-/* What a waiting thread waits for: reader = a free batch slot k, replayer = batch k filled. */
-typedef int (*pipe_ready)(pipe_ring *p, uint64_t k);
-
 /* 1 when the reader may fill batch k (or must stop). */
-static int slot_free(pipe_ring *p, uint64_t k)
+static int slot_free(void *ctx, uint64_t k)
 {
+    pipe_ring *p = ctx;
     return atomic_load(&p->stop) || k - atomic_load(&p->used) < PIPE_BUFS;
 }
 
 /* 1 when batch k is filled or the reader finished. */
-static int batch_ready(pipe_ring *p, uint64_t k)
+static int batch_ready(void *ctx, uint64_t k)
 {
+    pipe_ring *p = ctx;
     return atomic_load(&p->filled) > k || atomic_load(&p->done);
-}
-
-/* Nanoseconds of a monotonic clock. */
-static long long now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-/* Waits until ready(p, k): spins up to PIPE_SPIN_NS, then sleeps. The sleeper counts itself before
- * its last check and the other side moves its counter before reading the count (both sequentially
- * consistent), so one of the two always sees the other: no wake-up is lost. */
-static void pipe_wait(pipe_ring *p, pipe_ready ready, uint64_t k)
-{
-    if (ready(p, k))
-        return;
-    long long until = now_ns() + PIPE_SPIN_NS;
-    for (unsigned i = 1; !ready(p, k); i++) {
-        cli_spin_pause();
-        if (i % 256 == 0 && now_ns() > until)
-            break;
-    }
-    pthread_mutex_lock(&p->mu);
-    atomic_fetch_add(&p->sleepers, 1);
-    while (!ready(p, k))
-        pthread_cond_wait(&p->cv, &p->mu);
-    atomic_fetch_sub(&p->sleepers, 1);
-    pthread_mutex_unlock(&p->mu);
-}
-
-/* Wakes the other thread when it sleeps (called after moving a counter or flag). */
-static void pipe_wake(pipe_ring *p)
-{
-    if (atomic_load(&p->sleepers) == 0)
-        return;
-    pthread_mutex_lock(&p->mu);
-    pthread_cond_broadcast(&p->cv);
-    pthread_mutex_unlock(&p->mu);
 }
 
 /* Reader thread: fills free batches until the trace ends, an error occurs or stop is set. */
@@ -101,7 +53,7 @@ static void *pipe_reader(void *arg)
 {
     pipe_ring *p = arg;
     for (uint64_t k = 0;; k++) {
-        pipe_wait(p, slot_free, k);
+        cli_handoff_wait(&p->hd, slot_free, p, k);
         int stop = atomic_load(&p->stop);
         size_t n = 0;
         const uint64_t b = k % PIPE_BUFS;
@@ -116,7 +68,7 @@ static void *pipe_reader(void *arg)
         } else {
             atomic_store(&p->filled, k + 1);
         }
-        pipe_wake(p);
+        cli_handoff_wake(&p->hd);
         if (end)
             return NULL;
     }
@@ -125,7 +77,7 @@ static void *pipe_reader(void *arg)
 /* Waits for batch k; returns the records read into it, 0 when the reader finished before it. */
 static size_t pipe_take(pipe_ring *p, uint64_t k)
 {
-    pipe_wait(p, batch_ready, k);
+    cli_handoff_wait(&p->hd, batch_ready, p, k);
     return atomic_load(&p->filled) > k ? p->read[k % PIPE_BUFS] : 0;
 }
 
@@ -133,7 +85,7 @@ static size_t pipe_take(pipe_ring *p, uint64_t k)
 static void pipe_release(pipe_ring *p, uint64_t k)
 {
     atomic_store(&p->used, k + 1);
-    pipe_wake(p);
+    cli_handoff_wake(&p->hd);
 }
 /* Replays batches until the reader is done; returns MH_OK or MH_EINTR; *total = records. */
 static int pipe_consume(pipe_ring *p, mh_hier *h, uint64_t *total, mh_error *err)
@@ -165,15 +117,13 @@ int cli_replay_piped(mh_hier *h, mh_trace *t, uint64_t *records, mh_error *err)
     atomic_init(&p.used, 0);
     atomic_init(&p.done, 0);
     atomic_init(&p.stop, 0);
-    atomic_init(&p.sleepers, 0);
     uint64_t total = 0;
     mh_rec *mem = malloc((size_t)PIPE_BUFS * PIPE_BATCH * sizeof *mem);
     if (!mem)
         return mh_error_set(err, MH_ENOMEM, "replay ring: out of memory");
     for (int i = 0; i < PIPE_BUFS; i++)
         p.buf[i] = mem + (size_t)i * PIPE_BATCH;
-    pthread_mutex_init(&p.mu, NULL);
-    pthread_cond_init(&p.cv, NULL);
+    cli_handoff_init(&p.hd);
     mh_strip_create(h, &p.strip, NULL); /* NULL where the hierarchy does not allow it: every record replays */
     pthread_t th;
     int threaded = pthread_create(&th, NULL, pipe_reader, &p) == 0, rc;
@@ -182,15 +132,14 @@ int cli_replay_piped(mh_hier *h, mh_trace *t, uint64_t *records, mh_error *err)
     } else {
         rc = pipe_consume(&p, h, &total, err);
         atomic_store(&p.stop, 1);
-        pipe_wake(&p);
+        cli_handoff_wake(&p.hd);
         pthread_join(th, NULL);
         if (rc == MH_OK && p.rc != MH_OK) {
             *err = p.err;
             rc = p.rc;
         }
     }
-    pthread_cond_destroy(&p.cv);
-    pthread_mutex_destroy(&p.mu);
+    cli_handoff_fini(&p.hd);
     mh_strip_destroy(p.strip);
     free(mem);
     if (records)

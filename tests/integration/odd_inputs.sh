@@ -119,10 +119,38 @@ else skip "constant memory" "/usr/bin/time missing (apt-get install time)"; fi
 "$BIN" convert "$work/pipe.mht" "$work/pipe.din" 2>>"$work/err"
 for tr in pipe.mht pipe.din; do
     "$BIN" sim -c configs/zen3.ini --decode-thread off -f csv "$work/$tr" >"$work/off.csv" 2>>"$work/err"
-    "$BIN" sim -c configs/zen3.ini --decode-thread on -f csv "$work/$tr" >"$work/on.csv" 2>>"$work/err"
+    "$BIN" sim -c configs/zen3.ini --decode-thread on --timing-thread off -f csv "$work/$tr" >"$work/on.csv" 2>>"$work/err"
     if [ -s "$work/off.csv" ] && cmp -s "$work/off.csv" "$work/on.csv"; then ok "decode thread: $tr gives the same statistics"
     else notok "decode thread: $tr differs from one thread: $(diff "$work/off.csv" "$work/on.csv" | head -3 | tr '\n' ' ') $(head -2 "$work/err")"; fi
 done
+# --- the timing model on its own thread: the same statistics and cycles, prefetchers, write-backs,
+# --- DRAM rows, a reorder buffer and a store queue included; the same errors ---
+"$BIN" gen --pattern seq --records 150000 --seed 7 "$work/stream.mht" 2>>"$work/err"
+for tr in pipe.mht pipe.din stream.mht; do
+    for extra in "" "--flush --set L1d.prefetcher=stride --set L2.prefetcher=stream --set L2.degree=2" \
+                 "--set hierarchy.rob=64 --set hierarchy.store_queue=16 --set hierarchy.mem_cpi=0.25 --set L1d.prefetcher=stride"; do
+        # shellcheck disable=SC2086
+        "$BIN" sim -c configs/zen3.ini $extra --decode-thread off -f csv "$work/$tr" >"$work/off.csv" 2>>"$work/err"
+        # shellcheck disable=SC2086
+        "$BIN" sim -c configs/zen3.ini $extra --timing-thread on -f csv "$work/$tr" >"$work/on.csv" 2>>"$work/err"
+        late=$(awk -F, '$2=="total" {s += $16} END {print s + 0}' "$work/on.csv")
+        if [ -s "$work/off.csv" ] && cmp -s "$work/off.csv" "$work/on.csv"; then ok "timing thread: $tr ${extra:-(as shipped)} gives the same results ($late late prefetches)"
+        else notok "timing thread: $tr $extra differs from one thread: $(diff "$work/off.csv" "$work/on.csv" | head -3 | tr '\n' ' ') $(head -2 "$work/err")"; fi
+    done
+done
+for bad in tests/bad/trace-mht-*.mht; do
+    a=$("$BIN" sim -c configs/zen3.ini --decode-thread off "$bad" 2>&1 >/dev/null); sa=$?
+    b=$("$BIN" sim -c configs/zen3.ini --timing-thread on "$bad" 2>&1 >/dev/null); sb=$?
+    if [ "$sa" -ne 0 ] && [ "$sa" -eq "$sb" ] && [ "$a" = "$b" ]; then ok "timing thread: $(basename "$bad") fails the same way ($sa)"
+    else notok "timing thread: $(basename "$bad"): off $sa '$a', on $sb '$b'"; fi
+done
+msg=$("$BIN" sim -c configs/zen3.ini --set hierarchy.walk=cached --timing-thread on "$work/pipe.mht" 2>&1 >/dev/null); st=$?
+if [ $st -eq 2 ] && [[ "$msg" == *"walk = cached"* ]]; then ok "timing thread: walk = cached is refused (exit 2): $msg"
+else notok "timing thread: walk = cached: exit $st, '$msg'"; fi
+"$BIN" sim -c configs/zen3.ini --set hierarchy.walk=cached -f csv "$work/pipe.mht" >"$work/auto.csv" 2>>"$work/err"
+"$BIN" sim -c configs/zen3.ini --set hierarchy.walk=cached --decode-thread off -f csv "$work/pipe.mht" >"$work/off.csv" 2>>"$work/err"
+if [ -s "$work/off.csv" ] && cmp -s "$work/off.csv" "$work/auto.csv"; then ok "timing thread: auto stays on one thread with walk = cached (same results)"
+else notok "timing thread: auto with walk = cached differs: $(head -2 "$work/err")"; fi
 # --- the sets split between threads: the same statistics (with --flush too), the same errors ---
 "$BIN" gen --pattern random --records 200000 --seed 5 "$work/rand.mht" 2>>"$work/err"
 for tr in pipe.mht pipe.din rand.mht; do
@@ -148,7 +176,7 @@ if [ $st -eq 2 ] && [[ "$msg" == *"[L3] policy brrip"* ]]; then ok "split sets: 
 else notok "split sets: brrip level: exit $st, '$msg'"; fi
 for bad in tests/bad/trace-mht-*.mht; do
     a=$("$BIN" sim -c configs/zen3.ini --decode-thread off "$bad" 2>&1 >/dev/null); sa=$?
-    b=$("$BIN" sim -c configs/zen3.ini --decode-thread on "$bad" 2>&1 >/dev/null); sb=$?
+    b=$("$BIN" sim -c configs/zen3.ini --decode-thread on --timing-thread off "$bad" 2>&1 >/dev/null); sb=$?
     if [ "$sa" -ne 0 ] && [ "$sa" -eq "$sb" ] && [ "$a" = "$b" ]; then ok "decode thread: $(basename "$bad") fails the same way ($sa)"
     else notok "decode thread: $(basename "$bad"): off $sa '$a', on $sb '$b'"; fi
 done
