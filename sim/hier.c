@@ -1258,8 +1258,6 @@ static inline __attribute__((always_inline)) void replay(mh_hier *h, const hot_l
                     op_copyback(h, cut_at_top(r, &cut));
                 else if (r->op == MH_OP_INVALIDATE)
                     op_invalidate(h, cut_at_top(r, &cut));
-                if (timing == TM_LOG)
-                    h->tlog->served[i] = MH_TLOG_SKIP;
                 continue; /* unknown ops are ignored: records are not validated here */
             }
             int served = cpu_req(h, &hot[r->op], r, fixed, slow, shape);

@@ -76,11 +76,16 @@ int mh_hier_timing_run(mh_hier *h, const mh_rec *recs, size_t n, mh_tlog *g, mh_
     if (g->failed)
         return mh_error_set(err, MH_ENOMEM, "timing log: out of memory for the model calls of a batch");
     const mh_tev *e = g->ev, *end = g->ev + g->nev;
-    for (size_t i = 0; i < n; i++) {
-        for (; e < end && e->rec == i; e++)
+    size_t i = 0;
+    for (;;) {
+        size_t stop = e < end ? e->rec : n; /* records i..stop made no model call */
+        mh_timing_account_n(h->tm, recs + i, g->served + i, stop - i);
+        if (stop == n)
+            break;
+        for (; e < end && e->rec == stop; e++) /* record stop's calls, then its account */
             tev_apply(h->tm, e);
-        if (g->served[i] != MH_TLOG_SKIP)
-            mh_timing_account(h->tm, &recs[i], g->served[i]);
+        mh_timing_account_n(h->tm, recs + stop, g->served + stop, 1);
+        i = stop + 1;
     }
     return MH_OK;
 }

@@ -749,6 +749,24 @@ void mh_timing_account(mh_timing *t, const mh_rec *r, int served)
         account(t, r, served, 0);
 }
 
+/* Accounts records r[0..n), served by served[i], skipping ops the caches alone handle; plain
+ * (a constant) as in account. Nothing in between can end plainness (only a prefetch does). */
+static void account_run(mh_timing *t, const mh_rec *r, const int8_t *served, size_t n, const int plain)
+{
+    for (size_t i = 0; i < n; i++)
+        if (r[i].op < MH_KINDS)
+            account(t, &r[i], served[i], plain);
+}
+
+/* See timing_int.h. */
+void mh_timing_account_n(mh_timing *t, const mh_rec *r, const int8_t *served, size_t n)
+{
+    if (t->plain)
+        account_run(t, r, served, n, 1);
+    else
+        account_run(t, r, served, n, 0);
+}
+
 /* Returns the flight-table slot of line address a. */
 static flight *flight_slot(const mh_timing *t, uint64_t a)
 {

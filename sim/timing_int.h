@@ -14,6 +14,9 @@ int mh_timing_create(const mh_config *c, mh_timing **out, mh_error *err);
  * level that supplied the data, or -1 when main memory did; for a record spanning several
  * lines, the slowest line's level. COPYBACK/INVALIDATE records are not passed here. */
 void mh_timing_account(mh_timing *t, const mh_rec *r, int served);
+/* Accounts records r[0..n) in order as mh_timing_account does, r[i] served by served[i]; records
+ * whose op is not below MH_KINDS (copyback, invalidate) are skipped. */
+void mh_timing_account_n(mh_timing *t, const mh_rec *r, const int8_t *served, size_t n);
 /* A hardware prefetch of line_addr (byte address of the line) was issued into level `into`,
  * supplied by level `from` (-1 = memory), at the current time. Lets a later demand access that
  * arrives before the fill completes wait for the rest (a late prefetch). */

@@ -6,8 +6,6 @@
 
 #include "memhier.h"
 
-#define MH_TLOG_SKIP INT8_MIN /* served[] of a record the model does not account (copyback, invalidate) */
-
 /* Kinds of model call the caches make while handling a record. */
 enum mh_tev_kind {
     MH_TEV_PREFETCH,  /* mh_timing_prefetch(into, from, addr) */
@@ -25,7 +23,8 @@ typedef struct mh_tev {
 } mh_tev;
 
 struct mh_tlog {
-    int8_t *served;   /* per record: the level that served it, -1 = memory, or MH_TLOG_SKIP */
+    int8_t *served;   /* per record: the level that served it, -1 = memory (unused for copyback
+                         and invalidate records, which the model skips) */
     size_t cap;       /* records a batch may hold */
     size_t n;         /* records logged in this batch */
     uint32_t at;      /* index of the record being handled (stamped on its events) */
