@@ -192,7 +192,7 @@ static void test_late_prefetch(void **state)
     mh_timing *t = make(&c);
     mh_timing_prefetch(t, 0, MEM, 0x1000);           /* completes at 100 */
     acc(t, MH_OP_READ, 0, 10, 0, 0);                 /* issues at 10 */
-    assert_int_equal(mh_timing_prefetch_late(t, 0x1000), 1);
+    assert_int_equal(mh_timing_prefetch_late(t, 0, 0x1000), 1);
     acc(t, MH_OP_READ, 0x1000, 0, 0, 0);             /* L1 hit, but done at 100 */
     acc(t, MH_OP_READ, 0x2000, 0, 1, 0);             /* depends on it: 100 + 4 */
     mh_time_stats s;
@@ -200,17 +200,20 @@ static void test_late_prefetch(void **state)
     mh_timing_stats(t, &s, lv, 3);
     assert_true(s.cycles == 104);
     assert_true(components(&s, lv, 3) == s.cycles);
-    assert_int_equal(mh_timing_prefetch_late(t, 0x1000), 0);   /* consumed */
+    assert_int_equal(lv[0].pf_late, 1);              /* counted at the level named */
+    assert_int_equal(lv[1].pf_late + lv[2].pf_late, 0);
+    assert_int_equal(mh_timing_prefetch_late(t, 0, 0x1000), 0);   /* consumed */
     mh_timing_destroy(t);
 
     t = make(&c);
     mh_timing_prefetch(t, 0, 1, 0x1000);             /* from L2: completes at 12 */
     acc(t, MH_OP_READ, 0, 50, 0, 0);                 /* issues at 50 */
-    assert_int_equal(mh_timing_prefetch_late(t, 0x1000), 0);
+    assert_int_equal(mh_timing_prefetch_late(t, 0, 0x1000), 0);
     acc(t, MH_OP_READ, 0x1000, 0, 0, 0);             /* issues at 51, done 55 */
     acc(t, MH_OP_READ, 0x2000, 0, 1, 0);             /* waits to 55, done 59 */
     mh_timing_stats(t, &s, lv, 3);
     assert_true(s.cycles == 59);
+    assert_int_equal(lv[0].pf_late, 0);              /* timely: not late */
     mh_timing_destroy(t);
 }
 
@@ -406,7 +409,7 @@ static void test_conservation_mixed(void **state)
         acc(t, op, (x >> 20) % (100 * 4096), (uint32_t)(x >> 40) % 5, (x >> 33) & 1, served);
         if (i % 97 == 0) mh_timing_prefetch(t, 0, MEM, (x >> 8) & ~63ull);
         if (i % 89 == 0) mh_timing_writeback(t, (x >> 12) & ~63ull);
-        if (i % 13 == 0) (void)mh_timing_prefetch_late(t, (x >> 8) & ~63ull);
+        if (i % 13 == 0) (void)mh_timing_prefetch_late(t, 0, (x >> 8) & ~63ull);
     }
     mh_time_stats s;
     mh_level_stats lv[3];
