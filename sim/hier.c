@@ -275,20 +275,43 @@ static void issue_prefetches(mh_hier *h, int li, const uint64_t *cand, size_t n)
     }
 }
 
-/* Updates the 3C shadow; returns the class of a miss: 1 conflict, 2 capacity, 3 compulsory
- * (0 for a hit). Only misses consult the seen set: a line present here was referenced before
- * (fills other than demand misses mark their line when a demand access first uses it). */
-static int classify(mh_level *L, uint64_t line, int hit, int alloc)
+#define CLS_LOGGED 4 /* classify's answer inside mh_hier_access_logged: the log finds and counts the class */
+
+/* 1 when level L's 3C shadow is run from the log (mh_hier_timing_run's thread): in a logged
+ * replay, every level's but the entry levels'. Their shadows are small and see every record;
+ * the big ones below see the misses only, and their tables miss the host's caches. */
+static inline int shadow_apart(const mh_hier *h, const mh_level *L)
 {
-    int fa_hit = mh_shadow_access(L->shadow, line, alloc);
-    if (hit)
-        return 0;
-    int seen = mh_shadow_seen(L->shadow, line);
-    return fa_hit ? 1 : seen ? 2 : 3;
+    return h->tlog && L != &h->lv[h->data] && L != &h->lv[h->ifetch];
 }
 
-/* Adds one miss of class cls to kind k's counts. */
-static void count_miss(mh_counts *c, int cls)
+/* classify's logged lookup (out of line: the paths that inline classify stay small). */
+static __attribute__((noinline)) int log_lookup(mh_hier *h, const mh_level *L, uint64_t line, int hit, int alloc)
+{
+    mh_tlog_event(h->tlog, MH_TEV_SHADOW, (int)(L - h->lv), hit | alloc << 1, line);
+    return hit ? 0 : CLS_LOGGED;
+}
+
+/* count_miss's logged class: c lies in h->lv[i].st.kind[k], and the log names i and k. */
+static __attribute__((noinline)) void log_count(mh_hier *h, const mh_counts *c)
+{
+    size_t off = (size_t)((const char *)c - (const char *)h->lv), i = off / sizeof *h->lv;
+    mh_tlog_event(h->tlog, MH_TEV_COUNT, (int)i, (int)(c - h->lv[i].st.kind), 0);
+}
+
+/* Updates the 3C shadow; returns the class of a miss: 1 conflict, 2 capacity, 3 compulsory
+ * (0 for a hit); where the shadow runs from the log (shadow_apart) it logs the lookup instead and
+ * returns CLS_LOGGED for a miss, whose class mh_hier_timing_run finds. */
+static inline int classify(mh_hier *h, mh_level *L, uint64_t line, int hit, int alloc)
+{
+    if (shadow_apart(h, L))
+        return log_lookup(h, L, line, hit, alloc);
+    return mh_shadow_classify(L->shadow, line, hit, alloc);
+}
+
+/* Adds one miss of class cls to counts c (kind k of a level of h); a CLS_LOGGED class is logged,
+ * to be counted by mh_hier_timing_run. */
+static void count_miss(mh_hier *h, mh_counts *c, int cls)
 {
     c->misses++;
     if (cls == 1)
@@ -297,6 +320,8 @@ static void count_miss(mh_counts *c, int cls)
         c->capacity++;
     else if (cls == 3)
         c->compulsory++;
+    else if (cls == CLS_LOGGED)
+        log_count(h, c);
 }
 
 /* A demand hit on a prefetched line: useful (and maybe late). */
@@ -304,7 +329,9 @@ static void pf_used(mh_hier *h, mh_level *L, uint64_t *slot, uint64_t line)
 {
     *slot &= ~(uint64_t)MH_SL_PF;
     L->st.pf_useful++;
-    if (L->shadow)
+    if (L->shadow && shadow_apart(h, L))
+        mh_tlog_event(h->tlog, MH_TEV_SEEN, (int)(L - h->lv), 0, line);
+    else if (L->shadow)
         mh_shadow_seen(L->shadow, line);
     tm_late(h, L, line << L->line_shift); /* the model counts it if late */
 }
@@ -369,7 +396,7 @@ static void line_step(mh_hier *h, int li, const mh_req *r, uint64_t line, int al
     int way = mh_level_find(L, set, line);
     memset(o, 0, sizeof *o);
     if (L->shadow) {
-        int c = classify(L, line, way >= 0, alloc);
+        int c = classify(h, L, line, way >= 0, alloc);
         *cls = c > *cls ? c : *cls;
     }
     if (way >= 0) {
@@ -498,7 +525,7 @@ static __attribute__((noinline)) int general_req(mh_hier *h, int li, const mh_re
     for (size_t i = 0; i < nvict; i++)
         evict(h, li, victims[i]);
     if (missed)
-        count_miss(&L->st.kind[r->kind], cls);
+        count_miss(h, &L->st.kind[r->kind], cls);
     if (pass_down)
         served = lean_pass_down(h, li, r, served, missed);
     if (ncand)
@@ -635,7 +662,9 @@ static void op_invalidate(mh_hier *h, const mh_rec *r)
         for (uint64_t line = r->addr >> L->line_shift; line <= (r->addr + len - 1) >> L->line_shift; line++) {
             uint32_t set = (uint32_t)(line & L->set_mask);
             int way = mh_level_find(L, set, line);
-            if (L->shadow)
+            if (L->shadow && shadow_apart(h, L))
+                mh_tlog_event(h->tlog, MH_TEV_REMOVE, (int)(L - h->lv), 0, line);
+            else if (L->shadow)
                 mh_shadow_remove(L->shadow, line);
             if (way < 0)
                 continue;
@@ -674,7 +703,7 @@ static int lean_miss_body(mh_hier *h, int li, const mh_req *r, uint64_t line, ui
     const int alloc = write ? L->allocate && !r->excl : !r->excl;
     int served = li;
     unsigned f = 0;
-    count_miss(&L->st.kind[r->kind], cls);
+    count_miss(h, &L->st.kind[r->kind], cls);
     if (!alloc) {
         if (write) /* no-write-allocate: the write itself goes down */
             return lean_pass_down(h, li, r, served, 1);
@@ -717,7 +746,7 @@ static inline int lean_req(mh_hier *h, int li, const mh_req *r, uint64_t line, u
     uint32_t w = lean_scan(s, L->ways, (line + 1) << MH_SL_SHIFT);
     const int write = r->kind == MH_OP_WRITE;
     L->st.kind[r->kind].accesses++;
-    int cls = L->shadow ? classify(L, line, w < L->ways, write ? L->allocate && !r->excl : !r->excl) : 0;
+    int cls = L->shadow ? classify(h, L, line, w < L->ways, write ? L->allocate && !r->excl : !r->excl) : 0;
     if (w == L->ways)
         return lean_miss(h, li, r, line, s, up_flags, cls);
     if (h->slow && (s[w] & MH_SL_PF) && demand_req(r->kind, r->src)) /* a demand hit on a prefetched line */
@@ -759,7 +788,7 @@ static inline __attribute__((always_inline)) int chain_miss_t(mh_hier *h, int li
     const uint32_t size = r->size ? r->size : 1;
     const uint64_t la = line << L->line_shift, want = (line + 1) << MH_SL_SHIFT;
     int n = 0, served = -1;
-    count_miss(&L->st.kind[k], cls);
+    count_miss(h, &L->st.kind[k], cls);
     uint64_t victim = lean_push(s, L->ways, mh_slot_make(line, write ? MH_SL_DIRTY : 0));
     if (write && write_covers_line(L, r->addr, size, la)) { /* not fetched */
         if (victim)
@@ -779,7 +808,7 @@ static inline __attribute__((always_inline)) int chain_miss_t(mh_hier *h, int li
         uint64_t *t = N->slot + (size_t)(line & N->set_mask) * N->ways;
         uint32_t w = lean_scan(t, N->ways, want);
         N->st.kind[fk].accesses++;
-        int c = slow && N->shadow ? classify(N, line, w < N->ways, !excl) : 0; /* a fill allocates unless
+        int c = slow && N->shadow ? classify(h, N, line, w < N->ways, !excl) : 0; /* a fill allocates unless
                                                                                   its sender is exclusive */
         if (w < N->ways) {
             if (slow && (t[w] & MH_SL_PF) && demand_req(fk, MH_SRC_FETCH)) /* a demand fill, prefetched line */
@@ -795,7 +824,7 @@ static inline __attribute__((always_inline)) int chain_miss_t(mh_hier *h, int li
                 pf_turn(h, cur, line, 0, fk, MH_SRC_FETCH);
             break;
         }
-        count_miss(&N->st.kind[fk], c);
+        count_miss(h, &N->st.kind[fk], c);
         N->st.bytes_from_next += N->line;
         if (excl) {
             st[n++] = (chain_step){cur, 0, 0};
@@ -919,10 +948,11 @@ static inline __attribute__((always_inline)) void evict_mid_k(mh_hier *h, int li
 }
 
 /* count_miss, or only the miss count when classes (a constant) says no level classifies. */
-static inline __attribute__((always_inline)) void count_miss_k(mh_counts *c, int cls, const int classes)
+static inline __attribute__((always_inline)) void count_miss_k(mh_hier *h, mh_counts *c, int cls,
+                                                              const int classes)
 {
     if (classes)
-        count_miss(c, cls);
+        count_miss(h, c, cls);
     else
         c->misses++;
 }
@@ -953,7 +983,7 @@ static inline __attribute__((always_inline)) int chain3_k(mh_hier *h, int li, co
     mh_level *L = &h->lv[li];
     const int k = r->op, write = k == MH_OP_WRITE;
     const uint64_t want = (line + 1) << MH_SL_SHIFT;
-    count_miss_k(&L->st.kind[k], cls, classes);
+    count_miss_k(h, &L->st.kind[k], cls, classes);
     uint64_t v0 = lean_push_k(s, W0, mh_slot_make(line, write ? MH_SL_DIRTY : 0));
     if (write && write_covers_line(L, r->addr, r->size ? r->size : 1, line << L->line_shift)) { /* not fetched */
         if (v0)
@@ -968,13 +998,13 @@ static inline __attribute__((always_inline)) int chain3_k(mh_hier *h, int li, co
     uint64_t *t1 = N1->slot + (size_t)(line & N1->set_mask) * W1;
     uint32_t w1 = lean_scan(t1, W1, want);
     k1->accesses++;
-    int c1 = classes && N1->shadow ? classify(N1, line, w1 < W1, L->inclusion != MH_INC_EXCLUSIVE) : 0;
+    int c1 = classes && N1->shadow ? classify(h, N1, line, w1 < W1, L->inclusion != MH_INC_EXCLUSIVE) : 0;
     unsigned carry = 0;
     int served = n1;
     if (w1 < W1) {
         carry = fill_hit_k(N1, t1, w1, L->inclusion == MH_INC_EXCLUSIVE, W1);
     } else {
-        count_miss_k(k1, c1, classes);
+        count_miss_k(h, k1, c1, classes);
         N1->st.bytes_from_next += N1->line;
         const int n2 = N1->next, in1 = L->inclusion != MH_INC_EXCLUSIVE; /* else passed through */
         mh_level *N2 = &h->lv[n2];
@@ -984,12 +1014,12 @@ static inline __attribute__((always_inline)) int chain3_k(mh_hier *h, int li, co
         uint64_t *t2 = N2->slot + (size_t)(line & N2->set_mask) * W2;
         uint32_t w2 = lean_scan(t2, W2, want);
         k2->accesses++;
-        int c2 = classes && N2->shadow ? classify(N2, line, w2 < W2, N1->inclusion != MH_INC_EXCLUSIVE) : 0;
+        int c2 = classes && N2->shadow ? classify(h, N2, line, w2 < W2, N1->inclusion != MH_INC_EXCLUSIVE) : 0;
         if (w2 < W2) {
             carry = fill_hit_k(N2, t2, w2, N1->inclusion == MH_INC_EXCLUSIVE, W2);
             served = n2;
         } else {
-            count_miss_k(k2, c2, classes);
+            count_miss_k(h, k2, c2, classes);
             N2->st.bytes_from_next += N2->line;
             h->mem_read += L->line;
             served = -1;
@@ -1196,7 +1226,7 @@ static inline __attribute__((always_inline)) int cpu_req(mh_hier *h, const hot_l
     uint64_t *s = e->slot + (size_t)(line & e->set_mask) * ways;
     uint32_t w = lean_find(s, ways, (line + 1) << MH_SL_SHIFT);
     e->cnt->accesses++;
-    int cls = slow && e->L->shadow ? classify(e->L, line, w < ways, !write || e->allocate) : 0;
+    int cls = slow && e->L->shadow ? classify(h, e->L, line, w < ways, !write || e->allocate) : 0;
     if (w == ways)
     {
         if (shape >= 0) /* both entry levels' paths have this shape: its miss path inline */
@@ -1243,7 +1273,9 @@ static inline __attribute__((always_inline)) void replay(mh_hier *h, const hot_l
         size_t end = n - i > MH_LOOKAHEAD ? i + MH_LOOKAHEAD : n;
         if (have_far)
             prefetch_far(&far, recs + end, n - end > MH_LOOKAHEAD ? MH_LOOKAHEAD : n - end);
-        if (slow && have_far && far.L->shadow) { /* its shadow too: buckets a chunk ahead, then nodes */
+        if (slow && timing != TM_LOG && have_far && far.L->shadow) { /* its shadow too: buckets a chunk
+                                                                          ahead, then nodes (not the
+                                                                          other thread's, when logged) */
             mh_shadow_prefetch(far.L->shadow, recs + end, n - end > MH_LOOKAHEAD ? MH_LOOKAHEAD : n - end,
                                far.line_shift, 0);
             mh_shadow_prefetch(far.L->shadow, recs + i, end - i, far.line_shift, 1);
@@ -1561,8 +1593,12 @@ int mh_hier_level_stats(const mh_hier *h, size_t i, mh_level_stats *out)
     if (!h || i >= h->n || !out)
         return MH_EINVAL;
     *out = h->lv[i].st;
-    for (int k = 0; k < MH_KINDS; k++)
+    for (int k = 0; k < MH_KINDS; k++) {
         out->kind[k].hits = out->kind[k].accesses - out->kind[k].misses;
+        out->kind[k].conflict += h->log_cls[i][k][0]; /* the classes found from logs */
+        out->kind[k].capacity += h->log_cls[i][k][1];
+        out->kind[k].compulsory += h->log_cls[i][k][2];
+    }
     if (h->tm) {
         mh_level_stats lv[MH_MAX_LEVELS];
         mh_time_stats ts;

@@ -44,6 +44,10 @@ struct mh_hier {
     mh_tlog *tlog;                          /* inside mh_hier_access_logged: the model's calls go
                                                there instead of to tm (read by another thread) */
     uint64_t mem_read, mem_written;         /* bytes crossing the memory boundary */
+    char log_pad[64];                       /* keeps what follows off the caches' host lines: */
+    /* written only by mh_hier_timing_run (another thread than the caches') */
+    uint64_t log_cls[MH_MAX_LEVELS][MH_KINDS][3]; /* 3C classes counted from logs */
+    uint8_t log_pending[MH_MAX_LEVELS];     /* per level: the class its logged lookups found so far */
 };
 
 /* Replays, in order, the records of recs[0..n) tagged want (mh_part_tag) up to the first one

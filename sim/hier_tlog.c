@@ -43,29 +43,63 @@ void mh_tlog_destroy(mh_tlog *g)
 }
 
 /* See tlog_int.h. */
-void mh_tlog_event(mh_tlog *g, int kind, int into, int from, uint64_t addr)
+int mh_tlog_grow(mh_tlog *g)
 {
-    if (g->nev == g->evcap) {
-        mh_tev *ev = g->failed ? NULL : realloc(g->ev, 2 * g->evcap * sizeof *ev);
-        if (!ev) {
-            g->failed = 1;
-            return;
-        }
-        g->ev = ev;
-        g->evcap *= 2;
+    mh_tev *ev = g->failed ? NULL : realloc(g->ev, 2 * g->evcap * sizeof *ev);
+    if (!ev) {
+        g->failed = 1;
+        return -1;
     }
-    g->ev[g->nev++] = (mh_tev){addr, g->at, (uint8_t)kind, (int8_t)into, (int8_t)from};
+    g->ev = ev;
+    g->evcap *= 2;
+    return 0;
+}
+
+/* Makes 3C call e on h's shadows: a lookup's class is kept pending at its level (the largest of a
+ * request's lines, as general_req merges them) until the level counts the miss. */
+static void tev_shadow(mh_hier *h, const mh_tev *e)
+{
+    mh_shadow *sh = h->lv[e->into].shadow;
+    uint8_t *pend = &h->log_pending[e->into];
+    if (e->kind == MH_TEV_SHADOW) {
+        uint8_t c = (uint8_t)mh_shadow_classify(sh, e->addr, e->from & 1, e->from >> 1);
+        *pend = c > *pend ? c : *pend;
+    } else if (e->kind == MH_TEV_COUNT) {
+        if (*pend)
+            h->log_cls[e->into][e->from][*pend - 1]++;
+        *pend = 0;
+    } else if (e->kind == MH_TEV_SEEN) {
+        mh_shadow_seen(sh, e->addr);
+    } else {
+        mh_shadow_remove(sh, e->addr);
+    }
+}
+
+#define SHADOW_AHEAD 16 /* calls between asking for a 3C lookup's hash bucket and using it (its node: half) */
+
+/* Asks the host for what the 3C lookups SHADOW_AHEAD and SHADOW_AHEAD / 2 calls after e will
+ * read (their bucket, then the node it leads to): the shadows' tables are far bigger than the
+ * host's caches, and the log says which lines come next. */
+static void shadow_ahead(const mh_hier *h, const mh_tev *e, const mh_tev *end)
+{
+    const mh_tev *a = e + SHADOW_AHEAD, *b = e + SHADOW_AHEAD / 2;
+    if (a < end && a->kind == MH_TEV_SHADOW)
+        mh_shadow_prefetch_line(h->lv[a->into].shadow, a->addr, 0);
+    if (b < end && b->kind == MH_TEV_SHADOW)
+        mh_shadow_prefetch_line(h->lv[b->into].shadow, b->addr, 1);
 }
 
 /* Makes model call e. */
-static void tev_apply(mh_timing *t, const mh_tev *e)
+static void tev_apply(mh_hier *h, const mh_tev *e)
 {
     if (e->kind == MH_TEV_PREFETCH)
-        mh_timing_prefetch(t, e->into, e->from, e->addr);
+        mh_timing_prefetch(h->tm, e->into, e->from, e->addr);
     else if (e->kind == MH_TEV_WRITEBACK)
-        mh_timing_writeback(t, e->addr);
+        mh_timing_writeback(h->tm, e->addr);
+    else if (e->kind == MH_TEV_LATE)
+        (void)mh_timing_prefetch_late(h->tm, e->into, e->addr);
     else
-        (void)mh_timing_prefetch_late(t, e->into, e->addr);
+        tev_shadow(h, e);
 }
 
 /* Feeds batch log g (of recs[0..n)) to h's timing model: each record's calls, then its account. */
@@ -82,8 +116,10 @@ int mh_hier_timing_run(mh_hier *h, const mh_rec *recs, size_t n, mh_tlog *g, mh_
         mh_timing_account_n(h->tm, recs + i, g->served + i, stop - i);
         if (stop == n)
             break;
-        for (; e < end && e->rec == stop; e++) /* record stop's calls, then its account */
-            tev_apply(h->tm, e);
+        for (; e < end && e->rec == stop; e++) { /* record stop's calls, then its account */
+            shadow_ahead(h, e, end);
+            tev_apply(h, e);
+        }
         mh_timing_account_n(h->tm, recs + stop, g->served + stop, 1);
         i = stop + 1;
     }

@@ -248,6 +248,14 @@ int mh_shadow_seen(mh_shadow *s, uint64_t line);
  * records at recs: stage 0 their hash buckets, stage 1 the nodes those buckets lead to (best
  * after a stage 0 for the same records, some records earlier). Changes nothing. */
 void mh_shadow_prefetch(const mh_shadow *s, const mh_rec *recs, size_t k, int shift, int stage);
+/* mh_shadow_prefetch for one lookup of line. */
+void mh_shadow_prefetch_line(const mh_shadow *s, uint64_t line, int stage);
+/* The 3C class of a lookup of line at its level (hit: whether the level held it; alloc: whether
+ * a miss installs it): 0 for a hit, else 1 conflict (the shadow held it), 2 capacity (seen
+ * before), 3 compulsory. Updates the shadow as mh_shadow_access, and the seen set on a miss only:
+ * a line present at the level was referenced before (fills other than demand misses mark their
+ * line when a demand access first uses it). */
+int mh_shadow_classify(mh_shadow *s, uint64_t line, int hit, int alloc);
 /* Drops line from the fully associative part (explicit invalidation). */
 void mh_shadow_remove(mh_shadow *s, uint64_t line);
 /* Frees s; NULL is a no-op. */

@@ -43,7 +43,7 @@ static mh_hier *timed(const mh_config *c, int classify)
     return h;
 }
 
-/* Asserts equal timing statistics, totals and per level (cycles, late prefetches). */
+/* Asserts equal timing statistics, totals and per level (cycles, late prefetches), and equal 3C classes. */
 static void same_timing(const mh_hier *a, const mh_hier *b)
 {
     mh_time_stats x, y;
@@ -68,6 +68,11 @@ static void same_timing(const mh_hier *a, const mh_hier *b)
         assert_int_equal(p.pf_issued, q.pf_issued);
         assert_int_equal(p.pf_useful, q.pf_useful);
         assert_int_equal(p.pf_late, q.pf_late);
+        for (int k = 0; k < MH_KINDS; k++) { /* the 3C classes, found from the log when logged */
+            assert_int_equal(p.kind[k].conflict, q.kind[k].conflict);
+            assert_int_equal(p.kind[k].capacity, q.kind[k].capacity);
+            assert_int_equal(p.kind[k].compulsory, q.kind[k].compulsory);
+        }
     }
 }
 
@@ -111,6 +116,17 @@ static void check_same(const mh_config *c, int classify, uint64_t seed)
     mh_hier_flush(b);
     support_core_same(a, b);
     same_timing(a, b);
+    uint64_t cls[3] = {0, 0, 0}; /* the trace gives every class something to count */
+    for (size_t i = 0; classify && i < mh_hier_levels(b); i++) {
+        mh_level_stats q;
+        assert_int_equal(mh_hier_level_stats(b, i, &q), MH_OK);
+        for (int k = 0; k < MH_KINDS; k++) {
+            cls[0] += q.kind[k].conflict;
+            cls[1] += q.kind[k].capacity;
+            cls[2] += q.kind[k].compulsory;
+        }
+    }
+    assert_true(!classify || (cls[0] && cls[1] && cls[2]));
     mh_hier_destroy(a);
     mh_hier_destroy(b);
 }
@@ -138,6 +154,7 @@ static void test_prefetchers(void **state)
                         "L2.prefetcher", "stream", "L2.degree", "2"};
     mh_config *c = load("configs/zen3.ini", kv, 5);
     check_same(c, 0, 5);
+    check_same(c, 1, 6); /* demand hits on prefetched lines mark them seen in the 3C shadows */
     mh_hier *h = timed(c, 0);
     static mh_rec recs[NREC];
     mh_hier_access(h, recs, support_core_mixed(recs, NREC, 5));
