@@ -174,6 +174,13 @@ static void test_queues_paging(void **state)
                         "L3.size", "128K", "RAM.capacity", "64K"};
     mh_config *c = load("configs/zen3.ini", kv, 5);
     check_same(c, 0, 9);
+    mh_hier *h = timed(c, 0);
+    static mh_rec recs[NREC];
+    mh_hier_access(h, recs, support_core_mixed(recs, NREC, 9));
+    mh_time_stats t;
+    assert_int_equal(mh_hier_time_stats(h, &t), MH_OK); /* the test covers paging to disk */
+    assert_true(t.major_faults > 0 && t.disk_writes > 0);
+    mh_hier_destroy(h);
     mh_config_free(c);
 }
 
