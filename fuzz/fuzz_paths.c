@@ -31,46 +31,11 @@ static void replay_fast(mh_hier *h, mh_strip *strip, const mh_rec *recs, size_t 
     mh_hier_count_hits(h, hits);
 }
 
-static const char *const policies[] = {"lru", "lru", "fifo", "plru"};
-static const char *const inclusions[] = {"nine", "inclusive", "exclusive"};
-static const char *const prefetchers[] = {"none", "none", "none", "next-line"};
-static const unsigned l1w[] = {8, 12, 4, 2}, l2w[] = {8, 4, 16, 2}, l3w[] = {16, 16, 8, 4};
-
-/* The config the shape bytes s[0..8) describe: split L1i/L1d (or unified) over L2 over L3. */
-static mh_config *shape_config(const uint8_t *s)
-{
-    char text[1200];
-    unsigned a1 = l1w[s[0] & 3], a2 = l2w[(s[1] >> 4) & 3], a3 = l3w[(s[2] >> 4) & 3];
-    unsigned line = 16u << ((s[0] >> 2) & 1), s1 = 2u << ((s[0] >> 3) & 3), s2 = 8u << (s[1] & 3);
-    unsigned s3 = 16u << (s[2] & 3), line2 = s[1] & 0x40 ? 2 * line : line;
-    int unified = s[3] & 1;
-    const char *p1 = policies[(s[3] >> 1) & 3], *p2 = policies[(s[3] >> 3) & 3], *p3 = policies[(s[3] >> 5) & 3];
-    const char *i1 = inclusions[s[4] % 3], *i2 = inclusions[(s[4] / 3) % 3];
-    const char *wb1 = s[4] & 0x40 ? "through" : "back", *wb2 = s[5] & 2 ? "through" : "back";
-    const char *alloc = s[4] & 0x80 ? "no" : "yes", *pf = prefetchers[(s[5] >> 2) & 3];
-    int n = snprintf(text, sizeof text,
-                     "[hierarchy]\nname = f\nifetch = %s\ndata = L1d\n"
-                     "[L1d]\nsize = %u\nways = %u\nline = %u\npolicy = %s\nwrite = %s\nallocate = %s\n"
-                     "inclusion = %s\nnext = L2\nprefetcher = %s\n",
-                     unified ? "L1d" : "L1i", s1 * a1 * line, a1, line, p1, wb1, alloc, i1, pf);
-    if (!unified)
-        n += snprintf(text + n, sizeof text - (size_t)n,
-                      "[L1i]\nsize = %u\nways = %u\nline = %u\npolicy = %s\ninclusion = %s\nnext = L2\n",
-                      s1 * (s[3] & 0x80 ? 2 : a1) * line, s[3] & 0x80 ? 2 : a1, line, p1, i1);
-    snprintf(text + n, sizeof text - (size_t)n,
-             "[L2]\nsize = %u\nways = %u\nline = %u\npolicy = %s\nwrite = %s\ninclusion = %s\nnext = L3\n"
-             "[L3]\nsize = %u\nways = %u\nline = %u\npolicy = %s\n",
-             s2 * a2 * line2, a2, line2, p2, wb2, i2, s3 * a3 * line2, a3, line2, p3);
-    mh_config *c = NULL;
-    mh_error err = {0};
-    return mh_config_parse(text, "fuzz.ini", &c, &err) == MH_OK ? c : NULL;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static mh_rec recs[MAX_RECS];
     size_t n;
-    mh_config *c = fuzz_input(data, size, shape_config, recs, MAX_RECS, &n);
+    mh_config *c = fuzz_input(data, size, fuzz_shape_config, recs, MAX_RECS, &n);
     if (!c)
         return 0;
     mh_hier_opts o = {data[5] & 1, 0, 0};
