@@ -51,10 +51,11 @@ static void sim_usage(FILE *f)
           "                           decoding; needs a count-only hierarchy without 3C,\n"
           "                           prefetchers, random or brrip levels. Same results; faster on\n"
           "                           traces that miss often. off (default): --decode-thread\n"
-          "      --timing-thread WHEN run the timing model on a second thread while this one\n"
-          "                           decodes and replays the caches: auto (default: when another\n"
-          "                           CPU is online, --decode-thread is not off and the model\n"
-          "                           allows it: not with walk = cached), on or off. Same results\n",
+          "      --timing-thread WHEN run the timing model, and the 3C shadows below the entry\n"
+          "                           levels, on a second thread while this one decodes and\n"
+          "                           replays the caches: auto (default: when another CPU is\n"
+          "                           online, --decode-thread is not off and the model allows it:\n"
+          "                           not with walk = cached), on or off. Same results\n",
           f);
 }
 
