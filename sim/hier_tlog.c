@@ -1,10 +1,11 @@
 /* hier_tlog.c — timing on a thread of its own (memhier.h, mh_hier_access_logged): the caches'
  * replay logs each record's serving level and the model calls it makes on the way (prefetches
- * issued, write-backs, demand hits on prefetched lines); mh_hier_timing_run later feeds the log
- * to the timing model in the same order. The model's inputs and their order are those of
- * mh_hier_access, so the results are identical; the two halves touch disjoint state (the caches'
- * sets and counters, the model's clocks and tables), so one batch's timing can run while the
- * caches replay the next. */
+ * issued, write-backs, demand hits on prefetched lines), and the lookups and counted misses of
+ * the 3C shadows below the entry levels; mh_hier_timing_run later feeds the log to the timing
+ * model and those shadows in the same order. Their inputs and order are those of mh_hier_access,
+ * so the results are identical; the two halves touch disjoint state (the caches' sets, counters
+ * and entry-level shadows; the model's clocks and tables, the lower shadows and the classes
+ * counted from logs), so one batch's timing can run while the caches replay the next. */
 #include <stdlib.h>
 
 #include "hier_int.h"
@@ -105,8 +106,10 @@ static void tev_apply(mh_hier *h, const mh_tev *e)
 /* Feeds batch log g (of recs[0..n)) to h's timing model: each record's calls, then its account. */
 int mh_hier_timing_run(mh_hier *h, const mh_rec *recs, size_t n, mh_tlog *g, mh_error *err)
 {
-    if (!h || !h->tm || !g || n != g->n)
-        return mh_error_set(err, MH_EINVAL, "timing log: %zu records given for a log of %zu", n, g ? g->n : 0);
+    if (!h || !h->tm || !g)
+        return mh_error_set(err, MH_EINVAL, "timing log: no hierarchy with timing, or no log");
+    if (n != g->n)
+        return mh_error_set(err, MH_EINVAL, "timing log: %zu records given for a log of %zu", n, g->n);
     if (g->failed)
         return mh_error_set(err, MH_ENOMEM, "timing log: out of memory for the model calls of a batch");
     const mh_tev *e = g->ev, *end = g->ev + g->nev;
