@@ -35,14 +35,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static mh_rec recs[MAX_RECS];
     size_t n;
-    mh_config *c = fuzz_input(data, size, fuzz_shape_config, recs, MAX_RECS, &n);
+    mh_hier_opts o = {size > 5 && (data[5] & 1), 0, 0};
+    mh_hier *fast = NULL, *general = NULL;
+    mh_config *c = fuzz_pair(data, size, recs, MAX_RECS, &n, &o, &fast, &general);
     if (!c)
         return 0;
-    mh_hier_opts o = {data[5] & 1, 0, 0};
-    mh_hier *fast = NULL, *general = NULL;
-    mh_error err = {0};
-    if (mh_hier_create(c, &o, &fast, &err) != MH_OK || mh_hier_create(c, &o, &general, &err) != MH_OK)
-        abort();
     for (size_t l = 0; l < general->n; l++) /* every request takes general_req */
         general->lv[l].lean = general->lv[l].chain = general->lv[l].ev_lean = 0;
     mh_strip *strip = NULL; /* where the hierarchy allows, half the inputs strip the fast replay */

@@ -82,6 +82,20 @@ static inline mh_config *fuzz_shape_config(const uint8_t *s)
     return mh_config_parse(text, "fuzz.ini", &c, &err) == MH_OK ? c : NULL;
 }
 
+/* Two fresh hierarchies *a and *b with options o for the input data[0..size) (fuzz_input with
+ * fuzz_shape_config, records into recs, *n of them, at most max); returns the config (the
+ * caller frees it), or NULL, with nothing created, when the input is refused. Aborts when a
+ * hierarchy of an accepted config cannot be built. */
+static inline mh_config *fuzz_pair(const uint8_t *data, size_t size, mh_rec *recs, size_t max, size_t *n,
+                                   const mh_hier_opts *o, mh_hier **a, mh_hier **b)
+{
+    mh_config *c = fuzz_input(data, size, fuzz_shape_config, recs, max, n);
+    mh_error err = {0};
+    if (c && (mh_hier_create(c, o, a, &err) != MH_OK || mh_hier_create(c, o, b, &err) != MH_OK))
+        abort();
+    return c;
+}
+
 /* Aborts unless a and b hold the same statistics and memory traffic. */
 static inline void fuzz_same(const mh_hier *a, const mh_hier *b)
 {

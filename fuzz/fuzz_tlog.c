@@ -53,15 +53,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static mh_rec recs[MAX_RECS];
     size_t n;
-    mh_config *c = fuzz_input(data, size, fuzz_shape_config, recs, MAX_RECS, &n);
+    mh_hier_opts o = {size > 5 && (data[5] & 1), 1, 0};
+    mh_hier *inorder = NULL, *logged = NULL;
+    mh_config *c = fuzz_pair(data, size, recs, MAX_RECS, &n, &o, &inorder, &logged);
     if (!c)
         return 0;
-    mh_hier_opts o = {data[5] & 1, 1, 0};
-    mh_hier *inorder = NULL, *logged = NULL;
     mh_tlog *g[NLOGS] = {NULL};
     mh_error err = {0};
-    if (mh_hier_create(c, &o, &inorder, &err) != MH_OK || mh_hier_create(c, &o, &logged, &err) != MH_OK)
-        abort();
     for (int i = 0; i < NLOGS; i++)
         if (mh_tlog_create(LOG_CAP, &g[i], &err) != MH_OK)
             abort();
