@@ -309,6 +309,24 @@ static inline int classify(mh_hier *h, mh_level *L, uint64_t line, int hit, int 
     return mh_shadow_classify(L->shadow, line, hit, alloc);
 }
 
+/* Marks line seen in level L's 3C shadow (if any), or logs the mark (shadow_apart). */
+static void shadow_seen(mh_hier *h, mh_level *L, uint64_t line)
+{
+    if (L->shadow && shadow_apart(h, L))
+        mh_tlog_event(h->tlog, MH_TEV_SEEN, (int)(L - h->lv), 0, line);
+    else if (L->shadow)
+        mh_shadow_seen(L->shadow, line);
+}
+
+/* Drops line from level L's 3C shadow (if any: an invalidation), or logs the drop (shadow_apart). */
+static void shadow_drop(mh_hier *h, mh_level *L, uint64_t line)
+{
+    if (L->shadow && shadow_apart(h, L))
+        mh_tlog_event(h->tlog, MH_TEV_REMOVE, (int)(L - h->lv), 0, line);
+    else if (L->shadow)
+        mh_shadow_remove(L->shadow, line);
+}
+
 /* Adds one miss of class cls to counts c (kind k of a level of h); a CLS_LOGGED class is logged,
  * to be counted by mh_hier_timing_run. */
 static void count_miss(mh_hier *h, mh_counts *c, int cls)
@@ -329,10 +347,7 @@ static void pf_used(mh_hier *h, mh_level *L, uint64_t *slot, uint64_t line)
 {
     *slot &= ~(uint64_t)MH_SL_PF;
     L->st.pf_useful++;
-    if (L->shadow && shadow_apart(h, L))
-        mh_tlog_event(h->tlog, MH_TEV_SEEN, (int)(L - h->lv), 0, line);
-    else if (L->shadow)
-        mh_shadow_seen(L->shadow, line);
+    shadow_seen(h, L, line);
     tm_late(h, L, line << L->line_shift); /* the model counts it if late */
 }
 
@@ -662,10 +677,7 @@ static void op_invalidate(mh_hier *h, const mh_rec *r)
         for (uint64_t line = r->addr >> L->line_shift; line <= (r->addr + len - 1) >> L->line_shift; line++) {
             uint32_t set = (uint32_t)(line & L->set_mask);
             int way = mh_level_find(L, set, line);
-            if (L->shadow && shadow_apart(h, L))
-                mh_tlog_event(h->tlog, MH_TEV_REMOVE, (int)(L - h->lv), 0, line);
-            else if (L->shadow)
-                mh_shadow_remove(L->shadow, line);
+            shadow_drop(h, L, line);
             if (way < 0)
                 continue;
             if (L->slot[(size_t)set * L->ways + (uint32_t)way] & MH_SL_PF)
