@@ -1323,23 +1323,26 @@ static int inline_shape(const mh_hier *h, int fixed)
     return sh;
 }
 
+/* replay with timing mode tm, fixed, slow and shape as constants: one copy per timing mode. */
+#define REPLAY_TM(tm, fixed, slow, shape)                                                    \
+    (tm == TM_ACCOUNT ? replay(h, hot, recs, n, TM_ACCOUNT, fixed, slow, shape)              \
+     : tm == TM_LOG   ? replay(h, hot, recs, n, TM_LOG, fixed, slow, shape)                  \
+                      : replay(h, hot, recs, n, TM_NONE, fixed, slow, shape))
+
 /* replay with the fixed entry-level shape and chain shape sh (< CHAIN_INLINED) and timing mode tm
  * as constants. */
 #define CHAIN_INLINED 3 /* the first shapes entries, those with FIX_WAYS ways at the entry */
-#define REPLAY_TM(tm, sh) (tm == TM_ACCOUNT ? replay(h, hot, recs, n, TM_ACCOUNT, 1, 0, sh) \
-                           : tm == TM_LOG   ? replay(h, hot, recs, n, TM_LOG, 1, 0, sh)     \
-                                            : replay(h, hot, recs, n, TM_NONE, 1, 0, sh))
 static void replay_shaped(mh_hier *h, const hot_level *hot, const mh_rec *recs, size_t n, int sh, int tm)
 {
     switch (sh) {
     case 0:
-        REPLAY_TM(tm, 0);
+        REPLAY_TM(tm, 1, 0, 0);
         break;
     case 1:
-        REPLAY_TM(tm, 1);
+        REPLAY_TM(tm, 1, 0, 1);
         break;
     default:
-        REPLAY_TM(tm, 2);
+        REPLAY_TM(tm, 1, 0, 2);
         break;
     }
 }
@@ -1350,17 +1353,11 @@ static void replay_general(mh_hier *h, const hot_level *hot, const mh_rec *recs,
                            int slow)
 {
     if (slow) /* shadows' and prefetchers' work dwarfs the constant folding: one copy each */
-        tm == TM_ACCOUNT ? replay(h, hot, recs, n, TM_ACCOUNT, 0, 1, -1)
-        : tm == TM_LOG   ? replay(h, hot, recs, n, TM_LOG, 0, 1, -1)
-                         : replay(h, hot, recs, n, TM_NONE, 0, 1, -1);
+        REPLAY_TM(tm, 0, 1, -1);
     else if (fixed)
-        tm == TM_ACCOUNT ? replay(h, hot, recs, n, TM_ACCOUNT, 1, 0, -1)
-        : tm == TM_LOG   ? replay(h, hot, recs, n, TM_LOG, 1, 0, -1)
-                         : replay(h, hot, recs, n, TM_NONE, 1, 0, -1);
+        REPLAY_TM(tm, 1, 0, -1);
     else
-        tm == TM_ACCOUNT ? replay(h, hot, recs, n, TM_ACCOUNT, 0, 0, -1)
-        : tm == TM_LOG   ? replay(h, hot, recs, n, TM_LOG, 0, 0, -1)
-                         : replay(h, hot, recs, n, TM_NONE, 0, 0, -1);
+        REPLAY_TM(tm, 0, 0, -1);
 }
 
 /* Replays n records in order with timing mode tm. */
