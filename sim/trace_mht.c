@@ -13,8 +13,8 @@
  * Raw columns of a block of n records (struct-of-arrays, so zstd sees uniform runs):
  *   u32 address-column bytes | u32 gap-column bytes | u32 size-column bytes | u8 shift | 3 x 0
  *   | n x u8 ctrl: bits 0-2 address bytes - 1, bits 3-4 gap bytes code (0,1,2,4), bit 5 size
- *     bytes - 1, bit 6 insert (version 3; 0 before), bit 7 0
- *   | n x u8 op | k << 3 (k: slot number, 0-7 before version 3, 0-31 in version 3)
+ *     bytes - 1, bit 6 insert (version 3+; 0 before), bit 7 lap record (lap blocks; else 0)
+ *   | n x u8 op | k << 3 (k: slot number, 0-7 before version 3, 0-31 from version 3)
  *   | n x u8 flags
  *   | n x u8 top byte of each address (versions 2 and 3)
  *   | addresses: z = zigzag((address - slot[j]) >> shift) in ctrl bytes (see the slots below).
@@ -43,11 +43,32 @@
  * So a prefetching walk finds each prefetched address at its load. Other policy: version 2's
  * (eight slots, the shortest delta, ties to the least recently used, always in place), best
  * for a few interleaved streams.
+ * Lap blocks (version 4): column-header byte 13 is 1 (0 in every other block), and a lap header
+ * follows the 16 bytes: u64 first line lo | u32 lines n (1..2^24) | u8 line shift ls (<= 63)
+ * | u8 mode (0: every line of the region unvisited; 1: the lap state the last lap block left
+ * goes on, which needs the same lo, n and ls) | 2 x 0 | u32 lap-column bytes | u32 0. A record
+ * whose ctrl has bit 7 set (lap blocks only; then its length code, insert bit and slot number are
+ * 0) is a fresh line x of the region, address = ((lo + x) << ls) + (v << shift), v its one-byte
+ * address field (in the top-byte column). The lap column (sim/lapcode.c's range coder) gives x:
+ * where the line that followed the previous lap record's line the last time it was visited is
+ * unvisited (the prediction), an adaptive bit first (0: x is that line; probability of 0 starts
+ * at 1024/2048 and moves 1/32 of the way after each bit, as LZMA's); otherwise, or on a 1, the
+ * rank u of x among the unvisited lines, uniform in [0, lines left) (above 2^16: the high part
+ * u >> k uniform in [0, ((left - 1) >> k) + 1), then the low k bits uniform in [0, 2^k), or in
+ * [0, left - (high << k)) for the last high part; k = bit length of left - 1, minus 16). x becomes
+ * visited and the previous line's successor; once none is left every line is unvisited again (the
+ * next lap), successors and the bit's probability kept; mode 0 clears them all. A lap record reads
+ * and writes no slot. The lap column follows the sizes and is consumed exactly by the block's
+ * last lap record. One random lap over n lines costs log2(n!) bits, about log2 n - 1.44 per line
+ * (deltas: about log2 n + 1); a lap that repeats the last one costs a fraction of a bit per line.
+ * The writer tries a lap block where the eight-slot encoding's address fields average 2 bytes or
+ * more, and keeps it where a trial compression finds it 3% smaller (see encode_lap).
  * Blocks are numbered from 1 in messages. */
 #include <stdlib.h>
 #include <string.h>
 #include <zstd.h>
 
+#include "lapcode_int.h"
 #include "trace_int.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -62,7 +83,7 @@
 #define CRC_BAD(a, b) ((a) != (b))
 #endif
 
-#define MHT_VERSION 3                  /* written; versions 1 and 2 are read too */
+#define MHT_VERSION 4                  /* written; versions 1 to 3 are read too */
 #define MHT_BLOCK_RECS 65536u          /* records per block written */
 #define MHT_MAX_BLOCK_RECS (1u << 20)  /* records per block accepted */
 #define MHT_ZSTD_LEVEL 3
@@ -72,6 +93,8 @@
 #define BLOCK_HDR 28
 #define END_LEN 24
 #define COLS_HDR 16
+#define LAP_HDR 24                 /* a lap block's header after the column header (version 4) */
+#define LAP_MIN_RECS 256           /* smaller blocks are not tried as lap blocks */
 #define MAX_REC_BYTES 17           /* ctrl + op + flags + 8 address (with the top byte) + 4 gap + 2 size */
 #define MIN_REC_BYTES 5
 #define NSLOTS 32                  /* address slots (versions 1 and 2 use the first 8) */
@@ -199,6 +222,12 @@ typedef struct mht_reader {
     unsigned ring;          /* the current block inserts (so it needs the ring arithmetic) */
     unsigned next;          /* version 3: the slot the next inserted address goes to */
     uint64_t slot[NSLOTS];  /* address slots */
+    int lapblk;             /* the current block is a lap block */
+    int lap_on;             /* a lap block has set up the lap state (it outlives its block) */
+    uint64_t lap_lo;        /* the lap region's first line */
+    unsigned lap_ls;        /* its line shift */
+    mh_lapset lap;          /* its unvisited lines */
+    mh_rc_dec rc;           /* the current lap block's lap column */
     ctl_code code[128];     /* what each control byte (bit 7 clear) says, for this version */
 } mht_reader;
 
@@ -269,6 +298,7 @@ static void mht_close(mh_trace *t)
     ZSTD_freeDCtx(r->dctx);
     free(r->comp);
     free(r->raw);
+    mh_lap_free(&r->lap);
     free(r);
     t->priv = NULL;
 }
@@ -299,18 +329,49 @@ static int ensure(uint8_t **buf, size_t *cap, size_t n)
     return 0;
 }
 
-/* Checks that the raw columns hold exactly n records and sets the cursors. */
+/* Reads a lap block's header at h (lap column of lb bytes at col) and sets up the lap state it
+ * names; MH_ECORRUPT or MH_ENOMEM with the block. */
+static int set_lap(mh_trace *t, mht_reader *r, const uint8_t *h, const uint8_t *col, uint32_t lb,
+                   mh_error *err)
+{
+    unsigned long long blk = (unsigned long long)r->blocks;
+    uint64_t lo = (uint64_t)get32(h) | (uint64_t)get32(h + 4) << 32;
+    uint32_t lines = get32(h + 8);
+    unsigned ls = h[12], mode = h[13];
+    if (lines == 0 || lines > MH_LAP_MAX_LINES || ls > 63 || mode > 1 || h[14] | h[15] || get32(h + 20))
+        return mh_error_set(err, MH_ECORRUPT, "%s: block %llu: lap header malformed", t->name, blk);
+    if (mode == 1 && (!r->lap_on || lo != r->lap_lo || ls != r->lap_ls || lines != r->lap.lines))
+        return mh_error_set(err, MH_ECORRUPT, "%s: block %llu: lap block goes on from a lap it does not follow",
+                            t->name, blk);
+    if (mode == 0) {
+        r->lap_on = 0;
+        if (mh_lap_reset(&r->lap, lines))
+            return mh_error_set(err, MH_ENOMEM, "%s: block %llu: out of memory for a lap of %u lines",
+                                t->name, blk, lines);
+        r->lap_on = 1;
+        r->lap_lo = lo;
+        r->lap_ls = ls;
+    }
+    if (mh_rc_dec_init(&r->rc, col, lb))
+        return mh_error_set(err, MH_ECORRUPT, "%s: block %llu: lap column malformed", t->name, blk);
+    return MH_OK;
+}
+
+/* Checks that the raw columns hold exactly n records and sets the cursors (and, in a lap block,
+ * the lap state). */
 static int set_columns(mh_trace *t, mht_reader *r, uint32_t n, size_t raw, mh_error *err)
 {
     const uint8_t *b = r->raw;
     uint64_t la = get32(b), lg = get32(b + 4), ls = get32(b + 8);
     unsigned long long blk = (unsigned long long)r->blocks;
     unsigned split = r->version >= 2; /* top address bytes in their own column */
-    if ((uint64_t)COLS_HDR + (3u + split) * (uint64_t)n + la + lg + ls != raw || b[12] > 63 ||
-        b[13] | b[14] | b[15])
+    unsigned lap = r->version >= 4 && b[13] == 1;
+    uint64_t lb = lap && raw >= COLS_HDR + LAP_HDR ? get32(b + COLS_HDR + 16) : 0;
+    if ((uint64_t)COLS_HDR + lap * LAP_HDR + (3u + split) * (uint64_t)n + la + lg + ls + lb != raw ||
+        b[12] > 63 || (b[13] && !lap) || b[14] | b[15])
         return mh_error_set(err, MH_ECORRUPT, "%s: block %llu: column lengths do not add up", t->name, blk);
     r->shift = b[12];
-    r->ctl = b + COLS_HDR;
+    r->ctl = b + COLS_HDR + lap * LAP_HDR;
     r->op = r->ctl + n;
     r->fl = r->op + n;
     r->hi = r->fl + n;
@@ -335,14 +396,15 @@ static int set_columns(mh_trace *t, mht_reader *r, uint32_t n, size_t raw, mh_er
         oro |= opc[i];
     }
     uint64_t sa = sa32 + (uint64_t)n * (1 - split), sg = sg32, ss = ss32 + (uint64_t)n;
-    unsigned ctl_bad = r->version >= 3 ? 0x80 : 0xc0, op_bad = r->version >= 3 ? 0 : 0xc0;
+    unsigned ctl_bad = lap ? 0 : r->version >= 3 ? 0x80 : 0xc0, op_bad = r->version >= 3 ? 0 : 0xc0;
     if (sa != la || sg != lg || ss != ls || (orc & ctl_bad) || (oro & op_bad) || maxop >= MH_OP_COUNT)
         return mh_error_set(err, MH_ECORRUPT, "%s: block %llu: record columns malformed", t->name, blk);
     memset(r->slot, 0, sizeof r->slot);
     r->next = 0;
     r->ring = (orc & 0x40) != 0;
+    r->lapblk = (int)lap;
     r->left = n;
-    return MH_OK;
+    return lap ? set_lap(t, r, b + COLS_HDR, r->sz + ls, (uint32_t)lb, err) : MH_OK;
 }
 
 /* Checks the end marker and that nothing follows it. */
@@ -489,9 +551,61 @@ decode_cols(mh_trace *t, mht_reader *r, mh_rec *out, size_t k, const int split, 
     return MH_OK;
 }
 
+/* Decodes k records of the current lap block into out (lap records and others, with the ring's
+ * arithmetic); MH_ECORRUPT on a malformed lap record or column, or a size of 0. */
+static int decode_lap(mh_trace *t, mht_reader *r, mh_rec *out, size_t k, mh_error *err)
+{
+    const uint8_t *ctl = r->ctl, *op = r->op, *fl = r->fl, *hi = r->hi, *ad = r->ad, *gp = r->gp, *sz = r->sz;
+    const unsigned shift = r->shift, ls = r->lap_ls;
+    unsigned next = r->next, bad = 0;
+    uint64_t zero = 0;
+    for (size_t i = 0; i < k; i++) {
+        unsigned c = ctl[i], os = op[i];
+        const ctl_code *e = &r->code[c & 127];
+        uint64_t z = (load64(ad) & e->amask) | (uint64_t)hi[i] * e->himul;
+        uint64_t g = load64(gp) & e->gmask, s = load64(sz) & e->smask, a;
+        ad += e->aadv;
+        gp += e->gadv;
+        sz += e->sadv;
+        if (c & 0x80) {   /* a fresh line of the lap: the predicted one, or by its rank */
+            uint32_t x = mh_lap_predict(&r->lap);
+            if (x == MH_LAP_NONE || mh_rc_get_bit(&r->rc, &r->lap.prob))
+                x = mh_lap_select(&r->lap, mh_rc_get(&r->rc, r->lap.left));
+            mh_lap_visit(&r->lap, x);
+            a = ((r->lap_lo + x) << ls) + (z << shift);
+            bad |= (c & 0x47) | (os >> 3);
+        } else {
+            unsigned s0 = ((os >> 3) + next) & (NSLOTS - 1), ins = c >> 6;
+            a = r->slot[s0] + (((z >> 1) ^ (0 - (z & 1))) << shift);
+            r->slot[ins ? next : s0] = a;
+            next = (next + ins) & (NSLOTS - 1);
+        }
+        zero |= s - 1;
+        out[i] = (mh_rec){a, (uint32_t)g, (uint16_t)s, (uint8_t)(os & 7), fl[i]};
+    }
+    unsigned long long blk = (unsigned long long)r->blocks;
+    r->left -= (uint32_t)k;
+    if (bad || r->rc.bad || (r->left == 0 && r->rc.p != r->rc.end))
+        return mh_error_set(err, MH_ECORRUPT, "%s: block %llu: lap %s malformed", t->name, blk,
+                            bad ? "record" : "column");
+    if (zero >> 63)
+        return mh_error_set(err, MH_ECORRUPT, "%s: block %llu: record of size 0", t->name, blk);
+    r->next = next;
+    r->ctl += k;
+    r->op += k;
+    r->fl += k;
+    r->hi += k;
+    r->ad = ad;
+    r->gp = gp;
+    r->sz = sz;
+    return MH_OK;
+}
+
 /* Decodes k records of the current block with the loop for its version and slot use. */
 static int decode(mh_trace *t, mht_reader *r, mh_rec *out, size_t k, mh_error *err)
 {
+    if (r->lapblk)
+        return decode_lap(t, r, out, k, err);
     if (r->ring)
         return decode_cols(t, r, out, k, 1, 1, err);
     return r->version >= 2 ? decode_cols(t, r, out, k, 1, 0, err) : decode_cols(t, r, out, k, 0, 0, err);
@@ -534,6 +648,14 @@ typedef struct mht_writer {
     uint32_t n;             /* records in it */
     uint8_t *raw;           /* encoded columns, ring policy */
     uint8_t *raw2;          /* encoded columns, eight-slot policy */
+    uint8_t *raw3;          /* encoded columns, lap block */
+    uint8_t *mark;          /* per record of the lap trial: coded as a fresh line of the lap */
+    uint8_t *lapcol;        /* the lap trial's range-coded column */
+    mh_lapset lap;          /* the lap state the last lap block written left */
+    mh_lapset trial;        /* the lap trial's state (swapped in when the trial is kept) */
+    int lap_on;             /* lap holds a state (a lap block has been written) */
+    uint64_t lap_lo;        /* its region's first line */
+    unsigned lap_ls;        /* its line shift */
     ZSTD_CCtx *tctx;        /* trial compressions that pick between the two */
     uint8_t *comp;          /* compressed columns */
     size_t comp_cap;
@@ -552,6 +674,11 @@ static void mhtw_free(mh_writer *w)
     free(m->zs);
     free(m->raw);
     free(m->raw2);
+    free(m->raw3);
+    free(m->mark);
+    free(m->lapcol);
+    mh_lap_free(&m->lap);
+    mh_lap_free(&m->trial);
     ZSTD_freeCCtx(m->tctx);
     free(m->comp);
     free(m);
@@ -589,15 +716,19 @@ static int mhtw_open(mh_writer *w, const mh_meta *meta, mh_error *err)
     if (!m)
         return mh_error_set(err, MH_ENOMEM, "%s: out of memory", w->out.path);
     w->priv = m;
-    m->comp_cap = ZSTD_compressBound(COLS_HDR + MAX_REC_BYTES * MHT_BLOCK_RECS) + 4096;
+    m->comp_cap = ZSTD_compressBound(COLS_HDR + LAP_HDR + (MAX_REC_BYTES + 4) * MHT_BLOCK_RECS) + 4096;
     m->cctx = ZSTD_createCCtx();
     m->recs = malloc(MHT_BLOCK_RECS * sizeof *m->recs);
     m->zs = malloc(MHT_BLOCK_RECS * sizeof *m->zs);
     m->raw = malloc(COLS_HDR + MAX_REC_BYTES * MHT_BLOCK_RECS);
     m->raw2 = malloc(COLS_HDR + MAX_REC_BYTES * MHT_BLOCK_RECS);
+    m->raw3 = malloc(COLS_HDR + LAP_HDR + (MAX_REC_BYTES + 4) * MHT_BLOCK_RECS + 16);
+    m->mark = malloc(MHT_BLOCK_RECS);
+    m->lapcol = malloc(4 * MHT_BLOCK_RECS + 16);
     m->tctx = ZSTD_createCCtx();
     m->comp = malloc(m->comp_cap);
-    if (!m->cctx || !m->tctx || !m->recs || !m->zs || !m->raw || !m->raw2 || !m->comp)
+    if (!m->cctx || !m->tctx || !m->recs || !m->zs || !m->raw || !m->raw2 || !m->raw3 || !m->mark ||
+        !m->lapcol || !m->comp)
         return mh_error_set(err, MH_ENOMEM, "%s: out of memory for the block buffers", w->out.path);
     ZSTD_CCtx_setParameter(m->cctx, ZSTD_c_compressionLevel, MHT_ZSTD_LEVEL);
     return mhtw_header(w, meta, err);
@@ -661,15 +792,23 @@ static unsigned ring_choice(const uint64_t *slot, unsigned next, const mh_rec *r
 }
 
 /* First pass: each record's delta zs[i] and its ctl and op bytes (length code, insert bit,
- * slot relative to the insert pointer) under one slot policy (see the format comment). */
+ * slot relative to the insert pointer) under one slot policy (see the format comment). A record
+ * with mark[i] set (mark may be NULL) is a lap record: zs[i] holds its one-byte field already. */
 static void plan(const mh_rec *rec, uint32_t n, unsigned shift, int policy, uint8_t *ctl, uint8_t *op,
-                 uint64_t *zs)
+                 uint64_t *zs, const uint8_t *mark)
 {
     uint64_t slot[NSLOTS] = {0};
     uint32_t used[NSLOTS] = {0};
     unsigned next = 0;
     for (uint32_t i = 0; i < n; i++) {
         unsigned s, ins = 0;
+        if (mark && mark[i]) {
+            uint32_t g = rec[i].gap;
+            unsigned gc = g == 0 ? 0 : g < 0x100 ? 1 : g < 0x10000 ? 2 : 3;
+            ctl[i] = (uint8_t)(0x80 | gc << 3 | (rec[i].size > 0xff) << 5);
+            op[i] = rec[i].op;
+            continue;
+        }
         if (policy == POLICY_RING)
             s = ring_choice(slot, next, &rec[i], shift, &ins);
         else
@@ -705,15 +844,23 @@ static void pad_lengths(uint8_t *ctl, uint32_t n)
             ctl[i] = (uint8_t)((ctl[i] & ~7u) | width);
 }
 
-/* Encodes the pending records as columns under one slot policy; returns the raw size. */
-static size_t encode(const mh_rec *rec, uint32_t n, uint8_t *raw, uint64_t *zs, int policy)
+/* The block's common address alignment (log2). */
+static unsigned block_shift(const mh_rec *rec, uint32_t n)
 {
-    uint8_t *ctl = raw + COLS_HDR, *op = ctl + n, *fl = op + n, *hi = fl + n, *p = hi + n;
     uint64_t all = 0;
     for (uint32_t i = 0; i < n; i++)
         all |= rec[i].addr;
-    unsigned shift = all ? (unsigned)__builtin_ctzll(all) : 0;
-    plan(rec, n, shift, policy, ctl, op, zs);
+    return all ? (unsigned)__builtin_ctzll(all) : 0;
+}
+
+/* Encodes the pending records as columns under one slot policy; returns the raw size. mark (or
+ * NULL) makes a lap block: its columns start after the lap header, which the caller writes. */
+static size_t encode(const mh_rec *rec, uint32_t n, uint8_t *raw, uint64_t *zs, int policy,
+                     const uint8_t *mark)
+{
+    uint8_t *ctl = raw + COLS_HDR + (mark ? LAP_HDR : 0), *op = ctl + n, *fl = op + n, *hi = fl + n, *p = hi + n;
+    unsigned shift = block_shift(rec, n);
+    plan(rec, n, shift, policy, ctl, op, zs, mark);
     pad_lengths(ctl, n);
     for (uint32_t i = 0; i < n; i++) {
         unsigned al = (ctl[i] & 7) + 1u;
@@ -731,7 +878,8 @@ static size_t encode(const mh_rec *rec, uint32_t n, uint8_t *raw, uint64_t *zs, 
     put32(raw + 4, (uint32_t)(s0 - g0));
     put32(raw + 8, (uint32_t)(p - s0));
     raw[12] = (uint8_t)shift;
-    raw[13] = raw[14] = raw[15] = 0;
+    raw[13] = mark != NULL;
+    raw[14] = raw[15] = 0;
     return (size_t)(p - raw);
 }
 
@@ -740,22 +888,121 @@ static size_t encode(const mh_rec *rec, uint32_t n, uint8_t *raw, uint64_t *zs, 
  * smaller (ring blocks decode with a few more instructions per record). Without prefetches the
  * ring gains 0-2% on the kernels' traces for about three times the writer's time. Returns the raw
  * bytes kept and sets *raw to their size. */
-static const uint8_t *encode_best(mht_writer *m, size_t *raw)
+static const uint8_t *encode_plain(mht_writer *m, size_t *raw)
 {
-    size_t rb = encode(m->recs, m->n, m->raw2, m->zs, POLICY_SLOTS);
+    size_t rb = encode(m->recs, m->n, m->raw2, m->zs, POLICY_SLOTS, NULL);
     uint32_t i = 0;
     while (i < m->n && m->recs[i].op != MH_OP_PREFETCH)
         i++;
     *raw = rb;
     if (i == m->n)
         return m->raw2;
-    size_t ra = encode(m->recs, m->n, m->raw, m->zs, POLICY_RING);
+    size_t ra = encode(m->recs, m->n, m->raw, m->zs, POLICY_RING, NULL);
     size_t ca = ZSTD_compressCCtx(m->tctx, m->comp, m->comp_cap, m->raw, ra, MHT_TRIAL_LEVEL);
     size_t cb = ZSTD_compressCCtx(m->tctx, m->comp, m->comp_cap, m->raw2, rb, MHT_TRIAL_LEVEL);
     if (!ZSTD_isError(cb) && (ZSTD_isError(ca) || cb <= ca + ca / 32))
         return m->raw2;
     *raw = ra;
     return m->raw;
+}
+
+/* Chooses the lap region for the pending block into m->trial: the last lap block's state when
+ * half the records lie in its region (*cont = 1), else a new region from the records' lowest to
+ * highest line. Returns nonzero when no region fits MH_LAP_MAX_LINES (or out of memory). */
+static int lap_region(mht_writer *m, unsigned shift, uint64_t *lo, unsigned *ls, int *cont)
+{
+    const mh_rec *rec = m->recs;
+    uint32_t n = m->n, in = 0;
+    if (m->lap_on) {
+        for (uint32_t i = 0; i < n; i++)
+            in += (rec[i].addr >> m->lap_ls) - m->lap_lo < m->lap.lines;
+        if (in * 2 >= n) {
+            *lo = m->lap_lo;
+            *ls = m->lap_ls;
+            *cont = 1;
+            return mh_lap_copy(&m->trial, &m->lap);
+        }
+    }
+    *ls = shift > 6 ? shift : 6;
+    uint64_t a = rec[0].addr >> *ls, b = a;
+    for (uint32_t i = 1; i < n; i++) {
+        uint64_t l = rec[i].addr >> *ls;
+        a = l < a ? l : a;
+        b = l > b ? l : b;
+    }
+    *lo = a;
+    *cont = 0;
+    return b - a >= MH_LAP_MAX_LINES || mh_lap_reset(&m->trial, (uint32_t)(b - a + 1));
+}
+
+/* Encodes the pending block as a lap block into m->raw3 (see the format comment): each record
+ * whose line is unvisited in the region is coded by its rank, the others against slots with
+ * version 2's policy. m->trial ends with the lap state it leaves. Returns the raw size, or 0 when
+ * the block has no region that fits. */
+static size_t encode_lap(mht_writer *m, uint64_t *lo, unsigned *ls, int *cont)
+{
+    const mh_rec *rec = m->recs;
+    uint32_t n = m->n;
+    unsigned shift = block_shift(rec, n);
+    if (lap_region(m, shift, lo, ls, cont))
+        return 0;
+    mh_rc_enc e;
+    mh_rc_enc_init(&e, m->lapcol);
+    uint64_t lmask = (*ls < 64 ? 1ull << *ls : 0) - 1;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t x = (rec[i].addr >> *ls) - *lo, v = (rec[i].addr & lmask) >> shift;
+        m->mark[i] = x < m->trial.lines && v < 256 && mh_lap_fresh(&m->trial, (uint32_t)x);
+        if (!m->mark[i])
+            continue;
+        uint32_t pred = mh_lap_predict(&m->trial);
+        if (pred != MH_LAP_NONE)
+            mh_rc_put_bit(&e, &m->trial.prob, x != pred);
+        if (x != pred)
+            mh_rc_put(&e, mh_lap_rank(&m->trial, (uint32_t)x), m->trial.left);
+        mh_lap_visit(&m->trial, (uint32_t)x);
+        m->zs[i] = v;
+    }
+    size_t lb = mh_rc_enc_finish(&e);
+    size_t raw = encode(rec, n, m->raw3, m->zs, POLICY_SLOTS, m->mark);
+    uint8_t *h = m->raw3 + COLS_HDR;
+    put32(h, (uint32_t)*lo);
+    put32(h + 4, (uint32_t)(*lo >> 32));
+    put32(h + 8, m->trial.lines);
+    h[12] = (uint8_t)*ls;
+    h[13] = (uint8_t)*cont;
+    h[14] = h[15] = 0;
+    put32(h + 16, (uint32_t)lb);
+    put32(h + 20, 0);
+    memcpy(m->raw3 + raw, m->lapcol, lb);
+    return raw + lb;
+}
+
+/* Encodes the pending block as encode_plain does and, where its address fields average two bytes
+ * or more (a random walk), also as a lap block, which it keeps when a fast trial compression finds
+ * it at least 3% smaller. Returns the raw bytes kept and sets *raw to their size. */
+static const uint8_t *encode_best(mht_writer *m, size_t *raw)
+{
+    const uint8_t *plain = encode_plain(m, raw);
+    if (m->n < LAP_MIN_RECS || get32(m->raw2) < m->n)
+        return plain;
+    uint64_t lo;
+    unsigned ls;
+    int cont;
+    size_t rl = encode_lap(m, &lo, &ls, &cont);
+    if (!rl)
+        return plain;
+    size_t cp = ZSTD_compressCCtx(m->tctx, m->comp, m->comp_cap, plain, *raw, MHT_TRIAL_LEVEL);
+    size_t cl = ZSTD_compressCCtx(m->tctx, m->comp, m->comp_cap, m->raw3, rl, MHT_TRIAL_LEVEL);
+    if (ZSTD_isError(cl) || (!ZSTD_isError(cp) && cl + cl / 32 > cp))
+        return plain;
+    mh_lapset t = m->lap;
+    m->lap = m->trial;
+    m->trial = t;
+    m->lap_on = 1;
+    m->lap_lo = lo;
+    m->lap_ls = ls;
+    *raw = rl;
+    return m->raw3;
 }
 
 /* Compresses and writes the pending block. */

@@ -1,8 +1,9 @@
-/* test_mht.c — .mht format version 3: the slot ring decodes as the format comment in
- * sim/trace_mht.c specifies (hand-built blocks), exact round trips with many slots in use,
- * a version 2 file (tests/data/small-v2.mht) still reads, the sizes the slot choice is for
- * (a prefetching walk, one lap of a chase), and malformed slot bits are reported with the
- * block. Run from the repository root (tests/run.sh does). */
+/* test_mht.c — .mht format versions 3 and 4: the slot ring and the lap blocks decode as the
+ * format comment in sim/trace_mht.c specifies (hand-built blocks), the lap coder's parts against
+ * plain models, exact round trips with many slots in use and through lap blocks, a version 2 file
+ * (tests/data/small-v2.mht) still reads, the sizes the slot choice and the lap blocks are for (a
+ * prefetching walk, laps of a chase), and malformed slot bits and lap blocks are reported with
+ * the block. Run from the repository root (tests/run.sh does). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,12 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 #include <zstd.h>
 
+#include "lapcode_int.h"
 #include "memhier.h"
 
 static char tmpdir[256];
@@ -161,15 +164,13 @@ static void le32(uint8_t *p, uint32_t v)
         p[i] = (uint8_t)(v >> (8 * i));
 }
 
-/* Writes a one-block file of the given version around the raw columns of n records. */
-static void write_block_file(const char *path, unsigned version, const uint8_t *raw, size_t rawlen,
-                             uint32_t n)
+/* Writes a file of the given version around nb blocks of raw columns (raw[b], rawlen[b] bytes,
+ * n[b] records), each block a zstd frame of its own. */
+static void write_blocks(const char *path, unsigned version, unsigned nb, uint8_t *const *raw,
+                         const size_t *rawlen, const uint32_t *n)
 {
-    size_t cap = ZSTD_compressBound(rawlen);
-    uint8_t *comp = malloc(cap), h[24], b[28], e[24];
-    assert_non_null(comp);
-    size_t clen = ZSTD_compress(comp, cap, raw, rawlen, 3);
-    assert_false(ZSTD_isError(clen));
+    uint8_t h[24], e[24];
+    uint64_t total = 0;
     static const uint8_t magic[8] = {0x89, 'M', 'H', 'T', '\r', '\n', 0x1a, '\n'};
     memcpy(h, magic, 8);
     h[8] = (uint8_t)version;
@@ -177,27 +178,43 @@ static void write_block_file(const char *path, unsigned version, const uint8_t *
     le32(h + 12, 65536);
     le32(h + 16, 0);
     le32(h + 20, crc(h, 20));
-    memcpy(b, "MHB1", 4);
-    le32(b + 4, n);
-    le32(b + 8, (uint32_t)clen);
-    le32(b + 12, (uint32_t)rawlen);
-    le32(b + 16, crc(comp, clen));
-    le32(b + 20, crc(raw, rawlen));
-    le32(b + 24, crc(b, 24));
-    memcpy(e, "MHE1", 4);
-    le32(e + 4, 1);
-    le32(e + 8, n);
-    le32(e + 12, 0);
-    le32(e + 16, 0);
-    le32(e + 20, crc(e, 20));
     FILE *f = fopen(path, "wb");
     assert_non_null(f);
     assert_int_equal(fwrite(h, 1, 24, f), 24);
-    assert_int_equal(fwrite(b, 1, 28, f), 28);
-    assert_int_equal(fwrite(comp, 1, clen, f), clen);
+    for (unsigned k = 0; k < nb; k++) {
+        size_t cap = ZSTD_compressBound(rawlen[k]);
+        uint8_t *comp = malloc(cap), b[28];
+        assert_non_null(comp);
+        size_t clen = ZSTD_compress(comp, cap, raw[k], rawlen[k], 3);
+        assert_false(ZSTD_isError(clen));
+        memcpy(b, "MHB1", 4);
+        le32(b + 4, n[k]);
+        le32(b + 8, (uint32_t)clen);
+        le32(b + 12, (uint32_t)rawlen[k]);
+        le32(b + 16, crc(comp, clen));
+        le32(b + 20, crc(raw[k], rawlen[k]));
+        le32(b + 24, crc(b, 24));
+        assert_int_equal(fwrite(b, 1, 28, f), 28);
+        assert_int_equal(fwrite(comp, 1, clen, f), clen);
+        free(comp);
+        total += n[k];
+    }
+    memcpy(e, "MHE1", 4);
+    le32(e + 4, nb);
+    le32(e + 8, (uint32_t)total);
+    le32(e + 12, (uint32_t)(total >> 32));
+    le32(e + 16, 0);
+    le32(e + 20, crc(e, 20));
     assert_int_equal(fwrite(e, 1, 24, f), 24);
     assert_int_equal(fclose(f), 0);
-    free(comp);
+}
+
+/* Writes a one-block file of the given version around the raw columns of n records. */
+static void write_block_file(const char *path, unsigned version, const uint8_t *raw, size_t rawlen,
+                             uint32_t n)
+{
+    uint8_t *r = (uint8_t *)raw;
+    write_blocks(path, version, 1, &r, &rawlen, &n);
 }
 
 /* Bytes needed for v (at least 1). */
@@ -279,13 +296,13 @@ static void test_v3_spec(void **state)
                      (unsigned long long)a[i]);
 }
 
-/* Writes r as .mht, checks version 3 and an exact read back in several read sizes. */
+/* Writes r as .mht, checks version 4 and an exact read back in several read sizes. */
 static void roundtrip(const char *name, const mh_rec *r, size_t n, mh_rec *back)
 {
     char path[300];
     tpath(path, sizeof path, name);
     write_mht(path, r, n, 4099);
-    assert_int_equal(file_version(path), 3);
+    assert_int_equal(file_version(path), 4);
     static const size_t caps[] = {1, 1000, 65536, 1u << 20};
     for (size_t c = 0; c < sizeof caps / sizeof caps[0]; c++) {
         memset(back, 0, (n + 1) * sizeof *back);
@@ -369,25 +386,40 @@ static void test_prefetch_size(void **state)
     free(order);
 }
 
-/* One lap of a chase over 2^17 random lines takes under 2.38 bytes per record (2.31; version
- * 2: 2.45): address fields are widened so that the columns of a random walk stay uniform. */
+/* One lap of a chase over `lines` random 64-byte lines at base, as the chase kernel records it. */
+static void chase_lap(mh_rec *r, uint32_t lines, uint64_t base, uint64_t seed)
+{
+    uint32_t *order = malloc(lines * sizeof *order);
+    assert_non_null(order);
+    perm(order, lines, seed);
+    for (uint32_t i = 0; i < lines; i++)
+        r[i] = (mh_rec){base + 64ull * order[i], 0, 8, MH_OP_READ, 1};
+    free(order);
+}
+
+/* One lap of a chase over 2^17 random lines (8 MiB) takes under 1.96 bytes per record, and over
+ * 2^16 under 1.84: lap blocks code each line by its rank among the lines not yet visited, whose
+ * floor is log2(lines!) bits (1.945 and 1.82 bytes; slot deltas took 2.31 and 2.20). */
 static void test_chase_size(void **state)
 {
     (void)state;
-    enum { LINES = 1 << 17 };
-    mh_rec *r = malloc(LINES * sizeof *r);
-    uint32_t *order = malloc(LINES * sizeof *order);
+    static const uint32_t lines[2] = {1u << 17, 1u << 16};
+    static const double most[2] = {1.96, 1.84};
+    mh_rec *r = malloc((1u << 17) * sizeof *r);
     assert_non_null(r);
-    assert_non_null(order);
-    perm(order, LINES, 42);
-    for (uint32_t i = 0; i < LINES; i++)
-        r[i] = (mh_rec){0x7f62f2e00000ull + 64ull * order[i], 0, 8, MH_OP_READ, 1};
-    char path[300];
-    double bpr = (double)write_mht(tpath(path, sizeof path, "chase.mht"), r, LINES, LINES) / LINES;
-    print_message("# chase lap: %.3f bytes/record\n", bpr);
-    assert_true(bpr < 2.38);
+    for (int k = 0; k < 2; k++) {
+        chase_lap(r, lines[k], 0x7f62f2e00000ull, 42);
+        char path[300];
+        double bpr = (double)write_mht(tpath(path, sizeof path, "chase.mht"), r, lines[k], 4096) / lines[k];
+        print_message("# chase lap over %u lines: %.4f bytes/record\n", lines[k], bpr);
+        assert_true(bpr < most[k]);
+        mh_rec *back = malloc(((size_t)lines[k] + 1) * sizeof *back);
+        assert_non_null(back);
+        assert_int_equal(read_mht(path, back, lines[k] + 1, 1000), lines[k]);
+        assert_same(r, back, lines[k]);
+        free(back);
+    }
     free(r);
-    free(order);
 }
 
 /* Reads path expecting MH_ECORRUPT with message "path: what". */
@@ -437,6 +469,387 @@ static void test_bad_slot_bits(void **state)
     expect_corrupt(path, "block 1: record columns malformed");
 }
 
+/* ---- lap blocks (version 4) ---- */
+
+/* The lap coder's range coder returns every value it was given, for bounds 1 to 2^24 (one and
+ * two steps), consumes exactly the bytes it wrote, and costs within 0.01 % (+ 6 bytes) of
+ * the sum of log2(bound). */
+static void test_lap_coder_values(void **state)
+{
+    (void)state;
+    enum { M = 200000 };
+    uint32_t *v = malloc(M * sizeof *v), *n = malloc(M * sizeof *n);
+    uint8_t *buf = malloc(4 * (size_t)M + 16);
+    assert_non_null(v);
+    assert_non_null(n);
+    assert_non_null(buf);
+    uint64_t seed = 7;
+    for (int trial = 0; trial < 6; trial++) {
+        uint32_t m = trial == 0 ? 1 : (uint32_t)(rnd(&seed) % M) + 1;
+        double bits = 0;
+        for (uint32_t i = 0; i < m; i++) {
+            uint64_t r = rnd(&seed);
+            static const uint32_t fixed[6] = {1, 2, 65536, 65537, 1u << 24, (1u << 24) - 1};
+            n[i] = r % 4 == 0 ? fixed[(r >> 8) % 6] : r % 4 == 1 ? (uint32_t)(r >> 40) % 256 + 1
+                                                                 : (uint32_t)(r >> 20) % (1u << 24) + 1;
+            v[i] = (r >> 3) % 3 == 0 ? n[i] - 1 : (uint32_t)(rnd(&seed) % n[i]);
+            bits += log2((double)n[i]);
+        }
+        mh_rc_enc e;
+        mh_rc_enc_init(&e, buf);
+        for (uint32_t i = 0; i < m; i++)
+            mh_rc_put(&e, v[i], n[i]);
+        size_t len = mh_rc_enc_finish(&e);
+        assert_true((double)len <= bits / 8 * 1.0001 + 6);
+        mh_rc_dec d;
+        assert_int_equal(mh_rc_dec_init(&d, buf, len), 0);
+        for (uint32_t i = 0; i < m; i++)
+            if (mh_rc_get(&d, n[i]) != v[i])
+                fail_msg("trial %d value %u of %u: wrong (bound %u)", trial, i, m, n[i]);
+        assert_false(d.bad);
+        assert_ptr_equal(d.p, buf + len);
+        assert_int_equal(mh_rc_dec_init(&d, buf, 4), -1);   /* shorter than the flush */
+    }
+    free(v);
+    free(n);
+    free(buf);
+}
+
+/* The unvisited-line set's rank, select and visit agree with a plain array of flags, at sizes
+ * around a word, over three laps (the set refills when the last line is visited). */
+static void test_lap_set(void **state)
+{
+    (void)state;
+    static const uint32_t sizes[] = {1, 63, 64, 65, 1000, 4097};
+    uint64_t seed = 11;
+    mh_lapset s = {0};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        uint32_t n = sizes[k], left = n;
+        uint8_t *seen = calloc(n, 1);
+        assert_non_null(seen);
+        assert_int_equal(mh_lap_reset(&s, n), 0);
+        for (uint32_t step = 0; step < 3 * n; step++) {
+            uint32_t x = (uint32_t)(rnd(&seed) % n), rank = 0;
+            for (uint32_t y = 0; y < x; y++)
+                rank += !seen[y];
+            assert_int_equal(mh_lap_fresh(&s, x), !seen[x]);
+            assert_int_equal(mh_lap_rank(&s, x), rank);
+            if (seen[x])
+                continue;
+            assert_int_equal(mh_lap_select(&s, rank), x);
+            assert_int_equal(s.left, left);
+            mh_lap_visit(&s, x);
+            seen[x] = 1;
+            if (--left == 0) {
+                memset(seen, 0, n);
+                left = n;
+            }
+            assert_int_equal(s.left, left);
+        }
+        free(seen);
+    }
+    assert_int_not_equal(mh_lap_reset(&s, 0), 0);
+    assert_int_not_equal(mh_lap_reset(&s, MH_LAP_MAX_LINES + 1), 0);
+    mh_lap_free(&s);
+}
+
+/* The lap state of the format comment, kept the plain way: a flag and a successor per line. */
+typedef struct spec_lap {
+    uint8_t seen[4096];   /* visited in this lap */
+    uint32_t succ[4096];  /* the line that followed it last time (UINT32_MAX: none) */
+    uint32_t prev;        /* the last line (UINT32_MAX: none) */
+    uint16_t prob;        /* the hit bit's probability */
+    uint32_t lines;       /* lines of the region */
+    uint32_t left;        /* not yet visited */
+} spec_lap;
+
+/* Raw version-4 lap-block columns for addresses a[0..n) (gap 0, size 8, op read, shift 3), as the
+ * format comment specifies: where lap[i] is set, a[i]'s line x = (a >> ls) - lo is unvisited in
+ * st and coded as the number of unvisited lines below it, uniform among those left; the other
+ * records are coded against slot 0 in place. mode 0 starts st afresh. Returns the raw length. */
+static size_t spec_lap_block(const uint64_t *a, const uint8_t *lap, uint32_t n, uint64_t lo,
+                             uint32_t lines, unsigned ls, unsigned mode, spec_lap *st, uint8_t *raw)
+{
+    static uint8_t col[4 * 4096 + 16];
+    uint8_t *ctl = raw + 40, *op = ctl + n, *fl = op + n, *hi = fl + n, *ad = hi + n, *q = ad;
+    uint64_t slot0 = 0;
+    mh_rc_enc e;
+    mh_rc_enc_init(&e, col);
+    if (mode == 0) {
+        memset(st->seen, 0, sizeof st->seen);
+        memset(st->succ, 0xff, sizeof st->succ);
+        st->prev = UINT32_MAX;
+        st->prob = 1024;
+        st->lines = st->left = lines;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        op[i] = MH_OP_READ;
+        fl[i] = 0;
+        if (lap[i]) {
+            uint32_t x = (uint32_t)((a[i] >> ls) - lo), rank = 0;
+            assert_true(x < lines && !st->seen[x]);
+            for (uint32_t y = 0; y < x; y++)
+                rank += !st->seen[y];
+            uint32_t pred = st->prev == UINT32_MAX ? UINT32_MAX : st->succ[st->prev];
+            if (pred != UINT32_MAX && !st->seen[pred])
+                mh_rc_put_bit(&e, &st->prob, x != pred);
+            if (pred == UINT32_MAX || st->seen[pred] || x != pred)
+                mh_rc_put(&e, rank, st->left);
+            if (st->prev != UINT32_MAX)
+                st->succ[st->prev] = x;
+            st->prev = x;
+            st->seen[x] = 1;
+            if (--st->left == 0) {
+                memset(st->seen, 0, sizeof st->seen);
+                st->left = lines;
+            }
+            ctl[i] = 0x80;
+            hi[i] = (uint8_t)((a[i] & ((1ull << ls) - 1)) >> 3);
+            continue;
+        }
+        int64_t d = (int64_t)(a[i] - slot0) >> 3;
+        uint64_t z = ((uint64_t)d << 1) ^ (uint64_t)(d >> 63);
+        unsigned al = nbytes(z);
+        ctl[i] = (uint8_t)(al - 1);
+        hi[i] = (uint8_t)(z >> (8 * (al - 1)));
+        for (unsigned b = 0; b + 1 < al; b++)
+            *q++ = (uint8_t)(z >> (8 * b));
+        slot0 = a[i];
+    }
+    size_t la = (size_t)(q - ad), lb = mh_rc_enc_finish(&e);
+    memset(q, 8, n);   /* sizes: 1 byte each, 8 */
+    q += n;
+    memcpy(q, col, lb);
+    q += lb;
+    le32(raw, (uint32_t)la);
+    le32(raw + 4, 0);
+    le32(raw + 8, n);
+    raw[12] = 3;
+    raw[13] = 1;
+    raw[14] = raw[15] = 0;
+    le32(raw + 16, (uint32_t)lo);
+    le32(raw + 20, (uint32_t)(lo >> 32));
+    le32(raw + 24, lines);
+    raw[28] = (uint8_t)ls;
+    raw[29] = (uint8_t)mode;
+    raw[30] = raw[31] = 0;
+    le32(raw + 32, (uint32_t)lb);
+    le32(raw + 36, 0);
+    return (size_t)(q - raw);
+}
+
+/* Addresses for a lap block: where lap[i] (one in three not), the next line of a random lap
+ * over `lines` lines from lo (*pos counting through it; each lap after the first repeats the one
+ * before with a tenth of its lines swapped), at a random 8-byte offset below min(2^ls, 2048);
+ * elsewhere a random address far from the region. */
+static void lap_addresses(uint64_t *a, uint8_t *lap, uint32_t n, uint64_t lo, uint32_t lines, unsigned ls,
+                          uint32_t *order, uint32_t *pos, uint64_t *seed)
+{
+    uint64_t span = ls >= 11 ? 2048 : 1ull << ls;
+    for (uint32_t i = 0; i < n; i++) {
+        uint64_t r = rnd(seed);
+        lap[i] = r % 3 != 0;
+        if (!lap[i]) {
+            a[i] = 0x400000 + (r >> 20) % (1u << 20) * 8;
+            continue;
+        }
+        if (*pos == 0)
+            perm(order, lines, r);
+        else if (*pos % lines == 0)
+            for (uint32_t k = 0; k < lines / 10; k++) {
+                uint32_t x = (uint32_t)(rnd(seed) % lines), y = (uint32_t)(rnd(seed) % lines), t = order[x];
+                order[x] = order[y];
+                order[y] = t;
+            }
+        a[i] = ((lo + order[(*pos)++ % lines]) << ls) + (r >> 32) % (span / 8) * 8;
+    }
+}
+
+/* Hand-built lap blocks decode as the format comment says: laps over 1000 lines of 64 bytes
+ * that wrap into the next inside block 1 and go on in block 2 (mode 1), each repeating most of
+ * the one before (predicted lines, hits and misses), then a new region of 70 lines of 4 KiB
+ * (block 3, mode 0), with ordinary records between the lap records. */
+static void test_lap_spec(void **state)
+{
+    (void)state;
+    enum { N1 = 1600, N2 = 1500, N3 = 300, NT = N1 + N2 + N3 };
+    static uint64_t a[NT];
+    static uint8_t lap[NT], raw1[40 + 21 * N1], raw2[40 + 21 * N2], raw3[40 + 21 * N3];
+    static uint32_t order[1000];
+    static spec_lap st;
+    static mh_rec back[NT + 1];
+    uint64_t seed = 5, lo1 = 0x7f0000100000ull >> 6, lo3 = 0x55c563d00000ull >> 12;
+    uint32_t pos = 0;
+    lap_addresses(a, lap, N1 + N2, lo1, 1000, 6, order, &pos, &seed);
+    pos = 0;
+    lap_addresses(a + N1 + N2, lap + N1 + N2, N3, lo3, 70, 12, order, &pos, &seed);
+    uint8_t *raw[3] = {raw1, raw2, raw3};
+    size_t len[3];
+    uint32_t n[3] = {N1, N2, N3};
+    len[0] = spec_lap_block(a, lap, N1, lo1, 1000, 6, 0, &st, raw1);
+    len[1] = spec_lap_block(a + N1, lap + N1, N2, lo1, 1000, 6, 1, &st, raw2);
+    len[2] = spec_lap_block(a + N1 + N2, lap + N1 + N2, N3, lo3, 70, 12, 0, &st, raw3);
+    char path[300];
+    tpath(path, sizeof path, "lapspec.mht");
+    write_blocks(path, 4, 3, raw, len, n);
+    static const size_t caps[] = {1, 333, 65536};
+    for (size_t c = 0; c < 3; c++) {
+        assert_int_equal(read_mht(path, back, NT + 1, caps[c]), NT);
+        for (uint32_t i = 0; i < NT; i++)
+            if (back[i].addr != a[i] || back[i].size != 8 || back[i].op != MH_OP_READ || back[i].gap)
+                fail_msg("record %u: %llx, expected %llx", i + 1, (unsigned long long)back[i].addr,
+                         (unsigned long long)a[i]);
+    }
+}
+
+/* Writes the columns in raw (one block, version) to the scratch file and expects `what`. */
+static void lap_expect(const char *path, unsigned version, const uint8_t *raw, size_t len, uint32_t n,
+                       const char *what)
+{
+    write_block_file(path, version, raw, len, n);
+    expect_corrupt(path, what);
+}
+
+/* Malformed lap blocks are corruption named with the block: header fields out of range, a lap
+ * that goes on from none or from another region, a lap column too short, too long or coding a
+ * rank past the lines left, lap records with slot or insert bits, bit 7 outside lap blocks, and
+ * the lap flag in version 3. */
+static void test_lap_corrupt(void **state)
+{
+    (void)state;
+    enum { N = 300 };
+    static uint64_t a[N];
+    static uint8_t lap[N], raw[40 + 21 * N + 8], bad[40 + 21 * N + 8];
+    static uint32_t order[1000];
+    static spec_lap st;
+    uint64_t seed = 3, lo = 0x7f0000100000ull >> 6;
+    uint32_t pos = 0, first = 0;
+    lap_addresses(a, lap, N, lo, 1000, 6, order, &pos, &seed);
+    while (!lap[first])
+        first++;
+    size_t len = spec_lap_block(a, lap, N, lo, 1000, 6, 0, &st, raw);
+    size_t lcol = len - 40 - 4u * N - (size_t)raw[0] - ((size_t)raw[1] << 8) - N; /* lap column at raw + len - lcol */
+    char path[300];
+    tpath(path, sizeof path, "lapbad.mht");
+    mh_rec back[N + 1];
+    write_block_file(path, 4, raw, len, N);
+    assert_int_equal(read_mht(path, back, N + 1, 64), N);
+    static const struct { unsigned at; uint8_t val; } hdr[] = {
+        {24, 0}, {27, 2}, {28, 64}, {29, 2}, {30, 1}, {36, 1},   /* lines 0 or > 2^24, ls, mode, zeros */
+    };
+    for (size_t k = 0; k < sizeof hdr / sizeof hdr[0]; k++) {
+        memcpy(bad, raw, len);
+        if (hdr[k].at == 24)
+            memset(bad + 24, 0, 4);
+        else
+            bad[hdr[k].at] = hdr[k].val;
+        lap_expect(path, 4, bad, len, N, "block 1: lap header malformed");
+    }
+    memcpy(bad, raw, len);
+    bad[29] = 1;
+    lap_expect(path, 4, bad, len, N, "block 1: lap block goes on from a lap it does not follow");
+    memcpy(bad, raw, len);
+    bad[len - lcol] = 1;                            /* the coder's first byte is 0 */
+    lap_expect(path, 4, bad, len, N, "block 1: lap column malformed");
+    memcpy(bad, raw, len);
+    memset(bad + len - lcol + 1, 0xff, 3);          /* the first rank would be 1000 of 1000 */
+    bad[len - lcol + 4] = 0xfe;
+    lap_expect(path, 4, bad, len, N, "block 1: lap column malformed");
+    memcpy(bad, raw, len);
+    le32(bad + 32, (uint32_t)lcol - 1);             /* one byte short */
+    lap_expect(path, 4, bad, len - 1, N, "block 1: lap column malformed");
+    memcpy(bad, raw, len);
+    bad[len] = 0;
+    le32(bad + 32, (uint32_t)lcol + 1);             /* one byte left over */
+    lap_expect(path, 4, bad, len + 1, N, "block 1: lap column malformed");
+    memcpy(bad, raw, len);
+    bad[40 + N + first] |= 8;                        /* a lap record with slot 1 */
+    lap_expect(path, 4, bad, len, N, "block 1: lap record malformed");
+    memcpy(bad, raw, len);
+    bad[40 + first] |= 0x40;                         /* a lap record with the insert bit */
+    lap_expect(path, 4, bad, len, N, "block 1: lap record malformed");
+    memcpy(bad, raw, len);
+    le32(bad + 32, (uint32_t)lcol + 1);              /* the lengths no longer add up */
+    lap_expect(path, 4, bad, len, N, "block 1: column lengths do not add up");
+    lap_expect(path, 3, raw, len, N, "block 1: column lengths do not add up");  /* no laps in v3 */
+    /* bit 7 in an ordinary version 4 block */
+    uint8_t k[N] = {0}, ins[N] = {0}, extra[N] = {0};
+    for (uint32_t i = 0; i < N; i++)
+        a[i] = 0x1000 + 64 * i;
+    size_t olen = spec_columns(a, k, ins, extra, N, bad);
+    bad[16 + 3] |= 0x80;
+    lap_expect(path, 4, bad, olen, N, "block 1: record columns malformed");
+    /* mode 1 after a lap block of another region */
+    static uint8_t second[40 + 21 * N + 8];
+    memcpy(second, raw, len);
+    second[29] = 1;
+    second[16] ^= 1;                                  /* lo + 1 */
+    uint8_t *blocks[2] = {raw, second};
+    size_t lens[2] = {len, len};
+    uint32_t ns[2] = {N, N};
+    write_blocks(path, 4, 2, blocks, lens, ns);
+    expect_corrupt(path, "block 2: lap block goes on from a lap it does not follow");
+}
+
+/* Writer round trips through lap blocks are exact, read in pieces of 1 to 2^20 records: chase
+ * laps over 2^17 lines (several blocks, laps after the first, in new orders or repeating one
+ * cycle, which then costs a fraction of a bit per record), a chase over a region too big for a
+ * lap, random reads with revisits beside a stream, a prefetching walk, and the fixture's mixed
+ * records between chase loads. */
+static void test_lap_roundtrip(void **state)
+{
+    (void)state;
+    enum { L = 1 << 17, MAX = 3 * L };
+    mh_rec *r = malloc(MAX * sizeof *r), *back = malloc((MAX + 1) * sizeof *back);
+    uint32_t *order = malloc(L * sizeof *order);
+    assert_non_null(r);
+    assert_non_null(back);
+    assert_non_null(order);
+    uint64_t seed = 17;
+    for (int pattern = 0; pattern < 6; pattern++) {
+        size_t n = 0;
+        if (pattern == 0) {   /* three laps, a new order each */
+            for (int lap = 0; lap < 3; lap++, n += L)
+                chase_lap(r + n, L, 0x7f62f2e00040ull, (uint64_t)lap + 1);
+        } else if (pattern == 5) {   /* three laps of one cycle, as the chase kernel walks it */
+            for (int lap = 0; lap < 3; lap++, n += L)
+                chase_lap(r + n, L, 0x7f62f2e00000ull, 8);
+        } else if (pattern == 1) {   /* 2^17 lines spread over 2^25 lines: no lap fits */
+            chase_lap(r, L, 0, 9);
+            for (n = 0; n < L; n++)
+                r[n].addr = 0x7f0000000000ull + (r[n].addr / 64) * 256 * 64 + 8;
+        } else if (pattern == 2) {   /* random reads within 1 MiB with revisits, and a stream */
+            for (n = 0; n < 200000; n++)
+                r[n] = n % 4 ? (mh_rec){0x10000000 + rnd(&seed) % (1u << 20) / 8 * 8, 3, 8, MH_OP_READ, 0}
+                             : (mh_rec){0x20000000 + 8 * n, 1, 8, MH_OP_WRITE, 0};
+        } else if (pattern == 3) {
+            perm(order, 1u << 16, 23);
+            n = prefetch_walk(r, order, 1u << 16, 16);
+        } else {   /* chase loads with the fixture's records between them */
+            chase_lap(r, L, 0x7f62f2e00000ull, 4);
+            for (uint32_t i = 0; i < L; i++)
+                if (i % 3 == 0)
+                    r[i] = fixture_rec(i);
+            n = L;
+        }
+        char path[300];
+        tpath(path, sizeof path, "laprt.mht");
+        size_t bytes = write_mht(path, r, n, 5000);
+        print_message("# lap round trip %d: %zu records, %.3f bytes/record\n", pattern, n, (double)bytes / n);
+        if (pattern == 5)   /* the later laps are predicted: about a third of one lap's 1.95 */
+            assert_true((double)bytes / n < 0.70);
+        static const size_t caps[] = {1, 1000, 65536, 1u << 20};
+        for (size_t c = pattern ? 1 : 0; c < 4; c++) {   /* one at a time: the three laps only */
+            memset(back, 0, (n + 1) * sizeof *back);
+            assert_int_equal(read_mht(path, back, n + 1, caps[c]), n);
+            assert_same(r, back, n);
+        }
+    }
+    free(r);
+    free(back);
+    free(order);
+}
+
 /* Creates the scratch directory. */
 static int setup(void **state)
 {
@@ -464,6 +877,11 @@ int main(void)
         cmocka_unit_test(test_prefetch_size),
         cmocka_unit_test(test_chase_size),
         cmocka_unit_test(test_bad_slot_bits),
+        cmocka_unit_test(test_lap_coder_values),
+        cmocka_unit_test(test_lap_set),
+        cmocka_unit_test(test_lap_spec),
+        cmocka_unit_test(test_lap_corrupt),
+        cmocka_unit_test(test_lap_roundtrip),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
