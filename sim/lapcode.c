@@ -76,9 +76,12 @@ static void lap_level(mh_lapset *s, unsigned l)
     }
 }
 
-/* Makes every line unvisited again (a new lap: successors stay). */
+/* Makes every line unvisited again (a new lap: successors stay). After the first lap every line
+ * has a successor but the last, whose entry was never written: it gets none. */
 static void lap_refill(mh_lapset *s)
 {
+    if (s->laps == 0 && s->prev != MH_LAP_NONE)
+        s->succ[s->prev] = MH_LAP_NONE;
     uint32_t words = s->words, lines = s->lines;
     memset(s->bits, 0xff, (size_t)words * sizeof *s->bits);
     if (lines & 63)
@@ -99,8 +102,7 @@ int mh_lap_reset(mh_lapset *s, uint32_t lines)
     s->words = words;
     s->lines = lines;
     s->levels = lap_shape(words, s->nodes);
-    memset(s->succ, 0xff, (size_t)lines * sizeof *s->succ);
-    s->prev = MH_LAP_NONE;
+    s->prev = MH_LAP_NONE;   /* succ[] is read from the second lap on: by then all written */
     s->prob = MH_RC_PROB_INIT;
     lap_refill(s);
     s->laps = 0;

@@ -58,11 +58,14 @@
  * [0, left - (high << k)) for the last high part; k = bit length of left - 1, minus 16). x becomes
  * visited and the previous line's successor; once none is left every line is unvisited again (the
  * next lap), successors and the bit's probability kept; mode 0 clears them all. A lap record reads
- * and writes no slot. The lap column follows the sizes and is consumed exactly by the block's
+ * and writes no slot. Any other record of a lap block whose line is in the region and unvisited
+ * visits it the same way (after its address is decoded). The lap column follows the sizes and is consumed exactly by the block's
  * last lap record. One random lap over n lines costs log2(n!) bits, about log2 n - 1.44 per line
  * (deltas: about log2 n + 1); a lap that repeats the last one costs a fraction of a bit per line.
- * The writer tries a lap block where the eight-slot encoding's address fields average 2 bytes or
- * more, and keeps it where a trial compression finds it 3% smaller (see encode_lap).
+ * The writer tries a lap block where a quarter of the records or more have eight-slot deltas of
+ * 2 bytes or more, and keeps it where a trial compression finds it 3% smaller (see encode_lap): the region is
+ * the span holding most lines of records with wide deltas, and a fresh line is a lap record when
+ * it is the predicted one or its delta would take 2 bytes or more.
  * Blocks are numbered from 1 in messages. */
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +98,9 @@
 #define COLS_HDR 16
 #define LAP_HDR 24                 /* a lap block's header after the column header (version 4) */
 #define LAP_MIN_RECS 256           /* smaller blocks are not tried as lap blocks */
+#define LAP_BACKOFF_MAX 64         /* most blocks written without a lap trial after rejected ones */
+#define HIST_WINDOW (2u << 20)     /* history a lap trial compresses against (level 3's window) */
+#define HIST_CAP (2 * HIST_WINDOW + COLS_HDR + LAP_HDR + (MAX_REC_BYTES + 4) * MHT_BLOCK_RECS + 16)
 #define MAX_REC_BYTES 17           /* ctrl + op + flags + 8 address (with the top byte) + 4 gap + 2 size */
 #define MIN_REC_BYTES 5
 #define NSLOTS 32                  /* address slots (versions 1 and 2 use the first 8) */
@@ -574,11 +580,14 @@ static int decode_lap(mh_trace *t, mht_reader *r, mh_rec *out, size_t k, mh_erro
             mh_lap_visit(&r->lap, x);
             a = ((r->lap_lo + x) << ls) + (z << shift);
             bad |= (c & 0x47) | (os >> 3);
-        } else {
+        } else {   /* coded against a slot; a fresh line of the region becomes visited */
             unsigned s0 = ((os >> 3) + next) & (NSLOTS - 1), ins = c >> 6;
             a = r->slot[s0] + (((z >> 1) ^ (0 - (z & 1))) << shift);
             r->slot[ins ? next : s0] = a;
             next = (next + ins) & (NSLOTS - 1);
+            uint64_t x = (a >> ls) - r->lap_lo;
+            if (x < r->lap.lines && mh_lap_fresh(&r->lap, (uint32_t)x))
+                mh_lap_visit(&r->lap, (uint32_t)x);
         }
         zero |= s - 1;
         out[i] = (mh_rec){a, (uint32_t)g, (uint16_t)s, (uint8_t)(os & 7), fl[i]};
@@ -656,6 +665,10 @@ typedef struct mht_writer {
     int lap_on;             /* lap holds a state (a lap block has been written) */
     uint64_t lap_lo;        /* its region's first line */
     unsigned lap_ls;        /* its line shift */
+    uint8_t *hist;          /* the raw columns of the latest blocks written (the zstd window's) */
+    size_t hist_len;        /* bytes in hist, the newest last */
+    uint32_t lap_skip;      /* blocks left before the next lap trial (after rejected ones) */
+    uint32_t lap_backoff;   /* the skip after the next rejection: doubles, up to LAP_BACKOFF_MAX */
     ZSTD_CCtx *tctx;        /* trial compressions that pick between the two */
     uint8_t *comp;          /* compressed columns */
     size_t comp_cap;
@@ -677,6 +690,7 @@ static void mhtw_free(mh_writer *w)
     free(m->raw3);
     free(m->mark);
     free(m->lapcol);
+    free(m->hist);
     mh_lap_free(&m->lap);
     mh_lap_free(&m->trial);
     ZSTD_freeCCtx(m->tctx);
@@ -725,10 +739,11 @@ static int mhtw_open(mh_writer *w, const mh_meta *meta, mh_error *err)
     m->raw3 = malloc(COLS_HDR + LAP_HDR + (MAX_REC_BYTES + 4) * MHT_BLOCK_RECS + 16);
     m->mark = malloc(MHT_BLOCK_RECS);
     m->lapcol = malloc(4 * MHT_BLOCK_RECS + 16);
+    m->hist = malloc(HIST_CAP);
     m->tctx = ZSTD_createCCtx();
     m->comp = malloc(m->comp_cap);
     if (!m->cctx || !m->tctx || !m->recs || !m->zs || !m->raw || !m->raw2 || !m->raw3 || !m->mark ||
-        !m->lapcol || !m->comp)
+        !m->lapcol || !m->hist || !m->comp)
         return mh_error_set(err, MH_ENOMEM, "%s: out of memory for the block buffers", w->out.path);
     ZSTD_CCtx_setParameter(m->cctx, ZSTD_c_compressionLevel, MHT_ZSTD_LEVEL);
     return mhtw_header(w, meta, err);
@@ -906,39 +921,107 @@ static const uint8_t *encode_plain(mht_writer *m, size_t *raw)
     return m->raw;
 }
 
+#define LAP_BUCKET_SHIFT 23      /* far lines are counted in buckets of half the largest region */
+#define LAP_BUCKETS 1024         /* distinct buckets counted (more: the block is too spread out) */
+
+/* The pair of adjacent buckets of 2^23 lines that holds the most far records of the pending
+ * block (those whose eight-slot delta takes 2 bytes or more, per m->raw2's length codes): sets
+ * [*lo, *hi] to the lowest and highest far line in it (at shift ls). Returns nonzero when there
+ * are none or they spread over more than LAP_BUCKETS buckets. */
+static int far_window(mht_writer *m, unsigned ls, uint64_t *lo, uint64_t *hi)
+{
+    static const uint64_t empty = UINT64_MAX;
+    uint64_t key[LAP_BUCKETS], best_b = 0;
+    uint32_t cnt[LAP_BUCKETS], best = 0;
+    const uint8_t *ctl = m->raw2 + COLS_HDR;
+    for (uint32_t k = 0; k < LAP_BUCKETS; k++)
+        key[k] = empty;
+    for (uint32_t i = 0; i < m->n; i++) {
+        if (!(ctl[i] & 7))
+            continue;
+        uint64_t b = (m->recs[i].addr >> ls) >> LAP_BUCKET_SHIFT;
+        uint32_t h = (uint32_t)((b * 0x9e3779b97f4a7c15ull) >> 54), probes = 0;
+        while (key[h] != b && key[h] != empty && probes++ < LAP_BUCKETS)
+            h = (h + 1) % LAP_BUCKETS;
+        if (probes >= LAP_BUCKETS)
+            return -1;
+        cnt[h] = key[h] == b ? cnt[h] + 1 : 1;
+        key[h] = b;
+    }
+    for (uint32_t k = 0; k < LAP_BUCKETS; k++) {   /* each bucket with the one above it */
+        if (key[k] == empty)
+            continue;
+        uint32_t c = cnt[k];
+        for (uint32_t j = 0; j < LAP_BUCKETS; j++)
+            c += key[j] == key[k] + 1 ? cnt[j] : 0;
+        if (c > best) {
+            best = c;
+            best_b = key[k];
+        }
+    }
+    if (best == 0)
+        return -1;
+    *lo = UINT64_MAX;
+    *hi = 0;
+    for (uint32_t i = 0; i < m->n; i++) {
+        uint64_t l = m->recs[i].addr >> ls;
+        if ((ctl[i] & 7) && (l >> LAP_BUCKET_SHIFT) - best_b < 2) {
+            *lo = l < *lo ? l : *lo;
+            *hi = l > *hi ? l : *hi;
+        }
+    }
+    return 0;
+}
+
+/* Whether a lap block may pay: a fresh line costs about log2(lines left) bits (less towards a
+ * lap's end, about nothing when predicted), a far record's delta its field's bytes. */
+static int lap_may_pay(mht_writer *m, uint32_t left, int predicts)
+{
+    const uint8_t *ctl = m->raw2 + COLS_HDR;
+    uint64_t far = 0, bytes = 0;
+    for (uint32_t i = 0; i < m->n; i++)
+        if (ctl[i] & 7) {
+            far++;
+            bytes += (ctl[i] & 7) + 1u;
+        }
+    unsigned bits = 32 - (unsigned)__builtin_clz(left | 1);
+    return predicts || (far && (uint64_t)(bits + 2) * far <= 8 * bytes);
+}
+
 /* Chooses the lap region for the pending block into m->trial: the last lap block's state when
- * half the records lie in its region (*cont = 1), else a new region from the records' lowest to
- * highest line. Returns nonzero when no region fits MH_LAP_MAX_LINES (or out of memory). */
+ * half the far records lie in its region (*cont = 1), else a new one around the bucket pair that
+ * holds the most of them (a walk's region, not the stack or code beside it). Returns nonzero when
+ * there is none, a lap block would not pay, or out of memory. */
 static int lap_region(mht_writer *m, unsigned shift, uint64_t *lo, unsigned *ls, int *cont)
 {
-    const mh_rec *rec = m->recs;
-    uint32_t n = m->n, in = 0;
+    const uint8_t *ctl = m->raw2 + COLS_HDR;
     if (m->lap_on) {
-        for (uint32_t i = 0; i < n; i++)
-            in += (rec[i].addr >> m->lap_ls) - m->lap_lo < m->lap.lines;
-        if (in * 2 >= n) {
+        uint32_t in = 0, far = 0;
+        for (uint32_t i = 0; i < m->n; i++)
+            if (ctl[i] & 7) {
+                far++;
+                in += (m->recs[i].addr >> m->lap_ls) - m->lap_lo < m->lap.lines;
+            }
+        if (in * 2 >= far && far) {
             *lo = m->lap_lo;
             *ls = m->lap_ls;
             *cont = 1;
-            return mh_lap_copy(&m->trial, &m->lap);
+            return !lap_may_pay(m, m->lap.left, m->lap.laps > 0) || mh_lap_copy(&m->trial, &m->lap);
         }
     }
+    uint64_t hi;
     *ls = shift > 6 ? shift : 6;
-    uint64_t a = rec[0].addr >> *ls, b = a;
-    for (uint32_t i = 1; i < n; i++) {
-        uint64_t l = rec[i].addr >> *ls;
-        a = l < a ? l : a;
-        b = l > b ? l : b;
-    }
-    *lo = a;
     *cont = 0;
-    return b - a >= MH_LAP_MAX_LINES || mh_lap_reset(&m->trial, (uint32_t)(b - a + 1));
+    if (far_window(m, *ls, lo, &hi) || !lap_may_pay(m, (uint32_t)(hi - *lo + 1), 0))
+        return -1;
+    return mh_lap_reset(&m->trial, (uint32_t)(hi - *lo + 1));
 }
 
-/* Encodes the pending block as a lap block into m->raw3 (see the format comment): each record
- * whose line is unvisited in the region is coded by its rank, the others against slots with
- * version 2's policy. m->trial ends with the lap state it leaves. Returns the raw size, or 0 when
- * the block has no region that fits. */
+/* Encodes the pending block as a lap block into m->raw3 (see the format comment): a record whose
+ * line is unvisited in the region and whose delta from the slot version 2's policy picks would
+ * take two bytes or more is coded as a lap record (the prediction or its rank), the others
+ * against slots with that policy. m->trial ends with the lap state it leaves. Returns the raw
+ * size, or 0 when the block has no region. */
 static size_t encode_lap(mht_writer *m, uint64_t *lo, unsigned *ls, int *cont)
 {
     const mh_rec *rec = m->recs;
@@ -948,13 +1031,21 @@ static size_t encode_lap(mht_writer *m, uint64_t *lo, unsigned *ls, int *cont)
         return 0;
     mh_rc_enc e;
     mh_rc_enc_init(&e, m->lapcol);
-    uint64_t lmask = (*ls < 64 ? 1ull << *ls : 0) - 1;
-    for (uint32_t i = 0; i < n; i++) {
+    uint64_t lmask = (*ls < 64 ? 1ull << *ls : 0) - 1, slot[NSLOTS] = {0};
+    uint32_t used[NSLOTS] = {0};
+    for (uint32_t i = 0; i < n; i++) {   /* the slots as plan() will keep them, lap records aside */
         uint64_t x = (rec[i].addr >> *ls) - *lo, v = (rec[i].addr & lmask) >> shift;
-        m->mark[i] = x < m->trial.lines && v < 256 && mh_lap_fresh(&m->trial, (uint32_t)x);
-        if (!m->mark[i])
+        unsigned s = pick_slot(slot, used, rec[i].addr, shift);
+        int fresh = x < m->trial.lines && mh_lap_fresh(&m->trial, (uint32_t)x);
+        uint32_t pred = fresh ? mh_lap_predict(&m->trial) : MH_LAP_NONE;
+        m->mark[i] = fresh && v < 256 && (x == pred || byte_len(zig(rec[i].addr, slot[s], shift)) > 1);
+        if (!m->mark[i]) {   /* a slot codes it; a fresh line of the region is visited all the same */
+            used[s] = i + 1;
+            slot[s] = rec[i].addr;
+            if (fresh)
+                mh_lap_visit(&m->trial, (uint32_t)x);
             continue;
-        uint32_t pred = mh_lap_predict(&m->trial);
+        }
         if (pred != MH_LAP_NONE)
             mh_rc_put_bit(&e, &m->trial.prob, x != pred);
         if (x != pred)
@@ -977,24 +1068,64 @@ static size_t encode_lap(mht_writer *m, uint64_t *lo, unsigned *ls, int *cont)
     return raw + lb;
 }
 
-/* Encodes the pending block as encode_plain does and, where its address fields average two bytes
- * or more (a random walk), also as a lap block, which it keeps when a fast trial compression finds
- * it at least 3% smaller. Returns the raw bytes kept and sets *raw to their size. */
+/* Compressed size of the raw columns src (len bytes) after the latest blocks' (zstd's window:
+ * repeats of earlier blocks cost little), at the trial level; a zstd error code on failure. */
+static size_t trial_size(mht_writer *m, const uint8_t *src, size_t len)
+{
+    size_t h = m->hist_len < HIST_WINDOW ? m->hist_len : HIST_WINDOW;
+    ZSTD_CCtx_reset(m->tctx, ZSTD_reset_session_and_parameters);
+    ZSTD_CCtx_setParameter(m->tctx, ZSTD_c_compressionLevel, MHT_TRIAL_LEVEL);
+    ZSTD_CCtx_setParameter(m->tctx, ZSTD_c_windowLog, 22);
+    if (h)
+        ZSTD_CCtx_refPrefix(m->tctx, m->hist + m->hist_len - h, h);
+    return ZSTD_compress2(m->tctx, m->comp, m->comp_cap, src, len);
+}
+
+/* Appends a written block's raw columns to the history, keeping at least its last HIST_WINDOW
+ * bytes (moved to the front when the buffer fills). */
+static void hist_add(mht_writer *m, const uint8_t *cols, size_t raw)
+{
+    if (m->hist_len + raw > HIST_CAP) {
+        size_t keep = m->hist_len < HIST_WINDOW ? m->hist_len : HIST_WINDOW;
+        memmove(m->hist, m->hist + m->hist_len - keep, keep);
+        m->hist_len = keep;
+    }
+    memcpy(m->hist + m->hist_len, cols, raw);
+    m->hist_len += raw;
+}
+
+/* Encodes the pending block as encode_plain does and, where a quarter of its records or more have
+ * deltas of two bytes or more (a random walk among them), also as a lap block, which it keeps when
+ * a fast trial compression of each after the latest blocks finds it at least 3% smaller. After a rejected trial the next 1, 2,
+ * 4 ... 64 such blocks are not tried (random accesses with repeats rarely pay). Returns the raw
+ * bytes kept and sets *raw to their size. */
 static const uint8_t *encode_best(mht_writer *m, size_t *raw)
 {
     const uint8_t *plain = encode_plain(m, raw);
-    if (m->n < LAP_MIN_RECS || get32(m->raw2) < m->n)
+    const uint8_t *ctl = m->raw2 + COLS_HDR;
+    uint32_t wide = 0;
+    for (uint32_t i = 0; i < m->n; i++)
+        wide += (ctl[i] & 7) != 0;
+    if (m->n < LAP_MIN_RECS || wide < m->n / 4)
         return plain;
+    if (m->lap_skip) {
+        m->lap_skip--;
+        return plain;
+    }
     uint64_t lo;
     unsigned ls;
     int cont;
     size_t rl = encode_lap(m, &lo, &ls, &cont);
     if (!rl)
         return plain;
-    size_t cp = ZSTD_compressCCtx(m->tctx, m->comp, m->comp_cap, plain, *raw, MHT_TRIAL_LEVEL);
-    size_t cl = ZSTD_compressCCtx(m->tctx, m->comp, m->comp_cap, m->raw3, rl, MHT_TRIAL_LEVEL);
-    if (ZSTD_isError(cl) || (!ZSTD_isError(cp) && cl + cl / 32 > cp))
+    size_t cp = trial_size(m, plain, *raw), cl = trial_size(m, m->raw3, rl);
+    if (ZSTD_isError(cl) || (!ZSTD_isError(cp) && cl + cl / 32 > cp)) {
+        m->lap_backoff = m->lap_backoff ? m->lap_backoff * 2 : 1;
+        m->lap_backoff = m->lap_backoff > LAP_BACKOFF_MAX ? LAP_BACKOFF_MAX : m->lap_backoff;
+        m->lap_skip = m->lap_backoff;
         return plain;
+    }
+    m->lap_backoff = 0;
     mh_lapset t = m->lap;
     m->lap = m->trial;
     m->trial = t;
@@ -1023,6 +1154,7 @@ static int flush_block(mh_writer *w, mht_writer *m, mh_error *err)
                             (unsigned long long)m->blocks + 1,
                             ZSTD_isError(left) ? ZSTD_getErrorName(left) : "output buffer full");
     size_t comp = out.pos;
+    hist_add(m, cols, raw);
     uint8_t h[BLOCK_HDR];
     put32(h, TAG_BLOCK);
     put32(h + 4, m->n);

@@ -564,9 +564,11 @@ typedef struct spec_lap {
 } spec_lap;
 
 /* Raw version-4 lap-block columns for addresses a[0..n) (gap 0, size 8, op read, shift 3), as the
- * format comment specifies: where lap[i] is set, a[i]'s line x = (a >> ls) - lo is unvisited in
- * st and coded as the number of unvisited lines below it, uniform among those left; the other
- * records are coded against slot 0 in place. mode 0 starts st afresh. Returns the raw length. */
+ * format comment specifies: where lap[i] is set and a[i]'s line x = (a >> ls) - lo is in the
+ * region and unvisited in st, a lap record (the prediction's bit, then, unless a hit, the number
+ * of unvisited lines below x, uniform among those left); the other records are coded against
+ * slot 0 in place, and visit their line when it is in the region and unvisited. mode 0 starts st
+ * afresh. Returns the raw length. */
 static size_t spec_lap_block(const uint64_t *a, const uint8_t *lap, uint32_t n, uint64_t lo,
                              uint32_t lines, unsigned ls, unsigned mode, spec_lap *st, uint8_t *raw)
 {
@@ -585,9 +587,10 @@ static size_t spec_lap_block(const uint64_t *a, const uint8_t *lap, uint32_t n, 
     for (uint32_t i = 0; i < n; i++) {
         op[i] = MH_OP_READ;
         fl[i] = 0;
-        if (lap[i]) {
-            uint32_t x = (uint32_t)((a[i] >> ls) - lo), rank = 0;
-            assert_true(x < lines && !st->seen[x]);
+        uint64_t xl = (a[i] >> ls) - lo;
+        int fresh = xl < lines && !st->seen[xl];
+        if (lap[i] && fresh) {
+            uint32_t x = (uint32_t)xl, rank = 0;
             for (uint32_t y = 0; y < x; y++)
                 rank += !st->seen[y];
             uint32_t pred = st->prev == UINT32_MAX ? UINT32_MAX : st->succ[st->prev];
@@ -615,6 +618,16 @@ static size_t spec_lap_block(const uint64_t *a, const uint8_t *lap, uint32_t n, 
         for (unsigned b = 0; b + 1 < al; b++)
             *q++ = (uint8_t)(z >> (8 * b));
         slot0 = a[i];
+        if (fresh) {   /* visited as a lap record would be, without a code */
+            if (st->prev != UINT32_MAX)
+                st->succ[st->prev] = (uint32_t)xl;
+            st->prev = (uint32_t)xl;
+            st->seen[xl] = 1;
+            if (--st->left == 0) {
+                memset(st->seen, 0, sizeof st->seen);
+                st->left = lines;
+            }
+        }
     }
     size_t la = (size_t)(q - ad), lb = mh_rc_enc_finish(&e);
     memset(q, 8, n);   /* sizes: 1 byte each, 8 */
@@ -641,7 +654,8 @@ static size_t spec_lap_block(const uint64_t *a, const uint8_t *lap, uint32_t n, 
 /* Addresses for a lap block: where lap[i] (one in three not), the next line of a random lap
  * over `lines` lines from lo (*pos counting through it; each lap after the first repeats the one
  * before with a tenth of its lines swapped), at a random 8-byte offset below min(2^ls, 2048);
- * elsewhere a random address far from the region. */
+ * elsewhere a random address far from the region, or (one in two) a random line of the region:
+ * the block builder codes a lap line already visited that way too. */
 static void lap_addresses(uint64_t *a, uint8_t *lap, uint32_t n, uint64_t lo, uint32_t lines, unsigned ls,
                           uint32_t *order, uint32_t *pos, uint64_t *seed)
 {
@@ -650,7 +664,8 @@ static void lap_addresses(uint64_t *a, uint8_t *lap, uint32_t n, uint64_t lo, ui
         uint64_t r = rnd(seed);
         lap[i] = r % 3 != 0;
         if (!lap[i]) {
-            a[i] = 0x400000 + (r >> 20) % (1u << 20) * 8;
+            a[i] = r & 8 ? ((lo + (r >> 24) % lines) << ls) + (r >> 4) % (span / 8) * 8
+                         : 0x400000 + (r >> 20) % (1u << 20) * 8;
             continue;
         }
         if (*pos == 0)
