@@ -17,7 +17,7 @@ CLANG=${CLANG:-clang}
 FUZZ_BUILD=${FUZZ_BUILD:-build-fuzz}
 FUZZ_NICE=${FUZZ_NICE:-10}
 FUZZ_JOBS=${FUZZ_JOBS:-1}
-HARNESSES=(din xdin lackey mht config sizes set resident split paths sweep tlog)
+HARNESSES=(din xdin lackey mht mhtw config sizes set resident split paths sweep tlog)
 SAN=-fsanitize=address,undefined
 CFLAGS_COMMON=(-std=c11 -D_GNU_SOURCE -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -g -O1 -fno-omit-frame-pointer
                -Iinclude -Isim -Ibench -Itests/lib "$SAN" -fno-sanitize-recover=all)
