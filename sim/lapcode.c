@@ -1,110 +1,54 @@
-/* lapcode.c — the lap coder's unvisited-line set (rank and select over a bitmap under a 16-ary
- * tree of prefix counts: a node per level each; a successor per line) and its range coder for
- * uniform values and adaptive bits (LZMA's carry handling and bit model; values above 2^16 are
- * coded as a high and a low part so that the interval never narrows below 2^8 per value: at most
- * ~0.006 bits lost each). */
+/* lapcode.c — the lap coder's unvisited-line set (an array of the lines, the unvisited first, and
+ * each line's place in it: a place and a line by the other in one load, a visit in a swap; a
+ * successor per line) and its range coder for uniform values and adaptive bits (LZMA's carry
+ * handling and bit model; values above 2^16 are coded as a high and a low part so that the
+ * interval never narrows below 2^8 per value: at most ~0.006 bits lost each). */
 #include <stdlib.h>
 #include <string.h>
-#if defined(__BMI2__)
-#include <immintrin.h>
-#endif
 
 #include "lapcode_int.h"
 
 /* ---- the set ---- */
 
-/* Nodes at each level for `words` words; returns the levels (1..MH_LAP_LEVELS). */
-static unsigned lap_shape(uint32_t words, uint32_t *nodes)
-{
-    unsigned l = 0;
-    uint32_t below = words;
-    do {
-        nodes[l] = (below + MH_LAP_FAN - 1) / MH_LAP_FAN;
-        below = nodes[l++];
-    } while (below > 1);
-    return l;
-}
-
 /* Frees the arrays (the struct keeps its other fields). */
 static void lap_drop(mh_lapset *s)
 {
-    free(s->bits);
-    free(s->succ);
-    for (unsigned l = 0; l < MH_LAP_LEVELS; l++)
-        free(s->cnt[l]);
-    s->bits = NULL;
-    s->succ = NULL;
-    memset(s->cnt, 0, sizeof s->cnt);
+    free(s->arr);
+    free(s->line);
+    s->arr = NULL;
+    s->line = NULL;
     s->cap = 0;
 }
 
-/* Grows the arrays to hold `words` words (and their lines' successors); nonzero when out of
- * memory (the set is then empty). */
-static int lap_grow(mh_lapset *s, uint32_t words)
+/* Grows the arrays to hold `lines` lines; nonzero when out of memory (the set is then empty). */
+static int lap_grow(mh_lapset *s, uint32_t lines)
 {
-    if (s->cap >= words)
+    if (s->cap >= lines)
         return 0;
-    uint32_t nodes[MH_LAP_LEVELS];
-    unsigned levels = lap_shape(words, nodes);
     lap_drop(s);
-    s->bits = malloc((size_t)words * sizeof *s->bits);
-    s->succ = malloc((size_t)words * 64 * sizeof *s->succ);
-    int bad = !s->bits || !s->succ;
-    for (unsigned l = 0; l < levels; l++)
-        bad |= !(s->cnt[l] = malloc((size_t)nodes[l] * MH_LAP_FAN * sizeof *s->cnt[l]));
-    if (bad) {
+    s->arr = malloc((size_t)lines * sizeof *s->arr);
+    s->line = malloc((size_t)lines * sizeof *s->line);
+    if (!s->arr || !s->line) {
         lap_drop(s);
         return -1;
     }
-    s->cap = words;
+    s->cap = lines;
     return 0;
-}
-
-/* Fills level l's nodes from the totals below (words' popcounts at level 0). */
-static void lap_level(mh_lapset *s, unsigned l)
-{
-    for (uint32_t n = 0; n < s->nodes[l]; n++) {
-        uint32_t sum = 0, *node = s->cnt[l] + (size_t)n * MH_LAP_FAN;
-        for (uint32_t k = 0; k < MH_LAP_FAN; k++) {
-            uint32_t c = n * MH_LAP_FAN + k;
-            if (l == 0)
-                sum += c < s->words ? (uint32_t)__builtin_popcountll(s->bits[c]) : 0;
-            else
-                sum += c < s->nodes[l - 1] ? s->cnt[l - 1][(size_t)c * MH_LAP_FAN + MH_LAP_FAN - 1] : 0;
-            node[k] = sum;
-        }
-    }
-}
-
-/* Makes every line unvisited again (a new lap: successors stay). After the first lap every line
- * has a successor but the last, whose entry was never written: it gets none. */
-static void lap_refill(mh_lapset *s)
-{
-    if (s->laps == 0 && s->prev != MH_LAP_NONE)
-        s->succ[s->prev] = MH_LAP_NONE;
-    uint32_t words = s->words, lines = s->lines;
-    memset(s->bits, 0xff, (size_t)words * sizeof *s->bits);
-    if (lines & 63)
-        s->bits[words - 1] = (1ull << (lines & 63)) - 1;
-    for (unsigned l = 0; l < s->levels; l++)
-        lap_level(s, l);
-    s->left = lines;
-    s->laps++;
 }
 
 int mh_lap_reset(mh_lapset *s, uint32_t lines)
 {
-    uint32_t words = (lines + 63) / 64;
-    if (lines == 0 || lines > MH_LAP_MAX_LINES || lap_grow(s, words)) {
-        s->lines = s->left = s->words = 0;
+    if (lines == 0 || lines > MH_LAP_MAX_LINES || lap_grow(s, lines)) {
+        s->lines = s->left = 0;
         return -1;
     }
-    s->words = words;
-    s->lines = lines;
-    s->levels = lap_shape(words, s->nodes);
-    s->prev = MH_LAP_NONE;   /* succ[] is read from the second lap on: by then all written */
+    for (uint32_t i = 0; i < lines; i++) {
+        s->arr[i] = i;
+        s->line[i].pos = i;   /* .succ is read from the second lap on: by then all written */
+    }
+    s->lines = s->left = lines;
+    s->prev = MH_LAP_NONE;
     s->prob = MH_RC_PROB_INIT;
-    lap_refill(s);
     s->laps = 0;
     return 0;
 }
@@ -115,89 +59,63 @@ void mh_lap_free(mh_lapset *s)
     memset(s, 0, sizeof *s);
 }
 
-int mh_lap_copy(mh_lapset *dst, const mh_lapset *src)
+/* Visits line i at place `at` (see mh_lap_visit), recording it when s->log is set. */
+static inline void lap_move(mh_lapset *s, uint32_t i, uint32_t at)
 {
-    if (lap_grow(dst, src->words))
-        return -1;
-    memcpy(dst->bits, src->bits, (size_t)src->words * sizeof *src->bits);
-    memcpy(dst->succ, src->succ, (size_t)src->lines * sizeof *src->succ);
-    for (unsigned l = 0; l < src->levels; l++)
-        memcpy(dst->cnt[l], src->cnt[l], (size_t)src->nodes[l] * MH_LAP_FAN * sizeof *src->cnt[l]);
-    memcpy(dst->nodes, src->nodes, sizeof dst->nodes);
-    dst->levels = src->levels;
-    dst->words = src->words;
-    dst->lines = src->lines;
-    dst->left = src->left;
-    dst->prev = src->prev;
-    dst->prob = src->prob;
-    dst->laps = src->laps;
-    return 0;
-}
-
-uint32_t mh_lap_rank(const mh_lapset *s, uint32_t i)
-{
-    uint32_t w = i >> 6, sum = (uint32_t)__builtin_popcountll(s->bits[w] & ((1ull << (i & 63)) - 1));
-    for (unsigned l = 0; l < s->levels; l++, w /= MH_LAP_FAN)   /* the children before, per level */
-        if (w % MH_LAP_FAN)
-            sum += s->cnt[l][(size_t)w - 1];
-    return sum;
-}
-
-/* Bit position of the set bit of rank r (< popcount(v)) in v. */
-#if defined(__BMI2__)
-static unsigned select64(uint64_t v, unsigned r)
-{
-    return (unsigned)__builtin_ctzll(_pdep_u64(1ull << r, v));
-}
-#else
-static unsigned select64(uint64_t v, unsigned r)
-{
-    unsigned pos = 0;
-    for (unsigned half = 32; half >= 8; half /= 2) {   /* narrow to a byte by halves */
-        uint64_t lowmask = (1ull << half) - 1;
-        unsigned c = (unsigned)__builtin_popcountll(v & lowmask);
-        if (r >= c) {
-            r -= c;
-            v >>= half;
-            pos += half;
-        } else {
-            v &= lowmask;
-        }
+    uint32_t last = --s->left, moved = s->arr[last];
+    mh_lapstep *st = s->log ? &s->log[s->logged++] : NULL;
+    if (st)
+        *st = (mh_lapstep){i, at, moved, s->prev, s->prev != MH_LAP_NONE ? s->line[s->prev].succ : 0, 0};
+    if (last >= 16)   /* the line whose place a visit 16 on will write, if none moves it first */
+        __builtin_prefetch(&s->line[s->arr[last - 16]], 1);
+    s->arr[at] = moved;
+    s->line[moved].pos = at;
+    s->arr[last] = i;
+    s->line[i].pos = last;
+    if (s->prev != MH_LAP_NONE)
+        s->line[s->prev].succ = i;
+    s->prev = i;
+    if (s->left == 0) {   /* a new lap; after the first, every line has a successor but the last */
+        if (s->laps == 0)
+            s->line[i].succ = MH_LAP_NONE;
+        s->left = s->lines;
+        if (st)
+            st->wrapped = 1;
+        s->laps++;
     }
-    for (; r; r--)
-        v &= v - 1;
-    return pos + (unsigned)__builtin_ctzll(v);
-}
-#endif
-
-uint32_t mh_lap_select(const mh_lapset *s, uint32_t r)
-{
-    uint32_t n = 0;   /* node index at the level, then the child it leads to */
-    for (unsigned l = s->levels; l-- > 0;) {
-        const uint32_t *node = s->cnt[l] + (size_t)n * MH_LAP_FAN;
-        uint32_t c = 0;
-        for (uint32_t k = 0; k < MH_LAP_FAN; k++)   /* children wholly at or below rank r */
-            c += node[k] <= r;
-        r -= c ? node[c - 1] : 0;
-        n = n * MH_LAP_FAN + c;
-    }
-    return n * 64 + select64(s->bits[n], r);
 }
 
 void mh_lap_visit(mh_lapset *s, uint32_t i)
 {
-    uint32_t w = i >> 6;
-    s->bits[w] &= ~(1ull << (i & 63));
-    for (unsigned l = 0; l < s->levels; l++, w /= MH_LAP_FAN) {   /* this child and those after */
-        uint32_t *node = s->cnt[l] + (size_t)(w / MH_LAP_FAN) * MH_LAP_FAN;
-        for (uint32_t k = 0; k < MH_LAP_FAN; k++)
-            node[k] -= k >= w % MH_LAP_FAN;
+    lap_move(s, i, s->line[i].pos);
+}
+
+uint32_t mh_lap_take(mh_lapset *s, uint32_t u)
+{
+    uint32_t i = s->arr[u];
+    lap_move(s, i, u);
+    return i;
+}
+
+void mh_lap_undo(mh_lapset *s)
+{
+    while (s->logged) {
+        const mh_lapstep *st = &s->log[--s->logged];
+        if (st->wrapped) {   /* back in the lap before; a first lap's cleared successor is not read
+                              * again before it is written */
+            s->laps--;
+            s->left = 0;
+        }
+        uint32_t last = s->left;   /* where the visit put the line */
+        s->arr[last] = st->moved;
+        s->line[st->moved].pos = last;
+        s->arr[st->at] = st->i;
+        s->line[st->i].pos = st->at;
+        s->left = last + 1;
+        s->prev = st->prev;
+        if (st->prev != MH_LAP_NONE)
+            s->line[st->prev].succ = st->succ;
     }
-    if (s->prev != MH_LAP_NONE)
-        s->succ[s->prev] = i;
-    s->prev = i;
-    if (--s->left == 0)
-        lap_refill(s);
 }
 
 /* ---- the range coder ---- */

@@ -1,64 +1,76 @@
-/* lapcode_int.h — the .mht lap coder's parts: a set of unvisited lines with rank and select, each
+/* lapcode_int.h — the .mht lap coder's parts: the set of a region's unvisited lines, each
  * line's successor in the walk so far, and a range coder for uniform values and adaptive bits. A
  * lap block codes each fresh line of a walk as a hit when it is the line that followed the walk's
- * previous line before (a repeated lap costs a fraction of a bit per line), else as its rank among
- * the region's lines not yet visited: one random lap over N lines costs log2(N!) bits, about
- * log2 N - 1.44 per line (sim/trace_mht.c has the format). Lifecycle: a zeroed mh_lapset ->
- * mh_lap_reset -> predict/rank/select/visit ... -> mh_lap_free. */
+ * previous line before (a repeated lap costs a fraction of a bit per line), else as its place
+ * among the region's lines not yet visited, uniform: one random lap over N lines costs log2(N!)
+ * bits, about log2 N - 1.44 per line (sim/trace_mht.c has the format). Lifecycle: a zeroed
+ * mh_lapset -> mh_lap_reset -> predict/index/select/visit ... -> mh_lap_free. */
 #ifndef MH_LAPCODE_INT_H
 #define MH_LAPCODE_INT_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#define MH_LAP_MAX_LINES (1u << 24)  /* lines a region may hold (2 MiB of bits, 1 MiB of counts) */
+#define MH_LAP_MAX_LINES (1u << 22)  /* lines a region may hold (12 bytes each: 48 MiB) */
 #define MH_RC_FLUSH 5                /* bytes the encoder's flush adds; the decoder starts on them */
 #define MH_LAP_NONE UINT32_MAX       /* no line */
 #define MH_RC_PROB_INIT 1024         /* an adaptive bit's first probability of 0 (of 2048) */
 
-#define MH_LAP_FAN 16                /* children per node of the count tree */
-#define MH_LAP_LEVELS 5              /* count-tree levels enough for MH_LAP_MAX_LINES / 64 words */
+/* Lines of one region, the unvisited ones first in an array: a line's place there is what a lap
+ * record codes, and visiting a line swaps it with the last unvisited one (O(1) both ways). */
+typedef struct mh_lapline {
+    uint32_t pos;       /* the line's place in arr (unvisited: < left) */
+    uint32_t succ;      /* the line visited right after it last time (MH_LAP_NONE) */
+} mh_lapline;
 
-/* Lines of one region, each visited or not, under a tree of counts: a node holds, for each of its
- * 16 children (64-line words at level 0), the unvisited lines of the children up to that one, so
- * select reads one node per level (5 at most) and visit subtracts one from a node's tail. */
+/* One visit, as mh_lap_undo needs it. */
+typedef struct mh_lapstep {
+    uint32_t i, at;     /* the line visited and its place then */
+    uint32_t moved;     /* the line that took that place */
+    uint32_t prev;      /* the previous line then */
+    uint32_t succ;      /* that line's successor then */
+    uint32_t wrapped;   /* 1 when the visit ended a lap */
+} mh_lapstep;
+
 typedef struct mh_lapset {
-    uint64_t *bits;     /* 1 = not yet visited */
-    uint32_t *cnt[MH_LAP_LEVELS]; /* per level, nodes of MH_LAP_FAN inclusive prefix counts */
-    uint32_t nodes[MH_LAP_LEVELS]; /* nodes per level (the top level has one) */
-    unsigned levels;    /* levels in use */
-    uint32_t words;     /* words in use */
-    uint32_t cap;       /* words allocated for */
+    uint32_t *arr;      /* lines; arr[0, left) are the unvisited ones */
+    mh_lapline *line;   /* per line (together: a visit writes the place of the line whose successor
+                         * the next visit writes) */
+    uint32_t cap;       /* lines allocated for */
     uint32_t lines;     /* lines in the region */
     uint32_t left;      /* lines not yet visited */
-    uint32_t *succ;     /* per line: the line visited right after it last time (MH_LAP_NONE) */
     uint32_t prev;      /* the line visited last (MH_LAP_NONE at first) */
     uint16_t prob;      /* the hit bit's probability of a hit, of 2048 */
     uint32_t laps;      /* laps completed since the reset (none: no line has a successor yet) */
+    mh_lapstep *log;    /* NULL, or where each visit is recorded for mh_lap_undo */
+    uint32_t logged;    /* visits recorded there */
 } mh_lapset;
 
-/* Starts a region of `lines` (1..MH_LAP_MAX_LINES) lines: every line unvisited, no successors, no
- * previous line, the hit bit's probability at its start; nonzero when out of memory or lines is
- * out of range (the set is then empty, lines 0). */
+/* Starts a region of `lines` (1..MH_LAP_MAX_LINES) lines: every line unvisited, in order (arr[i]
+ * = i), no successors, no previous line, the hit bit's probability at its start; nonzero when out
+ * of memory or lines is out of range (the set is then empty, lines 0). */
 int mh_lap_reset(mh_lapset *s, uint32_t lines);
 
 /* Frees the set's arrays; the struct is zeroed. */
 void mh_lap_free(mh_lapset *s);
 
-/* Copies src into dst (same capacity or grown); nonzero when out of memory (dst unchanged). */
-int mh_lap_copy(mh_lapset *dst, const mh_lapset *src);
-
 /* Whether line i (< lines) is still unvisited. */
 static inline int mh_lap_fresh(const mh_lapset *s, uint32_t i)
 {
-    return (int)((s->bits[i >> 6] >> (i & 63)) & 1);
+    return s->line[i].pos < s->left;
 }
 
-/* Unvisited lines below line i (< lines). */
-uint32_t mh_lap_rank(const mh_lapset *s, uint32_t i);
+/* The place of unvisited line i among the unvisited (< left): what a lap record codes. */
+static inline uint32_t mh_lap_index(const mh_lapset *s, uint32_t i)
+{
+    return s->line[i].pos;
+}
 
-/* The unvisited line of rank r (< left). */
-uint32_t mh_lap_select(const mh_lapset *s, uint32_t r);
+/* The unvisited line at place u (< left). */
+static inline uint32_t mh_lap_select(const mh_lapset *s, uint32_t u)
+{
+    return s->arr[u];
+}
 
 /* The predicted next line: the successor of the previous line when it is still unvisited, else
  * MH_LAP_NONE (no hit bit is coded then). */
@@ -66,13 +78,21 @@ static inline uint32_t mh_lap_predict(const mh_lapset *s)
 {
     if (s->laps == 0)   /* each line is visited once so far: the previous one has no successor */
         return MH_LAP_NONE;
-    uint32_t x = s->prev == MH_LAP_NONE ? MH_LAP_NONE : s->succ[s->prev];
+    uint32_t x = s->prev == MH_LAP_NONE ? MH_LAP_NONE : s->line[s->prev].succ;
     return x != MH_LAP_NONE && mh_lap_fresh(s, x) ? x : MH_LAP_NONE;
 }
 
-/* Marks unvisited line i visited and the previous line's successor; when none is left, every line
- * is unvisited again (a new lap; successors stay). */
+/* Marks unvisited line i visited (the last unvisited line takes its place, i goes to the place
+ * just past the unvisited) and the previous line's successor; when none is left, every line is
+ * unvisited again in the order arr holds (a new lap; successors stay). */
 void mh_lap_visit(mh_lapset *s, uint32_t i);
+
+/* Visits the unvisited line at place u (< left) as mh_lap_visit does; returns it. */
+uint32_t mh_lap_take(mh_lapset *s, uint32_t u);
+
+/* Undoes the visits recorded in s->log since `logged` was 0, newest first (the hit bit's
+ * probability is the caller's to restore); then logged is 0. */
+void mh_lap_undo(mh_lapset *s);
 
 /* Range encoder (LZMA's carry scheme); writes into a caller's buffer. */
 typedef struct mh_rc_enc {

@@ -44,7 +44,7 @@
  * (eight slots, the shortest delta, ties to the least recently used, always in place), best
  * for a few interleaved streams.
  * Lap blocks (version 4): column-header byte 13 is 1 (0 in every other block), and a lap header
- * follows the 16 bytes: u64 first line lo | u32 lines n (1..2^24) | u8 line shift ls (<= 63)
+ * follows the 16 bytes: u64 first line lo | u32 lines n (1..2^22) | u8 line shift ls (<= 63)
  * | u8 mode (0: every line of the region unvisited; 1: the lap state the last lap block left
  * goes on, which needs the same lo, n and ls) | 2 x 0 | u32 lap-column bytes | u32 0. A record
  * whose ctrl has bit 7 set (lap blocks only; then its length code, insert bit and slot number are
@@ -53,11 +53,14 @@
  * where the line that followed the previous lap record's line the last time it was visited is
  * unvisited (the prediction), an adaptive bit first (0: x is that line; probability of 0 starts
  * at 1024/2048 and moves 1/32 of the way after each bit, as LZMA's); otherwise, or on a 1, the
- * rank u of x among the unvisited lines, uniform in [0, lines left) (above 2^16: the high part
+ * place u of x among the unvisited lines, uniform in [0, lines left) (above 2^16: the high part
  * u >> k uniform in [0, ((left - 1) >> k) + 1), then the low k bits uniform in [0, 2^k), or in
- * [0, left - (high << k)) for the last high part; k = bit length of left - 1, minus 16). x becomes
- * visited and the previous line's successor; once none is left every line is unvisited again (the
- * next lap), successors and the bit's probability kept; mode 0 clears them all. A lap record reads
+ * [0, left - (high << k)) for the last high part; k = bit length of left - 1, minus 16). The
+ * places: an array holds the region's lines, the unvisited ones first (in mode 0, place i holds
+ * line i); visiting x moves the last unvisited line into x's place and x just past the unvisited.
+ * x becomes visited and the previous line's successor; once none is left every line is unvisited
+ * again in the array's order (the next lap), successors and the bit's probability kept (the last
+ * line of the first lap has none); mode 0 clears them all. A lap record reads
  * and writes no slot. Any other record of a lap block whose line is in the region and unvisited
  * visits it the same way (after its address is decoded). The lap column follows the sizes and is consumed exactly by the block's
  * last lap record. One random lap over n lines costs log2(n!) bits, about log2 n - 1.44 per line
@@ -98,6 +101,7 @@
 #define COLS_HDR 16
 #define LAP_HDR 24                 /* a lap block's header after the column header (version 4) */
 #define LAP_MIN_RECS 256           /* smaller blocks are not tried as lap blocks */
+#define LAP_AHEAD 16               /* records ahead whose line state the lap encoder prefetches */
 #define LAP_BACKOFF_MAX 64         /* most blocks written without a lap trial after rejected ones */
 #define HIST_WINDOW (2u << 20)     /* history a lap trial compresses against (level 3's window) */
 #define HIST_CAP (2 * HIST_WINDOW + COLS_HDR + LAP_HDR + (MAX_REC_BYTES + 4) * MHT_BLOCK_RECS + 16)
@@ -573,11 +577,12 @@ static int decode_lap(mh_trace *t, mht_reader *r, mh_rec *out, size_t k, mh_erro
         ad += e->aadv;
         gp += e->gadv;
         sz += e->sadv;
-        if (c & 0x80) {   /* a fresh line of the lap: the predicted one, or by its rank */
+        if (c & 0x80) {   /* a fresh line of the lap: the predicted one, or by its place */
             uint32_t x = mh_lap_predict(&r->lap);
             if (x == MH_LAP_NONE || mh_rc_get_bit(&r->rc, &r->lap.prob))
-                x = mh_lap_select(&r->lap, mh_rc_get(&r->rc, r->lap.left));
-            mh_lap_visit(&r->lap, x);
+                x = mh_lap_take(&r->lap, mh_rc_get(&r->rc, r->lap.left));
+            else
+                mh_lap_visit(&r->lap, x);
             a = ((r->lap_lo + x) << ls) + (z << shift);
             bad |= (c & 0x47) | (os >> 3);
         } else {   /* coded against a slot; a fresh line of the region becomes visited */
@@ -661,7 +666,8 @@ typedef struct mht_writer {
     uint8_t *mark;          /* per record of the lap trial: coded as a fresh line of the lap */
     uint8_t *lapcol;        /* the lap trial's range-coded column */
     mh_lapset lap;          /* the lap state the last lap block written left */
-    mh_lapset trial;        /* the lap trial's state (swapped in when the trial is kept) */
+    mh_lapset trial;        /* a lap trial's state in a new region (swapped in when kept) */
+    mh_lapstep *undo;       /* a lap trial's visits of m->lap, to undo when it is not kept */
     int lap_on;             /* lap holds a state (a lap block has been written) */
     uint64_t lap_lo;        /* its region's first line */
     unsigned lap_ls;        /* its line shift */
@@ -693,6 +699,7 @@ static void mhtw_free(mh_writer *w)
     free(m->hist);
     mh_lap_free(&m->lap);
     mh_lap_free(&m->trial);
+    free(m->undo);
     ZSTD_freeCCtx(m->tctx);
     free(m->comp);
     free(m);
@@ -740,10 +747,11 @@ static int mhtw_open(mh_writer *w, const mh_meta *meta, mh_error *err)
     m->mark = malloc(MHT_BLOCK_RECS);
     m->lapcol = malloc(4 * MHT_BLOCK_RECS + 16);
     m->hist = malloc(HIST_CAP);
+    m->undo = malloc(MHT_BLOCK_RECS * sizeof *m->undo);
     m->tctx = ZSTD_createCCtx();
     m->comp = malloc(m->comp_cap);
     if (!m->cctx || !m->tctx || !m->recs || !m->zs || !m->raw || !m->raw2 || !m->raw3 || !m->mark ||
-        !m->lapcol || !m->hist || !m->comp)
+        !m->lapcol || !m->hist || !m->undo || !m->comp)
         return mh_error_set(err, MH_ENOMEM, "%s: out of memory for the block buffers", w->out.path);
     ZSTD_CCtx_setParameter(m->cctx, ZSTD_c_compressionLevel, MHT_ZSTD_LEVEL);
     return mhtw_header(w, meta, err);
@@ -921,10 +929,10 @@ static const uint8_t *encode_plain(mht_writer *m, size_t *raw)
     return m->raw;
 }
 
-#define LAP_BUCKET_SHIFT 23      /* far lines are counted in buckets of half the largest region */
+#define LAP_BUCKET_SHIFT 21      /* far lines are counted in buckets of half the largest region */
 #define LAP_BUCKETS 1024         /* distinct buckets counted (more: the block is too spread out) */
 
-/* The pair of adjacent buckets of 2^23 lines that holds the most far records of the pending
+/* The pair of adjacent buckets of 2^21 lines that holds the most far records of the pending
  * block (those whose eight-slot delta takes 2 bytes or more, per m->raw2's length codes): sets
  * [*lo, *hi] to the lowest and highest far line in it (at shift ls). Returns nonzero when there
  * are none or they spread over more than LAP_BUCKETS buckets. */
@@ -988,7 +996,8 @@ static int lap_may_pay(mht_writer *m, uint32_t left, int predicts)
     return predicts || (far && (uint64_t)(bits + 2) * far <= 8 * bytes);
 }
 
-/* Chooses the lap region for the pending block into m->trial: the last lap block's state when
+/* Chooses the lap region for the pending block: the last lap block's state (m->lap, recording its
+ * visits in m->undo so that a rejected trial can be undone) when
  * half the far records lie in its region (*cont = 1), else a new one around the bucket pair that
  * holds the most of them (a walk's region, not the stack or code beside it). Returns nonzero when
  * there is none, a lap block would not pay, or out of memory. */
@@ -1006,7 +1015,11 @@ static int lap_region(mht_writer *m, unsigned shift, uint64_t *lo, unsigned *ls,
             *lo = m->lap_lo;
             *ls = m->lap_ls;
             *cont = 1;
-            return !lap_may_pay(m, m->lap.left, m->lap.laps > 0) || mh_lap_copy(&m->trial, &m->lap);
+            if (!lap_may_pay(m, m->lap.left, m->lap.laps > 0))
+                return -1;
+            m->lap.log = m->undo;
+            m->lap.logged = 0;
+            return 0;
         }
     }
     uint64_t hi;
@@ -1014,13 +1027,13 @@ static int lap_region(mht_writer *m, unsigned shift, uint64_t *lo, unsigned *ls,
     *cont = 0;
     if (far_window(m, *ls, lo, &hi) || !lap_may_pay(m, (uint32_t)(hi - *lo + 1), 0))
         return -1;
-    return mh_lap_reset(&m->trial, (uint32_t)(hi - *lo + 1));
+    return mh_lap_reset(&m->trial, (uint32_t)(hi - *lo + 1));   /* m->trial */
 }
 
 /* Encodes the pending block as a lap block into m->raw3 (see the format comment): a record whose
  * line is unvisited in the region and whose delta from the slot version 2's policy picks would
- * take two bytes or more is coded as a lap record (the prediction or its rank), the others
- * against slots with that policy. m->trial ends with the lap state it leaves. Returns the raw
+ * take two bytes or more is coded as a lap record (the prediction or its place), the others
+ * against slots with that policy. The lap state it leaves is m->lap's (*cont) or m->trial's. Returns the raw
  * size, or 0 when the block has no region. */
 static size_t encode_lap(mht_writer *m, uint64_t *lo, unsigned *ls, int *cont)
 {
@@ -1029,28 +1042,32 @@ static size_t encode_lap(mht_writer *m, uint64_t *lo, unsigned *ls, int *cont)
     unsigned shift = block_shift(rec, n);
     if (lap_region(m, shift, lo, ls, cont))
         return 0;
+    mh_lapset *L = *cont ? &m->lap : &m->trial;
     mh_rc_enc e;
     mh_rc_enc_init(&e, m->lapcol);
     uint64_t lmask = (*ls < 64 ? 1ull << *ls : 0) - 1, slot[NSLOTS] = {0};
     uint32_t used[NSLOTS] = {0};
     for (uint32_t i = 0; i < n; i++) {   /* the slots as plan() will keep them, lap records aside */
         uint64_t x = (rec[i].addr >> *ls) - *lo, v = (rec[i].addr & lmask) >> shift;
+        uint64_t ahead = i + LAP_AHEAD < n ? (rec[i + LAP_AHEAD].addr >> *ls) - *lo : UINT64_MAX;
+        if (ahead < L->lines)   /* a walk's lines miss the host's caches: ask early */
+            __builtin_prefetch(&L->line[ahead], 1);
         unsigned s = pick_slot(slot, used, rec[i].addr, shift);
-        int fresh = x < m->trial.lines && mh_lap_fresh(&m->trial, (uint32_t)x);
-        uint32_t pred = fresh ? mh_lap_predict(&m->trial) : MH_LAP_NONE;
+        int fresh = x < L->lines && mh_lap_fresh(L, (uint32_t)x);
+        uint32_t pred = fresh ? mh_lap_predict(L) : MH_LAP_NONE;
         m->mark[i] = fresh && v < 256 && (x == pred || byte_len(zig(rec[i].addr, slot[s], shift)) > 1);
         if (!m->mark[i]) {   /* a slot codes it; a fresh line of the region is visited all the same */
             used[s] = i + 1;
             slot[s] = rec[i].addr;
             if (fresh)
-                mh_lap_visit(&m->trial, (uint32_t)x);
+                mh_lap_visit(L, (uint32_t)x);
             continue;
         }
         if (pred != MH_LAP_NONE)
-            mh_rc_put_bit(&e, &m->trial.prob, x != pred);
+            mh_rc_put_bit(&e, &L->prob, x != pred);
         if (x != pred)
-            mh_rc_put(&e, mh_lap_rank(&m->trial, (uint32_t)x), m->trial.left);
-        mh_lap_visit(&m->trial, (uint32_t)x);
+            mh_rc_put(&e, mh_lap_index(L, (uint32_t)x), L->left);
+        mh_lap_visit(L, (uint32_t)x);
         m->zs[i] = v;
     }
     size_t lb = mh_rc_enc_finish(&e);
@@ -1058,7 +1075,7 @@ static size_t encode_lap(mht_writer *m, uint64_t *lo, unsigned *ls, int *cont)
     uint8_t *h = m->raw3 + COLS_HDR;
     put32(h, (uint32_t)*lo);
     put32(h + 4, (uint32_t)(*lo >> 32));
-    put32(h + 8, m->trial.lines);
+    put32(h + 8, L->lines);
     h[12] = (uint8_t)*ls;
     h[13] = (uint8_t)*cont;
     h[14] = h[15] = 0;
@@ -1066,6 +1083,23 @@ static size_t encode_lap(mht_writer *m, uint64_t *lo, unsigned *ls, int *cont)
     put32(h + 20, 0);
     memcpy(m->raw3 + raw, m->lapcol, lb);
     return raw + lb;
+}
+
+/* Whether three quarters or more of the pending block's far records (every 8th one) are lines the
+ * last lap block's lap has not visited yet: a walk going on, tried even after rejected trials. */
+static int lap_going_on(const mht_writer *m)
+{
+    const uint8_t *ctl = m->raw2 + COLS_HDR;
+    uint32_t far = 0, fresh = 0;
+    if (!m->lap_on)
+        return 0;
+    for (uint32_t i = 0; i < m->n; i += 8)
+        if (ctl[i] & 7) {
+            uint64_t x = (m->recs[i].addr >> m->lap_ls) - m->lap_lo;
+            far++;
+            fresh += x < m->lap.lines && mh_lap_fresh(&m->lap, (uint32_t)x);
+        }
+    return far && fresh * 4 >= far * 3;
 }
 
 /* Compressed size of the raw columns src (len bytes) after the latest blocks' (zstd's window:
@@ -1097,7 +1131,8 @@ static void hist_add(mht_writer *m, const uint8_t *cols, size_t raw)
 /* Encodes the pending block as encode_plain does and, where a quarter of its records or more have
  * deltas of two bytes or more (a random walk among them), also as a lap block, which it keeps when
  * a fast trial compression of each after the latest blocks finds it at least 3% smaller. After a rejected trial the next 1, 2,
- * 4 ... 64 such blocks are not tried (random accesses with repeats rarely pay). Returns the raw
+ * 4 ... 64 such blocks are not tried (random accesses with repeats rarely pay), unless a lap is
+ * going on in them (lap_going_on). Returns the raw
  * bytes kept and sets *raw to their size. */
 static const uint8_t *encode_best(mht_writer *m, size_t *raw)
 {
@@ -1108,27 +1143,37 @@ static const uint8_t *encode_best(mht_writer *m, size_t *raw)
         wide += (ctl[i] & 7) != 0;
     if (m->n < LAP_MIN_RECS || wide < m->n / 4)
         return plain;
-    if (m->lap_skip) {
+    if (m->lap_skip && !lap_going_on(m)) {
         m->lap_skip--;
         return plain;
     }
     uint64_t lo;
     unsigned ls;
     int cont;
+    uint16_t prob = m->lap.prob;
     size_t rl = encode_lap(m, &lo, &ls, &cont);
     if (!rl)
         return plain;
     size_t cp = trial_size(m, plain, *raw), cl = trial_size(m, m->raw3, rl);
     if (ZSTD_isError(cl) || (!ZSTD_isError(cp) && cl + cl / 32 > cp)) {
+        if (cont) {   /* the lap state as the last lap block left it */
+            mh_lap_undo(&m->lap);
+            m->lap.prob = prob;
+            m->lap.log = NULL;
+        }
         m->lap_backoff = m->lap_backoff ? m->lap_backoff * 2 : 1;
         m->lap_backoff = m->lap_backoff > LAP_BACKOFF_MAX ? LAP_BACKOFF_MAX : m->lap_backoff;
         m->lap_skip = m->lap_backoff;
         return plain;
     }
     m->lap_backoff = 0;
-    mh_lapset t = m->lap;
-    m->lap = m->trial;
-    m->trial = t;
+    if (cont) {
+        m->lap.log = NULL;
+    } else {
+        mh_lapset t = m->lap;
+        m->lap = m->trial;
+        m->trial = t;
+    }
     m->lap_on = 1;
     m->lap_lo = lo;
     m->lap_ls = ls;

@@ -398,7 +398,7 @@ static void chase_lap(mh_rec *r, uint32_t lines, uint64_t base, uint64_t seed)
 }
 
 /* One lap of a chase over 2^17 random lines (8 MiB) takes under 1.96 bytes per record, and over
- * 2^16 under 1.84: lap blocks code each line by its rank among the lines not yet visited, whose
+ * 2^16 under 1.84: lap blocks code each line by its place among the lines not yet visited, whose
  * floor is log2(lines!) bits (1.945 and 1.82 bytes; slot deltas took 2.31 and 2.20). */
 static void test_chase_size(void **state)
 {
@@ -515,8 +515,10 @@ static void test_lap_coder_values(void **state)
     free(buf);
 }
 
-/* The unvisited-line set's rank, select and visit agree with a plain array of flags, at sizes
- * around a word, over three laps (the set refills when the last line is visited). */
+/* The unvisited-line set agrees with a plain array of flags, at sizes around a power of two,
+ * over three laps (every line is unvisited again once the last is visited): a line is fresh
+ * exactly when unflagged; the fresh lines are exactly those at places below `left`, each the line
+ * select gives for its place; a visit moves the last unvisited line into the visited line's place. */
 static void test_lap_set(void **state)
 {
     (void)state;
@@ -525,48 +527,138 @@ static void test_lap_set(void **state)
     mh_lapset s = {0};
     for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
         uint32_t n = sizes[k], left = n;
-        uint8_t *seen = calloc(n, 1);
+        uint8_t *seen = calloc(n, 1), *hit = calloc(n, 1);
         assert_non_null(seen);
+        assert_non_null(hit);
         assert_int_equal(mh_lap_reset(&s, n), 0);
+        for (uint32_t i = 0; i < n; i++)
+            assert_int_equal(mh_lap_select(&s, i), i);   /* in order after a reset */
         for (uint32_t step = 0; step < 3 * n; step++) {
-            uint32_t x = (uint32_t)(rnd(&seed) % n), rank = 0;
-            for (uint32_t y = 0; y < x; y++)
-                rank += !seen[y];
+            uint32_t x = (uint32_t)(rnd(&seed) % n);
             assert_int_equal(mh_lap_fresh(&s, x), !seen[x]);
-            assert_int_equal(mh_lap_rank(&s, x), rank);
             if (seen[x])
                 continue;
-            assert_int_equal(mh_lap_select(&s, rank), x);
+            uint32_t at = mh_lap_index(&s, x);
+            assert_true(at < left);
+            assert_int_equal(mh_lap_select(&s, at), x);
+            uint32_t last = mh_lap_select(&s, left - 1);
             assert_int_equal(s.left, left);
             mh_lap_visit(&s, x);
             seen[x] = 1;
             if (--left == 0) {
                 memset(seen, 0, n);
                 left = n;
+            } else if (last != x) {
+                assert_int_equal(mh_lap_select(&s, at), last);
             }
             assert_int_equal(s.left, left);
+            if (step % 97 == 0) {   /* the places below left hold exactly the fresh lines */
+                memset(hit, 0, n);
+                for (uint32_t u = 0; u < left; u++) {
+                    uint32_t y = mh_lap_select(&s, u);
+                    assert_true(y < n && !seen[y] && !hit[y]);
+                    hit[y] = 1;
+                }
+            }
         }
         free(seen);
+        free(hit);
     }
     assert_int_not_equal(mh_lap_reset(&s, 0), 0);
     assert_int_not_equal(mh_lap_reset(&s, MH_LAP_MAX_LINES + 1), 0);
     mh_lap_free(&s);
 }
 
-/* The lap state of the format comment, kept the plain way: a flag and a successor per line. */
+/* Undoing recorded visits (mh_lap_undo) restores the set exactly: places, successors, the
+ * previous line and the lap count, across laps that end among the visits (a rejected trial of a
+ * lap block is undone this way). */
+static void test_lap_undo(void **state)
+{
+    (void)state;
+    static const uint32_t sizes[] = {1, 2, 65, 1000};
+    static mh_lapstep log[4096];
+    uint64_t seed = 29;
+    mh_lapset s = {0};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        uint32_t n = sizes[k];
+        assert_int_equal(mh_lap_reset(&s, n), 0);
+        uint32_t *arr = malloc(n * sizeof *arr);
+        mh_lapline *line = malloc(n * sizeof *line);
+        assert_non_null(arr);
+        assert_non_null(line);
+        for (int round = 0; round < 20; round++) {
+            for (uint32_t v = (uint32_t)(rnd(&seed) % (2 * n + 1)); v; v--)   /* unrecorded visits */
+                mh_lap_take(&s, (uint32_t)(rnd(&seed) % s.left));
+            memcpy(arr, s.arr, n * sizeof *arr);
+            memcpy(line, s.line, n * sizeof *line);
+            uint32_t left = s.left, prev = s.prev, laps = s.laps;
+            s.log = log;
+            s.logged = 0;
+            for (uint32_t v = (uint32_t)(rnd(&seed) % (3 * n + 1)); v; v--) {
+                uint32_t u = (uint32_t)(rnd(&seed) % s.left);
+                if (v & 1)
+                    mh_lap_take(&s, u);
+                else
+                    mh_lap_visit(&s, mh_lap_select(&s, u));
+            }
+            mh_lap_undo(&s);
+            s.log = NULL;
+            assert_int_equal(s.logged, 0);
+            assert_int_equal(s.left, left);
+            assert_int_equal(s.prev, prev);
+            assert_int_equal(s.laps, laps);
+            assert_memory_equal(s.arr, arr, n * sizeof *arr);
+            for (uint32_t i = 0; i < n; i++) {
+                assert_int_equal(s.line[i].pos, line[i].pos);
+                if (laps > 0)   /* successors are all written from the second lap on */
+                    assert_int_equal(s.line[i].succ, line[i].succ);
+            }
+        }
+        free(arr);
+        free(line);
+    }
+    mh_lap_free(&s);
+}
+
+/* The lap state of the format comment, kept the plain way: the array of lines, a flag and a
+ * successor per line. */
 typedef struct spec_lap {
     uint8_t seen[4096];   /* visited in this lap */
+    uint32_t arr[4096];   /* the lines, the unvisited first */
     uint32_t succ[4096];  /* the line that followed it last time (UINT32_MAX: none) */
     uint32_t prev;        /* the last line (UINT32_MAX: none) */
     uint16_t prob;        /* the hit bit's probability */
     uint32_t lines;       /* lines of the region */
     uint32_t left;        /* not yet visited */
+    uint32_t laps;        /* laps completed */
 } spec_lap;
+
+/* Visits unvisited line x of st as the format comment says: the last unvisited line takes x's
+ * place in the array, x goes just past them; x is the previous line's successor; after the last
+ * line, a new lap (the first lap's last line keeps no successor). */
+static void spec_visit(spec_lap *st, uint32_t x)
+{
+    uint32_t place = 0, last = st->left - 1;
+    while (st->arr[place] != x)
+        place++;
+    st->arr[place] = st->arr[last];
+    st->arr[last] = x;
+    if (st->prev != UINT32_MAX)
+        st->succ[st->prev] = x;
+    st->prev = x;
+    st->seen[x] = 1;
+    if (--st->left == 0) {
+        if (st->laps++ == 0)
+            st->succ[x] = UINT32_MAX;
+        memset(st->seen, 0, sizeof st->seen);
+        st->left = st->lines;
+    }
+}
 
 /* Raw version-4 lap-block columns for addresses a[0..n) (gap 0, size 8, op read, shift 3), as the
  * format comment specifies: where lap[i] is set and a[i]'s line x = (a >> ls) - lo is in the
- * region and unvisited in st, a lap record (the prediction's bit, then, unless a hit, the number
- * of unvisited lines below x, uniform among those left); the other records are coded against
+ * region and unvisited in st, a lap record (the prediction's bit, then, unless a hit, x's place in
+ * the array of lines, uniform among those left); the other records are coded against
  * slot 0 in place, and visit their line when it is in the region and unvisited. mode 0 starts st
  * afresh. Returns the raw length. */
 static size_t spec_lap_block(const uint64_t *a, const uint8_t *lap, uint32_t n, uint64_t lo,
@@ -580,8 +672,11 @@ static size_t spec_lap_block(const uint64_t *a, const uint8_t *lap, uint32_t n, 
     if (mode == 0) {
         memset(st->seen, 0, sizeof st->seen);
         memset(st->succ, 0xff, sizeof st->succ);
+        for (uint32_t y = 0; y < lines; y++)
+            st->arr[y] = y;
         st->prev = UINT32_MAX;
         st->prob = 1024;
+        st->laps = 0;
         st->lines = st->left = lines;
     }
     for (uint32_t i = 0; i < n; i++) {
@@ -590,22 +685,15 @@ static size_t spec_lap_block(const uint64_t *a, const uint8_t *lap, uint32_t n, 
         uint64_t xl = (a[i] >> ls) - lo;
         int fresh = xl < lines && !st->seen[xl];
         if (lap[i] && fresh) {
-            uint32_t x = (uint32_t)xl, rank = 0;
-            for (uint32_t y = 0; y < x; y++)
-                rank += !st->seen[y];
+            uint32_t x = (uint32_t)xl, place = 0;
+            while (st->arr[place] != x)   /* found by a search, as the format comment says it */
+                place++;
             uint32_t pred = st->prev == UINT32_MAX ? UINT32_MAX : st->succ[st->prev];
             if (pred != UINT32_MAX && !st->seen[pred])
                 mh_rc_put_bit(&e, &st->prob, x != pred);
             if (pred == UINT32_MAX || st->seen[pred] || x != pred)
-                mh_rc_put(&e, rank, st->left);
-            if (st->prev != UINT32_MAX)
-                st->succ[st->prev] = x;
-            st->prev = x;
-            st->seen[x] = 1;
-            if (--st->left == 0) {
-                memset(st->seen, 0, sizeof st->seen);
-                st->left = lines;
-            }
+                mh_rc_put(&e, place, st->left);
+            spec_visit(st, x);
             ctl[i] = 0x80;
             hi[i] = (uint8_t)((a[i] & ((1ull << ls) - 1)) >> 3);
             continue;
@@ -618,16 +706,8 @@ static size_t spec_lap_block(const uint64_t *a, const uint8_t *lap, uint32_t n, 
         for (unsigned b = 0; b + 1 < al; b++)
             *q++ = (uint8_t)(z >> (8 * b));
         slot0 = a[i];
-        if (fresh) {   /* visited as a lap record would be, without a code */
-            if (st->prev != UINT32_MAX)
-                st->succ[st->prev] = (uint32_t)xl;
-            st->prev = (uint32_t)xl;
-            st->seen[xl] = 1;
-            if (--st->left == 0) {
-                memset(st->seen, 0, sizeof st->seen);
-                st->left = lines;
-            }
-        }
+        if (fresh)   /* visited as a lap record would be, without a code */
+            spec_visit(st, (uint32_t)xl);
     }
     size_t la = (size_t)(q - ad), lb = mh_rc_enc_finish(&e);
     memset(q, 8, n);   /* sizes: 1 byte each, 8 */
@@ -727,7 +807,7 @@ static void lap_expect(const char *path, unsigned version, const uint8_t *raw, s
 
 /* Malformed lap blocks are corruption named with the block: header fields out of range, a lap
  * that goes on from none or from another region, a lap column too short, too long or coding a
- * rank past the lines left, lap records with slot or insert bits, bit 7 outside lap blocks, and
+ * place past the lines left, lap records with slot or insert bits, bit 7 outside lap blocks, and
  * the lap flag in version 3. */
 static void test_lap_corrupt(void **state)
 {
@@ -767,7 +847,7 @@ static void test_lap_corrupt(void **state)
     bad[len - lcol] = 1;                            /* the coder's first byte is 0 */
     lap_expect(path, 4, bad, len, N, "block 1: lap column malformed");
     memcpy(bad, raw, len);
-    memset(bad + len - lcol + 1, 0xff, 3);          /* the first rank would be 1000 of 1000 */
+    memset(bad + len - lcol + 1, 0xff, 3);          /* the first place would be 1000 of 1000 */
     bad[len - lcol + 4] = 0xfe;
     lap_expect(path, 4, bad, len, N, "block 1: lap column malformed");
     memcpy(bad, raw, len);
@@ -809,8 +889,9 @@ static void test_lap_corrupt(void **state)
 /* Writer round trips through lap blocks are exact, read in pieces of 1 to 2^20 records: chase
  * laps over 2^17 lines (several blocks, laps after the first, in new orders or repeating one
  * cycle, which then costs a fraction of a bit per record), a chase over a region too big for a
- * lap, random reads with revisits beside a stream, a prefetching walk, and the fixture's mixed
- * records between chase loads. */
+ * lap, random reads with revisits beside a stream, a prefetching walk, the fixture's mixed
+ * records between chase loads, and a lap whose trial in its second block loses (undone) before
+ * the lap goes on in the third. */
 static void test_lap_roundtrip(void **state)
 {
     (void)state;
@@ -821,11 +902,18 @@ static void test_lap_roundtrip(void **state)
     assert_non_null(back);
     assert_non_null(order);
     uint64_t seed = 17;
-    for (int pattern = 0; pattern < 6; pattern++) {
+    for (int pattern = 0; pattern < 7; pattern++) {
         size_t n = 0;
         if (pattern == 0) {   /* three laps, a new order each */
             for (int lap = 0; lap < 3; lap++, n += L)
                 chase_lap(r + n, L, 0x7f62f2e00040ull, (uint64_t)lap + 1);
+        } else if (pattern == 6) {   /* a lap block, one whose lap trial loses (256 lines read
+                                      * again and again), then the lap going on */
+            chase_lap(r, 1u << 16, 0x7f62f2e00000ull, 12);
+            for (n = 1u << 16; n < (2u << 16); n++)
+                r[n] = r[rnd(&seed) % 256];
+            chase_lap(r + n, 1u << 16, 0x7f62f2e00000ull, 13);
+            n += 1u << 16;
         } else if (pattern == 5) {   /* three laps of one cycle, as the chase kernel walks it */
             for (int lap = 0; lap < 3; lap++, n += L)
                 chase_lap(r + n, L, 0x7f62f2e00000ull, 8);
@@ -894,6 +982,7 @@ int main(void)
         cmocka_unit_test(test_bad_slot_bits),
         cmocka_unit_test(test_lap_coder_values),
         cmocka_unit_test(test_lap_set),
+        cmocka_unit_test(test_lap_undo),
         cmocka_unit_test(test_lap_spec),
         cmocka_unit_test(test_lap_corrupt),
         cmocka_unit_test(test_lap_roundtrip),
