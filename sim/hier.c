@@ -1586,6 +1586,9 @@ int mh_hier_create(const mh_config *c, const mh_hier_opts *opts, mh_hier **out, 
         return rc;
     }
     link_levels(h);
+    h->log_tm = h->tm;
+    for (size_t i = 0; i < h->n; i++)
+        h->log_shadow[i] = h->lv[i].shadow;
     *out = h;
     return MH_OK;
 }

@@ -45,9 +45,12 @@ struct mh_hier {
                                                there instead of to tm (read by another thread) */
     uint64_t mem_read, mem_written;         /* bytes crossing the memory boundary */
     char log_pad[64];                       /* keeps what follows off the caches' host lines: */
-    /* written only by mh_hier_timing_run (another thread than the caches') */
+    /* read or written only by mh_hier_timing_run (another thread than the caches') */
+    mh_timing *log_tm;                      /* tm, read from here: tm's line holds the caches' counters */
+    mh_shadow *log_shadow[MH_MAX_LEVELS];   /* each level's shadow, likewise (set at creation) */
     uint64_t log_cls[MH_MAX_LEVELS][MH_KINDS][3]; /* 3C classes counted from logs */
     uint8_t log_pending[MH_MAX_LEVELS];     /* per level: the class its logged lookups found so far */
+    char log_tail_pad[64];                  /* keeps the next allocation (the levels) off these lines */
 };
 
 /* Replays, in order, the records of recs[0..n) tagged want (mh_part_tag) up to the first one

@@ -60,7 +60,7 @@ int mh_tlog_grow(mh_tlog *g)
  * request's lines, as general_req merges them) until the level counts the miss. */
 static void tev_shadow(mh_hier *h, const mh_tev *e)
 {
-    mh_shadow *sh = h->lv[e->into].shadow;
+    mh_shadow *sh = h->log_shadow[e->into];
     uint8_t *pend = &h->log_pending[e->into];
     if (e->kind == MH_TEV_SHADOW) {
         uint8_t c = (uint8_t)mh_shadow_classify(sh, e->addr, e->from & 1, e->from >> 1);
@@ -85,20 +85,20 @@ static void shadow_ahead(const mh_hier *h, const mh_tev *e, const mh_tev *end)
 {
     const mh_tev *a = e + SHADOW_AHEAD, *b = e + SHADOW_AHEAD / 2;
     if (a < end && a->kind == MH_TEV_SHADOW)
-        mh_shadow_prefetch_line(h->lv[a->into].shadow, a->addr, 0);
+        mh_shadow_prefetch_line(h->log_shadow[a->into], a->addr, 0);
     if (b < end && b->kind == MH_TEV_SHADOW)
-        mh_shadow_prefetch_line(h->lv[b->into].shadow, b->addr, 1);
+        mh_shadow_prefetch_line(h->log_shadow[b->into], b->addr, 1);
 }
 
 /* Makes model call e. */
 static void tev_apply(mh_hier *h, const mh_tev *e)
 {
     if (e->kind == MH_TEV_PREFETCH)
-        mh_timing_prefetch(h->tm, e->into, e->from, e->addr);
+        mh_timing_prefetch(h->log_tm, e->into, e->from, e->addr);
     else if (e->kind == MH_TEV_WRITEBACK)
-        mh_timing_writeback(h->tm, e->addr);
+        mh_timing_writeback(h->log_tm, e->addr);
     else if (e->kind == MH_TEV_LATE)
-        (void)mh_timing_prefetch_late(h->tm, e->into, e->addr);
+        (void)mh_timing_prefetch_late(h->log_tm, e->into, e->addr);
     else
         tev_shadow(h, e);
 }
@@ -106,7 +106,7 @@ static void tev_apply(mh_hier *h, const mh_tev *e)
 /* Feeds batch log g (of recs[0..n)) to h's timing model: each record's calls, then its account. */
 int mh_hier_timing_run(mh_hier *h, const mh_rec *recs, size_t n, mh_tlog *g, mh_error *err)
 {
-    if (!h || !h->tm || !g)
+    if (!h || !h->log_tm || !g)
         return mh_error_set(err, MH_EINVAL, "timing log: no hierarchy with timing, or no log");
     if (n != g->n)
         return mh_error_set(err, MH_EINVAL, "timing log: %zu records given for a log of %zu", n, g->n);
@@ -116,14 +116,14 @@ int mh_hier_timing_run(mh_hier *h, const mh_rec *recs, size_t n, mh_tlog *g, mh_
     size_t i = 0;
     for (;;) {
         size_t stop = e < end ? e->rec : n; /* records i..stop made no model call */
-        mh_timing_account_n(h->tm, recs + i, g->served + i, stop - i);
+        mh_timing_account_n(h->log_tm, recs + i, g->served + i, stop - i);
         if (stop == n)
             break;
         for (; e < end && e->rec == stop; e++) { /* record stop's calls, then its account */
             shadow_ahead(h, e, end);
             tev_apply(h, e);
         }
-        mh_timing_account_n(h->tm, recs + stop, g->served + stop, 1);
+        mh_timing_account_n(h->log_tm, recs + stop, g->served + stop, 1);
         i = stop + 1;
     }
     return MH_OK;
