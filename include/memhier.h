@@ -322,6 +322,11 @@ typedef struct mh_writer mh_writer;
 /* Creates a writer for format ("mht" or "din") writing to "path.tmp.<pid>"; "-" = stdout; an
  * existing path that is not a regular file (/dev/null, a FIFO) is written in place. */
 int mh_writer_open(const char *path, const char *format, const mh_meta *meta, mh_writer **out, mh_error *err);
+/* Sets an option of the writer's format before its first record: mht's "laps" = "on" (the
+ * default: lap blocks where they pay, see the format) or "off" (faster to read, random walks
+ * larger); din has none. MH_EINVAL naming the key and the allowed values, or after a record was
+ * written; the writer is unchanged then. */
+int mh_writer_set(mh_writer *w, const char *key, const char *value, mh_error *err);
 /* Appends n records. */
 int mh_writer_write(mh_writer *w, const mh_rec *recs, size_t n, mh_error *err);
 /* Flushes, fsyncs and renames the temporary file over path; frees w in every case. */

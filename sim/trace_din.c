@@ -209,5 +209,5 @@ static void dinw_free(mh_writer *w)
 
 const mh_writer_fmt mh_writer_fmt_din = {
     "din", "DineroIV din text: 'LABEL hexaddr' (size, flags and gaps are dropped; prefetch -> 3 misc)",
-    dinw_open, dinw_write, dinw_finish, dinw_free,
+    dinw_open, dinw_write, dinw_finish, dinw_free, NULL,
 };

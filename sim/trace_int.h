@@ -83,6 +83,8 @@ typedef struct mh_writer_fmt {
     int (*write)(mh_writer *w, const mh_rec *recs, size_t n, mh_error *err);
     int (*finish)(mh_writer *w, mh_error *err);  /* trailer, before the final flush */
     void (*free)(mh_writer *w);                  /* frees w->priv */
+    int (*set)(mh_writer *w, const char *key, const char *value, mh_error *err); /* an option
+                                                 * (before the first record); NULL: none */
 } mh_writer_fmt;
 
 /* An open writer. */

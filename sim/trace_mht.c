@@ -673,6 +673,7 @@ typedef struct mht_writer {
     unsigned lap_ls;        /* its line shift */
     uint8_t *hist;          /* the raw columns of the latest blocks written (the zstd window's) */
     size_t hist_len;        /* bytes in hist, the newest last */
+    int laps_off;           /* option laps = off: no lap blocks */
     uint32_t lap_skip;      /* blocks left before the next lap trial (after rejected ones) */
     uint32_t lap_backoff;   /* the skip after the next rejection: doubles, up to LAP_BACKOFF_MAX */
     ZSTD_CCtx *tctx;        /* trial compressions that pick between the two */
@@ -1141,7 +1142,7 @@ static const uint8_t *encode_best(mht_writer *m, size_t *raw)
     uint32_t wide = 0;
     for (uint32_t i = 0; i < m->n; i++)
         wide += (ctl[i] & 7) != 0;
-    if (m->n < LAP_MIN_RECS || wide < m->n / 4)
+    if (m->laps_off || m->n < LAP_MIN_RECS || wide < m->n / 4)
         return plain;
     if (m->lap_skip && !lap_going_on(m)) {
         m->lap_skip--;
@@ -1255,7 +1256,21 @@ static int mhtw_finish(mh_writer *w, mh_error *err)
     return mh_out_write(&w->out, e, END_LEN, err);
 }
 
+/* Sets an option: laps = on|off. */
+static int mhtw_set(mh_writer *w, const char *key, const char *value, mh_error *err)
+{
+    mht_writer *m = w->priv;
+    if (strcmp(key, "laps"))
+        return mh_error_set(err, MH_EINVAL, "%s: mht writer: unknown option '%s', expected laps",
+                            w->out.path, key);
+    if (strcmp(value, "on") && strcmp(value, "off"))
+        return mh_error_set(err, MH_EINVAL, "%s: mht writer: laps = %s, must be on or off", w->out.path,
+                            value);
+    m->laps_off = !strcmp(value, "off");
+    return MH_OK;
+}
+
 const mh_writer_fmt mh_writer_fmt_mht = {
     "mht", "native memhier trace (zstd blocks of 64K records, checksummed, with metadata)",
-    mhtw_open, mhtw_write, mhtw_finish, mhtw_free,
+    mhtw_open, mhtw_write, mhtw_finish, mhtw_free, mhtw_set,
 };

@@ -151,6 +151,19 @@ int mh_writer_open(const char *path, const char *format, const mh_meta *meta, mh
 }
 
 /* Appends n records; a failure repeats on every later call. */
+int mh_writer_set(mh_writer *w, const char *key, const char *value, mh_error *err)
+{
+    if (!w || !key || !value)
+        return mh_error_set(err, MH_EINVAL, "mh_writer_set: writer, key and value must not be NULL");
+    if (w->records)
+        return mh_error_set(err, MH_EINVAL, "%s: option %s set after %llu records, must come before the first",
+                            w->out.path, key, (unsigned long long)w->records);
+    if (!w->fmt->set)
+        return mh_error_set(err, MH_EINVAL, "%s: %s writer: unknown option '%s' (it has none)", w->out.path,
+                            w->fmt->name, key);
+    return w->fmt->set(w, key, value, err);
+}
+
 int mh_writer_write(mh_writer *w, const mh_rec *recs, size_t n, mh_error *err)
 {
     if (w->status) {

@@ -10,8 +10,9 @@
 
 static void convert_usage(FILE *f)
 {
-    fputs("usage: memhier convert [--from FMT] [--to mht|din] IN OUT   ('-' = stdin/stdout)\n"
-          "  the output format is --to, else taken from OUT's extension (.mht, .din)\n",
+    fputs("usage: memhier convert [--from FMT] [--to mht|din] [--mht-laps on|off] IN OUT   ('-' = stdin/stdout)\n"
+          "  the output format is --to, else taken from OUT's extension (.mht, .din)\n"
+          "  --mht-laps off: no lap blocks (a random walk's trace larger, read several times faster)\n",
           f);
 }
 
@@ -50,8 +51,10 @@ static int convert_copy(mh_trace *in, mh_writer *w, mh_error *err)
     return rc;
 }
 
-/* Opens, copies and commits; on any failure the output never appears. */
-static int convert_run(const char *from, const char *to, const char *inpath, const char *outpath, mh_error *err)
+/* Opens, copies and commits (laps: the mht writer's option, or NULL); on any failure the output
+ * never appears. */
+static int convert_run(const char *from, const char *to, const char *laps, const char *inpath,
+                       const char *outpath, mh_error *err)
 {
     const char *fmt = NULL;
     mh_trace *in = NULL;
@@ -66,6 +69,8 @@ static int convert_run(const char *from, const char *to, const char *inpath, con
             mh_meta_set(&meta, "source", inpath);
         rc = mh_writer_open(outpath, fmt, &meta, &w, err);
     }
+    if (rc == MH_OK && laps)
+        rc = mh_writer_set(w, "laps", laps, err);
     if (rc == MH_OK)
         rc = convert_copy(in, w, err);
     if (rc == MH_OK)
@@ -81,9 +86,9 @@ int cmd_convert(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"from", required_argument, 0, 'f'}, {"to", required_argument, 0, 't'},
-        {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
+        {"mht-laps", required_argument, 0, 'l'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0},
     };
-    const char *from = NULL, *to = NULL;
+    const char *from = NULL, *to = NULL, *laps = NULL;
     mh_error err = {0};
     opterr = 0;
     optind = 1;
@@ -92,6 +97,8 @@ int cmd_convert(int argc, char **argv)
             from = optarg;
         else if (ch == 't')
             to = optarg;
+        else if (ch == 'l')
+            laps = optarg;
         else if (ch == 'h') {
             convert_usage(stdout);
             return MH_EXIT_OK;
@@ -105,7 +112,7 @@ int cmd_convert(int argc, char **argv)
         return cli_fail(&err);
     }
     cli_catch_signals();
-    int rc = convert_run(from, to, argv[optind], argv[optind + 1], &err);
+    int rc = convert_run(from, to, laps, argv[optind], argv[optind + 1], &err);
     if (rc == MH_EINTR)
         return cli_interrupt_status();
     return rc == MH_OK ? MH_EXIT_OK : cli_fail(&err);

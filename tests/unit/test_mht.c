@@ -953,6 +953,46 @@ static void test_lap_roundtrip(void **state)
     free(order);
 }
 
+/* mh_writer_set: laps = off writes no lap block (one chase lap over 2^17 lines then takes the
+ * slot deltas' ~2.3 bytes per record) and reads back exactly; unknown keys and values, a din
+ * writer, and an option after the first record are MH_EINVAL and change nothing. */
+static void test_writer_laps_option(void **state)
+{
+    (void)state;
+    enum { L = 1 << 17 };
+    mh_rec *r = malloc(L * sizeof *r), *back = malloc((L + 1) * sizeof *back);
+    assert_non_null(r);
+    assert_non_null(back);
+    chase_lap(r, L, 0x7f62f2e00000ull, 42);
+    char path[300];
+    tpath(path, sizeof path, "nolaps.mht");
+    mh_writer *w;
+    mh_error err;
+    assert_int_equal(mh_writer_open(path, "mht", NULL, &w, &err), MH_OK);
+    assert_int_equal(mh_writer_set(w, "laps", "maybe", &err), MH_EINVAL);
+    assert_non_null(strstr(err.msg, "laps = maybe, must be on or off"));
+    assert_int_equal(mh_writer_set(w, "level", "19", &err), MH_EINVAL);
+    assert_non_null(strstr(err.msg, "unknown option 'level', expected laps"));
+    assert_int_equal(mh_writer_set(w, "laps", "off", &err), MH_OK);
+    assert_int_equal(mh_writer_write(w, r, L, &err), MH_OK);
+    assert_int_equal(mh_writer_set(w, "laps", "on", &err), MH_EINVAL);   /* too late */
+    assert_non_null(strstr(err.msg, "must come before the first"));
+    assert_int_equal(mh_writer_close(w, &err), MH_OK);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    print_message("# chase lap, laps off: %.3f bytes/record\n", (double)st.st_size / L);
+    assert_true((double)st.st_size / L > 2.2);
+    assert_int_equal(read_mht(path, back, L + 1, 5000), L);
+    assert_same(r, back, L);
+    tpath(path, sizeof path, "nolaps.din");
+    assert_int_equal(mh_writer_open(path, "din", NULL, &w, &err), MH_OK);
+    assert_int_equal(mh_writer_set(w, "laps", "off", &err), MH_EINVAL);
+    assert_non_null(strstr(err.msg, "din writer: unknown option 'laps'"));
+    mh_writer_abort(w);
+    free(r);
+    free(back);
+}
+
 /* Creates the scratch directory. */
 static int setup(void **state)
 {
@@ -986,6 +1026,7 @@ int main(void)
         cmocka_unit_test(test_lap_spec),
         cmocka_unit_test(test_lap_corrupt),
         cmocka_unit_test(test_lap_roundtrip),
+        cmocka_unit_test(test_writer_laps_option),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
