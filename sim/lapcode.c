@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigmem_int.h"
 #include "lapcode_int.h"
 
 /* ---- the set ---- */
@@ -13,8 +14,8 @@
 /* Frees the arrays (the struct keeps its other fields). */
 static void lap_drop(mh_lapset *s)
 {
-    free(s->arr);
-    free(s->line);
+    mh_big_free(s->arr, (size_t)s->cap * sizeof *s->arr);
+    mh_big_free(s->line, (size_t)s->cap * sizeof *s->line);
     s->arr = NULL;
     s->line = NULL;
     s->cap = 0;
@@ -25,14 +26,14 @@ static int lap_grow(mh_lapset *s, uint32_t lines)
 {
     if (s->cap >= lines)
         return 0;
-    lap_drop(s);
-    s->arr = malloc((size_t)lines * sizeof *s->arr);
-    s->line = malloc((size_t)lines * sizeof *s->line);
+    lap_drop(s);   /* on huge pages when big: a walk's lines are random accesses */
+    s->arr = mh_big_alloc((size_t)lines * sizeof *s->arr, 0);
+    s->line = mh_big_alloc((size_t)lines * sizeof *s->line, 0);
+    s->cap = lines;
     if (!s->arr || !s->line) {
         lap_drop(s);
         return -1;
     }
-    s->cap = lines;
     return 0;
 }
 

@@ -983,18 +983,23 @@ static int far_window(mht_writer *m, unsigned ls, uint64_t *lo, uint64_t *hi)
 }
 
 /* Whether a lap block may pay: a fresh line costs about log2(lines left) bits (less towards a
- * lap's end, about nothing when predicted), a far record's delta its field's bytes. */
-static int lap_may_pay(mht_writer *m, uint32_t left, int predicts)
+ * lap's end, about nothing when predicted), a far record's delta its field's bytes; and a line
+ * codes as a lap record once: half the far records or more must be of distinct lines (counted in
+ * a 2^16-bit filter: a heap walk reads each object's fields in turn and does not pay). */
+static int lap_may_pay(mht_writer *m, unsigned ls, uint32_t left, int predicts)
 {
     const uint8_t *ctl = m->raw2 + COLS_HDR;
-    uint64_t far = 0, bytes = 0;
+    uint64_t far = 0, bytes = 0, distinct = 0, seen[1024] = {0};
     for (uint32_t i = 0; i < m->n; i++)
         if (ctl[i] & 7) {
+            uint32_t hsh = (uint32_t)(((m->recs[i].addr >> ls) * 0x9e3779b97f4a7c15ull) >> 48);
+            distinct += !((seen[hsh >> 6] >> (hsh & 63)) & 1);
+            seen[hsh >> 6] |= 1ull << (hsh & 63);
             far++;
             bytes += (ctl[i] & 7) + 1u;
         }
     unsigned bits = 32 - (unsigned)__builtin_clz(left | 1);
-    return predicts || (far && (uint64_t)(bits + 2) * far <= 8 * bytes);
+    return predicts || (far && 2 * distinct >= far && (uint64_t)(bits + 2) * far <= 8 * bytes);
 }
 
 /* Chooses the lap region for the pending block: the last lap block's state (m->lap, recording its
@@ -1016,7 +1021,7 @@ static int lap_region(mht_writer *m, unsigned shift, uint64_t *lo, unsigned *ls,
             *lo = m->lap_lo;
             *ls = m->lap_ls;
             *cont = 1;
-            if (!lap_may_pay(m, m->lap.left, m->lap.laps > 0))
+            if (!lap_may_pay(m, m->lap_ls, m->lap.left, m->lap.laps > 0))
                 return -1;
             m->lap.log = m->undo;
             m->lap.logged = 0;
@@ -1026,7 +1031,7 @@ static int lap_region(mht_writer *m, unsigned shift, uint64_t *lo, unsigned *ls,
     uint64_t hi;
     *ls = shift > 6 ? shift : 6;
     *cont = 0;
-    if (far_window(m, *ls, lo, &hi) || !lap_may_pay(m, (uint32_t)(hi - *lo + 1), 0))
+    if (far_window(m, *ls, lo, &hi) || !lap_may_pay(m, *ls, (uint32_t)(hi - *lo + 1), 0))
         return -1;
     return mh_lap_reset(&m->trial, (uint32_t)(hi - *lo + 1));   /* m->trial */
 }
