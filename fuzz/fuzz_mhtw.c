@@ -74,12 +74,14 @@ static void command(gen *g, const uint8_t *c)
                 if (c[1] & 1)
                     new_order(g);
                 for (uint32_t s = 0; s < (uint32_t)(c[1] >> 1); s++) {
-                    uint32_t x = (uint32_t)(rnd(g) % g->lines), y = (uint32_t)(rnd(g) % g->lines), t = g->order[x];
+                    uint32_t x = (uint32_t)(rnd(g) % g->lines), y = (uint32_t)(rnd(g) % g->lines);
+                    uint32_t t = g->order[x];
                     g->order[x] = g->order[y];
                     g->order[y] = t;
                 }
             }
-            put(g, g->base + 64ull * g->order[g->pos++ % g->lines] + (c[1] & 0x38), c[1] & 3, 8, MH_OP_READ, 1);
+            uint64_t line = g->order[g->pos++ % g->lines];
+            put(g, g->base + 64ull * line + (c[1] & 0x38), c[1] & 3, 8, MH_OP_READ, 1);
         }
         break;
     case 2:   /* random reads in the region, at any byte */

@@ -60,15 +60,16 @@
  * line i); visiting x moves the last unvisited line into x's place and x just past the unvisited.
  * x becomes visited and the previous line's successor; once none is left every line is unvisited
  * again in the array's order (the next lap), successors and the bit's probability kept (the last
- * line of the first lap has none); mode 0 clears them all. A lap record reads
- * and writes no slot. Any other record of a lap block whose line is in the region and unvisited
- * visits it the same way (after its address is decoded). The lap column follows the sizes and is consumed exactly by the block's
- * last lap record. One random lap over n lines costs log2(n!) bits, about log2 n - 1.44 per line
- * (deltas: about log2 n + 1); a lap that repeats the last one costs a fraction of a bit per line.
+ * line of the first lap has none); mode 0 clears them all. A lap record reads and writes no slot.
+ * Any other record of a lap block whose line is in the region and unvisited visits it the same
+ * way (after its address is decoded). The lap column follows the sizes and is consumed exactly by
+ * the block's last lap record. One random lap over n lines costs log2(n!) bits, about
+ * log2 n - 1.44 per line (deltas: about log2 n + 1); a lap that repeats the last one costs a
+ * fraction of a bit per line.
  * The writer tries a lap block where a quarter of the records or more have eight-slot deltas of
- * 2 bytes or more, and keeps it where a trial compression finds it 3% smaller (see encode_lap): the region is
- * the span holding most lines of records with wide deltas, and a fresh line is a lap record when
- * it is the predicted one or its delta would take 2 bytes or more.
+ * 2 bytes or more, and keeps it where a trial compression finds it 3% smaller (see encode_best):
+ * the region is the span holding most lines of records with wide deltas, and a fresh line is a
+ * lap record when it is the predicted one or its delta would take 2 bytes or more.
  * Blocks are numbered from 1 in messages. */
 #include <stdlib.h>
 #include <string.h>
@@ -351,8 +352,8 @@ static int set_lap(mh_trace *t, mht_reader *r, const uint8_t *h, const uint8_t *
     if (lines == 0 || lines > MH_LAP_MAX_LINES || ls > 63 || mode > 1 || h[14] | h[15] || get32(h + 20))
         return mh_error_set(err, MH_ECORRUPT, "%s: block %llu: lap header malformed", t->name, blk);
     if (mode == 1 && (!r->lap_on || lo != r->lap_lo || ls != r->lap_ls || lines != r->lap.lines))
-        return mh_error_set(err, MH_ECORRUPT, "%s: block %llu: lap block goes on from a lap it does not follow",
-                            t->name, blk);
+        return mh_error_set(err, MH_ECORRUPT,
+                            "%s: block %llu: lap block goes on from a lap it does not follow", t->name, blk);
     if (mode == 0) {
         r->lap_on = 0;
         if (mh_lap_reset(&r->lap, lines))
@@ -882,7 +883,8 @@ static unsigned block_shift(const mh_rec *rec, uint32_t n)
 static size_t encode(const mh_rec *rec, uint32_t n, uint8_t *raw, uint64_t *zs, int policy,
                      const uint8_t *mark)
 {
-    uint8_t *ctl = raw + COLS_HDR + (mark ? LAP_HDR : 0), *op = ctl + n, *fl = op + n, *hi = fl + n, *p = hi + n;
+    uint8_t *ctl = raw + COLS_HDR + (mark ? LAP_HDR : 0);
+    uint8_t *op = ctl + n, *fl = op + n, *hi = fl + n, *p = hi + n;
     unsigned shift = block_shift(rec, n);
     plan(rec, n, shift, policy, ctl, op, zs, mark);
     pad_lengths(ctl, n);
@@ -937,32 +939,40 @@ static const uint8_t *encode_plain(mht_writer *m, size_t *raw)
  * block (those whose eight-slot delta takes 2 bytes or more, per m->raw2's length codes): sets
  * [*lo, *hi] to the lowest and highest far line in it (at shift ls). Returns nonzero when there
  * are none or they spread over more than LAP_BUCKETS buckets. */
+/* Slot of bucket b in the open-addressed table key[LAP_BUCKETS] (EMPTY_BUCKET when free): its
+ * own, or the free one it would take; LAP_BUCKETS when the table is full without it. */
+#define EMPTY_BUCKET UINT64_MAX
+static uint32_t bucket_slot(const uint64_t *key, uint64_t b)
+{
+    uint32_t h = (uint32_t)((b * 0x9e3779b97f4a7c15ull) >> 54);
+    for (uint32_t probes = 0; probes < LAP_BUCKETS; probes++, h = (h + 1) % LAP_BUCKETS)
+        if (key[h] == b || key[h] == EMPTY_BUCKET)
+            return h;
+    return LAP_BUCKETS;
+}
+
 static int far_window(mht_writer *m, unsigned ls, uint64_t *lo, uint64_t *hi)
 {
-    static const uint64_t empty = UINT64_MAX;
     uint64_t key[LAP_BUCKETS], best_b = 0;
     uint32_t cnt[LAP_BUCKETS], best = 0;
     const uint8_t *ctl = m->raw2 + COLS_HDR;
     for (uint32_t k = 0; k < LAP_BUCKETS; k++)
-        key[k] = empty;
+        key[k] = EMPTY_BUCKET;
     for (uint32_t i = 0; i < m->n; i++) {
         if (!(ctl[i] & 7))
             continue;
         uint64_t b = (m->recs[i].addr >> ls) >> LAP_BUCKET_SHIFT;
-        uint32_t h = (uint32_t)((b * 0x9e3779b97f4a7c15ull) >> 54), probes = 0;
-        while (key[h] != b && key[h] != empty && probes++ < LAP_BUCKETS)
-            h = (h + 1) % LAP_BUCKETS;
-        if (probes >= LAP_BUCKETS)
+        uint32_t h = bucket_slot(key, b);
+        if (h == LAP_BUCKETS)
             return -1;
         cnt[h] = key[h] == b ? cnt[h] + 1 : 1;
         key[h] = b;
     }
     for (uint32_t k = 0; k < LAP_BUCKETS; k++) {   /* each bucket with the one above it */
-        if (key[k] == empty)
+        if (key[k] == EMPTY_BUCKET)
             continue;
-        uint32_t c = cnt[k];
-        for (uint32_t j = 0; j < LAP_BUCKETS; j++)
-            c += key[j] == key[k] + 1 ? cnt[j] : 0;
+        uint32_t j = bucket_slot(key, key[k] + 1), c = cnt[k];
+        c += j < LAP_BUCKETS && key[j] == key[k] + 1 ? cnt[j] : 0;
         if (c > best) {
             best = c;
             best_b = key[k];
@@ -1003,10 +1013,10 @@ static int lap_may_pay(mht_writer *m, unsigned ls, uint32_t left, int predicts)
 }
 
 /* Chooses the lap region for the pending block: the last lap block's state (m->lap, recording its
- * visits in m->undo so that a rejected trial can be undone) when
- * half the far records lie in its region (*cont = 1), else a new one around the bucket pair that
- * holds the most of them (a walk's region, not the stack or code beside it). Returns nonzero when
- * there is none, a lap block would not pay, or out of memory. */
+ * visits in m->undo so that a rejected trial can be undone) when half the far records lie in its
+ * region (*cont = 1), else a new one around the bucket pair that holds the most of them (a walk's
+ * region, not the stack or code beside it; in m->trial). Returns nonzero when there is none, a
+ * lap block would not pay, or out of memory. */
 static int lap_region(mht_writer *m, unsigned shift, uint64_t *lo, unsigned *ls, int *cont)
 {
     const uint8_t *ctl = m->raw2 + COLS_HDR;
@@ -1033,14 +1043,14 @@ static int lap_region(mht_writer *m, unsigned shift, uint64_t *lo, unsigned *ls,
     *cont = 0;
     if (far_window(m, *ls, lo, &hi) || !lap_may_pay(m, *ls, (uint32_t)(hi - *lo + 1), 0))
         return -1;
-    return mh_lap_reset(&m->trial, (uint32_t)(hi - *lo + 1));   /* m->trial */
+    return mh_lap_reset(&m->trial, (uint32_t)(hi - *lo + 1));
 }
 
 /* Encodes the pending block as a lap block into m->raw3 (see the format comment): a record whose
- * line is unvisited in the region and whose delta from the slot version 2's policy picks would
- * take two bytes or more is coded as a lap record (the prediction or its place), the others
- * against slots with that policy. The lap state it leaves is m->lap's (*cont) or m->trial's. Returns the raw
- * size, or 0 when the block has no region. */
+ * line is unvisited in the region and is the predicted one, or whose delta from the slot version
+ * 2's policy picks would take two bytes or more, is coded as a lap record, the others against
+ * slots with that policy. The lap state it leaves is m->lap's (*cont) or m->trial's. Returns the
+ * raw size, or 0 when the block has no region. */
 static size_t encode_lap(mht_writer *m, uint64_t *lo, unsigned *ls, int *cont)
 {
     const mh_rec *rec = m->recs;
@@ -1136,10 +1146,10 @@ static void hist_add(mht_writer *m, const uint8_t *cols, size_t raw)
 
 /* Encodes the pending block as encode_plain does and, where a quarter of its records or more have
  * deltas of two bytes or more (a random walk among them), also as a lap block, which it keeps when
- * a fast trial compression of each after the latest blocks finds it at least 3% smaller. After a rejected trial the next 1, 2,
- * 4 ... 64 such blocks are not tried (random accesses with repeats rarely pay), unless a lap is
- * going on in them (lap_going_on). Returns the raw
- * bytes kept and sets *raw to their size. */
+ * a fast trial compression of each after the latest blocks finds it at least 3% smaller. After a
+ * rejected trial the next 1, 2, 4 ... 64 such blocks are not tried (random accesses with repeats
+ * rarely pay), unless a lap is going on in them (lap_going_on). Returns the raw bytes kept and
+ * sets *raw to their size. */
 static const uint8_t *encode_best(mht_writer *m, size_t *raw)
 {
     const uint8_t *plain = encode_plain(m, raw);
