@@ -73,6 +73,23 @@ for t in "$work"/cap/*.mht; do
     "$bin" info "$t" | awk -v f="$(basename "$t")" '/^bytes\/rec/ { printf "    %-28s %s\n", f, $2 }'
 done
 
+# A walk that misses at every level: one lap of the chase kernel over 64 MiB, as captured (lap
+# blocks), and the same records without them (convert --mht-laps off).
+echo "a walk that misses at every level (the chase kernel's lap over 64 MiB, captured):"
+"$bin" bench --kernel chase --variant global --sizes 64M --min-time 0.05 --events none --records 1000000 \
+    --capture "$work/walk" -o "$work/walk.csv" >/dev/null 2>&1
+walk=$(ls "$work"/walk/chase-global-*.mht)
+"$bin" convert --mht-laps off "$walk" "$work/walk-nolaps.mht"
+n=$("$bin" info "$walk" | awk '/^records/ { print $2 }')
+printf '  %s records, %s bytes/record (lap blocks), %s without them\n' "$n" \
+    "$("$bin" info "$walk" | awk '/^bytes\/rec/ { print $2 }')" "$("$bin" info "$work/walk-nolaps.mht" | awk '/^bytes\/rec/ { print $2 }')"
+median_rate "decode only, lap blocks" "$bin" info "$walk"
+median_rate "decode only, without lap blocks" "$bin" info "$work/walk-nolaps.mht"
+median_rate "count-only, +decode thread, lap blocks" "$bin" sim -c "$config" --no-3c --no-timing -f csv "$walk"
+median_rate "count-only, +decode thread, without" "$bin" sim -c "$config" --no-3c --no-timing -f csv "$work/walk-nolaps.mht"
+median_rate "full (3C + timing), one thread" "$bin" sim -c "$config" --timing-thread off -f csv "$work/walk-nolaps.mht"
+median_rate "full (3C + timing), +timing thread" "$bin" sim -c "$config" --timing-thread on -f csv "$work/walk-nolaps.mht"
+
 if [ -x scripts/bench-sweep.sh ]; then
     echo "one-pass sweep cost and parallel efficiency:"
     MH_BIN="$bin" scripts/bench-sweep.sh
