@@ -562,48 +562,10 @@ decode_cols(mh_trace *t, mht_reader *r, mh_rec *out, size_t k, const int split, 
     return MH_OK;
 }
 
-#define LAP_QUEUE 16   /* places of a first lap's records decoded ahead, to ask for their lines early */
-
-/* Places decoded ahead (a first lap has no predictions, so its places can be read on before the
- * lines they name are visited), assuming no other record visits a line in between; a record that
- * does sends the coder back to the first place not yet used. */
-typedef struct lap_queue {
-    uint32_t u[LAP_QUEUE];          /* places, in record order */
-    mh_rc_dec before[LAP_QUEUE];    /* the coder's state before each was decoded */
-    unsigned head, n;               /* the next place to use, places left */
-} lap_queue;
-
-/* Decodes the places of the lap records among ctl[i, k) into q, up to LAP_QUEUE and the one that
- * ends the lap, and asks the host for their array entries. */
-static void lap_fill(mht_reader *r, lap_queue *q, const uint8_t *ctl, size_t i, size_t k)
-{
-    uint32_t left = r->lap.left;
-    q->head = q->n = 0;
-    for (; i < k && q->n < LAP_QUEUE && left; i++)
-        if (ctl[i] & 0x80) {
-            q->before[q->n] = r->rc;
-            uint32_t u = mh_rc_get(&r->rc, left--);
-            __builtin_prefetch(&r->lap.arr[u]);
-            q->u[q->n++] = u;
-        }
-}
-
-/* The line of the next lap record of a first lap (lap_fill when q is empty). */
-static uint32_t lap_next_first(mht_reader *r, lap_queue *q, const uint8_t *ctl, size_t i, size_t k)
-{
-    if (q->n == 0)
-        lap_fill(r, q, ctl, i, k);
-    if (q->n > LAP_QUEUE / 2)   /* its entry has arrived by now: the line's state next */
-        __builtin_prefetch(&r->lap.line[r->lap.arr[q->u[q->head + LAP_QUEUE / 2]]], 1);
-    q->n--;
-    return mh_lap_take(&r->lap, q->u[q->head++]);
-}
-
 /* Decodes k records of the current lap block into out (lap records and others, with the ring's
  * arithmetic); MH_ECORRUPT on a malformed lap record or column, or a size of 0. */
 static int decode_lap(mh_trace *t, mht_reader *r, mh_rec *out, size_t k, mh_error *err)
 {
-    lap_queue q = {.n = 0};
     const uint8_t *ctl = r->ctl, *op = r->op, *fl = r->fl, *hi = r->hi, *ad = r->ad, *gp = r->gp, *sz = r->sz;
     const unsigned shift = r->shift, ls = r->lap_ls;
     unsigned next = r->next, bad = 0;
@@ -617,10 +579,8 @@ static int decode_lap(mh_trace *t, mht_reader *r, mh_rec *out, size_t k, mh_erro
         gp += e->gadv;
         sz += e->sadv;
         if (c & 0x80) {   /* a fresh line of the lap: the predicted one, or by its place */
-            uint32_t x = r->lap.laps ? mh_lap_predict(&r->lap) : MH_LAP_NONE;
-            if (!r->lap.laps)
-                x = lap_next_first(r, &q, ctl, i, k);
-            else if (x == MH_LAP_NONE || mh_rc_get_bit(&r->rc, &r->lap.prob))
+            uint32_t x = mh_lap_predict(&r->lap);
+            if (x == MH_LAP_NONE || mh_rc_get_bit(&r->rc, &r->lap.prob))
                 x = mh_lap_take(&r->lap, mh_rc_get(&r->rc, r->lap.left));
             else
                 mh_lap_visit(&r->lap, x);
@@ -632,13 +592,8 @@ static int decode_lap(mh_trace *t, mht_reader *r, mh_rec *out, size_t k, mh_erro
             r->slot[ins ? next : s0] = a;
             next = (next + ins) & (NSLOTS - 1);
             uint64_t x = (a >> ls) - r->lap_lo;
-            if (x < r->lap.lines && mh_lap_fresh(&r->lap, (uint32_t)x)) {
-                if (q.n) {   /* the places decoded ahead assumed no such visit */
-                    r->rc = q.before[q.head];
-                    q.n = 0;
-                }
+            if (x < r->lap.lines && mh_lap_fresh(&r->lap, (uint32_t)x))
                 mh_lap_visit(&r->lap, (uint32_t)x);
-            }
         }
         zero |= s - 1;
         out[i] = (mh_rec){a, (uint32_t)g, (uint16_t)s, (uint8_t)(os & 7), fl[i]};
