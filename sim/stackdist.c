@@ -56,6 +56,8 @@ struct mh_mrc {
     int level_index;           /* its index in those configs, else -1 */
     uint32_t *depth;           /* 2 * ng scratch depths: per line, and deepest per record */
     int narrow;                /* 8-, 16- or 32-deep stacks kept in stack32 (narrow lines, see the top) */
+    uint32_t nv_all;           /* narrow: 8-position vectors of every group's stack when all are
+                                  equally deep (1, 2 or 4), else 0 */
     uint32_t nregion;          /* regions numbered so far */
     uint32_t last_ri;          /* index of the region last looked up */
     uint64_t last_hi;          /* its bits above the low MRC_LOW_BITS (UINT64_MAX: none yet) */
@@ -395,11 +397,11 @@ static inline void mrc_record_wide(mh_mrc *m, uint64_t first, uint64_t last, int
         mrc_record(m, first, last, kind);
 }
 
-/* mrc_record8 on narrow stacks (m->narrow, 8, 16 or 32 deep; all8 = every group 8 deep, a
- * constant where inlined, so that loop keeps the depth out of registers); widens first when line
- * needs a 256th region. */
+/* mrc_record8 on narrow stacks (m->narrow, 8, 16 or 32 deep; nv = m->nv_all, a constant where
+ * inlined, so that loop keeps the depth out of registers, or 0 for groups of several depths);
+ * widens first when line needs a 256th region. */
 static inline __attribute__((always_inline)) void mrc_record_narrow(mh_mrc *m, uint64_t line, int kind,
-                                                                    const int all8)
+                                                                    const uint32_t nv)
 {
     if (m->last_ok && line == m->last) {
         m->acc[kind]++;
@@ -416,8 +418,8 @@ static inline __attribute__((always_inline)) void mrc_record_narrow(mh_mrc *m, u
     m->last_ok = 1;
     for (size_t k = 0; k < m->ng; k++) {
         sd_group *g = &m->g[k];
-        uint32_t d = all8 ? sd_accessv(g->stack32 + (c & g->set_mask) * 8, 1, c)
-                          : sd_access_narrow(g->stack32 + (c & g->set_mask) * g->depth, g->depth, c);
+        uint32_t d = nv ? sd_accessv(g->stack32 + (c & g->set_mask) * 8 * nv, nv, c)
+                        : sd_access_narrow(g->stack32 + (c & g->set_mask) * g->depth, g->depth, c);
         if (d == 0)
             return;
         g->cnt[(size_t)g->bucket[d] * MH_KINDS + (size_t)kind]++;
@@ -482,8 +484,12 @@ void mh_mrc_access(mh_mrc *m, const mh_rec *recs, size_t n)
         if (r->op >= MH_KINDS || !(m->op_mask & (1u << r->op)))
             continue;
         if (m->narrow && first == last) {
-            if (m->all8)
+            if (m->nv_all == 1)
                 mrc_record_narrow(m, first, r->op, 1);
+            else if (m->nv_all == 2)
+                mrc_record_narrow(m, first, r->op, 2);
+            else if (m->nv_all == 4)
+                mrc_record_narrow(m, first, r->op, 4);
             else
                 mrc_record_narrow(m, first, r->op, 0);
         } else {
@@ -611,6 +617,10 @@ int mh_mrc_create(uint32_t line, const mh_mrc_geom *geoms, size_t n, unsigned op
     m->narrow = rc == MH_OK && m->ng > 0 && m->g[m->ng - 1].set_mask <= MRC_LOW_MASK;
     for (size_t k = 0; m->narrow && k < m->ng; k++)
         m->narrow &= !m->g[k].fa && (m->g[k].depth == 8 || m->g[k].depth == 16 || m->g[k].depth == 32);
+    m->nv_all = m->narrow ? m->g[0].depth / 8 : 0;
+    for (size_t k = 0; k < m->ng; k++)
+        if (m->g[k].depth != 8 * m->nv_all)
+            m->nv_all = 0;
     m->last_hi = UINT64_MAX;
     m->g_far = mrc_far(m, m->narrow ? sizeof(uint32_t) : sizeof(uint64_t));
     if (rc == MH_OK)

@@ -175,21 +175,22 @@ static void test_random_vs_reference_8way_sweep(void **state)
  * lines equal in their low 24 bits but in other regions, straddling records across regions,
  * then records spread over 300 regions, so the 256th converts the stacks to 64-bit lines
  * mid-trace. 8-way set counts with 16-byte lines (a region is 256 MiB); 12-way ones (16-deep
- * stacks) with 64-byte lines; and 8-, 12-, 16-, 20- and 32-way set counts mixed (8-, 16- and
- * 32-deep groups). */
+ * stacks) with 64-byte lines; 8-, 12-, 16-, 20- and 32-way set counts mixed (8-, 16- and
+ * 32-deep groups); and 24-way ones (every group 32 deep, the other fused path). */
 static void test_random_vs_reference_8way_regions(void **state)
 {
     (void)state;
-    mh_mrc_geom g[3][16];
-    size_t ng[3] = {0, 0, 0};
+    mh_mrc_geom g[4][16];
+    size_t ng[4] = {0, 0, 0, 0};
     for (uint32_t s = 2, k = 0; s <= 8192; s *= 2, k++) {
         g[0][ng[0]++] = (mh_mrc_geom){s, 8};
         g[1][ng[1]++] = (mh_mrc_geom){s, 12};
         static const uint32_t mix[] = {8, 12, 16, 20, 32};
         g[2][ng[2]++] = (mh_mrc_geom){s, mix[k % 5]};
+        g[3][ng[3]++] = (mh_mrc_geom){s, 24};
     }
-    static const uint32_t lines[] = {16, 64, 32};
-    for (size_t li = 0; li < 3; li++) {
+    static const uint32_t lines[] = {16, 64, 32, 64};
+    for (size_t li = 0; li < 4; li++) {
         uint64_t region = (uint64_t)lines[li] << 24, x = 99;
         mh_rec *t = random_trace(150000, 31337 + li, 1 << 18);
         drop_invalidations(t, 150000);
