@@ -359,10 +359,12 @@ static inline int demand_req(int kind, int src)
 }
 
 /* 1 when a request of kind `kind` from src trains level li's prefetcher: demand requests, and
- * prefetch fills at levels below the entry levels. */
+ * below the entry levels every request but a write-back: an upper level's prefetch fills and
+ * the misses of software prefetches too, as real L2 stream prefetchers see every L1 miss
+ * request (at the entry level a software prefetch trains nothing: it is not a load). */
 static inline int pf_trains(const mh_hier *h, int li, int kind, int src)
 {
-    return demand_req(kind, src) || (src == MH_SRC_PF && li != h->data && li != h->ifetch);
+    return demand_req(kind, src) || (src != MH_SRC_WB && li != h->data && li != h->ifetch);
 }
 
 /* Lean paths: level li's prefetcher sees a lookup of line (miss: it missed) and what it proposes
@@ -532,8 +534,8 @@ static __attribute__((noinline)) int general_req(mh_hier *h, int li, const mh_re
                 victims[nvict++] = o.victim;
         }
         /* a lower level's prefetcher also learns from the upper levels' prefetch requests, as
-         * real L2 stream prefetchers see the L1 prefetcher's fills */
-        if (L->pf && (demand || (r->src == MH_SRC_PF && li != h->data && li != h->ifetch)) && ncand < PF_MAX)
+         * real L2 stream prefetchers see the L1 prefetcher's fills (pf_trains) */
+        if (L->pf && pf_trains(h, li, r->kind, r->src) && ncand < PF_MAX)
             ncand += mh_pf_observe(L->pf, line, !o.hit, cand + ncand, PF_MAX - ncand);
     }
     served = multi_fill(h, li, r, first, nfetch, filled, nfill, up_flags, served);

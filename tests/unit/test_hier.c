@@ -495,6 +495,40 @@ static void test_pf_trains_lower(void **state)
     mh_hier_destroy(h);
 }
 
+/* A software prefetch trains no prefetcher at the entry level (it is not a load), but its miss
+ * request trains the next level's, as an L2 stream prefetcher sees every L1 miss request: a
+ * prefetch of A misses L1 and L2; only L2's next-line prefetcher fetches B. Then a demand read
+ * of C trains both. */
+static void test_pf_swpf_trains_lower(void **state)
+{
+    (void)state;
+    mh_config c;
+    support_core_config(&c);
+    support_core_level(&c, "L1", 64, 4, 16);
+    support_core_level(&c, "L2", 256, 4, 16);
+    c.level[0].next = 1;
+    for (int l = 0; l < 2; l++) {
+        c.level[l].prefetcher = MH_PF_NEXT_LINE;
+        c.level[l].pf_degree = 1;
+        c.level[l].pf_distance = 1;
+    }
+    mh_hier *h = support_core_hier(&c);
+    mh_rec r = {.addr = 0, .size = 1, .op = MH_OP_PREFETCH};
+    assert_int_equal(mh_hier_access(h, &r, 1), MH_OK);
+    mh_level_stats l1 = support_core_stats(h, 0), l2 = support_core_stats(h, 1);
+    assert_int_equal(l1.pf_issued, 0);
+    assert_int_equal(l2.pf_issued, 1);
+    assert_int_equal(l2.kind[MH_OP_PREFETCH].accesses, 1);
+    assert_true(holds(h, 1, 1));
+    assert_false(holds(h, 0, 1));
+    r = (mh_rec){.addr = 5 * 16, .size = 1, .op = MH_OP_READ};
+    assert_int_equal(mh_hier_access(h, &r, 1), MH_OK);
+    l1 = support_core_stats(h, 0), l2 = support_core_stats(h, 1);
+    assert_int_equal(l1.pf_issued, 1);       /* line 6 into L1 */
+    assert_int_equal(l2.pf_issued, 3);       /* line 6 after C's miss, 7 after L1's prefetch of 6 */
+    mh_hier_destroy(h);
+}
+
 /* Asserts that every count of level li is equal in a and b, the 3C classes too when classes. */
 static void same_counts(const mh_hier *a, const mh_hier *b, size_t li, int cfgi, int classes)
 {
@@ -779,6 +813,7 @@ int main(void)
         cmocka_unit_test(test_stress),         cmocka_unit_test(test_lean_equals_general),
         cmocka_unit_test(test_shapes_equal_general), cmocka_unit_test(test_served_equal_general),
         cmocka_unit_test(test_pf_trains_lower),
+        cmocka_unit_test(test_pf_swpf_trains_lower),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
