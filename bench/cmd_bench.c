@@ -277,6 +277,9 @@ static int check_variants(const bench_cli *c, mh_error *err)
         if (!strcmp(found->name, "s*") && (param < 8 || param % 8)) /* a numbered stride variant */
             return mh_error_set(err, MH_EINVAL, "bench: variant '%s': stride %ld must be a multiple of 8 and >= 8",
                                 c->variants[i], param);
+        if (!strcmp(found->name, "g*") && (param < 1 || param > BENCH_PAGE / BENCH_LINE)) /* chase groups */
+            return mh_error_set(err, MH_EINVAL, "bench: variant '%s': %ld lines per group, must be 1..%d",
+                                c->variants[i], param, BENCH_PAGE / BENCH_LINE);
     }
     return MH_OK;
 }
@@ -438,7 +441,9 @@ static size_t kernel_variants(const bench_cli *c, const bench_kernel *k, const b
         return n;
     for (size_t i = 0; i < k->nvariants && n < MAX_SEL; i++) {
         const bench_variant *v = &k->variants[i];
-        if (v->name[strlen(v->name) - 1] == '*') {
+        if (v->probe) {
+            continue; /* a probe runs only when named */
+        } else if (v->name[strlen(v->name) - 1] == '*') {
             long params[MAX_SEL];
             size_t np = numbered_params(c, v, params);
             for (size_t j = 0; j < np && n < MAX_SEL; j++)

@@ -81,14 +81,50 @@ static int page_local(size_t *seq, size_t n, uint64_t *rng)
     return MH_OK;
 }
 
-/* Builds the cycle for p (variant global|page|seq, optional -thp). */
+/* Group order: the lines of each page shuffled and cut into groups of k (the last of a page may
+ * be shorter), the groups in random order over all pages: k loads in one page, then a jump. */
+static int group_order(size_t *seq, size_t n, size_t k, uint64_t *rng)
+{
+    const size_t per = BENCH_PAGE / BENCH_LINE;
+    size_t *lines = malloc(n * sizeof *lines), *groups = malloc((n / k + n / per + 1) * sizeof *groups);
+    if (!lines || !groups) {
+        free(lines);
+        free(groups);
+        return MH_ENOMEM;
+    }
+    size_t ng = 0;
+    for (size_t first = 0; first < n; first += per) {
+        size_t cnt = first + per <= n ? per : n - first;
+        for (size_t j = 0; j < cnt; j++)
+            lines[first + j] = first + j;
+        shuffle(lines + first, cnt, rng);
+        for (size_t j = 0; j < cnt; j += k)
+            groups[ng++] = first + j; /* a group: its first place in lines[], up to k, not past the page */
+    }
+    shuffle(groups, ng, rng);
+    size_t out = 0;
+    for (size_t g = 0; g < ng; g++) {
+        size_t at = groups[g], page_end = (at / per + 1) * per;
+        for (size_t j = at; j < at + k && j < page_end && j < n; j++)
+            seq[out++] = lines[j];
+    }
+    free(lines);
+    free(groups);
+    return MH_OK;
+}
+
+/* Builds the cycle for p (variant global|page|seq|gN, optional -thp). */
 int bench_chase_setup(const bench_params *p, void **state, bench_info *info, mh_error *err)
 {
     const char *v = p->variant->name;
     int page = !strncmp(v, "page", 4), thp = strstr(v, "-thp") != NULL, in_order = !strcmp(v, "seq");
+    size_t group = v[0] == 'g' && v[1] == '*' ? (size_t)p->param : 0;
     if (p->size < BENCH_LINE)
         return mh_error_set(err, MH_EINVAL, "chase: size = %zu, must be >= %d (one line)", p->size,
                             BENCH_LINE);
+    if (v[0] == 'g' && v[1] == '*' && (p->param < 1 || p->param > BENCH_PAGE / BENCH_LINE))
+        return mh_error_set(err, MH_EINVAL, "chase: %ld lines per group, must be 1..%d", p->param,
+                            BENCH_PAGE / BENCH_LINE);
     chase_state *s = calloc(1, sizeof *s);
     if (!s)
         return mh_error_set(err, MH_ENOMEM, "chase: out of memory");
@@ -103,8 +139,8 @@ int bench_chase_setup(const bench_params *p, void **state, bench_info *info, mh_
         return mh_error_set(err, MH_ENOMEM, "chase: cannot map %zu bytes", p->size);
     }
     uint64_t rng = p->seed;
-    if (page) {
-        if (page_local(seq, s->n, &rng) != MH_OK) {
+    if (page || group) {
+        if ((group ? group_order(seq, s->n, group, &rng) : page_local(seq, s->n, &rng)) != MH_OK) {
             free(seq);
             bench_unmap(s->base, s->len);
             free(s);
@@ -122,9 +158,12 @@ int bench_chase_setup(const bench_params *p, void **state, bench_info *info, mh_
     if (s->steps > CHASE_MAX_STEPS)
         s->steps = s->n > CHASE_MAX_STEPS ? CHASE_MAX_STEPS : s->n;
     info->iters = info->accesses = s->steps;
+    char order[32];
+    snprintf(order, sizeof order, "%s", page ? "page-local" : in_order ? "sequential" : "global");
+    if (group)
+        snprintf(order, sizeof order, "groups-of-%zu", group);
     snprintf(info->params, sizeof info->params, "lines=%zu laps=%.4g thp=%s order=%s seed=%llu",
-             s->n, (double)s->steps / (double)s->n, thp ? "madvise" : "off",
-             page ? "page-local" : in_order ? "sequential" : "global", (unsigned long long)p->seed);
+             s->n, (double)s->steps / (double)s->n, thp ? "madvise" : "off", order, (unsigned long long)p->seed);
     *state = s;
     return MH_OK;
 }

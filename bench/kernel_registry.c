@@ -14,6 +14,9 @@ static const bench_variant chase_variants[] = {
     {.name = "page-thp", .help = "page-local, transparent huge pages (madvise)", .loads = 1, .dependent = 1},
     {.name = "seq", .help = "lines in address order (a hardware prefetcher hides its misses)", .loads = 1,
      .dependent = 1},
+    {.name = "g*", .help = "groups of N lines (1..64) of one 4 KiB page loaded one after the other, the groups in "
+                           "random order over all lines (g1 = global, g64 = page); only when named",
+     .loads = 1, .dependent = 1, .probe = 1},
 };
 static const bench_variant stream_variants[] = {
     {.name = "read", .help = "sum of 8-byte words", .loads = 1},
@@ -47,7 +50,7 @@ static const bench_variant prefetch_variants[] = {
 const bench_kernel bench_kernels[] = {
     {.name = "chase",
      .desc = "pointer chase over a random cyclic permutation, one element per line: latency",
-     .params = "size; variant global|page[-thp]; seed",
+     .params = "size; variant global|page[-thp]|seq|gN (N lines per page group); seed",
      .variants = chase_variants, .nvariants = NV(chase_variants), .gap = 2,
      .setup = bench_chase_setup, .run = bench_chase_run, .capture = bench_chase_capture,
      .teardown = bench_chase_teardown},

@@ -33,6 +33,7 @@ typedef struct bench_variant {
     unsigned stores;    /* stores per iteration */
     unsigned prefetches; /* software prefetches per iteration (when enabled) */
     int dependent;      /* 1: each load's address depends on the previous load */
+    int probe;          /* 1: run only when named (--variant), not in a kernel's default set */
 } bench_variant;
 
 /* Parameters of one measured point. */

@@ -34,6 +34,7 @@ expect_usage "--sizes 32" 'memhier: --sizes "32": item 1: size 32 is below one c
 expect_usage "--sizes garbage" 'memhier: --sizes "12Q": item 1: "12Q" is not a size (expected e.g. 4096, 64K, 16M, 1G)' bench --sizes 12Q
 expect_usage "unknown kernel" "memhier: bench: unknown kernel 'nope' (known: chase, stream, stride, stack, heap, pool, prefetch)" bench --kernel nope
 expect_usage "--distance -1" 'memhier: --distance "-1": item 1: -1 must be >= 0 and <= 1048576' bench --kernel prefetch --distance -1
+expect_usage "chase group too large" "memhier: bench: variant 'g65': 65 lines per group, must be 1..64" bench --kernel chase --variant g65
 expect_usage "unknown variant" "memhier: bench: unknown variant 'sideways' for the selected kernels (memhier bench --list shows them)" bench --kernel chase --variant sideways
 expect_usage "--min-time 0" 'memhier: --min-time "0": must be seconds > 0 and <= 3600' bench --min-time 0
 expect_usage "--stride 4" 'memhier: --stride "4": item 1: 4 must be >= 8 and <= 1073741824' bench --stride 4

@@ -138,8 +138,14 @@ static void check_chase(const char *variant)
     if (!strcmp(variant, "seq"))
         for (size_t i = 1; i < n; i++)
             assert_int_equal(c.cap->mem[i].addr - c.cap->mem[i - 1].addr, BENCH_LINE); /* address order */
-    if (!strncmp(variant, "page", 4) || !strcmp(variant, "seq"))
+    size_t group = variant[0] == 'g' && variant[1] != 'l' ? (size_t)atol(variant + 1) : 0;
+    if (group) /* gK: K lines of one page, one after the other, then another group's page */
+        for (size_t i = 0; i < n; i++)
+            assert_int_equal(c.cap->mem[i].addr >> 12, c.cap->mem[i - i % group].addr >> 12);
+    if (!strncmp(variant, "page", 4) || !strcmp(variant, "seq") || group == 64)
         assert_int_equal(page_changes, 16); /* 16 pages, each visited as one run */
+    else if (group)
+        assert_true(page_changes > n / group / 2 && page_changes <= n / group);
     else
         assert_true(page_changes > 16 * 8);
     free(a);
@@ -172,6 +178,9 @@ static void test_chase(void **state)
     check_chase("global-thp");
     check_chase("page-thp");
     check_chase("seq");
+    check_chase("g1");
+    check_chase("g4");
+    check_chase("g64");
 }
 
 /* stream: consecutive 8-byte addresses, per variant. */
