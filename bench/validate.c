@@ -341,7 +341,8 @@ const char *val_reason(const char *kernel, const char *variant, size_t size, dou
         return big ? "MLP/prefetch: the core overlaps the next nodes' loads; software prefetch hides more; or page "
                      "walks cheaper this run than at calibration (pointer walks past the LLC moved 1.7x between runs)"
                    : "dependency: every node load flagged dependent on the previous load (serialised)";
-    return big ? "timing: hits on lines still in flight complete early; walks/DRAM underestimated, or dearer this "
-                 "run than at calibration (pointer walks past the LLC moved 1.7x between runs)"
+    return big ? "RAM vs TLB split: calibrate reads RAM from the page-local chase, which a spatial prefetcher "
+                 "speeds up, so a node that hits the TLB pays too little (chase gN measures R + W/N); or walks/DRAM "
+                 "dearer this run than at calibration (pointer walks past the LLC moved 1.7x between runs)"
                : "timing: hits on lines still in flight complete early (no hit-under-miss wait)";
 }

@@ -241,6 +241,7 @@ static void test_reasons(void **state)
     assert_non_null(strstr(val_reason("prefetch", "d0", 64 << 20, 50, 32768, 8 << 20), "between runs"));
     assert_non_null(strstr(val_reason("pool", "default", 64 << 20, -20, 32768, 8 << 20), "between runs"));
     assert_null(strstr(val_reason("pool", "default", 1 << 20, -20, 32768, 8 << 20), "between runs"));
+    assert_non_null(strstr(val_reason("heap", "default", 64 << 20, -20, 32768, 8 << 20), "RAM vs TLB split"));
     assert_non_null(strstr(val_reason("stride", "s4096", 1 << 20, -50, 32768, 8 << 20), "set conflict"));
     assert_non_null(strstr(val_reason("stride", "s64", 64 << 20, 50, 32768, 8 << 20), "L2 stream prefetcher"));
     assert_non_null(strstr(val_reason("stream", "copy", 64 << 20, -30, 32768, 8 << 20), "reorder buffer"));
