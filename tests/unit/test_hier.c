@@ -468,12 +468,9 @@ static void test_stress(void **state)
     }
 }
 
-/* A lower level's prefetcher learns from the upper level's prefetches too: read A misses L1 and
- * L2; L2's next-line prefetcher fetches B; L1's next-line prefetch of B then reaches L2 (a hit
- * there) and trains it, so L2 also prefetches C. */
-static void test_pf_trains_lower(void **state)
+/* L1 (64 B, 4 ways, 16 B lines) over L2 (256 B), both with a next-line prefetcher one line ahead. */
+static mh_hier *two_next_line_levels(void)
 {
-    (void)state;
     mh_config c;
     support_core_config(&c);
     support_core_level(&c, "L1", 64, 4, 16);
@@ -484,7 +481,16 @@ static void test_pf_trains_lower(void **state)
         c.level[l].pf_degree = 1;
         c.level[l].pf_distance = 1;
     }
-    mh_hier *h = support_core_hier(&c);
+    return support_core_hier(&c);
+}
+
+/* A lower level's prefetcher learns from the upper level's prefetches too: read A misses L1 and
+ * L2; L2's next-line prefetcher fetches B; L1's next-line prefetch of B then reaches L2 (a hit
+ * there) and trains it, so L2 also prefetches C. */
+static void test_pf_trains_lower(void **state)
+{
+    (void)state;
+    mh_hier *h = two_next_line_levels();
     support_core_run(h, "0 0\n");
     mh_level_stats l1 = support_core_stats(h, 0), l2 = support_core_stats(h, 1);
     assert_int_equal(l1.pf_issued, 1);       /* B into L1 */
@@ -502,17 +508,7 @@ static void test_pf_trains_lower(void **state)
 static void test_pf_swpf_trains_lower(void **state)
 {
     (void)state;
-    mh_config c;
-    support_core_config(&c);
-    support_core_level(&c, "L1", 64, 4, 16);
-    support_core_level(&c, "L2", 256, 4, 16);
-    c.level[0].next = 1;
-    for (int l = 0; l < 2; l++) {
-        c.level[l].prefetcher = MH_PF_NEXT_LINE;
-        c.level[l].pf_degree = 1;
-        c.level[l].pf_distance = 1;
-    }
-    mh_hier *h = support_core_hier(&c);
+    mh_hier *h = two_next_line_levels();
     mh_rec r = {.addr = 0, .size = 1, .op = MH_OP_PREFETCH};
     assert_int_equal(mh_hier_access(h, &r, 1), MH_OK);
     mh_level_stats l1 = support_core_stats(h, 0), l2 = support_core_stats(h, 1);
