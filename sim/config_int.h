@@ -10,7 +10,7 @@
 
 enum mh_policy { MH_POL_LRU, MH_POL_FIFO, MH_POL_RANDOM, MH_POL_PLRU, MH_POL_SRRIP, MH_POL_BRRIP };
 enum mh_inclusion { MH_INC_NINE, MH_INC_INCLUSIVE, MH_INC_EXCLUSIVE };
-enum mh_prefetcher { MH_PF_NONE, MH_PF_NEXT_LINE, MH_PF_STRIDE, MH_PF_STREAM };
+enum mh_prefetcher { MH_PF_NONE, MH_PF_NEXT_LINE, MH_PF_STRIDE, MH_PF_STREAM, MH_PF_REGION };
 enum mh_page_policy { MH_PAGE_LRU, MH_PAGE_CLOCK };
 enum mh_walk { MH_WALK_FIXED, MH_WALK_CACHED };
 

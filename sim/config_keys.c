@@ -11,7 +11,7 @@ static const char *const policy_names[] = {"lru", "fifo", "random", "plru", "srr
 static const char *const write_names[] = {"through", "back", NULL};
 static const char *const yesno_names[] = {"no", "yes", NULL};
 static const char *const incl_names[] = {"nine", "inclusive", "exclusive", NULL};
-static const char *const pf_names[] = {"none", "next-line", "stride", "stream", NULL};
+static const char *const pf_names[] = {"none", "next-line", "stride", "stream", "region", NULL};
 static const char *const page_pol_names[] = {"lru", "clock", NULL};
 static const char *const walk_names[] = {"fixed", "cached", NULL};
 
@@ -50,7 +50,7 @@ static const mh_cfg_key level_keys[] = {
     K("bandwidth", MH_T_DBL0, mh_level_cfg, bandwidth, NULL, "must be a number >= 0"),
     K("set_gap", MH_T_DBL0, mh_level_cfg, set_gap, NULL, "must be a number >= 0 (cycles, 0 = no limit)"),
     K("prefetcher", MH_T_ENUM, mh_level_cfg, prefetcher, pf_names,
-      "must be one of none, next-line, stride, stream"),
+      "must be one of none, next-line, stride, stream, region"),
     K("degree", MH_T_COUNT, mh_level_cfg, pf_degree, NULL, "must be an integer >= 1"),
     K("distance", MH_T_COUNT, mh_level_cfg, pf_distance, NULL, "must be an integer >= 1"),
 };

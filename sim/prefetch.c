@@ -14,6 +14,15 @@
 #define STREAM_WINDOW 16        /* stream: accesses this many lines past the head still advance it */
 #define STREAM_START 1          /* stream: an access to the line next to the first sets its direction */
 #define PF_PAGE 4096            /* prefetches stay inside the 4 KiB page of the access, as in hardware */
+#define NREGIONS 16             /* region: recently touched regions tracked */
+#define REGION_MAX 64           /* region: most lines in a region (a 64-bit map) */
+
+/* One tracked region (spatial prefetcher). */
+typedef struct region {
+    uint64_t tag;               /* region number + 1 (0 = free) */
+    uint64_t touched;           /* lines accessed, one bit each */
+    uint64_t proposed;          /* lines proposed */
+} region;
 
 /* One tracked stream. */
 typedef struct stream {
@@ -37,6 +46,8 @@ struct mh_pf {
     uint64_t page_lines;        /* lines per PF_PAGE (0 when unknown or lines are a page or larger) */
     stream s[NSTREAMS];         /* stride/stream tables */
     uint32_t rr;                /* round-robin replacement cursor */
+    uint32_t region_lines;      /* region: lines per region (64, or a 4 KiB page's when fewer) */
+    region r[NREGIONS];         /* region: the table */
 };
 
 /* Proposes the lines at line + step*(distance .. distance+degree-1), skipping those the stream
@@ -142,6 +153,37 @@ static size_t observe_stream(mh_pf *p, uint64_t line, int miss, uint64_t *out, s
     return 0;
 }
 
+/* region: each access marks its line in its region's map (64 lines, or a 4 KiB page when that
+ * holds fewer, so that it never leaves the page); once distance lines of the region were
+ * touched, each access proposes up to degree of its lines neither touched nor proposed yet,
+ * in address order. A dense random walk through a page thus fetches the rest of the page, as
+ * a spatial prefetcher does, while a walk touching few lines of each page fetches nothing. */
+static size_t observe_region(mh_pf *p, uint64_t line, int miss, uint64_t *out, size_t max)
+{
+    (void)miss;
+    uint64_t tag = line / p->region_lines + 1, first = (tag - 1) * p->region_lines;
+    region *e = NULL;
+    for (int i = 0; i < NREGIONS && !e; i++)
+        if (p->r[i].tag == tag) e = &p->r[i];
+    if (!e) {                                  /* oldest first: round robin over the table */
+        e = &p->r[p->rr];
+        p->rr = (p->rr + 1) % NREGIONS;
+        *e = (region){tag, 0, 0};
+    }
+    e->touched |= 1ull << (line - first);
+    if ((uint32_t)__builtin_popcountll(e->touched) < p->distance)
+        return 0;
+    uint64_t all = p->region_lines == 64 ? UINT64_MAX : (1ull << p->region_lines) - 1;
+    uint64_t left = all & ~(e->touched | e->proposed);
+    size_t n = 0;
+    for (; left && n < p->degree && n < max; left &= left - 1) {
+        int b = __builtin_ctzll(left);
+        e->proposed |= 1ull << b;
+        out[n++] = first + (uint64_t)b;
+    }
+    return n;
+}
+
 /* The registry, indexed by enum mh_prefetcher. */
 static const struct {
     const char *name;
@@ -152,6 +194,7 @@ static const struct {
     [MH_PF_NEXT_LINE] = { "next-line", observe_next_line, "each new line accessed fetches the next degree lines, distance lines ahead" },
     [MH_PF_STRIDE] = { "stride", observe_stride, "per-stream constant stride (up to 1024 lines), degree strides per trigger, distance strides ahead" },
     [MH_PF_STREAM] = { "stream", observe_stream, "sequential streams started by misses, ascending or descending, degree lines distance ahead" },
+    [MH_PF_REGION] = { "region", observe_region, "spatial: once distance lines of a 4 KiB page (at most 64 lines) were touched, up to degree of its other lines per access" },
 };
 #define NKINDS ((int)(sizeof registry / sizeof registry[0]))
 
@@ -159,7 +202,7 @@ static const struct {
 int mh_pf_create(const mh_level_cfg *lc, mh_pf **out, mh_error *err)
 {
     if (lc->prefetcher < 0 || lc->prefetcher >= NKINDS)
-        return mh_error_set(err, MH_ECONFIG, "[%s] prefetcher = %d, allowed: none, next-line, stride, stream",
+        return mh_error_set(err, MH_ECONFIG, "[%s] prefetcher = %d, allowed: none, next-line, stride, stream, region",
                             lc->name, lc->prefetcher);
     if (lc->prefetcher == MH_PF_NONE) { *out = NULL; return MH_OK; }
     mh_pf *p = calloc(1, sizeof *p);
@@ -170,6 +213,8 @@ int mh_pf_create(const mh_level_cfg *lc, mh_pf **out, mh_error *err)
     p->distance = lc->pf_distance ? lc->pf_distance : 1;
     p->last_line = UINT64_MAX;
     p->page_lines = lc->line && lc->line < PF_PAGE ? PF_PAGE / lc->line : 0; /* 0: no page bound */
+    p->region_lines = p->page_lines && p->page_lines < REGION_MAX ? (uint32_t)p->page_lines : REGION_MAX;
+    if (lc->line >= PF_PAGE) p->region_lines = 1;   /* a line as large as a page: nothing beside it */
     *out = p;
     return MH_OK;
 }

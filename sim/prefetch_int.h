@@ -14,7 +14,7 @@ int mh_pf_create(const mh_level_cfg *lc, mh_pf **out, mh_error *err);
 size_t mh_pf_observe(mh_pf *p, uint64_t line, int miss, uint64_t *out, size_t max);
 /* Frees p; NULL is a no-op. */
 void mh_pf_destroy(mh_pf *p);
-/* Returns the enum mh_prefetcher value for name, or -1 ("none", "next-line", "stride", "stream"). */
+/* Returns the enum mh_prefetcher value for name, or -1 ("none", "next-line", "stride", "stream", "region"). */
 int mh_pf_lookup(const char *name);
 /* Returns the name of an enum mh_prefetcher value. */
 const char *mh_pf_name(int kind);

@@ -629,9 +629,9 @@ static void test_lean_equals_general(void **state)
             c.level[l].write_back = (cfgi / 6 + (int)l) % 2;
             c.level[l].allocate = (cfgi / 12 + (int)l) % 2 || l > 0;
         }
-        static const int pfs[] = {MH_PF_NONE, MH_PF_NEXT_LINE, MH_PF_STRIDE, MH_PF_STREAM};
-        for (size_t l = 0; l < 2; l++) { /* L1 and L2: a prefetcher in 3 configs of 4 each */
-            c.level[l].prefetcher = pfs[(cfgi / (l ? 7 : 5) + (int)l) % 4];
+        static const int pfs[] = {MH_PF_NONE, MH_PF_NEXT_LINE, MH_PF_STRIDE, MH_PF_STREAM, MH_PF_REGION};
+        for (size_t l = 0; l < 2; l++) { /* L1 and L2: a prefetcher in 4 configs of 5 each */
+            c.level[l].prefetcher = pfs[(cfgi / (l ? 7 : 5) + (int)l) % 5];
             c.level[l].pf_degree = 1 + (uint32_t)(cfgi % 3);
             c.level[l].pf_distance = 1 + (uint32_t)(cfgi / 3 % 2);
         }

@@ -175,12 +175,59 @@ static void test_degree_distance(void **state)
     mh_pf_destroy(p);
 }
 
+/* Page-local random order: lines of one 4 KiB page (64 lines) in a fixed scrambled order, then
+ * the next page (i * 37 mod 64 visits every line of the page once). */
+static uint64_t pat_page_local(uint64_t i) { return 64 * (i / 64) + (i * 37) % 64; }
+/* Eight random lines of each page, then another page (the same scramble). */
+static uint64_t pat_page_sparse(uint64_t i) { return 64 * (i / 8) + (i * 37) % 64; }
+
+/* region: nothing until distance lines of a page were touched; then up to degree untouched,
+ * unproposed lines of that page per access, in address order; never past the page, and a page
+ * touched less than distance times fetches nothing. */
+static void test_region(void **state)
+{
+    (void)state;
+    mh_level_cfg lc = { .name = "L3", .line = 64, .prefetcher = MH_PF_REGION, .pf_degree = 2, .pf_distance = 3 };
+    mh_pf *p = NULL;
+    assert_int_equal(mh_pf_create(&lc, &p, NULL), MH_OK);
+    uint64_t out[8];
+    assert_int_equal(mh_pf_observe(p, 640 + 5, 1, out, 8), 0);
+    assert_int_equal(mh_pf_observe(p, 640 + 9, 1, out, 8), 0);
+    assert_int_equal(mh_pf_observe(p, 640 + 9, 0, out, 8), 0);   /* the same line: still two */
+    assert_int_equal(mh_pf_observe(p, 640 + 0, 1, out, 8), 2);   /* the third line: triggered */
+    assert_int_equal(out[0], 641), assert_int_equal(out[1], 642);
+    assert_int_equal(mh_pf_observe(p, 640 + 1, 0, out, 8), 2);   /* 641 was proposed: skipped */
+    assert_int_equal(out[0], 643), assert_int_equal(out[1], 644);
+    assert_int_equal(mh_pf_observe(p, 640 + 63, 1, out, 1), 1);  /* max bounds the proposals */
+    assert_int_equal(out[0], 646);
+    size_t total = 0;
+    for (int k = 0; k < 100; k++)
+        total += mh_pf_observe(p, 640 + 63, 0, out, 8);
+    assert_int_equal(total, 64 - 5 - 4);   /* the rest: not the 5 lines touched nor the 4 proposed */
+    mh_pf_destroy(p);
+    lc.line = 128;                                               /* 32 lines a page */
+    lc.pf_degree = 64, lc.pf_distance = 1;
+    assert_int_equal(mh_pf_create(&lc, &p, NULL), MH_OK);
+    assert_int_equal(mh_pf_observe(p, 32 * 7 + 3, 1, out, 8), 8);
+    total = 8;
+    for (size_t k; (k = mh_pf_observe(p, 32 * 7 + 3, 0, out, 8)) > 0; total += k)
+        for (size_t j = 0; j < k; j++) assert_true(out[j] / 32 == 7);
+    assert_int_equal(total, 31);
+    mh_pf_destroy(p);
+    /* a page-local walk is mostly predicted, eight lines a page never */
+    result r = run(MH_PF_REGION, 64, 16, pat_page_local, 64 * 500);
+    assert_true(r.predicted * 100 >= r.new_lines * 70);          /* 48 of each 64 */
+    assert_int_equal(r.useless, 0);
+    r = run(MH_PF_REGION, 64, 16, pat_page_sparse, 8 * 500);
+    assert_int_equal(r.proposals, 0);
+}
+
 /* The registry: names round-trip, unknown names are -1, none creates nothing. */
 static void test_registry(void **state)
 {
     (void)state;
-    const char *names[4] = { "none", "next-line", "stride", "stream" };
-    for (int i = 0; i < 4; i++) {
+    const char *names[5] = { "none", "next-line", "stride", "stream", "region" };
+    for (int i = 0; i < 5; i++) {
         assert_int_equal(mh_pf_lookup(names[i]), i);
         assert_string_equal(mh_pf_name(i), names[i]);
         assert_true(strlen(mh_pf_help(i)) > 0);
@@ -205,6 +252,7 @@ int main(void)
         cmocka_unit_test(test_sequential_prefetchers),
         cmocka_unit_test(test_random_chase),
         cmocka_unit_test(test_degree_distance),
+        cmocka_unit_test(test_region),
         cmocka_unit_test(test_registry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
