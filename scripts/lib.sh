@@ -121,20 +121,29 @@ mh_plot() {
 # caches.csv: the chase plateaus, page-local shuffle (variant page-local or page) when present (fewer
 # TLB misses), else global, else the first variant.
 mh_plateaus() {
-    local run=$1 pd="$MH_ROOT/scripts/plot" var="" v vars lv
+    local run=$1 pd="$MH_ROOT/scripts/plot" var lv
     [ -s "$run/ladder.csv" ] && [ -s "$run/caches.csv" ] || return 0
     _sel() { awk -f "$pd/csv.awk" -f "$pd/select.awk" "$@"; }
-    vars=" $(_sel -v distinct=variant -v where=kernel=chase "$run/ladder.csv" | tr '\n' ' ')"
-    for v in page-local page global; do
-        case $vars in *" $v "*) var=$v; break ;; esac
-    done
-    [ -n "$var" ] || var=$(awk '{ print $1 }' <<<"$vars")
+    var=$(mh_plateau_variant "$run")
     [ -n "$var" ] || return 0
     lv=$(_sel -v distinct=level,size_bytes "$run/caches.csv" | tr '\n' ' ')
     {
         _sel -v cols=size_bytes "$run/caches.csv" | sort -g | awk '{ print "C", $1 }'
         _sel -v cols=size_bytes,ns_median -v where="kernel,variant=chase:$var" "$run/ladder.csv" | awk '{ print "P", $1, $2 }'
     } | awk -v lv="$lv" -f "$pd/plateaus.awk"
+}
+
+# mh_plateau_variant RUN_DIR: the chase variant of RUN_DIR/ladder.csv that mh_plateaus reads (the
+# page-local shuffle when there is one, else global, else the first), or nothing.
+mh_plateau_variant() {
+    local vars v
+    [ -s "$1/ladder.csv" ] || return 0
+    vars=" $(awk -f "$MH_ROOT/scripts/plot/csv.awk" -f "$MH_ROOT/scripts/plot/select.awk" -v distinct=variant \
+        -v where=kernel=chase "$1/ladder.csv" | tr '\n' ' ')"
+    for v in page-local page global; do
+        case $vars in *" $v "*) echo "$v"; return 0 ;; esac
+    done
+    awk '{ print $1 }' <<<"$vars"
 }
 
 # mh_help FILE: prints FILE's header comment (the lines after the shebang up to the first code line;

@@ -123,7 +123,7 @@ summary_lines() {
     local pl
     echo "machine: $(mget cpu_model), $(mget cores) cores; $(mget topology_summary)"
     pl=$(plateaus | awk '{ s = s (s ? ", " : "") $1 " " ($3 ~ /^not/ ? "not reached" : $3 " ns") } END { print s }')
-    echo "ladder: ${pl:-no chase ladder in this run}"
+    echo "ladder${pl:+ (chase $(mh_plateau_variant "$run"))}: ${pl:-no chase ladder in this run}"
     if [ -n "$overall" ]; then
         read -r pts med p90 w15 <<<"$overall"
         echo "validation: $pts timing points, median |error| $med%, p90 |error| $p90%, $w15% within ±15%${worst:+; worst: $worst}${moved:+; $moved}"
@@ -172,8 +172,10 @@ write_report() {
     echo
     plot_md ladder
     if has ladder.csv; then
-        echo "Plateaus (median of the chase points well inside each level; model size: the level's size key"
-        echo "in calibrated.ini, smaller where calibrate found the cache holding less here):"
+        echo "Plateaus of the chase $(mh_plateau_variant "$run") ladder (median of the points well inside each level; model"
+        echo "size: the level's size key in calibrated.ini, smaller where calibrate found the cache holding less"
+        echo "here). A page-local shuffle past the LLC is sped up by a spatial prefetcher where the machine has one:"
+        echo "its RAM plateau is then below a single miss's latency (the chase gN variants split it, see the README):"
         echo
         echo "| level | size | model size | ns per access |"
         echo "|---|---|---|---|"

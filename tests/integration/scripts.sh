@@ -123,6 +123,9 @@ else notok "without stalls.csv the largest errors are still listed" "$(grep -F '
 if grep -E '^\| PAPI_L1_DCM \|' "$tmp/fx/report.md" | grep -q 'not measured'; then ok "unmeasured counter shown as 'not measured'"
 else notok "unmeasured counter shown as 'not measured'" "$(grep PAPI_L1_DCM "$tmp/fx/report.md")"; fi
 [ "$(wc -l <"$tmp/fx/summary.txt")" -eq 5 ] && ok "summary.txt has five lines" || notok "summary.txt has five lines" "$(cat "$tmp/fx/summary.txt")"
+if grep -q '^ladder (chase page-local): L1d ' "$tmp/fx/summary.txt" && grep -q '^Plateaus of the chase page-local ladder' "$tmp/fx/report.md"; then
+    ok "summary and report name the chase shuffle the plateaus come from"
+else notok "summary and report name the chase shuffle the plateaus come from" "$(sed -n 2p "$tmp/fx/summary.txt")"; fi
 compgen -G "$tmp/fx/*.tmp.*" >/dev/null || compgen -G "$tmp/fx/plots/*.tmp.*" >/dev/null \
     && notok "report.sh leaves no temporary files" || ok "report.sh leaves no temporary files"
 code=0; scripts/report.sh "$tmp/nonexistent" >/dev/null 2>&1 || code=$?
