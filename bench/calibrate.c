@@ -1,6 +1,7 @@
 /* calibrate.c — fits latencies from the chase ladder, writes them into a config, and measures
  * the minor-fault cost. See calibrate.h for the fit's equations. */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -268,6 +269,24 @@ static void clamp_to_ram(const cal_input *in, cal_fit_out *out)
         }
         ceiling = out->level_ns[i];
     }
+}
+
+/* See calibrate.h. */
+int cal_split_fit(const double *lines, const double *t, size_t n, double *r, double *w)
+{
+    double sx = 0, sy = 0, sxx = 0, sxy = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!(lines[i] > 0) || !(t[i] > 0) || !isfinite(t[i]))
+            return -1;
+        double x = 1.0 / lines[i];
+        sx += x, sy += t[i], sxx += x * x, sxy += x * t[i];
+    }
+    double d = (double)n * sxx - sx * sx;
+    if (n < 2 || !(d > 1e-12 * (double)n * sxx))
+        return -1;
+    *w = ((double)n * sxy - sx * sy) / d;
+    *r = (sy - *w * sx) / (double)n;
+    return 0;
 }
 
 /* Fits levels, RAM and the TLB-miss cost. Level plateaus come from the page-local ladder, unless

@@ -99,6 +99,10 @@ double cal_median(double *v, size_t n);
 double cal_fold_rounds(bench_stats *st, double *med, double *p10, double *p90, int rounds);
 /* Fits latencies from in (see the file comment); MH_EINVAL when there are no levels. */
 int cal_fit(const cal_input *in, cal_fit_out *out, mh_error *err);
+/* The memory-miss split of the chase gN variants (N lines of one page loaded in a row): least
+ * squares of t[i] = *r + *w / lines[i] over n points. Returns 0, or -1 (r, w untouched) when
+ * fewer than two distinct lines, or a value not finite and > 0. */
+int cal_split_fit(const double *lines, const double *t, size_t n, double *r, double *w);
 
 /* Writes into buf (n bytes) the header comment lines (each "; " + 8 spaces, newline-ended) saying
  * how level i's fit deviated: plateau cut (effective capacity; eff = the size cal_apply gave the

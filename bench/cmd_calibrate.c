@@ -61,6 +61,10 @@ typedef struct cal_run {
     double drift_med, drift_max;     /* rounds' medians of a point: span / median, %, over points */
     size_t drift_at;                 /* size of the point with drift_max */
     const char *drift_variant;       /* its variant */
+    size_t split_size;               /* the gN chases' buffer (0: not measured) */
+    double split_t[4];               /* their ns per load, N = 1, 2, 4, 8 */
+    double split_r, split_w;         /* R + W/N fitted to them (split_ok) */
+    int split_ok;
     bench_harness h;
     int core;
     char caches[256];
@@ -261,6 +265,39 @@ static int measure_seq(cal_run *r, double *ns, mh_error *err)
     return MH_OK;
 }
 
+/* Diagnostic, nothing fitted from it: the chase gN at the largest ladder size (>= 4 x the last
+ * level; not in --quick), N = 1, 2, 4, 8 lines of one page loaded in a row, then R + W/N by least
+ * squares: what a load from memory (R) and a TLB miss (W) cost apart, where the page-local and
+ * global shuffles give the model RAM and walk (a spatial prefetcher can speed the page-local one). */
+static int measure_split(cal_run *r, const size_t *sizes, size_t n, mh_error *err)
+{
+    static const char *const var[4] = {"g1", "g2", "g4", "g8"};
+    static const double lines[4] = {1, 2, 4, 8};
+    if (r->cli->mode == 1 || n == 0 || r->in.nlevels == 0 ||
+        (double)sizes[n - 1] < 4 * r->in.capacity[r->in.nlevels - 1])
+        return MH_OK;
+    const bench_kernel *k = bench_kernel_find("chase");
+    for (int i = 0; i < 4; i++) {
+        cal_measured m;
+        if (cli_interrupted())
+            return mh_error_set(err, MH_EINTR, "calibrate: interrupted");
+        int rc = cal_measure_point(k, var[i], sizes[n - 1], r->cli->seed, &r->h, NULL, NULL, 0, NULL, &m, err);
+        if (rc != MH_OK)
+            return rc;
+        if (m.skipped)
+            return MH_OK;
+        r->split_t[i] = m.st.ns_median;
+        bench_stats_free(&m.st);
+        if (isatty(STDERR_FILENO))
+            fprintf(stderr, "\rcalibrate: chase %s %10zu B %9.2f ns", var[i], sizes[n - 1], r->split_t[i]);
+    }
+    if (isatty(STDERR_FILENO))
+        fputc('\n', stderr);
+    r->split_size = sizes[n - 1];
+    r->split_ok = cal_split_fit(lines, r->split_t, 4, &r->split_r, &r->split_w) == 0;
+    return MH_OK;
+}
+
 /* Turns measured points into ladder points (medians over the rounds) and CSV rows, and frees them;
  * each point's drift (span of its rounds' medians over their median, %) goes to drift[]. */
 static void finish_variant(cal_run *r, cal_pending *pend, size_t n, int rounds, cal_point *pts, size_t *npts,
@@ -360,6 +397,16 @@ static void build_header(const cal_run *r, const mh_config *out, const cal_fit_o
         hdr(buf, ";   RAM  %8.2f ns (page-local >= 4 x LLC); TLB walk not measured (no global point)\n", f->ram_ns);
     else
         hdr(buf, ";   RAM and TLB walk not measured (no ladder point >= 4 x LLC): config values kept\n");
+    if (r->split_size)
+        hdr(buf, ";   memory miss, split (diagnostic: not used above): the chase gN at %.4g MiB, N lines of one\n"
+                 ";        page loaded in a row, read %.2f, %.2f, %.2f, %.2f ns per load for N = 1, 2, 4, 8%s\n",
+            (double)r->split_size / (1 << 20), r->split_t[0], r->split_t[1], r->split_t[2], r->split_t[3],
+            r->split_ok ? ":" : " (no fit)");
+    if (r->split_ok)
+        hdr(buf, ";        R + W/N gives R = %.2f ns a load from memory, W = %.2f ns a TLB miss, where the\n"
+                 ";        page-local / global split gives %.2f and %.2f (a spatial prefetcher speeds up a\n"
+                 ";        page-local chase: then RAM reads low and the walk high; see README)\n",
+            r->split_r, r->split_w, f->ram_ns, f->tlb_miss_ns);
     const cal_refine_out *q = &r->refine;
     if (q->done) {
         hdr(buf, ";   MODEL-CONSISTENT RAM and walk: the chase at");
@@ -430,6 +477,9 @@ static void print_fit(const cal_run *r, const mh_config *out, const cal_fit_out 
         printf("ladder measured in %d rounds: the rounds' medians of a point span %.1f%% of its median (median over"
                " points), at most %.1f%% (chase %s %zu B)\n", r->rounds, r->drift_med, r->drift_max,
                r->drift_variant ? r->drift_variant : "-", r->drift_at);
+    if (r->split_ok)
+        printf("memory miss split (chase g1..g8 at %zu B, diagnostic): R %.2f ns a load from memory, W %.2f ns a TLB"
+               " miss\n", r->split_size, r->split_r, r->split_w);
     printf("minor fault: %.1f ns per page (%.3f faults/page)\n", fault_ns, fpp);
     if (f->seq_ratio > 0)
         printf("prefetch: address-order/page-local chase at %zu B = %.2f -> %s\n", r->in.seq.size, f->seq_ratio,
@@ -640,6 +690,8 @@ static int calibrate_main(cal_run *r, mh_error *err)
     r->h.tsc_ghz = bench_tsc_ghz();
     if (rc == MH_OK)
         rc = measure_ladders(r, sizes, n, out, err);
+    if (rc == MH_OK)
+        rc = measure_split(r, sizes, n, err);
     if (rc == MH_OK)
         rc = cal_minor_fault(256, r->cli->mode == 1 ? 15 : 41, &fault_ns, &fpp, err);
     if (rc == MH_OK)

@@ -840,9 +840,33 @@ static void test_fold_rounds(void **state)
     assert_true(fabs(st.ns_p90 - 3.0) < 1e-12);
 }
 
+/* The gN split: R + W/N recovered exactly from exact points, by least squares from noisy ones;
+ * refused (r, w untouched) with one distinct N, a time <= 0 or not finite. */
+static void test_split_fit(void **state)
+{
+    (void)state;
+    const double n[4] = {1, 2, 4, 8};
+    double t[4], r = -1, w = -1;
+    for (int i = 0; i < 4; i++)
+        t[i] = 141.0 + 19.0 / n[i];
+    assert_int_equal(cal_split_fit(n, t, 4, &r, &w), 0);
+    assert_true(fabs(r - 141.0) < 1e-9 && fabs(w - 19.0) < 1e-9);
+    const double noisy[4] = {159.7, 151.4, 147.4, 143.2}; /* the development VM at 256 MiB */
+    assert_int_equal(cal_split_fit(n, noisy, 4, &r, &w), 0);
+    assert_true(r > 139 && r < 143 && w > 16 && w < 22);
+    const double same[3] = {4, 4, 4}, bad[2] = {150, -1}, nan2[2] = {150, NAN};
+    r = w = -7;
+    assert_int_equal(cal_split_fit(same, t, 3, &r, &w), -1);
+    assert_int_equal(cal_split_fit(n, bad, 2, &r, &w), -1);
+    assert_int_equal(cal_split_fit(n, nan2, 2, &r, &w), -1);
+    assert_int_equal(cal_split_fit(n, t, 1, &r, &w), -1);
+    assert_true(r == -7 && w == -7);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_split_fit),
         cmocka_unit_test(test_fit_exact),
         cmocka_unit_test(test_machine_probes),
         cmocka_unit_test(test_fit_noisy),
