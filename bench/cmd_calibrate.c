@@ -65,6 +65,8 @@ typedef struct cal_run {
     double split_t[4];               /* their ns per load, N = 1, 2, 4, 8 */
     double split_r, split_w;         /* R + W/N fitted to them (split_ok) */
     int split_ok;
+    double mlp_ns;                   /* CAL_CHAINS_MAX interleaved global chases there, ns per load
+                                        (0: not measured) */
     bench_harness h;
     int core;
     char caches[256];
@@ -295,6 +297,11 @@ static int measure_split(cal_run *r, const size_t *sizes, size_t n, mh_error *er
         fputc('\n', stderr);
     r->split_size = sizes[n - 1];
     r->split_ok = cal_split_fit(lines, r->split_t, 4, &r->split_r, &r->split_w) == 0;
+    /* the misses a core keeps in flight: g1's loads, CAL_CHAINS_MAX chases at a time (a diagnostic:
+     * when it cannot run, e.g. no memory for the links, the header just lacks it) */
+    mh_error perr = {0};
+    if (cal_chains_probe(sizes[n - 1] / BENCH_LINE, BENCH_LINE, CAL_CHAINS_MAX, 3, 0, &r->mlp_ns, &perr) != MH_OK)
+        r->mlp_ns = 0;
     return MH_OK;
 }
 
@@ -407,6 +414,12 @@ static void build_header(const cal_run *r, const mh_config *out, const cal_fit_o
                  ";        page-local / global split gives %.2f and %.2f (a spatial prefetcher speeds up a\n"
                  ";        page-local chase: then RAM reads low and the walk high; see README)\n",
             r->split_r, r->split_w, f->ram_ns, f->tlb_miss_ns);
+    if (r->mlp_ns > 0)
+        hdr(buf, ";   misses in flight (diagnostic): %d interleaved global chases there, %.2f ns per load, against\n"
+                 ";        g1's %.2f: ~%.1f loads in flight (in the model each L1d miss holds one of its %u MSHRs\n"
+                 ";        from issue to fill, its walk before it)\n",
+            CAL_CHAINS_MAX, r->mlp_ns, r->split_t[0], r->split_t[0] / r->mlp_ns,
+            out->level[out->data].mshrs ? out->level[out->data].mshrs : 16u);
     const cal_refine_out *q = &r->refine;
     if (q->done) {
         hdr(buf, ";   MODEL-CONSISTENT RAM and walk: the chase at");
@@ -480,6 +493,9 @@ static void print_fit(const cal_run *r, const mh_config *out, const cal_fit_out 
     if (r->split_ok)
         printf("memory miss split (chase g1..g8 at %zu B, diagnostic): R %.2f ns a load from memory, W %.2f ns a TLB"
                " miss\n", r->split_size, r->split_r, r->split_w);
+    if (r->mlp_ns > 0)
+        printf("misses in flight (diagnostic): %d interleaved global chases %.2f ns per load, g1 %.2f: ~%.1f\n",
+               CAL_CHAINS_MAX, r->mlp_ns, r->split_t[0], r->split_t[0] / r->mlp_ns);
     printf("minor fault: %.1f ns per page (%.3f faults/page)\n", fault_ns, fpp);
     if (f->seq_ratio > 0)
         printf("prefetch: address-order/page-local chase at %zu B = %.2f -> %s\n", r->in.seq.size, f->seq_ratio,
