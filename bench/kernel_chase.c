@@ -118,11 +118,12 @@ int bench_chase_setup(const bench_params *p, void **state, bench_info *info, mh_
 {
     const char *v = p->variant->name;
     int page = !strncmp(v, "page", 4), thp = strstr(v, "-thp") != NULL, in_order = !strcmp(v, "seq");
-    size_t group = v[0] == 'g' && v[1] == '*' ? (size_t)p->param : 0;
+    int grouped = v[0] == 'g' && v[1] == '*';
+    size_t group = grouped ? (size_t)p->param : 0;
     if (p->size < BENCH_LINE)
         return mh_error_set(err, MH_EINVAL, "chase: size = %zu, must be >= %d (one line)", p->size,
                             BENCH_LINE);
-    if (v[0] == 'g' && v[1] == '*' && (p->param < 1 || p->param > BENCH_PAGE / BENCH_LINE))
+    if (grouped && (p->param < 1 || p->param > BENCH_PAGE / BENCH_LINE))
         return mh_error_set(err, MH_EINVAL, "chase: %ld lines per group, must be 1..%d", p->param,
                             BENCH_PAGE / BENCH_LINE);
     chase_state *s = calloc(1, sizeof *s);
