@@ -419,7 +419,7 @@ static void build_header(const cal_run *r, const mh_config *out, const cal_fit_o
                  ";        g1's %.2f: ~%.1f loads in flight (in the model each L1d miss holds one of its %u MSHRs\n"
                  ";        from issue to fill, its walk before it)\n",
             CAL_CHAINS_MAX, r->mlp_ns, r->split_t[0], r->split_t[0] / r->mlp_ns,
-            out->level[out->data].mshrs ? out->level[out->data].mshrs : 16u);
+            out->level[out->data].mshrs ? out->level[out->data].mshrs : MH_MSHRS_DEFAULT);
     const cal_refine_out *q = &r->refine;
     if (q->done) {
         hdr(buf, ";   MODEL-CONSISTENT RAM and walk: the chase at");

@@ -11,6 +11,8 @@
 enum mh_policy { MH_POL_LRU, MH_POL_FIFO, MH_POL_RANDOM, MH_POL_PLRU, MH_POL_SRRIP, MH_POL_BRRIP };
 enum mh_inclusion { MH_INC_NINE, MH_INC_INCLUSIVE, MH_INC_EXCLUSIVE };
 enum mh_prefetcher { MH_PF_NONE, MH_PF_NEXT_LINE, MH_PF_STRIDE, MH_PF_STREAM, MH_PF_REGION };
+
+#define MH_MSHRS_DEFAULT 16 /* outstanding misses of an entry level whose mshrs is 0 (timing) */
 enum mh_page_policy { MH_PAGE_LRU, MH_PAGE_CLOCK };
 enum mh_walk { MH_WALK_FIXED, MH_WALK_CACHED };
 
@@ -29,7 +31,7 @@ typedef struct mh_level_cfg {
     double latency;           /* hit latency, cycles */
     int next;                 /* index of the next level, -1 = main memory */
     uint64_t seed;            /* random replacement seed */
-    uint32_t mshrs;           /* outstanding misses (timing) */
+    uint32_t mshrs;           /* outstanding misses (timing; 0 = MH_MSHRS_DEFAULT) */
     double bandwidth;         /* bytes/cycle to the next level; 0 = unbounded */
     double set_gap;           /* cycles between the starts of misses into one data-entry set that
                                * this level serves (timing); 0 = no limit */

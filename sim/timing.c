@@ -37,7 +37,6 @@
 #define FLIGHT_BITS 12          /* in-flight hardware prefetch table: 4096 entries */
 #define FILL_BITS 10            /* in-flight demand fill table: 1024 entries (>> any MSHR count) */
 #define MEM (-1)                /* "served by main memory" */
-#define DEFAULT_MSHRS 16        /* used when a level says mshrs = 0 */
 #define MAX_WALKERS 64          /* most page walkers a config may name */
 #define RAM_SLOT MH_MAX_LEVELS  /* stall slot of main memory */
 #define TLB_SLOT (RAM_SLOT + 1) /* stall slot of second-level TLB lookups */
@@ -190,7 +189,7 @@ static int slot_of(int lv)
 /* Allocates an MSHR window of n entries (0 = default), all free at time 0. */
 static int window_init(window *w, uint32_t n)
 {
-    w->n = n ? n : DEFAULT_MSHRS;
+    w->n = n ? n : MH_MSHRS_DEFAULT;
     w->done = calloc(2 * (size_t)w->n + 1, sizeof *w->done);
     w->slot = calloc(2 * (size_t)w->n + 1, sizeof *w->slot);
     if (!w->done || !w->slot)
