@@ -44,6 +44,7 @@ typedef struct val_pt {
     char variant[32];
     size_t size;
     double err, spread;
+    double median, p10, sim;         /* measured median and p10, simulated (ns per access) */
     double drift;                    /* (max - min) / median of its rounds' medians, % (0: one round) */
 } val_pt;
 
@@ -278,6 +279,9 @@ static void write_rows(val_run *r, const bench_kernel *k, size_t size, const cal
         p->size = size;
         p->err = val_error_pct(st->ns_median, s->ns_per_access);
         p->spread = st->ns_median > 0 ? (st->ns_p90 - st->ns_p10) / st->ns_median * 100 : 0;
+        p->median = st->ns_median;
+        p->p10 = st->ns_p10;
+        p->sim = s->ns_per_access;
     }
     for (size_t i = 0; r->h.ctr && i < st->nevents; i++) {
         const char *pairing, *name = ctr_name(r->h.ctr, i);
@@ -673,8 +677,12 @@ static int summarise(val_run *r, mh_error *err)
             printf("where the model misses (|error| > 15%%):\n");
         printf("  %-8s %-6s %10zu B %+7.1f%%  %s", p->kernel, p->variant, p->size, p->err,
                val_reason(p->kernel, p->variant, p->size, p->err, r->l1, r->llc));
+        double fast;
         if (p->spread > VAL_NOISY_PCT)
             printf(" [noisy: p10..p90 spans %.0f%% of the median]", p->spread);
+        if (val_two_speeds(p->median, p->p10, p->sim, &fast))
+            printf(" [two speeds: the model is %+.0f%% from the faster, p10 %.3f ns against the median %.3f]",
+                   fast, p->p10, p->median);
         if (p->drift > VAL_WITHIN)
             printf(" [drifting: its rounds span %.0f%% of the median]", p->drift);
         putchar('\n');

@@ -302,6 +302,18 @@ void val_csv_row(FILE *f, const char *kernel, const char *variant, size_t size, 
     fprintf(f, ",%s\n", pairing);
 }
 
+/* See validate.h. */
+int val_two_speeds(double median, double p10, double simulated, double *fast_err)
+{
+    if (!(median > 0) || !(p10 > 0) || (median - p10) / median * 100 <= VAL_WITHIN)
+        return 0;
+    double e = val_error_pct(p10, simulated);
+    if (!(fabs(e) <= VAL_WITHIN))
+        return 0;
+    *fast_err = e;
+    return 1;
+}
+
 /* Likely reason for a miss, from the kernel, the size against the caches and the error's sign. */
 const char *val_reason(const char *kernel, const char *variant, size_t size, double err_pct,
                        uint64_t l1, uint64_t llc)

@@ -81,6 +81,11 @@ void val_csv_row(FILE *f, const char *kernel, const char *variant, size_t size, 
 const char *val_reason(const char *kernel, const char *variant, size_t size, double err_pct,
                        uint64_t l1, uint64_t llc);
 #define VAL_NOISY_PCT 30.0            /* p10..p90 spread (% of the median) called noisy */
+/* A point the machine ran at two speeds, the model matching the faster: 1 when p10 lies more than
+ * VAL_WITHIN % below the median and simulated is within VAL_WITHIN % of p10 (*fast_err gets that
+ * error, %); else 0 (*fast_err untouched). Such a point misses by the machine's slower state,
+ * which comes and goes in phases of milliseconds (README, "Two speeds"). */
+int val_two_speeds(double median, double p10, double simulated, double *fast_err);
 
 /* The run's clock (val_clock.c): the core probes of a validate run (each round's start and before
  * each point's measurement). */

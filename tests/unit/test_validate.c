@@ -256,6 +256,24 @@ static void test_reasons(void **state)
     assert_non_null(strstr(val_reason("prefetch", "d1", 4 << 20, -22, 32768, 8 << 20), "in flight"));
 }
 
+/* Two speeds: p10 far below the median and the model near p10 (the development VM's s256 at
+ * 256 KiB: 0.275 / 0.475 ns, simulated 0.277); not when either condition fails. */
+static void test_two_speeds(void **state)
+{
+    (void)state;
+    double e = 99;
+    assert_int_equal(val_two_speeds(0.475, 0.275, 0.277, &e), 1);
+    assert_float_equal(e, val_error_pct(0.275, 0.277), 1e-12);
+    e = 99;
+    assert_int_equal(val_two_speeds(0.475, 0.46, 0.277, &e), 0);   /* one speed: p10 near the median */
+    assert_int_equal(val_two_speeds(0.475, 0.275, 0.33, &e), 0);   /* model 20 % from the faster too */
+    assert_int_equal(val_two_speeds(0.475, 0.275, 0.22, &e), 0);   /* ... on either side */
+    assert_int_equal(val_two_speeds(0.475, 0.275, 0.316, &e), 1);  /* 14.9 % from it */
+    assert_int_equal(val_two_speeds(0, 0, 0.2, &e), 0);
+    assert_int_equal(val_two_speeds(NAN, 0.2, 0.2, &e), 0);
+    assert_int_equal(val_two_speeds(0.475, 0.275, NAN, &e), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -268,6 +286,7 @@ int main(void)
         cmocka_unit_test(test_replay_missing),
         cmocka_unit_test(test_run_clock),
         cmocka_unit_test(test_reasons),
+        cmocka_unit_test(test_two_speeds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
