@@ -244,6 +244,7 @@ static void test_reasons(void **state)
     assert_non_null(strstr(val_reason("heap", "default", 64 << 20, -20, 32768, 8 << 20), "RAM vs TLB split"));
     assert_non_null(strstr(val_reason("stride", "s4096", 1 << 20, -50, 32768, 8 << 20), "set conflict"));
     assert_non_null(strstr(val_reason("stride", "s64", 64 << 20, 50, 32768, 8 << 20), "L2 stream prefetcher"));
+    assert_non_null(strstr(val_reason("stride", "s256", 256 << 10, -40, 49152, 8 << 20), "two rates"));
     assert_non_null(strstr(val_reason("stream", "copy", 64 << 20, -30, 32768, 8 << 20), "reorder buffer"));
     assert_non_null(strstr(val_reason("stack", "default", 64 << 20, -30, 32768, 8 << 20), "store queue"));
     assert_non_null(strstr(val_reason("stack", "default", 64 << 20, -30, 32768, 8 << 20), "MSHRs at RAM latency"));
