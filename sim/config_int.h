@@ -38,6 +38,7 @@ typedef struct mh_level_cfg {
     int prefetcher;           /* enum mh_prefetcher */
     uint32_t pf_degree;       /* lines per prefetch trigger */
     uint32_t pf_distance;     /* lines ahead of the demand stream */
+    int pf_cross;             /* 1: next-line, stride and stream proposals may leave the 4 KiB page */
 } mh_level_cfg;
 
 /* A TLB ([tlb.L1d], [tlb.L2]). */

@@ -53,6 +53,7 @@ static const mh_cfg_key level_keys[] = {
       "must be one of none, next-line, stride, stream, region"),
     K("degree", MH_T_COUNT, mh_level_cfg, pf_degree, NULL, "must be an integer >= 1"),
     K("distance", MH_T_COUNT, mh_level_cfg, pf_distance, NULL, "must be an integer >= 1"),
+    K("cross_pages", MH_T_ENUM, mh_level_cfg, pf_cross, yesno_names, "must be yes or no"),
 };
 
 static const mh_cfg_key tlb_keys[] = {

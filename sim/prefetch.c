@@ -214,6 +214,8 @@ int mh_pf_create(const mh_level_cfg *lc, mh_pf **out, mh_error *err)
     p->last_line = UINT64_MAX;
     p->page_lines = lc->line && lc->line < PF_PAGE ? PF_PAGE / lc->line : 0; /* 0: no page bound */
     p->region_lines = p->page_lines && p->page_lines < REGION_MAX ? (uint32_t)p->page_lines : REGION_MAX;
+    if (lc->pf_cross) /* a prefetcher that translates through the DTLB (region keeps its page) */
+        p->page_lines = 0;
     if (lc->line >= PF_PAGE) p->region_lines = 1;   /* a line as large as a page: nothing beside it */
     *out = p;
     return MH_OK;

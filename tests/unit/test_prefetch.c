@@ -36,11 +36,12 @@ typedef struct result {
 /* Pattern generators: line number of access i. */
 typedef uint64_t (*pattern_fn)(uint64_t i);
 
-/* Runs n accesses of pattern through prefetcher kind (degree, distance). */
-static result run(int kind, uint32_t degree, uint32_t distance, pattern_fn pat, uint64_t n)
+/* Runs n accesses of pattern through prefetcher kind (degree, distance), whose proposals may leave
+ * the 4 KiB page when cross is 1 (cross_pages = yes). */
+static result run_x(int kind, uint32_t degree, uint32_t distance, int cross, pattern_fn pat, uint64_t n)
 {
     mh_level_cfg lc = { .name = "L1d", .line = 64, .prefetcher = kind, .pf_degree = degree,
-                        .pf_distance = distance };
+                        .pf_distance = distance, .pf_cross = cross };
     mh_pf *p = NULL;
     mh_error err = { 0, "" };
     if (mh_pf_create(&lc, &p, &err) != MH_OK) fail_msg("mh_pf_create: %s", err.msg);
@@ -76,7 +77,14 @@ static result run(int kind, uint32_t degree, uint32_t distance, pattern_fn pat, 
     return r;
 }
 
+/* run_x with proposals kept inside the page (cross_pages = no, the default). */
+static result run(int kind, uint32_t degree, uint32_t distance, pattern_fn pat, uint64_t n)
+{
+    return run_x(kind, degree, distance, 0, pat, n);
+}
+
 static uint64_t pat_stride3(uint64_t i) { return 1000 + 3 * i; }
+static uint64_t pat_lines(uint64_t i) { return 4096 + i; }             /* every line in address order */
 static uint64_t pat_stride2(uint64_t i) { return 1024 + 2 * i; }       /* 32 accesses per 4 KiB page */
 static uint64_t pat_words(uint64_t i) { return 5000 + i / 8; }          /* 8-byte elements, 64-byte lines */
 static uint64_t pat_down(uint64_t i) { return 1000000 - i / 4; }
@@ -113,6 +121,23 @@ static void test_stride_patterns(void **state)
     assert_true(run(MH_PF_STRIDE, 1, 1, pat_page_stride, 10000).predicted == 0);
     result r = run(MH_PF_STRIDE, 2, 1, pat_stride2, 20000);
     assert_true(r.useless == 0);              /* in-page proposals are all used */
+}
+
+/* cross_pages = yes: next-line, stride and stream proposals go past the 4 KiB page (each
+ * page's first `distance` lines are predicted too); region stays inside its page either way. */
+static void test_cross_pages(void **state)
+{
+    (void)state;
+    result in = run(MH_PF_STRIDE, 1, 8, pat_lines, 64000), out = run_x(MH_PF_STRIDE, 1, 8, 1, pat_lines, 64000);
+    assert_true(in.predicted * 100 < 89 * in.new_lines);       /* 8 of every 64 lines lost: 87.5 % */
+    want_coverage(out, 99.9);
+    assert_true(run(MH_PF_STRIDE, 1, 1, pat_page_stride, 10000).predicted == 0);
+    want_coverage(run_x(MH_PF_STRIDE, 1, 1, 1, pat_page_stride, 10000), 99.9);   /* a page's line each */
+    assert_true(run(MH_PF_STREAM, 1, 8, pat_lines, 64000).predicted < run_x(MH_PF_STREAM, 1, 8, 1, pat_lines, 64000).predicted);
+    assert_true(run(MH_PF_NEXT_LINE, 1, 8, pat_lines, 64000).predicted <
+                run_x(MH_PF_NEXT_LINE, 1, 8, 1, pat_lines, 64000).predicted);
+    result r0 = run(MH_PF_REGION, 4, 16, pat_lines, 64000), r1 = run_x(MH_PF_REGION, 4, 16, 1, pat_lines, 64000);
+    assert_true(r0.predicted == r1.predicted && r0.proposals == r1.proposals && r0.useless == r1.useless);
 }
 
 /* Sequential patterns under next-line and stream. */
@@ -253,6 +278,7 @@ int main(void)
         cmocka_unit_test(test_random_chase),
         cmocka_unit_test(test_degree_distance),
         cmocka_unit_test(test_region),
+        cmocka_unit_test(test_cross_pages),
         cmocka_unit_test(test_registry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
