@@ -1,4 +1,4 @@
-/* cal_refine.c — model-consistent main memory. The analytic fit (calibrate.c) reads RAM latency
+/* cal_refine.c — model-consistent main memory and prefetch across pages. The analytic fit (calibrate.c) reads RAM latency
  * off the page-local chase at >= 4 x the last level and the walk off global - page-local. But
  * the measured page-local time already includes what the machine's prefetchers save, and the
  * model's own prefetchers save some again when it replays that chase: the calibrated model would
@@ -198,5 +198,64 @@ int cal_refine_memory(mh_config *c, const cal_input *in, const cal_fit_out *fit,
             unlink(r->paths[v][i]);
     rmdir(dir);
     free(r);
+    return rc;
+}
+
+/* See calibrate.h. */
+int cal_cross_choose(double meas, double sim_no, double sim_yes)
+{
+    return isfinite(meas) && meas > 0 && isfinite(sim_no) && isfinite(sim_yes) &&
+           fabs(sim_yes - meas) < fabs(sim_no - meas);
+}
+
+/* Sets the data entry level's cross_pages to yes (1) or no (0). */
+static int set_cross(mh_config *c, int yes, mh_error *err)
+{
+    char key[MH_NAME_MAX + 16];
+    snprintf(key, sizeof key, "%s.cross_pages", c->level[c->data].name);
+    return mh_config_set(c, key, yes ? "yes" : "no", err);
+}
+
+/* Captures the chase seq, replays it both ways and sets cross_pages; see calibrate.h. */
+int cal_refine_cross(mh_config *c, size_t size, uint64_t seed, uint64_t records, double meas, cal_cross_out *out,
+                     mh_error *err)
+{
+    memset(out, 0, sizeof *out);
+    int pf = c->data >= 0 ? c->level[c->data].prefetcher : MH_PF_NONE;
+    if (!(meas > 0) || (pf != MH_PF_NEXT_LINE && pf != MH_PF_STRIDE && pf != MH_PF_STREAM))
+        return MH_OK;
+    const char *tmp = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    char dir[4096], path[4200];
+    snprintf(dir, sizeof dir, "%s/memhier-cross-XXXXXX", tmp);
+    if (!mkdtemp(dir))
+        return mh_error_set(err, MH_EIO, "calibrate: cannot create a temporary directory under %s: %s", tmp,
+                            strerror(errno));
+    snprintf(path, sizeof path, "%s/chase-seq-%zu.mht", dir, size);
+    int was = c->level[c->data].pf_cross;
+    cal_measured m;
+    int rc = cal_measure_point(bench_kernel_find("chase"), "seq", size, seed, NULL, NULL, path, records, NULL, &m, err);
+    if (rc == MH_OK && m.skipped)
+        rc = mh_error_set(err, MH_EUNSUPPORTED, "calibrate: chase seq %zu B: %s", size, m.skip_msg);
+    for (int yes = 0; rc == MH_OK && yes < 2; yes++) {
+        val_sim sim;
+        rc = set_cross(c, yes, err);
+        if (rc == MH_OK)
+            rc = val_replay(c, path, m.records < records, &sim, err);
+        out->sim[yes] = rc == MH_OK ? sim.ns_per_access : 0;
+    }
+    if (rc == MH_OK) {
+        out->cross = cal_cross_choose(meas, out->sim[0], out->sim[1]);
+        rc = set_cross(c, out->cross, err);
+    }
+    mh_error e2;
+    if (rc == MH_OK) {
+        out->done = 1;
+        out->size = size;
+        out->meas = meas;
+    } else {
+        set_cross(c, was, &e2);
+    }
+    unlink(path);
+    rmdir(dir);
     return rc;
 }

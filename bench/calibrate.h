@@ -169,6 +169,26 @@ int cal_refine_solve(const cal_refine_model *m, const double meas[2], const doub
 int cal_refine_memory(mh_config *c, const cal_input *in, const cal_fit_out *fit, uint64_t seed, uint64_t records,
                       cal_refine_out *out, mh_error *err);
 
+/* Prefetches across pages (cal_refine.c): the dependent chase in address order at a size >= 4 x the
+ * last level, measured, is captured and replayed through the calibrated config with the data entry
+ * level's prefetcher kept inside each 4 KiB page (cross_pages = no) and let past it (yes); the
+ * closer replay sets the key. Only the chase is used. */
+typedef struct cal_cross_out {
+    int done;                         /* 1: decided (0: no measurement, or no such prefetcher) */
+    size_t size;                      /* the chase's buffer, bytes */
+    double meas;                      /* measured ns per load */
+    double sim[2];                    /* replays, ns per load: [0] cross_pages = no, [1] yes */
+    int cross;                        /* the value set: 1 yes */
+} cal_cross_out;
+/* 1 when sim_yes is strictly closer to meas than sim_no (all finite, meas > 0), else 0. */
+int cal_cross_choose(double meas, double sim_no, double sim_yes);
+/* Captures the chase seq at size (records, seed) to a temporary directory ($TMPDIR or /tmp), replays
+ * it both ways and sets <data level>.cross_pages in c. Does nothing (out->done = 0) when meas <= 0
+ * or the data entry level has no next-line, stride or stream prefetcher; on error c keeps its
+ * cross_pages. */
+int cal_refine_cross(mh_config *c, size_t size, uint64_t seed, uint64_t records, double meas, cal_cross_out *out,
+                     mh_error *err);
+
 /* Writes header (comment lines, each starting "; ") then c as INI to path (temp + rename). */
 int cal_write_config(const mh_config *c, const char *header, const char *path, mh_error *err);
 

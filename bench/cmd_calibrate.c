@@ -67,6 +67,9 @@ typedef struct cal_run {
     int split_ok;
     double mlp_ns;                   /* CAL_CHAINS_MAX interleaved global chases there, ns per load
                                         (0: not measured) */
+    double seq_ns;                   /* the chase in address order there, ns per load (0: not measured) */
+    cal_cross_out cross;             /* cross_pages from it (cal_refine.c) */
+    char cross_skip[512];            /* why that step failed ("" when it did not) */
     bench_harness h;
     int core;
     char caches[256];
@@ -95,7 +98,9 @@ static void usage(FILE *f)
                "                       well below it (default: shrink that level to the capacity it showed)\n"
                "Fits each level's latency from the page-local chase plateaus, RAM latency and the\n"
                "TLB-miss cost from sizes >= 4x the last level (global vs page-local), and the minor-fault\n"
-               "cost from first touches of fresh pages. Uses the chase kernel only for latencies; the\n"
+               "cost from first touches of fresh pages, and (not --quick) the data level's cross_pages from\n"
+               "the chase in address order there, replayed page-bound and crossing: the closer. Uses the\n"
+               "chase kernel only for latencies and prefetch; the\n"
                "machine probes (no held-out kernel) are a one-line-per-page chase for the TLBs, a\n"
                "16-load loop for the load pipes, 64 interleaved chases inside each lower level for the\n"
                "link bandwidths (lines in a random order and in address order: the slower), a vector\n"
@@ -302,6 +307,13 @@ static int measure_split(cal_run *r, const size_t *sizes, size_t n, mh_error *er
     mh_error perr = {0};
     if (cal_chains_probe(sizes[n - 1] / BENCH_LINE, BENCH_LINE, CAL_CHAINS_MAX, 3, 0, &r->mlp_ns, &perr) != MH_OK)
         r->mlp_ns = 0;
+    /* the chase in address order there: what the prefetchers keep going across pages (cross_pages) */
+    cal_measured m;
+    int rc = cal_measure_point(k, "seq", sizes[n - 1], r->cli->seed, &r->h, NULL, NULL, 0, NULL, &m, err);
+    if (rc != MH_OK || m.skipped)
+        return rc;
+    r->seq_ns = m.st.ns_median;
+    bench_stats_free(&m.st);
     return MH_OK;
 }
 
@@ -434,6 +446,14 @@ static void build_header(const cal_run *r, const mh_config *out, const cal_fit_o
     }
     if (r->refine_skip[0])
         hdr(buf, ";   RAM and walk NOT made model-consistent (analytic values above kept): %s\n", r->refine_skip);
+    if (r->cross.done)
+        hdr(buf, ";   prefetch across pages: the chase in address order at %.4g MiB took %.2f ns per load; this\n"
+                 ";        config replays it at %.2f ns with %s's prefetches kept inside each 4 KiB page and\n"
+                 ";        %.2f letting them cross: %s.cross_pages = %s, the closer (see README)\n",
+            (double)r->cross.size / (1 << 20), r->cross.meas, r->cross.sim[0], out->level[out->data].name,
+            r->cross.sim[1], out->level[out->data].name, r->cross.cross ? "yes" : "no");
+    if (r->cross_skip[0])
+        hdr(buf, ";   cross_pages NOT decided (left as configured): %s\n", r->cross_skip);
     if (fault_ns > 0)
         hdr(buf, ";   minor fault %.1f ns per first touch of a fresh 4 KiB page (median of trials; %.3f\n"
                  ";        perf::MINOR-FAULTS per page)\n", fault_ns, fpp);
@@ -500,6 +520,10 @@ static void print_fit(const cal_run *r, const mh_config *out, const cal_fit_out 
     if (f->seq_ratio > 0)
         printf("prefetch: address-order/page-local chase at %zu B = %.2f -> %s\n", r->in.seq.size, f->seq_ratio,
                f->seq_prefetch ? "a prefetcher follows the lines" : "no prefetcher follows the lines");
+    if (r->cross.done)
+        printf("prefetch: address-order chase at %zu B %.2f ns, replayed %.2f (page-bound) / %.2f (crossing) -> "
+               "%s.cross_pages = %s\n", r->cross.size, r->cross.meas, r->cross.sim[0], r->cross.sim[1],
+               r->cfg->level[r->cfg->data].name, r->cross.cross ? "yes" : "no");
     if (f->pf_ratio > 0)
         printf("prefetch: page-local/global = %.2f -> %s\n", f->pf_ratio,
                r->pf_set ? "hardware prefetcher detected: set first level stride, second level stream"
@@ -669,6 +693,12 @@ static int fit_and_write(cal_run *r, mh_config *out, double fault_ns, double fpp
             const char *why = strncmp(rerr.msg, "calibrate: ", 11) ? rerr.msg : rerr.msg + 11;
             snprintf(r->refine_skip, sizeof r->refine_skip, "%s", why);
             fprintf(stderr, "calibrate: RAM and walk not made model-consistent: %s (analytic values kept)\n", why);
+        }
+        if (r->seq_ns > 0 && (rrc = cal_refine_cross(out, r->split_size, r->cli->seed, BENCH_RECORDS_DEFAULT,
+                                                     r->seq_ns, &r->cross, &rerr)) != MH_OK) {
+            const char *why = strncmp(rerr.msg, "calibrate: ", 11) ? rerr.msg : rerr.msg + 11;
+            snprintf(r->cross_skip, sizeof r->cross_skip, "%s", why);
+            fprintf(stderr, "calibrate: cross_pages not decided: %s (left as configured)\n", why);
         }
     }
     char *header = rc == MH_OK ? calloc(1, CAL_HEADER_MAX) : NULL;
