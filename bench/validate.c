@@ -336,8 +336,8 @@ const char *val_reason(const char *kernel, const char *variant, size_t size, dou
                           "so L1 prefetches wait for RAM in the L1 MSHRs (raise degree/distance)"
                         : "reorder buffer: hits on late prefetches never stop issue with rob = 0; or bandwidth_gbs too high";
         return slow ? "hardware prefetcher missing or too timid in the config (L1d stride, L2 stream; raise degree/distance)"
-                    : "a state of the host: such walks run at two rates, switching every few ms (see two speeds); "
-                      "or bandwidth between levels too high";
+                    : "bandwidth between levels too high; or, inside L2, a state of the host: such walks run at "
+                      "two rates, switching every few ms (a [two speeds] tag says so)";
     }
     if (!strcmp(kernel, "stack"))
         return slow ? "store buffer: stores retire without waiting; compute cost overstated"
