@@ -1,5 +1,5 @@
-/* cal_refine.c — model-consistent main memory and prefetch across pages. The analytic fit (calibrate.c) reads RAM latency
- * off the page-local chase at >= 4 x the last level and the walk off global - page-local. But
+/* cal_refine.c — model-consistent main memory, and prefetch across pages (cal_refine_cross, at the
+ * end). The analytic fit (calibrate.c) reads RAM latency off the page-local chase at >= 4 x the last level and the walk off global - page-local. But
  * the measured page-local time already includes what the machine's prefetchers save, and the
  * model's own prefetchers save some again when it replays that chase: the calibrated model would
  * be faster than the machine it was calibrated on. Here the chase points behind those medians

@@ -671,6 +671,12 @@ static int measure_ladders(cal_run *r, const size_t *sizes, size_t n, mh_config 
     return rc;
 }
 
+/* A failed model-consistent step's message without its "calibrate: " prefix (the header's reason). */
+static const char *skip_reason(const mh_error *e)
+{
+    return strncmp(e->msg, "calibrate: ", 11) ? e->msg : e->msg + 11;
+}
+
 /* Fits, applies and writes the calibrated config (the header says what was measured). */
 static int fit_and_write(cal_run *r, mh_config *out, double fault_ns, double fpp, mh_error *err)
 {
@@ -690,15 +696,14 @@ static int fit_and_write(cal_run *r, mh_config *out, double fault_ns, double fpp
         mh_error rerr = {0};
         int rrc = cal_refine_memory(out, &r->in, &fit, r->cli->seed, BENCH_RECORDS_DEFAULT, &r->refine, &rerr);
         if (rrc != MH_OK) { /* the analytic values stand; the header says why they were not refined */
-            const char *why = strncmp(rerr.msg, "calibrate: ", 11) ? rerr.msg : rerr.msg + 11;
-            snprintf(r->refine_skip, sizeof r->refine_skip, "%s", why);
-            fprintf(stderr, "calibrate: RAM and walk not made model-consistent: %s (analytic values kept)\n", why);
+            snprintf(r->refine_skip, sizeof r->refine_skip, "%s", skip_reason(&rerr));
+            fprintf(stderr, "calibrate: RAM and walk not made model-consistent: %s (analytic values kept)\n",
+                    r->refine_skip);
         }
         if (r->seq_ns > 0 && (rrc = cal_refine_cross(out, r->split_size, r->cli->seed, BENCH_RECORDS_DEFAULT,
                                                      r->seq_ns, &r->cross, &rerr)) != MH_OK) {
-            const char *why = strncmp(rerr.msg, "calibrate: ", 11) ? rerr.msg : rerr.msg + 11;
-            snprintf(r->cross_skip, sizeof r->cross_skip, "%s", why);
-            fprintf(stderr, "calibrate: cross_pages not decided: %s (left as configured)\n", why);
+            snprintf(r->cross_skip, sizeof r->cross_skip, "%s", skip_reason(&rerr));
+            fprintf(stderr, "calibrate: cross_pages not decided: %s (left as configured)\n", r->cross_skip);
         }
     }
     char *header = rc == MH_OK ? calloc(1, CAL_HEADER_MAX) : NULL;
