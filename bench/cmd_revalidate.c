@@ -257,6 +257,26 @@ static void summarise(const reval_pt *pts, size_t n)
     free(e);
 }
 
+/* The points off by more than VAL_WITHIN %, to stderr, each marked when the machine ran it at two
+ * speeds and the model matches the faster (val_two_speeds), as validate's list does. */
+static void list_misses(const reval_pt *pts, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        const reval_pt *p = &pts[i];
+        double fast;
+        if (!isfinite(p->err) || fabs(p->err) <= VAL_WITHIN)
+            continue;
+        if (!k++)
+            fprintf(stderr, "where the model misses (|error| > 15%%):\n");
+        fprintf(stderr, "  %-8s %-6s %10zu B %+7.1f%%", p->kernel, p->variant, p->size, p->err);
+        if (val_two_speeds(p->meas, p->p10, p->sim, &fast))
+            fprintf(stderr, " [two speeds: the model is %+.0f%% from the faster, p10 %.3f ns against the median %.3f]",
+                    fast, p->p10, p->meas);
+        fputc('\n', stderr);
+    }
+}
+
 /* Replays every point and writes the CSV; returns MH_OK or the first failure. */
 static int revalidate(const reval_args *a, const mh_config *c, reval_pt *pts, size_t n, mh_error *err)
 {
@@ -307,8 +327,10 @@ int cmd_revalidate(int argc, char **argv)
     cli_catch_signals();
     if (rc == MH_OK)
         rc = revalidate(&a, c, pts, n, &err);
-    if (rc == MH_OK)
+    if (rc == MH_OK) {
         summarise(pts, n);
+        list_misses(pts, n);
+    }
     mh_config_free(c);
     free(pts);
     if (rc == MH_EINTR)

@@ -113,11 +113,23 @@ same=$(join -t, <(awk -F, 'NR > 1 { print $1 "-" $2 "-" $3 "," $4 "," $7 }' "$tm
     <(awk -F, '$4 == "ns_per_access" { print $1 "-" $2 "-" $3 "," $5 "," $8 }' "$run/validation.csv" | sort) |
     awk -F, 'function d(a, b) { return a > b ? a - b : b - a } d($2, $4) <= 1e-5 * $4 && d($3, $5) <= 1e-5 * $5 { k++ } END { print k + 0 }')
 check "revalidate with the run's config gives the run's measured and simulated values ($same of 4)" [ "$same" = 4 ]
-"$bin" revalidate -c "$tmp/cal.ini" --set hierarchy.frequency_ghz=0.5 -o "$tmp/rv2.csv" "$run" 2>/dev/null; rc=$?
+"$bin" revalidate -c "$tmp/cal.ini" --set hierarchy.frequency_ghz=0.5 -o "$tmp/rv2.csv" "$run" 2>"$tmp/rv2.err"; rc=$?
 slower=$(join -t, <(awk -F, 'NR > 1 { print $1 "-" $2 "-" $3 "," $7 }' "$tmp/rv.csv" | sort) \
     <(awk -F, 'NR > 1 { print $1 "-" $2 "-" $3 "," $7 }' "$tmp/rv2.csv" | sort) | awk -F, '$3 > $2 { k++ } END { print k + 0 }')
 check "revalidate --set hierarchy.frequency_ghz=0.5: every point simulated slower, measured unchanged ($slower of 4)" \
     bash -c "[ $rc -eq 0 ] && [ '$slower' = 4 ] && diff <(cut -d, -f1-6 '$tmp/rv.csv') <(cut -d, -f1-6 '$tmp/rv2.csv') >/dev/null"
+misses=$(awk -F, 'NR > 1 && ($8 > 15 || $8 < -15) { k++ } END { print k + 0 }' "$tmp/rv2.csv")
+check "revalidate lists the points off by more than 15 % ($misses in the CSV), none marked two speeds" \
+    bash -c "[ $misses -ge 1 ] && [ \$(grep -cE '^  [a-z]+ +[a-z0-9]+ +[0-9]+ B +[-+][0-9.]+%' '$tmp/rv2.err') -eq $misses ] && ! grep -q 'two speeds' '$tmp/rv2.err'"
+# Two speeds: the first point's median made 1.6 x its replayed time and its p10 1.02 x.
+mkdir -p "$tmp/twospeed" && cp -r "$run/traces" "$run/clock.csv" "$tmp/twospeed/" 2>/dev/null
+first=$(awk -F, 'NR == 2 { print $1 "," $2 "," $3; exit }' "$tmp/rv.csv")
+sim1=$(awk -F, 'NR == 2 { print $7; exit }' "$tmp/rv.csv")
+awk -F, -v OFS=, -v key="$first" -v s="$sim1" '$1 "," $2 "," $3 == key && $4 == "ns_per_access" { $5 = 1.6 * s; $6 = 1.02 * s; $7 = 1.7 * s } { print }' \
+    "$run/validation.csv" >"$tmp/twospeed/validation.csv"
+"$bin" revalidate -c "$tmp/cal.ini" -o "$tmp/rv10.csv" "$tmp/twospeed" 2>"$tmp/rv10.err"; rc=$?
+check "revalidate marks a miss whose p10 lies far below its median, the model near p10, as two speeds" \
+    bash -c "[ $rc -eq 0 ] && grep -qE '^  ${first%%,*} .* -37.5% \[two speeds: the model is -2% from the faster' '$tmp/rv10.err'"
 mkdir -p "$tmp/notrace" && cp "$run/validation.csv" "$tmp/notrace/"
 "$bin" revalidate -c "$tmp/cal.ini" -o "$tmp/rv3.csv" "$tmp/notrace" >/dev/null 2>"$tmp/e7"; rc=$?
 check "revalidate without the traces fails naming the missing trace and writes nothing" \
