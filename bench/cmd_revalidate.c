@@ -264,15 +264,12 @@ static void list_misses(const reval_pt *pts, size_t n)
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         const reval_pt *p = &pts[i];
-        double fast;
         if (!isfinite(p->err) || fabs(p->err) <= VAL_WITHIN)
             continue;
         if (!k++)
             fprintf(stderr, "where the model misses (|error| > 15%%):\n");
         fprintf(stderr, "  %-8s %-6s %10zu B %+7.1f%%", p->kernel, p->variant, p->size, p->err);
-        if (val_two_speeds(p->meas, p->p10, p->sim, &fast))
-            fprintf(stderr, " [two speeds: the model is %+.0f%% from the faster, p10 %.3f ns against the median %.3f]",
-                    fast, p->p10, p->meas);
+        val_two_speeds_tag(stderr, p->meas, p->p10, p->sim);
         fputc('\n', stderr);
     }
 }

@@ -677,12 +677,9 @@ static int summarise(val_run *r, mh_error *err)
             printf("where the model misses (|error| > 15%%):\n");
         printf("  %-8s %-6s %10zu B %+7.1f%%  %s", p->kernel, p->variant, p->size, p->err,
                val_reason(p->kernel, p->variant, p->size, p->err, r->l1, r->llc));
-        double fast;
         if (p->spread > VAL_NOISY_PCT)
             printf(" [noisy: p10..p90 spans %.0f%% of the median]", p->spread);
-        if (val_two_speeds(p->median, p->p10, p->sim, &fast))
-            printf(" [two speeds: the model is %+.0f%% from the faster, p10 %.3f ns against the median %.3f]",
-                   fast, p->p10, p->median);
+        val_two_speeds_tag(stdout, p->median, p->p10, p->sim);
         if (p->drift > VAL_WITHIN)
             printf(" [drifting: its rounds span %.0f%% of the median]", p->drift);
         putchar('\n');

@@ -314,6 +314,15 @@ int val_two_speeds(double median, double p10, double simulated, double *fast_err
     return 1;
 }
 
+/* See validate.h. */
+void val_two_speeds_tag(FILE *f, double median, double p10, double simulated)
+{
+    double fast;
+    if (val_two_speeds(median, p10, simulated, &fast))
+        fprintf(f, " [two speeds: the model is %+.0f%% from the faster, p10 %.3f ns against the median %.3f]", fast,
+                p10, median);
+}
+
 /* Likely reason for a miss, from the kernel, the size against the caches and the error's sign. */
 const char *val_reason(const char *kernel, const char *variant, size_t size, double err_pct,
                        uint64_t l1, uint64_t llc)

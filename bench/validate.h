@@ -86,6 +86,9 @@ const char *val_reason(const char *kernel, const char *variant, size_t size, dou
  * error, %); else 0 (*fast_err untouched). Such a point misses by the machine's slower state,
  * which comes and goes in phases of milliseconds (README, "Two speeds"). */
 int val_two_speeds(double median, double p10, double simulated, double *fast_err);
+/* Writes " [two speeds: ...]" (the error from the faster, p10 and the median) to f when
+ * val_two_speeds holds for the point; nothing otherwise. */
+void val_two_speeds_tag(FILE *f, double median, double p10, double simulated);
 
 /* The run's clock (val_clock.c): the core probes of a validate run (each round's start and before
  * each point's measurement). */
