@@ -116,6 +116,18 @@ static int replay_fn(void *ctx, int variant, size_t i, const double x[2], double
     return MH_OK;
 }
 
+/* Creates $TMPDIR/memhier-WHAT-XXXXXX (or under /tmp) for a step's chase traces and writes its path
+ * to dir; MH_OK, or MH_EIO naming the parent. */
+static int make_tmpdir(char *dir, size_t cap, const char *what, mh_error *err)
+{
+    const char *tmp = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    snprintf(dir, cap, "%s/memhier-%s-XXXXXX", tmp, what);
+    if (!mkdtemp(dir))
+        return mh_error_set(err, MH_EIO, "calibrate: cannot create a temporary directory under %s: %s", tmp,
+                            strerror(errno));
+    return MH_OK;
+}
+
 /* Sorts ladder points by size, largest first. */
 static int by_size_desc(const void *a, const void *b)
 {
@@ -159,15 +171,12 @@ int cal_refine_memory(mh_config *c, const cal_input *in, const cal_fit_out *fit,
     if (!n)
         return MH_OK;
     refine_ctx *r = calloc(1, sizeof *r);
-    const char *tmp = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
     char dir[4096];
-    snprintf(dir, sizeof dir, "%s/memhier-refine-XXXXXX", tmp);
     if (!r)
         return mh_error_set(err, MH_ENOMEM, "calibrate: out of memory");
-    if (!mkdtemp(dir)) {
+    if (make_tmpdir(dir, sizeof dir, "refine", err) != MH_OK) {
         free(r);
-        return mh_error_set(err, MH_EIO, "calibrate: cannot create a temporary directory under %s: %s", tmp,
-                            strerror(errno));
+        return MH_EIO;
     }
     r->c = c;
     static const char *const vars[2] = {"page", "global"};
@@ -224,12 +233,9 @@ int cal_refine_cross(mh_config *c, size_t size, uint64_t seed, uint64_t records,
     int pf = c->data >= 0 ? c->level[c->data].prefetcher : MH_PF_NONE;
     if (!(meas > 0) || (pf != MH_PF_NEXT_LINE && pf != MH_PF_STRIDE && pf != MH_PF_STREAM))
         return MH_OK;
-    const char *tmp = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
     char dir[4096], path[4200];
-    snprintf(dir, sizeof dir, "%s/memhier-cross-XXXXXX", tmp);
-    if (!mkdtemp(dir))
-        return mh_error_set(err, MH_EIO, "calibrate: cannot create a temporary directory under %s: %s", tmp,
-                            strerror(errno));
+    if (make_tmpdir(dir, sizeof dir, "cross", err) != MH_OK)
+        return MH_EIO;
     snprintf(path, sizeof path, "%s/chase-seq-%zu.mht", dir, size);
     int was = c->level[c->data].pf_cross;
     cal_measured m;
