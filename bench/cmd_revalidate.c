@@ -16,14 +16,14 @@
 #define REVAL_MAX_SETS 32
 #define REVAL_MAX_POINTS 4096
 #define REVAL_MAX_KERNELS 16
-#define REVAL_RECORDS 2000000ull   /* validate's default --records */
+#define REVAL_RECORDS 2000000ull   /* validate's --records before its traces named it */
 
 /* Parsed command line. */
 typedef struct reval_args {
     const char *config, *output, *run; /* -c, -o, RUN_DIR */
     char *sets[REVAL_MAX_SETS];        /* --set SEC.KEY=VAL */
     int nsets;
-    uint64_t records;                  /* the run's validate --records */
+    uint64_t records;                  /* the run's validate --records, for traces that do not say */
     int config_clock;                  /* --config-clock: keep the config's frequency_ghz */
 } reval_args;
 
@@ -45,8 +45,10 @@ static void usage(FILE *f)
           "  -c, --config FILE   the config to replay on (e.g. RUN_DIR/calibrated.ini)\n"
           "      --set SEC.KEY=VAL  override a config value (repeatable)\n"
           "  -o, --output FILE   write the CSV there (atomically)\n"
-          "      --records N     the run's validate --records (default 2000000): a trace with fewer\n"
-          "                      records holds a whole repetition and is replayed warm, as validate did\n"
+          "      --records N     the run's validate --records, for traces that do not name theirs\n"
+          "                      (records_budget; runs made before it: default 2000000): a trace with\n"
+          "                      fewer records holds a whole repetition and is replayed warm, as\n"
+          "                      validate did\n"
           "      --config-clock  cycles -> ns at CONFIG's frequency_ghz; default: at the run's clock,\n"
           "                      the median of RUN_DIR/clock.csv, as validate did (a --set of\n"
           "                      hierarchy.frequency_ghz wins over both)\n",
@@ -169,14 +171,24 @@ static int read_points(const char *path, reval_pt *pts, size_t *n, mh_error *err
     return rc;
 }
 
-/* Records in the trace at path. */
-static int count_records(const char *path, uint64_t *n, mh_error *err)
+/* Records in the trace at path; *budget = its records_budget (validate's --records when it was
+ * captured), or dflt for a trace without one (made before validate wrote it). */
+static int count_records(const char *path, uint64_t dflt, uint64_t *n, uint64_t *budget, mh_error *err)
 {
     mh_trace *t = NULL;
     mh_rec buf[4096];
     size_t got = 0;
     int rc = mh_trace_open(path, &t, err);
     *n = 0;
+    *budget = dflt;
+    const char *b = rc == MH_OK ? mh_meta_get(mh_trace_meta(t), "records_budget") : NULL;
+    if (b) {
+        char *end;
+        unsigned long long v = strtoull(b, &end, 10);
+        if (end == b || *end || v < 1)
+            rc = mh_error_set(err, MH_EFORMAT, "%s: records_budget = \"%s\", must be an integer >= 1", path, b);
+        *budget = v;
+    }
     while (rc == MH_OK && (rc = mh_trace_read(t, buf, sizeof buf / sizeof buf[0], &got, err)) == MH_OK && got)
         *n += got;
     mh_trace_close(t);
@@ -187,12 +199,12 @@ static int count_records(const char *path, uint64_t *n, mh_error *err)
 static int replay_point(const reval_args *a, const mh_config *c, reval_pt *p, mh_error *err)
 {
     char path[4400];
-    uint64_t n;
+    uint64_t n, budget;
     val_sim s;
     snprintf(path, sizeof path, "%s/traces/%s-%s-%zu.mht", a->run, p->kernel, p->variant, p->size);
-    int rc = count_records(path, &n, err);
+    int rc = count_records(path, a->records, &n, &budget, err);
     if (rc == MH_OK)
-        rc = val_replay(c, path, n < a->records, &s, err);
+        rc = val_replay(c, path, n < budget, &s, err);
     if (rc != MH_OK)
         return rc;
     p->sim = s.ns_per_access;

@@ -95,7 +95,9 @@ static void usage(FILE *f)
                "  --min-time S           seconds of repetitions per point and round\n"
                "  --rounds N             measure every point N times, interleaved, and keep the median\n"
                "                         (default 3; --quick and --full 1): a shared machine drifts\n"
-               "  --records N            records per captured trace (default 2000000)\n"
+               "  --records N            records per captured trace (default 33554432: a whole repetition\n"
+               "                         of every default point; a longer repetition is replayed from its\n"
+               "                         first N records, cold, and validate says so)\n"
                "  --core N               pin to core N (default: the last core)\n"
                "  --seed N               RNG seed (default 1)\n"
                "  --config-clock         turn simulated cycles into ns at the config's frequency_ghz;\n"
@@ -182,7 +184,7 @@ static int parse_cli(int argc, char **argv, val_cli *c, mh_error *err)
     int o, rc = MH_OK;
     c->core = -1;
     c->seed = 1;
-    c->records = BENCH_RECORDS_DEFAULT;
+    c->records = VAL_RECORDS_DEFAULT;
     opterr = 0;
     optind = 0;
     while (rc == MH_OK && (o = getopt_long(argc, argv, "c:o:h", lo, NULL)) != -1) {
@@ -267,9 +269,13 @@ static void write_stalls(val_run *r, const char *k, const char *v, size_t size, 
 static void write_rows(val_run *r, const bench_kernel *k, size_t size, const cal_measured *m, const val_sim *s)
 {
     const bench_stats *st = &m->st;
-    char pair[160];
-    snprintf(pair, sizeof pair, "harness median ns/access <-> simulated ns / demand records (%s)",
-             s->warm ? "second of two passes" : "one cold pass, pages resident");
+    char pair[200], how[96];
+    if (s->warm)
+        snprintf(how, sizeof how, "second of two passes");
+    else
+        snprintf(how, sizeof how, "one cold pass over the first %llu records of a repetition, pages resident",
+                 (unsigned long long)s->records);
+    snprintf(pair, sizeof pair, "harness median ns/access <-> simulated ns / demand records (%s)", how);
     val_csv_row(r->val, k->name, m->label, size, "ns_per_access", st->ns_median, st->ns_p10, st->ns_p90,
                 s->ns_per_access, pair);
     if (r->npts < VAL_MAX_POINTS) {
@@ -341,6 +347,9 @@ static int start_point(val_run *r, val_pending *p, size_t idx, size_t total, mh_
     mh_meta_set(&meta, "source", "memhier validate");
     mh_meta_set(&meta, "kernel", p->k->name);
     mh_meta_set(&meta, "variant", p->variant);
+    char budget[32];
+    snprintf(budget, sizeof budget, "%llu", (unsigned long long)r->cli->records);
+    mh_meta_set(&meta, "records_budget", budget); /* revalidate: fewer records = a whole repetition */
     double cpi;
     clock_sample(r, 0, &cpi); /* the clock beside this point's measurement */
     int rc = cal_measure_point(p->k, p->variant, p->size, r->cli->seed, &r->h, r->ft, path, r->cli->records, &meta,
@@ -391,6 +400,10 @@ static int finish_point(val_run *r, val_pending *p, int rounds, mh_error *err)
         bench_stats_free(&p->m.st);
         return rc;
     }
+    if (!p->s.warm) /* the prefix may not be the kernel's mix (the stack's: its descent only) */
+        fprintf(stderr, "validate: %s %s %zu B: the trace holds the first %llu records of a repetition of %llu "
+                "accesses, replayed once, cold (--records raises it)\n", p->k->name, p->m.label, p->size,
+                (unsigned long long)p->m.records, (unsigned long long)p->m.info.accesses);
     double drift = cal_fold_rounds(&p->m.st, p->med, p->p10, p->p90, rounds);
     fprintf(stderr, "validate: %-8s %-6s %10zu B median of %d round(s) %8.3f ns, simulated %8.3f ns (%+.1f%%)\n",
             p->k->name, p->m.label, p->size, rounds, p->m.st.ns_median, p->s.ns_per_access,

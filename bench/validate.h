@@ -20,6 +20,9 @@
 
 #define VAL_MAX_LEVELS 16
 #define VAL_WITHIN 15.0               /* the target band, percent */
+/* validate's default --records: whole repetitions at the default sizes (the stack at 64 MiB
+ * takes 16.8M records: its first 2M are the descent's stores, none of the loads coming back). */
+#define VAL_RECORDS_DEFAULT (32ull << 20)
 
 /* The measured pass of one replay (deltas over the second pass when warm). */
 typedef struct val_sim {

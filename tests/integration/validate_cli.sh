@@ -11,10 +11,10 @@ n=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else nok "$what"; fi; }
-echo "1..44"
+echo "1..49"
 
 if ! "$bin" detect -o "$tmp/host.ini" >/dev/null 2>&1; then
-    for i in $(seq 1 44); do echo "ok $i - calibrate/validate # SKIP memhier detect fails here"; done
+    for i in $(seq 1 49); do echo "ok $i - calibrate/validate # SKIP memhier detect fails here"; done
     exit 0
 fi
 
@@ -86,7 +86,7 @@ check "the measured value is the median of the three rounds ($med = $got, both r
 "$bin" validate -c "$tmp/cal.ini" --out "$tmp/r4" --rounds 0 >/dev/null 2>"$tmp/e5"; rc=$?
 check "validate --rounds 0 exits 2 naming the allowed range" bash -c "[ $rc -eq 2 ] && grep -q 'rounds \"0\": must be an integer in 1..15' '$tmp/e5'"
 
-# 24-27: calibrate --rounds: the whole ladder measured N times, interleaved; one row per point;
+# 24-28: calibrate --rounds: the whole ladder measured N times, interleaved; one row per point;
 # the bandwidths probed again after each round, the best kept
 "$bin" calibrate -c "$tmp/host.ini" -o "$tmp/cal3.ini" --csv "$tmp/ladder3.csv" --quick --rounds 3 \
     --sizes 4K,8K,16K,128K,256K --min-time 0.005 >"$tmp/cal3.out" 2>"$tmp/cal3.err"; rc=$?
@@ -105,7 +105,7 @@ check "calibrate --rounds 3: the DTLB reach is the largest of 12 ladders: 3 befo
 check "calibrate --rounds 16 exits 2 naming the allowed range and writes nothing" \
     bash -c "[ $rc -eq 2 ] && grep -q 'rounds \"16\": must be an integer in 1..15' '$tmp/e6' && [ ! -e '$tmp/cal4.ini' ]"
 
-# 28-32: revalidate: the run's points replayed again, nothing measured natively
+# 29-35: revalidate: the run's points replayed again, nothing measured natively
 "$bin" revalidate -c "$tmp/cal.ini" -o "$tmp/rv.csv" "$run" >"$tmp/rv.out" 2>"$tmp/rv.err"; rc=$?
 check "revalidate on the run's own config exits 0: header, one row per ns_per_access row (4)" \
     bash -c "[ $rc -eq 0 ] && [ \"\$(head -1 '$tmp/rv.csv')\" = 'kernel,variant,size_bytes,measured,measured_p10,measured_p90,simulated,error_pct' ] && [ \$(grep -c ',' '$tmp/rv.csv') -eq 5 ] && grep -qE '^  overall +4 ' '$tmp/rv.err'"
@@ -139,7 +139,7 @@ printf 'kernel,variant,size_bytes,metric,measured,measured_p10,measured_p90,simu
 check "revalidate on a malformed validation.csv exits 2 naming file:line and the field" \
     bash -c "[ $rc -eq 2 ] && grep -q 'notrace/validation.csv:2: measured \"fast\", must be a number > 0' '$tmp/e8'"
 
-# 33-34: first-touch minor faults: each trace carries the pages its point found resident, and the
+# 36-38: first-touch minor faults: each trace carries the pages its point found resident, and the
 # replay starting from them counts what the process touched first (heap and stack reuse pages
 # earlier points faulted; their setup's bookkeeping is pre-populated)
 check "every captured trace has its .resident file (page_size line, then 0xADDR PAGES runs)" \
@@ -160,7 +160,7 @@ printf 'page_size 4096\n0x1001 1\n' >"$tmp/badres/traces/stream-read-16384.mht.r
 check "revalidate with a malformed .resident file exits 2 naming file:line and writes nothing" \
     bash -c "[ $rc -eq 2 ] && grep -q 'stream-read-16384.mht.resident:2: run 0x1001 + 1 pages must be page-aligned' '$tmp/e9' && [ ! -e '$tmp/rv5.csv' ]"
 
-# 37-38: memhier sim --resident replays a validate trace with the pages its point found resident
+# 39-40: memhier sim --resident replays a validate trace with the pages its point found resident
 t5="$tmp/r5/traces/stack-default-262144.mht"
 want=$(awk -F, '$1 == "stack" && $3 == 262144 && $4 == "perf::MINOR-FAULTS:first-touch" { print $8 + 0 }' "$tmp/r5/validation.csv" 2>/dev/null)
 cold=$("$bin" sim -c "$tmp/cal.ini" -f csv "$t5" 2>/dev/null | awk -F, '$1 == "minor_fault" && $2 == "total" { print $3 }')
@@ -172,7 +172,7 @@ check "sim --resident gives validate's first-touch count ($got = $want; $cold wi
 check "sim --resident: refused with --no-timing, and a malformed file is named at file:line (exit 2 each)" \
     bash -c "[ $rc1 -eq 2 ] && grep -q 'resident needs the timing model' '$tmp/e10' && [ $rc2 -eq 2 ] && grep -q 'stream-read-16384.mht.resident:2:' '$tmp/e11'"
 
-# 39-41: the run's clock: validate converts simulated cycles at the median of its round probes
+# 41-43: the run's clock: validate converts simulated cycles at the median of its round probes
 # (clock.csv), and revalidate does the same unless --config-clock
 if [ "$(uname -m)" = x86_64 ]; then
     med=$(awk -F, 'NR > 1 { print $2 }' "$tmp/r3/clock.csv" 2>/dev/null | sort -g | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
@@ -200,7 +200,7 @@ rm "$tmp/badclock/clock.csv"
 check "revalidate: a malformed clock.csv exits 2 naming file:line and writes nothing; none at all keeps the config's clock" \
     bash -c "[ $rc1 -eq 2 ] && grep -q 'badclock/clock.csv:2: expected round,frequency_ghz,base_cpi' '$tmp/e14' && [ ! -e '$tmp/rv8.csv' ] && [ $rc2 -eq 0 ] && grep -q 'the run has no clock.csv' '$tmp/e15'"
 
-# 42-44: scripts/replay-runs.sh: several runs replayed on their own calibrated.ini, one table
+# 44-46: scripts/replay-runs.sh: several runs replayed on their own calibrated.ini, one table
 for d in rr1 rr2; do cp -r "$run" "$tmp/$d" && cp "$tmp/cal.ini" "$tmp/$d/calibrated.ini"; done
 MH_BIN=$bin scripts/replay-runs.sh -o "$tmp/rr.csv" "$tmp/rr1" "$tmp/rr2" >"$tmp/rr.out" 2>"$tmp/rr.err"; rc=$?
 rows=$(grep -c ' [0-9]/2$' "$tmp/rr.out")
@@ -215,3 +215,20 @@ MH_BIN=$bin scripts/replay-runs.sh -o "$tmp/rr3.csv" "$tmp/rr1" "$tmp" >/dev/nul
 MH_BIN=$bin scripts/replay-runs.sh --set hierarchy.bogus=1 -o "$tmp/rr4.csv" "$tmp/rr1" >/dev/null 2>"$tmp/e17"; rc2=$?
 check "replay-runs.sh: a folder without calibrated.ini, or a bad --set, exits 2 naming it and writes nothing" \
     bash -c "[ $rc1 -eq 2 ] && grep -q 'no calibrated.ini' '$tmp/e16' && [ $rc2 -eq 2 ] && grep -q 'hierarchy.bogus=1: unknown key' '$tmp/e17' && [ ! -e '$tmp/rr3.csv' ] && [ ! -e '$tmp/rr4.csv' ]"
+
+# 47-49: a point whose repetition is longer than --records: its trace is the repetition's first
+# records (the stack's: the descent's stores only), replayed once, cold; validate says so, the
+# trace names its budget, and revalidate replays it the same way whatever --records it is given
+"$bin" validate -c "$tmp/cal.ini" --out "$tmp/r6" --quick --kernels stack --sizes 256K --records 5000 \
+    --min-time 0.005 >/dev/null 2>"$tmp/e18"; rc=$?
+check "validate --records 5000, stack at 256K (65536 accesses a repetition) exits 0 and says the trace holds the first 5000 records, replayed cold" \
+    bash -c "[ $rc -eq 0 ] && grep -q 'validate: stack default 262144 B: the trace holds the first 5000 records of a repetition of 65536 accesses, replayed once, cold' '$tmp/e18' && grep -q '^stack,default,262144,ns_per_access,.*(one cold pass over the first 5000 records of a repetition, pages resident)' '$tmp/r6/validation.csv'"
+check "the trace names its budget (records_budget = 5000); a whole repetition names validate's default" \
+    bash -c "'$bin' info '$tmp/r6/traces/stack-default-262144.mht' | grep -qx 'meta        records_budget = 5000' && '$bin' info '$tmp/r5/traces/stack-default-262144.mht' | grep -qx 'meta        records_budget = 33554432'"
+v=$(awk -F, '$1 == "stack" && $4 == "ns_per_access" { print $8 }' "$tmp/r6/validation.csv")
+"$bin" revalidate -c "$tmp/cal.ini" -o "$tmp/rv11.csv" "$tmp/r6" 2>/dev/null; rc1=$?
+"$bin" revalidate -c "$tmp/cal.ini" --records 1000000000 -o "$tmp/rv12.csv" "$tmp/r6" 2>/dev/null; rc2=$?
+a=$(awk -F, '$1 == "stack" { print $7 }' "$tmp/rv11.csv" 2>/dev/null)
+b=$(awk -F, '$1 == "stack" { print $7 }' "$tmp/rv12.csv" 2>/dev/null)
+check "revalidate replays the 5000-record trace cold as validate did, with and without --records 1000000000 ($a, $b = $v)" \
+    bash -c "[ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] && [ -n '$v' ] && awk -v a='$a' -v b='$b' -v v='$v' 'BEGIN { d = a / v - 1; e = b / v - 1; exit !(v > 0 && d < 1e-4 && d > -1e-4 && e < 1e-4 && e > -1e-4) }'"
