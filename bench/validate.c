@@ -350,9 +350,9 @@ const char *val_reason(const char *kernel, const char *variant, size_t size, dou
     }
     if (!strcmp(kernel, "stack"))
         return slow ? "store buffer: stores retire without waiting; compute cost overstated"
-               : big ? "RAM vs TLB split: the descent's stores to memory wait for the L1d MSHRs at RAM latency_ns, "
-                       "which calibrate reads from the page-local chase (a spatial prefetcher speeds it up); or the "
-                       "core's store queue, which the model bounds only with [hierarchy] store_queue (0: stores "
+               : big ? "store queue: the descent's stores (frames downward, each frame's words upward) miss to "
+                       "memory, an order the machine's prefetchers do not follow (dense stores run 3x faster), and "
+                       "fill its store queue; the model bounds stores only with [hierarchy] store_queue (0: they "
                        "retire at issue)"
                      : "compute: the recursion's call/return work exceeds the gap estimate";
     if (small)                               /* every line in L1d: no miss to wait for */

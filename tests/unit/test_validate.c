@@ -247,7 +247,7 @@ static void test_reasons(void **state)
     assert_non_null(strstr(val_reason("stride", "s256", 256 << 10, -40, 49152, 8 << 20), "two rates"));
     assert_non_null(strstr(val_reason("stream", "copy", 64 << 20, -30, 32768, 8 << 20), "reorder buffer"));
     assert_non_null(strstr(val_reason("stack", "default", 64 << 20, -30, 32768, 8 << 20), "store queue"));
-    assert_non_null(strstr(val_reason("stack", "default", 64 << 20, -30, 32768, 8 << 20), "MSHRs at RAM latency"));
+    assert_non_null(strstr(val_reason("stack", "default", 64 << 20, -30, 32768, 8 << 20), "prefetchers do not follow"));
     assert_non_null(strstr(val_reason("stack", "default", 1 << 20, -30, 32768, 8 << 20), "compute"));
     assert_non_null(strstr(val_reason("heap", "default", 16384, -30, 32768, 8 << 20), "every line in L1d"));
     assert_non_null(strstr(val_reason("prefetch", "d2", 16384, 30, 32768, 8 << 20), "compute"));
