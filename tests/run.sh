@@ -18,13 +18,14 @@ tally() {
     s=$(grep -cE '^ok [0-9]+.*# (SKIP|skip)' "$log" | head -1)
     f=$(grep -cE '^not ok [0-9]+' "$log" | head -1)
     p=$((p - s))
-    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi   # crashed or exited non-zero without TAP
     local planned ran
     planned=$(sed -nE 's/^1\.\.([0-9]+).*/\1/p' "$log" | awk '{ n += $1 } END { print n + 0 }')
     ran=$((p + s + f))
     if [ "$planned" -ne 0 ] && [ "$ran" -ne "$planned" ]; then   # stopped early, or a plan out of date
         echo "not ok - $name: planned $planned tests (TAP 1..N lines), ran $ran" >>"$log"
         f=$((f + 1))
+    elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then                  # exited non-zero, no TAP line failing
+        f=1
     fi
     pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))
     grep -E '^ok [0-9]+.*# (SKIP|skip)' "$log" | sed "s|^|  [$name] |"
