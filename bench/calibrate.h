@@ -199,10 +199,11 @@ int cal_minor_fault(size_t pages, unsigned trials, double *ns_per_page, double *
                     mh_error *err);
 
 /* Core probe (x86-64): *ghz = the core clock, from a dependent chain of integer adds (one cycle
- * each: that chain also gives induction_latency = 1); *cpi = cycles per instruction of a loop
- * of 16 independent adds plus its add; cmp; jne (CAL_LOOP_INSTR x86 instructions, counted as
- * objdump lists them, like the kernels' gap estimates): the core's issue width, which a loop-carried
- * chain does not limit. MH_EUNSUPPORTED elsewhere. No memory access: not a held-out kernel. */
+ * each: that chain also gives induction_latency = 1); *cpi = cycles per instruction of a loop of
+ * 8 independent adds, 8 register moves and its add; cmp; jne (CAL_LOOP_INSTR x86 instructions,
+ * counted as objdump lists them, like the kernels' gap estimates): the core's issue width, which
+ * neither a loop-carried chain nor the ALUs' count limits. MH_EUNSUPPORTED elsewhere. No memory
+ * access: not a held-out kernel. */
 int cal_core_probe(double *ghz, double *cpi, mh_error *err);
 #define CAL_LOOP_INSTR 19.0
 /* Load-pipe probe (x86-64, calprobe.c): *mem_cpi = cycles per load at ghz of 16 independent loads

@@ -378,8 +378,9 @@ static void build_header(const cal_run *r, const mh_config *out, const cal_fit_o
     if (r->core_ghz > 0)
         hdr(buf, "; Core probe (no memory access): frequency_ghz = %.3f from a dependent integer add chain\n"
                  ";   (nominal %g); induction_latency = 1 cycle (one add of that chain: the next address of a\n"
-                 ";   constant-stride loop waits for it); base_cpi = %.3f cycles per instruction of a loop of 16\n"
-                 ";   independent adds + add; cmp; jne (%.0f instructions: the issue width; base config had %g).\n",
+                 ";   constant-stride loop waits for it); base_cpi = %.3f cycles per instruction of a loop of 8\n"
+                 ";   independent adds, 8 register moves + add; cmp; jne (%.0f instructions: the issue width;\n"
+                 ";   base config had %g).\n",
             r->core_ghz, r->nominal_ghz, r->core_cpi, CAL_LOOP_INSTR, r->base_cpi_in);
     hdr(buf, "; MEASURED with the chase kernel only (held-out kernels never used): each level's latency is\n"
              "; the median ns/access of %s chase points with size in (2 x previous level, level / 2],\n"

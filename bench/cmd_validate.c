@@ -77,7 +77,7 @@ typedef struct val_run {
     val_pt *pts; size_t npts;        /* timing points */
     int rounds;                      /* measurement rounds per point */
     double round_ghz[VAL_MAX_ROUNDS]; /* core clock from the core probe at each round's start (0: none) */
-    double round_cpi[VAL_MAX_ROUNDS]; /* the probe's cycles per instruction of independent adds then */
+    double round_cpi[VAL_MAX_ROUNDS]; /* the probe's cycles per instruction (issue width) then */
     double *clk_ghz, *clk_cpi;       /* every core probe of the run: round starts and before each point */
     int *clk_round;                  /* the round (from 1) of each */
     size_t nclk, clk_cap;            /* probes taken, room */
