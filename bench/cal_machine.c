@@ -281,7 +281,7 @@ void cal_machine_header(const cal_machine *m, double ghz, char *buf, size_t cap)
     ADD("; Machine probes (no held-out kernel):\n");
     if (m->mem_cpi > 0)
         ADD(";   mem_cpi = %.3f cycles per record: 16 independent loads of one L1 line pair per loop\n"
-            ";        iteration (the load pipes run alongside the ALUs that base_cpi measures)\n", m->mem_cpi);
+            ";        iteration (the load pipes run alongside the issue of the other instructions: base_cpi)\n", m->mem_cpi);
     if (m->tlb1_set)
         ADD(";   tlb.L1d.entries = %u: a chase with one line per page stays at %.2f ns per load up to\n"
             ";        this many pages, then rises: the largest reach of %u ladders spread over the\n"
