@@ -180,6 +180,34 @@ static int apply_set_gaps(mh_config *c, cal_machine *m, mh_error *err)
     return rc;
 }
 
+/* Spread probe: the spread chase inside the last cache level (cal_link_bytes: above what the level
+ * before holds); the medians of all its probes' plain and prefetching walks give the fit, and c
+ * gets it as that level's spread and as RAM's (memory's is not probed apart). */
+static int apply_spread(mh_config *c, const cal_input *in, cal_machine *m, mh_error *err)
+{
+    size_t last = in->nlevels - 1;
+    size_t bytes = in->nlevels > 1 ? cal_link_bytes(in->capacity[last], in->capacity[last - 1]) : 0;
+    double plain = 0, pf = 0;
+    if (!bytes || m->spread_probes > CAL_MAX_ROUNDS)
+        return MH_OK;
+    int rc = cal_spread_probe(bytes, CAL_SPREAD_DIST, 5, &plain, &pf, err);
+    if (rc != MH_OK)
+        return rc;
+    m->spread_plain[m->spread_probes] = plain;
+    m->spread_pf[m->spread_probes++] = pf;
+    double a[CAL_MAX_ROUNDS + 1], b[CAL_MAX_ROUNDS + 1];
+    memcpy(a, m->spread_plain, sizeof a);
+    memcpy(b, m->spread_pf, sizeof b);
+    m->spread_hit_ns = c->level[c->data].latency / c->frequency_ghz;
+    m->spread = cal_spread_fit(cal_median(a, (size_t)m->spread_probes), m->spread_hit_ns, CAL_SPREAD_DIST,
+                               cal_median(b, (size_t)m->spread_probes));
+    m->spread_bytes = bytes;
+    char key[64];
+    snprintf(key, sizeof key, "%s.spread", in->names[last]);
+    rc = set_val(c, key, m->spread, err);
+    return rc == MH_OK ? set_val(c, "RAM.spread", m->spread, err) : rc;
+}
+
 /* Moves the machine probes' cycle values from clock `from` to `to` GHz; see calibrate.h. */
 int cal_machine_reclock(mh_config *c, cal_machine *m, double from, double to, mh_error *err)
 {
@@ -244,7 +272,9 @@ int cal_machine_again(mh_config *c, cal_machine *m, mh_error *err)
         rc = cal_levels_from_config(c, &in, err);
     if (rc == MH_OK)
         rc = apply_bandwidth(c, &in, m, err);
-    return rc == MH_OK ? apply_set_gaps(c, m, err) : rc;
+    if (rc == MH_OK)
+        rc = apply_set_gaps(c, m, err);
+    return rc == MH_OK ? apply_spread(c, &in, m, err) : rc;
 }
 
 /* Runs the machine probes at c's frequency_ghz and writes their results into c. */
@@ -267,6 +297,8 @@ int cal_machine_probe(mh_config *c, cal_machine *m, mh_error *err)
         rc = apply_bandwidth(c, &in, m, err);
     if (rc == MH_OK)
         rc = apply_set_gaps(c, m, err);
+    if (rc == MH_OK)
+        rc = apply_spread(c, &in, m, err);
     m->nlevels = in.nlevels;
     for (size_t i = 0; i < in.nlevels; i++)
         snprintf(m->names[i], sizeof m->names[i], "%s", in.names[i]);
@@ -309,6 +341,19 @@ void cal_machine_header(const cal_machine *m, double ghz, char *buf, size_t cap)
                 ";        set overlap little\n",
                 m->names[i], m->set_ns[i] * ghz, CAL_SET_CHAINS, m->set_lines[i], m->set_stride, m->names[0],
                 m->names[i], m->set_ns[i], m->set_probes[i]);
+    if (m->spread_probes > 0 && m->nlevels > 0) {
+        double a[CAL_MAX_ROUNDS + 1], b[CAL_MAX_ROUNDS + 1];
+        memcpy(a, m->spread_plain, sizeof a);
+        memcpy(b, m->spread_pf, sizeof b);
+        double plain = cal_median(a, (size_t)m->spread_probes), pf = cal_median(b, (size_t)m->spread_probes);
+        ADD(";   %s.spread = RAM.spread = %.3f: a chase through the %zu lines of %zu KiB inside %s took\n"
+            ";        %.2f ns per node, and %.2f prefetching each node %d ahead (medians of %d probes),\n"
+            ";        where one fixed latency gives %.2f: the walk waits for its slower fills. The fit:\n"
+            ";        fills vary uniformly by +-%.0f %% of their latency (RAM's is not probed apart)\n",
+            m->names[m->nlevels - 1], m->spread, m->spread_bytes / BENCH_LINE, m->spread_bytes / 1024,
+            m->names[m->nlevels - 1], plain, pf, CAL_SPREAD_DIST, m->spread_probes,
+            cal_spread_walk(plain, m->spread_hit_ns, CAL_SPREAD_DIST, 0), 100 * m->spread);
+    }
     if (m->bw_probes > 1)
         ADD(";   bandwidths: the best of %d probes spread over the calibration (the shared L3 and memory\n"
             ";        channel serve other cores too; RAM read %.1f..%.1f GB/s)\n", m->bw_probes,

@@ -256,6 +256,20 @@ uint32_t cal_tlb_reach(const size_t *pages, const double *ns, size_t n, double *
 /* TLB probe (calprobe.c): pointer chases with one line per page over 8..512 pages. */
 int cal_tlb_probe(double ghz, cal_tlb_out *out, mh_error *err);
 
+/* Latency-spread probe (cal_spread.c): a random-cycle chase through the lines of `bytes`, plain
+ * and prefetching each node `dist` nodes ahead through a jump pointer: *plain_ns and *pf_ns, the
+ * medians of `trials` (1..64) trials, ns per node. MH_EINVAL on sizes under 2 x dist lines. */
+int cal_spread_probe(size_t bytes, unsigned dist, unsigned trials, double *plain_ns, double *pf_ns,
+                     mh_error *err);
+/* ns per node of a walk prefetching `dist` nodes ahead when every fill takes lat_ns x (1 + spread
+ * x u), u uniform in [-1, 1), and a node follows the one before at least hit_ns later. */
+double cal_spread_walk(double lat_ns, double hit_ns, unsigned dist, double spread);
+/* The spread in [0, CAL_SPREAD_MAX] for which cal_spread_walk gives pf_ns (bisection): 0 when the
+ * walk is no slower than fixed latencies give, CAL_SPREAD_MAX when it is slower than that gives. */
+double cal_spread_fit(double lat_ns, double hit_ns, unsigned dist, double pf_ns);
+#define CAL_SPREAD_DIST 8
+#define CAL_SPREAD_MAX 0.9
+
 /* What cal_machine_probe measured and set. */
 typedef struct cal_machine {
     double mem_cpi;                      /* cycles per record on the load pipes (0: not probed) */
@@ -279,6 +293,13 @@ typedef struct cal_machine {
     int set_probes[CAL_MAX_LEVELS];      /* [i]: how many */
     size_t set_lines[CAL_MAX_LEVELS];    /* [i]: the lines that chase walked */
     size_t set_stride;                   /* their spacing: the data entry level's sets x line */
+    double spread;                       /* the last level's (and RAM's) spread, from the median of
+                                            the spread probes' prefetching walks (-1: not probed) */
+    double spread_pf[CAL_MAX_ROUNDS + 1]; /* those walks, ns per node */
+    double spread_plain[CAL_MAX_ROUNDS + 1]; /* the plain walks beside them */
+    int spread_probes;                   /* how many */
+    size_t spread_bytes;                 /* the buffer they walked */
+    double spread_hit_ns;                /* the data entry level's latency, ns: a node's least time */
 } cal_machine;
 /* Runs the load-pipe, TLB, bandwidth and one-set probes at c's frequency_ghz and sets
  * hierarchy.mem_cpi, tlb.L1d.entries, tlb.L2.latency, each data-path link's bandwidth,

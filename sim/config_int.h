@@ -35,6 +35,8 @@ typedef struct mh_level_cfg {
     double bandwidth;         /* bytes/cycle to the next level; 0 = unbounded */
     double set_gap;           /* cycles between the starts of misses into one data-entry set that
                                * this level serves (timing); 0 = no limit */
+    double spread;            /* fills this level serves take latency x (1 + spread x u), u uniform
+                               * in [-1, 1) (timing); 0 = fixed */
     int prefetcher;           /* enum mh_prefetcher */
     uint32_t pf_degree;       /* lines per prefetch trigger */
     uint32_t pf_distance;     /* lines ahead of the demand stream */
@@ -54,6 +56,7 @@ typedef struct mh_tlb_cfg {
 typedef struct mh_ram_cfg {
     double latency_ns;        /* row-miss access latency */
     double row_hit_ns;        /* open-row hit latency */
+    double spread;            /* memory fills take their latency x (1 + spread x u), as a level's */
     double bandwidth_gbs;     /* 0 = unbounded */
     uint64_t row_size;        /* bytes per DRAM row */
     uint32_t banks;

@@ -49,6 +49,7 @@ static const mh_cfg_key level_keys[] = {
     K("mshrs", MH_T_COUNT, mh_level_cfg, mshrs, NULL, "must be an integer >= 1"),
     K("bandwidth", MH_T_DBL0, mh_level_cfg, bandwidth, NULL, "must be a number >= 0"),
     K("set_gap", MH_T_DBL0, mh_level_cfg, set_gap, NULL, "must be a number >= 0 (cycles, 0 = no limit)"),
+    K("spread", MH_T_FRAC, mh_level_cfg, spread, NULL, "must be a number >= 0 and < 1 (fraction of latency, 0 = fixed)"),
     K("prefetcher", MH_T_ENUM, mh_level_cfg, prefetcher, pf_names,
       "must be one of none, next-line, stride, stream, region"),
     K("degree", MH_T_COUNT, mh_level_cfg, pf_degree, NULL, "must be an integer >= 1"),
@@ -66,6 +67,7 @@ static const mh_cfg_key tlb_keys[] = {
 static const mh_cfg_key ram_keys[] = {
     K("latency_ns", MH_T_DBL0, mh_ram_cfg, latency_ns, NULL, "must be a number >= 0"),
     K("row_hit_ns", MH_T_DBL0, mh_ram_cfg, row_hit_ns, NULL, "must be a number >= 0"),
+    K("spread", MH_T_FRAC, mh_ram_cfg, spread, NULL, "must be a number >= 0 and < 1 (fraction of latency, 0 = fixed)"),
     K("bandwidth_gbs", MH_T_DBL0, mh_ram_cfg, bandwidth_gbs, NULL, "must be a number >= 0"),
     K("row_size", MH_T_POW2SZ, mh_ram_cfg, row_size, NULL,
       "must be a power of two (bytes, K/M suffixes)"),
@@ -246,8 +248,9 @@ int mh_cfg_apply(mh_cfg_ctx *x, mh_cfg_sec *s, int k, const char *value, int lin
             return bad(x, s, k, line, NULL);
         *(int *)p = e;
         return MH_OK;
-    case MH_T_DBL0: case MH_T_DBLPOS:
-        if (mh_parse_double(value, &d) || d < 0 || (key->type == MH_T_DBLPOS && d == 0))
+    case MH_T_DBL0: case MH_T_DBLPOS: case MH_T_FRAC:
+        if (mh_parse_double(value, &d) || d < 0 || (key->type == MH_T_DBLPOS && d == 0) ||
+            (key->type == MH_T_FRAC && d >= 1))
             return bad(x, s, k, line, NULL);
         *(double *)p = d;
         return MH_OK;
@@ -293,7 +296,7 @@ int mh_cfg_format(const mh_config *c, const mh_cfg_sec *s, int k, char *buf, siz
     const char *p = (const char *)mh_cfg_base((mh_config *)c, s) + key->off;
     switch (key->type) {
     case MH_T_ENUM: snprintf(buf, n, "%s", key->names[*(const int *)p]); return 0;
-    case MH_T_DBL0: case MH_T_DBLPOS: mh_format_double(*(const double *)p, buf, n); return 0;
+    case MH_T_DBL0: case MH_T_DBLPOS: case MH_T_FRAC: mh_format_double(*(const double *)p, buf, n); return 0;
     case MH_T_NAME: snprintf(buf, n, "%s", c->name); return 0;
     case MH_T_REF: return format_ref(c, *(const int *)p, buf, n);
     case MH_T_COUNT: case MH_T_POW2:

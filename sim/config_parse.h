@@ -24,6 +24,7 @@ enum mh_cfg_type {
     MH_T_U64,     /* uint64, any */
     MH_T_DBL0,    /* double >= 0 */
     MH_T_DBLPOS,  /* double > 0 */
+    MH_T_FRAC,    /* double in [0, 1) */
     MH_T_ENUM,    /* int index into names */
     MH_T_REF,     /* a level name, resolved after parsing */
     MH_T_NAME     /* the hierarchy name string */

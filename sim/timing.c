@@ -132,6 +132,7 @@ struct mh_timing {
     tick xfer[MH_MAX_LEVELS];   /* time one line occupies the link below level i; 0 = unbounded */
     tick link_free[MH_MAX_LEVELS]; /* when each link is free again */
     tick set_gap[MH_MAX_LEVELS]; /* spacing of misses into one data-entry set served by level i */
+    double spread[NSLOTS];      /* latency spread of fills from level i, [RAM_SLOT] memory's (0 = fixed) */
     tick *set_free;             /* per data-entry set: when its next miss may start; NULL = no gaps */
     uint64_t set_mask;          /* data-entry sets - 1 */
     tick stall[NSLOTS];         /* time charged per level; RAM, TLB and walk slots after them */
@@ -259,7 +260,9 @@ static void setup_levels(mh_timing *t, const mh_config *c)
         t->next[i] = l->next;
         t->xfer[i] = l->bandwidth > 0 ? ticks(l->line / l->bandwidth) : 0;
         t->set_gap[i] = (int)i == c->data ? 0 : ticks(l->set_gap);
+        t->spread[i] = l->spread;
     }
+    t->spread[RAM_SLOT] = c->ram.spread;
     t->ram_row_miss = ticks(c->ram.latency_ns * c->frequency_ghz);
     t->ram_row_hit = ticks((c->ram.row_hit_ns > 0 ? c->ram.row_hit_ns : c->ram.latency_ns) * c->frequency_ghz);
     t->ram_bpc = c->ram.bandwidth_gbs > 0 ? c->ram.bandwidth_gbs / c->frequency_ghz : 0;
@@ -350,6 +353,21 @@ static tick dram_cost(mh_timing *t, uint64_t addr)
     if (mh_dram_access(t->dram, addr)) { t->st.row_hits++; return t->ram_row_hit; }
     t->st.row_misses++;
     return t->ram_row_miss;
+}
+
+/* Latency of a fill of line from level lv (MEM = memory) for the record at instruction idx: lat x
+ * (1 + spread x u), u uniform in [-1, 1) from a hash of the two, so a run always draws the same.
+ * Zero mean: a chase keeps its mean latency, a walk prefetching ahead waits for its slower fills. */
+static tick spread_lat(const mh_timing *t, int lv, tick lat, uint64_t line, uint64_t idx)
+{
+    double f = t->spread[slot_of(lv)];
+    if (f == 0) return lat;
+    uint64_t h = (line + 1) * 0x9E3779B97F4A7C15ull ^ idx * 0xC2B2AE3D27D4EB4Full;
+    h ^= h >> 29;
+    h *= 0xBF58476D1CE4E5B9ull;
+    h ^= h >> 32;
+    double u = (double)(h >> 11) * 0x1p-52 - 1.0;   /* 53 bits -> [0, 2) -> [-1, 1) */
+    return (tick)((double)lat * (1.0 + f * u) + 0.5);
 }
 
 /* When a data-entry miss of line served by level `from` may start, at `at` or later: misses into
@@ -704,6 +722,7 @@ static inline __attribute__((always_inline)) void account(mh_timing *t, const mh
             start = free_at;
         }
         if (!fetch) start = set_start(t, line, served, start);
+        lat = spread_lat(t, served, lat, line, idx);
         done = cross_links(t, entry, served, start, start + lat);
         window_replace_top(w, done, slot);
         fl->key = line + 1;
@@ -781,6 +800,7 @@ void mh_timing_prefetch(mh_timing *t, int into, int from, uint64_t line_addr)
     if (from < 0 || (size_t)from >= t->nlevels) from = MEM;
     if (into < 0 || (size_t)into >= t->nlevels) return;
     tick lat = from == MEM ? dram_cost(t, line_addr) : t->lat[from];
+    lat = spread_lat(t, from, lat, line_addr >> t->line_shift[0], t->icount);
     window *w = into == t->entry[0] ? &t->win[0] : into == t->entry[1] ? &t->win[1] : NULL;
     tick start = w && w->done[0] > t->now ? w->done[0] : t->now;
     if (into == t->entry[0]) start = set_start(t, line_addr >> t->line_shift[0], from, start);

@@ -769,6 +769,27 @@ static void test_chains_order(void **state)
     assert_true(in_place < N / 10);                   /* shuffled, not the identity */
 }
 
+/* The spread fit inverts the walk's recurrence: a walk prefetching 8 ahead is slower with spread,
+ * the fit finds 0.3 back from that walk's time, 0 at or under L/D, the cap past it. The probe's
+ * prefetching walk beats its plain chase, and it refuses a buffer under 2 x distance lines. */
+static void test_spread_fit(void **state)
+{
+    (void)state;
+    double w = cal_spread_walk(12, 1, 8, 0.3), w0 = cal_spread_walk(12, 1, 8, 0);
+    assert_true(fabs(w0 - 1.5) < 1e-9);
+    assert_true(w > 1.05 * w0);
+    assert_true(fabs(cal_spread_fit(12, 1, 8, w) - 0.3) < 0.005);
+    assert_true(cal_spread_fit(12, 1, 8, 1.5) == 0);
+    assert_true(cal_spread_fit(12, 1, 8, 1.2) == 0);
+    assert_true(cal_spread_fit(12, 1, 8, 100) == CAL_SPREAD_MAX);
+    mh_error err = {0};
+    double plain = 0, pf = 0;
+    assert_int_equal(cal_spread_probe(1 << 20, 8, 3, &plain, &pf, &err), MH_OK);
+    assert_true(plain > 0 && pf > 0 && pf < plain);
+    assert_int_equal(cal_spread_probe(512, 8, 3, &plain, &pf, &err), MH_EINVAL);
+    assert_non_null(strstr(err.msg, "spread probe"));
+}
+
 /* A new clock moves every cycle value the machine probes derived from a time: cycles scale with the
  * clock, bytes per cycle against it. */
 static void test_machine_reclock(void **state)
@@ -869,6 +890,7 @@ int main(void)
         cmocka_unit_test(test_split_fit),
         cmocka_unit_test(test_fit_exact),
         cmocka_unit_test(test_machine_probes),
+        cmocka_unit_test(test_spread_fit),
         cmocka_unit_test(test_fit_noisy),
         cmocka_unit_test(test_fit_fallback_and_missing),
         cmocka_unit_test(test_fit_clamp),

@@ -244,6 +244,8 @@ static void test_string_errors(void **state)
     parse_bad(MIN_L1 "mshrs = 99999999999\n", "t.ini:7: [L1] mshrs = 99999999999, must be <= 4294967295");
     parse_bad(MIN_L1 "bandwidth = nan\n", "t.ini:7: [L1] bandwidth = nan, must be a number >= 0");
     parse_bad(MIN_L1 "set_gap = -2\n", "t.ini:7: [L1] set_gap = -2, must be a number >= 0 (cycles, 0 = no limit)");
+    parse_bad(MIN_L1 "spread = 1\n", "t.ini:7: [L1] spread = 1, must be a number >= 0 and < 1 (fraction of latency, 0 = fixed)");
+    parse_bad(MIN_L1 "spread = -0.1\n", "t.ini:7: [L1] spread = -0.1, must be a number >= 0 and < 1 (fraction of latency, 0 = fixed)");
     parse_bad(MIN_L1 "next = L1\n",
               "t.ini:7: [L1] next = L1, forms a cycle L1 -> L1; the last level must omit next (= main memory)");
     parse_bad(MIN_L1 "[memory]\n",
@@ -332,7 +334,7 @@ static void test_set_rejects(void **state)
             "--set L1d.ways=3: [L1d] size = 32K, must be sets * ways * line, a multiple of ways * line = 192");
     set_bad("L1d.wayz", "2", MH_ECONFIG,
             "--set L1d.wayz=2: unknown key in [L1d]; allowed: size, ways, line, policy, write, "
-            "allocate, inclusion, latency, next, seed, mshrs, bandwidth, set_gap, prefetcher, degree, distance, cross_pages");
+            "allocate, inclusion, latency, next, seed, mshrs, bandwidth, set_gap, spread, prefetcher, degree, distance, cross_pages");
     set_bad("L9.ways", "2", MH_ECONFIG,
             "--set L9.ways=2: no section [L9]; sections: hierarchy, L1i, L1d, L2, L3, tlb.L1d, tlb.L2, "
             "RAM, disk");
