@@ -259,6 +259,13 @@ int cal_machine_relink(mh_config *c, cal_machine *m, const uint64_t *probed, int
         snprintf(key, sizeof key, "%s.bandwidth", in.names[i - 1]);
         rc = set_val(c, key, m->link_gbs[i - 1] / c->frequency_ghz, err);
     }
+    size_t last = in.nlevels - 1;
+    if (rc == MH_OK && in.nlevels > 1 && in.capacity[last] != probed[last] && m->spread_probes > 0) {
+        m->spread_probes = 0;            /* those chased past what the level holds: mostly memory */
+        m->spread_resized = 1;
+        for (int k = 0; rc == MH_OK && k < probes; k++)
+            rc = apply_spread(c, &in, m, err);
+    }
     return rc;
 }
 
@@ -349,10 +356,11 @@ void cal_machine_header(const cal_machine *m, double ghz, char *buf, size_t cap)
         ADD(";   %s.spread = RAM.spread = %.3f: a chase through the %zu lines of %zu KiB inside %s took\n"
             ";        %.2f ns per node, and %.2f prefetching each node %d ahead (medians of %d probes),\n"
             ";        where one fixed latency gives %.2f: the walk waits for its slower fills. The fit:\n"
-            ";        fills vary uniformly by +-%.0f %% of their latency (RAM's is not probed apart)\n",
+            ";        fills vary uniformly by +-%.0f %% of their latency (RAM's is not probed apart)%s\n",
             m->names[m->nlevels - 1], m->spread, m->spread_bytes / BENCH_LINE, m->spread_bytes / 1024,
             m->names[m->nlevels - 1], plain, pf, CAL_SPREAD_DIST, m->spread_probes,
-            cal_spread_walk(plain, m->spread_hit_ns, CAL_SPREAD_DIST, 0), 100 * m->spread);
+            cal_spread_walk(plain, m->spread_hit_ns, CAL_SPREAD_DIST, 0), 100 * m->spread,
+            m->spread_resized ? "; probed\n;        again inside the size the ladder showed" : "");
     }
     if (m->bw_probes > 1)
         ADD(";   bandwidths: the best of %d probes spread over the calibration (the shared L3 and memory\n"

@@ -300,6 +300,7 @@ typedef struct cal_machine {
     int spread_probes;                   /* how many */
     size_t spread_bytes;                 /* the buffer they walked */
     double spread_hit_ns;                /* the data entry level's latency, ns: a node's least time */
+    int spread_resized;                  /* the fit resized the last level: probed again inside it */
 } cal_machine;
 /* Runs the load-pipe, TLB, bandwidth and one-set probes at c's frequency_ghz and sets
  * hierarchy.mem_cpi, tlb.L1d.entries, tlb.L2.latency, each data-path link's bandwidth,
