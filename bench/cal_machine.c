@@ -1,8 +1,9 @@
 /* cal_machine.c — the machine probes of `memhier calibrate` that are not latency ladders, applied
  * to the calibrated config: the load pipes' rate (mem_cpi), the first-level DTLB's entries and the
  * second-level TLB's latency (a one-line-per-page chase), each link's bandwidth (link chases),
- * RAM's (a read sweep) and each lower level's set_gap (a one-set chase). None of them runs a
- * held-out kernel (see calprobe.c and cal_chains.c). */
+ * RAM's (a read sweep), each lower level's set_gap (a one-set chase) and the last level's and
+ * RAM's latency spread (a chase prefetching ahead). None of them runs a held-out kernel (see
+ * calprobe.c, cal_chains.c and cal_spread.c). */
 #include <stdio.h>
 #include <string.h>
 

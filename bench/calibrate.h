@@ -293,8 +293,8 @@ typedef struct cal_machine {
     int set_probes[CAL_MAX_LEVELS];      /* [i]: how many */
     size_t set_lines[CAL_MAX_LEVELS];    /* [i]: the lines that chase walked */
     size_t set_stride;                   /* their spacing: the data entry level's sets x line */
-    double spread;                       /* the last level's (and RAM's) spread, from the median of
-                                            the spread probes' prefetching walks (-1: not probed) */
+    double spread;                       /* the last level's (and RAM's) spread, from the medians of
+                                            the spread probes' walks (spread_probes 0: not probed) */
     double spread_pf[CAL_MAX_ROUNDS + 1]; /* those walks, ns per node */
     double spread_plain[CAL_MAX_ROUNDS + 1]; /* the plain walks beside them */
     int spread_probes;                   /* how many */

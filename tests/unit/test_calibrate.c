@@ -818,7 +818,8 @@ static void test_machine_reclock(void **state)
 /* The link chase's size: half a level past twice the one above; a shrunk shared level between
  * twice the level above and its size (4 MiB under 1 MiB: 3 MiB, the VM's L3 on a busy day, whose
  * half, 2 MiB, would have been no probe); nothing where no chase fits. Then a relink of a config
- * whose L3 the fit cut to 4 MiB under a 1 MiB L2 probes inside it and raises L2's bandwidth. */
+ * whose L3 the fit cut to 4 MiB under a 1 MiB L2 probes inside it and raises L2's bandwidth, and
+ * drops the spread probes taken past the cut for one inside it, which sets L3's and RAM's spread. */
 static void test_link_bytes(void **state)
 {
     (void)state;
@@ -838,11 +839,18 @@ static void test_link_bytes(void **state)
     assert_int_equal(mh_config_parse(cfg, "t.ini", &c, &err), MH_OK);
     cal_machine m = {0};
     m.link_rand_gbs[1] = m.link_seq_gbs[1] = m.link_gbs[1] = 0.01; /* the probe past the cut L3: RAM */
+    m.spread_probes = 2;                                            /* and the spread's, past it too */
+    m.spread_bytes = 16 * M;
+    m.spread = CAL_SPREAD_MAX;
     const uint64_t probed[3] = {48 * 1024, M, 32 * M};
     assert_int_equal(cal_machine_relink(c, &m, probed, 1, &err), MH_OK);
     assert_int_equal(m.link_resized[1], 4 * M);
     assert_true(m.link_gbs[1] > 0.01);
     assert_true(fabs(c->level[1].bandwidth - m.link_gbs[1] / 4.0) < 1e-2);
+    assert_int_equal(m.spread_probes, 1);                           /* probed again, inside the 4 MiB */
+    assert_true(m.spread_resized);
+    assert_int_equal(m.spread_bytes, 3 * M);
+    assert_true(fabs(c->level[2].spread - m.spread) < 1e-3 && fabs(c->ram.spread - m.spread) < 1e-3);
     mh_config_free(c);
 }
 
