@@ -199,9 +199,10 @@ static int apply_spread(mh_config *c, const cal_input *in, cal_machine *m, mh_er
     double a[CAL_MAX_ROUNDS + 1], b[CAL_MAX_ROUNDS + 1];
     memcpy(a, m->spread_plain, sizeof a);
     memcpy(b, m->spread_pf, sizeof b);
+    m->spread_lat_ns = cal_median(a, (size_t)m->spread_probes);
+    m->spread_walk_ns = cal_median(b, (size_t)m->spread_probes);
     m->spread_hit_ns = c->level[c->data].latency / c->frequency_ghz;
-    m->spread = cal_spread_fit(cal_median(a, (size_t)m->spread_probes), m->spread_hit_ns, CAL_SPREAD_DIST,
-                               cal_median(b, (size_t)m->spread_probes));
+    m->spread = cal_spread_fit(m->spread_lat_ns, m->spread_hit_ns, CAL_SPREAD_DIST, m->spread_walk_ns);
     m->spread_bytes = bytes;
     char key[64];
     snprintf(key, sizeof key, "%s.spread", in->names[last]);
@@ -349,20 +350,15 @@ void cal_machine_header(const cal_machine *m, double ghz, char *buf, size_t cap)
                 ";        set overlap little\n",
                 m->names[i], m->set_ns[i] * ghz, CAL_SET_CHAINS, m->set_lines[i], m->set_stride, m->names[0],
                 m->names[i], m->set_ns[i], m->set_probes[i]);
-    if (m->spread_probes > 0 && m->nlevels > 0) {
-        double a[CAL_MAX_ROUNDS + 1], b[CAL_MAX_ROUNDS + 1];
-        memcpy(a, m->spread_plain, sizeof a);
-        memcpy(b, m->spread_pf, sizeof b);
-        double plain = cal_median(a, (size_t)m->spread_probes), pf = cal_median(b, (size_t)m->spread_probes);
+    if (m->spread_probes > 0 && m->nlevels > 0)
         ADD(";   %s.spread = RAM.spread = %.3f: a chase through the %zu lines of %zu KiB inside %s took\n"
             ";        %.2f ns per node, and %.2f prefetching each node %d ahead (medians of %d probes),\n"
             ";        where one fixed latency gives %.2f: the walk waits for its slower fills. The fit:\n"
             ";        fills vary uniformly by +-%.0f %% of their latency (RAM's is not probed apart)%s\n",
             m->names[m->nlevels - 1], m->spread, m->spread_bytes / BENCH_LINE, m->spread_bytes / 1024,
-            m->names[m->nlevels - 1], plain, pf, CAL_SPREAD_DIST, m->spread_probes,
-            cal_spread_walk(plain, m->spread_hit_ns, CAL_SPREAD_DIST, 0), 100 * m->spread,
+            m->names[m->nlevels - 1], m->spread_lat_ns, m->spread_walk_ns, CAL_SPREAD_DIST, m->spread_probes,
+            cal_spread_walk(m->spread_lat_ns, m->spread_hit_ns, CAL_SPREAD_DIST, 0), 100 * m->spread,
             m->spread_resized ? "; probed\n;        again inside the size the ladder showed" : "");
-    }
     if (m->bw_probes > 1)
         ADD(";   bandwidths: the best of %d probes spread over the calibration (the shared L3 and memory\n"
             ";        channel serve other cores too; RAM read %.1f..%.1f GB/s)\n", m->bw_probes,

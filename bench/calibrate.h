@@ -299,6 +299,7 @@ typedef struct cal_machine {
     double spread_plain[CAL_MAX_ROUNDS + 1]; /* the plain walks beside them */
     int spread_probes;                   /* how many */
     size_t spread_bytes;                 /* the buffer they walked */
+    double spread_lat_ns, spread_walk_ns; /* the medians of the plain and the prefetching walks */
     double spread_hit_ns;                /* the data entry level's latency, ns: a node's least time */
     int spread_resized;                  /* the fit resized the last level: probed again inside it */
 } cal_machine;
