@@ -87,9 +87,9 @@ static void usage(FILE *f)
                "  --min-time S         seconds of repetitions per point\n"
                "  --events LIST|none   PAPI events for the ladder CSV (default: the default list)\n"
                "  --seed N             shuffle seed (default 1)\n"
-               "  --no-core-probe      keep the [hierarchy] core keys, TLBs, bandwidths and set gaps (default:\n"
-               "                       measure the clock, issue width, load pipes, L1 DTLB, link bandwidths\n"
-               "                       and each lower level's set_gap)\n"
+               "  --no-core-probe      keep the [hierarchy] core keys, TLBs, bandwidths, set gaps and spreads\n"
+               "                       (default: measure the clock, issue width, load pipes, L1 DTLB, link\n"
+               "                       bandwidths, each lower level's set_gap and the last level's spread)\n"
                "  --no-prefetchers     keep the config's prefetchers even when the ladder shows one\n"
                "                       (default: model a detected one as L1d stride + L2 stream)\n"
                "  --rounds N           measure the ladder N times, interleaved, and fit each point's median\n"
@@ -104,8 +104,9 @@ static void usage(FILE *f)
                "machine probes (no held-out kernel) are a one-line-per-page chase for the TLBs, a\n"
                "16-load loop for the load pipes, 64 interleaved chases inside each lower level for the\n"
                "link bandwidths (lines in a random order and in address order: the slower), a vector\n"
-               "read sweep for RAM's, and 16 interleaved chases through lines\n"
-               "in one L1d set for each lower level's set_gap. The clock is the median of probes at the\n"
+               "read sweep for RAM's, 16 interleaved chases through lines in one L1d set for each lower\n"
+               "level's set_gap, and a chase inside the last level, plain and prefetching 8 nodes ahead,\n"
+               "for its latency spread (and RAM's). The clock is the median of probes at the\n"
                "start and after each ladder round.\n");
 }
 
