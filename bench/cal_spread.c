@@ -14,6 +14,7 @@
 
 #define SPREAD_STEPS 200000u   /* recurrence steps per evaluation */
 #define SPREAD_ITERS 40        /* bisection steps */
+#define SPREAD_RING 64         /* the recurrence's memory: dist <= SPREAD_RING (a power of two) */
 
 /* One node: a line holding the next node of the cycle and the node `dist` ahead. */
 typedef struct spread_node {
@@ -93,26 +94,24 @@ int cal_spread_probe(size_t bytes, unsigned dist, unsigned trials, double *plain
 
 /* Recurrence: see calibrate.h. Node i + 1 is reached an L1 hit after node i, or when its fill,
  * issued on reaching node i + 1 - dist, arrives; fills take lat x (1 + spread x u), u uniform in
- * [-1, 1) from a fixed generator. Returns the mean ns per node over the second half. */
+ * [-1, 1) from a fixed generator. The last SPREAD_RING arrival times suffice (a ring). Returns
+ * the mean ns per node over the second half. */
 double cal_spread_walk(double lat_ns, double hit_ns, unsigned dist, double spread)
 {
-    double *r = malloc((SPREAD_STEPS + 1) * sizeof *r);
-    if (!r || dist == 0) {
-        free(r);
-        return lat_ns / (dist ? dist : 1);
-    }
+    double r[SPREAD_RING] = {0}, half = 0;
     uint64_t seed = 0x5fadu;
-    r[0] = 0;
+    dist = dist < 1 ? 1 : dist > SPREAD_RING ? SPREAD_RING : dist;
     for (size_t i = 0; i < SPREAD_STEPS; i++) {
         double u = (double)bench_rand_below(&seed, 1u << 30) / (double)(1u << 29) - 1.0;
         double fill = lat_ns * (1.0 + spread * u);
-        double via = i + 1 >= dist ? r[i + 1 - dist] + fill : r[i] + fill;
-        double step = r[i] + hit_ns;
-        r[i + 1] = via > step ? via : step;
+        double now = r[i % SPREAD_RING];
+        double via = (i + 1 >= dist ? r[(i + 1 - dist) % SPREAD_RING] : now) + fill;
+        double step = now + hit_ns;
+        r[(i + 1) % SPREAD_RING] = via > step ? via : step;
+        if (i + 1 == SPREAD_STEPS / 2)
+            half = r[(i + 1) % SPREAD_RING];
     }
-    double ns = (r[SPREAD_STEPS] - r[SPREAD_STEPS / 2]) / (SPREAD_STEPS - SPREAD_STEPS / 2);
-    free(r);
-    return ns;
+    return (r[SPREAD_STEPS % SPREAD_RING] - half) / (SPREAD_STEPS - SPREAD_STEPS / 2);
 }
 
 /* Fit: see calibrate.h. */

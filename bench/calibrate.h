@@ -261,8 +261,8 @@ int cal_tlb_probe(double ghz, cal_tlb_out *out, mh_error *err);
  * medians of `trials` (1..64) trials, ns per node. MH_EINVAL on sizes under 2 x dist lines. */
 int cal_spread_probe(size_t bytes, unsigned dist, unsigned trials, double *plain_ns, double *pf_ns,
                      mh_error *err);
-/* ns per node of a walk prefetching `dist` nodes ahead when every fill takes lat_ns x (1 + spread
- * x u), u uniform in [-1, 1), and a node follows the one before at least hit_ns later. */
+/* ns per node of a walk prefetching `dist` (1..64) nodes ahead when every fill takes lat_ns x
+ * (1 + spread x u), u uniform in [-1, 1), and a node follows the one before at least hit_ns later. */
 double cal_spread_walk(double lat_ns, double hit_ns, unsigned dist, double spread);
 /* The spread in [0, CAL_SPREAD_MAX] for which cal_spread_walk gives pf_ns (bisection): 0 when the
  * walk is no slower than fixed latencies give, CAL_SPREAD_MAX when it is slower than that gives. */
