@@ -1655,6 +1655,17 @@ int mh_hier_resident(mh_hier *h, uint64_t addr, uint64_t len, mh_error *err)
     return MH_OK;
 }
 
+/* Touches pages in the timing model's page table, counting their first touches (before replay). */
+int mh_hier_touch_pages(mh_hier *h, uint64_t addr, uint64_t len, mh_error *err)
+{
+    if (!h || !h->tm)
+        return mh_error_set(err, MH_EUNSUPPORTED, "touched pages: timing is off (no page table)");
+    if (mh_timing_touch_pages(h->tm, addr, len) != MH_OK)
+        return mh_error_set(err, MH_ENOMEM, "touched pages: out of memory at 0x%llx + %llu bytes",
+                            (unsigned long long)addr, (unsigned long long)len);
+    return MH_OK;
+}
+
 /* Frees h. */
 void mh_hier_destroy(mh_hier *h)
 {

@@ -29,6 +29,10 @@ void mh_timing_writeback(mh_timing *t, uint64_t line_addr);
 /* Marks the pages of [addr, addr + len) resident before replay (no fault counted; see
  * mh_hier_resident). Returns MH_OK (also without a page table) or MH_ENOMEM. */
 int mh_timing_resident(mh_timing *t, uint64_t addr, uint64_t len);
+/* Touches (writes) the pages of [addr, addr + len) outside the trace: each first touch counts a
+ * minor fault, with no time and no cache access (see mh_hier_touch_pages). Returns MH_OK (also
+ * without a page table) or MH_ENOMEM (pages touched so far stay so). */
+int mh_timing_touch_pages(mh_timing *t, uint64_t addr, uint64_t len);
 /* Copies totals into *out and per-level cycles and late prefetches into lv[i].cycles and
  * lv[i].pf_late for i < nlevels. */
 void mh_timing_stats(const mh_timing *t, mh_time_stats *out, mh_level_stats *lv, size_t nlevels);

@@ -113,6 +113,41 @@ static void test_resident_pages(void **state)
     mh_config_free(c);
 }
 
+/* Pages touched outside the trace (a setup's first touches): pages 10..29 touched before replay
+ * count 20 minor faults there, with no cycles; touching 25..34 again counts only 30..34; the
+ * trace then faults on the other 75 of its 100 pages, and its fault cycles are those 75's.
+ * Timing off: refused. */
+static void test_touched_pages(void **state)
+{
+    (void)state;
+    mh_hier *h = make("250");
+    mh_error err = { 0, "" };
+    mh_time_stats s;
+    assert_int_equal(mh_hier_touch_pages(h, 10 * 4096 + 100, 20 * 4096 - 200, &err), MH_OK);
+    assert_int_equal(mh_hier_time_stats(h, &s), MH_OK);
+    assert_int_equal(s.minor_faults, 20);
+    assert_true(s.cycles == 0 && s.cycles_minor_fault == 0);
+    assert_int_equal(mh_hier_touch_pages(h, 25 * 4096, 10 * 4096, &err), MH_OK);
+    assert_int_equal(mh_hier_touch_pages(h, 40 * 4096, 0, &err), MH_OK); /* empty range: nothing */
+    assert_int_equal(mh_hier_time_stats(h, &s), MH_OK);
+    assert_int_equal(s.minor_faults, 25);
+    s = hundred_pages(h);
+    assert_int_equal(s.minor_faults, 25 + 75);
+    assert_true(s.cycles_minor_fault == 75 * 250.0);
+    mh_hier_destroy(h);
+    mh_config *c = NULL;
+    char text[1024];
+    snprintf(text, sizeof text, config_fmt, "250");
+    assert_int_equal(mh_config_parse(text, "t", &c, &err), MH_OK);
+    mh_hier_opts o = mh_hier_opts_default();
+    o.timing = 0;
+    assert_int_equal(mh_hier_create(c, &o, &h, &err), MH_OK);
+    assert_int_equal(mh_hier_touch_pages(h, 0, 4096, &err), MH_EUNSUPPORTED);
+    assert_non_null(strstr(err.msg, "timing is off"));
+    mh_hier_destroy(h);
+    mh_config_free(c);
+}
+
 /* walk = cached: page walks read their page-directory and page-table entries through the data
  * caches. With a one-entry DTLB, dependent loads touching page P, then Q, then P again walk three
  * times; the first walk finds both entries in RAM (2 x 100 cycles), the third finds them in L1
@@ -164,6 +199,7 @@ int main(void)
         cmocka_unit_test(test_chase_levels),
         cmocka_unit_test(test_minor_faults),
         cmocka_unit_test(test_resident_pages),
+        cmocka_unit_test(test_touched_pages),
         cmocka_unit_test(test_walk_cached),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
