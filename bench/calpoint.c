@@ -25,6 +25,17 @@ static int setup_counted(const bench_kernel *k, const bench_params *p, ctr_set *
     return rc;
 }
 
+/* Adds the memory k's setup wrote (its `written` spans) to snap's setup pages. */
+static int add_written(const bench_kernel *k, void *state, bench_pages *snap, mh_error *err)
+{
+    bench_span sp[8];
+    size_t n = k->written ? k->written(state, sp, sizeof sp / sizeof *sp) : 0;
+    int rc = MH_OK;
+    for (size_t i = 0; rc == MH_OK && i < n; i++)
+        rc = bench_pages_add_setup(snap, sp[i].lo, sp[i].hi, err);
+    return rc;
+}
+
 /* Measures (and captures) one point; see calibrate.h. */
 int cal_measure_point(const bench_kernel *k, const char *variant, size_t size, uint64_t seed,
                       const bench_harness *h, ctr_set *ft, const char *capture_path, uint64_t budget,
@@ -58,7 +69,9 @@ int cal_measure_point(const bench_kernel *k, const char *variant, size_t size, u
         bench_pages_free(snap);
         return rc;
     }
-    if (h && h->min_time > 0)
+    if (capture_path)
+        rc = add_written(k, state, snap, err);
+    if (rc == MH_OK && h && h->min_time > 0)
         rc = bench_measure(k, state, &out->info, h, &out->st, err);
     if (rc == MH_OK && capture_path)
         rc = bench_capture_point(k, state, capture_path, meta, budget, &out->capture_ns_per_rec,

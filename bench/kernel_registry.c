@@ -83,7 +83,7 @@ const bench_kernel bench_kernels[] = {
      .params = "size (live bytes); --max-free N (default 4096); seed",
      .variants = pool_variants, .nvariants = NV(pool_variants), .gap = 1,
      .setup = bench_pool_setup, .run = bench_pool_run, .capture = bench_pool_capture,
-     .teardown = bench_pool_teardown},
+     .teardown = bench_pool_teardown, .written = bench_pool_written},
     {.name = "prefetch",
      .desc = "the heap traversal with __builtin_prefetch D nodes ahead via jump pointers",
      .params = "size (live bytes); --distance D list (default 0,1,2,4,8,16); seed",

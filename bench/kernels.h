@@ -63,6 +63,11 @@ typedef struct bench_info {
     char params[160];        /* "key=value ..." for CSV notes and trace metadata */
 } bench_info;
 
+/* Bytes [lo, hi) of a point's memory. */
+typedef struct bench_span {
+    uint64_t lo, hi;         /* first byte, one past the last */
+} bench_span;
+
 /* One registry entry. */
 typedef struct bench_kernel {
     const char *name;                 /* "chase", "stream", ... */
@@ -79,6 +84,9 @@ typedef struct bench_kernel {
     uint64_t (*capture)(void *state, bench_cap *cap);
     /* Frees the point, filling m (heap/pool metrics); fails when objects leaked. */
     int (*teardown)(void *state, bench_metrics *m, mh_error *err);
+    /* The memory setup wrote, as at most max spans in out; returns how many. NULL: setup writes
+     * only pages a repetition reads. Validate counts their first touches beside the trace's. */
+    size_t (*written)(void *state, bench_span *out, size_t max);
 } bench_kernel;
 
 extern const bench_kernel bench_kernels[];
@@ -149,6 +157,7 @@ int bench_pool_setup(const bench_params *p, void **state, bench_info *info, mh_e
 uint64_t bench_pool_run(void *state);
 uint64_t bench_pool_capture(void *state, bench_cap *cap);
 int bench_pool_teardown(void *state, bench_metrics *m, mh_error *err);
+size_t bench_pool_written(void *state, bench_span *out, size_t max);
 /* Test hook: the pool point's slab [lo, hi), free-list bound, largest free list, reuses. */
 void bench_pool_inspect(void *state, uintptr_t *slab_lo, uintptr_t *slab_hi, size_t *max_free,
                         size_t *peak_free, uint64_t *reused);

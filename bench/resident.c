@@ -1,5 +1,6 @@
 /* resident.c — resident-page snapshots (mincore over /proc/self/maps) and the TRACE.resident
- * sidecar that carries the pages of a captured trace that were resident before its setup. */
+ * sidecar that carries the pages of a captured trace that were resident before its setup, and
+ * the pages its setup touched first. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -19,9 +20,10 @@ typedef struct page_run {
 } page_run;
 
 struct bench_pages {
-    page_run *run; /* ascending, disjoint, not adjacent; mmap'd, never from the malloc heap */
-    size_t n, cap; /* runs used / allocated */
-    uint64_t page; /* page size in bytes */
+    page_run *run;      /* ascending, disjoint, not adjacent; mmap'd, never from the malloc heap */
+    size_t n, cap;      /* runs used / allocated */
+    uint64_t page;      /* page size in bytes */
+    bench_pages *setup; /* pages the point's setup touched first (none of run's), or NULL */
 };
 
 /* Anonymous zeroed memory outside the malloc heap: a snapshot must not move the heap it
@@ -108,8 +110,8 @@ uint64_t bench_pages_count(const bench_pages *p)
     return n;
 }
 
-/* Index of the run holding addr, or p->n. */
-static size_t find_run(const bench_pages *p, uint64_t addr)
+/* Index of the first run ending after addr, or p->n. */
+static size_t run_after(const bench_pages *p, uint64_t addr)
 {
     size_t lo = 0, hi = p->n;
     while (lo < hi) {
@@ -119,13 +121,42 @@ static size_t find_run(const bench_pages *p, uint64_t addr)
         else
             hi = mid;
     }
-    return lo < p->n && p->run[lo].start <= addr ? lo : p->n;
+    return lo;
+}
+
+/* Index of the run holding addr, or p->n. */
+static size_t find_run(const bench_pages *p, uint64_t addr)
+{
+    size_t i = run_after(p, addr);
+    return i < p->n && p->run[i].start <= addr ? i : p->n;
 }
 
 /* 1 when addr's page is in p. */
 int bench_pages_has(const bench_pages *p, uint64_t addr)
 {
     return p && find_run(p, addr) < p->n;
+}
+
+/* Adds the pages of [lo, hi) that p does not hold to p's setup runs. */
+int bench_pages_add_setup(bench_pages *p, uint64_t lo, uint64_t hi, mh_error *err)
+{
+    if (!p->setup && !(p->setup = calloc(1, sizeof *p->setup)))
+        return mh_error_set(err, MH_ENOMEM, "setup pages: out of memory");
+    bench_pages *s = p->setup;
+    s->page = p->page;
+    uint64_t from = lo / p->page * p->page;
+    if (s->n && from < s->run[s->n - 1].end)
+        from = s->run[s->n - 1].end; /* spans given out of order or overlapping: only new pages */
+    for (uint64_t a = from; a < hi && a >= from; a += p->page)
+        if (!bench_pages_has(p, a) && add_run(s, a, a + p->page) != MH_OK)
+            return mh_error_set(err, MH_ENOMEM, "setup pages: out of memory at 0x%llx", (unsigned long long)a);
+    return MH_OK;
+}
+
+/* p's setup pages, or NULL. */
+const bench_pages *bench_pages_setup(const bench_pages *p)
+{
+    return p ? p->setup : NULL;
 }
 
 /* Marks in bits (one per page of snap, runs in order; base[i] = first bit of run i) the pages
@@ -165,11 +196,15 @@ static int mark_trace(const bench_pages *snap, const uint64_t *base, uint8_t *bi
     return rc;
 }
 
-/* Writes the marked pages as runs to f. */
+/* Writes the marked pages as runs to f, then the setup's first touches as `setup` runs. */
 static void write_runs(FILE *f, const bench_pages *snap, const uint64_t *base, const uint8_t *bits)
 {
-    fprintf(f, "# memhier resident pages: pages of the trace resident before its point's setup\n");
+    fprintf(f, "# memhier resident pages: pages of the trace resident before its point's setup; "
+               "setup: pages the setup touched first\n");
     fprintf(f, "page_size %" PRIu64 "\n", snap->page);
+    for (size_t i = 0; snap->setup && i < snap->setup->n; i++)
+        fprintf(f, "setup 0x%" PRIx64 " %" PRIu64 "\n", snap->setup->run[i].start,
+                (snap->setup->run[i].end - snap->setup->run[i].start) / snap->page);
     for (size_t i = 0; i < snap->n; i++) {
         uint64_t pages = (snap->run[i].end - snap->run[i].start) / snap->page, from = 0;
         for (uint64_t k = 0; k <= pages; k++) {
@@ -248,6 +283,30 @@ static int parse_page(bench_pages *p, const char *s, const char *file, unsigned 
     return MH_OK;
 }
 
+/* Parses a `setup 0xADDR PAGES` line of file:lineno into p's setup runs. */
+static int parse_setup(bench_pages *p, const char *s, const char *file, unsigned lineno, mh_error *err)
+{
+    if (!p->setup && !(p->setup = calloc(1, sizeof *p->setup)))
+        return mh_error_set(err, MH_ENOMEM, "%s:%u: out of memory", file, lineno);
+    p->setup->page = p->page;
+    return parse_run(p->setup, s + strlen("setup "), file, lineno, err);
+}
+
+/* MH_OK when no setup page of p is one of its resident pages (a page is first touched once). */
+static int check_setup(const bench_pages *p, const char *file, mh_error *err)
+{
+    for (size_t i = 0; p->setup && i < p->setup->n; i++) {
+        page_run s = p->setup->run[i];
+        size_t lo = run_after(p, s.start);
+        if (lo < p->n && p->run[lo].start < s.end) {
+            uint64_t a = p->run[lo].start > s.start ? p->run[lo].start : s.start;
+            return mh_error_set(err, MH_EFORMAT, "%s: setup page 0x%llx is also listed as resident "
+                                "before the setup", file, (unsigned long long)a);
+        }
+    }
+    return MH_OK;
+}
+
 /* Parses a sidecar from f (name: for messages). */
 int bench_pages_parse(FILE *f, const char *name, bench_pages **out, mh_error *err)
 {
@@ -260,12 +319,19 @@ int bench_pages_parse(FILE *f, const char *name, bench_pages **out, mh_error *er
         lineno++;
         if (line[0] == '#' || line[0] == '\n')
             continue;
-        rc = p->page ? parse_run(p, line, name, lineno, err) : parse_page(p, line, name, lineno, err);
+        if (!p->page)
+            rc = parse_page(p, line, name, lineno, err);
+        else if (strncmp(line, "setup ", 6) == 0)
+            rc = parse_setup(p, line, name, lineno, err);
+        else
+            rc = parse_run(p, line, name, lineno, err);
     }
     if (rc == MH_OK && ferror(f))
         rc = mh_error_set(err, MH_EIO, "%s: read error", name);
     if (rc == MH_OK && !p->page)
         rc = mh_error_set(err, MH_EFORMAT, "%s:%u: no 'page_size N' line", name, lineno);
+    if (rc == MH_OK)
+        rc = check_setup(p, name, err);
     if (rc != MH_OK) {
         bench_pages_free(p);
         return rc;
@@ -306,12 +372,16 @@ int bench_pages_run(const bench_pages *p, size_t i, uint64_t *start, uint64_t *e
     return 1;
 }
 
-/* Marks p's runs resident in h. */
-int bench_pages_apply(const bench_pages *p, mh_hier *h, mh_error *err)
+/* Marks p's runs resident in h, then touches its setup runs (or marks them resident too). */
+int bench_pages_apply(const bench_pages *p, mh_hier *h, int setup_faults, mh_error *err)
 {
     int rc = MH_OK;
     for (size_t i = 0; p && rc == MH_OK && i < p->n; i++)
         rc = mh_hier_resident(h, p->run[i].start, p->run[i].end - p->run[i].start, err);
+    const bench_pages *s = p ? p->setup : NULL;
+    for (size_t i = 0; s && rc == MH_OK && i < s->n; i++)
+        rc = setup_faults ? mh_hier_touch_pages(h, s->run[i].start, s->run[i].end - s->run[i].start, err)
+                          : mh_hier_resident(h, s->run[i].start, s->run[i].end - s->run[i].start, err);
     return rc;
 }
 
@@ -322,5 +392,6 @@ void bench_pages_free(bench_pages *p)
         return;
     if (p->run)
         munmap(p->run, p->cap * sizeof *p->run);
+    bench_pages_free(p->setup);
     free(p);
 }

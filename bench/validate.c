@@ -50,15 +50,17 @@ static void ts_delta(mh_time_stats *b, const mh_time_stats *a)
     b->row_misses -= a->row_misses;
 }
 
-/* Creates in *h a hierarchy with timing on config c, the pages of `resident` resident; MH_OK, or
- * the error (*h NULL). */
-static int timed_hier(const mh_config *c, const bench_pages *resident, mh_hier **h, mh_error *err)
+/* Creates in *h a hierarchy with timing on config c, the pages of `resident` resident and its
+ * setup pages touched (setup_faults: counted as minor faults) or resident; MH_OK, or the error
+ * (*h NULL). */
+static int timed_hier(const mh_config *c, const bench_pages *resident, int setup_faults, mh_hier **h,
+                      mh_error *err)
 {
     mh_hier_opts o = {.classify_3c = 0, .timing = 1};
     *h = NULL;
     int rc = mh_hier_create(c, &o, h, err);
     if (rc == MH_OK)
-        rc = bench_pages_apply(resident, *h, err);
+        rc = bench_pages_apply(resident, *h, setup_faults, err);
     if (rc != MH_OK) {
         mh_hier_destroy(*h);
         *h = NULL;
@@ -91,7 +93,7 @@ static int replay_resident(const mh_config *c, const mh_rec *recs, size_t n, con
                            val_sim *out, mh_error *err)
 {
     mh_hier *h;
-    int rc = timed_hier(c, resident, &h, err);
+    int rc = timed_hier(c, resident, 0, &h, err);
     if (rc == MH_OK)
         rc = make_touched_resident(h, c, recs, n, err);
     if (rc == MH_OK) {
@@ -114,7 +116,7 @@ int val_replay_recs(const mh_config *c, const mh_rec *recs, size_t n, int comple
     uint64_t miss1[VAL_MAX_LEVELS] = {0}, acc1[VAL_MAX_LEVELS] = {0};
     memset(out, 0, sizeof *out);
     mh_hier *h;
-    int rc = timed_hier(c, resident, &h, err);
+    int rc = timed_hier(c, resident, 1, &h, err);
     if (rc != MH_OK)
         return rc;
     out->records = n;

@@ -40,7 +40,8 @@ static void sim_usage(FILE *f)
           "      --no-timing          counts only, no timing model (faster)\n"
           "      --wb-bypass          write-backs go straight to memory (Cachegrind's model)\n"
           "      --resident FILE      pages resident before the trace (a validate trace's\n"
-          "                           TRACE.resident): their first touch is no minor fault\n"
+          "                           TRACE.resident): their first touch is no minor fault;\n"
+          "                           its `setup` pages count as minor faults before it\n"
           "      --trace-format F     din, xdin, lackey or mht instead of detecting it\n"
           "      --decode-thread WHEN decode the trace on a second thread: auto (default: when\n"
           "                           another CPU is online), on or off (one thread only). In\n"
@@ -140,7 +141,7 @@ static int apply_resident(mh_hier *h, const char *path, mh_error *err)
     bench_pages *p = NULL;
     int rc = bench_pages_load(path, 0, &p, err);
     if (rc == MH_OK)
-        rc = bench_pages_apply(p, h, err);
+        rc = bench_pages_apply(p, h, 1, err);
     bench_pages_free(p);
     return rc;
 }

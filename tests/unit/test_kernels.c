@@ -326,6 +326,12 @@ static void test_pool(void **state)
         }
         if (b == 0)
             assert_int_equal(peak, 8); /* the churn frees more than 8 in a row: the bound binds */
+        bench_span sp[2];           /* what setup wrote: the slab from its start, past every node */
+        assert_int_equal(c.k->written(c.state, sp, 2), 1);
+        assert_int_equal(c.k->written(c.state, sp, 0), 0);
+        assert_true(sp[0].lo == lo && sp[0].hi > lo && sp[0].hi <= hi);
+        for (size_t i = 0; i < c.cap->mem_n; i++)
+            assert_true(c.cap->mem[i].addr + c.cap->mem[i].size <= sp[0].hi);
         bench_metrics m;
         release_point(&c, &m);
         assert_int_equal(m.live_objects, 0);

@@ -63,8 +63,9 @@ static void write_trace(const char *path, const char *m, size_t page)
     assert_int_equal(mh_writer_close(w, &err), MH_OK);
 }
 
-/* Replays path with its sidecar applied on a config with 4 KiB pages; returns the minor faults. */
-static uint64_t replay_faults(const char *path, const bench_pages *res)
+/* Replays path with its sidecar applied (its setup pages touched when setup_faults, else made
+ * resident) on a config with 4 KiB pages; returns the minor faults. */
+static uint64_t replay_faults_as(const char *path, const bench_pages *res, int setup_faults)
 {
     const char *text = "[hierarchy]\nname = t\nifetch = L1\ndata = L1\n"
                        "[L1]\nsize = 4K\nways = 4\nline = 64\nlatency = 4\n"
@@ -76,7 +77,7 @@ static uint64_t replay_faults(const char *path, const bench_pages *res)
     o.timing = 1;
     mh_hier *h = NULL;
     assert_int_equal(mh_hier_create(c, &o, &h, &err), MH_OK);
-    assert_int_equal(bench_pages_apply(res, h, &err), MH_OK);
+    assert_int_equal(bench_pages_apply(res, h, setup_faults, &err), MH_OK);
     mh_trace *t = NULL;
     mh_rec buf[16];
     size_t n = 0;
@@ -88,7 +89,14 @@ static uint64_t replay_faults(const char *path, const bench_pages *res)
     assert_int_equal(mh_hier_time_stats(h, &s), MH_OK);
     mh_hier_destroy(h);
     mh_config_free(c);
+    assert_true(s.cycles > 0);
     return s.minor_faults;
+}
+
+/* replay_faults_as, the setup's first touches counted. */
+static uint64_t replay_faults(const char *path, const bench_pages *res)
+{
+    return replay_faults_as(path, res, 1);
 }
 
 /* The sidecar keeps the snapshot's pages the trace touches (1, 2, 7; page 3 of the straddle was
@@ -128,6 +136,47 @@ static void test_sidecar_round_trip(void **state)
     munmap(m, NPAGES * page);
 }
 
+/* The setup's first touches: a span over pages 4..7 adds 4, 5 and 6 (7 was resident before),
+ * written as `setup` runs and read back. Replayed with them counted, the three fault before the
+ * trace and the trace's page 5 no more (3 in all); made resident instead, nothing faults. */
+static void test_sidecar_setup(void **state)
+{
+    (void)state;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    if (page != 4096)
+        skip();
+    char *m = touched_mapping(page);
+    char path[128], side[160];
+    snprintf(path, sizeof path, "/tmp/mh-test-resident-setup-%ld.mht", (long)getpid());
+    snprintf(side, sizeof side, "%s.resident", path);
+    write_trace(path, m, page);
+    bench_pages *snap = NULL, *back = NULL;
+    mh_error err = {0, ""};
+    uint64_t kept = 0, b = (uint64_t)(uintptr_t)m;
+    assert_int_equal(bench_pages_snapshot(&snap, &err), MH_OK);
+    assert_null(bench_pages_setup(snap));
+    assert_int_equal(bench_pages_add_setup(snap, b + 4 * page + 100, b + 7 * page + 1, &err), MH_OK);
+    assert_int_equal(bench_pages_add_setup(snap, b + 5 * page, b + 6 * page, &err), MH_OK); /* again: nothing new */
+    assert_int_equal(bench_pages_count(bench_pages_setup(snap)), 3);
+    assert_int_equal(bench_resident_write(snap, path, &kept, &err), MH_OK);
+    assert_int_equal(kept, 3);
+    assert_int_equal(bench_resident_load(path, &back, &err), MH_OK);
+    const bench_pages *su = bench_pages_setup(back);
+    uint64_t lo = 0, hi = 0;
+    assert_int_equal(bench_pages_count(su), 3);
+    assert_true(bench_pages_run(su, 0, &lo, &hi) && lo == b + 4 * page && hi == b + 7 * page);
+    assert_false(bench_pages_run(su, 1, &lo, &hi));
+    assert_int_equal(bench_pages_count(back), 3);
+    assert_false(bench_pages_has(back, b + 5 * page)); /* resident runs stay the trace's */
+    assert_int_equal(replay_faults(path, back), 3);
+    assert_int_equal(replay_faults_as(path, back, 0), 0);
+    bench_pages_free(back);
+    bench_pages_free(snap);
+    unlink(side);
+    unlink(path);
+    munmap(m, NPAGES * page);
+}
+
 /* A malformed sidecar is refused naming file:line and what was expected. */
 static void test_sidecar_errors(void **state)
 {
@@ -144,6 +193,9 @@ static void test_sidecar_errors(void **state)
         {"page_size 3000\n", ":1: expected 'page_size N' (a power of two"},
         {"page_size 4096x\n", ":1: expected 'page_size N'"},
         {"", ":0: no 'page_size N' line"},
+        {"page_size 4096\nsetup 0x1000\n", ":2: expected '0xADDR PAGES'"},
+        {"page_size 4096\nsetup 0x3000 1\nsetup 0x1000 1\n", ":3: run 0x1000 + 1 pages must be page-aligned"},
+        {"page_size 4096\n0x1000 4\nsetup 0x2000 1\n", ": setup page 0x2000 is also listed as resident"},
     };
     char path[128], side[160];
     snprintf(path, sizeof path, "/tmp/mh-test-resident-bad-%ld.mht", (long)getpid());
@@ -168,6 +220,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_snapshot),
         cmocka_unit_test(test_sidecar_round_trip),
+        cmocka_unit_test(test_sidecar_setup),
         cmocka_unit_test(test_sidecar_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
