@@ -2,6 +2,7 @@
  * validate, and writes it as a row of the bench CSV format. */
 #include <malloc.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "calibrate.h"
@@ -25,11 +26,19 @@ static int setup_counted(const bench_kernel *k, const bench_params *p, ctr_set *
     return rc;
 }
 
-/* Adds the memory k's setup wrote (its `written` spans) to snap's setup pages. */
+/* qsort order of spans: by first byte. */
+static int cmp_span(const void *a, const void *b)
+{
+    const bench_span *x = a, *y = b;
+    return (x->lo > y->lo) - (x->lo < y->lo);
+}
+
+/* Adds the memory k's setup wrote (its `written` spans, in address order) to snap's setup pages. */
 static int add_written(const bench_kernel *k, void *state, bench_pages *snap, mh_error *err)
 {
     bench_span sp[8];
     size_t n = k->written ? k->written(state, sp, sizeof sp / sizeof *sp) : 0;
+    qsort(sp, n, sizeof *sp, cmp_span);
     int rc = MH_OK;
     for (size_t i = 0; rc == MH_OK && i < n; i++)
         rc = bench_pages_add_setup(snap, sp[i].lo, sp[i].hi, err);
