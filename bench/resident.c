@@ -11,7 +11,7 @@
 
 #include "resident.h"
 
-#define RES_CHUNK 65536u /* pages per mincore call (its vector lives on the heap) */
+#define RES_CHUNK 65536u /* pages per mincore call (its vector is mapped: off the heap and the stack) */
 #define RES_BATCH 65536u /* records per trace read */
 #define RES_LINE 4352u   /* longest /proc/self/maps line read (a path up to PATH_MAX and its fields) */
 

@@ -99,41 +99,65 @@ static uint64_t replay_faults(const char *path, const bench_pages *res)
     return replay_faults_as(path, res, 1);
 }
 
+/* A sidecar test's ground: a fresh mapping with pages 0, 1, 2 and 7 touched, a trace over it
+ * (write_trace) and the paths of the trace and its sidecar. */
+typedef struct fixture {
+    size_t page;       /* the host's page size (4 KiB: the replay config's) */
+    char *m;           /* the mapping, NPAGES pages */
+    uint64_t b;        /* its address */
+    char path[128];    /* the trace */
+    char side[160];    /* path.resident */
+} fixture;
+
+/* Builds f for the test called tag; skips the test unless pages are 4 KiB. */
+static void fixture_open(fixture *f, const char *tag)
+{
+    f->page = (size_t)sysconf(_SC_PAGESIZE);
+    if (f->page != 4096)
+        skip(); /* the replay config's pages are 4 KiB */
+    f->m = touched_mapping(f->page);
+    f->b = (uint64_t)(uintptr_t)f->m;
+    snprintf(f->path, sizeof f->path, "/tmp/mh-test-resident-%s-%ld.mht", tag, (long)getpid());
+    snprintf(f->side, sizeof f->side, "%s.resident", f->path);
+    write_trace(f->path, f->m, f->page);
+}
+
+/* Removes f's files and mapping. */
+static void fixture_close(fixture *f)
+{
+    unlink(f->side);
+    unlink(f->path);
+    munmap(f->m, NPAGES * f->page);
+}
+
 /* The sidecar keeps the snapshot's pages the trace touches (1, 2, 7; page 3 of the straddle was
  * not resident), in runs. Replayed with it, only page 5 faults; without it, pages 1, 7, 5 and 2
  * do (the fault model touches the page of a record's first byte). */
 static void test_sidecar_round_trip(void **state)
 {
     (void)state;
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    if (page != 4096)
-        skip(); /* the replay config's pages are 4 KiB */
-    char *m = touched_mapping(page);
-    char path[128], side[160];
-    snprintf(path, sizeof path, "/tmp/mh-test-resident-%ld.mht", (long)getpid());
-    snprintf(side, sizeof side, "%s.resident", path);
-    write_trace(path, m, page);
+    fixture f;
+    fixture_open(&f, "trip");
+    size_t page = f.page;
     bench_pages *snap = NULL, *back = NULL;
     mh_error err = {0, ""};
-    uint64_t kept = 0;
+    uint64_t kept = 0, b = f.b;
     assert_int_equal(bench_pages_snapshot(&snap, &err), MH_OK);
-    assert_int_equal(bench_resident_write(snap, path, &kept, &err), MH_OK);
+    assert_int_equal(bench_resident_write(snap, f.path, &kept, &err), MH_OK);
     assert_int_equal(kept, 3);
-    assert_int_equal(bench_resident_load(path, &back, &err), MH_OK);
+    assert_int_equal(bench_resident_load(f.path, &back, &err), MH_OK);
     assert_non_null(back);
     assert_int_equal(bench_pages_count(back), 3);
-    uint64_t b = (uint64_t)(uintptr_t)m;
     assert_true(bench_pages_has(back, b + page) && bench_pages_has(back, b + 2 * page + 9));
     assert_true(bench_pages_has(back, b + 7 * page) && !bench_pages_has(back, b + 3 * page));
-    assert_int_equal(replay_faults(path, back), 1);
-    assert_int_equal(replay_faults(path, NULL), 4);
+    assert_int_equal(replay_faults(f.path, back), 1);
+    assert_int_equal(replay_faults(f.path, NULL), 4);
     bench_pages_free(back);
     bench_pages_free(snap);
-    unlink(side);
-    assert_int_equal(bench_resident_load(path, &back, &err), MH_OK); /* none: not an error */
+    unlink(f.side);
+    assert_int_equal(bench_resident_load(f.path, &back, &err), MH_OK); /* none: not an error */
     assert_null(back);
-    unlink(path);
-    munmap(m, NPAGES * page);
+    fixture_close(&f);
 }
 
 /* The setup's first touches: a span over pages 4..7 adds 4, 5 and 6 (7 was resident before),
@@ -142,17 +166,13 @@ static void test_sidecar_round_trip(void **state)
 static void test_sidecar_setup(void **state)
 {
     (void)state;
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    if (page != 4096)
-        skip();
-    char *m = touched_mapping(page);
-    char path[128], side[160];
-    snprintf(path, sizeof path, "/tmp/mh-test-resident-setup-%ld.mht", (long)getpid());
-    snprintf(side, sizeof side, "%s.resident", path);
-    write_trace(path, m, page);
+    fixture f;
+    fixture_open(&f, "setup");
+    size_t page = f.page;
+    const char *path = f.path;
     bench_pages *snap = NULL, *back = NULL;
     mh_error err = {0, ""};
-    uint64_t kept = 0, b = (uint64_t)(uintptr_t)m;
+    uint64_t kept = 0, b = f.b;
     assert_int_equal(bench_pages_snapshot(&snap, &err), MH_OK);
     assert_null(bench_pages_setup(snap));
     assert_int_equal(bench_pages_add_setup(snap, b + 4 * page + 100, b + 7 * page + 1, &err), MH_OK);
@@ -172,9 +192,7 @@ static void test_sidecar_setup(void **state)
     assert_int_equal(replay_faults_as(path, back, 0), 0);
     bench_pages_free(back);
     bench_pages_free(snap);
-    unlink(side);
-    unlink(path);
-    munmap(m, NPAGES * page);
+    fixture_close(&f);
 }
 
 /* A malformed sidecar is refused naming file:line and what was expected. */

@@ -86,6 +86,24 @@ static void test_minor_faults(void **state)
     mh_hier_destroy(h);
 }
 
+/* A page-table call (fn) on a hierarchy without timing is refused, saying why. */
+static void refused_untimed(int (*fn)(mh_hier *, uint64_t, uint64_t, mh_error *))
+{
+    mh_config *c = NULL;
+    mh_hier *h = NULL;
+    mh_error err = { 0, "" };
+    char text[1024];
+    snprintf(text, sizeof text, config_fmt, "250");
+    assert_int_equal(mh_config_parse(text, "t", &c, &err), MH_OK);
+    mh_hier_opts o = mh_hier_opts_default();
+    o.timing = 0;
+    assert_int_equal(mh_hier_create(c, &o, &h, &err), MH_OK);
+    assert_int_equal(fn(h, 0, 4096, &err), MH_EUNSUPPORTED);
+    assert_non_null(strstr(err.msg, "timing is off"));
+    mh_hier_destroy(h);
+    mh_config_free(c);
+}
+
 /* Resident pages (a warm start): pages marked before replay cost no fault; the others still do.
  * Pages 10..29 of the 100 are marked (one unaligned range), so 80 faults remain. Timing off:
  * refused. */
@@ -100,17 +118,7 @@ static void test_resident_pages(void **state)
     assert_int_equal(s.minor_faults, 80);
     assert_true(s.cycles_minor_fault == 80 * 250.0);
     mh_hier_destroy(h);
-    mh_config *c = NULL;
-    char text[1024];
-    snprintf(text, sizeof text, config_fmt, "250");
-    assert_int_equal(mh_config_parse(text, "t", &c, &err), MH_OK);
-    mh_hier_opts o = mh_hier_opts_default();
-    o.timing = 0;
-    assert_int_equal(mh_hier_create(c, &o, &h, &err), MH_OK);
-    assert_int_equal(mh_hier_resident(h, 0, 4096, &err), MH_EUNSUPPORTED);
-    assert_non_null(strstr(err.msg, "timing is off"));
-    mh_hier_destroy(h);
-    mh_config_free(c);
+    refused_untimed(mh_hier_resident);
 }
 
 /* Pages touched outside the trace (a setup's first touches): pages 10..29 touched before replay
@@ -135,17 +143,7 @@ static void test_touched_pages(void **state)
     assert_int_equal(s.minor_faults, 25 + 75);
     assert_true(s.cycles_minor_fault == 75 * 250.0);
     mh_hier_destroy(h);
-    mh_config *c = NULL;
-    char text[1024];
-    snprintf(text, sizeof text, config_fmt, "250");
-    assert_int_equal(mh_config_parse(text, "t", &c, &err), MH_OK);
-    mh_hier_opts o = mh_hier_opts_default();
-    o.timing = 0;
-    assert_int_equal(mh_hier_create(c, &o, &h, &err), MH_OK);
-    assert_int_equal(mh_hier_touch_pages(h, 0, 4096, &err), MH_EUNSUPPORTED);
-    assert_non_null(strstr(err.msg, "timing is off"));
-    mh_hier_destroy(h);
-    mh_config_free(c);
+    refused_untimed(mh_hier_touch_pages);
 }
 
 /* walk = cached: page walks read their page-directory and page-table entries through the data
