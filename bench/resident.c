@@ -13,7 +13,6 @@
 
 #define RES_CHUNK 65536u /* pages per mincore call (its vector is mapped: off the heap and the stack) */
 #define RES_BATCH 65536u /* records per trace read */
-#define RES_LINE 4352u   /* longest /proc/self/maps line read (a path up to PATH_MAX and its fields) */
 
 /* One run of pages: [start, end) in bytes, page-aligned. */
 typedef struct page_run {
@@ -78,17 +77,14 @@ int bench_pages_snapshot(bench_pages **out, mh_error *err)
     if (!f)
         return mh_error_set(err, MH_EIO, "/proc/self/maps: %s", strerror(errno));
     bench_pages *p = calloc(1, sizeof *p);
-    /* The line buffer lies beside mincore's vector, not on the stack: a frame over a page long,
-     * whose middle stays untouched, would leave a hole below the caller's stack pages that the
-     * counter's start then fills, a first touch the snapshot calls fresh and the count misses. */
-    unsigned char *vec = map_bytes(RES_CHUNK + RES_LINE);
+    unsigned char *vec = map_bytes(RES_CHUNK);
     int rc = p && vec ? MH_OK : MH_ENOMEM;
-    char *line = vec ? (char *)vec + RES_CHUNK : NULL;
+    char line[4352];
     if (p)
         p->page = (uint64_t)sysconf(_SC_PAGESIZE);
     if (vec)
-        memset(vec, 0, RES_CHUNK + RES_LINE); /* resident before any mapping is scanned */
-    while (rc == MH_OK && fgets(line, RES_LINE, f)) {
+        memset(vec, 0, RES_CHUNK); /* resident before any mapping is scanned */
+    while (rc == MH_OK && fgets(line, sizeof line, f)) {
         unsigned long long lo, hi;
         char perms[8];
         if (sscanf(line, "%llx-%llx %7s", &lo, &hi, perms) == 3 && perms[1] == 'w' && perms[3] == 'p')
@@ -96,7 +92,7 @@ int bench_pages_snapshot(bench_pages **out, mh_error *err)
     }
     fclose(f);
     if (vec)
-        munmap(vec, RES_CHUNK + RES_LINE);
+        munmap(vec, RES_CHUNK);
     if (rc != MH_OK) {
         bench_pages_free(p);
         return mh_error_set(err, rc, "resident pages: out of memory");
