@@ -255,6 +255,43 @@ static void test_stack(void **state)
     release_point(&c, NULL);
 }
 
+/* Captures one more repetition of c's point into a fresh in-memory recorder; returns the address
+ * of its first record. */
+static uint64_t recapture_first(const captured *c)
+{
+    bench_cap cap;
+    bench_cap_init(&cap, NULL, 1, 64);
+    c->k->capture(c->state, &cap);
+    assert_int_equal(bench_cap_flush(&cap), MH_OK);
+    assert_true(cap.mem_n > 0);
+    uint64_t a = cap.mem[0].addr;
+    bench_cap_free(&cap);
+    return a;
+}
+
+/* recapture_first from a frame ~1 KiB deeper than the caller's. */
+static __attribute__((noinline)) uint64_t recapture_deeper(const captured *c)
+{
+    volatile char pad[1024];
+    pad[0] = 1;
+    uint64_t a = recapture_first(c);
+    return a + (uint64_t)pad[0] - 1;
+}
+
+/* Every recursion of a point starts at the same stack address whatever depth it is called from
+ * (the recorded one is called deeper than the timed one in validate), so the trace's pages are
+ * the pages the timed repetition touched. */
+static void test_stack_anchor(void **state)
+{
+    (void)state;
+    captured c;
+    capture_point(&c, "stack", "default", 16384, NULL, 0);
+    uint64_t first = c.cap->mem[0].addr;
+    assert_int_equal(recapture_first(&c), first);
+    assert_int_equal(recapture_deeper(&c), first);
+    release_point(&c, NULL);
+}
+
 /* The stack depth is guarded by RLIMIT_STACK: a too-deep point is refused, with the limit named. */
 static void test_stack_guard(void **state)
 {
@@ -461,7 +498,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_registry), cmocka_unit_test(test_chase), cmocka_unit_test(test_chase_partial_laps),   cmocka_unit_test(test_stream),
-        cmocka_unit_test(test_stride),   cmocka_unit_test(test_stack),   cmocka_unit_test(test_stack_guard),
+        cmocka_unit_test(test_stride),   cmocka_unit_test(test_stack),   cmocka_unit_test(test_stack_anchor), cmocka_unit_test(test_stack_guard),
         cmocka_unit_test(test_heap),     cmocka_unit_test(test_pool),    cmocka_unit_test(test_prefetch),
         cmocka_unit_test(test_budget),   cmocka_unit_test(test_harness), cmocka_unit_test(test_capture_file),
     };
