@@ -2,7 +2,6 @@
  * validate, and writes it as a row of the bench CSV format. */
 #include <malloc.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "calibrate.h"
@@ -26,23 +25,24 @@ static int setup_counted(const bench_kernel *k, const bench_params *p, ctr_set *
     return rc;
 }
 
-/* qsort order of spans: by first byte. */
-static int cmp_span(const void *a, const void *b)
+/* Where a kernel's written spans go: the snapshot's setup pages, and the error's context. */
+typedef struct written_to {
+    bench_pages *snap;   /* pages resident before the setup; gets the setup's */
+    mh_error *err;       /* context of a failure */
+} written_to;
+
+/* bench_span_fn: the span's pages not resident before the setup are its first touches. */
+static int add_span(void *ctx, uint64_t lo, uint64_t hi)
 {
-    const bench_span *x = a, *y = b;
-    return (x->lo > y->lo) - (x->lo < y->lo);
+    written_to *w = ctx;
+    return bench_pages_add_setup(w->snap, lo, hi, w->err);
 }
 
-/* Adds the memory k's setup wrote (its `written` spans, in address order) to snap's setup pages. */
+/* Adds the memory k's setup wrote (its `written` spans) to snap's setup pages. */
 static int add_written(const bench_kernel *k, void *state, bench_pages *snap, mh_error *err)
 {
-    bench_span sp[8];
-    size_t n = k->written ? k->written(state, sp, sizeof sp / sizeof *sp) : 0;
-    qsort(sp, n, sizeof *sp, cmp_span);
-    int rc = MH_OK;
-    for (size_t i = 0; rc == MH_OK && i < n; i++)
-        rc = bench_pages_add_setup(snap, sp[i].lo, sp[i].hi, err);
-    return rc;
+    written_to w = {snap, err};
+    return k->written ? k->written(state, add_span, &w) : MH_OK;
 }
 
 /* Measures (and captures) one point; see calibrate.h. */

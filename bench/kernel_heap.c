@@ -5,14 +5,33 @@
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "objgraph.h"
 
-/* malloc as a bench_allocator. */
+#define HEAP_WINDOW (1u << 20) /* pages the setup's writes are tracked over: 4 GiB of 4 KiB pages */
+#define HEAP_HDR_LO 8          /* bytes malloc writes before a block (its chunk's size) */
+#define HEAP_HDR_HI 24         /* and after it (the next chunk's header; rounding to 16 included) */
+
+/* Marks the pages of [lo, hi) inside s's window as written; the first call places the window. */
+static void heap_mark(bench_heap_point *s, uint64_t lo, uint64_t hi)
+{
+    uint64_t first = lo >> s->page_shift, last = (hi - 1) >> s->page_shift;
+    if (!s->base)
+        s->base = first > HEAP_WINDOW / 2 ? first - HEAP_WINDOW / 2 : 1;
+    for (uint64_t pg = first; pg <= last; pg++)
+        if (pg >= s->base && pg - s->base < HEAP_WINDOW)
+            s->touched[(pg - s->base) / 64] |= 1ull << ((pg - s->base) % 64);
+}
+
+/* malloc as a bench_allocator; ctx, when not NULL, is the point whose written pages it marks. */
 static void *heap_acquire(void *ctx, size_t size)
 {
-    (void)ctx;
-    return malloc(size);
+    void *p = malloc(size);
+    bench_heap_point *s = ctx;
+    if (p && s && s->touched)
+        heap_mark(s, (uint64_t)(uintptr_t)p - HEAP_HDR_LO, (uint64_t)(uintptr_t)p + size + HEAP_HDR_HI);
+    return p;
 }
 
 /* free as a bench_allocator. */
@@ -31,9 +50,15 @@ int bench_heap_build(const bench_params *p, long dist, void **state, bench_info 
     bench_heap_point *s = calloc(1, sizeof *s);
     if (!s)
         return mh_error_set(err, MH_ENOMEM, "%s: out of memory", who);
+    s->touched = bench_scratch(HEAP_WINDOW / 8);
+    s->page_shift = (unsigned)__builtin_ctzl((unsigned long)sysconf(_SC_PAGESIZE));
+    if (s->touched) /* the point's own state is written by the setup too */
+        heap_mark(s, (uint64_t)(uintptr_t)s - HEAP_HDR_LO, (uint64_t)(uintptr_t)(s + 1) + HEAP_HDR_HI);
     bench_rss_reset(); /* also malloc_trim: earlier points' free memory leaves the arena */
-    int rc = bench_graph_build(&s->g, p->size, p->seed, &heap_alloc, err, who);
+    bench_allocator a = {heap_acquire, heap_release, s};
+    int rc = bench_graph_build(&s->g, p->size, p->seed, &a, err, who);
     if (rc != MH_OK) {
+        bench_scratch_free(s->touched, HEAP_WINDOW / 8);
         free(s);
         return rc;
     }
@@ -70,11 +95,34 @@ int bench_heap_free(void *state, bench_metrics *m, mh_error *err, const char *wh
     bench_graph_destroy(&s->g, &heap_alloc);
     *m = s->m;
     m->live_objects = (int64_t)(s->g.allocs - s->g.frees);
+    bench_scratch_free(s->touched, HEAP_WINDOW / 8);
     free(s);
     if (m->live_objects != 0)
         return mh_error_set(err, MH_EIO, "%s: %lld objects still live after teardown (a leak)", who,
                             (long long)m->live_objects);
     return MH_OK;
+}
+
+/* The pages the point's state and the churn's chunks wrote (malloc's headers beside each block
+ * included), as runs in address order; nothing when the window could not be mapped. */
+int bench_heap_written(void *state, bench_span_fn add, void *ctx)
+{
+    bench_heap_point *s = state;
+    int rc = MH_OK;
+    uint64_t from = 0, in = 0; /* the run being gathered: first page index + 1, 0 = none */
+    for (uint64_t i = 0; s->touched && rc == MH_OK && i <= HEAP_WINDOW; i++) {
+        int set = i < HEAP_WINDOW && (s->touched[i / 64] >> (i % 64) & 1);
+        if (set && !in) {
+            from = i;
+            in = 1;
+        } else if (!set && in) {
+            rc = add(ctx, (s->base + from) << s->page_shift, (s->base + i) << s->page_shift);
+            in = 0;
+        }
+        if (!in && i % 64 == 0 && i + 64 <= HEAP_WINDOW && !s->touched[i / 64])
+            i += 63; /* an empty word: skip it */
+    }
+    return rc;
 }
 
 /* Heap point: graph without jump pointers. */

@@ -151,13 +151,11 @@ int bench_pool_teardown(void *state, bench_metrics *m, mh_error *err)
 
 /* The slab bytes handed out: the churn wrote every object it acquired, also those it released
  * before the walk, whose pages the walk may never read. */
-size_t bench_pool_written(void *state, bench_span *out, size_t max)
+int bench_pool_written(void *state, bench_span_fn add, void *ctx)
 {
     pool_point *s = state;
-    if (!max || !s->pool.next)
-        return 0;
-    out[0] = (bench_span){(uint64_t)(uintptr_t)s->pool.slab, (uint64_t)(uintptr_t)s->pool.slab + s->pool.next};
-    return 1;
+    uint64_t lo = (uint64_t)(uintptr_t)s->pool.slab;
+    return s->pool.next ? add(ctx, lo, lo + s->pool.next) : MH_OK;
 }
 
 /* Test hook: slab bounds and free-list statistics of a pool point. */

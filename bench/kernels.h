@@ -63,10 +63,8 @@ typedef struct bench_info {
     char params[160];        /* "key=value ..." for CSV notes and trace metadata */
 } bench_info;
 
-/* Bytes [lo, hi) of a point's memory. */
-typedef struct bench_span {
-    uint64_t lo, hi;         /* first byte, one past the last */
-} bench_span;
+/* Takes bytes [lo, hi) of memory a setup wrote; returns MH_OK or an error code. */
+typedef int (*bench_span_fn)(void *ctx, uint64_t lo, uint64_t hi);
 
 /* One registry entry. */
 typedef struct bench_kernel {
@@ -84,9 +82,10 @@ typedef struct bench_kernel {
     uint64_t (*capture)(void *state, bench_cap *cap);
     /* Frees the point, filling m (heap/pool metrics); fails when objects leaked. */
     int (*teardown)(void *state, bench_metrics *m, mh_error *err);
-    /* The memory setup wrote, as at most max spans in out; returns how many. NULL: setup writes
-     * only pages a repetition reads. Validate counts their first touches beside the trace's. */
-    size_t (*written)(void *state, bench_span *out, size_t max);
+    /* Gives add each span of memory the setup wrote, in address order; returns MH_OK or the first
+     * error add returned. NULL: setup writes only pages a repetition reads. Validate counts their
+     * first touches beside the trace's. */
+    int (*written)(void *state, bench_span_fn add, void *ctx);
 } bench_kernel;
 
 extern const bench_kernel bench_kernels[];
@@ -152,12 +151,13 @@ int bench_heap_setup(const bench_params *p, void **state, bench_info *info, mh_e
 uint64_t bench_heap_run(void *state);
 uint64_t bench_heap_capture(void *state, bench_cap *cap);
 int bench_heap_teardown(void *state, bench_metrics *m, mh_error *err);
+int bench_heap_written(void *state, bench_span_fn add, void *ctx);
 
 int bench_pool_setup(const bench_params *p, void **state, bench_info *info, mh_error *err);
 uint64_t bench_pool_run(void *state);
 uint64_t bench_pool_capture(void *state, bench_cap *cap);
 int bench_pool_teardown(void *state, bench_metrics *m, mh_error *err);
-size_t bench_pool_written(void *state, bench_span *out, size_t max);
+int bench_pool_written(void *state, bench_span_fn add, void *ctx);
 /* Test hook: the pool point's slab [lo, hi), free-list bound, largest free list, reuses. */
 void bench_pool_inspect(void *state, uintptr_t *slab_lo, uintptr_t *slab_hi, size_t *max_free,
                         size_t *peak_free, uint64_t *reused);

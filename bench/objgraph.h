@@ -62,6 +62,9 @@ typedef struct bench_heap_point {
     uint64_t steps;       /* nodes visited per repetition */
     long dist;            /* prefetch distance (0 = none) */
     bench_metrics m;      /* alloc rate, peak RSS, fragmentation */
+    uint64_t *touched;    /* a bit per page of a window that the churn's chunks wrote (scratch) */
+    uint64_t base;        /* the window's first page number (placed around the first chunk) */
+    unsigned page_shift;  /* log2 of the page size */
 } bench_heap_point;
 
 /* Builds a malloc'd graph for p; dist >= 0 sets jump pointers (prefetch kernel). */
