@@ -9,19 +9,28 @@
 
 #include "objgraph.h"
 
-#define HEAP_WINDOW (1u << 20) /* pages the setup's writes are tracked over: 4 GiB of 4 KiB pages */
-#define HEAP_HDR_LO 8          /* bytes malloc writes before a block (its chunk's size) */
-#define HEAP_HDR_HI 24         /* and after it (the next chunk's header; rounding to 16 included) */
+#define HEAP_HDR_LO 8    /* bytes malloc writes before a block (its chunk's size) */
+#define HEAP_HDR_HI 24   /* and after it (the next chunk's header; rounding to 16 included) */
+#define HEAP_PAGES_PER 8 /* page-set slots per page of the point's size (the churn writes ~2-3x it) */
 
-/* Marks the pages of [lo, hi) inside s's window as written; the first call places the window. */
+/* Adds page key k (page number + 1) to s's set; a set half full stops recording (state 1). */
+static void page_add(bench_heap_point *s, uint64_t k)
+{
+    size_t i = (size_t)((k * 0x9E3779B97F4A7C15ull) >> 32) & (s->pages_cap - 1);
+    while (s->pages[i] && s->pages[i] != k)
+        i = (i + 1) & (s->pages_cap - 1);
+    if (s->pages[i])
+        return;
+    s->pages[i] = k;
+    if (++s->pages_n > s->pages_cap / 2)
+        s->pages_state = 1;
+}
+
+/* Marks the pages of [lo, hi) as written by the setup (while the set records). */
 static void heap_mark(bench_heap_point *s, uint64_t lo, uint64_t hi)
 {
-    uint64_t first = lo >> s->page_shift, last = (hi - 1) >> s->page_shift;
-    if (!s->base)
-        s->base = first > HEAP_WINDOW / 2 ? first - HEAP_WINDOW / 2 : 1;
-    for (uint64_t pg = first; pg <= last; pg++)
-        if (pg >= s->base && pg - s->base < HEAP_WINDOW)
-            s->touched[(pg - s->base) / 64] |= 1ull << ((pg - s->base) % 64);
+    for (uint64_t pg = lo >> s->page_shift; pg <= (hi - 1) >> s->page_shift && s->pages_state == 0; pg++)
+        page_add(s, pg + 1);
 }
 
 /* malloc as a bench_allocator; ctx, when not NULL, is the point whose written pages it marks. */
@@ -29,7 +38,7 @@ static void *heap_acquire(void *ctx, size_t size)
 {
     void *p = malloc(size);
     bench_heap_point *s = ctx;
-    if (p && s && s->touched)
+    if (p && s && s->pages)
         heap_mark(s, (uint64_t)(uintptr_t)p - HEAP_HDR_LO, (uint64_t)(uintptr_t)p + size + HEAP_HDR_HI);
     return p;
 }
@@ -50,15 +59,17 @@ int bench_heap_build(const bench_params *p, long dist, void **state, bench_info 
     bench_heap_point *s = calloc(1, sizeof *s);
     if (!s)
         return mh_error_set(err, MH_ENOMEM, "%s: out of memory", who);
-    s->touched = bench_scratch(HEAP_WINDOW / 8);
     s->page_shift = (unsigned)__builtin_ctzl((unsigned long)sysconf(_SC_PAGESIZE));
-    if (s->touched) /* the point's own state is written by the setup too */
+    for (s->pages_cap = 1024; s->pages_cap < HEAP_PAGES_PER * ((p->size >> s->page_shift) + 64);)
+        s->pages_cap *= 2;
+    s->pages = bench_scratch(s->pages_cap * sizeof *s->pages);
+    if (s->pages) /* the point's own state is written by the setup too */
         heap_mark(s, (uint64_t)(uintptr_t)s - HEAP_HDR_LO, (uint64_t)(uintptr_t)(s + 1) + HEAP_HDR_HI);
     bench_rss_reset(); /* also malloc_trim: earlier points' free memory leaves the arena */
     bench_allocator a = {heap_acquire, heap_release, s};
     int rc = bench_graph_build(&s->g, p->size, p->seed, &a, err, who);
     if (rc != MH_OK) {
-        bench_scratch_free(s->touched, HEAP_WINDOW / 8);
+        bench_scratch_free(s->pages, s->pages_cap * sizeof *s->pages);
         free(s);
         return rc;
     }
@@ -95,7 +106,7 @@ int bench_heap_free(void *state, bench_metrics *m, mh_error *err, const char *wh
     bench_graph_destroy(&s->g, &heap_alloc);
     *m = s->m;
     m->live_objects = (int64_t)(s->g.allocs - s->g.frees);
-    bench_scratch_free(s->touched, HEAP_WINDOW / 8);
+    bench_scratch_free(s->pages, s->pages_cap * sizeof *s->pages);
     free(s);
     if (m->live_objects != 0)
         return mh_error_set(err, MH_EIO, "%s: %lld objects still live after teardown (a leak)", who,
@@ -103,24 +114,35 @@ int bench_heap_free(void *state, bench_metrics *m, mh_error *err, const char *wh
     return MH_OK;
 }
 
+/* qsort order of page keys. */
+static int cmp_key(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
 /* The pages the point's state and the churn's chunks wrote (malloc's headers beside each block
- * included), as runs in address order; nothing when the window could not be mapped. */
+ * included), as runs in address order. Nothing when the set could not be mapped or filled up
+ * (more than HEAP_PAGES_PER / 2 pages per page of the point's size: not seen). The first call
+ * sorts the set's keys to its front; it records nothing more after. */
 int bench_heap_written(void *state, bench_span_fn add, void *ctx)
 {
     bench_heap_point *s = state;
+    if (!s->pages || s->pages_state == 1)
+        return MH_OK;
+    if (s->pages_state == 0) {
+        size_t n = 0;
+        for (size_t i = 0; i < s->pages_cap; i++)
+            if (s->pages[i])
+                s->pages[n++] = s->pages[i];
+        qsort(s->pages, n, sizeof *s->pages, cmp_key);
+        s->pages_state = 2;
+    }
     int rc = MH_OK;
-    uint64_t from = 0, in = 0; /* the run being gathered: first page index + 1, 0 = none */
-    for (uint64_t i = 0; s->touched && rc == MH_OK && i <= HEAP_WINDOW; i++) {
-        int set = i < HEAP_WINDOW && (s->touched[i / 64] >> (i % 64) & 1);
-        if (set && !in) {
-            from = i;
-            in = 1;
-        } else if (!set && in) {
-            rc = add(ctx, (s->base + from) << s->page_shift, (s->base + i) << s->page_shift);
-            in = 0;
-        }
-        if (!in && i % 64 == 0 && i + 64 <= HEAP_WINDOW && !s->touched[i / 64])
-            i += 63; /* an empty word: skip it */
+    for (size_t i = 0, j; rc == MH_OK && i < s->pages_n; i = j) {
+        for (j = i + 1; j < s->pages_n && s->pages[j] == s->pages[j - 1] + 1; j++)
+            ;
+        rc = add(ctx, (s->pages[i] - 1) << s->page_shift, s->pages[j - 1] << s->page_shift);
     }
     return rc;
 }

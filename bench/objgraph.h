@@ -62,8 +62,10 @@ typedef struct bench_heap_point {
     uint64_t steps;       /* nodes visited per repetition */
     long dist;            /* prefetch distance (0 = none) */
     bench_metrics m;      /* alloc rate, peak RSS, fragmentation */
-    uint64_t *touched;    /* a bit per page of a window that the churn's chunks wrote (scratch) */
-    uint64_t base;        /* the window's first page number (placed around the first chunk) */
+    uint64_t *pages;      /* set of pages the setup wrote: page number + 1, 0 = empty (scratch) */
+    size_t pages_cap;     /* slots in pages (a power of two) */
+    size_t pages_n;       /* pages in the set */
+    int pages_state;      /* 0 recording, 1 full (nothing is named), 2 sorted to the front */
     unsigned page_shift;  /* log2 of the page size */
 } bench_heap_point;
 
