@@ -11,26 +11,15 @@
 
 #define HEAP_HDR_LO 8    /* bytes malloc writes before a block (its chunk's size) */
 #define HEAP_HDR_HI 24   /* and after it (the next chunk's header; rounding to 16 included) */
-#define HEAP_PAGES_PER 8 /* page-set slots per page of the point's size (the churn writes ~2-3x it) */
 
-/* Adds page key k (page number + 1) to s's set; a set half full stops recording (state 1). */
-static void page_add(bench_heap_point *s, uint64_t k)
-{
-    size_t i = (size_t)((k * 0x9E3779B97F4A7C15ull) >> 32) & (s->pages_cap - 1);
-    while (s->pages[i] && s->pages[i] != k)
-        i = (i + 1) & (s->pages_cap - 1);
-    if (s->pages[i])
-        return;
-    s->pages[i] = k;
-    if (++s->pages_n > s->pages_cap / 2)
-        s->pages_state = 1;
-}
-
-/* Marks the pages of [lo, hi) as written by the setup (while the set records). */
+/* Logs [lo, hi) (under a page plus one long) as written by the setup: one store, so the churn's
+ * allocation rate is not the log's; sorting and merging wait for bench_heap_written. */
 static void heap_mark(bench_heap_point *s, uint64_t lo, uint64_t hi)
 {
-    for (uint64_t pg = lo >> s->page_shift; pg <= (hi - 1) >> s->page_shift && s->pages_state == 0; pg++)
-        page_add(s, pg + 1);
+    uint64_t first = lo >> s->page_shift;
+    if (s->wlog_n < s->wlog_cap)
+        s->wlog[s->wlog_n] = first << 1 | (((hi - 1) >> s->page_shift) != first);
+    s->wlog_n++;
 }
 
 /* malloc as a bench_allocator; ctx, when not NULL, is the point whose written pages it marks. */
@@ -38,7 +27,7 @@ static void *heap_acquire(void *ctx, size_t size)
 {
     void *p = malloc(size);
     bench_heap_point *s = ctx;
-    if (p && s && s->pages)
+    if (p && s && s->wlog)
         heap_mark(s, (uint64_t)(uintptr_t)p - HEAP_HDR_LO, (uint64_t)(uintptr_t)p + size + HEAP_HDR_HI);
     return p;
 }
@@ -60,16 +49,15 @@ int bench_heap_build(const bench_params *p, long dist, void **state, bench_info 
     if (!s)
         return mh_error_set(err, MH_ENOMEM, "%s: out of memory", who);
     s->page_shift = (unsigned)__builtin_ctzl((unsigned long)sysconf(_SC_PAGESIZE));
-    for (s->pages_cap = 1024; s->pages_cap < HEAP_PAGES_PER * ((p->size >> s->page_shift) + 64);)
-        s->pages_cap *= 2;
-    s->pages = bench_scratch(s->pages_cap * sizeof *s->pages);
-    if (s->pages) /* the point's own state is written by the setup too */
+    s->wlog_cap = 2 * (p->size / BENCH_OBJ_MEAN < 2 ? 2 : p->size / BENCH_OBJ_MEAN) + 1; /* the churn's */
+    s->wlog = bench_scratch(s->wlog_cap * sizeof *s->wlog);                     /* allocations */
+    if (s->wlog) /* the point's own state is written by the setup too */
         heap_mark(s, (uint64_t)(uintptr_t)s - HEAP_HDR_LO, (uint64_t)(uintptr_t)(s + 1) + HEAP_HDR_HI);
     bench_rss_reset(); /* also malloc_trim: earlier points' free memory leaves the arena */
     bench_allocator a = {heap_acquire, heap_release, s};
     int rc = bench_graph_build(&s->g, p->size, p->seed, &a, err, who);
     if (rc != MH_OK) {
-        bench_scratch_free(s->pages, s->pages_cap * sizeof *s->pages);
+        bench_scratch_free(s->wlog, s->wlog_cap * sizeof *s->wlog);
         free(s);
         return rc;
     }
@@ -106,7 +94,7 @@ int bench_heap_free(void *state, bench_metrics *m, mh_error *err, const char *wh
     bench_graph_destroy(&s->g, &heap_alloc);
     *m = s->m;
     m->live_objects = (int64_t)(s->g.allocs - s->g.frees);
-    bench_scratch_free(s->pages, s->pages_cap * sizeof *s->pages);
+    bench_scratch_free(s->wlog, s->wlog_cap * sizeof *s->wlog);
     free(s);
     if (m->live_objects != 0)
         return mh_error_set(err, MH_EIO, "%s: %lld objects still live after teardown (a leak)", who,
@@ -122,27 +110,30 @@ static int cmp_key(const void *a, const void *b)
 }
 
 /* The pages the point's state and the churn's chunks wrote (malloc's headers beside each block
- * included), as runs in address order. Nothing when the set could not be mapped or filled up
- * (more than HEAP_PAGES_PER / 2 pages per page of the point's size: not seen). The first call
- * sorts the set's keys to its front; it records nothing more after. */
+ * included), as runs in address order: the log sorted (the first call does), its overlapping and
+ * adjacent pages merged. Nothing when the log could not be mapped or overflowed (not seen: it
+ * holds every allocation the churn makes). */
 int bench_heap_written(void *state, bench_span_fn add, void *ctx)
 {
     bench_heap_point *s = state;
-    if (!s->pages || s->pages_state == 1)
+    if (!s->wlog || s->wlog_n > s->wlog_cap)
         return MH_OK;
-    if (s->pages_state == 0) {
-        size_t n = 0;
-        for (size_t i = 0; i < s->pages_cap; i++)
-            if (s->pages[i])
-                s->pages[n++] = s->pages[i];
-        qsort(s->pages, n, sizeof *s->pages, cmp_key);
-        s->pages_state = 2;
-    }
+    if (!s->wlog_sorted)
+        qsort(s->wlog, s->wlog_n, sizeof *s->wlog, cmp_key);
+    s->wlog_sorted = 1;
     int rc = MH_OK;
-    for (size_t i = 0, j; rc == MH_OK && i < s->pages_n; i = j) {
-        for (j = i + 1; j < s->pages_n && s->pages[j] == s->pages[j - 1] + 1; j++)
-            ;
-        rc = add(ctx, (s->pages[i] - 1) << s->page_shift, s->pages[j - 1] << s->page_shift);
+    uint64_t lo = 0, hi = 0; /* the run being merged, in pages [lo, hi); hi = 0: none yet */
+    for (size_t i = 0; rc == MH_OK && i <= s->wlog_n; i++) {
+        uint64_t f = i < s->wlog_n ? s->wlog[i] >> 1 : UINT64_MAX >> 1;
+        uint64_t e = i < s->wlog_n ? f + 1 + (s->wlog[i] & 1) : f;
+        if (hi && f <= hi) {
+            hi = e > hi ? e : hi;
+            continue;
+        }
+        if (hi)
+            rc = add(ctx, lo << s->page_shift, hi << s->page_shift);
+        lo = f;
+        hi = e;
     }
     return rc;
 }

@@ -62,10 +62,10 @@ typedef struct bench_heap_point {
     uint64_t steps;       /* nodes visited per repetition */
     long dist;            /* prefetch distance (0 = none) */
     bench_metrics m;      /* alloc rate, peak RSS, fragmentation */
-    uint64_t *pages;      /* set of pages the setup wrote: page number + 1, 0 = empty (scratch) */
-    size_t pages_cap;     /* slots in pages (a power of two) */
-    size_t pages_n;       /* pages in the set */
-    int pages_state;      /* 0 recording, 1 full (nothing is named), 2 sorted to the front */
+    uint64_t *wlog;       /* per chunk the setup wrote: first page << 1 | 1 when it spans two (scratch) */
+    size_t wlog_cap;      /* entries wlog holds (one per allocation of the churn, and the state) */
+    size_t wlog_n;        /* entries logged; past wlog_cap nothing is named */
+    int wlog_sorted;      /* 1 once written() sorted it */
     unsigned page_shift;  /* log2 of the page size */
 } bench_heap_point;
 
