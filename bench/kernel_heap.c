@@ -49,8 +49,9 @@ int bench_heap_build(const bench_params *p, long dist, void **state, bench_info 
     if (!s)
         return mh_error_set(err, MH_ENOMEM, "%s: out of memory", who);
     s->page_shift = (unsigned)__builtin_ctzl((unsigned long)sysconf(_SC_PAGESIZE));
-    s->wlog_cap = 2 * (p->size / BENCH_OBJ_MEAN < 2 ? 2 : p->size / BENCH_OBJ_MEAN) + 1; /* the churn's */
-    s->wlog = bench_scratch(s->wlog_cap * sizeof *s->wlog);                     /* allocations */
+    /* one log entry per allocation of the churn (2n, as bench_graph_build makes) and the state's */
+    s->wlog_cap = 2 * (p->size / BENCH_OBJ_MEAN < 2 ? 2 : p->size / BENCH_OBJ_MEAN) + 1;
+    s->wlog = bench_scratch(s->wlog_cap * sizeof *s->wlog);
     if (s->wlog) /* the point's own state is written by the setup too */
         heap_mark(s, (uint64_t)(uintptr_t)s - HEAP_HDR_LO, (uint64_t)(uintptr_t)(s + 1) + HEAP_HDR_HI);
     bench_rss_reset(); /* also malloc_trim: earlier points' free memory leaves the arena */
