@@ -137,13 +137,20 @@ int bench_pages_has(const bench_pages *p, uint64_t addr)
     return p && find_run(p, addr) < p->n;
 }
 
+/* p's setup runs, created empty (with p's page size) on first use; NULL when out of memory. */
+static bench_pages *setup_runs(bench_pages *p)
+{
+    if (!p->setup && (p->setup = calloc(1, sizeof *p->setup)) != NULL)
+        p->setup->page = p->page;
+    return p->setup;
+}
+
 /* Adds the pages of [lo, hi) that p does not hold to p's setup runs. */
 int bench_pages_add_setup(bench_pages *p, uint64_t lo, uint64_t hi, mh_error *err)
 {
-    if (!p->setup && !(p->setup = calloc(1, sizeof *p->setup)))
+    bench_pages *s = setup_runs(p);
+    if (!s)
         return mh_error_set(err, MH_ENOMEM, "setup pages: out of memory");
-    bench_pages *s = p->setup;
-    s->page = p->page;
     uint64_t from = lo / p->page * p->page;
     if (s->n && from < s->run[s->n - 1].end)
         from = s->run[s->n - 1].end; /* spans given out of order or overlapping: only new pages */
@@ -286,10 +293,10 @@ static int parse_page(bench_pages *p, const char *s, const char *file, unsigned 
 /* Parses a `setup 0xADDR PAGES` line of file:lineno into p's setup runs. */
 static int parse_setup(bench_pages *p, const char *s, const char *file, unsigned lineno, mh_error *err)
 {
-    if (!p->setup && !(p->setup = calloc(1, sizeof *p->setup)))
+    bench_pages *runs = setup_runs(p);
+    if (!runs)
         return mh_error_set(err, MH_ENOMEM, "%s:%u: out of memory", file, lineno);
-    p->setup->page = p->page;
-    return parse_run(p->setup, s + strlen("setup "), file, lineno, err);
+    return parse_run(runs, s + strlen("setup "), file, lineno, err);
 }
 
 /* MH_OK when no setup page of p is one of its resident pages (a page is first touched once). */
