@@ -75,19 +75,17 @@
 #include <string.h>
 #include <zstd.h>
 
+#include "crc32c_int.h"
 #include "lapcode_int.h"
 #include "trace_int.h"
-
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <nmmintrin.h>
-#define MHT_HW_CRC 1
-#endif
 
 /* Fuzzing builds accept bad checksums so mutated inputs reach the decoder. */
 #ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
 #define CRC_BAD(a, b) ((void)(a), (void)(b), 0)
 #else
-#define CRC_BAD(a, b) ((a) != (b))
+/* Expected false: unlikely, gcc rated the reading path after four checksum calls cold and did
+ * not vectorise its loops (set_columns' sums). */
+#define CRC_BAD(a, b) __builtin_expect((a) != (b), 0)
 #endif
 
 #define MHT_VERSION 4                  /* written; versions 1 to 3 are read too */
@@ -130,40 +128,6 @@ static void put32(uint8_t *p, uint32_t v)
     p[1] = (uint8_t)(v >> 8);
     p[2] = (uint8_t)(v >> 16);
     p[3] = (uint8_t)(v >> 24);
-}
-
-#ifdef MHT_HW_CRC
-/* CRC32C with the SSE4.2 instruction. */
-__attribute__((target("sse4.2"))) static uint32_t crc_hw(const uint8_t *p, size_t n)
-{
-    uint64_t c = 0xffffffffu;
-    for (; n >= 8; p += 8, n -= 8) {
-        uint64_t v;
-        memcpy(&v, p, 8);
-        c = _mm_crc32_u64(c, v);
-    }
-    uint32_t c32 = (uint32_t)c;
-    for (; n; p++, n--)
-        c32 = _mm_crc32_u8(c32, *p);
-    return ~c32;
-}
-#endif
-
-/* CRC32C (Castagnoli): hardware when the CPU has it, else bitwise. */
-static uint32_t crc32c(const void *data, size_t n)
-{
-    const uint8_t *p = data;
-#ifdef MHT_HW_CRC
-    if (__builtin_cpu_supports("sse4.2"))
-        return crc_hw(p, n);
-#endif
-    uint32_t c = 0xffffffffu;
-    while (n--) {
-        c ^= *p++;
-        for (int k = 0; k < 8; k++)
-            c = (c >> 1) ^ (0x82f63b78u & (0u - (c & 1u)));
-    }
-    return ~c;
 }
 
 /* Little-endian 8-byte load (may cover bytes past the field; callers mask). */
@@ -295,7 +259,7 @@ static int read_header(mh_trace *t, mh_error *err)
     }
     if ((rc = hdr_read(t, h + len, 4, err)))
         return rc;
-    if (CRC_BAD(crc32c(h, len), get32(h + len)))
+    if (CRC_BAD(mh_crc32c(h, len), get32(h + len)))
         return mh_error_set(err, MH_ECORRUPT, "%s: header checksum mismatch", t->name);
     return MH_OK;
 }
@@ -425,7 +389,7 @@ static int read_end(mh_trace *t, mht_reader *r, const uint8_t *h, size_t got, mh
     if (got < END_LEN)
         return mh_error_set(err, MH_ECORRUPT, "%s: truncated in the end marker after block %llu",
                             t->name, nb);
-    if (CRC_BAD(crc32c(h, 20), get32(h + 20)))
+    if (CRC_BAD(mh_crc32c(h, 20), get32(h + 20)))
         return mh_error_set(err, MH_ECORRUPT, "%s: end marker checksum mismatch after block %llu",
                             t->name, nb);
     uint64_t total = (uint64_t)get32(h + 8) | (uint64_t)get32(h + 12) << 32;
@@ -478,7 +442,7 @@ static int load_block(mh_trace *t, mht_reader *r, mh_error *err)
                             t->name, blk, got, BLOCK_HDR);
     if (get32(h) != TAG_BLOCK)
         return mh_error_set(err, MH_ECORRUPT, "%s: block %llu: bad block tag", t->name, blk);
-    if (CRC_BAD(crc32c(h, 24), get32(h + 24)))
+    if (CRC_BAD(mh_crc32c(h, 24), get32(h + 24)))
         return mh_error_set(err, MH_ECORRUPT, "%s: block %llu: header checksum mismatch", t->name, blk);
     uint32_t n = get32(h + 4), comp = get32(h + 8), raw = get32(h + 12);
     if (n == 0 || n > MHT_MAX_BLOCK_RECS || raw < COLS_HDR + (uint64_t)MIN_REC_BYTES * n ||
@@ -494,12 +458,12 @@ static int load_block(mh_trace *t, mht_reader *r, mh_error *err)
         return mh_error_set(err, MH_ECORRUPT, "%s: block %llu: truncated payload (%zu of %u bytes)",
                             t->name, blk, got, comp);
     r->blocks = blk;
-    if (CRC_BAD(crc32c(r->comp, comp), get32(h + 16)))
+    if (CRC_BAD(mh_crc32c(r->comp, comp), get32(h + 16)))
         return mh_error_set(err, MH_ECORRUPT, "%s: block %llu: checksum mismatch", t->name, blk);
     const char *why = inflate(r, comp, raw);
     if (why)
         return mh_error_set(err, MH_ECORRUPT, "%s: block %llu: cannot decompress: %s", t->name, blk, why);
-    if (CRC_BAD(crc32c(r->raw, raw), get32(h + 20)))
+    if (CRC_BAD(mh_crc32c(r->raw, raw), get32(h + 20)))
         return mh_error_set(err, MH_ECORRUPT, "%s: block %llu: checksum mismatch in decoded records",
                             t->name, blk);
     r->records += n;
@@ -728,7 +692,7 @@ static int mhtw_header(mh_writer *w, const mh_meta *meta, mh_error *err)
         memcpy(h + len, meta->kv[i].value, vl);
         len += vl;
     }
-    put32(h + len, crc32c(h, len));
+    put32(h + len, mh_crc32c(h, len));
     return mh_out_write(&w->out, h, len + 4, err);
 }
 
@@ -1221,9 +1185,9 @@ static int flush_block(mh_writer *w, mht_writer *m, mh_error *err)
     put32(h + 4, m->n);
     put32(h + 8, (uint32_t)comp);
     put32(h + 12, (uint32_t)raw);
-    put32(h + 16, crc32c(m->comp, comp));
-    put32(h + 20, crc32c(cols, raw));
-    put32(h + 24, crc32c(h, 24));
+    put32(h + 16, mh_crc32c(m->comp, comp));
+    put32(h + 20, mh_crc32c(cols, raw));
+    put32(h + 24, mh_crc32c(h, 24));
     int rc = mh_out_write(&w->out, h, BLOCK_HDR, err);
     if (!rc)
         rc = mh_out_write(&w->out, m->comp, comp, err);
@@ -1267,7 +1231,7 @@ static int mhtw_finish(mh_writer *w, mh_error *err)
     put32(e + 8, (uint32_t)m->total);
     put32(e + 12, (uint32_t)(m->total >> 32));
     put32(e + 16, 0);
-    put32(e + 20, crc32c(e, 20));
+    put32(e + 20, mh_crc32c(e, 20));
     return mh_out_write(&w->out, e, END_LEN, err);
 }
 
