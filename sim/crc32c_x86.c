@@ -48,17 +48,21 @@ __attribute__((target("sse4.2"), always_inline)) static inline uint32_t lane3(ui
     return mh_crc32c_mul(x2, (uint32_t)a) ^ mh_crc32c_mul(x1, (uint32_t)b) ^ (uint32_t)c;
 }
 
-/* See crc32c_int.h. */
-__attribute__((target("sse4.2"))) int mh_crc32c_hw(uint32_t *crc, const void *data, size_t n)
+/* Returns crc continued over n bytes at p: long rounds, short rounds, then one lane. */
+__attribute__((target("sse4.2"))) static uint32_t run(uint32_t crc, const uint8_t *p, size_t n)
+{
+    for (; n >= 3 * LONG_LANE; p += 3 * LONG_LANE, n -= 3 * LONG_LANE)
+        crc = lane3(crc, p, LONG_LANE, LONG_X1, LONG_X2);
+    for (; n >= 3 * SHORT_LANE; p += 3 * SHORT_LANE, n -= 3 * SHORT_LANE)
+        crc = lane3(crc, p, SHORT_LANE, SHORT_X1, SHORT_X2);
+    return lane1(crc, p, n);
+}
+
+/* See crc32c_int.h. Built for any x86-64: only run() may use SSE4.2, once the CPU says it has it. */
+int mh_crc32c_hw(uint32_t *crc, const void *data, size_t n)
 {
     if (!__builtin_cpu_supports("sse4.2"))
         return 0;
-    const uint8_t *p = data;
-    uint32_t c = *crc;
-    for (; n >= 3 * LONG_LANE; p += 3 * LONG_LANE, n -= 3 * LONG_LANE)
-        c = lane3(c, p, LONG_LANE, LONG_X1, LONG_X2);
-    for (; n >= 3 * SHORT_LANE; p += 3 * SHORT_LANE, n -= 3 * SHORT_LANE)
-        c = lane3(c, p, SHORT_LANE, SHORT_X1, SHORT_X2);
-    *crc = lane1(c, p, n);
+    *crc = run(*crc, data, n);
     return 1;
 }
