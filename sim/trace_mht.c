@@ -83,8 +83,8 @@
 #ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
 #define CRC_BAD(a, b) ((void)(a), (void)(b), 0)
 #else
-/* Expected false: unlikely, gcc rated the reading path after four checksum calls cold and did
- * not vectorise its loops (set_columns' sums). */
+/* Marked unlikely: unmarked, gcc rated the reading path after the four checksum calls cold and
+ * left its loops (set_columns' sums) scalar. */
 #define CRC_BAD(a, b) __builtin_expect((a) != (b), 0)
 #endif
 
