@@ -34,8 +34,10 @@ ALL_CFLAGS += -DMH_VERSION_STRING='"$(VERSION)"'
 VERSION_STAMP := $(BUILD)/version.stamp
 $(shell mkdir -p $(BUILD) && [ "$$(cat $(VERSION_STAMP) 2>/dev/null)" = "$(VERSION)" ] || echo "$(VERSION)" >$(VERSION_STAMP))
 
-# One CRC32C file per target (sim/crc32c_*.c): the CPU's instruction on x86-64, none elsewhere.
-CRC_ARCH := $(if $(filter x86_64-%,$(shell $(CC) -dumpmachine)),x86,generic)
+# One CRC32C file per target (sim/crc32c_*.c): the CPU's instruction on x86-64 and aarch64, the
+# tables alone elsewhere.
+CC_MACHINE := $(shell $(CC) -dumpmachine)
+CRC_ARCH := $(or $(if $(filter x86_64-%,$(CC_MACHINE)),x86),$(if $(filter aarch64-%,$(CC_MACHINE)),arm),generic)
 LIB_SRC := $(filter-out sim/crc32c_%.c,$(wildcard sim/*.c)) sim/crc32c_$(CRC_ARCH).c
 BENCH_SRC := $(wildcard bench/*.c)
 CLI_SRC := $(wildcard sim/cli/*.c)

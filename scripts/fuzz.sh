@@ -54,7 +54,7 @@ build() {
     exec 9>"$FUZZ_BUILD/.lock"
     flock 9   # parallel test runs share one build directory
     local crc=generic srcs=() objs=() s o
-    case $("$CLANG" -dumpmachine) in x86_64-*) crc=x86 ;; esac   # the Makefile's CRC_ARCH
+    case $("$CLANG" -dumpmachine) in x86_64-*) crc=x86 ;; aarch64-*) crc=arm ;; esac   # the Makefile's CRC_ARCH
     for s in sim/*.c; do
         case $s in sim/crc32c_*.c) ;; *) srcs+=("$s") ;; esac
     done

@@ -1,7 +1,8 @@
 /* crc32c_int.h — CRC32C (Castagnoli, reflected polynomial 0x82f63b78): the checksum of .mht
  * headers and blocks. Two paths give the same values: slicing-by-8 tables (any CPU) and the CPU's
- * CRC instruction where the build has a file for it (crc32c_x86.c; crc32c_generic.c elsewhere,
- * chosen by the Makefile). The register state is kept raw: a CRC starts at ~0 and ends with ~. */
+ * CRC instruction where the build has a file for it (crc32c_x86.c, crc32c_arm.c, both driving
+ * crc32c_lanes.h; crc32c_generic.c elsewhere; the Makefile picks one). The register state is
+ * kept raw: a CRC starts at ~0 and ends with ~. */
 #ifndef SIM_CRC32C_INT_H
 #define SIM_CRC32C_INT_H
 
