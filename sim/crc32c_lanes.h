@@ -12,7 +12,7 @@
 
 #include "crc32c_int.h"
 
-#define LONG_LANE 8192u          /* bytes per lane of a long round: its join costs ~3 % */
+#define LONG_LANE 8192u          /* bytes per lane of a long round (3072 instructions; its join, two multiplies) */
 #define LONG_X1 0x28461564u      /* x^(8 x LONG_LANE) mod P, reflected */
 #define LONG_X2 0xbf455269u      /* x^(16 x LONG_LANE) mod P, reflected */
 #define SHORT_LANE 1024u         /* bytes per lane of a short round (the tail of a buffer) */
