@@ -523,6 +523,9 @@ static int counters_setup(bench_run *r, mh_error *err)
         else if (!strcmp(ctr_name(r->h.ctr, i), "PAPI_TOT_CYC"))
             r->h.cyc_event = (int)i;
     }
+    if (ctr_multiplexed(r->h.ctr))
+        fprintf(r->sum, "events counted together through PAPI multiplexing (more than the PMU's counters; "
+                        "each value scaled from the share of the repetition it was counted)\n");
     return MH_OK;
 }
 

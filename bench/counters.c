@@ -21,6 +21,7 @@ typedef struct ctr_event {
     int hardware;                 /* 1 PMU event, 0 kernel software event */
     int backend;                  /* BACKEND_*: who counts it */
     int fd;                       /* perf_event_open fd for BACKEND_PERF, else -1 */
+    int same_as;                  /* index of an earlier request of the same name (read there), else -1 */
     char reason[CTR_REASON_MAX];  /* why unavailable, "" when available */
     char note[CTR_REASON_MAX];    /* how it is counted when not through PAPI, else "" */
 } ctr_event;
@@ -136,13 +137,15 @@ static void drop_eventset(ctr_set *s)
     s->eventset = PAPI_NULL;
 }
 
-/* Adds the queried events to a fresh set. Returns 1 if an add failed for lack of counters. */
+/* Adds the queried events to a fresh set (each added one becomes available). Returns 1 if an
+ * add failed for lack of counters: the caller drops the set and tries again multiplexed. */
 static int fill_eventset(ctr_set *s, int mpx)
 {
     for (size_t i = 0; i < s->n; i++) {
         if (s->ev[i].backend != BACKEND_PAPI)
             continue;
         int rc = PAPI_add_named_event(s->eventset, s->ev[i].name);
+        s->ev[i].available = rc == PAPI_OK;
         if (rc == PAPI_OK)
             continue;
         if (!mpx && (rc == PAPI_ECNFLCT || rc == PAPI_ECOUNT))
@@ -182,6 +185,29 @@ static void build_eventset(ctr_set *s)
     }
 }
 
+/* Index of the first request of event i's name, or -1 when i is the first: PAPI refuses an event
+ * twice in one set (PAPI_ECNFLCT, as if the counters ran out), so a repeat reads the first's count. */
+static int first_request(const ctr_set *s, size_t i)
+{
+    for (size_t j = 0; j < i; j++)
+        if (!strcmp(s->ev[j].name, s->ev[i].name))
+            return (int)j;
+    return -1;
+}
+
+/* A repeated request takes its first request's availability, reason and note (not its backend:
+ * it owns no counter, so ctr_stop copies the first's value instead of reading one). */
+static void copy_first(ctr_set *s, size_t i)
+{
+    if (s->ev[i].same_as < 0)
+        return;
+    const ctr_event *f = &s->ev[s->ev[i].same_as];
+    ctr_event *e = &s->ev[i];
+    e->available = f->available;
+    memcpy(e->reason, f->reason, sizeof e->reason);
+    memcpy(e->note, f->note, sizeof e->note);
+}
+
 /* Creates a set for names (NULL/0: the defaults); unavailable events are marked, never fatal. */
 int ctr_create(const char *const *names, size_t n, ctr_set **out, mh_error *err)
 {
@@ -207,9 +233,12 @@ int ctr_create(const char *const *names, size_t n, ctr_set **out, mh_error *err)
         snprintf(s->ev[i].name, CTR_NAME_MAX, "%s", names[i]);
         s->ev[i].hardware = is_hardware_name(names[i]);
         s->ev[i].fd = -1;
+        s->ev[i].same_as = first_request(s, i);
     }
     int rc = papi_init();
     for (size_t i = 0; i < n; i++) {
+        if (s->ev[i].same_as >= 0)
+            continue;
         int q = rc == PAPI_OK ? PAPI_query_named_event(s->ev[i].name) : rc;
         if (q == PAPI_OK)
             s->ev[i].backend = BACKEND_PAPI;
@@ -219,9 +248,10 @@ int ctr_create(const char *const *names, size_t n, ctr_set **out, mh_error *err)
     if (rc == PAPI_OK)
         build_eventset(s);
     s->navail = 0;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
+        copy_first(s, i);
         s->navail += s->ev[i].available;
-    build_eventset(s);
+    }
     *out = s;
     return MH_OK;
 }
@@ -276,7 +306,10 @@ int ctr_is_hardware(const ctr_set *s, size_t i)
 const char *ctr_backend(const ctr_set *s, size_t i)
 {
     static const char *const names[] = {"none", "papi", "perf_event_open"};
-    return s && i < s->n ? names[s->ev[i].backend] : "none";
+    if (!s || i >= s->n)
+        return "none";
+    const ctr_event *e = s->ev[i].same_as >= 0 ? &s->ev[s->ev[i].same_as] : &s->ev[i];
+    return names[e->backend];
 }
 
 /* Why event i is not counted through PAPI although available; "" otherwise. */
@@ -297,12 +330,20 @@ int ctr_multiplexed(const ctr_set *s)
     return s ? s->multiplexed : 0;
 }
 
-/* Prints one line per unavailable event ("counter NAME not measured: REASON") to f. */
+/* Prints one line per unavailable event ("counter NAME not measured: REASON") to f, and one
+ * saying so when the set multiplexes. */
 void ctr_report_unavailable(const ctr_set *s, FILE *f)
 {
-    for (size_t i = 0; s && i < s->n; i++)
+    size_t hw = 0;
+    for (size_t i = 0; s && i < s->n; i++) {
         if (!s->ev[i].available)
             fprintf(f, "counter %s not measured: %s\n", s->ev[i].name, s->ev[i].reason);
+        hw += s->ev[i].available && s->ev[i].hardware && s->ev[i].same_as < 0;
+    }
+    if (s && s->multiplexed)
+        fprintf(f, "counters: the %zu hardware events do not fit the PMU's counters at once; PAPI multiplexing "
+                   "counts them in turns (each value scaled from the share of the repetition it was counted)\n",
+                hw);
 }
 
 /* Starts one repetition. */
@@ -342,7 +383,9 @@ int ctr_stop(ctr_set *s, long long *values, mh_error *err)
     }
     for (size_t i = 0, k = 0; i < s->n; i++) {
         values[i] = CTR_NOT_MEASURED;
-        if (s->ev[i].backend == BACKEND_PAPI)
+        if (s->ev[i].same_as >= 0)
+            values[i] = values[s->ev[i].same_as];
+        else if (s->ev[i].backend == BACKEND_PAPI && s->ev[i].available)
             values[i] = s->raw[k++];
         else if (s->ev[i].backend == BACKEND_PERF) {
             int rc = ctr_perf_read(s->ev[i].fd, &values[i]);

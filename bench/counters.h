@@ -52,7 +52,8 @@ size_t ctr_available_count(const ctr_set *s);
 /* 1 if the set had to use PAPI multiplexing to count all available events at once. */
 int ctr_multiplexed(const ctr_set *s);
 
-/* Prints one line per unavailable event ("counter NAME not measured: REASON") to f: call once per run. */
+/* Prints one line per unavailable event ("counter NAME not measured: REASON") to f, and one
+ * when the set multiplexes: call once per run. */
 void ctr_report_unavailable(const ctr_set *s, FILE *f);
 
 /* Starts counting (one repetition). With no available events this is a no-op returning MH_OK. */
