@@ -121,8 +121,18 @@ $(SAN_BUILD)/tests/%: $(SAN_BUILD)/tests/unit/%.o $(call objs,$(SAN_BUILD),$(TES
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN_FLAGS) -o $@ $^ $(CMOCKA_LIBS) $(LDLIBS)
 
+# test_counters_pmu runs bench/counters.c on the simulated PMU of tests/lib/fake_papi.c, linked in
+# place of libpapi (the binary's own PAPI_* symbols win); tests/integration/counters_pmu.sh preloads
+# the same file as a shared object into bin/memhier.
+FAKE_PAPI := $(BUILD)/tests/libfakepapi.so
+$(BUILD)/tests/test_counters_pmu: $(BUILD)/tests/lib/fake_papi.o
+$(SAN_BUILD)/tests/test_counters_pmu: $(SAN_BUILD)/tests/lib/fake_papi.o
+$(FAKE_PAPI): tests/lib/fake_papi.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fPIC -shared -o $@ $< -lpthread
+
 # Unit tests (plain and sanitized), golden and integration tests; ends with "N passed, N failed".
-test: $(BIN) $(TESTS) $(SAN_TESTS) $(SAN_BUILD)/memhier
+test: $(BIN) $(TESTS) $(SAN_TESTS) $(SAN_BUILD)/memhier $(FAKE_PAPI)
 	@tests/run.sh $(BUILD) $(SAN_BUILD) $(BIN)
 
 bench: $(BIN)

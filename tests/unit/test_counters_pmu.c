@@ -1,0 +1,294 @@
+/* test_counters_pmu.c — bench/counters.c on a machine with hardware counters: the simulated PMU
+ * of tests/lib/fake_papi.c is linked in place of libpapi (see the Makefile), so the presets are
+ * available, the counters can run out and PAPI's own errors can be provoked. Its hardware counts
+ * are made up from the thread's CPU time with known ratios (TOT_INS = 2 TOT_CYC, L1_DCM =
+ * TOT_CYC / 16, ...), which shows each value landing at its own event; its software events count
+ * for real. The tests set the fake's FAKE_PAPI_* variables before each ctr_create. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "counters.h"
+
+/* Clears every FAKE_PAPI_* setting, then sets counters (0: leave the fake's default of 4). */
+static void pmu(int counters)
+{
+    unsetenv("FAKE_PAPI_ABSENT");
+    unsetenv("FAKE_PAPI_NO_MPX");
+    unsetenv("FAKE_PAPI_INIT_FAIL");
+    unsetenv("FAKE_PAPI_COUNTERS");
+    if (counters) {
+        char b[16];
+        snprintf(b, sizeof b, "%d", counters);
+        setenv("FAKE_PAPI_COUNTERS", b, 1);
+    }
+}
+
+/* Index of event name in s, or -1. */
+static int find(const ctr_set *s, const char *name)
+{
+    for (size_t i = 0; i < ctr_count(s); i++)
+        if (!strcmp(ctr_name(s, i), name))
+            return (int)i;
+    return -1;
+}
+
+/* Writes one byte per page; not instrumented, so ASan's shadow reads add no page faults. */
+__attribute__((no_sanitize_address, noinline)) static void touch(char *p, size_t pages, size_t ps)
+{
+    for (size_t i = 0; i < pages; i++)
+        ((volatile char *)p)[i * ps] = 1;
+}
+
+/* One repetition touching `pages` fresh pages (0: a busy loop instead); values into v. */
+static void repetition(ctr_set *s, size_t pages, long long *v)
+{
+    long ps = sysconf(_SC_PAGESIZE);
+    mh_error err = {0};
+    char *p = NULL;
+    if (pages) {
+        p = mmap(NULL, pages * (size_t)ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        assert_true(p != MAP_FAILED);
+        madvise(p, pages * (size_t)ps, MADV_NOHUGEPAGE);
+    }
+    assert_int_equal(ctr_start(s, &err), MH_OK);
+    if (pages)
+        touch(p, pages, (size_t)ps);
+    else
+        for (volatile long i = 0; i < 3000000; i++)
+            ;
+    assert_int_equal(ctr_stop(s, v, &err), MH_OK);
+    if (pages)
+        munmap(p, pages * (size_t)ps);
+}
+
+/* Each hardware value sits at its own event: the fake's ratios to PAPI_TOT_CYC hold exactly. */
+static void check_ratios(const ctr_set *s, const long long *v)
+{
+    int cyc = find(s, "PAPI_TOT_CYC"), ins = find(s, "PAPI_TOT_INS"), l1 = find(s, "PAPI_L1_DCM"),
+        l2 = find(s, "PAPI_L2_DCM"), clk = find(s, "perf::TASK-CLOCK");
+    assert_true(cyc >= 0);
+    assert_true(v[cyc] > 1000);
+    if (ins >= 0 && ctr_available(s, (size_t)ins))
+        assert_int_equal(v[ins], 2 * v[cyc]);
+    if (l1 >= 0 && ctr_available(s, (size_t)l1))
+        assert_int_equal(v[l1], v[cyc] / 16);
+    if (l2 >= 0 && ctr_available(s, (size_t)l2))
+        assert_int_equal(v[l2], v[cyc] / 64);
+    if (clk >= 0 && ctr_available(s, (size_t)clk) && !strcmp(ctr_backend(s, (size_t)clk), "papi"))
+        assert_int_equal(v[cyc], 3 * v[clk]);
+}
+
+/* PAPI_library_init failing: no hardware event, each with that reason; software events still
+ * counted (perf_event_open), or unavailable naming perf_event_open too. Runs first: PAPI stays
+ * uninitialised only until an init succeeds. */
+static void test_init_failure(void **state)
+{
+    (void)state;
+    pmu(0);
+    setenv("FAKE_PAPI_INIT_FAIL", "1", 1);
+    ctr_set *s = NULL;
+    mh_error err = {0};
+    assert_int_equal(ctr_create(NULL, 0, &s, &err), MH_OK);
+    for (size_t i = 0; i < ctr_count(s); i++) {
+        assert_string_not_equal(ctr_backend(s, i), "papi");
+        if (ctr_is_hardware(s, i)) {
+            assert_false(ctr_available(s, i));
+            assert_non_null(strstr(ctr_reason(s, i), "PAPI_library_init: Not supported by component (-4)"));
+        } else if (ctr_available(s, i)) {
+            assert_non_null(strstr(ctr_note(s, i), "counted with perf_event_open"));
+        } else {
+            assert_non_null(strstr(ctr_reason(s, i), "perf_event_open"));
+        }
+    }
+    assert_false(ctr_multiplexed(s));
+    ctr_destroy(s);
+    unsetenv("FAKE_PAPI_INIT_FAIL");
+}
+
+/* The default list on a 4-counter PMU: 5 hardware events do not fit, so the one set multiplexes;
+ * every event is counted by PAPI, values per repetition at their own events. */
+static void test_default_multiplexed(void **state)
+{
+    (void)state;
+    pmu(4);
+    ctr_set *s = NULL;
+    mh_error err = {0};
+    long long v[16];
+    assert_int_equal(ctr_create(NULL, 0, &s, &err), MH_OK);
+    assert_int_equal(ctr_count(s), 9);
+    assert_int_equal(ctr_available_count(s), 9);
+    assert_true(ctr_multiplexed(s));
+    for (size_t i = 0; i < ctr_count(s); i++) {
+        assert_true(ctr_available(s, i));
+        assert_string_equal(ctr_backend(s, i), "papi");
+        assert_string_equal(ctr_reason(s, i), "");
+        assert_string_equal(ctr_note(s, i), "");
+    }
+    repetition(s, 2000, v);
+    int mi = find(s, "perf::MINOR-FAULTS"), pf = find(s, "perf::PAGE-FAULTS");
+    assert_in_range(v[mi], 1940, 2065);
+    assert_true(v[pf] >= v[mi]);
+    check_ratios(s, v);
+    repetition(s, 0, v);                     /* per repetition, not cumulative */
+    assert_in_range(v[mi], 0, 5);
+    check_ratios(s, v);
+    char buf[4096] = "";
+    FILE *f = tmpfile();
+    ctr_report_unavailable(s, f);
+    rewind(f);
+    buf[fread(buf, 1, sizeof buf - 1, f)] = '\0';
+    fclose(f);
+    assert_null(strstr(buf, "not measured"));
+    assert_non_null(strstr(buf, "PAPI multiplexing"));
+    ctr_destroy(s);
+}
+
+/* Enough counters: one plain set, nothing said about multiplexing. */
+static void test_fits_counters(void **state)
+{
+    (void)state;
+    pmu(8);
+    ctr_set *s = NULL;
+    mh_error err = {0};
+    long long v[16];
+    assert_int_equal(ctr_create(NULL, 0, &s, &err), MH_OK);
+    assert_int_equal(ctr_available_count(s), 9);
+    assert_false(ctr_multiplexed(s));
+    repetition(s, 0, v);
+    check_ratios(s, v);
+    char buf[1024] = "";
+    FILE *f = tmpfile();
+    ctr_report_unavailable(s, f);
+    rewind(f);
+    buf[fread(buf, 1, sizeof buf - 1, f)] = '\0';
+    fclose(f);
+    assert_string_equal(buf, "");
+    ctr_destroy(s);
+}
+
+/* A preset the CPU lacks: unavailable with PAPI's reason, read as CTR_NOT_MEASURED (never 0),
+ * reported once; the events after it keep their own values. */
+static void test_absent_preset(void **state)
+{
+    (void)state;
+    pmu(8);
+    setenv("FAKE_PAPI_ABSENT", "PAPI_L2_DCM,PAPI_L3_TCM", 1);
+    ctr_set *s = NULL;
+    mh_error err = {0};
+    long long v[16];
+    assert_int_equal(ctr_create(NULL, 0, &s, &err), MH_OK);
+    assert_int_equal(ctr_available_count(s), 7);
+    int l3 = find(s, "PAPI_L3_TCM");
+    assert_false(ctr_available(s, (size_t)l3));
+    assert_string_equal(ctr_backend(s, (size_t)l3), "none");
+    assert_non_null(strstr(ctr_reason(s, (size_t)l3), "PAPI_query_named_event: Event does not exist (-7)"));
+    assert_non_null(strstr(ctr_reason(s, (size_t)l3), "no hardware PMU event for it on this machine"));
+    repetition(s, 0, v);
+    assert_int_equal(v[l3], CTR_NOT_MEASURED);
+    assert_int_equal(v[find(s, "PAPI_L2_DCM")], CTR_NOT_MEASURED);
+    check_ratios(s, v);
+    char buf[2048] = "";
+    FILE *f = tmpfile();
+    ctr_report_unavailable(s, f);
+    rewind(f);
+    buf[fread(buf, 1, sizeof buf - 1, f)] = '\0';
+    fclose(f);
+    assert_non_null(strstr(buf, "counter PAPI_L3_TCM not measured: PAPI_query_named_event"));
+    assert_non_null(strstr(buf, "counter PAPI_L2_DCM not measured: "));
+    assert_null(strstr(buf, "PAPI_L1_DCM"));
+    ctr_destroy(s);
+}
+
+/* An event asked for twice: PAPI refuses it twice in one set, so the repeat reads the first's
+ * count, and a single counter still suffices (no multiplexing for a duplicate). */
+static void test_duplicates(void **state)
+{
+    (void)state;
+    pmu(1);
+    const char *names[] = {"PAPI_TOT_CYC", "perf::MINOR-FAULTS", "PAPI_TOT_CYC"};
+    ctr_set *s = NULL;
+    mh_error err = {0};
+    long long v[3];
+    assert_int_equal(ctr_create(names, 3, &s, &err), MH_OK);
+    assert_int_equal(ctr_available_count(s), 3);
+    assert_false(ctr_multiplexed(s));
+    assert_string_equal(ctr_backend(s, 2), "papi");
+    repetition(s, 100, v);
+    assert_true(v[0] > 0);
+    assert_int_equal(v[2], v[0]);
+    assert_in_range(v[1], 95, 110);
+    ctr_destroy(s);
+}
+
+/* Counters too few and multiplexing refused: the hardware events are not measured, with the
+ * reason; the software ones are still counted (directly with perf_event_open when it works). */
+static void test_no_multiplexing(void **state)
+{
+    (void)state;
+    pmu(2);
+    setenv("FAKE_PAPI_NO_MPX", "1", 1);
+    ctr_set *s = NULL;
+    mh_error err = {0};
+    long long v[16];
+    assert_int_equal(ctr_create(NULL, 0, &s, &err), MH_OK);
+    assert_false(ctr_multiplexed(s));
+    for (size_t i = 0; i < ctr_count(s); i++)
+        if (ctr_is_hardware(s, i)) {
+            assert_false(ctr_available(s, i));
+            assert_non_null(strstr(ctr_reason(s, i), "PAPI multiplexing: Not supported (-18)"));
+        } else if (ctr_available(s, i)) {
+            assert_string_equal(ctr_backend(s, i), "perf_event_open");
+        } else {
+            assert_non_null(strstr(ctr_reason(s, i), "perf_event_open"));
+        }
+    repetition(s, 0, v);
+    for (size_t i = 0; i < ctr_count(s); i++)
+        if (!ctr_available(s, i))
+            assert_int_equal(v[i], CTR_NOT_MEASURED);
+    ctr_destroy(s);
+}
+
+/* PAPI counts with one set per thread at a time: starting a second while the first runs fails
+ * with PAPI's reason and leaves the first running; after the first stops, the second starts. */
+static void test_one_running_set(void **state)
+{
+    (void)state;
+    pmu(4);
+    const char *a_names[] = {"PAPI_TOT_CYC"}, *b_names[] = {"perf::MINOR-FAULTS"};
+    ctr_set *a = NULL, *b = NULL;
+    mh_error err = {0};
+    long long va[1], vb[1];
+    assert_int_equal(ctr_create(a_names, 1, &a, &err), MH_OK);
+    assert_int_equal(ctr_create(b_names, 1, &b, &err), MH_OK);
+    assert_string_equal(ctr_backend(b, 0), "papi");
+    assert_int_equal(ctr_start(a, &err), MH_OK);
+    assert_int_equal(ctr_start(b, &err), MH_EUNSUPPORTED);
+    assert_non_null(strstr(err.msg, "PAPI_start: EventSet is currently counting (-10)"));
+    assert_int_equal(ctr_stop(a, va, &err), MH_OK);
+    assert_true(va[0] >= 0);
+    assert_int_equal(ctr_start(b, &err), MH_OK);
+    assert_int_equal(ctr_stop(b, vb, &err), MH_OK);
+    assert_in_range(vb[0], 0, 5);
+    ctr_destroy(a);
+    ctr_destroy(b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_init_failure),    cmocka_unit_test(test_default_multiplexed),
+        cmocka_unit_test(test_fits_counters),   cmocka_unit_test(test_absent_preset),
+        cmocka_unit_test(test_duplicates),      cmocka_unit_test(test_no_multiplexing),
+        cmocka_unit_test(test_one_running_set),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
