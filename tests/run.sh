@@ -41,6 +41,7 @@ run_one() {
     local name=$1; shift
     local log="$log_dir/$(echo "$name" | tr '/ ' '__').log" rc
     CMOCKA_MESSAGE_OUTPUT=TAP MH_BIN="$(realpath "$bin")" MH_SAN_BIN="$PWD/$san/memhier" \
+        MH_FAKE_PAPI="$PWD/$build/tests/libfakepapi.so" \
         timeout "${MH_TEST_TIMEOUT:-600}" "$@" >"$log" 2>&1
     rc=$?
     tally "$name" "$log" "$rc"
