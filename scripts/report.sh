@@ -162,6 +162,10 @@ write_report() {
     echo "- Available: $(mget counters_available)"
     echo "- Not measured (with the reason PAPI gave):"
     awk -v s="$unmeasured" 'BEGIN { n = split(s, a, / \| /); for (i = 1; i <= n; i++) print "  - " a[i] }' 
+    if has counters.txt && grep -q 'through PAPI multiplexing' "$run/counters.txt"; then
+        echo "- Counted together through PAPI multiplexing: more hardware events than the PMU has counters, so"
+        echo "  each value is PAPI's estimate, scaled from the share of a repetition its event was counted."
+    fi
     if has validation.csv; then
         local nm
         nm=$(sel -v distinct=metric -v where=measured="not measured" "$run/validation.csv" | tr '\n' ' ')

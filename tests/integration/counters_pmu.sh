@@ -15,9 +15,9 @@ bin=${MH_BIN:-bin/memhier}
 so=${MH_FAKE_PAPI:-build/tests/libfakepapi.so}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-echo "1..13"
+echo "1..14"
 if [ ! -f "$so" ]; then
-    for i in $(seq 1 13); do echo "ok $i - hardware-counter path # SKIP $so not built (make test builds it)"; done
+    for i in $(seq 1 14); do echo "ok $i - hardware-counter path # SKIP $so not built (make test builds it)"; done
     exit 0
 fi
 so=$(realpath "$so")
@@ -38,7 +38,13 @@ FAKE_PAPI_INIT_FAIL=1 fake "$bin" counters >"$tmp/cif" 2>&1
 check "PAPI_library_init failing: no preset available, each naming it" \
     bash -c "[ \$(grep -cE '^PAPI_[A-Z0-9_]+ +no +hardware +none +PAPI_library_init: ' '$tmp/cif') -eq 5 ]"
 
-# 6-7: memhier bench: every value in its own column
+# 6: the run report says so (a fixture run folder with this counters.txt)
+cp -r tests/fixtures/run "$tmp/fixrun" && cp "$tmp/c4" "$tmp/fixrun/counters.txt"
+scripts/report.sh "$tmp/fixrun" >/dev/null 2>&1
+check "report.md says the hardware events were counted through PAPI multiplexing" \
+    grep -q '^- Counted together through PAPI multiplexing' "$tmp/fixrun/report.md"
+
+# 7-8: memhier bench: every value in its own column
 fake "$bin" bench --kernel stream --variant read --sizes 16K --min-time 0.01 -o "$tmp/b.csv" >"$tmp/b.out" 2>&1; rc=$?
 check "bench exits 0 and says the events are multiplexed and cycles come from PAPI_TOT_CYC" \
     bash -c "[ $rc -eq 0 ] && grep -q 'through PAPI multiplexing' '$tmp/b.out' && grep -q 'cycles from PAPI_TOT_CYC' '$tmp/b.out'"
@@ -47,9 +53,9 @@ check "bench.csv: each event's median in its own column (TOT_INS = 2 TOT_CYC, L1
              { cyc = $c["PAPI_TOT_CYC"]; ok = cyc > 0 && $c["PAPI_TOT_INS"] == 2 * cyc && $c["PAPI_L1_DCM"] == int(cyc / 16) }
              END { exit !(NR == 2 && ok) }' "$tmp/b.csv"
 
-# 8-13: memhier validate
+# 9-14: memhier validate
 if ! "$bin" detect -o "$tmp/host.ini" >/dev/null 2>&1; then
-    for i in $(seq 8 13); do echo "ok $i - validate with hardware counters # SKIP memhier detect fails here"; done
+    for i in $(seq 9 14); do echo "ok $i - validate with hardware counters # SKIP memhier detect fails here"; done
     exit 0
 fi
 fake "$bin" validate -c "$tmp/host.ini" --out "$tmp/run" --quick --kernels stream --sizes 16K \
