@@ -523,9 +523,9 @@ static int counters_setup(bench_run *r, mh_error *err)
         else if (!strcmp(ctr_name(r->h.ctr, i), "PAPI_TOT_CYC"))
             r->h.cyc_event = (int)i;
     }
-    if (ctr_multiplexed(r->h.ctr))
-        fprintf(r->sum, "events counted together through PAPI multiplexing (more than the PMU's counters; "
-                        "each value scaled from the share of the repetition it was counted)\n");
+    if (ctr_groups(r->h.ctr) > 1)
+        fprintf(r->sum, "events in %d groups, counted in turn, one per repetition (more hardware events than "
+                        "counters): each median is over its group's repetitions\n", ctr_groups(r->h.ctr));
     return MH_OK;
 }
 

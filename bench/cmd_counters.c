@@ -42,8 +42,11 @@ int cmd_counters(int argc, char **argv)
         printf("%-22s %-9s %-8s %-15s %s\n", ctr_name(s, i), ok ? "yes" : "no",
                ctr_is_hardware(s, i) ? "hardware" : "software", ctr_backend(s, i), why[0] ? why : "-");
     }
-    printf("%zu of %zu events available%s\n", ctr_available_count(s), ctr_count(s),
-           ctr_multiplexed(s) ? " (counted together through PAPI multiplexing)" : "");
+    printf("%zu of %zu events available", ctr_available_count(s), ctr_count(s));
+    if (ctr_groups(s) > 1)
+        printf(" (more hardware events than counters: %d groups, counted in turn, one per repetition)",
+               ctr_groups(s));
+    printf("\n");
     ctr_destroy(s);
     return MH_EXIT_OK;
 }

@@ -1,5 +1,5 @@
-/* counters.c — PAPI event sets: availability checks with reasons, one set per ctr_set,
- * multiplexing when the events do not fit the counters at once. */
+/* counters.c — PAPI event sets: availability checks with reasons, one set per ctr_set, or
+ * groups of events taking turns by repetition when they do not fit the counters at once. */
 #include <papi.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +11,7 @@
 
 #define CTR_NAME_MAX 64
 #define CTR_REASON_MAX 320
+#define CTR_MAX_GROUPS 8          /* event groups at most (one repetition each, in turn) */
 
 enum { BACKEND_NONE, BACKEND_PAPI, BACKEND_PERF };
 
@@ -22,6 +23,8 @@ typedef struct ctr_event {
     int backend;                  /* BACKEND_*: who counts it */
     int fd;                       /* perf_event_open fd for BACKEND_PERF, else -1 */
     int same_as;                  /* index of an earlier request of the same name (read there), else -1 */
+    int group;                    /* PAPI: its event group, -1 = in every group (software events) */
+    int pos;                      /* PAPI: its position in its group's event set */
     char reason[CTR_REASON_MAX];  /* why unavailable, "" when available */
     char note[CTR_REASON_MAX];    /* how it is counted when not through PAPI, else "" */
 } ctr_event;
@@ -30,10 +33,11 @@ struct ctr_set {
     ctr_event *ev;                /* requested events, in order */
     size_t n;                     /* number of requested events */
     size_t navail;                /* available events (PAPI set + perf fds) */
-    int eventset;                 /* PAPI event set, PAPI_NULL when none */
-    int multiplexed;              /* the set uses PAPI multiplexing */
+    int set[CTR_MAX_GROUPS];      /* PAPI event set of each group */
+    int ngroups;                  /* groups built; 0 = nothing counted through PAPI */
+    int cur;                      /* the group the next (or running) repetition counts */
     int running;                  /* between ctr_start and ctr_stop */
-    long long *raw;               /* values from PAPI_stop, in the PAPI set's order */
+    long long *raw;               /* values from PAPI_stop, in the running set's order */
 };
 
 const char *const ctr_default_events[] = {
@@ -112,77 +116,112 @@ static int papi_init(void)
     return PAPI_OK;
 }
 
-/* Creates a PAPI event set, multiplexed if mpx; returns PAPI_OK or the error. */
-static int make_eventset(ctr_set *s, int mpx, int cidx)
+/* Frees every group's PAPI event set. */
+static void drop_groups(ctr_set *s)
 {
-    s->eventset = PAPI_NULL;
-    int rc = PAPI_create_eventset(&s->eventset);
-    if (rc != PAPI_OK || !mpx)
-        return rc;
-    rc = PAPI_multiplex_init();
-    if (rc == PAPI_OK)
-        rc = PAPI_assign_eventset_component(s->eventset, cidx);
-    if (rc == PAPI_OK)
-        rc = PAPI_set_multiplex(s->eventset);
-    return rc;
-}
-
-/* Frees the PAPI event set if any. */
-static void drop_eventset(ctr_set *s)
-{
-    if (s->eventset == PAPI_NULL)
-        return;
-    PAPI_cleanup_eventset(s->eventset);
-    PAPI_destroy_eventset(&s->eventset);
-    s->eventset = PAPI_NULL;
-}
-
-/* Adds the queried events to a fresh set (each added one becomes available). Returns 1 if an
- * add failed for lack of counters: the caller drops the set and tries again multiplexed. */
-static int fill_eventset(ctr_set *s, int mpx)
-{
-    for (size_t i = 0; i < s->n; i++) {
-        if (s->ev[i].backend != BACKEND_PAPI)
-            continue;
-        int rc = PAPI_add_named_event(s->eventset, s->ev[i].name);
-        s->ev[i].available = rc == PAPI_OK;
-        if (rc == PAPI_OK)
-            continue;
-        if (!mpx && (rc == PAPI_ECNFLCT || rc == PAPI_ECOUNT))
-            return 1;
-        perf_fallback(&s->ev[i], "PAPI_add_named_event", rc);
+    for (int g = 0; g < s->ngroups; g++) {
+        PAPI_cleanup_eventset(s->set[g]);
+        PAPI_destroy_eventset(&s->set[g]);
     }
-    return 0;
+    s->ngroups = 0;
 }
 
-/* Builds the PAPI set: plain first, multiplexed when the events do not fit the counters. */
-static void build_eventset(ctr_set *s)
+/* 1 if event i is one PAPI counts in every group: software events take no counter. */
+static int in_every_group(const ctr_set *s, size_t i)
 {
-    int cidx = 0, any = 0;
+    return s->ev[i].backend == BACKEND_PAPI && !s->ev[i].hardware;
+}
+
+/* Adds the every-group events to set es (group g), at its first positions. In group 0 one that
+ * fails falls back (perf_event_open or unavailable); in a later group a failure returns -1 (the
+ * positions would no longer match group 0's). Returns how many were added. */
+static int add_shared(ctr_set *s, int es, int g)
+{
+    int k = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        if (!in_every_group(s, i))
+            continue;
+        int rc = PAPI_add_named_event(es, s->ev[i].name);
+        if (rc == PAPI_OK) {
+            s->ev[i].available = 1;
+            s->ev[i].group = -1;
+            s->ev[i].pos = k++;
+        } else if (g == 0) {
+            perf_fallback(&s->ev[i], "PAPI_add_named_event", rc);
+        } else {
+            return -1;
+        }
+    }
+    return k;
+}
+
+/* Adds to set es (group g, k events in it already) the hardware events not placed yet, in
+ * request order, skipping those the counters left have no room for; returns how many it placed. */
+static int add_pending(ctr_set *s, int es, int g, int k)
+{
+    int placed = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        if (s->ev[i].backend != BACKEND_PAPI || !s->ev[i].hardware || s->ev[i].available)
+            continue;
+        int rc = PAPI_add_named_event(es, s->ev[i].name);
+        if (rc == PAPI_OK) {
+            s->ev[i].available = 1;
+            s->ev[i].group = g;
+            s->ev[i].pos = k + placed++;
+        } else if (rc != PAPI_ECNFLCT && rc != PAPI_ECOUNT) {
+            perf_fallback(&s->ev[i], "PAPI_add_named_event", rc);
+        }
+    }
+    return placed;
+}
+
+/* The PAPI events left unplaced (all counters taken) become unavailable, saying why. */
+static void mark_unplaced(ctr_set *s, const char *why)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->ev[i].backend == BACKEND_PAPI && !s->ev[i].available) {
+            s->ev[i].backend = BACKEND_NONE;
+            snprintf(s->ev[i].reason, CTR_REASON_MAX, "%s", why);
+        }
+}
+
+/* Builds the PAPI event sets: one when the hardware events fit the counters together, else
+ * groups of them (the software events in each) that ctr_start takes in turn, one per repetition.
+ * PAPI's multiplexing would share the counters within a repetition instead, but a repetition
+ * (often microseconds) is shorter than Linux's multiplexing interval (milliseconds), so most of
+ * its scaled counts would be zeros or guesses. */
+static void build_groups(ctr_set *s)
+{
+    int any = 0;
     for (size_t i = 0; i < s->n; i++)
         any |= s->ev[i].backend == BACKEND_PAPI;
-    if (!any)
-        return;
-    for (size_t i = 0; i < s->n; i++)
-        if (s->ev[i].backend == BACKEND_PAPI) {
-            int code = 0;
-            if (PAPI_event_name_to_code(s->ev[i].name, &code) == PAPI_OK)
-                cidx = PAPI_get_event_component(code);
+    for (int g = 0; any && g < CTR_MAX_GROUPS; g++) {
+        int es = PAPI_NULL, rc = PAPI_create_eventset(&es);
+        if (rc != PAPI_OK) {
+            if (g == 0) {
+                mark_all(s, "PAPI_create_eventset", rc);
+                return;
+            }
             break;
         }
-    for (int mpx = 0; mpx <= 1; mpx++) {
-        int rc = make_eventset(s, mpx, cidx < 0 ? 0 : cidx);
-        if (rc != PAPI_OK) {
-            drop_eventset(s);
-            mark_all(s, mpx ? "PAPI multiplexing" : "PAPI_create_eventset", rc);
-            return;
+        s->set[s->ngroups++] = es;
+        int k = add_shared(s, es, g), placed = k < 0 ? 0 : add_pending(s, es, g, k);
+        int left = 0;
+        for (size_t i = 0; i < s->n; i++)
+            left += s->ev[i].backend == BACKEND_PAPI && !s->ev[i].available;
+        if (placed == 0 && (g > 0 || k <= 0)) { /* nothing new in a fresh set: keep none */
+            s->ngroups--;
+            PAPI_cleanup_eventset(es);
+            PAPI_destroy_eventset(&es);
+            if (!left)
+                return;
+            break;
         }
-        if (!fill_eventset(s, mpx)) {
-            s->multiplexed = mpx;
+        if (!left)
             return;
-        }
-        drop_eventset(s);
     }
+    mark_unplaced(s, "PAPI_add_named_event: Event exists, but cannot be counted due to counter resource "
+                     "limitations: no room for it in any event group");
 }
 
 /* Index of the first request of event i's name, or -1 when i is the first: PAPI refuses an event
@@ -223,7 +262,6 @@ int ctr_create(const char *const *names, size_t n, ctr_set **out, mh_error *err)
         return mh_error_set(err, MH_ENOMEM, "ctr_create: out of memory");
     }
     s->n = n;
-    s->eventset = PAPI_NULL;
     for (size_t i = 0; i < n; i++) {
         if (!names[i] || !names[i][0] || strlen(names[i]) >= CTR_NAME_MAX) {
             ctr_destroy(s);
@@ -246,7 +284,7 @@ int ctr_create(const char *const *names, size_t n, ctr_set **out, mh_error *err)
             perf_fallback(&s->ev[i], rc == PAPI_OK ? "PAPI_query_named_event" : "PAPI_library_init", q);
     }
     if (rc == PAPI_OK)
-        build_eventset(s);
+        build_groups(s);
     s->navail = 0;
     for (size_t i = 0; i < n; i++) {
         copy_first(s, i);
@@ -261,9 +299,9 @@ void ctr_destroy(ctr_set *s)
 {
     if (!s)
         return;
-    if (s->running && s->eventset != PAPI_NULL && s->raw)
-        PAPI_stop(s->eventset, s->raw);
-    drop_eventset(s);
+    if (s->running && s->ngroups && s->raw)
+        PAPI_stop(s->set[s->cur], s->raw);
+    drop_groups(s);
     for (size_t i = 0; s->ev && i < s->n; i++)
         if (s->ev[i].fd >= 0)
             close(s->ev[i].fd);
@@ -324,14 +362,14 @@ size_t ctr_available_count(const ctr_set *s)
     return s ? s->navail : 0;
 }
 
-/* 1 if the set multiplexes. */
-int ctr_multiplexed(const ctr_set *s)
+/* Event groups taking turns, one per repetition (1: all at once; 0: none through PAPI). */
+int ctr_groups(const ctr_set *s)
 {
-    return s ? s->multiplexed : 0;
+    return s ? s->ngroups : 0;
 }
 
 /* Prints one line per unavailable event ("counter NAME not measured: REASON") to f, and one
- * saying so when the set multiplexes. */
+ * saying so when the hardware events take turns in groups. */
 void ctr_report_unavailable(const ctr_set *s, FILE *f)
 {
     size_t hw = 0;
@@ -340,10 +378,10 @@ void ctr_report_unavailable(const ctr_set *s, FILE *f)
             fprintf(f, "counter %s not measured: %s\n", s->ev[i].name, s->ev[i].reason);
         hw += s->ev[i].available && s->ev[i].hardware && s->ev[i].same_as < 0;
     }
-    if (s && s->multiplexed)
-        fprintf(f, "counters: the %zu hardware events do not fit the PMU's counters at once; PAPI multiplexing "
-                   "counts them in turns (each value scaled from the share of the repetition it was counted)\n",
-                hw);
+    if (s && s->ngroups > 1)
+        fprintf(f, "counters: the PMU cannot count the %zu hardware events at once: %d groups take turns, one "
+                   "per repetition (the software events in each); each median is over its group's repetitions\n",
+                hw, s->ngroups);
 }
 
 /* Starts one repetition. */
@@ -359,8 +397,8 @@ int ctr_start(ctr_set *s, mh_error *err)
             return mh_error_set(err, MH_EUNSUPPORTED, "perf_event_open counter %s: enable failed: %s",
                                 s->ev[i].name, strerror(-rc));
     }
-    if (s->eventset != PAPI_NULL) {
-        int rc = PAPI_start(s->eventset);
+    if (s->ngroups) {
+        int rc = PAPI_start(s->set[s->cur]);
         if (rc != PAPI_OK)
             return mh_error_set(err, MH_EUNSUPPORTED, "PAPI_start: %s (%d)", PAPI_strerror(rc), rc);
     }
@@ -376,17 +414,20 @@ int ctr_stop(ctr_set *s, long long *values, mh_error *err)
     if (!s->running)
         return mh_error_set(err, MH_EINVAL, "ctr_stop: counters are not running");
     s->running = 0;
-    if (s->eventset != PAPI_NULL) {
-        int rc = PAPI_stop(s->eventset, s->raw);
+    int g = s->cur;
+    if (s->ngroups) {
+        int rc = PAPI_stop(s->set[g], s->raw);
+        s->cur = (g + 1) % s->ngroups;
         if (rc != PAPI_OK)
             return mh_error_set(err, MH_EUNSUPPORTED, "PAPI_stop: %s (%d)", PAPI_strerror(rc), rc);
     }
-    for (size_t i = 0, k = 0; i < s->n; i++) {
+    for (size_t i = 0; i < s->n; i++) {
+        const ctr_event *e = &s->ev[i];
         values[i] = CTR_NOT_MEASURED;
-        if (s->ev[i].same_as >= 0)
-            values[i] = values[s->ev[i].same_as];
-        else if (s->ev[i].backend == BACKEND_PAPI && s->ev[i].available)
-            values[i] = s->raw[k++];
+        if (e->same_as >= 0)
+            values[i] = values[e->same_as];
+        else if (e->backend == BACKEND_PAPI && e->available && (e->group < 0 || e->group == g))
+            values[i] = s->raw[e->pos];
         else if (s->ev[i].backend == BACKEND_PERF) {
             int rc = ctr_perf_read(s->ev[i].fd, &values[i]);
             if (rc < 0)

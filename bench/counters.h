@@ -2,8 +2,9 @@
  * A ctr_set holds the requested events; each is checked with PAPI_query_named_event and
  * marked available or not (with PAPI's reason). Unavailable events never read as 0: their
  * value is CTR_NOT_MEASURED. All available events are counted in ONE PAPI event set per
- * repetition; when PAPI cannot add them all at once (more events than counters) the set
- * switches to PAPI multiplexing (PAPI_set_multiplex) and ctr_multiplexed() says so.
+ * repetition when they fit the counters; otherwise the hardware events are split into groups
+ * (each with the software events) that take turns, one group per repetition, and ctr_groups()
+ * says how many: a repetition reads CTR_NOT_MEASURED for the events of the groups not counting.
  * perf:: software events PAPI cannot offer (its perf_event component is disabled when libpfm4
  * has no model of the CPU, as on this VM) are counted with perf_event_open directly; ctr_backend
  * and ctr_note say so. */
@@ -49,11 +50,13 @@ const char *ctr_backend(const ctr_set *s, size_t i);
 const char *ctr_note(const ctr_set *s, size_t i);
 /* Number of available events. */
 size_t ctr_available_count(const ctr_set *s);
-/* 1 if the set had to use PAPI multiplexing to count all available events at once. */
-int ctr_multiplexed(const ctr_set *s);
+/* Event groups that take turns, one per repetition (ctr_start counts the next): 1 when every
+ * available event is counted in each repetition, more when the counters are too few, 0 when
+ * PAPI counts nothing (perf_event_open may still count software events in every repetition). */
+int ctr_groups(const ctr_set *s);
 
 /* Prints one line per unavailable event ("counter NAME not measured: REASON") to f, and one
- * when the set multiplexes: call once per run. */
+ * when the hardware events take turns in groups: call once per run. */
 void ctr_report_unavailable(const ctr_set *s, FILE *f);
 
 /* Starts counting (one repetition). With no available events this is a no-op returning MH_OK. */

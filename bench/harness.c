@@ -121,20 +121,18 @@ static int one_rep(const bench_kernel *k, void *state, const bench_info *info, c
     (void)err;
     double acc = (double)(info->accesses ? info->accesses : 1);
     s->ns[s->n] = (double)(t1 - t0) / acc;
-    if (h->ctr && h->cyc_event >= 0 && ev[h->cyc_event] != CTR_NOT_MEASURED)
-        s->cyc[s->n] = (double)ev[h->cyc_event] / acc;
-    else
-        s->cyc[s->n] = HAVE_TSC ? (double)(c1 - c0) / acc : s->ns[s->n] * h->tsc_ghz;
+    s->cyc[s->n] = HAVE_TSC ? (double)(c1 - c0) / acc : s->ns[s->n] * h->tsc_ghz;
     s->n++;
     return MH_OK;
 }
 
-/* Turns the samples into statistics (sorts them). */
-static int summarise(samples *s, const bench_harness *h, bench_stats *st, mh_error *err)
+/* Turns the samples into statistics (sorts them); acc = accesses per repetition. Each event's
+ * median is over the repetitions that counted it (event groups take turns); cycles come from
+ * PAPI_TOT_CYC's median where it was counted, else from the TSC. */
+static int summarise(samples *s, const bench_harness *h, double acc, bench_stats *st, mh_error *err)
 {
     st->reps = s->n;
     memcpy(st->ctr_warning, s->ctr_warning, sizeof st->ctr_warning);
-    st->cycles_source = h->cyc_event >= 0 ? "PAPI_TOT_CYC" : "TSC";
     st->nevents = s->nev;
     st->events = calloc(s->nev ? s->nev : 1, sizeof *st->events);
     long long *col = malloc((s->n ? s->n : 1) * sizeof *col);
@@ -158,6 +156,11 @@ static int summarise(samples *s, const bench_harness *h, bench_stats *st, mh_err
     st->ns_p10 = bench_quantile(s->ns, s->n, 0.1);
     st->ns_p90 = bench_quantile(s->ns, s->n, 0.9);
     st->cycles_median = bench_quantile(s->cyc, s->n, 0.5);
+    st->cycles_source = "TSC";
+    if (h->ctr && h->cyc_event >= 0 && st->events[h->cyc_event] != CTR_NOT_MEASURED) {
+        st->cycles_median = (double)st->events[h->cyc_event] / acc;
+        st->cycles_source = "PAPI_TOT_CYC";
+    }
     return MH_OK;
 }
 
@@ -174,7 +177,9 @@ int bench_measure(const bench_kernel *k, void *state, const bench_info *info, co
         warm.n = 0; /* warm-up samples are discarded */
     } while (rc == MH_OK && bench_now_ns() - t0 < limit / 10 && !(h->stop && *h->stop));
     t0 = bench_now_ns();
-    while (rc == MH_OK && (s.n < h->min_reps || bench_now_ns() - t0 < limit) && s.n < 1000000) {
+    size_t groups = h->ctr && ctr_groups(h->ctr) > 1 ? ctr_groups(h->ctr) : 1;
+    size_t min_reps = h->min_reps * groups;   /* each event group counts min_reps of them */
+    while (rc == MH_OK && (s.n < min_reps || bench_now_ns() - t0 < limit) && s.n < 1000000) {
         if (h->stop && *h->stop) {
             rc = mh_error_set(err, MH_EINTR, "bench: interrupted");
             break;
@@ -182,7 +187,7 @@ int bench_measure(const bench_kernel *k, void *state, const bench_info *info, co
         rc = one_rep(k, state, info, h, &s, &sink, err);
     }
     if (rc == MH_OK)
-        rc = summarise(&s, h, st, err);
+        rc = summarise(&s, h, (double)(info->accesses ? info->accesses : 1), st, err);
     st->checksum = sink;
     free(warm.ns), free(warm.cyc), free(warm.ev);
     free(s.ns), free(s.cyc), free(s.ev);

@@ -13,7 +13,7 @@
 /* How to measure. */
 typedef struct bench_harness {
     double min_time;            /* seconds of measured repetitions per point (after warm-up) */
-    unsigned min_reps;          /* repetitions at least (>= 1) */
+    unsigned min_reps;          /* repetitions at least (>= 1), per event group of ctr */
     ctr_set *ctr;               /* counters read per repetition, or NULL */
     int cyc_event;              /* index of an available PAPI_TOT_CYC in ctr, or -1 */
     double tsc_ghz;             /* time-stamp counter frequency (measured), 0 if none */
@@ -24,9 +24,10 @@ typedef struct bench_harness {
 typedef struct bench_stats {
     uint64_t reps;              /* measured repetitions */
     double ns_median, ns_min, ns_p10, ns_p90; /* ns per access */
-    double cycles_median;       /* cycles per access (PAPI_TOT_CYC, else TSC) */
+    double cycles_median;       /* cycles per access (PAPI_TOT_CYC's median, else TSC) */
     const char *cycles_source;  /* "PAPI_TOT_CYC" or "TSC" */
-    long long *events;          /* median count per repetition, per ctr event (CTR_NOT_MEASURED if not) */
+    long long *events;          /* per ctr event: median count over the repetitions that counted it
+                                   (its group's), CTR_NOT_MEASURED if none */
     size_t nevents;             /* entries in events */
     uint64_t checksum;          /* sunk kernel results (keeps the work alive) */
     char ctr_warning[200];      /* non-empty when counters failed at run time (events then NA) */

@@ -162,9 +162,10 @@ write_report() {
     echo "- Available: $(mget counters_available)"
     echo "- Not measured (with the reason PAPI gave):"
     awk -v s="$unmeasured" 'BEGIN { n = split(s, a, / \| /); for (i = 1; i <= n; i++) print "  - " a[i] }' 
-    if has counters.txt && grep -q 'through PAPI multiplexing' "$run/counters.txt"; then
-        echo "- Counted together through PAPI multiplexing: more hardware events than the PMU has counters, so"
-        echo "  each value is PAPI's estimate, scaled from the share of a repetition its event was counted."
+    if has counters.txt && grep -q 'groups, counted in turn' "$run/counters.txt"; then
+        echo "- $(sed -n 's/.*(more hardware events than counters: \([0-9]*\) groups.*/\1/p' "$run/counters.txt") groups of"\
+             "hardware events took turns, one group per repetition (more events than the PMU has counters):"
+        echo "  each event's median is over the repetitions its group counted."
     fi
     if has validation.csv; then
         local nm

@@ -1,25 +1,25 @@
 /* fake_papi.c — a stand-in for libpapi with a simulated PMU, so that the hardware-counter path
- * (presets available, counters running out, multiplexing, PAPI's own errors) runs on a machine
+ * (presets available, counters running out, event groups, PAPI's own errors) runs on a machine
  * without one. Linked into test_counters_pmu in place of -lpapi, and built as a shared object
  * that tests/integration/counters_pmu.sh preloads into bin/memhier. Test code only: the library
  * and the tool never use it.
  *
  * What it models, after PAPI 7's documented behaviour:
- * - presets PAPI_L1_DCM, PAPI_L2_DCM, PAPI_L3_TCM, PAPI_TOT_CYC, PAPI_TOT_INS, PAPI_L1_ICM and
- *   PAPI_TLB_DM are hardware events; FAKE_PAPI_ABSENT (comma-separated names) removes some
+ * - presets PAPI_L1_DCM, PAPI_L2_DCM, PAPI_L3_TCM, PAPI_TOT_CYC, PAPI_TOT_INS, PAPI_L1_ICM,
+ *   PAPI_L2_ICM, PAPI_TLB_DM and PAPI_BR_MSP are hardware events; FAKE_PAPI_ABSENT (comma-separated names) removes some
  *   (PAPI_query_named_event: PAPI_ENOEVNT), as on a CPU without that event;
  * - perf::PAGE-FAULTS, perf::MINOR-FAULTS, perf::MAJOR-FAULTS and perf::TASK-CLOCK are software
  *   events, counted for real (getrusage and the thread's CPU clock) and needing no counter;
- * - FAKE_PAPI_COUNTERS hardware counters (default 4): adding one more hardware event to a plain
- *   set, or an event already in the set, fails with PAPI_ECNFLCT; a multiplexed set
- *   (PAPI_multiplex_init, PAPI_assign_eventset_component, PAPI_set_multiplex, in that order)
- *   takes any number; FAKE_PAPI_NO_MPX makes PAPI_multiplex_init fail with PAPI_ENOSUPP;
+ * - FAKE_PAPI_COUNTERS hardware counters (default 4): adding one more hardware event to a set,
+ *   or an event already in the set, fails with PAPI_ECNFLCT (memhier does not multiplex, so
+ *   neither does the fake);
  * - FAKE_PAPI_INIT_FAIL makes PAPI_library_init fail with PAPI_ECMP (PAPI stays uninitialised);
  * - one running event set per thread (PAPI_start on a second: PAPI_EISRUN);
  * - the hardware counts are made up from the thread's CPU time t (ns), so that they are positive,
  *   grow with the work and are exactly known: TOT_CYC = 3 t (a 3 GHz clock), TOT_INS = 2 TOT_CYC,
  *   L1_DCM = TOT_CYC / 16, L2_DCM = TOT_CYC / 64, L3_TCM = TOT_CYC / 256, L1_ICM = TOT_CYC / 1024,
- *   TLB_DM = TOT_CYC / 4096 (FAKE_PAPI_CYCLES_PER_NS replaces the 3). */
+ *   L2_ICM = TOT_CYC / 2048, TLB_DM = TOT_CYC / 4096, BR_MSP = TOT_CYC / 8
+ *   (FAKE_PAPI_CYCLES_PER_NS replaces the 3). */
 #include <papi.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -44,7 +44,8 @@ static const fake_event events[] = {
     {"PAPI_TOT_INS", PAPI_TOT_INS, 1, 2, 1},     {"PAPI_L1_ICM", PAPI_L1_ICM, 1, 1, 1024},
     {"PAPI_TLB_DM", PAPI_TLB_DM, 1, 1, 4096},    {"perf::PAGE-FAULTS", 0x40000001, 0, 0, 1},
     {"perf::MINOR-FAULTS", 0x40000002, 0, 0, 1}, {"perf::MAJOR-FAULTS", 0x40000003, 0, 0, 1},
-    {"perf::TASK-CLOCK", 0x40000004, 0, 0, 1},
+    {"perf::TASK-CLOCK", 0x40000004, 0, 0, 1},   {"PAPI_BR_MSP", PAPI_BR_MSP, 1, 1, 8},
+    {"PAPI_L2_ICM", PAPI_L2_ICM, 1, 1, 2048},
 };
 #define NEVENTS (sizeof events / sizeof events[0])
 
@@ -57,8 +58,6 @@ typedef struct reading {
 /* One event set. */
 typedef struct fake_set {
     int used;                   /* allocated */
-    int component;              /* assigned component, -1 = none yet */
-    int mpx;                    /* multiplexed */
     int running;                /* started, not stopped */
     int n;                      /* events added */
     int ev[FAKE_EVENTS];        /* indices into events[] */
@@ -68,7 +67,6 @@ typedef struct fake_set {
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static fake_set sets[FAKE_SETS];
 static int inited;              /* PAPI_library_init succeeded */
-static int mpx_inited;          /* PAPI_multiplex_init succeeded */
 static _Thread_local int running_set = -1;   /* the set this thread counts with */
 static PAPI_component_info_t component;      /* "perf_event", enabled */
 
@@ -165,23 +163,6 @@ int PAPI_query_named_event(const char *name)
     return name && find_event(name) >= 0 ? PAPI_OK : PAPI_ENOEVNT;
 }
 
-int PAPI_event_name_to_code(const char *in, int *out)
-{
-    int i = in ? find_event(in) : -1;
-    if (!inited)
-        return PAPI_ENOINIT;
-    if (i < 0 || !out)
-        return i < 0 ? PAPI_ENOEVNT : PAPI_EINVAL;
-    *out = events[i].code;
-    return PAPI_OK;
-}
-
-int PAPI_get_event_component(int code)
-{
-    (void)code;
-    return 0;
-}
-
 int PAPI_get_component_index(const char *name)
 {
     return name && !strcmp(name, "perf_event") ? 0 : PAPI_ENOCMP;
@@ -190,14 +171,6 @@ int PAPI_get_component_index(const char *name)
 const PAPI_component_info_t *PAPI_get_component_info(int cidx)
 {
     return cidx == 0 && inited ? &component : NULL;
-}
-
-int PAPI_multiplex_init(void)
-{
-    if (getenv("FAKE_PAPI_NO_MPX"))
-        return PAPI_ENOSUPP;
-    mpx_inited = 1;
-    return PAPI_OK;
 }
 
 int PAPI_create_eventset(int *es)
@@ -212,41 +185,12 @@ int PAPI_create_eventset(int *es)
         if (!sets[i].used) {
             memset(&sets[i], 0, sizeof sets[i]);
             sets[i].used = 1;
-            sets[i].component = -1;
             *es = i;
             rc = PAPI_OK;
             break;
         }
     pthread_mutex_unlock(&lock);
     return rc;
-}
-
-int PAPI_assign_eventset_component(int es, int cidx)
-{
-    fake_set *s = set_of(es);
-    if (!s)
-        return PAPI_ENOEVST;
-    if (cidx != 0)
-        return PAPI_ENOCMP;
-    if (s->n)
-        return PAPI_EINVAL;   /* only an empty set */
-    s->component = cidx;
-    return PAPI_OK;
-}
-
-int PAPI_set_multiplex(int es)
-{
-    fake_set *s = set_of(es);
-    if (!s)
-        return PAPI_ENOEVST;
-    if (!mpx_inited)
-        return PAPI_ENOINIT;
-    if (s->component < 0)
-        return PAPI_EINVAL;   /* a set gets its component before it multiplexes */
-    if (s->running)
-        return PAPI_EISRUN;
-    s->mpx = 1;
-    return PAPI_OK;
 }
 
 int PAPI_add_named_event(int es, const char *name)
@@ -264,10 +208,9 @@ int PAPI_add_named_event(int es, const char *name)
             return PAPI_ECNFLCT;      /* already in the set */
     const char *c = getenv("FAKE_PAPI_COUNTERS");
     int counters = c && atoi(c) > 0 ? atoi(c) : 4;
-    if (s->n == FAKE_EVENTS || (!s->mpx && events[e].hardware && hw_used(s) >= counters))
+    if (s->n == FAKE_EVENTS || (events[e].hardware && hw_used(s) >= counters))
         return PAPI_ECNFLCT;
     s->ev[s->n++] = e;
-    s->component = 0;
     return PAPI_OK;
 }
 
@@ -309,7 +252,6 @@ int PAPI_cleanup_eventset(int es)
     if (s->running)
         return PAPI_EISRUN;
     s->n = 0;
-    s->mpx = 0;
     return PAPI_OK;
 }
 

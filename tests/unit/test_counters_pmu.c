@@ -1,9 +1,9 @@
 /* test_counters_pmu.c — bench/counters.c on a machine with hardware counters: the simulated PMU
  * of tests/lib/fake_papi.c is linked in place of libpapi (see the Makefile), so the presets are
  * available, the counters can run out and PAPI's own errors can be provoked. Its hardware counts
- * are made up from the thread's CPU time with known ratios (TOT_INS = 2 TOT_CYC, L1_DCM =
- * TOT_CYC / 16, ...), which shows each value landing at its own event; its software events count
- * for real. The tests set the fake's FAKE_PAPI_* variables before each ctr_create. */
+ * are made up from the thread's CPU time with known ratios (TOT_CYC = 3 TASK-CLOCK, TOT_INS =
+ * 2 TOT_CYC, L1_DCM = TOT_CYC / 16, ...), which shows each value landing at its own event; its
+ * software events count for real. The tests set the fake's FAKE_PAPI_* variables before each ctr_create. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -70,21 +70,35 @@ static void repetition(ctr_set *s, size_t pages, long long *v)
         munmap(p, pages * (size_t)ps);
 }
 
-/* Each hardware value sits at its own event: the fake's ratios to PAPI_TOT_CYC hold exactly. */
-static void check_ratios(const ctr_set *s, const long long *v)
+/* Each value counted in this repetition sits at its own event: the fake's ratios to its thread
+ * CPU time (perf::TASK-CLOCK, counted in every group) hold exactly; returns how many hardware
+ * events were counted. */
+static int check_ratios(const ctr_set *s, const long long *v)
 {
-    int cyc = find(s, "PAPI_TOT_CYC"), ins = find(s, "PAPI_TOT_INS"), l1 = find(s, "PAPI_L1_DCM"),
-        l2 = find(s, "PAPI_L2_DCM"), clk = find(s, "perf::TASK-CLOCK");
-    assert_true(cyc >= 0);
-    assert_true(v[cyc] > 1000);
-    if (ins >= 0 && ctr_available(s, (size_t)ins))
-        assert_int_equal(v[ins], 2 * v[cyc]);
-    if (l1 >= 0 && ctr_available(s, (size_t)l1))
-        assert_int_equal(v[l1], v[cyc] / 16);
-    if (l2 >= 0 && ctr_available(s, (size_t)l2))
-        assert_int_equal(v[l2], v[cyc] / 64);
-    if (clk >= 0 && ctr_available(s, (size_t)clk) && !strcmp(ctr_backend(s, (size_t)clk), "papi"))
-        assert_int_equal(v[cyc], 3 * v[clk]);
+    static const struct { const char *name; long long mul, div; } r[] = {
+        {"PAPI_TOT_CYC", 3, 1},  {"PAPI_TOT_INS", 6, 1},  {"PAPI_L1_DCM", 3, 16},
+        {"PAPI_L2_DCM", 3, 64},  {"PAPI_L3_TCM", 3, 256}, {"PAPI_BR_MSP", 3, 8},
+    };
+    int clk = find(s, "perf::TASK-CLOCK"), counted = 0;
+    assert_true(clk >= 0 && v[clk] > 1000);
+    for (size_t k = 0; k < sizeof r / sizeof r[0]; k++) {
+        int i = find(s, r[k].name);
+        if (i < 0 || v[i] == CTR_NOT_MEASURED)
+            continue;
+        assert_int_equal(v[i], v[clk] * r[k].mul / r[k].div);
+        counted++;
+    }
+    return counted;
+}
+
+/* What ctr_report_unavailable prints for s. */
+static void report_of(const ctr_set *s, char *buf, size_t n)
+{
+    FILE *f = tmpfile();
+    ctr_report_unavailable(s, f);
+    rewind(f);
+    buf[fread(buf, 1, n - 1, f)] = '\0';
+    fclose(f);
 }
 
 /* PAPI_library_init failing: no hardware event, each with that reason; software events still
@@ -109,14 +123,15 @@ static void test_init_failure(void **state)
             assert_non_null(strstr(ctr_reason(s, i), "perf_event_open"));
         }
     }
-    assert_false(ctr_multiplexed(s));
+    assert_int_equal(ctr_groups(s), 0);
     ctr_destroy(s);
     unsetenv("FAKE_PAPI_INIT_FAIL");
 }
 
-/* The default list on a 4-counter PMU: 5 hardware events do not fit, so the one set multiplexes;
- * every event is counted by PAPI, values per repetition at their own events. */
-static void test_default_multiplexed(void **state)
+/* The default list on a 4-counter PMU: the 5 hardware events do not fit, so two groups take
+ * turns by repetition, the software events in both; every event is counted by PAPI, each value
+ * at its own event, per repetition. */
+static void test_default_groups(void **state)
 {
     (void)state;
     pmu(4);
@@ -126,33 +141,34 @@ static void test_default_multiplexed(void **state)
     assert_int_equal(ctr_create(NULL, 0, &s, &err), MH_OK);
     assert_int_equal(ctr_count(s), 9);
     assert_int_equal(ctr_available_count(s), 9);
-    assert_true(ctr_multiplexed(s));
+    assert_int_equal(ctr_groups(s), 2);
     for (size_t i = 0; i < ctr_count(s); i++) {
         assert_true(ctr_available(s, i));
         assert_string_equal(ctr_backend(s, i), "papi");
         assert_string_equal(ctr_reason(s, i), "");
         assert_string_equal(ctr_note(s, i), "");
     }
-    repetition(s, 2000, v);
-    int mi = find(s, "perf::MINOR-FAULTS"), pf = find(s, "perf::PAGE-FAULTS");
+    int mi = find(s, "perf::MINOR-FAULTS"), pf = find(s, "perf::PAGE-FAULTS"), ins = find(s, "PAPI_TOT_INS");
+    repetition(s, 2000, v);                  /* group 0: the first four presets */
     assert_in_range(v[mi], 1940, 2065);
     assert_true(v[pf] >= v[mi]);
-    check_ratios(s, v);
-    repetition(s, 0, v);                     /* per repetition, not cumulative */
+    assert_int_equal(check_ratios(s, v), 4);
+    assert_int_equal(v[ins], CTR_NOT_MEASURED);
+    repetition(s, 0, v);                     /* group 1: PAPI_TOT_INS; faults per repetition */
     assert_in_range(v[mi], 0, 5);
-    check_ratios(s, v);
+    assert_int_equal(check_ratios(s, v), 1);
+    assert_true(v[ins] > 0);
+    assert_int_equal(v[find(s, "PAPI_TOT_CYC")], CTR_NOT_MEASURED);
+    repetition(s, 0, v);                     /* group 0 again */
+    assert_int_equal(check_ratios(s, v), 4);
     char buf[4096] = "";
-    FILE *f = tmpfile();
-    ctr_report_unavailable(s, f);
-    rewind(f);
-    buf[fread(buf, 1, sizeof buf - 1, f)] = '\0';
-    fclose(f);
+    report_of(s, buf, sizeof buf);
     assert_null(strstr(buf, "not measured"));
-    assert_non_null(strstr(buf, "PAPI multiplexing"));
+    assert_non_null(strstr(buf, "cannot count the 5 hardware events at once: 2 groups take turns"));
     ctr_destroy(s);
 }
 
-/* Enough counters: one plain set, nothing said about multiplexing. */
+/* Enough counters: one set, every event in every repetition, nothing reported. */
 static void test_fits_counters(void **state)
 {
     (void)state;
@@ -162,15 +178,13 @@ static void test_fits_counters(void **state)
     long long v[16];
     assert_int_equal(ctr_create(NULL, 0, &s, &err), MH_OK);
     assert_int_equal(ctr_available_count(s), 9);
-    assert_false(ctr_multiplexed(s));
-    repetition(s, 0, v);
-    check_ratios(s, v);
+    assert_int_equal(ctr_groups(s), 1);
+    for (int rep = 0; rep < 2; rep++) {
+        repetition(s, 0, v);
+        assert_int_equal(check_ratios(s, v), 5);
+    }
     char buf[1024] = "";
-    FILE *f = tmpfile();
-    ctr_report_unavailable(s, f);
-    rewind(f);
-    buf[fread(buf, 1, sizeof buf - 1, f)] = '\0';
-    fclose(f);
+    report_of(s, buf, sizeof buf);
     assert_string_equal(buf, "");
     ctr_destroy(s);
 }
@@ -195,13 +209,9 @@ static void test_absent_preset(void **state)
     repetition(s, 0, v);
     assert_int_equal(v[l3], CTR_NOT_MEASURED);
     assert_int_equal(v[find(s, "PAPI_L2_DCM")], CTR_NOT_MEASURED);
-    check_ratios(s, v);
+    assert_int_equal(check_ratios(s, v), 3);
     char buf[2048] = "";
-    FILE *f = tmpfile();
-    ctr_report_unavailable(s, f);
-    rewind(f);
-    buf[fread(buf, 1, sizeof buf - 1, f)] = '\0';
-    fclose(f);
+    report_of(s, buf, sizeof buf);
     assert_non_null(strstr(buf, "counter PAPI_L3_TCM not measured: PAPI_query_named_event"));
     assert_non_null(strstr(buf, "counter PAPI_L2_DCM not measured: "));
     assert_null(strstr(buf, "PAPI_L1_DCM"));
@@ -209,7 +219,7 @@ static void test_absent_preset(void **state)
 }
 
 /* An event asked for twice: PAPI refuses it twice in one set, so the repeat reads the first's
- * count, and a single counter still suffices (no multiplexing for a duplicate). */
+ * count, and a single counter still suffices (no second group for a duplicate). */
 static void test_duplicates(void **state)
 {
     (void)state;
@@ -220,7 +230,7 @@ static void test_duplicates(void **state)
     long long v[3];
     assert_int_equal(ctr_create(names, 3, &s, &err), MH_OK);
     assert_int_equal(ctr_available_count(s), 3);
-    assert_false(ctr_multiplexed(s));
+    assert_int_equal(ctr_groups(s), 1);
     assert_string_equal(ctr_backend(s, 2), "papi");
     repetition(s, 100, v);
     assert_true(v[0] > 0);
@@ -229,31 +239,40 @@ static void test_duplicates(void **state)
     ctr_destroy(s);
 }
 
-/* Counters too few and multiplexing refused: the hardware events are not measured, with the
- * reason; the software ones are still counted (directly with perf_event_open when it works). */
-static void test_no_multiplexing(void **state)
+/* One counter: each hardware event in a group of its own, the groups in turn (every event counted
+ * once in as many repetitions); past the groups' limit (8) an event is not measured, saying why. */
+static void test_one_counter(void **state)
 {
     (void)state;
-    pmu(2);
-    setenv("FAKE_PAPI_NO_MPX", "1", 1);
+    pmu(1);
+    const char *names[] = {"PAPI_L1_DCM", "PAPI_L2_DCM", "PAPI_L3_TCM", "PAPI_TOT_CYC", "PAPI_TOT_INS",
+                           "PAPI_L1_ICM", "PAPI_L2_ICM", "PAPI_TLB_DM", "PAPI_BR_MSP", "perf::TASK-CLOCK"};
+    size_t n = sizeof names / sizeof names[0];
     ctr_set *s = NULL;
     mh_error err = {0};
     long long v[16];
-    assert_int_equal(ctr_create(NULL, 0, &s, &err), MH_OK);
-    assert_false(ctr_multiplexed(s));
-    for (size_t i = 0; i < ctr_count(s); i++)
-        if (ctr_is_hardware(s, i)) {
-            assert_false(ctr_available(s, i));
-            assert_non_null(strstr(ctr_reason(s, i), "PAPI multiplexing: Not supported (-18)"));
-        } else if (ctr_available(s, i)) {
-            assert_string_equal(ctr_backend(s, i), "perf_event_open");
-        } else {
-            assert_non_null(strstr(ctr_reason(s, i), "perf_event_open"));
-        }
-    repetition(s, 0, v);
-    for (size_t i = 0; i < ctr_count(s); i++)
-        if (!ctr_available(s, i))
-            assert_int_equal(v[i], CTR_NOT_MEASURED);
+    int seen[16] = {0};
+    assert_int_equal(ctr_create(names, n, &s, &err), MH_OK);
+    assert_int_equal(ctr_groups(s), 8);
+    assert_int_equal(ctr_available_count(s), 9);
+    int br = find(s, "PAPI_BR_MSP");
+    assert_false(ctr_available(s, (size_t)br));
+    assert_non_null(strstr(ctr_reason(s, (size_t)br), "no room for it in any event group"));
+    for (int rep = 0; rep < 16; rep++) {
+        repetition(s, 0, v);
+        int hw = 0;
+        for (size_t i = 0; i < n; i++)
+            if (ctr_is_hardware(s, i) && v[i] != CTR_NOT_MEASURED) {
+                hw++;
+                seen[i]++;
+            }
+        assert_int_equal(hw, 1);             /* one group, one counter, one event */
+        check_ratios(s, v);
+        assert_int_equal(v[br], CTR_NOT_MEASURED);
+    }
+    for (size_t i = 0; i < n; i++)
+        if (ctr_is_hardware(s, i) && (int)i != br)
+            assert_int_equal(seen[i], 2);    /* 16 repetitions, 8 groups */
     ctr_destroy(s);
 }
 
@@ -285,9 +304,9 @@ static void test_one_running_set(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_init_failure),    cmocka_unit_test(test_default_multiplexed),
+        cmocka_unit_test(test_init_failure),    cmocka_unit_test(test_default_groups),
         cmocka_unit_test(test_fits_counters),   cmocka_unit_test(test_absent_preset),
-        cmocka_unit_test(test_duplicates),      cmocka_unit_test(test_no_multiplexing),
+        cmocka_unit_test(test_duplicates),      cmocka_unit_test(test_one_counter),
         cmocka_unit_test(test_one_running_set),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
