@@ -82,6 +82,8 @@ typedef struct val_run {
     int *clk_round;                  /* the round (from 1) of each */
     size_t nclk, clk_cap;            /* probes taken, room */
     double *fault_err; size_t nfault; /* first-touch fault errors */
+    double *ctr_err;                 /* per counter event e: its points' errors from e * VAL_MAX_POINTS */
+    size_t *nctr_err;                /* per counter event: errors recorded (hardware events only) */
 } val_run;
 
 /* Usage text. */
@@ -295,6 +297,8 @@ static void write_rows(val_run *r, const bench_kernel *k, size_t size, const cal
         double meas = st->events[i] == CTR_NOT_MEASURED ? NAN : (double)st->events[i];
         double sim = val_sim_count(s, kind, m->info.accesses, r->sim->frequency_ghz);
         val_csv_row(r->val, k->name, m->label, size, name, meas, NAN, NAN, sim, pairing);
+        if (ctr_is_hardware(r->h.ctr, i) && meas > 0 && r->nctr_err[i] < VAL_MAX_POINTS)
+            r->ctr_err[i * VAL_MAX_POINTS + r->nctr_err[i]++] = val_error_pct(meas, sim);
     }
     if (s->warm) { /* first touch: setup + first repetition vs the cold pass (whole repetition) */
         double meas = m->first_touch_faults == CTR_NOT_MEASURED ? NAN : (double)m->first_touch_faults;
@@ -606,6 +610,21 @@ static void summary_row(FILE *f, FILE *txt, const char *scope, const double *e, 
     fprintf(txt, "  %-22s %6zu %10.1f%% %9.1f%% %11.0f%%\n", scope, s.points, s.median_abs, s.p90_abs, s.within);
 }
 
+/* Summary rows of the hardware counters a PMU measured: each event's simulated counts against
+ * its measured medians, over the points where it counted more than 0 (see validation.csv's
+ * pairing column for what each is compared with). */
+static void summarise_counters(val_run *r, FILE *f)
+{
+    int head = 0;
+    for (size_t i = 0; r->h.ctr && i < ctr_count(r->h.ctr); i++) {
+        if (!r->nctr_err[i])
+            continue;
+        if (!head++)
+            printf("  hardware counters (simulated count vs measured median per repetition):\n");
+        summary_row(f, stdout, ctr_name(r->h.ctr, i), r->ctr_err + i * VAL_MAX_POINTS, r->nctr_err[i]);
+    }
+}
+
 /* Writes validation-summary.csv and the text summary (per kernel, overall, minor faults, misses). */
 static int summarise(val_run *r, mh_error *err)
 {
@@ -634,6 +653,7 @@ static int summarise(val_run *r, mh_error *err)
     summary_row(f, stdout, "overall", e, r->npts);
     summary_row(f, stdout, "minor-faults", r->fault_err, r->nfault);
     free(e);
+    summarise_counters(r, f);
     size_t in5 = 0, fin = 0;
     for (size_t i = 0; i < r->nfault; i++) {
         fin += isfinite(r->fault_err[i]);
@@ -723,6 +743,13 @@ static int harness_setup(val_run *r, mh_error *err)
     int rc = ctr_create(NULL, 0, &r->h.ctr, err);
     if (rc == MH_OK)
         rc = ctr_create(ft, 1, &r->ft, err);
+    if (rc == MH_OK) {
+        size_t n = ctr_count(r->h.ctr) ? ctr_count(r->h.ctr) : 1;
+        r->ctr_err = calloc(n * VAL_MAX_POINTS, sizeof *r->ctr_err);
+        r->nctr_err = calloc(n, sizeof *r->nctr_err);
+        if (!r->ctr_err || !r->nctr_err)
+            rc = mh_error_set(err, MH_ENOMEM, "validate: out of memory");
+    }
     for (size_t i = 0; rc == MH_OK && i < ctr_count(r->h.ctr); i++)
         if (ctr_available(r->h.ctr, i) && !strcmp(ctr_name(r->h.ctr, i), "PAPI_TOT_CYC"))
             r->h.cyc_event = (int)i;
@@ -784,6 +811,8 @@ int cmd_validate(int argc, char **argv)
     free(r.clk_round);
     free(r.pts);
     free(r.fault_err);
+    free(r.ctr_err);
+    free(r.nctr_err);
     free(c.kernel_buf);
     free(c.sizes);
     free(c.lsizes);

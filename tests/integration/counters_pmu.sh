@@ -15,9 +15,9 @@ bin=${MH_BIN:-bin/memhier}
 so=${MH_FAKE_PAPI:-build/tests/libfakepapi.so}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-echo "1..15"
+echo "1..16"
 if [ ! -f "$so" ]; then
-    for i in $(seq 1 15); do echo "ok $i - hardware-counter path # SKIP $so not built (make test builds it)"; done
+    for i in $(seq 1 16); do echo "ok $i - hardware-counter path # SKIP $so not built (make test builds it)"; done
     exit 0
 fi
 so=$(realpath "$so")
@@ -58,9 +58,9 @@ check "bench.csv (one set): each event's median in its own column (TOT_INS = 2 T
              { cyc = $c["PAPI_TOT_CYC"]; ok = cyc > 0 && $c["PAPI_TOT_INS"] == 2 * cyc && $c["PAPI_L1_DCM"] == int(cyc / 16) }
              END { exit !(NR == 2 && ok) }' "$tmp/b8.csv"
 
-# 10-15: memhier validate
+# 10-16: memhier validate
 if ! "$bin" detect -o "$tmp/host.ini" >/dev/null 2>&1; then
-    for i in $(seq 10 15); do echo "ok $i - validate with hardware counters # SKIP memhier detect fails here"; done
+    for i in $(seq 10 16); do echo "ok $i - validate with hardware counters # SKIP memhier detect fails here"; done
     exit 0
 fi
 fake "$bin" validate -c "$tmp/host.ini" --out "$tmp/run" --quick --kernels stream --sizes 16K \
@@ -77,6 +77,10 @@ check "validation.csv: the presets named next to their simulated counterparts" \
     bash -c "grep -q ',PAPI_L1_DCM <-> L1d demand misses' '$v' && grep -q ',PAPI_TOT_CYC <-> simulated cycles' '$v'"
 check "first-touch minor faults measured (the fake's software events count for real)" \
     awk -F, '$4 == "perf::MINOR-FAULTS:first-touch" { n++; if ($5 !~ /^[0-9]+$/) bad = 1 } END { exit !(n == 1 && !bad) }' "$v"
+check "validation-summary.csv: a row per preset, its median |error| that of its one point" \
+    awk -F, 'FNR == NR { if ($4 ~ /^PAPI_/) err[$4] = $9 < 0 ? -$9 : $9; next }
+             $1 ~ /^PAPI_/ { n++; d = $3 - err[$1]; if ($2 != 1 || d > 0.006 || d < -0.006) bad = 1 }
+             END { exit !(n == 5 && !bad) }' "$v" "$tmp/run/validation-summary.csv"
 check "bench.csv of the run: cycles_median = PAPI_TOT_CYC's median / accesses" \
     awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
              { n++; e = $c["PAPI_TOT_CYC"] / $c["accesses"] - $c["cycles_median"]; if (!($c["PAPI_TOT_CYC"] > 0) || e > 0.001 || e < -0.001) bad = 1 }
