@@ -11,7 +11,9 @@ static void counters_usage(FILE *f)
     fprintf(f, "usage: memhier counters [EVENT...]\n"
                "  Lists each PAPI event (default: the memhier event list) as available yes/no,\n"
                "  hardware or software, who counts it (papi, or perf_event_open for software events\n"
-               "  PAPI cannot offer) and PAPI's reason when it cannot be counted.\n");
+               "  PAPI cannot offer) and PAPI's reason when it cannot be counted. When the hardware\n"
+               "  events do not fit the counters together, each one's group is shown: the groups take\n"
+               "  turns, one per repetition.\n");
 }
 
 /* Lists the events with availability, kind and reason; exit 0 even when none are available. */
@@ -39,8 +41,14 @@ int cmd_counters(int argc, char **argv)
     for (size_t i = 0; i < ctr_count(s); i++) {
         int ok = ctr_available(s, i);
         const char *why = ok ? ctr_note(s, i) : ctr_reason(s, i);
+        char by[32];
+        int g = ctr_group_of(s, i);
+        if (g >= 0)
+            snprintf(by, sizeof by, "papi, group %d", g + 1);
+        else
+            snprintf(by, sizeof by, "%s", ctr_backend(s, i));
         printf("%-22s %-9s %-8s %-15s %s\n", ctr_name(s, i), ok ? "yes" : "no",
-               ctr_is_hardware(s, i) ? "hardware" : "software", ctr_backend(s, i), why[0] ? why : "-");
+               ctr_is_hardware(s, i) ? "hardware" : "software", by, why[0] ? why : "-");
     }
     printf("%zu of %zu events available", ctr_available_count(s), ctr_count(s));
     if (ctr_groups(s) > 1)

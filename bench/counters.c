@@ -362,6 +362,15 @@ size_t ctr_available_count(const ctr_set *s)
     return s ? s->navail : 0;
 }
 
+/* Event i's group (from 0) when the groups take turns; -1 when counted in every repetition. */
+int ctr_group_of(const ctr_set *s, size_t i)
+{
+    if (!s || i >= s->n || s->ngroups < 2)
+        return -1;
+    const ctr_event *e = s->ev[i].same_as >= 0 ? &s->ev[s->ev[i].same_as] : &s->ev[i];
+    return e->backend == BACKEND_PAPI && e->available ? e->group : -1;
+}
+
 /* Event groups taking turns, one per repetition (1: all at once; 0: none through PAPI). */
 int ctr_groups(const ctr_set *s)
 {

@@ -54,6 +54,9 @@ size_t ctr_available_count(const ctr_set *s);
  * available event is counted in each repetition, more when the counters are too few, 0 when
  * PAPI counts nothing (perf_event_open may still count software events in every repetition). */
 int ctr_groups(const ctr_set *s);
+/* Event i's group (0 .. ctr_groups - 1) when there are several; -1 when it is counted in every
+ * repetition (one group, software events, perf_event_open) or not at all. */
+int ctr_group_of(const ctr_set *s, size_t i);
 
 /* Prints one line per unavailable event ("counter NAME not measured: REASON") to f, and one
  * when the hardware events take turns in groups: call once per run. */

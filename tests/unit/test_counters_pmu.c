@@ -149,6 +149,10 @@ static void test_default_groups(void **state)
         assert_string_equal(ctr_note(s, i), "");
     }
     int mi = find(s, "perf::MINOR-FAULTS"), pf = find(s, "perf::PAGE-FAULTS"), ins = find(s, "PAPI_TOT_INS");
+    assert_int_equal(ctr_group_of(s, (size_t)find(s, "PAPI_L1_DCM")), 0);
+    assert_int_equal(ctr_group_of(s, (size_t)find(s, "PAPI_TOT_CYC")), 0);
+    assert_int_equal(ctr_group_of(s, (size_t)ins), 1);
+    assert_int_equal(ctr_group_of(s, (size_t)mi), -1);   /* in every group */
     repetition(s, 2000, v);                  /* group 0: the first four presets */
     assert_in_range(v[mi], 1940, 2065);
     assert_true(v[pf] >= v[mi]);
@@ -179,6 +183,7 @@ static void test_fits_counters(void **state)
     assert_int_equal(ctr_create(NULL, 0, &s, &err), MH_OK);
     assert_int_equal(ctr_available_count(s), 9);
     assert_int_equal(ctr_groups(s), 1);
+    assert_int_equal(ctr_group_of(s, 0), -1);
     for (int rep = 0; rep < 2; rep++) {
         repetition(s, 0, v);
         assert_int_equal(check_ratios(s, v), 5);
