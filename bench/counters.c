@@ -197,12 +197,15 @@ static void build_groups(ctr_set *s)
         any |= s->ev[i].backend == BACKEND_PAPI;
     for (int g = 0; any && g < CTR_MAX_GROUPS; g++) {
         int es = PAPI_NULL, rc = PAPI_create_eventset(&es);
+        if (rc != PAPI_OK && g == 0) {
+            mark_all(s, "PAPI_create_eventset", rc);
+            return;
+        }
         if (rc != PAPI_OK) {
-            if (g == 0) {
-                mark_all(s, "PAPI_create_eventset", rc);
-                return;
-            }
-            break;
+            char why[200];
+            snprintf(why, sizeof why, "PAPI_create_eventset for event group %d: %s (%d)", g + 1, PAPI_strerror(rc), rc);
+            mark_unplaced(s, why);
+            return;
         }
         s->set[s->ngroups++] = es;
         int k = add_shared(s, es, g), placed = k < 0 ? 0 : add_pending(s, es, g, k);

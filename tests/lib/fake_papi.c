@@ -14,6 +14,7 @@
  *   or an event already in the set, fails with PAPI_ECNFLCT (memhier does not multiplex, so
  *   neither does the fake);
  * - FAKE_PAPI_INIT_FAIL makes PAPI_library_init fail with PAPI_ECMP (PAPI stays uninitialised);
+ * - FAKE_PAPI_SETS event sets at most alive at once (default 64; past them PAPI_ENOMEM);
  * - one running event set per thread (PAPI_start on a second: PAPI_EISRUN);
  * - the hardware counts are made up from the thread's CPU time t (ns), so that they are positive,
  *   grow with the work and are exactly known: TOT_CYC = 3 t (a 3 GHz clock), TOT_INS = 2 TOT_CYC,
@@ -179,9 +180,11 @@ int PAPI_create_eventset(int *es)
         return PAPI_EINVAL;
     if (!inited)
         return PAPI_ENOINIT;
+    const char *m = getenv("FAKE_PAPI_SETS");
+    int max = m && atoi(m) > 0 && atoi(m) < FAKE_SETS ? atoi(m) : FAKE_SETS;
     pthread_mutex_lock(&lock);
     int rc = PAPI_ENOMEM;
-    for (int i = 0; i < FAKE_SETS; i++)
+    for (int i = 0; i < max; i++)
         if (!sets[i].used) {
             memset(&sets[i], 0, sizeof sets[i]);
             sets[i].used = 1;

@@ -25,6 +25,7 @@ static void pmu(int counters)
     unsetenv("FAKE_PAPI_NO_MPX");
     unsetenv("FAKE_PAPI_INIT_FAIL");
     unsetenv("FAKE_PAPI_COUNTERS");
+    unsetenv("FAKE_PAPI_SETS");
     if (counters) {
         char b[16];
         snprintf(b, sizeof b, "%d", counters);
@@ -281,6 +282,30 @@ static void test_one_counter(void **state)
     ctr_destroy(s);
 }
 
+/* PAPI refusing a second event set: the first group is kept, the events of the second are not
+ * measured, naming the failure. */
+static void test_second_group_refused(void **state)
+{
+    (void)state;
+    pmu(4);
+    setenv("FAKE_PAPI_SETS", "1", 1);
+    ctr_set *s = NULL;
+    mh_error err = {0};
+    long long v[16];
+    assert_int_equal(ctr_create(NULL, 0, &s, &err), MH_OK);
+    assert_int_equal(ctr_groups(s), 1);
+    assert_int_equal(ctr_available_count(s), 8);
+    int ins = find(s, "PAPI_TOT_INS");
+    assert_false(ctr_available(s, (size_t)ins));
+    assert_non_null(strstr(ctr_reason(s, (size_t)ins), "PAPI_create_eventset for event group 2: Insufficient memory (-2)"));
+    for (int rep = 0; rep < 2; rep++) {
+        repetition(s, 0, v);
+        assert_int_equal(check_ratios(s, v), 4);
+        assert_int_equal(v[ins], CTR_NOT_MEASURED);
+    }
+    ctr_destroy(s);
+}
+
 /* PAPI counts with one set per thread at a time: starting a second while the first runs fails
  * with PAPI's reason and leaves the first running; after the first stops, the second starts. */
 static void test_one_running_set(void **state)
@@ -312,7 +337,7 @@ int main(void)
         cmocka_unit_test(test_init_failure),    cmocka_unit_test(test_default_groups),
         cmocka_unit_test(test_fits_counters),   cmocka_unit_test(test_absent_preset),
         cmocka_unit_test(test_duplicates),      cmocka_unit_test(test_one_counter),
-        cmocka_unit_test(test_one_running_set),
+        cmocka_unit_test(test_one_running_set), cmocka_unit_test(test_second_group_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
