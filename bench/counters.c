@@ -223,8 +223,10 @@ static void build_groups(ctr_set *s)
         if (!left)
             return;
     }
-    mark_unplaced(s, "PAPI_add_named_event: Event exists, but cannot be counted due to counter resource "
-                     "limitations: no room for it in any event group");
+    char why[240];
+    snprintf(why, sizeof why, "PAPI_add_named_event: %s (%d): no room for it in any of %d event groups",
+             PAPI_strerror(PAPI_ECNFLCT), PAPI_ECNFLCT, CTR_MAX_GROUPS);
+    mark_unplaced(s, why);
 }
 
 /* Index of the first request of event i's name, or -1 when i is the first: PAPI refuses an event
