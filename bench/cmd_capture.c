@@ -19,6 +19,7 @@
 #endif
 
 #define CAP_BATCH 4096
+#define CAP_GRACE_MS 2000 /* a stopped program gets this long to exit on SIGTERM before SIGKILL */
 
 static volatile sig_atomic_t capture_signal; /* SIGINT/SIGTERM received */
 
@@ -212,6 +213,35 @@ static int copy_records(const capture_opts *o, int rfd, mh_writer *w, uint64_t *
     return rc;
 }
 
+/* Stops the program: SIGTERM, then SIGKILL if it has not exited after CAP_GRACE_MS (Valgrind
+ * running some programs, xz among them, never acts on the SIGTERM). *st gets its wait status. */
+static void stop_child(pid_t pid, int *st)
+{
+    kill(pid, SIGTERM);
+    for (int ms = 0; ms < CAP_GRACE_MS; ms += 10) {
+        pid_t r = waitpid(pid, st, WNOHANG);
+        if (r == pid || (r < 0 && errno != EINTR))
+            return;
+        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+    }
+    kill(pid, SIGKILL);
+    while (waitpid(pid, st, 0) < 0 && errno == EINTR)
+        ;
+}
+
+/* Waits for the program to exit; a SIGINT/SIGTERM to memhier meanwhile stops it (stop_child). */
+static void wait_child(pid_t pid, int *st)
+{
+    while (waitpid(pid, st, 0) < 0) {
+        if (errno != EINTR)
+            return;
+        if (capture_signal) {
+            stop_child(pid, st);
+            return;
+        }
+    }
+}
+
 /* Runs the capture; returns MH_OK or an error with err filled. */
 static int capture_run(const capture_opts *o, int *prog_status, uint64_t *total, mh_error *err)
 {
@@ -229,11 +259,13 @@ static int capture_run(const capture_opts *o, int *prog_status, uint64_t *total,
     }
     rc = copy_records(o, rfd, w, total, err);
     close(rfd);
-    if (rc != MH_OK || (o->records && *total >= o->records))
-        kill(pid, SIGTERM); /* budget reached or failure: the rest of the run is not wanted */
     int st = 0;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-        ;
+    if (rc != MH_OK || (o->records && *total >= o->records))
+        stop_child(pid, &st); /* budget reached or failure: the rest of the run is not wanted */
+    else
+        wait_child(pid, &st);
+    if (rc == MH_OK && capture_signal)
+        rc = mh_error_set(err, MH_EINTR, "capture: interrupted by signal %d", (int)capture_signal);
     *prog_status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
     if (rc == MH_OK && WIFEXITED(st) && WEXITSTATUS(st) == 127 && *total == 0)
         rc = mh_error_set(err, MH_EIO, "capture: could not run %s %s", o->valgrind, o->prog[0]);

@@ -106,6 +106,33 @@ if command -v valgrind >/dev/null 2>&1; then
     "$bin" capture --records 1000 --no-ifetch -o "$tmp/ls.mht" -- /bin/ls / >/dev/null 2>"$tmp/cap2.err"
     check "capture --records 1000 exits 0" "$?" 0
     if grep -q "1000 records to" "$tmp/cap2.err"; then ok "capture stops at the budget"; else notok "capture stops at the budget" "$(cat "$tmp/cap2.err")"; fi
+    # A program that ignores SIGTERM and SIGPIPE (xz catches them; a budget past the shell's start-up,
+    # where it sets them): past the budget it is killed, not waited for forever.
+    spin='trap "" TERM INT PIPE; while :; do :; done'
+    start=$(date +%s)
+    timeout -k 5 30 "$bin" capture --records 1000000 -o "$tmp/spin.mht" -- sh -c "$spin" >/dev/null 2>"$tmp/cap3.err"
+    rc=$? secs=$(( $(date +%s) - start ))
+    [ "$rc" = 0 ] || pkill -KILL -f 'while :; do :; done' 2>/dev/null # a hung capture's program
+    check "capture --records 1000000 of a program ignoring SIGTERM exits 0" "$rc" 0
+    if [ "$rc" = 0 ] && [ "$secs" -lt 20 ] && grep -q "1000000 records to" "$tmp/cap3.err"; then
+        ok "capture stops a program ignoring SIGTERM at the budget (${secs} s)"
+    else notok "capture stops a program ignoring SIGTERM at the budget" "rc $rc after ${secs} s: $(cat "$tmp/cap3.err")"; fi
+    # SIGTERM to memhier while the program runs: it stops the program, exits 143, leaves no file.
+    "$bin" capture -o "$tmp/int.mht" -- sh -c "$spin" >/dev/null 2>"$tmp/cap4.err" &
+    cpid=$!
+    sleep 2
+    kill -TERM "$cpid"
+    for _ in $(seq 100); do kill -0 "$cpid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$cpid" 2>/dev/null; then
+        notok "capture interrupted by SIGTERM exits" "still running 10 s after SIGTERM"
+        kill -KILL "$cpid"; pkill -KILL -f 'while :; do :; done' 2>/dev/null
+    else
+        wait "$cpid"; rc=$?
+        check "capture interrupted by SIGTERM exits 143" "$rc" 143
+    fi
+    left=$(ls "$tmp" | grep '^int\.mht' | tr '\n' ' ')
+    if [ -z "$left" ] && grep -q "interrupted by signal 15" "$tmp/cap4.err"; then ok "interrupted capture leaves no file and says why"
+    else notok "interrupted capture leaves no file and says why" "files: $left; stderr: $(cat "$tmp/cap4.err")"; fi
     expect_usage "capture missing program" "memhier: capture: program 'no-such-prog-xyz' not found or not executable" capture -o "$tmp/y.mht" -- no-such-prog-xyz
 else
     skip "capture via lackey" "valgrind not installed"
