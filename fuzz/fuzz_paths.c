@@ -1,8 +1,9 @@
 /* fuzz_paths.c — libFuzzer harness, differential: the replay's fast paths (the lean hit path,
  * chain_miss, the chain shapes with constant associativities, lean_multi, pair_req, and trace
- * stripping where the hierarchy allows it) must count exactly what the general path counts (the
- * same hierarchy with every lean flag cleared), 3C classes and prefetch counts included, before
- * and after a flush.
+ * stripping where the hierarchy allows it, with a batch between stripped ones replayed whole
+ * after mh_strip_skip as the decoding thread does) must count exactly what the general path
+ * counts (the same hierarchy with every lean flag cleared), 3C classes and prefetch counts
+ * included, before and after a flush.
  * Input: 8 bytes of shape (geometry, mostly in the chain shapes' associativities; policies,
  * inclusion, write modes, 3C, a prefetcher), then records of 8 bytes each (op, size, address
  * within a small window so sets collide). */
@@ -45,9 +46,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     mh_strip *strip = NULL; /* where the hierarchy allows, half the inputs strip the fast replay */
     if (data[7] & 1)
         mh_strip_create(fast, &strip, NULL);
-    size_t cut = n ? data[6] % (n + 1) : 0; /* two batches: state carries across calls */
+    size_t cut = n ? data[6] % (n + 1) : 0, cut2 = cut + (n - cut) / 2; /* three batches: state carries */
     replay_fast(fast, strip, recs, cut);
-    replay_fast(fast, strip, recs + cut, n - cut);
+    if (strip && (data[7] & 2)) { /* the middle one whole: the stripper must forget what it saw */
+        mh_strip_skip(strip);
+        mh_hier_access(fast, recs + cut, cut2 - cut);
+    } else {
+        replay_fast(fast, strip, recs + cut, cut2 - cut);
+    }
+    replay_fast(fast, strip, recs + cut2, n - cut2);
     mh_strip_destroy(strip);
     mh_hier_access(general, recs, n);
     fuzz_same(fast, general);

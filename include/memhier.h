@@ -273,7 +273,8 @@ void mh_hier_join(mh_hier *h, mh_hier_part **parts, unsigned nparts);
  * out only where an earlier write, still the last record of its line's bits, dirtied the line.
  * Lifecycle: mh_strip_create (on h before, or after, records replayed without it) -> for every
  * batch, in trace order: mh_strip_run, then mh_hier_access on the kept records and
- * mh_hier_count_hits on the counts -> mh_strip_destroy. Anything else that changes h in between
+ * mh_hier_count_hits on the counts -> mh_strip_destroy. A batch may instead go to mh_hier_access
+ * whole, followed or preceded by mh_strip_skip. Anything else that changes h in between
  * (mh_hier_flush, mh_hier_resident) needs a new stripper. It is meant for a thread of its own
  * (the decoding thread): it reads h only in mh_strip_create. ---- */
 typedef struct mh_strip mh_strip;
@@ -287,6 +288,10 @@ int mh_strip_create(const mh_hier *h, mh_strip **out, mh_error *err);
  * moved to the front); returns how many are kept, and adds the taken ones, by kind, to
  * hits[0..MH_KINDS). */
 size_t mh_strip_run(mh_strip *s, mh_rec *recs, size_t n, uint64_t hits[MH_KINDS]);
+/* Tells s that records reach h without it (a batch replayed whole, as when stripping would cost
+ * the decoding thread more than it saves the replaying one): s forgets every line, so later
+ * batches are stripped exactly again, of fewer records at first. */
+void mh_strip_skip(mh_strip *s);
 /* Frees s; NULL is a no-op. */
 void mh_strip_destroy(mh_strip *s);
 /* Counts hits[k] accesses (hits) of kind k at h's entry level for that kind: the records

@@ -131,6 +131,12 @@ size_t mh_strip_run(mh_strip *s, mh_rec *recs, size_t n, uint64_t hits[MH_KINDS]
     return m;
 }
 
+/* See memhier.h. What the table knew may be stale after records it did not see: none of it is kept. */
+void mh_strip_skip(mh_strip *s)
+{
+    memset(s->tab, 0, (s->mask + 1) * sizeof *s->tab);
+}
+
 /* See memhier.h. */
 void mh_strip_destroy(mh_strip *s)
 {

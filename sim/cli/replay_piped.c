@@ -3,9 +3,13 @@
  * records, their order and the results are those of cli_replay; only the wall time changes
  * (max(decode, simulate) per batch instead of their sum) on a machine with a spare core.
  *
- * The reader also strips each batch (mh_strip_run) where the hierarchy allows: the replaying
- * thread, the slower of the two, then skips the records certain to hit their entry level's most
- * recent line, and counts them (mh_hier_count_hits).
+ * The reader also strips batches (mh_strip_run) where the hierarchy allows: the replaying
+ * thread then skips the records certain to hit their entry level's most recent line, and counts
+ * them (mh_hier_count_hits). Stripping moves work from the replaying thread to the reader, so the
+ * reader strips only while it is the faster one: when it finds the ring full of batches waiting
+ * for the replayer, it strips from then on; when it finds only the one the replayer holds (the
+ * replayer waits for the next, as on traces that mostly hit, where decoding costs more than
+ * replaying), it stops, and tells the stripper (mh_strip_skip). Either way the results are the same.
  *
  * Hand-over: the two threads publish batches through two atomic counters and wait for each other
  * with cli_handoff_wait (spinning, then asleep). */
@@ -16,6 +20,8 @@
 
 #define PIPE_BATCH 16384      /* records per batch: 256 KiB, so a batch in flight stays in L2 */
 #define PIPE_BUFS 4           /* batches in the ring */
+#define STRIP_ON (PIPE_BUFS - 1) /* batches waiting for the replayer (the ring full) from which the reader strips */
+#define STRIP_OFF 1           /* ... and at which it stops: the replayer holds one batch, waits for the next */
 
 /* The ring shared by the reader thread and the replaying thread. */
 typedef struct pipe_ring {
@@ -52,15 +58,20 @@ static int batch_ready(void *ctx, uint64_t k)
 static void *pipe_reader(void *arg)
 {
     pipe_ring *p = arg;
+    int stripping = 0; /* the last batch was stripped */
     for (uint64_t k = 0;; k++) {
         cli_handoff_wait(&p->hd, slot_free, p, k);
         int stop = atomic_load(&p->stop);
         size_t n = 0;
-        const uint64_t b = k % PIPE_BUFS;
+        const uint64_t b = k % PIPE_BUFS, waiting = k - atomic_load(&p->used);
         int rc = stop ? MH_OK : mh_trace_read(p->t, p->buf[b], PIPE_BATCH, &n, &p->err);
         p->read[b] = n;
         memset(p->hits[b], 0, sizeof p->hits[b]);
-        p->n[b] = p->strip && rc == MH_OK ? mh_strip_run(p->strip, p->buf[b], n, p->hits[b]) : n;
+        int strip = p->strip && (waiting >= STRIP_ON || (stripping && waiting > STRIP_OFF));
+        if (p->strip && stripping && !strip)
+            mh_strip_skip(p->strip); /* this batch goes whole: what the stripper knows may go stale */
+        stripping = strip;
+        p->n[b] = strip && rc == MH_OK ? mh_strip_run(p->strip, p->buf[b], n, p->hits[b]) : n;
         int end = rc != MH_OK || n == 0 || stop;
         if (end) {
             p->rc = rc;
