@@ -56,6 +56,37 @@ median_rate "one core" "$bin" sim -c "$config" --no-3c --no-timing --decode-thre
 median_rate "+decode thread" "$bin" sim -c "$config" --no-3c --no-timing --decode-thread on -f csv "$work/random.mht"
 median_rate "sets split (--split on)" "$bin" sim -c "$config" --no-3c --no-timing --split on -f csv "$work/random.mht"
 
+# Real programs: their traces, captured through Valgrind Lackey, mostly hit (about 3 in 4 records
+# are instruction fetches), so decoding weighs more than on the mixed trace.
+real=${BENCH_REAL_RECORDS:-20M}
+echo "real programs, $real records each captured through Lackey (memhier capture), on $config:"
+if command -v valgrind >/dev/null 2>&1; then
+    for _ in 1 2 3 4; do cat sim/*.c bench/*.c; done >"$work/src.txt"
+    progs=("xz -6 -c $work/src.txt" "gzip -9 -c $work/src.txt" "sort $work/src.txt")
+    cc1=$(${CC:-gcc} -print-prog-name=cc1 2>/dev/null || true)
+    if [ -x "$cc1" ] && ${CC:-gcc} -E -std=c11 -D_GNU_SOURCE -Iinclude -Isim sim/hier.c -o "$work/hier.i" 2>/dev/null; then
+        progs+=("$cc1 -fpreprocessed -quiet -O2 $work/hier.i -o /dev/null")
+    fi
+    for p in "${progs[@]}"; do
+        name=$(basename "${p%% *}")
+        # shellcheck disable=SC2086 # the program and its arguments, split on purpose
+        "$bin" capture --records "$(count_records "$real")" -o "$work/$name.mht" -- $p >/dev/null 2>"$work/$name.err" ||
+            { echo "  $name: capture failed: $(tail -1 "$work/$name.err")"; continue; }
+        n=$("$bin" info "$work/$name.mht" | awk '/^records/ { print $2 }')
+        l1=$("$bin" sim -c "$config" --no-3c --no-timing -f csv "$work/$name.mht" |
+             awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+                      $c["level"] == "L1d" && $c["kind"] == "total" { printf "%.1f", 100 * $c["misses"] / $c["accesses"] }')
+        echo "  $name: $n records, $("$bin" info "$work/$name.mht" | awk '/^bytes\/rec/ { print $2 }') bytes/record, L1d misses $l1 % of its accesses"
+        median_rate "decode only (memhier info)" "$bin" info "$work/$name.mht"
+        median_rate "count-only, one core" "$bin" sim -c "$config" --no-3c --no-timing --decode-thread off -f csv "$work/$name.mht"
+        median_rate "count-only, +decode thread" "$bin" sim -c "$config" --no-3c --no-timing --decode-thread on -f csv "$work/$name.mht"
+        median_rate "timing mode, +timing thread" "$bin" sim -c "$config" --no-3c --timing-thread on -f csv "$work/$name.mht"
+    done
+    n=$(count_records "$records")
+else
+    echo "  skipped: valgrind not installed (apt-get install valgrind)"
+fi
+
 echo "resident memory vs trace length (count-only, .mht):"
 for len in 2M 20M; do
     "$bin" gen --pattern mixed --records "$len" "$work/len.mht"
