@@ -195,6 +195,7 @@ typedef struct mht_reader {
     const uint8_t *ctl, *op, *fl, *hi, *ad, *gp, *sz;  /* column cursors (hi: version 2) */
     unsigned shift;         /* address alignment of the block */
     unsigned ring;          /* the current block inserts (so it needs the ring arithmetic) */
+    unsigned nogap;         /* the current block's gap column is empty: every gap is 0 */
     unsigned next;          /* version 3: the slot the next inserted address goes to */
     uint64_t slot[NSLOTS];  /* address slots */
     int lapblk;             /* the current block is a lap block */
@@ -377,6 +378,7 @@ static int set_columns(mh_trace *t, mht_reader *r, uint32_t n, size_t raw, mh_er
     memset(r->slot, 0, sizeof r->slot);
     r->next = 0;
     r->ring = (orc & 0x40) != 0;
+    r->nogap = lg == 0;
     r->lapblk = (int)lap;
     r->left = n;
     return lap ? set_lap(t, r, b + COLS_HDR, r->sz + ls, (uint32_t)lb, err) : MH_OK;
@@ -471,9 +473,11 @@ static int load_block(mh_trace *t, mht_reader *r, mh_error *err)
 }
 
 /* Decodes k records of the current block into out; split: version 2+ columns; ring: the block
- * inserts (both constants, so each combination gets its own loop). MH_ECORRUPT on a size of 0. */
+ * inserts; gaps: its gap column is not empty (constants, so each combination gets its own loop:
+ * traces without gaps, Lackey's and din's, skip their loads). MH_ECORRUPT on a size of 0. */
 static inline __attribute__((always_inline)) int
-decode_cols(mh_trace *t, mht_reader *r, mh_rec *out, size_t k, const int split, const int ring, mh_error *err)
+decode_cols(mh_trace *t, mht_reader *r, mh_rec *out, size_t k, const int split, const int ring, const int gaps,
+            mh_error *err)
 {
     const uint8_t *ctl = r->ctl, *op = r->op, *fl = r->fl, *hi = r->hi, *ad = r->ad, *gp = r->gp, *sz = r->sz;
     const unsigned shift = r->shift;
@@ -489,9 +493,9 @@ decode_cols(mh_trace *t, mht_reader *r, mh_rec *out, size_t k, const int split, 
         if (split)
             z |= (uint64_t)hi[i] * e->himul;
         ad += e->aadv;
-        uint64_t g = load64(gp) & e->gmask;
+        uint64_t g = gaps ? load64(gp) & e->gmask : 0;
         uint64_t s = load64(sz) & e->smask;
-        gp += e->gadv;
+        gp += gaps ? e->gadv : 0;
         sz += e->sadv;
         uint64_t a;
         if (ring) {
@@ -586,8 +590,10 @@ static int decode(mh_trace *t, mht_reader *r, mh_rec *out, size_t k, mh_error *e
     if (r->lapblk)
         return decode_lap(t, r, out, k, err);
     if (r->ring)
-        return decode_cols(t, r, out, k, 1, 1, err);
-    return r->version >= 2 ? decode_cols(t, r, out, k, 1, 0, err) : decode_cols(t, r, out, k, 0, 0, err);
+        return r->nogap ? decode_cols(t, r, out, k, 1, 1, 0, err) : decode_cols(t, r, out, k, 1, 1, 1, err);
+    if (r->version < 2)
+        return decode_cols(t, r, out, k, 0, 0, 1, err);
+    return r->nogap ? decode_cols(t, r, out, k, 1, 0, 0, err) : decode_cols(t, r, out, k, 1, 0, 1, err);
 }
 
 /* Fills buf with up to cap records, loading blocks as needed. */
