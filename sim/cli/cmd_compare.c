@@ -52,9 +52,12 @@ static void compare_csv(FILE *f, cli_job *jobs, size_t nc, size_t nt, char **cfg
 /* Prints the people's table: one block per trace, one line per config × level. */
 static void compare_table(FILE *f, cli_job *jobs, size_t nc, size_t nt, char **cfgs, char **traces)
 {
+    int w = 28; /* the config column: as wide as the longest path */
+    for (size_t c = 0; c < nc; c++)
+        w = strlen(cfgs[c]) > (size_t)w && strlen(cfgs[c]) < 1024 ? (int)strlen(cfgs[c]) : w;
     for (size_t t = 0; t < nt; t++) {
         fprintf(f, "trace %s (%llu records)\n", traces[t], (unsigned long long)jobs[t].records);
-        fprintf(f, "  %-28s %-6s %9s %10s %12s %14s %9s\n", "config", "level", "miss", "miss/1k", "traffic MiB",
+        fprintf(f, "  %-*s %-6s %9s %10s %12s %14s %9s\n", w, "config", "level", "miss", "miss/1k", "traffic MiB",
                 "sim time ms", "vs first");
         for (size_t c = 0; c < nc; c++) {
             const cli_job *j = &jobs[c * nt + t], *base = &jobs[t];
@@ -65,7 +68,7 @@ static void compare_table(FILE *f, cli_job *jobs, size_t nc, size_t nt, char **c
                 if (b)
                     cli_level_totals(b, &ba, &bm);
                 double traffic = (double)(j->lv[l].bytes_from_next + j->lv[l].bytes_to_next) / 1048576.0;
-                fprintf(f, "  %-28s %-6s %8.3f%% %10.2f %12.2f", l ? "" : cfgs[c], j->lv[l].name,
+                fprintf(f, "  %-*s %-6s %8.3f%% %10.2f %12.2f", w, l ? "" : cfgs[c], j->lv[l].name,
                         a ? 100.0 * (double)m / (double)a : 0.0,
                         j->records ? 1000.0 * (double)m / (double)j->records : 0.0, traffic);
                 if (l == 0 && job_ns(j) >= 0)

@@ -96,6 +96,13 @@ else skip "zero records: json validity" "python3 missing"; fi
 "$BIN" compare -c configs/zen3.ini -c configs/small-teaching.ini -f csv "$work/empty.din" >"$work/cmp.csv" 2>"$work/err"
 if [ $? -eq 0 ] && ! grep -qiwE 'nan|-?inf' "$work/cmp.csv"; then ok "zero records: compare csv has no NaN/inf"
 else notok "zero records: compare: $(head -1 "$work/err") $(grep -iwE 'nan|inf' "$work/cmp.csv" | head -1)"; fi
+# The compare table's columns stay aligned under a config path longer than the column.
+long="$work/a-config-path-longer-than-its-column"
+mkdir -p "$long" && cp configs/zen3.ini "$long/zen3.ini"
+"$BIN" compare -c configs/small-teaching.ini -c "$long/zen3.ini" tests/data/small.din >"$work/cmp.txt" 2>"$work/err"
+if awk 'NR == 2 { col = index($0, "level") } NR > 2 && substr($0, col, 1) !~ /[A-Z]/ { bad = 1 } END { exit bad || !col }' "$work/cmp.txt"
+then ok "compare: level names in one column under a long config path"
+else notok "compare: columns misaligned: $(sed -n 2,4p "$work/cmp.txt" | tr '\n' '|') $(head -1 "$work/err")"; fi
 
 # --- one line repeated: streaming in constant memory ---
 if [ -x /usr/bin/time ]; then
