@@ -35,6 +35,7 @@ typedef struct capture_opts {
     uint64_t records;      /* budget, 0 = unlimited */
     int no_ifetch;         /* drop I records, fold them into gaps */
     char **prog;           /* program and its arguments */
+    char prog_path[4096];  /* where PATH found prog[0] */
 } capture_opts;
 
 /* Prints usage. */
@@ -48,21 +49,33 @@ static void capture_usage(FILE *f)
 }
 
 /* 1 when an executable named name is found in PATH (or name contains '/' and is executable). */
-static int in_path(const char *name)
+static int in_path(const char *name, char *found, size_t cap)
 {
-    if (strchr(name, '/'))
+    if (strchr(name, '/')) {
+        snprintf(found, cap, "%s", name);
         return access(name, X_OK) == 0;
+    }
     const char *path = getenv("PATH");
-    char buf[4096];
     for (const char *p = path ? path : "/usr/bin:/bin"; *p;) {
         const char *e = strchr(p, ':');
         size_t len = e ? (size_t)(e - p) : strlen(p);
-        snprintf(buf, sizeof buf, "%.*s/%s", (int)len, p, name);
-        if (access(buf, X_OK) == 0)
+        snprintf(found, cap, "%.*s/%s", (int)len, p, name);
+        if (access(found, X_OK) == 0)
             return 1;
         p += len + (e ? 1 : 0);
     }
     return 0;
+}
+
+/* 1 when the file at path starts with "#!" (a script: Lackey then traces its interpreter). */
+static int is_script(const char *path)
+{
+    char head[2] = {0};
+    FILE *f = fopen(path, "rb");
+    size_t got = f ? fread(head, 1, 2, f) : 0;
+    if (f)
+        fclose(f);
+    return got == 2 && head[0] == '#' && head[1] == '!';
 }
 
 /* Parses argv (argv[0] = "capture"); returns MH_OK, 1 for --help, or MH_EINVAL. */
@@ -104,9 +117,10 @@ static int capture_parse(int argc, char **argv, capture_opts *o, mh_error *err)
     if (i >= argc - 1)
         return mh_error_set(err, MH_EINVAL, "capture: no program after '--' (memhier capture -o prog.mht -- prog)");
     o->prog = argv + i + 1;
-    if (!in_path(o->valgrind))
+    char vg[4096];
+    if (!in_path(o->valgrind, vg, sizeof vg))
         return mh_error_set(err, MH_EUNSUPPORTED, "capture: %s not found in PATH; install valgrind", o->valgrind);
-    if (!in_path(o->prog[0]))
+    if (!in_path(o->prog[0], o->prog_path, sizeof o->prog_path))
         return mh_error_set(err, MH_EINVAL, "capture: program '%s' not found or not executable", o->prog[0]);
     return MH_OK;
 }
@@ -288,6 +302,9 @@ int cmd_capture(int argc, char **argv)
     }
     if (rc != MH_OK)
         return cli_fail(&err);
+    if (is_script(o.prog_path)) /* e.g. pyenv's python3: a shell script that execs the interpreter */
+        fprintf(stderr, "memhier: capture: warning: %s is a script: Lackey traces its interpreter running it, "
+                        "not the programs it starts (name the binary to capture its accesses)\n", o.prog_path);
     struct sigaction sa = {.sa_handler = capture_on_signal}, old_int, old_term;
     sigemptyset(&sa.sa_mask);
     capture_signal = 0;

@@ -133,6 +133,13 @@ if command -v valgrind >/dev/null 2>&1; then
     left=$(ls "$tmp" | grep '^int\.mht' | tr '\n' ' ')
     if [ -z "$left" ] && grep -q "interrupted by signal 15" "$tmp/cap4.err"; then ok "interrupted capture leaves no file and says why"
     else notok "interrupted capture leaves no file and says why" "files: $left; stderr: $(cat "$tmp/cap4.err")"; fi
+    # A script: Lackey would trace its interpreter, so capture says so (a pyenv shim is one).
+    printf '#!/bin/sh\ntrue\n' >"$tmp/script.sh" && chmod +x "$tmp/script.sh"
+    "$bin" capture --records 1000 -o "$tmp/script.mht" -- "$tmp/script.sh" >/dev/null 2>"$tmp/cap5.err"
+    if grep -q "warning: .*script.sh is a script: Lackey traces its interpreter" "$tmp/cap5.err" &&
+       ! "$bin" capture --records 1000 -o "$tmp/true2.mht" -- /bin/true 2>&1 | grep -q warning
+    then ok "capture warns about a script, not about a binary"
+    else notok "capture warns about a script, not about a binary" "$(cat "$tmp/cap5.err")"; fi
     expect_usage "capture missing program" "memhier: capture: program 'no-such-prog-xyz' not found or not executable" capture -o "$tmp/y.mht" -- no-such-prog-xyz
 else
     skip "capture via lackey" "valgrind not installed"
