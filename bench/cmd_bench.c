@@ -215,7 +215,7 @@ static int handle_opt(bench_cli *c, int o, char *arg, char **keep, mh_error *err
     case O_MAXFREE: rc = parse_u64(arg, "--max-free", 0, 1u << 30, &v, err); c->max_free = (size_t)v; break;
     case O_SEED: rc = parse_u64(arg, "--seed", 0, UINT64_MAX, &c->seed, err); break;
     case O_CAPTURE: c->capture_dir = arg; break;
-    case O_RECORDS: rc = parse_u64(arg, "--records", 1, 1ULL << 40, &c->records, err); break;
+    case O_RECORDS: rc = cli_parse_count(arg, "--records", 1, 1ULL << 40, &c->records, err); break;
     case O_EVENTS:
         c->no_events = !strcmp(arg, "none");
         if (!c->no_events) {

@@ -103,13 +103,8 @@ static int capture_parse(int argc, char **argv, capture_opts *o, mh_error *err)
             if (strcmp(v, "mht") && strcmp(v, "din"))
                 return mh_error_set(err, MH_EINVAL, "capture: --format %s, must be mht or din", v);
             o->format = v;
-        } else {
-            char *end;
-            errno = 0;
-            unsigned long long n = strtoull(v, &end, 10);
-            if (end == v || *end || errno || v[0] == '-' || n == 0)
-                return mh_error_set(err, MH_EINVAL, "capture: --records \"%s\", must be an integer >= 1", v);
-            o->records = n;
+        } else if (cli_parse_count(v, "capture: --records", 1, UINT64_MAX, &o->records, err) != MH_OK) {
+            return MH_EINVAL;
         }
     }
     if (!o->out)

@@ -68,7 +68,6 @@ static int parse_args(int argc, char **argv, reval_args *a, mh_error *err)
     opterr = 0;
     optind = 1;
     for (int ch; (ch = getopt_long(argc, argv, "c:o:h", lo, NULL)) != -1;) {
-        char *end;
         switch (ch) {
         case 'c': a->config = optarg; break;
         case 'o': a->output = optarg; break;
@@ -80,9 +79,8 @@ static int parse_args(int argc, char **argv, reval_args *a, mh_error *err)
             a->sets[a->nsets++] = optarg;
             break;
         case 'r':
-            a->records = strtoull(optarg, &end, 10);
-            if (end == optarg || *end || a->records < 1)
-                return mh_error_set(err, MH_EINVAL, "revalidate: --records \"%s\": must be an integer >= 1", optarg);
+            if (cli_parse_count(optarg, "revalidate: --records", 1, 1ULL << 40, &a->records, err) != MH_OK)
+                return MH_EINVAL;
             break;
         default:
             return mh_error_set(err, MH_EINVAL, "revalidate: unknown option or missing value '%s' (see --help)",

@@ -157,7 +157,7 @@ static int handle_opt(val_cli *c, int o, const char *arg, mh_error *err)
         if (end == arg || *end || !(c->min_time > 0 && c->min_time <= 3600))
             return mh_error_set(err, MH_EINVAL, "--min-time \"%s\": must be seconds > 0 and <= 3600", arg);
         return MH_OK;
-    case O_RECORDS: return parse_u64(arg, "--records", 1, &c->records, err);
+    case O_RECORDS: return cli_parse_count(arg, "--records", 1, 1ULL << 40, &c->records, err);
     case O_SEED: return parse_u64(arg, "--seed", 0, &c->seed, err);
     case O_ROUNDS:
         if (parse_u64(arg, "--rounds", 1, &v, err) != MH_OK || v > VAL_MAX_ROUNDS)

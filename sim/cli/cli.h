@@ -69,6 +69,8 @@ int cli_apply_set(mh_config *c, const char *spec, mh_error *err);
 /* Applies n "SECTION.KEY=VALUE" specs to c at once, validated together; MH_OK or the first error. */
 int cli_apply_sets(mh_config *c, char *const *specs, int n, mh_error *err);
 int cli_parse_jobs(const char *s, unsigned *out, mh_error *err);
+/* A count option (--records): digits with an optional K, M or G; MH_EINVAL outside [min, max]. */
+int cli_parse_count(const char *s, const char *opt, uint64_t min, uint64_t max, uint64_t *out, mh_error *err);
 int cli_load_config(const char *path, char **sets, int nsets, mh_config **out, mh_error *err);
 
 #define CLI_JOB_LEVELS 16

@@ -43,6 +43,26 @@ int cli_apply_set(mh_config *c, const char *spec, mh_error *err)
     return rc == MH_OK ? mh_config_set(c, key, value, err) : rc;
 }
 
+/* Parses a count option's value: decimal digits with an optional K, M or G (10^3, 10^6, 10^9, as
+ * gen --records takes them); MH_OK with *out in [min, max], else MH_EINVAL naming opt and the range. */
+int cli_parse_count(const char *s, const char *opt, uint64_t min, uint64_t max, uint64_t *out, mh_error *err)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = s[0] >= '0' && s[0] <= '9' ? strtoull(s, &end, 10) : 0;
+    uint64_t mul = 1;
+    if (s[0] >= '0' && s[0] <= '9' && *end) {
+        const char *u = strchr("kKmMgG", *end);
+        mul = !u ? 0 : u - "kKmMgG" < 2 ? 1000 : u - "kKmMgG" < 4 ? 1000000 : 1000000000;
+        end += mul != 0;
+    }
+    if (s[0] < '0' || s[0] > '9' || errno || *end || !mul || v > max / mul || v * mul < min)
+        return mh_error_set(err, MH_EINVAL, "%s \"%s\": must be a count from %llu to %llu (K, M, G: 10^3, 10^6, 10^9)",
+                            opt, s, (unsigned long long)min, (unsigned long long)max);
+    *out = v * mul;
+    return MH_OK;
+}
+
 /* Parses a --jobs value: an integer 1..256; returns MH_OK or MH_EINVAL with the allowed range. */
 int cli_parse_jobs(const char *s, unsigned *out, mh_error *err)
 {

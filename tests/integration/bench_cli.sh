@@ -106,6 +106,9 @@ if command -v valgrind >/dev/null 2>&1; then
     "$bin" capture --records 1000 --no-ifetch -o "$tmp/ls.mht" -- /bin/ls / >/dev/null 2>"$tmp/cap2.err"
     check "capture --records 1000 exits 0" "$?" 0
     if grep -q "1000 records to" "$tmp/cap2.err"; then ok "capture stops at the budget"; else notok "capture stops at the budget" "$(cat "$tmp/cap2.err")"; fi
+    "$bin" capture --records 2K -o "$tmp/k.mht" -- /bin/ls / >/dev/null 2>"$tmp/cap2k.err"
+    if grep -q "^memhier: capture: 2000 records to" "$tmp/cap2k.err"; then ok "capture --records 2K means 2000"
+    else notok "capture --records 2K means 2000" "$(cat "$tmp/cap2k.err")"; fi
     # A program that ignores SIGTERM and SIGPIPE (xz catches them; a budget past the shell's start-up,
     # where it sets them): past the budget it is killed, not waited for forever.
     spin='trap "" TERM INT PIPE; while :; do :; done'
