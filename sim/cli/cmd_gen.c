@@ -149,7 +149,7 @@ int cmd_gen(int argc, char **argv)
             if (!fn)
                 rc = mh_error_set(&err, MH_EINVAL, "gen: --pattern %s, must be seq, stride, random, stack, ifetch or mixed", optarg);
             break;
-        case 'n': n = gen_count(optarg); if (!n) rc = mh_error_set(&err, MH_EINVAL, "gen: --records %s, must be a count >= 1 (K/M/G allowed)", optarg); break;
+        case 'n': rc = cli_parse_count(optarg, "gen: --records", 1, 1ULL << 48, &n, &err); break;
         case 's': g.rng = gen_count(optarg); if (!g.rng) rc = mh_error_set(&err, MH_EINVAL, "gen: --seed %s, must be >= 1", optarg); break;
         case 'S': g.span = gen_count(optarg); if (g.span < 8) rc = mh_error_set(&err, MH_EINVAL, "gen: --span %s, must be >= 8", optarg); break;
         case 't': g.stride = gen_count(optarg); if (!g.stride) rc = mh_error_set(&err, MH_EINVAL, "gen: --stride %s, must be >= 1", optarg); break;
