@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "config_int.h"
 
 #define GEN_BATCH 8192
 
@@ -92,7 +93,7 @@ static void gen_usage(FILE *f)
         fprintf(f, "  %-8s %s\n", patterns[i].name, patterns[i].help);
 }
 
-/* Parses a positive count with optional K/M/G (decimal) suffix or e-notation; 0 on error. */
+/* Parses a positive count (--seed) with optional K/M/G (decimal) suffix or e-notation; 0 on error. */
 static uint64_t gen_count(const char *s)
 {
     char *end;
@@ -151,8 +152,8 @@ int cmd_gen(int argc, char **argv)
             break;
         case 'n': rc = cli_parse_count(optarg, "gen: --records", 1, 1ULL << 48, &n, &err); break;
         case 's': g.rng = gen_count(optarg); if (!g.rng) rc = mh_error_set(&err, MH_EINVAL, "gen: --seed %s, must be >= 1", optarg); break;
-        case 'S': g.span = gen_count(optarg); if (g.span < 8) rc = mh_error_set(&err, MH_EINVAL, "gen: --span %s, must be >= 8", optarg); break;
-        case 't': g.stride = gen_count(optarg); if (!g.stride) rc = mh_error_set(&err, MH_EINVAL, "gen: --stride %s, must be >= 1", optarg); break;
+        case 'S': if (mh_parse_size(optarg, &g.span) || g.span < 8) rc = mh_error_set(&err, MH_EINVAL, "gen: --span %s, must be a size >= 8 (e.g. 4096, 64K, 4M)", optarg); break;
+        case 't': if (mh_parse_size(optarg, &g.stride) || !g.stride) rc = mh_error_set(&err, MH_EINVAL, "gen: --stride %s, must be a size >= 1 (e.g. 64, 4K)", optarg); break;
         case 'T': to = optarg; break;
         case 'h': gen_usage(stdout); return MH_EXIT_OK;
         default: rc = mh_error_set(&err, MH_EINVAL, "gen: unknown or incomplete option '%s'", argv[optind - 1]);

@@ -96,6 +96,13 @@ else skip "zero records: json validity" "python3 missing"; fi
 "$BIN" compare -c configs/zen3.ini -c configs/small-teaching.ini -f csv "$work/empty.din" >"$work/cmp.csv" 2>"$work/err"
 if [ $? -eq 0 ] && ! grep -qiwE 'nan|-?inf' "$work/cmp.csv"; then ok "zero records: compare csv has no NaN/inf"
 else notok "zero records: compare: $(head -1 "$work/err") $(grep -iwE 'nan|inf' "$work/cmp.csv" | head -1)"; fi
+# gen --span takes a size as configs do: 4M is 4 MiB (a random walk's addresses spread past 4,000,000).
+"$BIN" gen --pattern random --span 4M --records 100000 "$work/span.mht" 2>"$work/err" &&
+    "$BIN" convert "$work/span.mht" "$work/span.din" 2>>"$work/err"
+range=$(awk '{ v = 0; for (i = 1; i <= length($2); i++) v = v * 16 + index("0123456789abcdef", substr($2, i, 1)) - 1
+               if (NR == 1 || v < lo) lo = v; if (v > hi) hi = v } END { print hi - lo }' "$work/span.din" 2>/dev/null)
+if [ "${range:-0}" -gt 4000000 ] && [ "$range" -lt 4194304 ]; then ok "gen --span 4M: addresses over 4 MiB ($range bytes apart)"
+else notok "gen --span 4M: addresses ${range:-?} bytes apart, want 4,000,000..4,194,303 $(head -1 "$work/err")"; fi
 # The compare table's columns stay aligned under a config path longer than the column.
 long="$work/a-config-path-longer-than-its-column"
 mkdir -p "$long" && cp configs/zen3.ini "$long/zen3.ini"
