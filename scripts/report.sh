@@ -42,6 +42,46 @@ ini_size() {
     echo "${v:--}"
 }
 
+# whatif_md: the "What the misses respond to" table from whatif.csv (scripts/what-if.sh): each
+# point validation.csv has off by more than 15 %, its error as calibrated and with each knob
+# (bold: within ±15 %), then every knob's share of all points within, and what each knob stands for.
+whatif_md() {
+    echo "### What the misses respond to"
+    echo
+    echo "Each column replays every point with one change to calibrated.ini (\`scripts/what-if.sh\`,"
+    echo "whatif.csv); bold: within ±15 % with that change. A change that brings a miss in names the"
+    echo "mechanism the model lacks or mis-sizes there; the last row says what it costs elsewhere. These"
+    echo "are diagnoses, not fits: the calibrated config keeps its values."
+    echo
+    awkc 'FNR == 1 { file++; n = csv_split($0, h); delete ix; for (i = 1; i <= n; i++) ix[h[i]] = i; next }
+        { csv_split($0, f); p = f[ix["kernel"]] SUBSEP f[ix["variant"]] SUBSEP f[ix["size_bytes"]] }
+        file == 1 { if (f[ix["metric"]] != "ns_per_access" || !csv_is_num(f[ix["error_pct"]])) next
+                    e = f[ix["error_pct"]] + 0; base[p] = e; npts++; if ((e < 0 ? -e : e) <= 15) bin++
+                    if ((e < 0 ? -e : e) > 15) { miss[++nm] = p; kn[p] = f[ix["kernel"]]; va[p] = f[ix["variant"]]; sz[p] = csv_human(f[ix["size_bytes"]])
+                        m = f[ix["measured"]] + 0; q = f[ix["measured_p10"]] + 0; sm = f[ix["simulated"]] + 0   # two speeds, as above
+                        if (m > 0 && q > 0 && (m - q) / m > 0.15 && (sm - q) / q <= 0.15 && (q - sm) / q <= 0.15) sz[p] = sz[p] " (two speeds)" }
+                    next }
+        { k = f[ix["knob"]]; if (!(k in seenk)) { seenk[k] = 1; knob[++nk] = k; set[k] = f[ix["setting"]]; mech[k] = f[ix["mechanism"]] }
+          if (!csv_is_num(f[ix["error_pct"]])) next
+          e = f[ix["error_pct"]] + 0; err[k, p] = e; pts[k]++; if ((e < 0 ? -e : e) <= 15) win[k]++ }
+        function cell(e, has) { if (!has) return "-"; return (e < 0 ? -e : e) <= 15 ? sprintf("**%+.1f**", e) : sprintf("%+.1f", e) }
+        END {
+            if (!nm) { print "Every point is within ±15 % as calibrated: no miss to explain."; print ""; exit }
+            for (i = 2; i <= nm; i++) { t = miss[i]; a = base[t] < 0 ? -base[t] : base[t]
+                for (j = i - 1; j >= 1 && (base[miss[j]] < 0 ? -base[miss[j]] : base[miss[j]]) < a; j--) miss[j + 1] = miss[j]; miss[j + 1] = t }
+            printf "| kernel | variant | size | as calibrated %%"; for (j = 1; j <= nk; j++) printf " | %s", knob[j]; print " |"
+            printf "|---|---|---|---"; for (j = 1; j <= nk; j++) printf "|---"; print "|"
+            for (i = 1; i <= nm; i++) { p = miss[i]
+                printf "| %s | %s | %s | %+.1f", kn[p], va[p], sz[p], base[p]
+                for (j = 1; j <= nk; j++) printf " | %s", cell(err[knob[j], p], ((knob[j], p) in err))
+                print " |" }
+            printf "| all points within ±15 %% | | | %.1f", npts ? 100 * bin / npts : 0
+            for (j = 1; j <= nk; j++) printf " | %.1f", pts[knob[j]] ? 100 * win[knob[j]] / pts[knob[j]] : 0
+            print " |"; print ""
+            for (j = 1; j <= nk; j++) printf "- **%s** (`%s`): %s\n", knob[j], set[knob[j]], mech[knob[j]]
+            print "" }' "$run/validation.csv" "$run/whatif.csv"
+}
+
 # ---- plots ---------------------------------------------------------------------------------------
 # Each template: name, title shown in the report.
 plot_names=(ladder validation patterns memory stalls missratio compare)
@@ -262,6 +302,7 @@ write_report() {
               printf "%s\t| %s | %s | %s | %s | %.4g | %+.1f | %s |\n", (e < 0 ? -e : e), f[ix["kernel"]], f[ix["variant"]], csv_human(f[ix["size_bytes"]]), meas, sm, e, parts }' \
             "$stalls" "$run/validation.csv" | sort -t"$(printf '\t')" -k1,1gr | awk 'NR <= 10' | cut -f2-
         echo
+        has whatif.csv && whatif_md
     fi
     echo "## Per-kernel results"
     echo

@@ -63,12 +63,12 @@ trap 'on_signal TERM 143' TERM
 trap on_exit EXIT
 
 # ---- steps, estimates, progress -------------------------------------------------------------------
-steps=(deps build detect calibrate validate sweep compare machine report)
+steps=(deps build detect calibrate validate whatif sweep compare machine report)
 declare -A est
 case $mode in
-    quick) est=([deps]=2 [build]=20 [detect]=2 [calibrate]=15 [validate]=30 [sweep]=5 [compare]=5 [machine]=2 [report]=4) ;;
-    full) est=([deps]=2 [build]=20 [detect]=2 [calibrate]=600 [validate]=1800 [sweep]=120 [compare]=60 [machine]=2 [report]=6) ;;
-    *) est=([deps]=2 [build]=20 [detect]=2 [calibrate]=90 [validate]=240 [sweep]=30 [compare]=20 [machine]=2 [report]=5) ;;
+    quick) est=([deps]=2 [build]=20 [detect]=2 [calibrate]=15 [validate]=30 [whatif]=10 [sweep]=5 [compare]=5 [machine]=2 [report]=4) ;;
+    full) est=([deps]=2 [build]=20 [detect]=2 [calibrate]=600 [validate]=1800 [whatif]=60 [sweep]=120 [compare]=60 [machine]=2 [report]=6) ;;
+    *) est=([deps]=2 [build]=20 [detect]=2 [calibrate]=90 [validate]=240 [whatif]=35 [sweep]=30 [compare]=20 [machine]=2 [report]=5) ;;
 esac
 nsteps=${#steps[@]}
 skipped=()      # "step,reason" CSV lines
@@ -307,7 +307,23 @@ if [ -s "$work/ladder.csv" ] && [ -s "$work/validation.csv" ] && [ -n "$cfg" ] &
     fi
 fi
 
-# ---- 6. sweep, 7. compare on a captured trace -----------------------------------------------------
+# ---- 6. what the misses respond to: the validate points replayed with one model change each ------
+# (scripts/what-if.sh: nothing runs natively; report.sh tables whatif.csv under the largest errors).
+if [ ! -s "$work/validation.csv" ]; then
+    skip whatif "skipped: no validation.csv (validate did not run)"
+elif [ ! -s "$work/calibrated.ini" ]; then
+    skip whatif "skipped: no calibrated.ini (calibrate did not run): nothing to change"
+elif ! have revalidate; then
+    skip whatif "skipped: memhier revalidate not available"
+else
+    begin_step 6 whatif
+    rc=0
+    run_cmd whatif env MH_BIN="$bin" "$MH_ROOT/scripts/what-if.sh" "$work" || rc=$?
+    end_step
+    [ "$rc" -eq 0 ] || skip whatif "$(fail_reason whatif "$rc")"
+fi
+
+# ---- 7. sweep, 8. compare on a captured trace -----------------------------------------------------
 trace=""
 if [ -d "$work/traces" ]; then
     for pat in '*heap*' '*pool*' '*stream*' '*'; do
@@ -348,7 +364,7 @@ else
         v=$(sweep_values "$cfg" "$lvl")
         [ -n "$v" ] || continue
         tried=1
-        csv_step 6 sweep sweep "$work/sweep-$lvl.csv" -c "$cfg" --set "$lvl.size=$v" "$trace"
+        csv_step 7 sweep sweep "$work/sweep-$lvl.csv" -c "$cfg" --set "$lvl.size=$v" "$trace"
         [ -s "$work/sweep-$lvl.csv" ] && parts+=("$work/sweep-$lvl.csv")
     done
     if [ ${#parts[@]} -gt 0 ]; then
@@ -362,12 +378,12 @@ else
     if [ ${#cfgs[@]} -lt 4 ]; then
         skip compare "skipped: fewer than two configs to compare"
     else
-        csv_step 7 compare compare "$work/compare.csv" "${cfgs[@]}" "$trace"
+        csv_step 8 compare compare "$work/compare.csv" "${cfgs[@]}" "$trace"
     fi
 fi
 
-# ---- 8. machine description (counters_unavailable: "EVENT (reason) | EVENT (reason) ...") -----------------------------------------------------------------------
-begin_step 8 machine
+# ---- 9. machine description (counters_unavailable: "EVENT (reason) | EVENT (reason) ...") -----------------------------------------------------------------------
+begin_step 9 machine
 cpu_model=$(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
 [ -n "$cpu_model" ] || cpu_model=$(uname -m)
 pus=$(getconf _NPROCESSORS_ONLN 2>/dev/null || nproc)
@@ -440,13 +456,13 @@ cfg_name=none
 } | mh_atomic_write "$work/machine.csv"
 end_step
 
-# ---- 9. report ------------------------------------------------------------------------------------
+# ---- 10. report -----------------------------------------------------------------------------------
 {
     echo "step,reason"
     for s in "${skipped[@]}"; do echo "$s"; done
 } | mh_atomic_write "$work/skipped.csv"
 [ ${#skipped[@]} -gt 0 ] || rm -f "$work/skipped.csv"
-begin_step 9 report
+begin_step 10 report
 record scripts/report.sh "$work"
 rc=0
 MH_RUN_NAME=$(basename "$final") scripts/report.sh "$work" >>"$work/logs/report.log" 2>&1 &

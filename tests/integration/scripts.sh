@@ -109,6 +109,25 @@ if ! grep -q 'moved since calibration' "$tmp/fx-rc/summary.txt" && grep -qF '| 4
     ! grep -q '^The machine since calibration' "$tmp/fx/report.md"; then
     ok "report: chase points within 1.5x of calibration are tabled, not named; no recheck.csv, no table"
 else notok "report: chase points within 1.5x of calibration" "$(cat "$tmp/fx-rc/summary.txt")"; fi
+# What the misses respond to (whatif.csv): the fixture's one miss (stride 256 at 16 MiB, -21.3 %)
+# with each knob, bold where a knob brings it within 15 %, and each knob's share of points within.
+cp -r "$FIX" "$tmp/fx-wi"
+awk -F, 'BEGIN { print "knob,setting,kernel,variant,size_bytes,measured,simulated,error_pct,mechanism" }
+    $4 == "ns_per_access" { e = $9; if ($1 == "stride" && $3 == 16777216) e = -5; if ($1 == "heap" && $3 == 1048576) e = -20
+        print "knob A,L1d.mshrs=32," $1 "," $2 "," $3 "," $5 "," $8 "," e ",\"more misses, in flight\""
+        print "knob B,hierarchy.rob=256," $1 "," $2 "," $3 "," $5 "," $8 "," $9 ",a window" }' \
+    "$FIX/validation.csv" >"$tmp/fx-wi/whatif.csv"
+scripts/report.sh --no-plots "$tmp/fx-wi" >/dev/null 2>&1 || true
+pts=$(grep -c ',ns_per_access,' "$FIX/validation.csv")
+within=$(awk -v n="$pts" 'BEGIN { printf "%.1f", 100 * (n - 1) / n }')
+if grep -qF '| kernel | variant | size | as calibrated % | knob A | knob B |' "$tmp/fx-wi/report.md" &&
+    grep -qF '| stride | 256 | 16 MiB | -21.3 | **-5.0** | -21.3 |' "$tmp/fx-wi/report.md" &&
+    grep -qF "| all points within ±15 % | | | $within | $within | $within |" "$tmp/fx-wi/report.md" &&
+    grep -qF -- "- **knob A** (\`L1d.mshrs=32\`): more misses, in flight" "$tmp/fx-wi/report.md" &&
+    [ "$(grep -c '^| heap ' <(sed -n '/^### What the misses/,/^## /p' "$tmp/fx-wi/report.md"))" -eq 0 ] &&
+    ! grep -q 'What the misses respond to' "$tmp/fx/report.md"; then
+    ok "report: what the misses respond to (whatif.csv): each miss with every knob, bold within 15 %, shares within; no whatif.csv, no section"
+else notok "report: what the misses respond to" "$(sed -n '/^### What the misses/,/^## /p' "$tmp/fx-wi/report.md")"; fi
 # "not measured" cells are never shown as 0.
 # fixture stalls.csv for stride 256 at 16 MiB: L1d 53.5M, L3 53.5M, L2 40.1M of 206.0M cycles (26.0,
 # 26.0, 19.5 %; compute 13 % and the rest come after the three largest)
@@ -169,7 +188,7 @@ set -euo pipefail
 FIX='$FIX'
 cmd=\${1:-}; shift || true
 [ "\$cmd" = --version ] && { echo "memhier fake-1"; echo "built with testcc 9.9"; exit 0; }
-case " \${FAKE_CMDS:-detect calibrate validate sweep compare counters} " in *" \$cmd "*) ;; *) echo "memhier: unknown command '\$cmd'" >&2; exit 2 ;; esac
+case " \${FAKE_CMDS:-detect calibrate validate revalidate sweep compare counters} " in *" \$cmd "*) ;; *) echo "memhier: unknown command '\$cmd'" >&2; exit 2 ;; esac
 for a in "\$@"; do [ "\$a" = --help ] && { echo "usage: memhier \$cmd [--quick] [--csv FILE] [-o FILE]"; exit 0; }; done
 arg() { local k=\$1; shift; while [ \$# -gt 0 ]; do [ "\$1" = "\$k" ] && { echo "\$2"; return; }; shift; done; }
 case \$cmd in
@@ -179,6 +198,8 @@ case \$cmd in
               mkdir -p "\$o/traces"; echo trace >"\$o/traces/heap-1M.mht" ;;
     sweep) echo "\$*" >>"\$(dirname "\$(arg --csv "\$@")")/sweep-args.txt"; ulimit -S -s >"\$(dirname "\$(arg --csv "\$@")")/sweep-stack.txt"; cp "\$FIX/sweep.csv" "\$(arg --csv "\$@")" ;;
     compare) cp "\$FIX/compare.csv" "\$(arg --csv "\$@")"; echo "side-by-side table" ;;
+    revalidate) { echo kernel,variant,size_bytes,measured,measured_p10,measured_p90,simulated,error_pct
+                  awk -F, '\$4 == "ns_per_access" { print \$1 "," \$2 "," \$3 "," \$5 "," \$6 "," \$7 "," \$8 "," \$9 }' "\$FIX/validation.csv"; } >"\$(arg -o "\$@")" ;;
     counters) echo "event available kind counted-by reason"; echo "PAPI_L1_DCM  no  preset  -  Event does not exist"; echo "perf::MINOR-FAULTS  yes  software  perf_event" ;;
 esac
 EOF
@@ -194,7 +215,7 @@ else
 fi
 missing=""
 for f in machine.csv caches.csv host.ini calibrated.ini ladder.csv bench.csv validation.csv validation-summary.csv \
-    stalls.csv ladder-sim.csv sweep.csv compare.csv commands.sh summary.txt report.md; do
+    stalls.csv ladder-sim.csv whatif.csv sweep.csv compare.csv commands.sh summary.txt report.md; do
     [ -s "$run/$f" ] || missing="$missing $f"
 done
 [ -z "$missing" ] && ok "run folder holds every expected file" || notok "run folder holds every expected file" "missing:$missing"
