@@ -318,7 +318,7 @@ elif ! have revalidate; then
 else
     begin_step 6 whatif
     rc=0
-    run_cmd whatif env MH_BIN="$bin" "$MH_ROOT/scripts/what-if.sh" "$work" || rc=$?
+    run_cmd whatif env MH_BIN="$bin" scripts/what-if.sh "$work" || rc=$?
     end_step
     [ "$rc" -eq 0 ] || skip whatif "$(fail_reason whatif "$rc")"
 fi
