@@ -256,8 +256,9 @@ want=$(awk -F, 'NR > 1 { printf "%s,%s,%s,%s,%s,%s;", $1, $2, $3, $4, $7, $8 }' 
 got=$(awk -F, '$1 == "store queue 64" && $2 == "hierarchy.store_queue=64" { printf "%s,%s,%s,%s,%s,%s;", $3, $4, $5, $6, $7, $8 }' "$tmp/rr1/whatif.csv" 2>/dev/null)
 knobs=$(awk -F, 'NR > 1 { n[$1]++ } END { for (k in n) if (n[k] == 4) c++; print c + 0 }' "$tmp/rr1/whatif.csv" 2>/dev/null)
 left=$(grep -c ': left out: ' "$tmp/e19")
-check "what-if.sh: exact header, 4 points per knob ($knobs knobs replayed, $left left out: 8 in all), a knob's rows are revalidate's with its change" \
-    bash -c "[ $rc -eq 0 ] && [ \"\$(head -1 '$tmp/rr1/whatif.csv')\" = 'knob,setting,kernel,variant,size_bytes,measured,simulated,error_pct,mechanism' ] && [ \$(($knobs + $left)) -eq 8 ] && [ $knobs -ge 4 ] && [ -n '$want' ] && [ '$got' = '$want' ]"
+all=$(scripts/what-if.sh --list | wc -l)
+check "what-if.sh: exact header, 4 points per knob ($knobs knobs replayed, $left left out: the $all of --list), a knob's rows are revalidate's with its change" \
+    bash -c "[ $rc -eq 0 ] && [ \"\$(head -1 '$tmp/rr1/whatif.csv')\" = 'knob,setting,kernel,variant,size_bytes,measured,simulated,error_pct,mechanism' ] && [ \$(($knobs + $left)) -eq $all ] && [ $all -ge 8 ] && [ $knobs -ge 4 ] && [ -n '$want' ] && [ '$got' = '$want' ]"
 cp -r "$tmp/rr1" "$tmp/wi2" && rm -f "$tmp/wi2/whatif.csv"
 sed -i 's/^store_queue *=.*/store_queue = 64/' "$tmp/wi2/calibrated.ini"
 MH_BIN=$bin scripts/what-if.sh "$tmp/wi2" >/dev/null 2>"$tmp/e20"; rc=$?
