@@ -125,8 +125,10 @@ if grep -qF '| kernel | variant | size | as calibrated % | knob A | knob B |' "$
     grep -qF "| all points within ±15 % | | | $within | $within | $within |" "$tmp/fx-wi/report.md" &&
     grep -qF -- "- **knob A** (\`L1d.mshrs=32\`): more misses, in flight" "$tmp/fx-wi/report.md" &&
     [ "$(grep -c '^| heap ' <(sed -n '/^### What the misses/,/^## /p' "$tmp/fx-wi/report.md"))" -eq 0 ] &&
-    ! grep -q 'What the misses respond to' "$tmp/fx/report.md"; then
-    ok "report: what the misses respond to (whatif.csv): each miss with every knob, bold within 15 %, shares within; no whatif.csv, no section"
+    ! grep -q 'What the misses respond to' "$tmp/fx/report.md" &&
+    grep -q '; worst: stride 256 at 16 MiB (-21.3%); within ±15% with knob A (whatif.csv)$' "$tmp/fx-wi/summary.txt" &&
+    grep -q '; worst: stride 256 at 16 MiB (-21.3%)$' "$tmp/fx/summary.txt"; then
+    ok "report: what the misses respond to (whatif.csv): each miss with every knob, bold within 15 %, shares within, the knobs that bring the worst in named in the summary; no whatif.csv, neither"
 else notok "report: what the misses respond to" "$(sed -n '/^### What the misses/,/^## /p' "$tmp/fx-wi/report.md")"; fi
 # "not measured" cells are never shown as 0.
 # fixture stalls.csv for stride 256 at 16 MiB: L1d 53.5M, L3 53.5M, L2 40.1M of 206.0M cycles (26.0,
