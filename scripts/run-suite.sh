@@ -309,16 +309,14 @@ fi
 
 # ---- 6. what the misses respond to: the validate points replayed with one model change each ------
 # (scripts/what-if.sh: nothing runs natively; report.sh tables whatif.csv under the largest errors).
-if [ ! -s "$work/validation.csv" ]; then
+if [ ! -s "$work/validation.csv" ] || [ -z "$cfg" ]; then
     skip whatif "skipped: no validation.csv (validate did not run)"
-elif [ ! -s "$work/calibrated.ini" ]; then
-    skip whatif "skipped: no calibrated.ini (calibrate did not run): nothing to change"
 elif ! have revalidate; then
     skip whatif "skipped: memhier revalidate not available"
 else
     begin_step 6 whatif
     rc=0
-    run_cmd whatif env MH_BIN="$bin" scripts/what-if.sh "$work" || rc=$?
+    run_cmd whatif env MH_BIN="$bin" scripts/what-if.sh -c "$cfg" "$work" || rc=$?
     end_step
     [ "$rc" -eq 0 ] || skip whatif "$(fail_reason whatif "$rc")"
 fi

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # what-if.sh — what a finished run's timing misses respond to: replays every validate point of
-# RUN_DIR (`memhier revalidate` on RUN_DIR/calibrated.ini) once per knob, each knob one change to
+# RUN_DIR (`memhier revalidate` on RUN_DIR/calibrated.ini, or -c CONFIG: the config validate ran
+# on when there was none) once per knob, each knob one change to
 # the model that stands for one mechanism of a real core (`--list` prints them), and writes
 # RUN_DIR/whatif.csv: knob,setting,kernel,variant,size_bytes,measured,simulated,error_pct,mechanism.
 # scripts/report.sh turns it into the report's "What the misses respond to" table: a knob that
 # brings a miss within ±15 % names the part of the model the miss points at, and its share of
 # all points within says what the change costs elsewhere. Nothing runs natively; the run's traces
 # (RUN_DIR/traces) must still be there.
-#   scripts/what-if.sh [-j N] RUN_DIR
+#   scripts/what-if.sh [-j N] [-c CONFIG] RUN_DIR
 #   scripts/what-if.sh --list
 # whatif.csv is derived from the run's own files, like report.md: a later what-if.sh replaces it
 # (atomically). -j N: replays at once (default: the CPUs online). A knob that does not apply to the run's
@@ -33,25 +34,30 @@ knobs=(
 )
 
 jobs=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
+ini=""
 while [ $# -gt 0 ]; do
     case $1 in
         -h | --help) mh_help "$0"; exit 0 ;;
         --list) for k in "${knobs[@]}"; do IFS='|' read -r a b c <<<"$k"; printf '%-28s %-24s %s\n' "$a" "$b" "$c"; done
                 exit 0 ;;
+        -c) [ $# -ge 2 ] || mh_usage_die "-c needs a config file"
+            ini=$2; shift 2 ;;
         -j) if [ $# -lt 2 ] || ! [[ $2 =~ ^[1-9][0-9]?$ ]]; then mh_usage_die "-j needs a count from 1 to 99"; fi
             jobs=$2; shift 2 ;;
-        -*) mh_usage_die "unknown option $1 (allowed: -j N, --list)" ;;
+        -*) mh_usage_die "unknown option $1 (allowed: -j N, -c CONFIG, --list)" ;;
         *) break ;;
     esac
 done
-[ $# -eq 1 ] || mh_usage_die "usage: scripts/what-if.sh [-j N] RUN_DIR | --list"
+[ $# -eq 1 ] || mh_usage_die "usage: scripts/what-if.sh [-j N] [-c CONFIG] RUN_DIR | --list"
 run=${1%/}
-for f in calibrated.ini validation.csv; do
-    [ -s "$run/$f" ] || mh_usage_die "$run: no $f (not a finished memhier run folder?)"
-done
+[ -s "$run/validation.csv" ] || mh_usage_die "$run: no validation.csv (not a finished memhier run folder?)"
+if [ -z "$ini" ]; then
+    ini="$run/calibrated.ini"
+    [ -s "$ini" ] || mh_usage_die "$run: no calibrated.ini (give the config validate ran on with -c)"
+fi
+[ -s "$ini" ] || mh_usage_die "-c $ini: no such config"
 bin=${MH_BIN:-$MH_ROOT/bin/memhier}
 [ -x "$bin" ] || mh_die "$bin not built; run make"
-ini="$run/calibrated.ini"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

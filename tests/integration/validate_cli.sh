@@ -264,7 +264,9 @@ sed -i 's/^store_queue *=.*/store_queue = 64/' "$tmp/wi2/calibrated.ini"
 MH_BIN=$bin scripts/what-if.sh "$tmp/wi2" >/dev/null 2>"$tmp/e20"; rc=$?
 check "what-if.sh: a knob the config already has is left out, named with the reason, the others replayed" \
     bash -c "[ $rc -eq 0 ] && grep -q 'store queue 64: left out: \[hierarchy\] store_queue is already 64' '$tmp/e20' && ! grep -q '^store queue 64,' '$tmp/wi2/whatif.csv' && grep -q '^window 256,hierarchy.rob=256,' '$tmp/wi2/whatif.csv'"
-MH_BIN=$bin scripts/what-if.sh "$tmp" >/dev/null 2>"$tmp/e21"; rc1=$?
+MH_BIN=$bin scripts/what-if.sh "$run" >/dev/null 2>"$tmp/e21"; rc1=$?
+none=$([ -e "$run/whatif.csv" ] && echo wrote || echo none)
 MH_BIN=$bin scripts/what-if.sh -j 0 "$tmp/wi2" >/dev/null 2>"$tmp/e22"; rc2=$?
-check "what-if.sh: a folder without calibrated.ini, or -j 0, exits 2 naming it and writes nothing" \
-    bash -c "[ $rc1 -eq 2 ] && grep -q 'no calibrated.ini' '$tmp/e21' && [ ! -e '$tmp/whatif.csv' ] && [ $rc2 -eq 2 ] && grep -q -- '-j needs a count from 1 to 99' '$tmp/e22'"
+MH_BIN=$bin scripts/what-if.sh -c "$tmp/cal.ini" -j 1 "$run" >/dev/null 2>&1; rc3=$?
+check "what-if.sh: a run without calibrated.ini, or -j 0, exits 2 naming it and writes nothing; with -c CONFIG (the config validate ran on) it gives the same table" \
+    bash -c "[ $rc1 -eq 2 ] && grep -q 'no calibrated.ini (give the config validate ran on with -c)' '$tmp/e21' && [ $none = none ] && [ $rc2 -eq 2 ] && grep -q -- '-j needs a count from 1 to 99' '$tmp/e22' && [ $rc3 -eq 0 ] && cmp -s '$run/whatif.csv' '$tmp/rr1/whatif.csv'"
