@@ -48,7 +48,7 @@ ini_size() {
 whatif_md() {
     echo "### What the misses respond to"
     echo
-    echo "Each column replays every point with one change to calibrated.ini (\`scripts/what-if.sh\`,"
+    echo "Each column replays every point with one change to the config validate ran on (\`scripts/what-if.sh\`,"
     echo "whatif.csv); bold: within ±15 % with that change. A change that brings a miss in names the"
     echo "mechanism the model lacks or mis-sizes there; the last row says what it costs elsewhere. These"
     echo "are diagnoses, not fits: the calibrated config keeps its values."
