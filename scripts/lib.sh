@@ -79,6 +79,15 @@ mh_csv_get() {
     awk -F, -v k="$2" 'NR > 1 && $1 == k { sub(/^[^,]*,/, ""); gsub(/^"|"$/, ""); print; exit }' "$1"
 }
 
+# mh_ini_get FILE SECTION KEY: a value from an INI file (comments stripped).
+mh_ini_get() {
+    awk -v s="$2" -v k="$3" '
+        /^[[:space:]]*\[/ { sec = $0; gsub(/^[[:space:]]*\[|\][[:space:]]*$/, "", sec); next }
+        sec == s { line = $0; sub(/[;#].*/, "", line); n = index(line, "=")
+                   if (n) { key = substr(line, 1, n - 1); v = substr(line, n + 1); gsub(/[[:space:]]/, "", key); gsub(/^[[:space:]]+|[[:space:]]+$/, "", v)
+                            if (key == k) { print v; exit } } }' "$1"
+}
+
 # mh_csv_escape TEXT: TEXT as one CSV field (quoted when it holds a comma or quote).
 mh_csv_escape() {
     local s=$1

@@ -157,15 +157,6 @@ memhier_step() {
     if [ "$rc" -ne 0 ]; then skip "$step" "$(fail_reason "$step" "$rc")"; return 1; fi
 }
 
-# ini_get FILE SECTION KEY: a value from an INI file (comments stripped).
-ini_get() {
-    awk -v s="$2" -v k="$3" '
-        /^[[:space:]]*\[/ { sec = $0; gsub(/^[[:space:]]*\[|\][[:space:]]*$/, "", sec); next }
-        sec == s { line = $0; sub(/[;#].*/, "", line); n = index(line, "=")
-                   if (n) { key = substr(line, 1, n - 1); v = substr(line, n + 1); gsub(/[[:space:]]/, "", key); gsub(/^[[:space:]]+|[[:space:]]+$/, "", v)
-                            if (key == k) { print v; exit } } }' "$1"
-}
-
 # to_bytes SIZE: 32K / 1M / 2G / 4096 as bytes (empty when not a size).
 to_bytes() {
     case $1 in
@@ -184,9 +175,9 @@ kfmt() {
 # stay powers of two), comma-separated; empty when LEVEL has no size.
 sweep_values() {
     local sz b ways line out="" f v
-    sz=$(ini_get "$1" "$2" size); b=$(to_bytes "$sz")
+    sz=$(mh_ini_get "$1" "$2" size); b=$(to_bytes "$sz")
     [ -n "$b" ] || return 0
-    ways=$(ini_get "$1" "$2" ways); line=$(ini_get "$1" "$2" line)
+    ways=$(mh_ini_get "$1" "$2" ways); line=$(mh_ini_get "$1" "$2" line)
     case $ways in '' | *[!0-9]*) ways=1 ;; esac
     case $line in '' | *[!0-9]*) line=64 ;; esac
     for f in 1/4 1/2 1/1 2/1 4/1; do
@@ -283,15 +274,15 @@ fi
 # the smallest at 4 x the last level or more (memory); comma-separated.
 recheck_sizes() {
     local lvl prev=0 b out="" last=0 pick
-    lvl=$(ini_get "$1" hierarchy data); lvl=${lvl:-L1d}
+    lvl=$(mh_ini_get "$1" hierarchy data); lvl=${lvl:-L1d}
     for _ in 1 2 3 4 5 6 7 8; do
         [ -n "$lvl" ] || break
-        b=$(to_bytes "$(ini_get "$1" "$lvl" size)")
+        b=$(to_bytes "$(mh_ini_get "$1" "$lvl" size)")
         [ -n "$b" ] || break
         pick=$(awk -F, -v lo=$((2 * prev)) -v hi=$((b / 2)) '$1 == "chase" && $2 == "page" && $3 > lo && $3 <= hi && $3 > m { m = $3 } END { if (m) print m }' "$2")
         [ -z "$pick" ] || out="$out${out:+,}$pick"
         prev=$b last=$b
-        lvl=$(ini_get "$1" "$lvl" next)
+        lvl=$(mh_ini_get "$1" "$lvl" next)
     done
     pick=$(awk -F, -v lo=$((4 * last)) '$1 == "chase" && $2 == "page" && $3 >= lo && (m == "" || $3 < m) { m = $3 } END { print m }' "$2")
     [ "$last" -eq 0 ] || [ -z "$pick" ] || out="$out${out:+,}$pick"
@@ -354,8 +345,8 @@ if [ -z "$trace" ]; then
     skip compare "skipped: no captured trace (validate wrote none under traces/)"
 else
     # One sweep per level (several --set in one call would sweep their cross product), merged.
-    data=$(ini_get "$cfg" hierarchy data); data=${data:-L1d}
-    nxt=$(ini_get "$cfg" "$data" next)
+    data=$(mh_ini_get "$cfg" hierarchy data); data=${data:-L1d}
+    nxt=$(mh_ini_get "$cfg" "$data" next)
     parts=() tried=0
     for lvl in "$data" "$nxt"; do
         [ -n "$lvl" ] || continue

@@ -61,16 +61,9 @@ bin=${MH_BIN:-$MH_ROOT/bin/memhier}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# ini_get SECTION KEY: the key's value in the run's config, empty when absent.
-ini_get() {
-    awk -v sec="[$1]" -v key="$2" '$1 == sec { on = 1; next } /^\[/ { on = 0 }
-        on { line = $0; sub(/;.*/, "", line); n = split(line, kv, "=")
-             k = kv[1]; gsub(/[ \t]/, "", k); v = kv[2]; gsub(/^[ \t]+|[ \t]+$/, "", v)
-             if (n >= 2 && k == key) { print v; exit } }' "$ini"
-}
-data=$(ini_get hierarchy data)
+data=$(mh_ini_get "$ini" hierarchy data)
 next=""
-[ -n "$data" ] && next=$(ini_get "$data" next)
+[ -n "$data" ] && next=$(mh_ini_get "$ini" "$data" next)
 
 # resolve CHANGE: prints `SEC.KEY=VAL` for one change of the table, or fails saying why not.
 resolve() {
@@ -81,7 +74,7 @@ resolve() {
         NEXT) sec=$next ;;
     esac
     [ -n "$sec" ] || { echo "the config has no such level"; return 1; }
-    cur=$(ini_get "$sec" "$key")
+    cur=$(mh_ini_get "$ini" "$sec" "$key")
     if [[ $val == \** ]]; then
         if ! [[ $cur =~ ^[1-9][0-9]*$ ]]; then echo "[$sec] $key is not a positive count (${cur:-absent})"; return 1; fi
         val=$((cur * ${val#\*}))
