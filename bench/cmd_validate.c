@@ -36,6 +36,7 @@ typedef struct val_cli {
     int core;
     int rounds;                      /* --rounds: native measurements per point (0: by mode) */
     int config_clock;                /* --config-clock: cycles -> ns at the config's frequency_ghz */
+    double busy_wait;                /* --busy-wait: seconds a measurement waits for a quiet core */
 } val_cli;
 
 /* One timing point's outcome, for the summary. */
@@ -46,6 +47,7 @@ typedef struct val_pt {
     double err, spread;
     double median, p10, sim;         /* measured median and p10, simulated (ns per access) */
     double drift;                    /* (max - min) / median of its rounds' medians, % (0: one round) */
+    int busy;                        /* rounds measured on a busy core (left out unless all were) */
 } val_pt;
 
 #define VAL_MAX_ROUNDS CAL_MAX_ROUNDS
@@ -59,6 +61,7 @@ typedef struct val_pending {
     cal_measured m;                  /* first round: events, metrics, first touches, capture */
     val_sim s;                       /* its replay (after the rounds, at the run's clock) */
     double med[VAL_MAX_ROUNDS], p10[VAL_MAX_ROUNDS], p90[VAL_MAX_ROUNDS]; /* ns/access per round */
+    unsigned char busy[VAL_MAX_ROUNDS]; /* the round was measured on a busy core */
 } val_pending;
 
 /* The run. */
@@ -80,7 +83,10 @@ typedef struct val_run {
     double round_cpi[VAL_MAX_ROUNDS]; /* the probe's cycles per instruction (issue width) then */
     double *clk_ghz, *clk_cpi;       /* every core probe of the run: round starts and before each point */
     int *clk_round;                  /* the round (from 1) of each */
+    unsigned char *clk_busy;         /* each read a busy core (after its wait) */
     size_t nclk, clk_cap;            /* probes taken, room */
+    double waited_s;                 /* seconds spent waiting for a quiet core, in all */
+    size_t nwaited, nquieted, nbusy; /* measurements that waited; of them, quiet after it; measured busy */
     double *fault_err; size_t nfault; /* first-touch fault errors */
     double *ctr_err;                 /* per counter event e: its points' errors from e * VAL_MAX_POINTS */
     size_t *nctr_err;                /* per counter event: errors recorded (hardware events only) */
@@ -104,11 +110,14 @@ static void usage(FILE *f)
                "  --seed N               RNG seed (default 1)\n"
                "  --config-clock         turn simulated cycles into ns at the config's frequency_ghz;\n"
                "                         default: at the run's clock, the median of the core probes at\n"
-               "                         the start of each round (written to RUN_DIR/clock.csv)\n");
+               "                         the start of each round (written to RUN_DIR/clock.csv)\n"
+               "  --busy-wait S          seconds a measurement waits, probing, for its core to read the\n"
+               "                         config's issue rate again (default 1; 0: never wait); rounds\n"
+               "                         still measured on a busy core are left out of their point's median\n");
 }
 
 enum { O_OUT = 256, O_QUICK, O_FULL, O_KERNELS, O_SIZES, O_LSIZES, O_MINTIME, O_RECORDS, O_CORE, O_SEED, O_ROUNDS,
-       O_CFGCLOCK, O_HELP };
+       O_CFGCLOCK, O_BUSY, O_HELP };
 
 /* Parses one unsigned option value. */
 static int parse_u64(const char *s, const char *opt, uint64_t min, uint64_t *v, mh_error *err)
@@ -157,6 +166,12 @@ static int handle_opt(val_cli *c, int o, const char *arg, mh_error *err)
         if (end == arg || *end || !(c->min_time > 0 && c->min_time <= 3600))
             return mh_error_set(err, MH_EINVAL, "--min-time \"%s\": must be seconds > 0 and <= 3600", arg);
         return MH_OK;
+    case O_BUSY:
+        c->busy_wait = strtod(arg, &end);
+        if (end == arg || *end || !(c->busy_wait >= 0 && c->busy_wait <= VAL_BUSY_TOTAL))
+            return mh_error_set(err, MH_EINVAL, "--busy-wait \"%s\": must be seconds >= 0 and <= %.0f", arg,
+                                VAL_BUSY_TOTAL);
+        return MH_OK;
     case O_RECORDS: return cli_parse_count(arg, "--records", 1, 1ULL << 40, &c->records, err);
     case O_SEED: return parse_u64(arg, "--seed", 0, &c->seed, err);
     case O_ROUNDS:
@@ -182,11 +197,12 @@ static int parse_cli(int argc, char **argv, val_cli *c, mh_error *err)
         {"min-time", required_argument, NULL, O_MINTIME}, {"records", required_argument, NULL, O_RECORDS},
         {"core", required_argument, NULL, O_CORE}, {"seed", required_argument, NULL, O_SEED},
         {"rounds", required_argument, NULL, O_ROUNDS}, {"config-clock", no_argument, NULL, O_CFGCLOCK},
-        {"help", no_argument, NULL, O_HELP}, {NULL, 0, NULL, 0}};
+        {"busy-wait", required_argument, NULL, O_BUSY}, {"help", no_argument, NULL, O_HELP}, {NULL, 0, NULL, 0}};
     int o, rc = MH_OK;
     c->core = -1;
     c->seed = 1;
     c->records = VAL_RECORDS_DEFAULT;
+    c->busy_wait = 1.0;
     opterr = 0;
     optind = 0;
     while (rc == MH_OK && (o = getopt_long(argc, argv, "c:o:h", lo, NULL)) != -1) {
@@ -311,17 +327,37 @@ static void write_rows(val_run *r, const bench_kernel *k, size_t size, const cal
     }
 }
 
-/* Runs the core probe (no memory access, ~10 ms) in round k (from 0) and keeps its reading among
- * the run's probes; returns the clock in GHz (0 when the probe cannot run here), *cpi the cycles
- * per independent add (the issue rate: a busy sibling hyperthread lowers it, not the clock). */
-static double clock_sample(val_run *r, int k, double *cpi)
+/* The core probe (no memory access, ~10 ms) as val_quiet_wait calls it. */
+static int core_probe(void *ctx, double *ghz, double *cpi)
 {
-    double ghz = 0;
     mh_error e;
-    if (r->nclk == r->clk_cap || cal_core_probe(&ghz, cpi, &e) != MH_OK)
+    (void)ctx;
+    return cal_core_probe(ghz, cpi, &e);
+}
+
+/* Probes the core in round k (from 0) and keeps the reading among the run's probes; before a
+ * measurement (measuring = 1) it waits up to --busy-wait while the core reads busy (no more once
+ * the run has waited VAL_BUSY_TOTAL s) and keeps the last reading. Returns the clock in GHz (0
+ * when the probe cannot run here); *cpi gets the cycles per independent add (the issue rate: a
+ * busy sibling hyperthread lowers it, not the clock), *busy 1 when the core still read busy. */
+static double clock_sample(val_run *r, int k, int measuring, double *cpi, int *busy)
+{
+    double ghz = 0, waited, limit = measuring && r->waited_s < VAL_BUSY_TOTAL ? r->cli->busy_wait : 0;
+    int q = val_quiet_wait(core_probe, NULL, r->cfg->base_cpi, limit, VAL_BUSY_PAUSE, &ghz, cpi, &waited);
+    *busy = q == 0;
+    if (q < 0)
         return 0;
+    if (measuring) {
+        r->waited_s += waited;
+        r->nwaited += waited > 0;
+        r->nquieted += waited > 0 && q == 1;
+        r->nbusy += q == 0;
+    }
+    if (r->nclk == r->clk_cap)
+        return ghz;
     r->clk_ghz[r->nclk] = ghz;
     r->clk_cpi[r->nclk] = *cpi;
+    r->clk_busy[r->nclk] = (unsigned char)*busy;
     r->clk_round[r->nclk++] = k + 1;
     return ghz;
 }
@@ -329,7 +365,9 @@ static double clock_sample(val_run *r, int k, double *cpi)
 /* The core probe at the start of round k, kept apart for the summary line. */
 static void probe_clock(val_run *r, int k)
 {
-    double cpi = 0, ghz = clock_sample(r, k, &cpi);
+    double cpi = 0;
+    int busy;
+    double ghz = clock_sample(r, k, 0, &cpi, &busy);
     if (ghz > 0) {
         r->round_ghz[k] = ghz;
         r->round_cpi[k] = cpi;
@@ -355,7 +393,8 @@ static int start_point(val_run *r, val_pending *p, size_t idx, size_t total, mh_
     snprintf(budget, sizeof budget, "%llu", (unsigned long long)r->cli->records);
     mh_meta_set(&meta, "records_budget", budget); /* revalidate: fewer records = a whole repetition */
     double cpi;
-    clock_sample(r, 0, &cpi); /* the clock beside this point's measurement */
+    int busy;
+    clock_sample(r, 0, 1, &cpi, &busy); /* the clock beside this point's measurement, on a quiet core */
     int rc = cal_measure_point(p->k, p->variant, p->size, r->cli->seed, &r->h, r->ft, path, r->cli->records, &meta,
                                &p->m, err);
     if (rc != MH_OK)
@@ -365,6 +404,7 @@ static int start_point(val_run *r, val_pending *p, size_t idx, size_t total, mh_
         return MH_OK;
     }
     p->ok = 1;
+    p->busy[0] = (unsigned char)busy;
     p->med[0] = p->m.st.ns_median;
     p->p10[0] = p->m.st.ns_p10;
     p->p90[0] = p->m.st.ns_p90;
@@ -378,10 +418,12 @@ static int remeasure_point(val_run *r, val_pending *p, int round, mh_error *err)
 {
     cal_measured m;
     double cpi;
-    clock_sample(r, round, &cpi);
+    int busy;
+    clock_sample(r, round, 1, &cpi, &busy);
     int rc = cal_measure_point(p->k, p->variant, p->size, r->cli->seed, &r->h, NULL, NULL, 0, NULL, &m, err);
     if (rc != MH_OK)
         return rc;
+    p->busy[round] = (unsigned char)busy;
     p->med[round] = m.st.ns_median;
     p->p10[round] = m.st.ns_p10;
     p->p90[round] = m.st.ns_p90;
@@ -408,15 +450,22 @@ static int finish_point(val_run *r, val_pending *p, int rounds, mh_error *err)
         fprintf(stderr, "validate: %s %s %zu B: the trace holds the first %llu records of a repetition of %llu "
                 "accesses, replayed once, cold (--records raises it)\n", p->k->name, p->m.label, p->size,
                 (unsigned long long)p->m.records, (unsigned long long)p->m.info.accesses);
-    double drift = cal_fold_rounds(&p->m.st, p->med, p->p10, p->p90, rounds);
-    fprintf(stderr, "validate: %-8s %-6s %10zu B median of %d round(s) %8.3f ns, simulated %8.3f ns (%+.1f%%)\n",
-            p->k->name, p->m.label, p->size, rounds, p->m.st.ns_median, p->s.ns_per_access,
-            val_error_pct(p->m.st.ns_median, p->s.ns_per_access));
+    int busy = 0, kept;
+    for (int k = 0; k < rounds; k++)
+        busy += p->busy[k];
+    kept = val_quiet_rounds(p->busy, rounds, p->med, p->p10, p->p90);
+    double drift = cal_fold_rounds(&p->m.st, p->med, p->p10, p->p90, kept);
+    fprintf(stderr, "validate: %-8s %-6s %10zu B median of %d round(s) %8.3f ns, simulated %8.3f ns (%+.1f%%)%s\n",
+            p->k->name, p->m.label, p->size, kept, p->m.st.ns_median, p->s.ns_per_access,
+            val_error_pct(p->m.st.ns_median, p->s.ns_per_access),
+            !busy ? "" : kept < rounds ? " (rounds on a busy core left out)" : " (every round on a busy core)");
     cal_csv_row(r->bench, p->k, p->size, &p->m, r->core);
     size_t before = r->npts;
     write_rows(r, p->k, p->size, &p->m, &p->s);
-    if (r->npts > before && rounds > 1 && p->m.st.ns_median > 0)
+    if (r->npts > before && kept > 1 && p->m.st.ns_median > 0)
         r->pts[before].drift = drift;
+    if (r->npts > before)
+        r->pts[before].busy = busy;
     write_stalls(r, p->k->name, p->m.label, p->size, &p->s);
     bench_stats_free(&p->m.st);
     return MH_OK;
@@ -467,7 +516,8 @@ static int run_clock(val_run *r, mh_error *err)
 {
     char ghz[32];
     r->run_ghz = val_clock_median(r->clk_ghz, r->nclk);
-    int rc = r->run_ghz > 0 ? val_clock_write(r->dir, r->clk_round, r->clk_ghz, r->clk_cpi, r->nclk, err) : MH_OK;
+    int rc = r->run_ghz > 0 ? val_clock_write(r->dir, r->clk_round, r->clk_ghz, r->clk_cpi, r->clk_busy, r->nclk, err)
+                            : MH_OK;
     if (rc == MH_OK && !(r->sim = mh_config_clone(r->cfg)))
         rc = mh_error_set(err, MH_ENOMEM, "validate: out of memory");
     snprintf(ghz, sizeof ghz, "%.4f", r->run_ghz);
@@ -489,7 +539,8 @@ static int run_points(val_run *r, mh_error *err)
     r->clk_ghz = malloc(r->clk_cap * sizeof *r->clk_ghz);
     r->clk_cpi = malloc(r->clk_cap * sizeof *r->clk_cpi);
     r->clk_round = malloc(r->clk_cap * sizeof *r->clk_round);
-    if (!r->clk_ghz || !r->clk_cpi || !r->clk_round)
+    r->clk_busy = malloc(r->clk_cap * sizeof *r->clk_busy);
+    if (!r->clk_ghz || !r->clk_cpi || !r->clk_round || !r->clk_busy)
         r->clk_cap = 0; /* no probes kept: the config's clock */
     if (!p)
         return mh_error_set(err, MH_ENOMEM, "validate: out of memory (or no points)");
@@ -688,6 +739,11 @@ static int summarise(val_run *r, mh_error *err)
             printf(" (issue rate down to %.0f%%: a busy neighbour on the core?)", r->cfg->base_cpi / cmax * 100);
         putchar('\n');
     }
+    if (r->nwaited || r->nbusy)
+        printf("busy core (a probe read under %.0f%% of the config's issue rate): %zu measurement(s) waited, %.1f s in"
+               " all; %zu found it quiet again, %zu were measured busy and left out of their points' medians"
+               " (unless every round of a point was)\n", 100 / VAL_BUSY_RATIO, r->nwaited, r->waited_s, r->nquieted,
+               r->nbusy);
     if (r->rounds > 1 && r->npts) { /* how much the machine moved while the points were measured */
         double *d = malloc(r->npts * sizeof *d);
         size_t worst = 0;
@@ -715,6 +771,9 @@ static int summarise(val_run *r, mh_error *err)
         val_two_speeds_tag(stdout, p->median, p->p10, p->sim);
         if (p->drift > VAL_WITHIN)
             printf(" [drifting: its rounds span %.0f%% of the median]", p->drift);
+        if (p->busy)
+            printf(p->busy < r->rounds ? " [busy core: %d round(s) left out]" : " [busy core: all %d rounds, kept]",
+                   p->busy);
         putchar('\n');
     }
     if (!misses)
@@ -809,6 +868,7 @@ int cmd_validate(int argc, char **argv)
     free(r.clk_ghz);
     free(r.clk_cpi);
     free(r.clk_round);
+    free(r.clk_busy);
     free(r.pts);
     free(r.fault_err);
     free(r.ctr_err);

@@ -31,20 +31,20 @@ double val_clock_median(const double *ghz, size_t n)
     return med;
 }
 
-/* Writes dir/clock.csv (round, GHz, cycles per independent add: one row per probe; probes that
- * failed are left out) through a temporary file; MH_OK or MH_EIO with context. */
-int val_clock_write(const char *dir, const int *round, const double *ghz, const double *cpi, size_t n,
-                    mh_error *err)
+/* Writes dir/clock.csv (round, GHz, cycles per independent add, busy: one row per probe; probes
+ * that failed are left out) through a temporary file; MH_OK or MH_EIO with context. */
+int val_clock_write(const char *dir, const int *round, const double *ghz, const double *cpi,
+                    const unsigned char *busy, size_t n, mh_error *err)
 {
     char path[4300], tmp[4400];
     snprintf(path, sizeof path, "%s/clock.csv", dir);
     FILE *f = mh_tmpfile_open(path, tmp, sizeof tmp, err);
     if (!f)
         return MH_EIO;
-    fputs("round,frequency_ghz,base_cpi\n", f);
+    fputs("round,frequency_ghz,base_cpi,busy\n", f);
     for (size_t i = 0; i < n; i++)
         if (ghz[i] > 0)
-            fprintf(f, "%d,%.4f,%.4f\n", round[i], ghz[i], cpi[i]);
+            fprintf(f, "%d,%.4f,%.4f,%d\n", round[i], ghz[i], cpi[i], busy ? busy[i] != 0 : 0);
     return mh_tmpfile_commit(f, tmp, path, 1, err);
 }
 
@@ -74,14 +74,18 @@ int val_clock_read(const char *dir, double *ghz, mh_error *err)
     if (!f)
         return errno == ENOENT ? MH_OK : mh_error_set(err, MH_EIO, "%s: cannot open: %s", path, strerror(errno));
     while (rc == MH_OK && fgets(line, sizeof line, f)) {
-        unsigned round;
+        unsigned round, busy = 0;
         double g, c;
         char extra;
+        int got;
         if (++ln == 1) {
             if (strncmp(line, "round,frequency_ghz,base_cpi", 28))
-                rc = mh_error_set(err, MH_EFORMAT, "%s:1: expected the header round,frequency_ghz,base_cpi", path);
-        } else if (sscanf(line, "%u,%lf,%lf %c", &round, &g, &c, &extra) != 3 || !(g > 0) || !(g < 100)) {
-            rc = mh_error_set(err, MH_EFORMAT, "%s:%zu: expected round,frequency_ghz,base_cpi with 0 < GHz < 100",
+                rc = mh_error_set(err, MH_EFORMAT, "%s:1: expected the header round,frequency_ghz,base_cpi[,busy]",
+                                  path);
+        } else if (((got = sscanf(line, "%u,%lf,%lf,%u %c", &round, &g, &c, &busy, &extra)) != 3 && got != 4) ||
+                   busy > 1 || !(g > 0) || !(g < 100)) {
+            rc = mh_error_set(err, MH_EFORMAT,
+                              "%s:%zu: expected round,frequency_ghz,base_cpi[,busy] with 0 < GHz < 100, busy 0 or 1",
                               path, ln);
         } else if (n == cap && !(v = grow(v, &cap))) {
             rc = mh_error_set(err, MH_ENOMEM, "%s:%zu: out of memory", path, ln);

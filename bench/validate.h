@@ -97,11 +97,31 @@ void val_two_speeds_tag(FILE *f, double median, double p10, double simulated);
  * each point's measurement). */
 /* The median of ghz[0..n) that are > 0; 0 when none is. */
 double val_clock_median(const double *ghz, size_t n);
-/* Writes dir/clock.csv, one row per probe with ghz > 0 (round[i] its round, from 1), atomically;
- * MH_OK or MH_EIO with context. */
-int val_clock_write(const char *dir, const int *round, const double *ghz, const double *cpi, size_t n,
-                    mh_error *err);
-/* Reads dir/clock.csv's median into *ghz (0 when the file is absent); MH_EFORMAT names file:line. */
+/* Writes dir/clock.csv, one row per probe with ghz > 0 (round[i] its round, from 1; busy[i] 1 when
+ * it read a busy core, busy NULL: none did), atomically; MH_OK or MH_EIO with context. */
+int val_clock_write(const char *dir, const int *round, const double *ghz, const double *cpi,
+                    const unsigned char *busy, size_t n, mh_error *err);
+/* Reads dir/clock.csv's median into *ghz (0 when the file is absent; runs before the busy column
+ * are read too); MH_EFORMAT names file:line. */
 int val_clock_read(const char *dir, double *ghz, mh_error *err);
 
+
+/* A quiet core (val_quiet.c): validate measures a point after a core probe that reads the issue
+ * rate of calibration (the config's base_cpi); a busy sibling hyperthread lowers it. */
+#define VAL_BUSY_RATIO 1.25           /* probe cycles per add above this x base_cpi: a busy core */
+#define VAL_BUSY_PAUSE 0.02           /* seconds between the probes of a wait */
+#define VAL_BUSY_TOTAL 60.0           /* seconds a run waits at most, over all its measurements */
+/* A core probe: *ghz (clock) and *cpi (cycles per independent add); MH_OK or an error code. */
+typedef int (*val_probe_fn)(void *ctx, double *ghz, double *cpi);
+/* Probes the core, then again every pause_s seconds while it reads busy (cpi > ref_cpi x
+ * VAL_BUSY_RATIO), for at most limit_s seconds. Returns 1 when the last probe read quiet (always
+ * when ref_cpi <= 0: nothing to compare with), 0 when the core was still busy at limit_s, -1 when
+ * a probe failed. *ghz and *cpi get the last probe's reading, *waited_s the seconds spent waiting
+ * (0 when the first probe read quiet). */
+int val_quiet_wait(val_probe_fn probe, void *ctx, double ref_cpi, double limit_s, double pause_s, double *ghz,
+                   double *cpi, double *waited_s);
+/* Keeps a point's rounds measured on a quiet core: moves the med, p10 and p90 of the rounds with
+ * busy[k] == 0 to the front, in order, and returns how many; when every round was busy, leaves
+ * the arrays as they are and returns rounds. */
+int val_quiet_rounds(const unsigned char *busy, int rounds, double *med, double *p10, double *p90);
 #endif

@@ -262,12 +262,14 @@ write_report() {
     fi
     if has clock.csv; then # the clock validate's replays turned cycles into ns at
         cfgf=$(awk -F' *= *' '$1 == "frequency_ghz" { print $2; exit }' "$run/calibrated.ini" 2>/dev/null)
-        awk -F, -v cfg="${cfgf:-?}" 'NR > 1 { g[++n] = $2 }
+        awk -F, -v cfg="${cfgf:-?}" 'NR > 1 { g[++n] = $2; b += ($4 == 1) }
             END { if (!n) exit; for (i = 2; i <= n; i++) { t = g[i]; for (j = i - 1; j >= 1 && g[j] > t; j--) g[j + 1] = g[j]; g[j + 1] = t }
                   printf "Clock: %d core probes during validate (clock.csv) read %s..%s GHz; the replays turned\n", n, g[1], g[n]
                   printf "simulated cycles into ns at their median, %s GHz,\n",
                          n % 2 ? g[(n + 1) / 2] : (g[n / 2] + g[n / 2 + 1]) / 2
-                  printf "unless validate ran with --config-clock (calibrated.ini says %s).\n\n", cfg }' "$run/clock.csv"
+                  printf "unless validate ran with --config-clock (calibrated.ini says %s).", cfg
+                  if (b) printf "\n%d of the probes still read a busy core (a neighbour on it: the issue rate under 80 %%\nof calibration'"'"'s) after validate waited for it; the rounds measured then are left out of\ntheir points'"'"' medians (validate.log says which).", b
+                  printf "\n\n" }' "$run/clock.csv"
     fi
     if has validation.csv; then
         echo "Pairings (what each simulated count is compared with):"

@@ -11,10 +11,10 @@ n=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else nok "$what"; fi; }
-echo "1..53"
+echo "1..54"
 
 if ! "$bin" detect -o "$tmp/host.ini" >/dev/null 2>&1; then
-    for i in $(seq 1 53); do echo "ok $i - calibrate/validate # SKIP memhier detect fails here"; done
+    for i in $(seq 1 54); do echo "ok $i - calibrate/validate # SKIP memhier detect fails here"; done
     exit 0
 fi
 
@@ -68,7 +68,8 @@ check "calibrate with a missing config exits 2 and writes nothing" bash -c "[ $r
 "$bin" validate -c "$tmp/cal.ini" >/dev/null 2>"$tmp/e3"; rc=$?
 check "validate without --out exits 2 with a usage message" bash -c "[ $rc -eq 2 ] && grep -q -- '--out' '$tmp/e3'"
 
-# 20-23: --rounds: every point measured N times, interleaved; the row holds the median of the rounds
+# 20-24: --rounds: every point measured N times, interleaved; the row holds the median of the rounds;
+# --rounds and --busy-wait out of range refused
 "$bin" validate -c "$tmp/cal.ini" --out "$tmp/r3" --kernels stream --sizes 16K --rounds 3 \
     --min-time 0.005 >"$tmp/o4" 2>"$tmp/e4"; rc=$?
 check "validate --rounds 3 exits 0; each point is measured in rounds 1, 2 and 3; stdout gives the rounds' spread" \
@@ -85,8 +86,12 @@ check "the measured value is the median of the three rounds ($med = $got, both r
     bash -c "[ -n '$med' ] && [ -n '$got' ] && awk -v a='$med' -v b='$got' 'BEGIN { d = a - b; exit !(d <= 0.00011 && d >= -0.00011) }'"
 "$bin" validate -c "$tmp/cal.ini" --out "$tmp/r4" --rounds 0 >/dev/null 2>"$tmp/e5"; rc=$?
 check "validate --rounds 0 exits 2 naming the allowed range" bash -c "[ $rc -eq 2 ] && grep -q 'rounds \"0\": must be an integer in 1..15' '$tmp/e5'"
+"$bin" validate -c "$tmp/cal.ini" --out "$tmp/r4b" --busy-wait -1 >/dev/null 2>"$tmp/e5b"; rc1=$?
+"$bin" validate -c "$tmp/cal.ini" --out "$tmp/r4b" --busy-wait 61 >/dev/null 2>"$tmp/e5c"; rc2=$?
+check "validate --busy-wait -1 and 61 exit 2 naming the allowed range and write nothing" \
+    bash -c "[ $rc1 -eq 2 ] && [ $rc2 -eq 2 ] && grep -q 'busy-wait \"-1\": must be seconds >= 0 and <= 60' '$tmp/e5b' && grep -q 'busy-wait \"61\": must be seconds' '$tmp/e5c' && [ ! -e '$tmp/r4b' ]"
 
-# 24-28: calibrate --rounds: the whole ladder measured N times, interleaved; one row per point;
+# 25-29: calibrate --rounds: the whole ladder measured N times, interleaved; one row per point;
 # the bandwidths probed again after each round, the best kept
 "$bin" calibrate -c "$tmp/host.ini" -o "$tmp/cal3.ini" --csv "$tmp/ladder3.csv" --quick --rounds 3 \
     --sizes 4K,8K,16K,128K,256K --min-time 0.005 >"$tmp/cal3.out" 2>"$tmp/cal3.err"; rc=$?
@@ -105,7 +110,7 @@ check "calibrate --rounds 3: the DTLB reach is the largest of 12 ladders: 3 befo
 check "calibrate --rounds 16 exits 2 naming the allowed range and writes nothing" \
     bash -c "[ $rc -eq 2 ] && grep -q 'rounds \"16\": must be an integer in 1..15' '$tmp/e6' && [ ! -e '$tmp/cal4.ini' ]"
 
-# 29-35: revalidate: the run's points replayed again, nothing measured natively
+# 30-36: revalidate: the run's points replayed again, nothing measured natively
 "$bin" revalidate -c "$tmp/cal.ini" -o "$tmp/rv.csv" "$run" >"$tmp/rv.out" 2>"$tmp/rv.err"; rc=$?
 check "revalidate on the run's own config exits 0: header, one row per ns_per_access row (4)" \
     bash -c "[ $rc -eq 0 ] && [ \"\$(head -1 '$tmp/rv.csv')\" = 'kernel,variant,size_bytes,measured,measured_p10,measured_p90,simulated,error_pct' ] && [ \$(grep -c ',' '$tmp/rv.csv') -eq 5 ] && grep -qE '^  overall +4 ' '$tmp/rv.err'"
@@ -139,7 +144,7 @@ printf 'kernel,variant,size_bytes,metric,measured,measured_p10,measured_p90,simu
 check "revalidate on a malformed validation.csv exits 2 naming file:line and the field" \
     bash -c "[ $rc -eq 2 ] && grep -q 'notrace/validation.csv:2: measured \"fast\", must be a number > 0' '$tmp/e8'"
 
-# 36-39: first-touch minor faults: each trace carries the pages its point found resident, and the
+# 37-40: first-touch minor faults: each trace carries the pages its point found resident, and the
 # replay starting from them counts what the process touched first (heap and stack reuse pages
 # earlier points faulted; their setup's bookkeeping is pre-populated)
 check "every captured trace has its .resident file (page_size line, then [setup] 0xADDR PAGES runs)" \
@@ -175,7 +180,7 @@ printf 'page_size 4096\n0x1001 1\n' >"$tmp/badres/traces/stream-read-16384.mht.r
 check "revalidate with a malformed .resident file exits 2 naming file:line and writes nothing" \
     bash -c "[ $rc -eq 2 ] && grep -q 'stream-read-16384.mht.resident:2: run 0x1001 + 1 pages must be page-aligned' '$tmp/e9' && [ ! -e '$tmp/rv5.csv' ]"
 
-# 40-41: memhier sim --resident replays a validate trace with the pages its point found resident
+# 41-42: memhier sim --resident replays a validate trace with the pages its point found resident
 t5="$tmp/r5/traces/stack-default-262144.mht"
 want=$(awk -F, '$1 == "stack" && $3 == 262144 && $4 == "perf::MINOR-FAULTS:first-touch" { print $8 + 0 }' "$tmp/r5/validation.csv" 2>/dev/null)
 cold=$("$bin" sim -c "$tmp/cal.ini" -f csv "$t5" 2>/dev/null | awk -F, '$1 == "minor_fault" && $2 == "total" { print $3 }')
@@ -187,14 +192,14 @@ check "sim --resident gives validate's first-touch count ($got = $want; $cold wi
 check "sim --resident: refused with --no-timing, and a malformed file is named at file:line (exit 2 each)" \
     bash -c "[ $rc1 -eq 2 ] && grep -q 'resident needs the timing model' '$tmp/e10' && [ $rc2 -eq 2 ] && grep -q 'stream-read-16384.mht.resident:2:' '$tmp/e11'"
 
-# 42-44: the run's clock: validate converts simulated cycles at the median of its round probes
+# 43-45: the run's clock: validate converts simulated cycles at the median of its round probes
 # (clock.csv), and revalidate does the same unless --config-clock
 if [ "$(uname -m)" = x86_64 ]; then
     med=$(awk -F, 'NR > 1 { print $2 }' "$tmp/r3/clock.csv" 2>/dev/null | sort -g | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
     said=$(sed -nE 's/.*simulated cycles -> ns at ([0-9.]+) GHz \(the probes. median: ([0-9]+) probes.*/\1 \2/p' "$tmp/o4")
     rows=$(awk -F, 'NR > 1 { n[$1]++ } END { print n[1] + 0, n[2] + 0, n[3] + 0 }' "$tmp/r3/clock.csv" 2>/dev/null)
-    check "validate --rounds 3 writes clock.csv (a probe at each round's start and before each of the 3 points, per round: $rows) and simulates at their median ($said: GHz and probes; median $med)" \
-        bash -c "[ \"\$(head -1 '$tmp/r3/clock.csv')\" = round,frequency_ghz,base_cpi ] && [ '$rows' = '4 4 4' ] && set -- $said && [ \"\$2\" = 12 ] && awk -v a='$med' -v b=\"\$1\" 'BEGIN { d = a - b; exit !(b > 0 && d <= 0.0006 && d >= -0.0006) }'"
+    check "validate --rounds 3 writes clock.csv (a probe at each round's start and before each of the 3 points, per round: $rows; busy 0 or 1) and simulates at their median ($said: GHz and probes; median $med)" \
+        bash -c "[ \"\$(head -1 '$tmp/r3/clock.csv')\" = round,frequency_ghz,base_cpi,busy ] && awk -F, 'NR > 1 && (NF != 4 || (\$4 != 0 && \$4 != 1)) { exit 1 }' '$tmp/r3/clock.csv' && [ '$rows' = '4 4 4' ] && set -- $said && [ \"\$2\" = 12 ] && awk -v a='$med' -v b=\"\$1\" 'BEGIN { d = a - b; exit !(b > 0 && d <= 0.0006 && d >= -0.0006) }'"
     "$bin" revalidate -c "$tmp/cal.ini" -o "$tmp/rv6.csv" "$tmp/r3" 2>"$tmp/e12"; rc1=$?
     "$bin" revalidate -c "$tmp/cal.ini" --config-clock -o "$tmp/rv7.csv" "$tmp/r3" 2>"$tmp/e13"; rc2=$?
     cfg=$(awk -F' *= *' '$1 == "frequency_ghz" { print $2; exit }' "$tmp/cal.ini")
@@ -215,7 +220,7 @@ rm "$tmp/badclock/clock.csv"
 check "revalidate: a malformed clock.csv exits 2 naming file:line and writes nothing; none at all keeps the config's clock" \
     bash -c "[ $rc1 -eq 2 ] && grep -q 'badclock/clock.csv:2: expected round,frequency_ghz,base_cpi' '$tmp/e14' && [ ! -e '$tmp/rv8.csv' ] && [ $rc2 -eq 0 ] && grep -q 'the run has no clock.csv' '$tmp/e15'"
 
-# 45-47: scripts/replay-runs.sh: several runs replayed on their own calibrated.ini, one table
+# 46-48: scripts/replay-runs.sh: several runs replayed on their own calibrated.ini, one table
 for d in rr1 rr2; do cp -r "$run" "$tmp/$d" && cp "$tmp/cal.ini" "$tmp/$d/calibrated.ini"; done
 MH_BIN=$bin scripts/replay-runs.sh -o "$tmp/rr.csv" "$tmp/rr1" "$tmp/rr2" >"$tmp/rr.out" 2>"$tmp/rr.err"; rc=$?
 rows=$(grep -c ' [0-9]/2$' "$tmp/rr.out")
@@ -231,7 +236,7 @@ MH_BIN=$bin scripts/replay-runs.sh --set hierarchy.bogus=1 -o "$tmp/rr4.csv" "$t
 check "replay-runs.sh: a folder without calibrated.ini, or a bad --set, exits 2 naming it and writes nothing" \
     bash -c "[ $rc1 -eq 2 ] && grep -q 'no calibrated.ini' '$tmp/e16' && [ $rc2 -eq 2 ] && grep -q 'hierarchy.bogus=1: unknown key' '$tmp/e17' && [ ! -e '$tmp/rr3.csv' ] && [ ! -e '$tmp/rr4.csv' ]"
 
-# 48-50: a point whose repetition is longer than --records: its trace is the repetition's first
+# 49-51: a point whose repetition is longer than --records: its trace is the repetition's first
 # records (the stack's: the descent's stores only), replayed once, cold; validate says so, the
 # trace names its budget, and revalidate replays it the same way whatever --records it is given
 "$bin" validate -c "$tmp/cal.ini" --out "$tmp/r6" --quick --kernels stack --sizes 256K --records 5000 \
@@ -248,7 +253,7 @@ b=$(awk -F, '$1 == "stack" { print $7 }' "$tmp/rv12.csv" 2>/dev/null)
 check "revalidate replays the 5000-record trace cold as validate did, with and without --records 1000000000 ($a, $b = $v)" \
     bash -c "[ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] && [ -n '$v' ] && awk -v a='$a' -v b='$b' -v v='$v' 'BEGIN { d = a / v - 1; e = b / v - 1; exit !(v > 0 && d < 1e-4 && d > -1e-4 && e < 1e-4 && e > -1e-4) }'"
 
-# 51-53: scripts/what-if.sh: every point replayed once per knob, each knob one model change; a knob
+# 52-54: scripts/what-if.sh: every point replayed once per knob, each knob one model change; a knob
 # that does not apply is left out and named; bad usage writes nothing
 MH_BIN=$bin scripts/what-if.sh -j 2 "$tmp/rr1" >/dev/null 2>"$tmp/e19"; rc=$?
 "$bin" revalidate -c "$tmp/rr1/calibrated.ini" --set hierarchy.store_queue=64 -o "$tmp/rv13.csv" "$tmp/rr1" 2>/dev/null

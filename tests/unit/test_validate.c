@@ -206,11 +206,28 @@ static void test_run_clock(void **state)
     assert_int_equal(val_clock_read(dir, &g, &err), MH_OK);
     assert_true(g == 0);                                           /* no clock.csv: no clock */
     const int round[] = {1, 1, 2, 3};
-    assert_int_equal(val_clock_write(dir, round, ghz, cpi, 4, &err), MH_OK);
+    const unsigned char busy[] = {0, 0, 1, 0};
+    assert_int_equal(val_clock_write(dir, round, ghz, cpi, busy, 4, &err), MH_OK);
     assert_int_equal(val_clock_read(dir, &g, &err), MH_OK);
     assert_true(fabs(g - 3.0) < 1e-9);
     snprintf(path, sizeof path, "%s/clock.csv", dir);
-    FILE *f = fopen(path, "w");
+    char text[256] = {0};
+    FILE *f = fopen(path, "r");
+    assert_int_equal(fread(text, 1, sizeof text - 1, f) > 0, 1);
+    fclose(f);
+    assert_string_equal(text, "round,frequency_ghz,base_cpi,busy\n1,3.1000,0.1500,0\n2,2.9000,0.1600,1\n"
+                              "3,3.0000,0.1500,0\n");                /* the failed probe left out */
+    f = fopen(path, "w");                                          /* a run before the busy column */
+    fputs("round,frequency_ghz,base_cpi\n1,3.0,0.1\n2,3.2,0.1\n", f);
+    fclose(f);
+    assert_int_equal(val_clock_read(dir, &g, &err), MH_OK);
+    assert_true(fabs(g - 3.1) < 1e-9);
+    f = fopen(path, "w");
+    fputs("round,frequency_ghz,base_cpi,busy\n1,3.0,0.1,0\n2,3.2,0.1,2\n", f);
+    fclose(f);
+    assert_int_equal(val_clock_read(dir, &g, &err), MH_EFORMAT);   /* busy is 0 or 1 */
+    assert_non_null(strstr(err.msg, "clock.csv:3:"));
+    f = fopen(path, "w");
     fputs("round,frequency_ghz,base_cpi\n1,3.0,0.1\n2,-1,0.1\n", f);
     fclose(f);
     assert_int_equal(val_clock_read(dir, &g, &err), MH_EFORMAT);
@@ -222,6 +239,67 @@ static void test_run_clock(void **state)
     assert_non_null(strstr(err.msg, "no probes"));
     unlink(path);
     rmdir(dir);
+}
+
+/* A scripted core probe: cpi[i] for the i-th call; fails past the script's end. */
+typedef struct probe_script {
+    const double *cpi;
+    int n, calls;
+} probe_script;
+
+static int scripted_probe(void *ctx, double *ghz, double *cpi)
+{
+    probe_script *s = ctx;
+    if (s->calls >= s->n)
+        return MH_EUNSUPPORTED;
+    *ghz = 3.0;
+    *cpi = s->cpi[s->calls++];
+    return MH_OK;
+}
+
+/* The wait for a quiet core: quiet at once (no wait), quiet after two busy probes, busy past the
+ * limit, no reference (never waits), a failing probe; the threshold is VAL_BUSY_RATIO x ref. */
+static void test_quiet_wait(void **state)
+{
+    (void)state;
+    const double quiet[] = {0.16}, later[] = {0.30, 0.21, 0.19}, always[] = {0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3};
+    double ghz, cpi, w = -1;
+    probe_script s = {quiet, 1, 0};
+    assert_int_equal(val_quiet_wait(scripted_probe, &s, 0.158, 1.0, 0, &ghz, &cpi, &w), 1);
+    assert_int_equal(s.calls, 1);
+    assert_true(w == 0 && cpi == 0.16);
+    s = (probe_script){later, 3, 0};                               /* 0.21 > 0.158 x 1.25 = 0.1975 */
+    assert_int_equal(val_quiet_wait(scripted_probe, &s, 0.158, 10.0, 0, &ghz, &cpi, &w), 1);
+    assert_int_equal(s.calls, 3);
+    assert_true(w > 0 && w < 10.0 && cpi == 0.19);
+    s = (probe_script){always, 8, 0};                              /* busy past 20 ms (8 probes of 5 ms) */
+    assert_int_equal(val_quiet_wait(scripted_probe, &s, 0.158, 0.02, 0.005, &ghz, &cpi, &w), 0);
+    assert_true(w >= 0.02 && cpi == 0.3 && s.calls >= 2 && s.calls <= 8);
+    s = (probe_script){always, 8, 0};                              /* no limit: measured busy at once */
+    assert_int_equal(val_quiet_wait(scripted_probe, &s, 0.158, 0, 0, &ghz, &cpi, &w), 0);
+    assert_int_equal(s.calls, 1);
+    s = (probe_script){always, 8, 0};                              /* no reference issue rate */
+    assert_int_equal(val_quiet_wait(scripted_probe, &s, 0, 1.0, 0, &ghz, &cpi, &w), 1);
+    assert_int_equal(s.calls, 1);
+    s = (probe_script){always, 2, 0};                              /* the probe stops working */
+    assert_int_equal(val_quiet_wait(scripted_probe, &s, 0.158, 1.0, 0, &ghz, &cpi, &w), -1);
+    s = (probe_script){always, 0, 0};
+    assert_int_equal(val_quiet_wait(scripted_probe, &s, 0.158, 1.0, 0, &ghz, &cpi, &w), -1);
+}
+
+/* The rounds kept for a point's median: the quiet ones, in order; all when none was quiet. */
+static void test_quiet_rounds(void **state)
+{
+    (void)state;
+    double med[] = {1, 2, 3}, p10[] = {0.1, 0.2, 0.3}, p90[] = {10, 20, 30};
+    const unsigned char one[] = {1, 0, 0}, all[] = {1, 1, 1}, none[] = {0, 0, 0};
+    assert_int_equal(val_quiet_rounds(none, 3, med, p10, p90), 3);
+    assert_true(med[0] == 1 && med[2] == 3);
+    assert_int_equal(val_quiet_rounds(one, 3, med, p10, p90), 2);
+    assert_true(med[0] == 2 && med[1] == 3 && p10[0] == 0.2 && p10[1] == 0.3 && p90[0] == 20 && p90[1] == 30);
+    double m2[] = {5, 6, 7}, q10[] = {4, 5, 6}, q90[] = {6, 7, 8};
+    assert_int_equal(val_quiet_rounds(all, 3, m2, q10, q90), 3);
+    assert_true(m2[0] == 5 && m2[1] == 6 && m2[2] == 7);
 }
 
 /* Reasons exist for every kernel and both signs, and name the suspected mechanism. */
@@ -287,6 +365,8 @@ int main(void)
         cmocka_unit_test(test_cold_pass_keeps_bandwidth),
         cmocka_unit_test(test_replay_missing),
         cmocka_unit_test(test_run_clock),
+        cmocka_unit_test(test_quiet_wait),
+        cmocka_unit_test(test_quiet_rounds),
         cmocka_unit_test(test_reasons),
         cmocka_unit_test(test_two_speeds),
     };
