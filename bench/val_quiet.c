@@ -27,12 +27,14 @@ static void pause_for(double s)
 int val_quiet_wait(val_probe_fn probe, void *ctx, double ref_cpi, double limit_s, double pause_s, double *ghz,
                    double *cpi, double *waited_s)
 {
-    uint64_t t0 = bench_now_ns();
     *waited_s = 0;
     if (probe(ctx, ghz, cpi) != MH_OK)
         return -1;
     if (!(ref_cpi > 0) || !busy(*cpi, ref_cpi))
         return 1;
+    if (!(limit_s > 0))
+        return 0;
+    uint64_t t0 = bench_now_ns(); /* the wait starts after the probe that found the core busy */
     for (;;) {
         *waited_s = (double)(bench_now_ns() - t0) / 1e9;
         if (*waited_s >= limit_s)

@@ -278,6 +278,7 @@ static void test_quiet_wait(void **state)
     s = (probe_script){always, 8, 0};                              /* no limit: measured busy at once */
     assert_int_equal(val_quiet_wait(scripted_probe, &s, 0.158, 0, 0, &ghz, &cpi, &w), 0);
     assert_int_equal(s.calls, 1);
+    assert_true(w == 0);                                           /* and no wait counted */
     s = (probe_script){always, 8, 0};                              /* no reference issue rate */
     assert_int_equal(val_quiet_wait(scripted_probe, &s, 0, 1.0, 0, &ghz, &cpi, &w), 1);
     assert_int_equal(s.calls, 1);
