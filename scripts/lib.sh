@@ -137,9 +137,21 @@ mh_plateaus() {
     [ -n "$var" ] || return 0
     lv=$(_sel -v distinct=level,size_bytes "$run/caches.csv" | tr '\n' ' ')
     {
-        _sel -v cols=size_bytes "$run/caches.csv" | sort -g | awk '{ print "C", $1 }'
+        # Each cache with the size calibrate gave the model, where that is smaller (a cache that holds
+        # less on this machine, e.g. an L3 shared with other tenants): its plateau ends there.
+        _sel -v distinct=level,size_bytes "$run/caches.csv" | sort -t: -k2,2g | while IFS=: read -r l b; do
+            echo "C $b $(mh_size_bytes "$( [ -s "$run/calibrated.ini" ] && mh_ini_get "$run/calibrated.ini" "$l" size)")"
+        done
         _sel -v cols=size_bytes,ns_median -v where="kernel,variant=chase:$var" "$run/ladder.csv" | awk '{ print "P", $1, $2 }'
     } | awk -v lv="$lv" -f "$pd/plateaus.awk"
+}
+
+# mh_size_bytes SIZE: 48K / 19200K / 2M / 1G / 4096 as bytes; nothing when SIZE is not a size.
+mh_size_bytes() {
+    case $1 in
+        *[Kk]) echo $((${1%?} * 1024)) ;; *[Mm]) echo $((${1%?} * 1048576)) ;; *[Gg]) echo $((${1%?} * 1073741824)) ;;
+        *[!0-9]* | "") ;; *) echo "$1" ;;
+    esac
 }
 
 # mh_plateau_variant RUN_DIR: the chase variant of RUN_DIR/ladder.csv that mh_plateaus reads (the
