@@ -393,7 +393,8 @@ if command -v lstopo-no-graphics >/dev/null 2>&1; then
     caches=$(for c in l1dcache l2cache l3cache; do
         lstopo-no-graphics --only "$c" 2>/dev/null | awk '{ n++; s = $3 } END { if (n) { gsub(/[()]/, "", s); printf "%s %s x%d; ", $1, s, n } }'
     done)
-    numa=$(lstopo-no-graphics --only numanode 2>/dev/null | awk '{ n++; s = $4 } END { gsub(/[()]/, "", s); printf "%d NUMA node(s) of %s", n, s }')
+    kmem=$(awk '$1 == "MemTotal:" { print int($2 / 1024) }' /proc/meminfo 2>/dev/null || true)
+    numa=$(lstopo-no-graphics --only numanode 2>/dev/null | mh_numa_line "${kmem:-0}")
     topo="$(cnt package) package(s), $(cnt core) cores, $(cnt pu) PUs; ${caches% }${caches:+ }$numa (hwloc)"
 else
     topo="$cores cores, $pus PUs; $(tr '\n' ' ' <<<"$cache_lines" | sed 's/ $//') (sysfs; lstopo-no-graphics not installed)"

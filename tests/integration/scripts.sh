@@ -288,6 +288,14 @@ pgrep -f "$fake|sleep 31.7" >/dev/null && notok "no stand-in memhier (or its chi
 NAMES=$tmp/names bash -c '. scripts/lib.sh; a=$(mh_new_run_dir "$NAMES"); mkdir -p "$a"; b=$(mh_new_run_dir "$NAMES"); [ "$a" != "$b" ] && [ ! -e "$b" ]' \
     && ok "mh_new_run_dir never returns an existing folder" || notok "mh_new_run_dir never returns an existing folder"
 
+# ---- the machine line's NUMA memory: the kernel's beside hwloc's when they differ by more than 10 % --
+a=$(printf 'NUMANode L#0 (P#0 4443MB)\n' | bash -c '. scripts/lib.sh; mh_numa_line 128000')
+b=$(printf 'NUMANode L#0 (P#0 62GB)\nNUMANode L#1 (P#1 62GB)\n' | bash -c '. scripts/lib.sh; mh_numa_line 128000')
+c=$(printf 'NUMANode L#0 (P#0 4443MB)\n' | bash -c '. scripts/lib.sh; mh_numa_line 0')
+[ "$a" = "1 NUMA node(s) of 4443MB (the kernel: 128000 MiB in all)" ] && [ "$b" = "2 NUMA node(s) of 62GB" ] && [ "$c" = "1 NUMA node(s) of 4443MB" ] \
+    && ok "mh_numa_line names the kernel's memory only where hwloc's NUMA nodes hold 10 % more or less" \
+    || notok "mh_numa_line names the kernel's memory only where hwloc's NUMA nodes hold 10 % more or less" "$a | $b | $c"
+
 # ---- compare-runs, compare-configs --------------------------------------------------------------------
 cp -r "$FIX" "$tmp/other"
 sed -i 's/fixture-vm/other-box/' "$tmp/other/machine.csv"
