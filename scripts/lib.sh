@@ -146,19 +146,20 @@ mh_plateaus() {
     } | awk -v lv="$lv" -f "$pd/plateaus.awk"
 }
 
-# mh_numa_line KERNEL_MIB: "N NUMA node(s) of SIZE" from `lstopo-no-graphics --only numanode` lines
-# on stdin, with " (the kernel: KERNEL_MIB MiB in all)" when the nodes' memory differs from it by
-# more than 10 %: hwloc's NUMA memory can be a fraction of a guest's (a Firecracker guest of 125 GiB
-# read 4443 MB). KERNEL_MIB 0: no comparison.
+# mh_numa_line KERNEL_MIB: "N NUMA node(s) of SIZE (hwloc)" from `lstopo-no-graphics --only numanode`
+# lines on stdin, "(hwloc; the kernel: KERNEL_MIB MiB in all)" when the nodes' memory differs from it
+# by more than 10 %: hwloc's NUMA memory can be a fraction of a guest's (a Firecracker guest of 125
+# GiB read 4443 MB). KERNEL_MIB 0: no comparison.
 mh_numa_line() {
     awk -v k="${1:-0}" '
         { n++; s = $4; v = $4; gsub(/[()]/, "", s); u = v; gsub(/[^A-Za-z]/, "", u); gsub(/[^0-9.]/, "", v)
           t += v * (u == "GB" ? 1024 : u == "TB" ? 1048576 : u == "KB" ? 1 / 1024 : 1) }
-        END { printf "%d NUMA node(s) of %s", n, s
-              if (k > 0 && (t < k * 0.9 || t > k * 1.1)) printf " (the kernel: %d MiB in all)", k }'
+        END { printf "%d NUMA node(s) of %s (hwloc", n, s
+              if (k > 0 && (t < k * 0.9 || t > k * 1.1)) printf "; the kernel: %d MiB in all", k
+              printf ")" }'
 }
 
-# mh_size_bytes SIZE: 48K / 19200K / 2M / 1G / 4096 as bytes; nothing when SIZE is not a size.
+# mh_size_bytes SIZE: 32K / 19200K / 1M / 2G / 4096 as bytes; nothing when SIZE is not a size.
 mh_size_bytes() {
     case $1 in
         *[Kk]) echo $((${1%?} * 1024)) ;; *[Mm]) echo $((${1%?} * 1048576)) ;; *[Gg]) echo $((${1%?} * 1073741824)) ;;

@@ -157,14 +157,6 @@ memhier_step() {
     if [ "$rc" -ne 0 ]; then skip "$step" "$(fail_reason "$step" "$rc")"; return 1; fi
 }
 
-# to_bytes SIZE: 32K / 1M / 2G / 4096 as bytes (empty when not a size).
-to_bytes() {
-    case $1 in
-        *[Kk]) echo $((${1%?} * 1024)) ;; *[Mm]) echo $((${1%?} * 1048576)) ;; *[Gg]) echo $((${1%?} * 1073741824)) ;;
-        *[!0-9]* | "") echo "" ;; *) echo "$1" ;;
-    esac
-}
-
 # kfmt BYTES: 8K / 1M style (what the config parser accepts).
 kfmt() {
     local b=$1
@@ -175,7 +167,7 @@ kfmt() {
 # stay powers of two), comma-separated; empty when LEVEL has no size.
 sweep_values() {
     local sz b ways line out="" f v
-    sz=$(mh_ini_get "$1" "$2" size); b=$(to_bytes "$sz")
+    sz=$(mh_ini_get "$1" "$2" size); b=$(mh_size_bytes "$sz")
     [ -n "$b" ] || return 0
     ways=$(mh_ini_get "$1" "$2" ways); line=$(mh_ini_get "$1" "$2" line)
     case $ways in '' | *[!0-9]*) ways=1 ;; esac
@@ -277,7 +269,7 @@ recheck_sizes() {
     lvl=$(mh_ini_get "$1" hierarchy data); lvl=${lvl:-L1d}
     for _ in 1 2 3 4 5 6 7 8; do
         [ -n "$lvl" ] || break
-        b=$(to_bytes "$(mh_ini_get "$1" "$lvl" size)")
+        b=$(mh_size_bytes "$(mh_ini_get "$1" "$lvl" size)")
         [ -n "$b" ] || break
         pick=$(awk -F, -v lo=$((2 * prev)) -v hi=$((b / 2)) '$1 == "chase" && $2 == "page" && $3 > lo && $3 <= hi && $3 > m { m = $3 } END { if (m) print m }' "$2")
         [ -z "$pick" ] || out="$out${out:+,}$pick"
@@ -382,7 +374,7 @@ cores=$(awk -F': *' '/^physical id/ { p = $2 } /^core id/ { c[p ":" $2] = 1 } EN
 cache_lines=$(for d in /sys/devices/system/cpu/cpu0/cache/index*; do
     [ -r "$d/level" ] || continue
     t=$(cat "$d/type"); [ "$t" = Instruction ] && continue
-    s=$(to_bytes "$(cat "$d/size")")
+    s=$(mh_size_bytes "$(cat "$d/size")")
     [ -n "$s" ] && echo "L$(cat "$d/level")$([ "$t" = Data ] && echo d) $s"
 done)
 if [ -n "$cache_lines" ]; then
@@ -395,7 +387,7 @@ if command -v lstopo-no-graphics >/dev/null 2>&1; then
     done)
     kmem=$(awk '$1 == "MemTotal:" { print int($2 / 1024) }' /proc/meminfo 2>/dev/null || true)
     numa=$(lstopo-no-graphics --only numanode 2>/dev/null | mh_numa_line "${kmem:-0}")
-    topo="$(cnt package) package(s), $(cnt core) cores, $(cnt pu) PUs; ${caches% }${caches:+ }$numa (hwloc)"
+    topo="$(cnt package) package(s), $(cnt core) cores, $(cnt pu) PUs; ${caches% }${caches:+ }$numa"
 else
     topo="$cores cores, $pus PUs; $(tr '\n' ' ' <<<"$cache_lines" | sed 's/ $//') (sysfs; lstopo-no-graphics not installed)"
 fi

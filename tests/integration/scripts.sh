@@ -292,7 +292,7 @@ NAMES=$tmp/names bash -c '. scripts/lib.sh; a=$(mh_new_run_dir "$NAMES"); mkdir 
 a=$(printf 'NUMANode L#0 (P#0 4443MB)\n' | bash -c '. scripts/lib.sh; mh_numa_line 128000')
 b=$(printf 'NUMANode L#0 (P#0 62GB)\nNUMANode L#1 (P#1 62GB)\n' | bash -c '. scripts/lib.sh; mh_numa_line 128000')
 c=$(printf 'NUMANode L#0 (P#0 4443MB)\n' | bash -c '. scripts/lib.sh; mh_numa_line 0')
-[ "$a" = "1 NUMA node(s) of 4443MB (the kernel: 128000 MiB in all)" ] && [ "$b" = "2 NUMA node(s) of 62GB" ] && [ "$c" = "1 NUMA node(s) of 4443MB" ] \
+[ "$a" = "1 NUMA node(s) of 4443MB (hwloc; the kernel: 128000 MiB in all)" ] && [ "$b" = "2 NUMA node(s) of 62GB (hwloc)" ] && [ "$c" = "1 NUMA node(s) of 4443MB (hwloc)" ] \
     && ok "mh_numa_line names the kernel's memory only where hwloc's NUMA nodes hold 10 % more or less" \
     || notok "mh_numa_line names the kernel's memory only where hwloc's NUMA nodes hold 10 % more or less" "$a | $b | $c"
 
