@@ -1219,6 +1219,28 @@ static int hot_fixed(const hot_level *e)
     return e->lean && e->ways == FIX_WAYS && e->line_shift == FIX_SHIFT && e->write_back;
 }
 
+/* A record over lines A and A + 1 (two sets) at the lean, write-back entry level e of a hierarchy
+ * without 3C shadows or prefetchers: when both lines hit, what pair_req and lean_multi would do
+ * (one access, each line's promotion and dirty bit), inline; else their way through cpu_slow.
+ * Returns the serving level. */
+static inline __attribute__((always_inline)) int pair_hit(mh_hier *h, const hot_level *e, const mh_rec *r,
+                                                          uint64_t A, const uint32_t ways, int write)
+{
+    uint64_t *sa = e->slot + (size_t)(A & e->set_mask) * ways;
+    uint64_t *sb = e->slot + (size_t)((A + 1) & e->set_mask) * ways;
+    uint32_t wa = lean_find(sa, ways, (A + 1) << MH_SL_SHIFT), wb = lean_find(sb, ways, (A + 2) << MH_SL_SHIFT);
+    if (wa == ways || wb == ways) /* nothing changed yet */
+        return cpu_slow(h, e->li, r, MH_WAY_NONE, 0);
+    e->cnt->accesses++;
+    sa[wa] |= write ? MH_SL_DIRTY : 0;
+    sb[wb] |= write ? MH_SL_DIRTY : 0;
+    if (e->promote && wa)
+        mh_set_promote(sa, wa);
+    if (e->promote && wb)
+        mh_set_promote(sb, wb);
+    return e->li;
+}
+
 /* Handles trace record r (op < MH_KINDS) at its entry level (hot fields e); returns the serving
  * level. The common case, a one-line hit at a lean level, is handled inline; fixed (a constant):
  * e has hot_fixed's shape, so its geometry folds into the code; slow (a constant): some level may
@@ -1235,8 +1257,11 @@ static inline __attribute__((always_inline)) int cpu_req(mh_hier *h, const hot_l
     /* r's last byte, with no test for size 0 (counted as 1): r->addr - 1 is then in r's own line,
      * or in the line before, which sends r to cpu_slow and its size-0 handling */
     const uint64_t end = r->addr + r->size - 1;
-    if (!(fixed || e->lean) || (end >> shift) != line || (write && !(fixed || e->write_back)))
+    if (!(fixed || e->lean) || (write && !(fixed || e->write_back)))
         return cpu_slow(h, e->li, r, MH_WAY_NONE, 0);
+    if ((end >> shift) != line) /* two lines in two sets (an instruction across a line boundary) */
+        return !slow && (end >> shift) == line + 1 && e->set_mask ? pair_hit(h, e, r, line, ways, write)
+                                                                  : cpu_slow(h, e->li, r, MH_WAY_NONE, 0);
     uint64_t *s = e->slot + (size_t)(line & e->set_mask) * ways;
     uint32_t w = lean_find(s, ways, (line + 1) << MH_SL_SHIFT);
     e->cnt->accesses++;
@@ -1266,6 +1291,20 @@ static void prefetch_far(const hot_level *F, const mh_rec *r, size_t k)
         prefetch_slots(F->slot + (size_t)((r[i].addr >> F->line_shift) & F->set_mask) * F->ways, F->ways);
 }
 
+/* Chunks the far level's sets are prefetched for after a chunk that reached it: a trace that
+ * seldom gets that far (a program's, mostly hits) skips the prefetch loop's ~8 instructions per
+ * record, one that often does keeps it. Results do not depend on it (a hint to the host). */
+#define FAR_WARM 4
+
+/* The far level's accesses so far, every kind. */
+static inline uint64_t level_accesses(const mh_level *L)
+{
+    uint64_t a = 0;
+    for (int k = 0; k < MH_KINDS; k++)
+        a += L->st.kind[k].accesses;
+    return a;
+}
+
 /* What the replay does with each record's serving level (a constant where replay is inlined). */
 #define TM_NONE 0 /* nothing: count-only */
 #define TM_ACCOUNT 1 /* the timing model accounts it at once */
@@ -1281,12 +1320,21 @@ static inline __attribute__((always_inline)) void replay(mh_hier *h, const hot_l
 {
     hot_level far = {0}; /* h->far */
     const int have_far = h->far >= 0;
-    if (have_far)
+    uint64_t far_seen = 0;        /* the far level's accesses when the last chunk began */
+    unsigned far_warm = FAR_WARM; /* chunks to prefetch for since the far level was last reached */
+    if (have_far) {
         hot_init(&far, h, h->far, 0);
+        far_seen = level_accesses(far.L);
+    }
     for (size_t i = 0; i < n;) {
         size_t end = n - i > MH_LOOKAHEAD ? i + MH_LOOKAHEAD : n;
-        if (have_far)
-            prefetch_far(&far, recs + end, n - end > MH_LOOKAHEAD ? MH_LOOKAHEAD : n - end);
+        if (have_far) {
+            uint64_t now = level_accesses(far.L);
+            far_warm = now != far_seen ? FAR_WARM : far_warm - (far_warm > 0);
+            far_seen = now;
+            if (far_warm)
+                prefetch_far(&far, recs + end, n - end > MH_LOOKAHEAD ? MH_LOOKAHEAD : n - end);
+        }
         if (slow && timing != TM_LOG && have_far && far.L->shadow) { /* its shadow too: buckets a chunk
                                                                           ahead, then nodes (not the
                                                                           other thread's, when logged) */

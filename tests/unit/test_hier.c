@@ -707,10 +707,11 @@ static void test_shapes_equal_general(void **state)
 }
 
 /* In timing mode the serving level of every record feeds the model: the fast paths (the fixed
- * 8-way, 64-byte entry level, the inlined 8/8/16 shape, the two-line requests of pair_req) must
- * serve each record from the level the general path does. Hierarchies of that shape, L1 and L2
- * of every inclusion, a split L1i or not; random records of every op, many across a line
- * boundary; the modelled cycles and every count must match the general path's. */
+ * 8-way, 64-byte entry level, the inlined 8/8/16 shape, the two-line requests of pair_req and
+ * pair_hit) must serve each record from the level the general path does. Hierarchies of that
+ * shape, L1 and L2 of every inclusion, a split L1i or not; random records of every op, many
+ * across a line boundary, half of them near a recent record (hits); the modelled cycles and
+ * every count must match the general path's. */
 static void test_served_equal_general(void **state)
 {
     (void)state;
@@ -743,10 +744,14 @@ static void test_served_equal_general(void **state)
         for (size_t l = 0; l < c.nlevels; l++)
             h[1]->lv[l].lean = h[1]->lv[l].chain = h[1]->lv[l].ev_lean = 0;
         static mh_rec recs[20000];
+        uint64_t recent[4] = {4096, 8192, 12288, 16384}; /* half the records go near these: hits */
         for (int i = 0; i < 20000; i++) {
             x ^= x << 13; x ^= x >> 7; x ^= x << 17;
             static const uint8_t ops[] = {0, 0, 0, 0, 1, 1, 2, 2, 2, 3};
             uint64_t a = (x >> 8) % (16 * 128 * 64 * 3);
+            if ((x >> 38) % 2) /* within a line or so of a recent record: two-line hits too */
+                a = recent[(x >> 36) % 4] + (x >> 28) % 128 - 64;
+            recent[(x >> 34) % 4] = a;
             uint16_t size = (x >> 40) % 4 ? 8 : 4;
             a = (x >> 44) % 4 ? a : (a | 63) - (x >> 50) % 3; /* a line's last bytes: across the boundary */
             recs[i] = (mh_rec){a, (uint32_t)(x >> 56) % 4, size, ops[(x >> 52) % 10], 0};
