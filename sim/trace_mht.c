@@ -91,7 +91,9 @@
 #define MHT_VERSION 4                  /* written; versions 1 to 3 are read too */
 #define MHT_BLOCK_RECS 65536u          /* records per block written */
 #define MHT_MAX_BLOCK_RECS (1u << 20)  /* records per block accepted */
-#define MHT_ZSTD_LEVEL 3
+#define MHT_ZSTD_LEVEL 9          /* level of the trace's zstd stream: ~25 % smaller and ~2.5 % faster to
+                                  * read than level 3 on captured programs, ~2x slower to write */
+#define MHT_ZSTD_WLOG 21          /* its window (2 MiB, level 3's): the reader's memory stays put */
 #define MHT_TRIAL_LEVEL 1          /* zstd level of the trial that picks a block's slot policy */
 #define TAG_BLOCK 0x3142484du          /* "MHB1" */
 #define TAG_END 0x3145484du            /* "MHE1" */
@@ -102,7 +104,7 @@
 #define LAP_MIN_RECS 256           /* smaller blocks are not tried as lap blocks */
 #define LAP_AHEAD 16               /* records ahead whose line state the lap encoder prefetches */
 #define LAP_BACKOFF_MAX 64         /* most blocks written without a lap trial after rejected ones */
-#define HIST_WINDOW (2u << 20)     /* history a lap trial compresses against (level 3's window) */
+#define HIST_WINDOW (2u << 20)     /* history a lap trial compresses against (the stream's window) */
 #define HIST_CAP (2 * HIST_WINDOW + COLS_HDR + LAP_HDR + (MAX_REC_BYTES + 4) * MHT_BLOCK_RECS + 16)
 #define MAX_REC_BYTES 17           /* ctrl + op + flags + 8 address (with the top byte) + 4 gap + 2 size */
 #define MIN_REC_BYTES 5
@@ -726,6 +728,7 @@ static int mhtw_open(mh_writer *w, const mh_meta *meta, mh_error *err)
         !m->lapcol || !m->hist || !m->undo || !m->comp)
         return mh_error_set(err, MH_ENOMEM, "%s: out of memory for the block buffers", w->out.path);
     ZSTD_CCtx_setParameter(m->cctx, ZSTD_c_compressionLevel, MHT_ZSTD_LEVEL);
+    ZSTD_CCtx_setParameter(m->cctx, ZSTD_c_windowLog, MHT_ZSTD_WLOG);
     return mhtw_header(w, meta, err);
 }
 
