@@ -3,8 +3,9 @@
 # otherwise prints the exact command and exits non-zero.
 set -euo pipefail
 
+# slurm-wlm and munge: tests/integration/slurm.sh runs a single-node Slurm on this host
 pkgs=(build-essential pkg-config libzstd-dev libinih-dev libcmocka-dev libpapi-dev papi-tools
-      libhwloc-dev hwloc gnuplot-nox valgrind shellcheck time bc clang libclang-rt-dev)
+      libhwloc-dev hwloc gnuplot-nox valgrind shellcheck time bc clang libclang-rt-dev slurm-wlm munge)
 [ "${MH_DEPS_EXTRA:-}" ] && read -r -a extra <<<"$MH_DEPS_EXTRA" && pkgs+=("${extra[@]}")
 
 missing=()
