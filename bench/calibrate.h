@@ -349,6 +349,7 @@ typedef struct cal_measured {
     uint64_t resident_pages;       /* pages the captured trace touches that were resident before setup */
     uint64_t records;              /* records captured (0 without capture) */
     double capture_ns_per_rec;     /* capture cost */
+    uint64_t layout;               /* k->layout of the state measured (0: the kernel has none) */
 } cal_measured;
 
 /* Sets up kernel k (variant label e.g. "global", "s256", "d4") at size, optionally counts the

@@ -80,6 +80,7 @@ int cal_measure_point(const bench_kernel *k, const char *variant, size_t size, u
     }
     if (capture_path)
         rc = add_written(k, state, snap, err);
+    out->layout = k->layout ? k->layout(state) : 0;
     if (rc == MH_OK && h && h->min_time > 0)
         rc = bench_measure(k, state, &out->info, h, &out->st, err);
     if (rc == MH_OK && capture_path)

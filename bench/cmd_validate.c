@@ -62,6 +62,7 @@ typedef struct val_pending {
     val_sim s;                       /* its replay (after the rounds, at the run's clock) */
     double med[VAL_MAX_ROUNDS], p10[VAL_MAX_ROUNDS], p90[VAL_MAX_ROUNDS]; /* ns/access per round */
     unsigned char busy[VAL_MAX_ROUNDS]; /* the round was measured on a busy core */
+    uint64_t layout[VAL_MAX_ROUNDS]; /* the kernel's layout hash in each round (0: none) */
 } val_pending;
 
 /* The run. */
@@ -87,6 +88,7 @@ typedef struct val_run {
     size_t nclk, clk_cap;            /* probes taken, room */
     double waited_s;                 /* seconds spent waiting for a quiet core, in all */
     size_t nwaited, nquieted, nbusy; /* measurements that waited; of them, quiet after it; measured busy */
+    size_t nmoved;                   /* rounds that measured another layout than the captured one */
     double *fault_err; size_t nfault; /* first-touch fault errors */
     double *ctr_err;                 /* per counter event e: its points' errors from e * VAL_MAX_POINTS */
     size_t *nctr_err;                /* per counter event: errors recorded (hardware events only) */
@@ -405,6 +407,7 @@ static int start_point(val_run *r, val_pending *p, size_t idx, size_t total, mh_
     }
     p->ok = 1;
     p->busy[0] = (unsigned char)busy;
+    p->layout[0] = p->m.layout;
     p->med[0] = p->m.st.ns_median;
     p->p10[0] = p->m.st.ns_p10;
     p->p90[0] = p->m.st.ns_p90;
@@ -424,6 +427,7 @@ static int remeasure_point(val_run *r, val_pending *p, int round, mh_error *err)
     if (rc != MH_OK)
         return rc;
     p->busy[round] = (unsigned char)busy;
+    p->layout[round] = m.layout;
     p->med[round] = m.st.ns_median;
     p->p10[round] = m.st.ns_p10;
     p->p90[round] = m.st.ns_p90;
@@ -450,15 +454,19 @@ static int finish_point(val_run *r, val_pending *p, int rounds, mh_error *err)
         fprintf(stderr, "validate: %s %s %zu B: the trace holds the first %llu records of a repetition of %llu "
                 "accesses, replayed once, cold (--records raises it)\n", p->k->name, p->m.label, p->size,
                 (unsigned long long)p->m.records, (unsigned long long)p->m.info.accesses);
-    int busy = 0, kept;
-    for (int k = 0; k < rounds; k++)
+    /* rounds that set up another layout (the allocator's state moved) measured what the trace does
+     * not hold: left out first; then those on a busy core, unless every remaining one was */
+    int same = val_layout_rounds(p->layout, rounds, p->busy, p->med, p->p10, p->p90), busy = 0, kept;
+    for (int k = 0; k < same; k++)
         busy += p->busy[k];
-    kept = val_quiet_rounds(p->busy, rounds, p->med, p->p10, p->p90);
+    kept = val_quiet_rounds(p->busy, same, p->med, p->p10, p->p90);
+    r->nmoved += (size_t)(rounds - same);
     double drift = cal_fold_rounds(&p->m.st, p->med, p->p10, p->p90, kept);
-    fprintf(stderr, "validate: %-8s %-6s %10zu B median of %d round(s) %8.3f ns, simulated %8.3f ns (%+.1f%%)%s\n",
+    fprintf(stderr, "validate: %-8s %-6s %10zu B median of %d round(s) %8.3f ns, simulated %8.3f ns (%+.1f%%)%s%s\n",
             p->k->name, p->m.label, p->size, kept, p->m.st.ns_median, p->s.ns_per_access,
             val_error_pct(p->m.st.ns_median, p->s.ns_per_access),
-            !busy ? "" : kept < rounds ? " (rounds on a busy core left out)" : " (every round on a busy core)");
+            same < rounds ? " (rounds with another layout left out)" : "",
+            !busy ? "" : kept < same ? " (rounds on a busy core left out)" : " (every round on a busy core)");
     cal_csv_row(r->bench, p->k, p->size, &p->m, r->core);
     size_t before = r->npts;
     write_rows(r, p->k, p->size, &p->m, &p->s);
@@ -744,6 +752,10 @@ static int summarise(val_run *r, mh_error *err)
                " all; %zu found it quiet again, %zu were measured busy and left out of their points' medians"
                " (unless every round of a point was)\n", 100 / VAL_BUSY_RATIO, r->nwaited, r->waited_s, r->nquieted,
                r->nbusy);
+    if (r->nmoved)
+        printf("another layout: %zu later round(s) set a heap or prefetch point up elsewhere than its captured"
+               " round (the allocator's state had moved) and were left out of their points' medians\n",
+               r->nmoved);
     if (r->rounds > 1 && r->npts) { /* how much the machine moved while the points were measured */
         double *d = malloc(r->npts * sizeof *d);
         size_t worst = 0;

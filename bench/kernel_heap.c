@@ -139,6 +139,13 @@ int bench_heap_written(void *state, bench_span_fn add, void *ctx)
     return rc;
 }
 
+/* bench_kernel.layout of the heap and prefetch points: their graph's. */
+uint64_t bench_heap_layout(const void *state)
+{
+    const bench_heap_point *s = state;
+    return bench_graph_layout(&s->g);
+}
+
 /* Heap point: graph without jump pointers. */
 int bench_heap_setup(const bench_params *p, void **state, bench_info *info, mh_error *err)
 {

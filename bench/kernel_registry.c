@@ -77,7 +77,7 @@ const bench_kernel bench_kernels[] = {
      .params = "size (live bytes); seed",
      .variants = heap_variants, .nvariants = NV(heap_variants), .gap = 1,
      .setup = bench_heap_setup, .run = bench_heap_run, .capture = bench_heap_capture,
-     .teardown = bench_heap_teardown, .written = bench_heap_written},
+     .teardown = bench_heap_teardown, .written = bench_heap_written, .layout = bench_heap_layout},
     {.name = "pool",
      .desc = "the heap kernel's object graph from a slab pool with a bounded free list: contiguous",
      .params = "size (live bytes); --max-free N (default 4096); seed",
@@ -89,7 +89,7 @@ const bench_kernel bench_kernels[] = {
      .params = "size (live bytes); --distance D list (default 0,1,2,4,8,16); seed",
      .variants = prefetch_variants, .nvariants = NV(prefetch_variants), .gap = 1,
      .setup = bench_prefetch_setup, .run = bench_prefetch_run, .capture = bench_prefetch_capture,
-     .teardown = bench_prefetch_teardown, .written = bench_heap_written},
+     .teardown = bench_prefetch_teardown, .written = bench_heap_written, .layout = bench_heap_layout},
 };
 const size_t bench_nkernels = NV(bench_kernels);
 

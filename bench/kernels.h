@@ -86,6 +86,11 @@ typedef struct bench_kernel {
      * error add returned. NULL: setup writes only pages a repetition reads. Validate counts their
      * first touches beside the trace's. */
     int (*written)(void *state, bench_span_fn add, void *ctx);
+    /* A hash of where the setup placed what a repetition reads (offsets from its first page), for
+     * kernels whose placement depends on the allocator's state (NULL: the same on every setup).
+     * Validate measures a point again in later rounds; a round whose hash differs from the
+     * captured round's measured another layout. */
+    uint64_t (*layout)(const void *state);
 } bench_kernel;
 
 extern const bench_kernel bench_kernels[];
@@ -152,6 +157,7 @@ uint64_t bench_heap_run(void *state);
 uint64_t bench_heap_capture(void *state, bench_cap *cap);
 int bench_heap_teardown(void *state, bench_metrics *m, mh_error *err);
 int bench_heap_written(void *state, bench_span_fn add, void *ctx);
+uint64_t bench_heap_layout(const void *state);
 
 int bench_pool_setup(const bench_params *p, void **state, bench_info *info, mh_error *err);
 uint64_t bench_pool_run(void *state);

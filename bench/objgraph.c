@@ -91,6 +91,20 @@ void bench_graph_set_jump(bench_graph *g, long dist)
         g->live[i]->jump = g->live[(i + (size_t)dist) % g->n];
 }
 
+/* A hash of where the survivors lie, in walk order, as offsets from the head's page: two builds
+ * with equal hashes present the same lines, sets and pages to a cache indexed by address bits
+ * below the page and to a TLB. */
+uint64_t bench_graph_layout(const bench_graph *g)
+{
+    uint64_t base = g->head ? (uint64_t)(uintptr_t)g->head & ~(uint64_t)4095 : 0, h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < g->n; i++) {
+        h ^= (uint64_t)(uintptr_t)g->live[i] - base;
+        h *= 0x100000001b3ull; /* FNV-1a over whole offsets */
+        h ^= h >> 29;
+    }
+    return h ^ g->n;
+}
+
 /* Releases every survivor and the bookkeeping array. */
 void bench_graph_destroy(bench_graph *g, const bench_allocator *a)
 {

@@ -51,6 +51,8 @@ typedef struct bench_graph {
 /* Runs the churn for `size` live bytes and links the survivors; on failure g is empty. */
 int bench_graph_build(bench_graph *g, size_t size, uint64_t seed, const bench_allocator *a,
                       mh_error *err, const char *who);
+/* Returns a hash of the survivors' places (offsets from the head's page, in walk order). */
+uint64_t bench_graph_layout(const bench_graph *g);
 /* Points every object's jump at the object dist ahead in the cycle. */
 void bench_graph_set_jump(bench_graph *g, long dist);
 /* Releases every survivor; afterwards allocs - frees is the leak count. */

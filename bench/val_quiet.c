@@ -49,6 +49,23 @@ int val_quiet_wait(val_probe_fn probe, void *ctx, double ref_cpi, double limit_s
     }
 }
 
+/* Moves the rounds of the captured layout to the front; see validate.h. */
+int val_layout_rounds(const uint64_t *layout, int rounds, unsigned char *busy, double *med, double *p10,
+                      double *p90)
+{
+    int kept = 0;
+    for (int k = 0; k < rounds; k++) {
+        if (layout[k] != layout[0])
+            continue;
+        busy[kept] = busy[k];
+        med[kept] = med[k];
+        p10[kept] = p10[k];
+        p90[kept] = p90[k];
+        kept++;
+    }
+    return kept;
+}
+
 /* Moves the quiet rounds to the front; see validate.h. */
 int val_quiet_rounds(const unsigned char *busy_round, int rounds, double *med, double *p10, double *p90)
 {

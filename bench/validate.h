@@ -124,4 +124,9 @@ int val_quiet_wait(val_probe_fn probe, void *ctx, double ref_cpi, double limit_s
  * busy[k] == 0 to the front, in order, and returns how many; when every round was busy, leaves
  * the arrays as they are and returns rounds. */
 int val_quiet_rounds(const unsigned char *busy, int rounds, double *med, double *p10, double *p90);
+/* Keeps a point's rounds that measured the captured layout: moves the busy flag, med, p10 and p90
+ * of the rounds k with layout[k] == layout[0] (round 0 is the captured one) to the front, in
+ * order, and returns how many (at least 1). */
+int val_layout_rounds(const uint64_t *layout, int rounds, unsigned char *busy, double *med, double *p10,
+                      double *p90);
 #endif

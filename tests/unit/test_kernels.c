@@ -371,6 +371,38 @@ static void test_heap(void **state)
     assert_true(m.fragmentation >= 0 && m.fragmentation <= 1);
 }
 
+/* The graph's layout hash: the same for the same places moved by whole pages, another for nodes
+ * moved within their page or walked in another order; the heap and prefetch kernels report it. */
+static void test_layout(void **state)
+{
+    (void)state;
+    static _Alignas(4096) unsigned char buf[4 * 4096];
+    bench_obj *live[3];
+    bench_graph g = {.live = live, .n = 3};
+    const size_t off[3] = {64, 4096 + 192, 2 * 4096 + 8};
+    uint64_t h[5];
+    for (int v = 0; v < 5; v++) {
+        size_t shift = v == 1 ? 4096 : v == 2 ? 64 : 0; /* 1: a page further; 2: a line further */
+        for (int i = 0; i < 3; i++)
+            live[i] = (bench_obj *)(void *)(buf + off[v == 3 ? 2 - i : i] + (i == 0 || v != 4 ? 0 : 16) + shift);
+        g.head = live[0];
+        h[v] = bench_graph_layout(&g);
+    }
+    assert_true(h[0] == h[1]);                    /* whole pages further: the same layout */
+    assert_true(h[0] != h[2] && h[0] != h[3]);    /* a line further; walked backwards */
+    assert_true(h[0] != h[4]);                    /* two nodes moved 16 bytes */
+    const bench_kernel *heap = bench_kernel_find("heap"), *pf = bench_kernel_find("prefetch");
+    assert_non_null(heap->layout);
+    assert_non_null(pf->layout);
+    assert_null(bench_kernel_find("pool")->layout);
+    captured c;
+    capture_point(&c, "heap", "default", 16 * 1024, NULL, 0);
+    uint64_t a = c.k->layout(c.state);
+    assert_true(a != 0 && a == c.k->layout(c.state)); /* a hash of the state, not of the moment */
+    bench_metrics m;
+    release_point(&c, &m);
+}
+
 /* pool: addresses in the slab, released objects reused, free list never above max_free. */
 static void test_pool(void **state)
 {
@@ -530,7 +562,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_registry), cmocka_unit_test(test_chase), cmocka_unit_test(test_chase_partial_laps),   cmocka_unit_test(test_stream),
         cmocka_unit_test(test_stride),   cmocka_unit_test(test_stack),   cmocka_unit_test(test_stack_anchor), cmocka_unit_test(test_stack_guard),
-        cmocka_unit_test(test_heap),     cmocka_unit_test(test_pool),    cmocka_unit_test(test_prefetch),
+        cmocka_unit_test(test_heap),     cmocka_unit_test(test_layout),  cmocka_unit_test(test_pool),    cmocka_unit_test(test_prefetch),
         cmocka_unit_test(test_budget),   cmocka_unit_test(test_harness), cmocka_unit_test(test_capture_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

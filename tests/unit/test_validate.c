@@ -303,6 +303,24 @@ static void test_quiet_rounds(void **state)
     assert_true(m2[0] == 5 && m2[1] == 6 && m2[2] == 7);
 }
 
+/* Only the rounds that measured the captured round's layout count; their busy flags go along. */
+static void test_layout_rounds(void **state)
+{
+    (void)state;
+    double med[] = {1, 2, 3}, p10[] = {0.1, 0.2, 0.3}, p90[] = {10, 20, 30};
+    unsigned char busy[] = {0, 1, 0};
+    const uint64_t moved[] = {7, 9, 7}, same[] = {0, 0, 0}, apart[] = {7, 8, 9};
+    assert_int_equal(val_layout_rounds(same, 3, busy, med, p10, p90), 3); /* no layout: every round */
+    assert_true(med[1] == 2 && busy[1] == 1);
+    assert_int_equal(val_layout_rounds(moved, 3, busy, med, p10, p90), 2);
+    assert_true(med[0] == 1 && med[1] == 3 && p10[1] == 0.3 && p90[1] == 30 && busy[0] == 0 && busy[1] == 0);
+    double m2[] = {5, 6, 7}, q10[] = {4, 5, 6}, q90[] = {6, 7, 8};
+    unsigned char b2[] = {1, 0, 0};
+    assert_int_equal(val_layout_rounds(apart, 3, b2, m2, q10, q90), 1); /* the captured round alone */
+    assert_true(m2[0] == 5 && b2[0] == 1);
+    assert_int_equal(val_quiet_rounds(b2, 1, m2, q10, q90), 1); /* busy, but the only one left */
+}
+
 /* Reasons exist for every kernel and both signs, and name the suspected mechanism. */
 static void test_reasons(void **state)
 {
@@ -368,6 +386,7 @@ int main(void)
         cmocka_unit_test(test_run_clock),
         cmocka_unit_test(test_quiet_wait),
         cmocka_unit_test(test_quiet_rounds),
+        cmocka_unit_test(test_layout_rounds),
         cmocka_unit_test(test_reasons),
         cmocka_unit_test(test_two_speeds),
     };
