@@ -198,6 +198,7 @@ typedef struct mht_reader {
     unsigned shift;         /* address alignment of the block */
     unsigned ring;          /* the current block inserts (so it needs the ring arithmetic) */
     unsigned nogap;         /* the current block's gap column is empty: every gap is 0 */
+    unsigned nofl;          /* every flags byte of the current block is 0 (Lackey's, din's) */
     unsigned next;          /* version 3: the slot the next inserted address goes to */
     uint64_t slot[NSLOTS];  /* address slots */
     int lapblk;             /* the current block is a lap block */
@@ -373,6 +374,9 @@ static int set_columns(mh_trace *t, mht_reader *r, uint32_t n, size_t raw, mh_er
         maxop = o > maxop ? o : maxop;
         oro |= opc[i];
     }
+    uint8_t orf = 0;
+    for (uint32_t i = 0; i < n; i++)
+        orf |= r->fl[i];
     uint64_t sa = sa32 + (uint64_t)n * (1 - split), sg = sg32, ss = ss32 + (uint64_t)n;
     unsigned ctl_bad = lap ? 0 : r->version >= 3 ? 0x80 : 0xc0, op_bad = r->version >= 3 ? 0 : 0xc0;
     if (sa != la || sg != lg || ss != ls || (orc & ctl_bad) || (oro & op_bad) || maxop >= MH_OP_COUNT)
@@ -381,6 +385,7 @@ static int set_columns(mh_trace *t, mht_reader *r, uint32_t n, size_t raw, mh_er
     r->next = 0;
     r->ring = (orc & 0x40) != 0;
     r->nogap = lg == 0;
+    r->nofl = orf == 0;
     r->lapblk = (int)lap;
     r->left = n;
     return lap ? set_lap(t, r, b + COLS_HDR, r->sz + ls, (uint32_t)lb, err) : MH_OK;
@@ -475,11 +480,12 @@ static int load_block(mh_trace *t, mht_reader *r, mh_error *err)
 }
 
 /* Decodes k records of the current block into out; split: version 2+ columns; ring: the block
- * inserts; gaps: its gap column is not empty (constants, so each combination gets its own loop:
- * traces without gaps, Lackey's and din's, skip their loads). MH_ECORRUPT on a size of 0. */
+ * inserts; gaps: its gap column is not empty; flags: nor is every flags byte 0 (constants, so each
+ * combination gets its own loop: traces without gaps or flags, Lackey's and din's, skip those
+ * loads). MH_ECORRUPT on a size of 0. */
 static inline __attribute__((always_inline)) int
 decode_cols(mh_trace *t, mht_reader *r, mh_rec *out, size_t k, const int split, const int ring, const int gaps,
-            mh_error *err)
+            const int flags, mh_error *err)
 {
     const uint8_t *ctl = r->ctl, *op = r->op, *fl = r->fl, *hi = r->hi, *ad = r->ad, *gp = r->gp, *sz = r->sz;
     const unsigned shift = r->shift;
@@ -514,7 +520,7 @@ decode_cols(mh_trace *t, mht_reader *r, mh_rec *out, size_t k, const int split, 
         out[i].gap = (uint32_t)g;
         out[i].size = (uint16_t)s;
         out[i].op = (uint8_t)(os & 7);
-        out[i].flags = fl[i];
+        out[i].flags = flags ? fl[i] : 0; /* 0: no load, and the two byte stores merge */
     }
     if (zero >> 63)
         return mh_error_set(err, MH_ECORRUPT, "%s: block %llu: record of size 0", t->name,
@@ -591,11 +597,13 @@ static int decode(mh_trace *t, mht_reader *r, mh_rec *out, size_t k, mh_error *e
 {
     if (r->lapblk)
         return decode_lap(t, r, out, k, err);
-    if (r->ring)
-        return r->nogap ? decode_cols(t, r, out, k, 1, 1, 0, err) : decode_cols(t, r, out, k, 1, 1, 1, err);
     if (r->version < 2)
-        return decode_cols(t, r, out, k, 0, 0, 1, err);
-    return r->nogap ? decode_cols(t, r, out, k, 1, 0, 0, err) : decode_cols(t, r, out, k, 1, 0, 1, err);
+        return decode_cols(t, r, out, k, 0, 0, 1, 1, err);
+    if (!r->nogap)
+        return r->ring ? decode_cols(t, r, out, k, 1, 1, 1, 1, err) : decode_cols(t, r, out, k, 1, 0, 1, 1, err);
+    if (r->ring)
+        return r->nofl ? decode_cols(t, r, out, k, 1, 1, 0, 0, err) : decode_cols(t, r, out, k, 1, 1, 0, 1, err);
+    return r->nofl ? decode_cols(t, r, out, k, 1, 0, 0, 0, err) : decode_cols(t, r, out, k, 1, 0, 0, 1, err);
 }
 
 /* Fills buf with up to cap records, loading blocks as needed. */
