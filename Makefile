@@ -133,6 +133,7 @@ $(FAKE_PAPI): tests/lib/fake_papi.c | $(DEPS_STAMP)
 
 # Unit tests (plain and sanitized), golden and integration tests; ends with "N passed, N failed".
 test: $(BIN) $(TESTS) $(SAN_TESTS) $(SAN_BUILD)/memhier $(FAKE_PAPI)
+	@scripts/deps.sh --test
 	@tests/run.sh $(BUILD) $(SAN_BUILD) $(BIN)
 
 bench: $(BIN)

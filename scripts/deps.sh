@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages memhier needs when they are missing (as root, with apt-get);
-# otherwise prints the exact command and exits non-zero.
+# otherwise prints the exact command and exits non-zero. --test: the tests' packages too.
 set -euo pipefail
 
-# slurm-wlm and munge: tests/integration/slurm.sh runs a single-node Slurm on this host
 pkgs=(build-essential pkg-config libzstd-dev libinih-dev libcmocka-dev libpapi-dev papi-tools
-      libhwloc-dev hwloc gnuplot-nox valgrind shellcheck time bc clang libclang-rt-dev slurm-wlm munge)
+      libhwloc-dev hwloc gnuplot-nox valgrind shellcheck time bc clang libclang-rt-dev)
+# slurm-wlm and munge: tests/integration/slurm.sh runs a single-node Slurm on this host
+[ "${1:-}" = --test ] && pkgs+=(slurm-wlm munge)
 [ "${MH_DEPS_EXTRA:-}" ] && read -r -a extra <<<"$MH_DEPS_EXTRA" && pkgs+=("${extra[@]}")
 
 missing=()

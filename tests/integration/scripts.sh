@@ -344,4 +344,20 @@ else
     skip "QUICK=1 suite from the unpacked bundle" "$real has neither validate nor bench yet"
 fi
 
+# ---- deps.sh: what a user without root is told ---------------------------------------------------------
+mkdir -p "$tmp/fakebin"   # every package missing, not root, apt-get present
+printf '#!/bin/sh\nexit 1\n' >"$tmp/fakebin/dpkg-query"
+printf '#!/bin/sh\necho 1000\n' >"$tmp/fakebin/id"
+printf '#!/bin/sh\nexit 0\n' >"$tmp/fakebin/apt-get"
+chmod +x "$tmp/fakebin/"*
+code=0; PATH="$tmp/fakebin:$PATH" scripts/deps.sh >"$tmp/deps.out" 2>"$tmp/deps.err" || code=$?
+code2=0; PATH="$tmp/fakebin:$PATH" scripts/deps.sh --test >"$tmp/deps2.out" 2>"$tmp/deps2.err" || code2=$?
+cmd=$(grep 'run as root' "$tmp/deps.err" || true); cmd2=$(grep 'run as root' "$tmp/deps2.err" || true)
+if [ "$code" -eq 1 ] && [ "$code2" -eq 1 ] && grep -q 'sudo apt-get install -y --no-install-recommends build-essential .*libpapi-dev.*gnuplot-nox' <<<"$cmd" &&
+    ! grep -q slurm-wlm <<<"$cmd" && grep -q 'gnuplot-nox.* slurm-wlm munge$' <<<"$cmd2"; then
+    ok "deps.sh without root prints the exact apt-get command and exits 1; --test adds slurm-wlm munge"
+else
+    notok "deps.sh without root" "exit $code/$code2; $(cat "$tmp/deps.err" "$tmp/deps2.err")"
+fi
+
 echo "1..$n"
