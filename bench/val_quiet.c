@@ -2,7 +2,8 @@
  * tenant of a shared host) halves the core's issue rate and shares its L1 and L2; what the core
  * measures then is not what the model, calibrated on a quiet core, predicts. validate probes the
  * core before each measurement, waits a little while it reads busy, and leaves the rounds that
- * were still measured busy out of their point's median. */
+ * were still measured busy out of their point's median. Which rounds count also depends on what
+ * they measured: a round set up in another layout than the captured one is left out first. */
 #include <time.h>
 
 #include "harness.h"
