@@ -15,6 +15,8 @@
  *      issue clock advances); an independent one only starts its access after them, so walks of
  *      independent accesses overlap (bounded by the MSHRs a missing access holds meanwhile).
  *      Minor/major fault costs always stall the issue clock (a fault is a precise exception);
+ *   3b. pipes: with mem_cpi > 0, at most ceil(1 / mem_cpi) data accesses start in one cycle; one
+ *      ready when they are taken (accounted later in program order: younger) starts a cycle later;
  *   4. issue: a miss at the entry level takes an MSHR (waiting for the earliest to free), its
  *      fill crosses each link down to the serving level, each link busy line/bandwidth cycles;
  *      completion = max(start + latency(served), last link transfer end). The line's demand fill
@@ -50,6 +52,7 @@
 #define DO_INDUCTION 1          /* data_work: induction_latency is on */
 #define DO_TLB 2                /* data_work: a data TLB is present */
 #define VM_SEEN 1024            /* unlimited frames: direct-mapped filter of pages touched before */
+#define PIPE_BITS 8             /* load/store pipe bins: the 256 cycles around the latest starts */
 
 typedef int64_t tick;           /* time in 1/4096 cycle: 2^51 cycles (10 days at 2.6 GHz) of range */
 
@@ -105,6 +108,9 @@ struct mh_timing {
     tick induction;             /* induction_latency; 0 = off */
     tick mem_cpi;               /* mem_cpi; 0 = records take a base_cpi issue slot */
     tick pipe_free;             /* mem_cpi > 0: when the load/store pipes take the next record */
+    uint32_t pipes;             /* mem_cpi > 0: data records that start their access in one cycle */
+    int64_t pipe_cyc[1 << PIPE_BITS]; /* per bin: the cycle it counts (cycle & mask = bin); -1 = none */
+    uint32_t pipe_n[1 << PIPE_BITS];  /* per bin: accesses started in that cycle */
     seq sq;                     /* address sequences seen lately */
     uint32_t seq_rr;            /* round-robin cursor replacing them */
     uint32_t rob;               /* reorder-buffer entries; 0 = unbounded */
@@ -318,6 +324,8 @@ int mh_timing_create(const mh_config *c, mh_timing **out, mh_error *err)
     t->rob = (uint32_t)c->rob;
     t->stq = (uint32_t)c->store_queue;
     t->plain = t->rob == 0 && t->mem_cpi == 0 && t->stq == 0;
+    t->pipes = c->mem_cpi > 0 ? (uint32_t)ceil(1.0 / c->mem_cpi - 0.01) : 0;   /* issue spacing */
+    memset(t->pipe_cyc, 0xff, sizeof t->pipe_cyc);                           /* never stricter */
     t->freq = c->frequency_ghz;
     t->last_slot = t->max_slot = c->data;
     t->entry[0] = c->data;
@@ -645,6 +653,25 @@ static void rob_push(mh_timing *t, uint64_t idx, tick done, int slot)
     t->rq_n++;
 }
 
+/* Returns when a data access ready at `start` gets a load/store pipe: the first cycle from
+ * start's on in which fewer than `pipes` accesses started. Records are accounted in program order,
+ * so older accesses take a cycle's pipes first, as the schedulers pick the oldest ready op. */
+static tick pipe_start(mh_timing *t, tick start)
+{
+    int64_t cyc = start / (int64_t)TICKS;
+    for (tick k = 0;; k++, cyc++) {
+        uint32_t b = (uint32_t)cyc & ((1u << PIPE_BITS) - 1);
+        if (t->pipe_cyc[b] != cyc) {        /* a bin last used for another cycle: free */
+            t->pipe_cyc[b] = cyc;
+            t->pipe_n[b] = 0;
+        }
+        if (t->pipe_n[b] < t->pipes) {
+            t->pipe_n[b]++;
+            return start + k * (tick)TICKS;
+        }
+    }
+}
+
 /* Accounts one record after the caches handled it (see the file comment for the steps); plain (a
  * constant where inlined): rob = 0, mem_cpi = 0 and no hardware prefetch issued yet (so none is
  * late), so their steps drop out of the code and free its registers. */
@@ -696,6 +723,8 @@ static inline __attribute__((always_inline)) void account(mh_timing *t, const mh
     tick start = now + (wait - stall);       /* when the access itself begins */
     int xslot = slot;
     if (work & DO_TLB) start = translate(t, r, &now, start, dep && !swpf, &xslot);
+    int at_issue = start == now;             /* not waiting for a translation or a fault */
+    if (!plain && t->pipes && !fetch) start = pipe_start(t, start);   /* pipes full this cycle */
     if (t->vm) {
         tick f = translate_page(t, r);       /* faults stall the issue clock */
         now += f;
@@ -715,7 +744,7 @@ static inline __attribute__((always_inline)) void account(mh_timing *t, const mh
         window *w = &t->win[fetch];
         if (w->done[0] > start) {            /* every MSHR busy: wait for the earliest */
             tick free_at = w->done[0];
-            if (start == now) {              /* issue stalls; one waiting for its translation */
+            if (at_issue) {                  /* issue stalls; one waiting for its translation */
                 t->stall[w->slot[0]] += free_at - now;   /* sits in the load queue instead */
                 now = free_at;
             }

@@ -110,8 +110,11 @@ static void test_mem_pipes(void **state)
     const int n = 100;
     for (int i = 0; i < n; i++)
         acc(t, MH_OP_READ, 64 * (uint64_t)i, 0, 0);
-    /* record k issues at 0.25 (k - 1) for k >= 1 (its access starts before its pipe slot ends) */
-    assert_true(total(t) == (n - 2) * 0.25 + 4);
+    /* record k issues at 0.25 (k - 1) for k >= 1 (its access starts before its pipe slot ends),
+     * so cycle 0 holds five starts for four pipes: the fifth waits a cycle, and each later cycle
+     * passes one on: the last to start (record n - 4, at 0.25 (n - 5) + 1) starts 0.25 after
+     * record n - 1 */
+    assert_true(total(t) == (n - 2) * 0.25 + 4 + 0.25);
     mh_timing_destroy(t);
 
     c.base_cpi = 0.5;                                 /* gap 2: 1 cycle of ALU work per record */
@@ -120,6 +123,60 @@ static void test_mem_pipes(void **state)
         acc(t, MH_OP_READ, 64 * (uint64_t)i, 2, 0);
     assert_true(total(t) == n * 1.0 + 4);
     mh_timing_destroy(t);
+}
+
+/* Feeds one record with flags. */
+static void accf(mh_timing *t, int op, uint64_t addr, uint8_t flags, int served)
+{
+    mh_rec r = {addr, 0, 8, (uint8_t)op, flags};
+    mh_timing_account(t, &r, served);
+}
+
+/* Accesses ready in the same cycle share the load/store pipes (1 / mem_cpi of them), oldest
+ * first: the one past them starts a cycle later. */
+static void test_pipes_per_cycle(void **state)
+{
+    (void)state;
+    mh_config c;
+    base_config(&c);
+    c.mem_cpi = 0.25;                                 /* 4 pipes */
+    for (int extra = 0; extra < 2; extra++) {
+        mh_timing *t = make(&c);
+        acc(t, MH_OP_READ, 0, 0, 0);                  /* done at 4 */
+        accf(t, MH_OP_READ, 64, MH_FLAG_DEP, 0);      /* waits for it: starts at 4 */
+        for (int i = 0; i < 3 + extra; i++)           /* dispatched meanwhile: ready at 4 too */
+            acc(t, MH_OP_READ, 128 + 64 * (uint64_t)i, 0, 0);
+        assert_true(total(t) == (extra ? 9 : 8));     /* the fifth starts at 5 */
+        mh_timing_destroy(t);
+    }
+}
+
+/* The prefetch kernel's walk: per node the jump load (dependent), the prefetch of its target,
+ * and two more loads of the node. With 3 pipes, a node's loads and the previous node's prefetch
+ * (ready when they are) are four in one cycle: every other node's next pointer comes a cycle
+ * late, 4.5 cycles a node. With 4 pipes, the L1 latency alone: 4. */
+static void test_pipes_prefetch_walk(void **state)
+{
+    (void)state;
+    mh_config c;
+    base_config(&c);
+    const double cpi[2] = {1.0 / 3, 0.25}, node[2] = {4.5, 4.0};
+    for (int k = 0; k < 2; k++) {
+        c.mem_cpi = cpi[k];
+        mh_timing *t = make(&c);
+        const int n = 1000;
+        for (int i = 0; i < n; i++) {
+            uint64_t a = 4096 + 64 * (uint64_t)(i % 256);
+            accf(t, MH_OP_READ, a + 8, MH_FLAG_DEP, 0);          /* p->jump */
+            accf(t, MH_OP_PREFETCH, a + 64 * 8, MH_FLAG_DEP, 0); /* prefetch(jump) */
+            accf(t, MH_OP_READ, a + 24, 0, 0);                   /* p->val */
+            accf(t, MH_OP_READ, a, 0, 0);                        /* p = p->next */
+        }
+        double cyc = total(t);
+        print_message("mem_cpi %.3f: %.3f cycles per node\n", cpi[k], cyc / n);
+        assert_true(cyc >= n * node[k] && cyc <= n * node[k] + 8);
+        mh_timing_destroy(t);
+    }
 }
 
 /* A full reorder buffer stops issue: independent misses overlap rob at a time (fewer than the
@@ -304,6 +361,8 @@ int main(void)
         cmocka_unit_test(test_induction_chain),
         cmocka_unit_test(test_induction_unrolled_and_copy),
         cmocka_unit_test(test_mem_pipes),
+        cmocka_unit_test(test_pipes_per_cycle),
+        cmocka_unit_test(test_pipes_prefetch_walk),
         cmocka_unit_test(test_rob),
         cmocka_unit_test(test_store_queue),
         cmocka_unit_test(test_prefetch_holds_mshr),
