@@ -239,6 +239,36 @@ int cal_machine_reclock(mh_config *c, cal_machine *m, double from, double to, mh
     return rc;
 }
 
+/* Returns the load-to-use latency in ns of the data path's level i (0 = the data entry level) in c,
+ * or 0 when the path is shorter. */
+static double path_latency_ns(const mh_config *c, size_t i)
+{
+    int lv = c->data;
+    for (size_t k = 0; k < i && lv >= 0; k++)
+        lv = c->level[lv].next;
+    return lv >= 0 && c->frequency_ghz > 0 ? c->level[lv].latency / c->frequency_ghz : 0;
+}
+
+/* Takes the address order's rate for links whose random chase met the core's miss queue; see
+ * calibrate.h. */
+int cal_machine_mlp_links(mh_config *c, cal_machine *m, double inflight, mh_error *err)
+{
+    char key[64];
+    int rc = MH_OK;
+    m->mlp_lines = inflight > 0 ? inflight : 0;
+    for (size_t i = 0; rc == MH_OK && inflight > 0 && i + 1 < m->nlevels && i < CAL_MAX_LEVELS; i++) {
+        double rnd = m->link_rand_gbs[i], seq = m->link_seq_gbs[i];
+        double lines = rnd * path_latency_ns(c, i + 1) / BENCH_LINE;   /* GB/s x ns = bytes */
+        if (rnd <= 0 || seq <= rnd || lines < CAL_MLP_SHARE * inflight)
+            continue;
+        m->link_mlp[i] = lines;
+        m->link_gbs[i] = seq;
+        snprintf(key, sizeof key, "%s.bandwidth", m->names[i]);
+        rc = set_val(c, key, seq / c->frequency_ghz, err);
+    }
+    return rc;
+}
+
 /* Re-probes links into levels the fit resized; see calibrate.h. */
 int cal_machine_relink(mh_config *c, cal_machine *m, const uint64_t *probed, int probes, mh_error *err)
 {
@@ -334,12 +364,19 @@ void cal_machine_header(const cal_machine *m, double ghz, char *buf, size_t cap)
     if (m->tlb2_set)
         ADD(";   tlb.L2.latency = %.2f cycles: that rise (pages past the first level's reach, lines in L1d)\n",
             m->tlb.l2_latency);
-    for (size_t i = 0; i + 1 < m->nlevels; i++)
-        if (m->link_gbs[i] > 0)
-            ADD(";   %s.bandwidth = %.1f bytes/cycle: %d interleaved chases through every line inside %s,\n"
-                ";        %.1f GB/s in a random order, %.1f GB/s in address order: the slower%s\n",
-                m->names[i], m->link_gbs[i] / ghz, CAL_LINK_CHAINS, m->names[i + 1], m->link_rand_gbs[i],
-                m->link_seq_gbs[i], m->link_resized[i] ? " (again, inside the size the ladder showed)" : "");
+    for (size_t i = 0; i + 1 < m->nlevels; i++) {
+        if (m->link_gbs[i] <= 0)
+            continue;
+        ADD(";   %s.bandwidth = %.1f bytes/cycle: %d interleaved chases through every line inside %s,\n"
+            ";        %.1f GB/s in a random order, %.1f GB/s in address order: the %s%s\n",
+            m->names[i], m->link_gbs[i] / ghz, CAL_LINK_CHAINS, m->names[i + 1], m->link_rand_gbs[i],
+            m->link_seq_gbs[i], m->link_mlp[i] > 0 ? "address order's" : "slower",
+            m->link_resized[i] ? " (again, inside the size the ladder showed)" : "");
+        if (m->link_mlp[i] > 0)
+            ADD(";        (the random order kept %.1f lines in flight, the core's %.1f (>= %.0f %% of them):\n"
+                ";        it met the core's miss queue, which the model bounds with the MSHRs, not the link)\n",
+                m->link_mlp[i], m->mlp_lines, 100 * CAL_MLP_SHARE);
+    }
     if (m->ram_gbs > 0)
         ADD(";   RAM bandwidth_gbs = %.1f: read sweep (every byte, vector loads) over 4 x the last level\n",
             m->ram_gbs);

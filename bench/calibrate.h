@@ -302,6 +302,10 @@ typedef struct cal_machine {
     double spread_lat_ns, spread_walk_ns; /* the medians of the plain and the prefetching walks */
     double spread_hit_ns;                /* the data entry level's latency, ns: a node's least time */
     int spread_resized;                  /* the fit resized the last level: probed again inside it */
+    double mlp_lines;                    /* misses the core keeps in flight (the RAM chases'; 0: not known) */
+    double link_mlp[CAL_MAX_LEVELS];     /* [i]: lines the random link chase kept in flight when that
+                                            was the core's limit and link i took the address order's
+                                            rate (cal_machine_mlp_links); 0: the slower order's */
 } cal_machine;
 /* Runs the load-pipe, TLB, bandwidth and one-set probes at c's frequency_ghz and sets
  * hierarchy.mem_cpi, tlb.L1d.entries, tlb.L2.latency, each data-path link's bandwidth,
@@ -320,6 +324,14 @@ int cal_machine_again(mh_config *c, cal_machine *m, mh_error *err);
  * the level only reads slower). A level cal_link_bytes gives no chase keeps its value. MH_OK or
  * the first error. */
 int cal_machine_relink(mh_config *c, cal_machine *m, const uint64_t *probed, int probes, mh_error *err);
+/* Share of the core's misses in flight at which a random link chase counts as bounded by them. */
+#define CAL_MLP_SHARE 0.85
+/* After the fit and relink: a link whose random-order chase is the slower and kept at least
+ * CAL_MLP_SHARE x `inflight` lines in flight (its rate x the level's latency in c / the line) met
+ * the core's miss queue, not the link; the model bounds that queue with the MSHRs, so the link
+ * takes the address order's rate (in m, link_mlp[i] set, and in c). inflight <= 0 changes
+ * nothing. MH_OK or the first error. */
+int cal_machine_mlp_links(mh_config *c, cal_machine *m, double inflight, mh_error *err);
 /* Bytes of the link chase that measures the link into a level of `level` bytes from the one
  * below it, under a level of `above` bytes: half the level when that is past twice the level
  * above (the chase then misses the level above and hits this one); else, for a level of more

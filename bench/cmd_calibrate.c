@@ -103,7 +103,8 @@ static void usage(FILE *f)
                "chase kernel only for latencies and prefetch; the\n"
                "machine probes (no held-out kernel) are a one-line-per-page chase for the TLBs, a\n"
                "16-load loop for the load pipes, 64 interleaved chases inside each lower level for the\n"
-               "link bandwidths (lines in a random order and in address order: the slower), a vector\n"
+               "link bandwidths (lines in a random order and in address order: the slower, or the\n"
+               "address order's where the random one kept the core's misses in flight), a vector\n"
                "read sweep for RAM's, 16 interleaved chases through lines in one L1d set for each lower\n"
                "level's set_gap, and a chase inside the last level, plain and prefetching 8 nodes ahead,\n"
                "for its latency spread (and RAM's). The clock is the median of probes at the\n"
@@ -691,6 +692,8 @@ static int fit_and_write(cal_run *r, mh_config *out, double fault_ns, double fpp
                        (r->cli->set_pf ? CAL_APPLY_PF : 0u) | (r->cli->keep_sizes ? 0u : CAL_APPLY_SIZES), err);
     if (rc == MH_OK && r->machine) /* a shrunk level: its link was probed past what it holds */
         rc = cal_machine_relink(out, &r->mach, r->in.capacity, 3, err);
+    if (rc == MH_OK && r->machine && r->mlp_ns > 0 && r->split_t[0] > 0) /* a link chase bound by MLP */
+        rc = cal_machine_mlp_links(out, &r->mach, r->split_t[0] / r->mlp_ns, err);
     r->pf_set = rc == MH_OK && r->cli->set_pf && (fit.prefetch_detected || fit.seq_prefetch) && !had_pf;
     if (rc == MH_OK) {
         if (isatty(STDERR_FILENO))
