@@ -411,8 +411,8 @@ static int start_point(val_run *r, val_pending *p, size_t idx, size_t total, mh_
     p->med[0] = p->m.st.ns_median;
     p->p10[0] = p->m.st.ns_p10;
     p->p90[0] = p->m.st.ns_p90;
-    fprintf(stderr, "validate: [%zu/%zu] %-8s %-6s %10zu B measured %8.4f ns\n", idx, total, p->k->name,
-            p->m.label, p->size, p->m.st.ns_median);
+    fprintf(stderr, "validate: [%zu/%zu] %-8s %-6s %10zu B measured %8.4f ns%s\n", idx, total, p->k->name,
+            p->m.label, p->size, p->m.st.ns_median, busy ? " (on a busy core)" : "");
     return MH_OK;
 }
 
@@ -432,8 +432,8 @@ static int remeasure_point(val_run *r, val_pending *p, int round, mh_error *err)
     p->p10[round] = m.st.ns_p10;
     p->p90[round] = m.st.ns_p90;
     bench_stats_free(&m.st);
-    fprintf(stderr, "validate: round %d %-8s %-6s %10zu B measured %8.4f ns\n", round + 1, p->k->name, p->m.label,
-            p->size, p->med[round]);
+    fprintf(stderr, "validate: round %d %-8s %-6s %10zu B measured %8.4f ns%s\n", round + 1, p->k->name, p->m.label,
+            p->size, p->med[round], busy ? " (on a busy core)" : "");
     return MH_OK;
 }
 

@@ -74,7 +74,12 @@ check "validate without --out exits 2 with a usage message" bash -c "[ $rc -eq 2
     --min-time 0.005 >"$tmp/o4" 2>"$tmp/e4"; rc=$?
 check "validate --rounds 3 exits 0; each point is measured in rounds 1, 2 and 3; stdout gives the rounds' spread" \
     bash -c "[ $rc -eq 0 ] && [ \$(grep -cE 'stream +read +16384 B measured' '$tmp/e4') -eq 3 ] && grep -qE '^validate: round 2 stream +read ' '$tmp/e4' && grep -qE '^validate: round 3 stream +copy ' '$tmp/e4' && grep -q '^measured in 3 rounds: the rounds. medians of a point span [0-9.]*% of its median' '$tmp/o4'"
-med=$(grep -E 'stream   read +16384 B measured' "$tmp/e4" | sed -E 's/.* measured +([0-9.]+) ns.*/\1/' | sort -g | sed -n 2p)
+# the median of the rounds not measured on a busy core (of all three when every one was)
+rounds=$(grep -E 'stream   read +16384 B measured' "$tmp/e4")
+quiet=$(printf '%s\n' "$rounds" | grep -v 'on a busy core' || true)
+[ -n "$quiet" ] || quiet=$rounds
+med=$(printf '%s\n' "$quiet" | sed -E 's/.* measured +([0-9.]+) ns.*/\1/' | sort -g |
+    awk '{ v[NR] = $1 } END { if (NR % 2) printf "%s", v[(NR + 1) / 2]; else if (NR) printf "%.6f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
 got=$(awk -F, '$1 == "stream" && $2 == "read" && $4 == "ns_per_access" { printf "%.4f", $5 }' "$tmp/r3/validation.csv" 2>/dev/null)
 if [ "$(uname -m)" = x86_64 ]; then
     check "stdout gives the core probe (clock, issue rate) at each of the 3 rounds against the config's" \
@@ -82,7 +87,7 @@ if [ "$(uname -m)" = x86_64 ]; then
 else
     ok "core probe line # SKIP the core probe needs x86-64"
 fi
-check "the measured value is the median of the three rounds ($med = $got, both rounded to 4 decimals)" \
+check "the measured value is the median of the rounds not on a busy core ($med = $got, both rounded to 4 decimals)" \
     bash -c "[ -n '$med' ] && [ -n '$got' ] && awk -v a='$med' -v b='$got' 'BEGIN { d = a - b; exit !(d <= 0.00011 && d >= -0.00011) }'"
 "$bin" validate -c "$tmp/cal.ini" --out "$tmp/r4" --rounds 0 >/dev/null 2>"$tmp/e5"; rc=$?
 check "validate --rounds 0 exits 2 naming the allowed range" bash -c "[ $rc -eq 2 ] && grep -q 'rounds \"0\": must be an integer in 1..15' '$tmp/e5'"
