@@ -210,6 +210,33 @@ static int apply_spread(mh_config *c, const cal_input *in, cal_machine *m, mh_er
     return rc == MH_OK ? set_val(c, "RAM.spread", m->spread, err) : rc;
 }
 
+/* Software prefetch probe: the spread probe's walks inside the second data-path level when a
+ * level follows it (the last level's fill times are its spread's), CAL_SWPF_DIST ahead; the
+ * medians of all its probes give that level's swpf_extra (cal_swpf_extra_fit). */
+static int apply_swpf(mh_config *c, const cal_input *in, cal_machine *m, mh_error *err)
+{
+    size_t bytes = in->nlevels > 2 ? cal_swpf_bytes(in->capacity[1], in->capacity[0]) : 0;
+    double plain = 0, pf = 0;
+    if (!bytes || m->swpf_probes > CAL_MAX_ROUNDS)
+        return MH_OK;
+    int rc = cal_spread_probe(bytes, CAL_SWPF_DIST, 5, &plain, &pf, err);
+    if (rc != MH_OK)
+        return rc;
+    m->swpf_plain[m->swpf_probes] = plain;
+    m->swpf_pf[m->swpf_probes++] = pf;
+    double a[CAL_MAX_ROUNDS + 1], b[CAL_MAX_ROUNDS + 1];
+    memcpy(a, m->swpf_plain, sizeof a);
+    memcpy(b, m->swpf_pf, sizeof b);
+    m->swpf_plain_ns = cal_median(a, (size_t)m->swpf_probes);
+    m->swpf_pf_ns = cal_median(b, (size_t)m->swpf_probes);
+    m->swpf_ns = cal_swpf_extra_fit(m->swpf_plain_ns, m->swpf_pf_ns,
+                                    c->level[c->data].latency / c->frequency_ghz, CAL_SWPF_DIST);
+    m->swpf_bytes = bytes;
+    char key[64];
+    snprintf(key, sizeof key, "%s.swpf_extra", in->names[1]);
+    return set_val(c, key, m->swpf_ns * c->frequency_ghz, err);
+}
+
 /* Moves the machine probes' cycle values from clock `from` to `to` GHz; see calibrate.h. */
 int cal_machine_reclock(mh_config *c, cal_machine *m, double from, double to, mh_error *err)
 {
@@ -235,6 +262,10 @@ int cal_machine_reclock(mh_config *c, cal_machine *m, double from, double to, mh
             continue;
         snprintf(key, sizeof key, "%s.set_gap", m->names[i]);
         rc = set_val(c, key, m->set_ns[i] * to, err);
+    }
+    if (rc == MH_OK && m->swpf_probes > 0 && m->nlevels > 1) {
+        snprintf(key, sizeof key, "%s.swpf_extra", m->names[1]);
+        rc = set_val(c, key, m->swpf_ns * to, err);
     }
     return rc;
 }
@@ -313,6 +344,8 @@ int cal_machine_again(mh_config *c, cal_machine *m, mh_error *err)
         rc = apply_bandwidth(c, &in, m, err);
     if (rc == MH_OK)
         rc = apply_set_gaps(c, m, err);
+    if (rc == MH_OK)
+        rc = apply_swpf(c, &in, m, err);
     return rc == MH_OK ? apply_spread(c, &in, m, err) : rc;
 }
 
@@ -336,6 +369,8 @@ int cal_machine_probe(mh_config *c, cal_machine *m, mh_error *err)
         rc = apply_bandwidth(c, &in, m, err);
     if (rc == MH_OK)
         rc = apply_set_gaps(c, m, err);
+    if (rc == MH_OK)
+        rc = apply_swpf(c, &in, m, err);
     if (rc == MH_OK)
         rc = apply_spread(c, &in, m, err);
     m->nlevels = in.nlevels;
@@ -396,6 +431,14 @@ void cal_machine_header(const cal_machine *m, double ghz, char *buf, size_t cap)
             m->names[m->nlevels - 1], m->spread_lat_ns, m->spread_walk_ns, CAL_SPREAD_DIST, m->spread_probes,
             cal_spread_walk(m->spread_lat_ns, m->spread_hit_ns, CAL_SPREAD_DIST, 0), 100 * m->spread,
             m->spread_resized ? "; probed\n;        again inside the size the ladder showed" : "");
+    if (m->swpf_probes > 0 && m->nlevels > 1)
+        ADD(";   %s.swpf_extra = %.1f cycles: the same chase through the %zu lines of %zu KiB inside %s took\n"
+            ";        %.2f ns per node, and %.2f prefetching each node %d ahead (medians of %d probes): a\n"
+            ";        prefetch's line came %.2f ns after its issue, %.2f more than a demand miss's (0 when\n"
+            ";        the walk ran at the L1d's latency; at most the miss's own)\n",
+            m->names[1], m->swpf_ns * ghz, m->swpf_bytes / BENCH_LINE, m->swpf_bytes / 1024, m->names[1],
+            m->swpf_plain_ns, m->swpf_pf_ns, CAL_SWPF_DIST, m->swpf_probes, CAL_SWPF_DIST * m->swpf_pf_ns,
+            m->swpf_ns);
     if (m->bw_probes > 1)
         ADD(";   bandwidths: the best of %d probes spread over the calibration (the shared L3 and memory\n"
             ";        channel serve other cores too; RAM read %.1f..%.1f GB/s)\n", m->bw_probes,

@@ -114,6 +114,21 @@ double cal_spread_walk(double lat_ns, double hit_ns, unsigned dist, double sprea
     return (r[SPREAD_STEPS % SPREAD_RING] - half) / (SPREAD_STEPS - SPREAD_STEPS / 2);
 }
 
+/* Fit of the software prefetch's extra time; see calibrate.h. */
+double cal_swpf_extra_fit(double plain_ns, double pf_ns, double hit_ns, unsigned dist)
+{
+    if (plain_ns <= 0 || pf_ns <= 0 || hit_ns <= 0 || dist == 0 || pf_ns <= 1.05 * hit_ns)
+        return 0;
+    double extra = (double)dist * pf_ns - plain_ns;
+    return extra < 0 ? 0 : extra > plain_ns ? plain_ns : extra;
+}
+
+/* Probe buffer inside the second level; see calibrate.h. */
+size_t cal_swpf_bytes(uint64_t level, uint64_t above)
+{
+    return 4 * above <= level / 2 ? (size_t)(4 * above) : 0;
+}
+
 /* Fit: see calibrate.h. */
 double cal_spread_fit(double lat_ns, double hit_ns, unsigned dist, double pf_ns)
 {

@@ -269,6 +269,18 @@ double cal_spread_walk(double lat_ns, double hit_ns, unsigned dist, double sprea
 double cal_spread_fit(double lat_ns, double hit_ns, unsigned dist, double pf_ns);
 #define CAL_SPREAD_DIST 8
 #define CAL_SPREAD_MAX 0.9
+/* The software prefetch's extra time from the second level (cal_spread.c): the spread probe's
+ * walks inside it at distance CAL_SWPF_DIST, where the prefetch bounds the walk: each node's line
+ * was prefetched dist nodes earlier, so a node takes P / dist, P the prefetch's issue to use, and
+ * P - plain_ns is what it takes beyond a demand miss. Returns that in ns, in [0, plain_ns] (past
+ * plain_ns the walk is its own misses' and says no more); 0 when the walk ran at the hit bound
+ * (hit_ns, within 5 %: the prefetch was in time) or an input is not positive. */
+double cal_swpf_extra_fit(double plain_ns, double pf_ns, double hit_ns, unsigned dist);
+#define CAL_SWPF_DIST 2
+/* The swpf probe's buffer under a level of `above` bytes inside one of `level` bytes: 4 x above
+ * (inside a 72-entry DTLB's reach for a 32 or 48 KiB L1d), when that is at most half the level;
+ * else 0 (no probe). */
+size_t cal_swpf_bytes(uint64_t level, uint64_t above);
 
 /* What cal_machine_probe measured and set. */
 typedef struct cal_machine {
@@ -302,6 +314,12 @@ typedef struct cal_machine {
     double spread_lat_ns, spread_walk_ns; /* the medians of the plain and the prefetching walks */
     double spread_hit_ns;                /* the data entry level's latency, ns: a node's least time */
     int spread_resized;                  /* the fit resized the last level: probed again inside it */
+    double swpf_ns;                      /* the second level's swpf_extra in ns (0: none or not probed) */
+    double swpf_plain[CAL_MAX_ROUNDS + 1]; /* its probes' plain walks, ns per node */
+    double swpf_pf[CAL_MAX_ROUNDS + 1];  /* and their walks prefetching CAL_SWPF_DIST ahead */
+    int swpf_probes;                     /* how many (0: not probed) */
+    size_t swpf_bytes;                   /* the buffer they walked */
+    double swpf_plain_ns, swpf_pf_ns;    /* the medians of those walks */
     double mlp_lines;                    /* misses the core keeps in flight (the RAM chases'; 0: not known) */
     double link_mlp[CAL_MAX_LEVELS];     /* [i]: lines the random link chase kept in flight when that
                                             was the core's limit and link i took the address order's

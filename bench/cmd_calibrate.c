@@ -15,7 +15,7 @@
 #include "sizes.h"
 #include "topo.h"
 
-#define CAL_HEADER_MAX 8192
+#define CAL_HEADER_MAX 16384
 
 /* Parsed command line. */
 typedef struct cal_cli {

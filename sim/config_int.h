@@ -37,6 +37,8 @@ typedef struct mh_level_cfg {
                                * this level serves (timing); 0 = no limit */
     double spread;            /* fills this level serves take latency x (1 + spread x u), u uniform
                                * in [-1, 1) (timing); 0 = fixed */
+    double swpf_extra;        /* cycles a software prefetch's fill from this level takes beyond a
+                               * demand miss's; a demand meeting it waits at most for its own (timing) */
     int prefetcher;           /* enum mh_prefetcher */
     uint32_t pf_degree;       /* lines per prefetch trigger */
     uint32_t pf_distance;     /* lines ahead of the demand stream */

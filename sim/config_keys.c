@@ -50,6 +50,7 @@ static const mh_cfg_key level_keys[] = {
     K("bandwidth", MH_T_DBL0, mh_level_cfg, bandwidth, NULL, "must be a number >= 0"),
     K("set_gap", MH_T_DBL0, mh_level_cfg, set_gap, NULL, "must be a number >= 0 (cycles, 0 = no limit)"),
     K("spread", MH_T_FRAC, mh_level_cfg, spread, NULL, "must be a number >= 0 and < 1 (fraction of latency, 0 = fixed)"),
+    K("swpf_extra", MH_T_DBL0, mh_level_cfg, swpf_extra, NULL, "must be a number >= 0 (cycles, 0 = none)"),
     K("prefetcher", MH_T_ENUM, mh_level_cfg, prefetcher, pf_names,
       "must be one of none, next-line, stride, stream, region"),
     K("degree", MH_T_COUNT, mh_level_cfg, pf_degree, NULL, "must be an integer >= 1"),

@@ -82,6 +82,8 @@ typedef struct flight {
 typedef struct fill {
     uint64_t key;               /* line number + 1 at the entry level; 0 = empty */
     tick done;                  /* completion of the fill */
+    tick own;                   /* a software prefetch's fill that takes longer than a demand's: the
+                                   demand's time (a demand meeting it waits at most that); 0 = none */
     int slot;                   /* stall slot of the level serving it */
 } fill;
 
@@ -134,6 +136,7 @@ struct mh_timing {
     int entry[2];               /* [0] data entry level, [1] ifetch entry level */
     size_t nlevels;
     tick lat[MH_MAX_LEVELS];    /* load-to-use latency of each level */
+    tick swpf_extra[MH_MAX_LEVELS]; /* of each level: a software prefetch's fill beyond a demand's */
     int next[MH_MAX_LEVELS];    /* next level towards memory */
     tick xfer[MH_MAX_LEVELS];   /* time one line occupies the link below level i; 0 = unbounded */
     tick link_free[MH_MAX_LEVELS]; /* when each link is free again */
@@ -263,6 +266,7 @@ static void setup_levels(mh_timing *t, const mh_config *c)
     for (size_t i = 0; i < c->nlevels; i++) {
         const mh_level_cfg *l = &c->level[i];
         t->lat[i] = ticks(l->latency);
+        t->swpf_extra[i] = ticks(l->swpf_extra);
         t->next[i] = l->next;
         t->xfer[i] = l->bandwidth > 0 ? ticks(l->line / l->bandwidth) : 0;
         t->set_gap[i] = (int)i == c->data ? 0 : ticks(l->set_gap);
@@ -737,7 +741,8 @@ static inline __attribute__((always_inline)) void account(mh_timing *t, const mh
     if (served == entry) {
         done = start + lat;
         if (fl->key == line + 1 && fl->done > done) {   /* hit under the line's own miss */
-            done = fl->done;
+            tick cap = fl->own ? start + fl->own : INT64_MAX;   /* or its own miss, if sooner */
+            done = fl->done < cap ? fl->done : cap > done ? cap : done;
             slot = fl->slot;
         }
     } else {                                 /* a miss at the entry level: take an MSHR */
@@ -752,10 +757,12 @@ static inline __attribute__((always_inline)) void account(mh_timing *t, const mh
         }
         if (!fetch) start = set_start(t, line, served, start);
         lat = spread_lat(t, served, lat, line, idx);
-        done = cross_links(t, entry, served, start, start + lat);
+        tick extra = swpf && served != MEM ? t->swpf_extra[served] : 0;
+        done = cross_links(t, entry, served, start, start + lat + extra);
         window_replace_top(w, done, slot);
         fl->key = line + 1;
         fl->done = done;
+        fl->own = extra ? lat : 0;
         fl->slot = slot;
     }
     if (start - now > lat) slot = xslot;     /* an overlapped walk dominates this access */

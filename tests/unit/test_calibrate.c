@@ -897,6 +897,31 @@ static void test_mlp_links(void **state)
     mh_config_free(c);
 }
 
+/* The software prefetch's extra time: P = dist x the prefetching walk's node time, less the plain
+ * walk's; nothing when the walk ran at the L1d's latency or beat P = plain; at most plain (a walk
+ * whose prefetch is useless runs at its own misses). The probe's buffer: 4 x L1d inside half L2.
+ * The key takes a number >= 0 only. */
+static void test_swpf_fit(void **state)
+{
+    (void)state;
+    assert_true(fabs(cal_swpf_extra_fit(3.82, 2.99, 1.08, 2) - 2.16) < 1e-9);   /* the Zen 4 host's */
+    assert_true(cal_swpf_extra_fit(3.82, 1.10, 1.08, 2) == 0);                  /* at the hit bound */
+    assert_true(cal_swpf_extra_fit(3.82, 1.50, 1.08, 2) == 0);                  /* P under plain */
+    assert_true(cal_swpf_extra_fit(3.82, 5.00, 1.08, 2) == 3.82);               /* capped */
+    assert_true(cal_swpf_extra_fit(0, 2.99, 1.08, 2) == 0 && cal_swpf_extra_fit(3.82, 2.99, 1.08, 0) == 0);
+    const uint64_t K = 1024;
+    assert_int_equal(cal_swpf_bytes(1024 * K, 32 * K), 128 * K);
+    assert_int_equal(cal_swpf_bytes(2048 * K, 48 * K), 192 * K);
+    assert_int_equal(cal_swpf_bytes(256 * K, 48 * K), 0);
+    mh_config *c = NULL;
+    mh_error err = {0};
+    assert_int_equal(mh_config_parse(ini, "t.ini", &c, &err), MH_OK);
+    assert_int_equal(mh_config_set(c, "L2.swpf_extra", "7.8", &err), MH_OK);
+    assert_int_equal(mh_config_set(c, "L2.swpf_extra", "-1", &err), MH_ECONFIG);
+    assert_non_null(strstr(err.msg, "swpf_extra"));
+    mh_config_free(c);
+}
+
 /* Rounds: the medians of the rounds replace the point's statistics; the spread is over the median. */
 static void test_fold_rounds(void **state)
 {
@@ -963,6 +988,7 @@ int main(void)
         cmocka_unit_test(test_machine_reclock),
         cmocka_unit_test(test_link_bytes),
         cmocka_unit_test(test_mlp_links),
+        cmocka_unit_test(test_swpf_fit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

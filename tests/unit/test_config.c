@@ -334,7 +334,7 @@ static void test_set_rejects(void **state)
             "--set L1d.ways=3: [L1d] size = 32K, must be sets * ways * line, a multiple of ways * line = 192");
     set_bad("L1d.wayz", "2", MH_ECONFIG,
             "--set L1d.wayz=2: unknown key in [L1d]; allowed: size, ways, line, policy, write, "
-            "allocate, inclusion, latency, next, seed, mshrs, bandwidth, set_gap, spread, prefetcher, degree, distance, cross_pages");
+            "allocate, inclusion, latency, next, seed, mshrs, bandwidth, set_gap, spread, swpf_extra, prefetcher, degree, distance, cross_pages");
     set_bad("L9.ways", "2", MH_ECONFIG,
             "--set L9.ways=2: no section [L9]; sections: hierarchy, L1i, L1d, L2, L3, tlb.L1d, tlb.L2, "
             "RAM, disk");

@@ -179,6 +179,35 @@ static void test_pipes_prefetch_walk(void **state)
     }
 }
 
+/* A software prefetch served by L2 (12 cycles) with swpf_extra 8 makes its line usable at 20; a
+ * demand meeting it in flight waits for that, but never past its own miss (its start + 12). Five
+ * dependent L1 hits after the demand end 20 cycles after it (past the prefetch's fill). */
+static void test_swpf_extra(void **state)
+{
+    (void)state;
+    mh_config c;
+    base_config(&c);
+    c.level[1].swpf_extra = 8;
+    mh_config d = c;
+    d.level[1].swpf_extra = 0;
+    const struct { const mh_config *cfg; double cpi; uint32_t gap; double want; } cs[] = {
+        {&c, 0, 0, 12 + 20},   /* the demand at 0: its own miss, 12, before the prefetch's 20 */
+        {&c, 1, 10, 20 + 20},  /* at 10: its own would end at 22, the prefetch's line comes at 20 */
+        {&d, 1, 10, 14 + 20},  /* no extra: the line came at 12; the hit at 10 ends at 14 */
+    };
+    for (size_t k = 0; k < sizeof cs / sizeof cs[0]; k++) {
+        mh_config e = *cs[k].cfg;
+        e.base_cpi = cs[k].cpi;
+        mh_timing *t = make(&e);
+        acc(t, MH_OP_PREFETCH, 1 << 20, 0, 1);
+        acc(t, MH_OP_READ, 1 << 20, cs[k].gap - (cs[k].gap > 0), 0);   /* the prefetch's slot is one */
+        for (int i = 1; i <= 5; i++)
+            accf(t, MH_OP_READ, (2u << 20) + 64 * (uint64_t)i, MH_FLAG_DEP, 0);
+        assert_true(total(t) == cs[k].want);
+        mh_timing_destroy(t);
+    }
+}
+
 /* A full reorder buffer stops issue: independent misses overlap rob at a time (fewer than the
  * MSHRs); stores retire at issue and only the MSHRs bound them. */
 static void test_rob(void **state)
@@ -363,6 +392,7 @@ int main(void)
         cmocka_unit_test(test_mem_pipes),
         cmocka_unit_test(test_pipes_per_cycle),
         cmocka_unit_test(test_pipes_prefetch_walk),
+        cmocka_unit_test(test_swpf_extra),
         cmocka_unit_test(test_rob),
         cmocka_unit_test(test_store_queue),
         cmocka_unit_test(test_prefetch_holds_mshr),
