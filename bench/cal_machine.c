@@ -181,6 +181,33 @@ static int apply_set_gaps(mh_config *c, cal_machine *m, mh_error *err)
     return rc;
 }
 
+/* Medians of the first n probes of the plain and prefetching walks a and b (CAL_MAX_ROUNDS + 1
+ * slots each; copied, since cal_median sorts). */
+static void probe_medians(const double *a, const double *b, int n, double *ma, double *mb)
+{
+    double x[CAL_MAX_ROUNDS + 1], y[CAL_MAX_ROUNDS + 1];
+    memcpy(x, a, sizeof x);
+    memcpy(y, b, sizeof y);
+    *ma = cal_median(x, (size_t)n);
+    *mb = cal_median(y, (size_t)n);
+}
+
+/* Runs the spread chase over `bytes` at distance dist once more, appends its plain and prefetching
+ * walks to the series plain and pf (*n kept so far, fewer than CAL_MAX_ROUNDS + 1) and sets
+ * *mp and *mpf to their medians. MH_OK, or the probe's error with nothing changed. */
+static int walk_probe(size_t bytes, unsigned dist, double *plain, double *pf, int *n, double *mp, double *mpf,
+                      mh_error *err)
+{
+    double a = 0, b = 0;
+    int rc = cal_spread_probe(bytes, dist, 5, &a, &b, err);
+    if (rc != MH_OK)
+        return rc;
+    plain[*n] = a;
+    pf[(*n)++] = b;
+    probe_medians(plain, pf, *n, mp, mpf);
+    return MH_OK;
+}
+
 /* Spread probe: the spread chase inside the last cache level (cal_link_bytes: above what the level
  * before holds); the medians of all its probes' plain and prefetching walks give the fit, and c
  * gets it as that level's spread and as RAM's (memory's is not probed apart). */
@@ -188,19 +215,12 @@ static int apply_spread(mh_config *c, const cal_input *in, cal_machine *m, mh_er
 {
     size_t last = in->nlevels - 1;
     size_t bytes = in->nlevels > 1 ? cal_link_bytes(in->capacity[last], in->capacity[last - 1]) : 0;
-    double plain = 0, pf = 0;
     if (!bytes || m->spread_probes > CAL_MAX_ROUNDS)
         return MH_OK;
-    int rc = cal_spread_probe(bytes, CAL_SPREAD_DIST, 5, &plain, &pf, err);
+    int rc = walk_probe(bytes, CAL_SPREAD_DIST, m->spread_plain, m->spread_pf, &m->spread_probes,
+                        &m->spread_lat_ns, &m->spread_walk_ns, err);
     if (rc != MH_OK)
         return rc;
-    m->spread_plain[m->spread_probes] = plain;
-    m->spread_pf[m->spread_probes++] = pf;
-    double a[CAL_MAX_ROUNDS + 1], b[CAL_MAX_ROUNDS + 1];
-    memcpy(a, m->spread_plain, sizeof a);
-    memcpy(b, m->spread_pf, sizeof b);
-    m->spread_lat_ns = cal_median(a, (size_t)m->spread_probes);
-    m->spread_walk_ns = cal_median(b, (size_t)m->spread_probes);
     m->spread_hit_ns = c->level[c->data].latency / c->frequency_ghz;
     m->spread = cal_spread_fit(m->spread_lat_ns, m->spread_hit_ns, CAL_SPREAD_DIST, m->spread_walk_ns);
     m->spread_bytes = bytes;
@@ -216,19 +236,12 @@ static int apply_spread(mh_config *c, const cal_input *in, cal_machine *m, mh_er
 static int apply_swpf(mh_config *c, const cal_input *in, cal_machine *m, mh_error *err)
 {
     size_t bytes = in->nlevels > 2 ? cal_swpf_bytes(in->capacity[1], in->capacity[0]) : 0;
-    double plain = 0, pf = 0;
     if (!bytes || m->swpf_probes > CAL_MAX_ROUNDS)
         return MH_OK;
-    int rc = cal_spread_probe(bytes, CAL_SWPF_DIST, 5, &plain, &pf, err);
+    int rc = walk_probe(bytes, CAL_SWPF_DIST, m->swpf_plain, m->swpf_pf, &m->swpf_probes, &m->swpf_plain_ns,
+                        &m->swpf_pf_ns, err);
     if (rc != MH_OK)
         return rc;
-    m->swpf_plain[m->swpf_probes] = plain;
-    m->swpf_pf[m->swpf_probes++] = pf;
-    double a[CAL_MAX_ROUNDS + 1], b[CAL_MAX_ROUNDS + 1];
-    memcpy(a, m->swpf_plain, sizeof a);
-    memcpy(b, m->swpf_pf, sizeof b);
-    m->swpf_plain_ns = cal_median(a, (size_t)m->swpf_probes);
-    m->swpf_pf_ns = cal_median(b, (size_t)m->swpf_probes);
     m->swpf_ns = cal_swpf_extra_fit(m->swpf_plain_ns, m->swpf_pf_ns,
                                     c->level[c->data].latency / c->frequency_ghz, CAL_SWPF_DIST);
     m->swpf_bytes = bytes;
