@@ -19,8 +19,10 @@
  *      ready when they are taken (accounted later in program order: younger) starts a cycle later;
  *   4. issue: a miss at the entry level takes an MSHR (waiting for the earliest to free), its
  *      fill crosses each link down to the serving level, each link busy line/bandwidth cycles;
- *      completion = max(start + latency(served), last link transfer end). The line's demand fill
- *      is remembered while in flight: a later hit on that line completes no earlier than it;
+ *      completion = max(start + latency(served) (+ its swpf_extra for a software prefetch), last
+ *      link transfer end). The line's fill is remembered while in flight: a later
+ *      hit on that line completes no earlier than it (but for a prefetch's, no later than a miss
+ *      of its own would);
  *   5. the record takes one issue slot (base_cpi), or with mem_cpi > 0 one slot of the load/store
  *      pipes, which work alongside the ALUs: issue waits only when those pipes are still busy with
  *      earlier records; an instruction-fetch miss stalls until done.
