@@ -25,6 +25,7 @@ typedef struct reval_args {
     int nsets;
     uint64_t records;                  /* the run's validate --records, for traces that do not say */
     int config_clock;                  /* --config-clock: keep the config's frequency_ghz */
+    int ladder;                        /* --ladder: the calibration ladder's chase points instead */
 } reval_args;
 
 /* One timing point of the run. */
@@ -51,7 +52,10 @@ static void usage(FILE *f)
           "                      validate did\n"
           "      --config-clock  cycles -> ns at CONFIG's frequency_ghz; default: at the run's clock,\n"
           "                      the median of RUN_DIR/clock.csv, as validate did (a --set of\n"
-          "                      hierarchy.frequency_ghz wins over both)\n",
+          "                      hierarchy.frequency_ghz wins over both)\n"
+          "      --ladder        replay calibrate's chase ladder (RUN_DIR/ladder.csv, page and global)\n"
+          "                      instead of the held-out points, at the config's clock (calibrate's):\n"
+          "                      how well a config change keeps the curve it was fitted to\n",
           f);
 }
 
@@ -61,8 +65,8 @@ static int parse_args(int argc, char **argv, reval_args *a, mh_error *err)
     static const struct option lo[] = {
         {"config", required_argument, 0, 'c'}, {"output", required_argument, 0, 'o'},
         {"set", required_argument, 0, 's'},    {"records", required_argument, 0, 'r'},
-        {"config-clock", no_argument, 0, 'k'}, {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+        {"config-clock", no_argument, 0, 'k'}, {"ladder", no_argument, 0, 'l'},
+        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
     a->records = REVAL_RECORDS;
     opterr = 0;
@@ -73,6 +77,7 @@ static int parse_args(int argc, char **argv, reval_args *a, mh_error *err)
         case 'o': a->output = optarg; break;
         case 'h': usage(stdout); return 1;
         case 'k': a->config_clock = 1; break;
+        case 'l': a->ladder = a->config_clock = 1; break;
         case 's':
             if (a->nsets == REVAL_MAX_SETS)
                 return mh_error_set(err, MH_EINVAL, "revalidate: at most %d --set options", REVAL_MAX_SETS);
@@ -169,6 +174,51 @@ static int read_points(const char *path, reval_pt *pts, size_t *n, mh_error *err
     return rc;
 }
 
+/* Reads the chase rows of a ladder.csv (calibrate's: kernel,variant,size_bytes,reps,ns_median,
+ * ns_min,ns_p10,ns_p90,...) into pts; MH_OK or MH_EFORMAT naming file:line. */
+static int read_ladder(const char *path, reval_pt *pts, size_t *n, mh_error *err)
+{
+    static const char head[] = "kernel,variant,size_bytes,reps,ns_median,ns_min,ns_p10,ns_p90";
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return mh_error_set(err, MH_ENOTFOUND, "%s: cannot open (is it a `memhier calibrate` run folder?)", path);
+    char line[4096];
+    int rc = MH_OK;
+    size_t ln = 0;
+    *n = 0;
+    while (rc == MH_OK && fgets(line, sizeof line, f)) {
+        char *fld[9], *end;
+        ln++;
+        if (ln == 1) {
+            if (strncmp(line, head, sizeof head - 1))
+                rc = mh_error_set(err, MH_EFORMAT, "%s:1: not a ladder.csv header (expected \"%s,...\")", path, head);
+            continue;
+        }
+        int nf = split_csv(line, fld, 9);
+        reval_pt *p = &pts[*n];
+        if (nf < 8 || strcmp(fld[0], "chase") || strlen(fld[1]) >= sizeof p->variant)
+            rc = mh_error_set(err, MH_EFORMAT, "%s:%zu: expected chase,VARIANT,size_bytes,reps,ns_median,ns_min,ns_p10,ns_p90",
+                              path, ln);
+        else if (*n == REVAL_MAX_POINTS)
+            rc = mh_error_set(err, MH_EFORMAT, "%s:%zu: more than %d ladder points", path, ln, REVAL_MAX_POINTS);
+        else if ((p->size = strtoull(fld[2], &end, 10)) == 0 || *end)
+            rc = mh_error_set(err, MH_EFORMAT, "%s:%zu: size_bytes \"%s\", must be an integer >= 1", path, ln, fld[2]);
+        else if (!num_field(fld[4], &p->meas) || !(p->meas > 0) || !num_field(fld[6], &p->p10) ||
+                 !num_field(fld[7], &p->p90))
+            rc = mh_error_set(err, MH_EFORMAT, "%s:%zu: ns_median \"%s\", must be a number > 0 (p10/p90 numbers or empty)",
+                              path, ln, fld[4]);
+        else {
+            snprintf(p->kernel, sizeof p->kernel, "chase-%s", fld[1]);
+            snprintf(p->variant, sizeof p->variant, "%s", fld[1]);
+            (*n)++;
+        }
+    }
+    if (rc == MH_OK && ln == 0)
+        rc = mh_error_set(err, MH_EFORMAT, "%s: empty", path);
+    fclose(f);
+    return rc;
+}
+
 /* Records in the trace at path; *budget = its records_budget (validate's --records when it was
  * captured), or dflt for a trace without one (made before validate wrote it). */
 static int count_records(const char *path, uint64_t dflt, uint64_t *n, uint64_t *budget, mh_error *err)
@@ -199,7 +249,8 @@ static int replay_point(const reval_args *a, const mh_config *c, reval_pt *p, mh
     char path[4400];
     uint64_t n, budget;
     val_sim s;
-    snprintf(path, sizeof path, "%s/traces/%s-%s-%zu.mht", a->run, p->kernel, p->variant, p->size);
+    snprintf(path, sizeof path, "%s/traces/%s-%s-%zu.mht", a->run, a->ladder ? "chase" : p->kernel, p->variant,
+             p->size);
     int rc = count_records(path, a->records, &n, &budget, err);
     if (rc == MH_OK)
         rc = val_replay(c, path, n < budget, &s, err);
@@ -326,11 +377,11 @@ int cmd_revalidate(int argc, char **argv)
     if (rc == MH_OK)
         rc = run_clock(&a, c, &err);
     if (rc == MH_OK) {
-        snprintf(path, sizeof path, "%s/validation.csv", a.run);
-        rc = read_points(path, pts, &n, &err);
+        snprintf(path, sizeof path, "%s/%s.csv", a.run, a.ladder ? "ladder" : "validation");
+        rc = a.ladder ? read_ladder(path, pts, &n, &err) : read_points(path, pts, &n, &err);
     }
     if (rc == MH_OK && n == 0)
-        rc = mh_error_set(&err, MH_EFORMAT, "%s: no ns_per_access rows", path);
+        rc = mh_error_set(&err, MH_EFORMAT, "%s: no %s rows", path, a.ladder ? "chase" : "ns_per_access");
     cli_catch_signals();
     if (rc == MH_OK)
         rc = revalidate(&a, c, pts, n, &err);

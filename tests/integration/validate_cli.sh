@@ -11,10 +11,10 @@ n=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else nok "$what"; fi; }
-echo "1..54"
+echo "1..56"
 
 if ! "$bin" detect -o "$tmp/host.ini" >/dev/null 2>&1; then
-    for i in $(seq 1 54); do echo "ok $i - calibrate/validate # SKIP memhier detect fails here"; done
+    for i in $(seq 1 56); do echo "ok $i - calibrate/validate # SKIP memhier detect fails here"; done
     exit 0
 fi
 
@@ -140,6 +140,19 @@ awk -F, -v OFS=, -v key="$first" -v s="$sim1" '$1 "," $2 "," $3 == key && $4 == 
 "$bin" revalidate -c "$tmp/cal.ini" -o "$tmp/rv10.csv" "$tmp/twospeed" 2>"$tmp/rv10.err"; rc=$?
 check "revalidate marks a miss whose p10 lies far below its median, the model near p10, as two speeds" \
     bash -c "[ $rc -eq 0 ] && grep -qE '^  ${first%%,*} .* -37.5% \[two speeds: the model is -2% from the faster' '$tmp/rv10.err'"
+# --ladder: calibrate's chase ladder replayed (ladder-sim.csv's replays, at the config's clock)
+"$bin" revalidate --ladder -c "$tmp/cal.ini" -o "$tmp/rvl.csv" "$run" 2>"$tmp/rvl.err"; rc=$?
+same=$(join -t, <(awk -F, 'NR > 1 { print $2 "-" $3 "," $4 "," $7 }' "$tmp/rvl.csv" | sort) \
+    <(join -t, <(awk -F, 'NR > 1 { print $2 "-" $3 "," $5 }' "$run/ladder.csv" | sort) \
+               <(awk -F, 'NR > 1 { print $2 "-" $3 "," $4 }' "$run/ladder-sim.csv" | sort)) |
+    awk -F, 'function d(a, b) { return a > b ? a - b : b - a } d($2, $4) <= 1e-5 * $4 && d($3, $5) <= 2e-4 * $5 { k++ } END { print k + 0 }')
+check "revalidate --ladder: ladder.csv's 10 chase points, measured as there and replayed as ladder-sim.csv ($same of 10)" \
+    bash -c "[ $rc -eq 0 ] && [ '$same' = 10 ] && grep -qE '^  chase-global +5 ' '$tmp/rvl.err'"
+mkdir -p "$tmp/badladder" && cp -r "$run/traces" "$tmp/badladder/" && head -3 "$run/ladder.csv" >"$tmp/badladder/ladder.csv"
+echo 'chase,global,4096,3,slow,1,1,1' >>"$tmp/badladder/ladder.csv"
+"$bin" revalidate --ladder -c "$tmp/cal.ini" -o "$tmp/rvl2.csv" "$tmp/badladder" >/dev/null 2>"$tmp/e16"; rc=$?
+check "revalidate --ladder on a malformed ladder.csv exits 2 naming file:line and the field, writes nothing" \
+    bash -c "[ $rc -eq 2 ] && grep -q 'badladder/ladder.csv:4: ns_median \"slow\", must be a number > 0' '$tmp/e16' && [ ! -e '$tmp/rvl2.csv' ]"
 mkdir -p "$tmp/notrace" && cp "$run/validation.csv" "$tmp/notrace/"
 "$bin" revalidate -c "$tmp/cal.ini" -o "$tmp/rv3.csv" "$tmp/notrace" >/dev/null 2>"$tmp/e7"; rc=$?
 check "revalidate without the traces fails naming the missing trace and writes nothing" \
