@@ -14,7 +14,7 @@ enum mh_prefetcher { MH_PF_NONE, MH_PF_NEXT_LINE, MH_PF_STRIDE, MH_PF_STREAM, MH
 
 #define MH_MSHRS_DEFAULT 16 /* outstanding misses of an entry level whose mshrs is 0 (timing) */
 enum mh_page_policy { MH_PAGE_LRU, MH_PAGE_CLOCK };
-enum mh_walk { MH_WALK_FIXED, MH_WALK_CACHED };
+enum mh_walk { MH_WALK_FIXED, MH_WALK_CACHED, MH_WALK_NESTED };
 
 /* One cache level ([L1d], [L2], ...). */
 typedef struct mh_level_cfg {

@@ -13,7 +13,7 @@ static const char *const yesno_names[] = {"no", "yes", NULL};
 static const char *const incl_names[] = {"nine", "inclusive", "exclusive", NULL};
 static const char *const pf_names[] = {"none", "next-line", "stride", "stream", "region", NULL};
 static const char *const page_pol_names[] = {"lru", "clock", NULL};
-static const char *const walk_names[] = {"fixed", "cached", NULL};
+static const char *const walk_names[] = {"fixed", "cached", "nested", NULL};
 
 #define K(name, type, st, field, names, help) {name, type, offsetof(st, field), names, help}
 
@@ -23,7 +23,7 @@ static const mh_cfg_key hier_keys[] = {
     K("data", MH_T_REF, mh_config, data, NULL, "must name a cache level"),
     K("frequency_ghz", MH_T_DBLPOS, mh_config, frequency_ghz, NULL, "must be a number > 0"),
     K("base_cpi", MH_T_DBL0, mh_config, base_cpi, NULL, "must be a number >= 0"),
-    K("walk", MH_T_ENUM, mh_config, walk, walk_names, "must be fixed or cached"),
+    K("walk", MH_T_ENUM, mh_config, walk, walk_names, "must be fixed, cached or nested"),
     K("walk_latency", MH_T_DBL0, mh_config, walk_latency, NULL, "must be a number >= 0"),
     K("induction_latency", MH_T_DBL0, mh_config, induction_latency, NULL, "must be a number >= 0 (cycles, 0 = off)"),
     K("mem_cpi", MH_T_DBL0, mh_config, mem_cpi, NULL, "must be a number >= 0 (cycles per record, 0 = base_cpi)"),

@@ -163,7 +163,9 @@ struct mh_timing {
     fill *fills;                /* in-flight demand fills of the entry levels, direct mapped */
     tick tlb2_cost;             /* a second-level TLB lookup */
     tick walk_cost;             /* a page walk (walk = fixed, or no reader installed) */
-    int walk_cached;            /* walk = cached */
+    int walk_cached;            /* walk = cached or nested */
+    int walk_nested;            /* walk = nested: the host's entries for the data page follow */
+    uint64_t host_frames;       /* nested: guest frames the host maps ([RAM] capacity / 4 KiB) */
     uint32_t walkers;           /* page walkers; 0 = unbounded */
     tick walker_free[MAX_WALKERS]; /* when each walker finishes its current walk */
     mh_walk_read_fn walker;     /* reads page-table entries through the caches (walk = cached) */
@@ -305,7 +307,9 @@ static int setup_memory(mh_timing *t, const mh_config *c, mh_error *err)
     t->data_work[0] = (uint8_t)((t->induction ? DO_INDUCTION : 0) | (t->tlb[0] ? DO_TLB : 0));
     t->tlb2_cost = t->tlb[1] ? ticks(c->tlb[1].latency) : 0;
     t->walk_cost = ticks(c->walk_latency);
-    t->walk_cached = c->walk == MH_WALK_CACHED;
+    t->walk_cached = c->walk != MH_WALK_FIXED;
+    t->walk_nested = c->walk == MH_WALK_NESTED;
+    t->host_frames = c->ram.capacity ? c->ram.capacity >> 12 : (64ull << 30) >> 12;
     t->walkers = (uint32_t)c->walkers;
     if (c->ram.page_size && (rc = mh_vmem_create(&c->ram, &t->vm, err)) != MH_OK) return rc;
     if (t->vm) t->vm_shift = (unsigned)__builtin_ctzll(c->ram.page_size);
@@ -422,19 +426,39 @@ static tick cross_links(mh_timing *t, int into, int from, tick at, tick done)
     return done;
 }
 
-/* walk = cached: reads the PD entry and (4K pages) the PT entry of addr through the caches; returns
- * the sum of their latencies (a dependent chain). A late prefetch met by these reads is ignored.
- * Out of line, like the other paths most records skip, so the per-record path keeps its registers. */
+/* Reads one page-table entry at pte through the caches; returns its latency. */
+static tick walk_read(mh_timing *t, uint64_t pte)
+{
+    int served = t->walker(t->walker_ctx, pte);
+    return served < 0 || (size_t)served >= t->nlevels ? dram_cost(t, pte) : t->lat[served];
+}
+
+/* walk = nested: the host's PD and PT entries for the guest frame of virtual page vpn, read through
+ * the caches after the guest's. Guest frames lie scattered over the guest's memory (a hash of the
+ * page), so the host's entries take a line per page where the guest's share a line among 8. */
+static tick host_walk(mh_timing *t, uint64_t vpn)
+{
+    uint64_t h = (vpn + 1) * 0x9e3779b97f4a7c15ull;
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ull;
+    uint64_t frame = (h ^ (h >> 32)) % t->host_frames;
+    return walk_read(t, MH_WALK_PT_BASE + (4ull << 40) + 8 * (frame >> 9)) +
+           walk_read(t, MH_WALK_PT_BASE + (3ull << 40) + 8 * frame);
+}
+
+/* walk = cached or nested: reads the PD entry and (4K pages) the PT entry of addr through the
+ * caches, nested then the host's entries (host_walk) plus walk_latency; returns the sum of their
+ * latencies (a dependent chain). A late prefetch met by these reads is ignored. Out of line, like
+ * the other paths most records skip, so the per-record path keeps its registers. */
 static __attribute__((noinline)) tick walk_loads(mh_timing *t, uint64_t addr)
 {
     tick cost = 0, late = t->late_ready;
     uint64_t vpn = addr >> 12;
     int last = t->tlb_shift >= 21 ? 2 : 1;        /* 2M pages end the walk at the page directory */
-    for (int level = 2; level >= last; level--) {
-        uint64_t pte = MH_WALK_PT_BASE + ((uint64_t)level << 40) + 8 * (vpn >> (9 * (level - 1)));
-        int served = t->walker(t->walker_ctx, pte);
-        cost += served < 0 || (size_t)served >= t->nlevels ? dram_cost(t, pte) : t->lat[served];
-    }
+    for (int level = 2; level >= last; level--)
+        cost += walk_read(t, MH_WALK_PT_BASE + ((uint64_t)level << 40) + 8 * (vpn >> (9 * (level - 1))));
+    if (t->walk_nested)
+        cost += t->walk_cost + host_walk(t, vpn);
     t->late_ready = late;
     return cost;
 }

@@ -42,13 +42,15 @@ int mh_timing_self_contained(const mh_timing *t);
 /* Frees t; NULL is a no-op. */
 void mh_timing_destroy(mh_timing *t);
 
-/* walk = cached: reads the page-table entry at addr through the data caches (as a load of 8 bytes)
+/* walk = cached or nested: reads the page-table entry at addr through the data caches (as a load of 8 bytes)
  * and returns the level that served it (-1 = memory). Supplied by the hierarchy. */
 typedef int (*mh_walk_read_fn)(void *ctx, uint64_t addr);
-/* Installs the reader used by page walks when the config says walk = cached: each walk then reads
- * its page-directory and page-table entries (paging-structure caches are assumed to hold the upper
- * levels; 2M pages read one entry) and costs the sum of their latencies. Without a reader, or with
- * walk = fixed, a walk costs walk_latency. Entries live at MH_WALK_PT_BASE + level * 2^40 + 8 * (vpn >> 9*(level-1)). */
+/* Installs the reader used by page walks when the config says walk = cached or nested: each walk
+ * then reads its page-directory and page-table entries (paging-structure caches are assumed to hold
+ * the upper levels; 2M pages read one entry) and costs the sum of their latencies; nested then
+ * reads the host's PD and PT entries for the page's guest frame (levels 4 and 3, the frame a hash
+ * of the page below [RAM] capacity) and adds walk_latency. Without a reader, or with walk = fixed,
+ * a walk costs walk_latency. Entries live at MH_WALK_PT_BASE + level * 2^40 + 8 * (vpn >> 9*(level-1)). */
 void mh_timing_set_walker(mh_timing *t, mh_walk_read_fn fn, void *ctx);
 #define MH_WALK_PT_BASE 0xffff800000000000ull  /* synthetic page tables: the top half, clear of user addresses */
 

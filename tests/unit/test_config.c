@@ -255,7 +255,7 @@ static void test_string_errors(void **state)
     parse_bad(MIN_L1 "[RAM]\npage_policy = fifo\n", "t.ini:8: [RAM] page_policy = fifo, must be lru or clock");
     parse_bad(MIN_L1 "[disk]\nlatency_us = x\n", "t.ini:8: [disk] latency_us = x, must be a number >= 0");
     parse_bad("[hierarchy]\ndata = L1\nwalk = slow\n[L1]\nsize = 1K\nways = 2\nline = 64\n",
-              "t.ini:3: [hierarchy] walk = slow, must be fixed or cached");
+              "t.ini:3: [hierarchy] walk = slow, must be fixed, cached or nested");
     parse_bad("[hierarchy]\ndata = L1\nname = a;b\n[L1]\nsize = 1K\nways = 2\nline = 64\n",
               "t.ini:3: [hierarchy] name = a;b, must be up to 63 characters without ; # [ ] =");
     parse_bad(MIN_L1 "[tlb.L1d]\nentries = 4\nways = 8\n",

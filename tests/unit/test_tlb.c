@@ -250,6 +250,40 @@ static void test_cached_walk(void **state)
     mh_timing_destroy(t);
 }
 
+/* walk = nested: after the guest's PD and PT entries the walk reads the host's PD and PT entries for
+ * the page's guest frame (scattered over [RAM] capacity) and adds walk_latency as its fixed part:
+ * 4 (PD in L1) + 3 x 100 (memory) + 30. Neighbouring pages share a guest PT line, not a host one. */
+static void test_nested_walk(void **state)
+{
+    (void)state;
+    mh_config c;
+    tlb_config(&c, K4);
+    c.tlb[1].present = 0;
+    c.walk = MH_WALK_NESTED;
+    c.ram.capacity = 1ull << 30;
+    mh_timing *t = NULL;
+    assert_int_equal(mh_timing_create(&c, &t, NULL), MH_OK);
+    walk_log w = { { 0 }, 0 };
+    mh_timing_set_walker(t, fake_read, &w);
+    const uint64_t addr = 0x12345678;
+    mh_rec rec = { addr, 0, 8, MH_OP_READ, MH_FLAG_DEP };
+    mh_timing_account(t, &rec, 0);
+    mh_time_stats s;
+    mh_timing_stats(t, &s, NULL, 0);
+    assert_int_equal(w.n, 4);
+    assert_true(w.addr[1] == MH_WALK_PT_BASE + (1ull << 40) + 8 * (addr >> 12));
+    uint64_t pd = w.addr[2] - MH_WALK_PT_BASE - (4ull << 40), pt = w.addr[3] - MH_WALK_PT_BASE - (3ull << 40);
+    assert_true(pt < 8 * (c.ram.capacity >> 12) && pt % 8 == 0);
+    assert_true(pd == 8 * (pt / 8 >> 9));
+    assert_true(s.cycles_walk == 4 + 3 * 100 + 30);
+    rec.addr = addr + K4;                      /* the next page: same guest PT line, another host line */
+    mh_timing_account(t, &rec, 0);
+    assert_int_equal(w.n, 8);
+    assert_true(w.addr[5] / 64 == w.addr[1] / 64);
+    assert_true(w.addr[7] / 64 != w.addr[3] / 64);
+    mh_timing_destroy(t);
+}
+
 /* Independent accesses do not wait for each other's walks: the walks overlap, and the stall is
  * what the last one leaves; misses take an MSHR once translated, so 16 MSHRs bound them. */
 static void test_walks_overlap(void **state)
@@ -290,6 +324,7 @@ int main(void)
         cmocka_unit_test(test_huge_pages),
         cmocka_unit_test(test_single_tlb_and_ifetch),
         cmocka_unit_test(test_cached_walk),
+        cmocka_unit_test(test_nested_walk),
         cmocka_unit_test(test_walks_overlap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
