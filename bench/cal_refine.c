@@ -118,7 +118,7 @@ static int replay_fn(void *ctx, int variant, size_t i, const double x[2], double
 
 /* Creates $TMPDIR/memhier-WHAT-XXXXXX (or under /tmp) for a step's chase traces and writes its path
  * to dir; MH_OK, or MH_EIO naming the parent. */
-static int make_tmpdir(char *dir, size_t cap, const char *what, mh_error *err)
+int cal_make_tmpdir(char *dir, size_t cap, const char *what, mh_error *err)
 {
     const char *tmp = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
     snprintf(dir, cap, "%s/memhier-%s-XXXXXX", tmp, what);
@@ -174,7 +174,7 @@ int cal_refine_memory(mh_config *c, const cal_input *in, const cal_fit_out *fit,
     char dir[4096];
     if (!r)
         return mh_error_set(err, MH_ENOMEM, "calibrate: out of memory");
-    if (make_tmpdir(dir, sizeof dir, "refine", err) != MH_OK) {
+    if (cal_make_tmpdir(dir, sizeof dir, "refine", err) != MH_OK) {
         free(r);
         return MH_EIO;
     }
@@ -234,7 +234,7 @@ int cal_refine_cross(mh_config *c, size_t size, uint64_t seed, uint64_t records,
     if (!(meas > 0) || (pf != MH_PF_NEXT_LINE && pf != MH_PF_STRIDE && pf != MH_PF_STREAM))
         return MH_OK;
     char dir[4096], path[4200];
-    if (make_tmpdir(dir, sizeof dir, "cross", err) != MH_OK)
+    if (cal_make_tmpdir(dir, sizeof dir, "cross", err) != MH_OK)
         return MH_EIO;
     snprintf(path, sizeof path, "%s/chase-seq-%zu.mht", dir, size);
     int was = c->level[c->data].pf_cross;

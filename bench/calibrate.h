@@ -169,6 +169,40 @@ int cal_refine_solve(const cal_refine_model *m, const double meas[2], const doub
 int cal_refine_memory(mh_config *c, const cal_input *in, const cal_fit_out *fit, uint64_t seed, uint64_t records,
                       cal_refine_out *out, mh_error *err);
 
+/* Creates $TMPDIR/memhier-WHAT-XXXXXX (or under /tmp) for a step's chase traces and writes its path
+ * to dir; MH_OK, or MH_EIO naming the parent (cal_refine.c). */
+int cal_make_tmpdir(char *dir, size_t cap, const char *what, mh_error *err);
+
+/* The page-walk model (cal_walk.c): the global chase past twice the first-level DTLB's reach,
+ * captured and replayed with the fixed walk and with walk = nested at the fixed part whose replays
+ * fit best (the second-level TLB as configured); see README. */
+#define CAL_WALK_MAX 12                /* global chase points replayed */
+#define CAL_WALK_CANDS 2               /* fixed, nested */
+typedef struct cal_walk_cand {
+    int nested;                        /* 0: walk = fixed, 1: walk = nested */
+    uint32_t entries;                  /* tlb.L2 entries (0: none) */
+    double walk_latency;               /* cycles: the whole walk (fixed) or its fixed part (nested) */
+    double sim[CAL_WALK_MAX];          /* replays, ns per load */
+    double median_err, within;         /* median |error| %, share within 15 % */
+} cal_walk_cand;
+typedef struct cal_walk_out {
+    int done;                          /* 1: compared (0: too few points, or no fixed walk fitted) */
+    size_t npoints;
+    size_t sizes[CAL_WALK_MAX];        /* the chase sizes, largest first */
+    double meas[CAL_WALK_MAX];         /* measured ns per load */
+    int ncand, chosen;                 /* candidates run; the one written into the config */
+    cal_walk_cand cand[CAL_WALK_CANDS]; /* [0] the fixed walk as refined */
+} cal_walk_out;
+/* The candidate to keep: the lowest median |error|, a nested one only below 0.8 x the fixed walk's;
+ * 0 (fixed) otherwise (any number of candidates, [0] the fixed walk). */
+int cal_walk_choose(const cal_walk_out *o);
+/* Captures the points (records each, seed) to a temporary directory, replays the candidates and
+ * writes hierarchy.walk and walk_latency of the chosen one into c. Does nothing
+ * (out->done = 0) without a fitted fixed walk, 4 such points or one >= 4 x the last level; on
+ * error c keeps the fixed walk. */
+int cal_refine_walk(mh_config *c, const cal_input *in, uint64_t seed, uint64_t records, cal_walk_out *out,
+                    mh_error *err);
+
 /* Prefetches across pages (cal_refine.c): the dependent chase in address order at a size >= 4 x the
  * last level, measured, is captured and replayed through the calibrated config with the data entry
  * level's prefetcher kept inside each 4 KiB page (cross_pages = no) and let past it (yes); the

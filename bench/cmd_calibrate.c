@@ -55,6 +55,8 @@ typedef struct cal_run {
     cal_machine mach;                /* load-pipe, TLB, bandwidth and one-set probes */
     cal_refine_out refine;           /* model-consistent RAM and walk (cal_refine.c) */
     char refine_skip[512];           /* why that step failed ("" when it did not) */
+    cal_walk_out walk;               /* the page-walk model from the global chase (cal_walk.c) */
+    char walk_skip[512];             /* why that step failed ("" when it did not) */
     cal_input in;
     cal_point *page, *global;        /* measured ladders */
     int rounds;                      /* ladder rounds each point's median is over */
@@ -355,6 +357,29 @@ static void hdr(char *buf, const char *fmt, ...)
     va_end(ap);
 }
 
+
+/* The page-walk step's lines of the header (cal_walk.c). */
+static void walk_header(const cal_run *r, char *buf)
+{
+    const cal_walk_out *w = &r->walk;
+    if (r->walk_skip[0])
+        hdr(buf, ";   page-walk model NOT compared (fixed walk kept): %s\n", r->walk_skip);
+    if (!w->done)
+        return;
+    hdr(buf, ";   page walk: the global chase at %zu sizes from %.4g to %.4g MiB (past the DTLB's reach),\n"
+             ";        measured %.2f .. %.2f ns per load, replayed with each walk model (median |error|,\n"
+             ";        share within 15 %%):\n",
+        w->npoints, (double)w->sizes[w->npoints - 1] / (1 << 20), (double)w->sizes[0] / (1 << 20),
+        w->meas[w->npoints - 1], w->meas[0]);
+    for (int i = 0; i < w->ncand; i++) {
+        const cal_walk_cand *c = &w->cand[i];
+        hdr(buf, ";        %s walk = %s, tlb.L2 entries %u, walk_latency %.1f cycles%s: %.1f %%, %.0f %%\n",
+            i == w->chosen ? "->" : "  ", c->nested ? "nested" : "fixed", c->entries, c->walk_latency,
+            c->nested ? " (its fixed part)" : "", c->median_err, c->within);
+    }
+    hdr(buf, ";        (nested: the host's entries for the page's guest frame are read too, so the walk\n"
+             ";        grows with the footprint; chosen only below 0.8 x the fixed walk's error; see README)\n");
+}
 /* Builds the comment header saying what was measured, when and how. */
 static void build_header(const cal_run *r, const mh_config *out, const cal_fit_out *f, double fault_ns, double fpp,
                          char *buf)
@@ -449,6 +474,7 @@ static void build_header(const cal_run *r, const mh_config *out, const cal_fit_o
     }
     if (r->refine_skip[0])
         hdr(buf, ";   RAM and walk NOT made model-consistent (analytic values above kept): %s\n", r->refine_skip);
+    walk_header(r, buf);
     if (r->cross.done)
         hdr(buf, ";   prefetch across pages: the chase in address order at %.4g MiB took %.2f ns per load; this\n"
                  ";        config replays it at %.2f ns with %s's prefetches kept inside each 4 KiB page and\n"
@@ -523,6 +549,10 @@ static void print_fit(const cal_run *r, const mh_config *out, const cal_fit_out 
     if (f->seq_ratio > 0)
         printf("prefetch: address-order/page-local chase at %zu B = %.2f -> %s\n", r->in.seq.size, f->seq_ratio,
                f->seq_prefetch ? "a prefetcher follows the lines" : "no prefetcher follows the lines");
+    if (r->walk.done)
+        printf("page walk: %s (global chase past the DTLB, %zu points: median |error| %.1f%% fixed, %.1f%% chosen)\n",
+               r->walk.cand[r->walk.chosen].nested ? "nested" : "fixed", r->walk.npoints, r->walk.cand[0].median_err,
+               r->walk.cand[r->walk.chosen].median_err);
     if (r->cross.done)
         printf("prefetch: address-order chase at %zu B %.2f ns, replayed %.2f (page-bound) / %.2f (crossing) -> "
                "%s.cross_pages = %s\n", r->cross.size, r->cross.meas, r->cross.sim[0], r->cross.sim[1],
@@ -704,6 +734,11 @@ static int fit_and_write(cal_run *r, mh_config *out, double fault_ns, double fpp
             snprintf(r->refine_skip, sizeof r->refine_skip, "%s", skip_reason(&rerr));
             fprintf(stderr, "calibrate: RAM and walk not made model-consistent: %s (analytic values kept)\n",
                     r->refine_skip);
+        }
+        if (rrc == MH_OK && (rrc = cal_refine_walk(out, &r->in, r->cli->seed, BENCH_RECORDS_DEFAULT, &r->walk,
+                                                   &rerr)) != MH_OK) {
+            snprintf(r->walk_skip, sizeof r->walk_skip, "%s", skip_reason(&rerr));
+            fprintf(stderr, "calibrate: page-walk model not compared: %s (fixed walk kept)\n", r->walk_skip);
         }
         if (r->seq_ns > 0 && (rrc = cal_refine_cross(out, r->split_size, r->cli->seed, BENCH_RECORDS_DEFAULT,
                                                      r->seq_ns, &r->cross, &rerr)) != MH_OK) {

@@ -4,10 +4,12 @@
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -195,6 +197,81 @@ static void test_cross_real_model(void **state)
     mh_config_free(c);
 }
 
+/* The walk model's choice: nested only below 0.8 x the fixed walk's median |error|. */
+static void test_walk_choose(void **state)
+{
+    (void)state;
+    cal_walk_out o;
+    memset(&o, 0, sizeof o);
+    o.ncand = 2;
+    const double pairs[][3] = {{10, 7.5, 1}, {10, 8.5, 0}, {10, 8, 0}, {4, 5, 0}, {0, 0, 0}, {5, 0, 1}};
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+        o.cand[0].median_err = pairs[i][0];
+        o.cand[1].median_err = pairs[i][1];
+        assert_int_equal(cal_walk_choose(&o), (int)pairs[i][2]);
+    }
+    o.ncand = 1;
+    assert_int_equal(cal_walk_choose(&o), 0);
+}
+
+/* The whole walk step on the real model: a machine that walks nested with a 40-cycle fixed part;
+ * its global chase "measured" as that model replays it. From the fixed 200-cycle walk, the step
+ * picks nested, finds the fixed part and writes both into the config (the second-level TLB left
+ * alone); the fixed walk is left when it fits as well. */
+static void test_walk_real_model(void **state)
+{
+    (void)state;
+    static const size_t sizes[6] = {196608, 262144, 393216, 524288, 1048576, 2097152};
+    mh_config *c = NULL, *truth = NULL;
+    mh_error err = {0};
+    assert_int_equal(mh_config_parse(TINY, "tiny", &truth, &err), MH_OK);
+    assert_int_equal(mh_config_set(truth, "hierarchy.walk", "nested", &err), MH_OK);
+    assert_int_equal(mh_config_set(truth, "hierarchy.walk_latency", "40", &err), MH_OK);
+    cal_point global[6];
+    char dir[4096], path[4300];
+    assert_int_equal(cal_make_tmpdir(dir, sizeof dir, "test-walk", &err), MH_OK);
+    for (int i = 0; i < 6; i++) {
+        cal_measured m;
+        val_sim sim;
+        snprintf(path, sizeof path, "%s/g.mht", dir);
+        if (cal_measure_point(bench_kernel_find("chase"), "global", sizes[i], 1, NULL, NULL, path, 200000, NULL, &m,
+                              &err) != MH_OK ||
+            val_replay(truth, path, m.records < 200000, &sim, &err) != MH_OK)
+            fail_msg("%s", err.msg);
+        global[i] = (cal_point){sizes[i], sim.ns_per_access};
+        unlink(path);
+    }
+    rmdir(dir);
+    assert_int_equal(mh_config_parse(TINY, "tiny", &c, &err), MH_OK);
+    cal_input in;
+    memset(&in, 0, sizeof in);
+    assert_int_equal(cal_levels_from_config(c, &in, &err), MH_OK);
+    in.global = global;
+    in.nglobal = 6;
+    cal_walk_out o;
+    if (cal_refine_walk(c, &in, 1, 200000, &o, &err) != MH_OK)
+        fail_msg("%s", err.msg);
+    assert_true(o.done && o.npoints == 6 && o.ncand == 2);
+    assert_true(o.sizes[0] == 2097152 && o.meas[0] == global[5].ns);
+    assert_true(!o.cand[0].nested && o.cand[0].walk_latency == 200);
+    assert_int_equal(o.chosen, 1);
+    assert_true(o.cand[1].nested && o.cand[1].entries == 64);
+    assert_true(o.cand[1].median_err < 1 && o.cand[1].median_err < 0.5 * o.cand[0].median_err);
+    assert_true(fabs(o.cand[1].walk_latency - 40) < 2);
+    assert_true(c->walk == MH_WALK_NESTED && c->tlb[1].entries == 64);
+    assert_true(fabs(c->walk_latency - o.cand[1].walk_latency) < 0.001);
+    /* a machine the fixed walk replays exactly: kept, config as it was */
+    for (int i = 0; i < 6; i++)
+        global[i].ns = o.cand[0].sim[5 - i];
+    mh_config_free(c);
+    assert_int_equal(mh_config_parse(TINY, "tiny", &c, &err), MH_OK);
+    assert_int_equal(cal_refine_walk(c, &in, 1, 200000, &o, &err), MH_OK);
+    assert_true(o.done && o.chosen == 0 && o.cand[0].median_err < 0.5);
+    assert_true(c->walk == MH_WALK_FIXED && c->walk_latency == 200 && c->tlb[1].entries == 64);
+    mh_config_free(c);
+    mh_config_free(truth);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -204,6 +281,8 @@ int main(void)
         cmocka_unit_test(test_refine_real_model),
         cmocka_unit_test(test_cross_choose),
         cmocka_unit_test(test_cross_real_model),
+        cmocka_unit_test(test_walk_choose),
+        cmocka_unit_test(test_walk_real_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
