@@ -72,6 +72,37 @@ static int apply_tlb(mh_config *c, cal_machine *m, mh_error *err)
     return rc;
 }
 
+/* The largest second-level TLB no bigger than reach entries with a power-of-two set count at the
+ * configured ways (0: none). */
+static uint32_t tlb2_fit(uint32_t reach, uint32_t ways)
+{
+    uint32_t sets = 1;
+    while (ways && (uint64_t)sets * 2 * ways <= reach)
+        sets *= 2;
+    return ways && sets * ways <= reach ? sets * ways : 0;
+}
+
+/* Second-level TLB probe: shrinks tlb.L2.entries to the reach the probe shows when that is below
+ * the configured size (a probe can miss a step, never invent a larger TLB). */
+static int apply_tlb2(mh_config *c, cal_machine *m, mh_error *err)
+{
+    mh_error e = {0};
+    const mh_tlb_cfg *t2 = &c->tlb[1];
+    if (!t2->present || !c->tlb[0].present)
+        return MH_OK;
+    double tlb2_ns = t2->latency / c->frequency_ghz;
+    if (cal_tlb2_probe(tlb2_ns, &m->tlb2, &e) != MH_OK)
+        return e.code == MH_EUNSUPPORTED || e.code == MH_ENOMEM ? MH_OK : mh_error_set(err, e.code, "%s", e.msg);
+    uint32_t fit = tlb2_fit(m->tlb2.reach, t2->ways == t2->entries ? 1 : t2->ways);
+    if (!m->tlb2.reach || !fit || fit >= t2->entries)
+        return MH_OK;
+    char v[32];
+    snprintf(v, sizeof v, "%u", fit);
+    int rc = mh_config_set(c, "tlb.L2.entries", v, err);
+    m->tlb2_entries = rc == MH_OK ? fit : 0;
+    return rc;
+}
+
 /* GB/s into the level above a buffer of `bytes`: the link chase (CAL_LINK_CHAINS interleaved chases
  * through every line, in a random order and in address order), one line per ns per load. */
 static int link_probe(size_t bytes, double *rand_gbs, double *seq_gbs, mh_error *err)
@@ -377,6 +408,8 @@ int cal_machine_probe(mh_config *c, cal_machine *m, mh_error *err)
     int rc = apply_tlb(c, m, err);
     cal_input in = {0};
     if (rc == MH_OK)
+        rc = apply_tlb2(c, m, err);
+    if (rc == MH_OK)
         rc = cal_levels_from_config(c, &in, err);
     if (rc == MH_OK)
         rc = apply_bandwidth(c, &in, m, err);
@@ -412,6 +445,19 @@ void cal_machine_header(const cal_machine *m, double ghz, char *buf, size_t cap)
     if (m->tlb2_set)
         ADD(";   tlb.L2.latency = %.2f cycles: that rise (pages past the first level's reach, lines in L1d)\n",
             m->tlb.l2_latency);
+    if (m->tlb2.n) {
+        ADD(";   second-level TLB reach: a chase with one line per page minus one through as many lines\n"
+            ";        packed 64 to a page (ns per load, medians of %d ladders; a second-level hit is %.2f):\n"
+            ";       ", CAL_TLB_PASSES, m->tlb2.tlb2_ns);
+        for (size_t i = 0; i < m->tlb2.n; i++)
+            ADD(" %zu: %.2f%s", m->tlb2.pages[i], m->tlb2.diff_ns[i], i + 1 < m->tlb2.n ? "," : "\n");
+        if (m->tlb2_entries)
+            ADD(";        -> tlb.L2.entries = %u: the ladders' largest reach, %u pages, at the configured ways\n"
+                ";        and a power-of-two set count\n", m->tlb2_entries, m->tlb2.reach);
+        else
+            ADD(";        -> tlb.L2.entries as configured: %s\n",
+                m->tlb2.reach ? "the probe's reach is no smaller" : "no step inside the probe on some ladder");
+    }
     for (size_t i = 0; i + 1 < m->nlevels; i++) {
         if (m->link_gbs[i] <= 0)
             continue;

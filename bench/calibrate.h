@@ -290,6 +290,25 @@ uint32_t cal_tlb_reach(const size_t *pages, const double *ns, size_t n, double *
 /* TLB probe (calprobe.c): pointer chases with one line per page over 8..512 pages. */
 int cal_tlb_probe(double ghz, cal_tlb_out *out, mh_error *err);
 
+/* Second-level TLB probe (calprobe.c): for 256, 384, 512, ... 4096 pages, a chase with one line
+ * per page minus one through as many lines packed 64 to a page (inside the first level's reach):
+ * what the data costs cancels, and each load's translation is left, a second-level hit's latency
+ * until the pages pass that level's reach, then a walk. CAL_TLB_PASSES ladders. */
+#define CAL_TLB2_COUNTS 9
+#define CAL_TLB2_STEP_NS 2.0  /* a rise over the second-level hit that marks walks (even cached ones) */
+typedef struct cal_tlb2_out {
+    size_t n;                        /* page counts probed */
+    size_t pages[CAL_TLB2_COUNTS];
+    double diff_ns[CAL_TLB2_COUNTS]; /* per count, the median over the ladders: one line per page - packed */
+    double tlb2_ns;                  /* the second-level hit the rise is measured from */
+    uint32_t reach;                  /* the largest ladder reach (0: a ladder showed no step) */
+    unsigned no_step;                /* ladders that showed no step inside the probe */
+} cal_tlb2_out;
+/* The second-level reach of one ladder: the last count before diff rises past tlb2_ns +
+ * CAL_TLB2_STEP_NS (a single noisy point does not end it); 0 when no step shows. */
+uint32_t cal_tlb2_reach(const size_t *pages, const double *diff, size_t n, double tlb2_ns);
+int cal_tlb2_probe(double tlb2_ns, cal_tlb2_out *out, mh_error *err);
+
 /* Latency-spread probe (cal_spread.c): a random-cycle chase through the lines of `bytes`, plain
  * and prefetching each node `dist` nodes ahead through a jump pointer: *plain_ns and *pf_ns, the
  * medians of `trials` (1..64) trials, ns per node. MH_EINVAL on sizes under 2 x dist lines. */
@@ -320,6 +339,8 @@ size_t cal_swpf_bytes(uint64_t level, uint64_t above);
 typedef struct cal_machine {
     double mem_cpi;                      /* cycles per record on the load pipes (0: not probed) */
     cal_tlb_out tlb;                     /* TLB probe */
+    cal_tlb2_out tlb2;                   /* second-level TLB probe (ran: tlb2.n > 0) */
+    uint32_t tlb2_entries;               /* tlb.L2.entries written from it (0: left as configured) */
     int tlb1_set, tlb2_set;              /* tlb.L1d.entries / tlb.L2.latency were set */
     unsigned tlb1_ways;                  /* tlb.L1d.ways written with the entries */
     size_t nlevels;                      /* data-path levels */

@@ -156,34 +156,37 @@ int cal_bandwidth_probe(size_t bytes, unsigned trials, double *gbs, mh_error *er
     return MH_OK;
 }
 
-/* ns per load of a pointer chase through `pages` pages, one line per page (line i % 64 of its
- * page, so the lines spread over every L1 set), in one random cycle (Sattolo): each load needs
- * its page's translation, and no prefetcher can guess the next page. Median of `trials`. */
-static int page_chase_ns(size_t pages, unsigned trials, uint64_t seed, double *ns, mh_error *err)
+/* ns per load of a pointer chase through `lines` lines, `per_page` (1 or 64) to a page (line i is
+ * line i % 64 of page i / per_page, so the lines spread over every L1 set), in one random cycle
+ * (Sattolo): with one line per page each load needs its page's translation, and no prefetcher can
+ * guess the next page. Median of `trials`. */
+static int line_chase_ns(size_t lines, size_t per_page, unsigned trials, uint64_t seed, double *ns, mh_error *err)
 {
-    size_t len = pages * BENCH_PAGE, *order = malloc(pages * sizeof *order);
+    size_t pages = (lines + per_page - 1) / per_page;
+    size_t len = pages * BENCH_PAGE, *order = malloc(lines * sizeof *order);
     char *p = bench_map(len, 0);
     if (!p || !order) {
         bench_unmap(p, len);
         free(order);
         return mh_error_set(err, MH_ENOMEM, "calibrate: cannot map %zu bytes for the TLB probe", len);
     }
-    for (size_t i = 0; i < pages; i++)
+    for (size_t i = 0; i < lines; i++)
         order[i] = i;
-    for (size_t i = pages - 1; i > 0; i--) {                 /* Sattolo: one cycle through all */
+    for (size_t i = lines - 1; i > 0; i--) {                 /* Sattolo: one cycle through all */
         size_t j = (size_t)(bench_rand(&seed) % i), t = order[i];
         order[i] = order[j];
         order[j] = t;
     }
-    for (size_t i = 0; i < pages; i++) {                     /* page order[i] points to order[i+1] */
-        size_t a = order[i], b = order[(i + 1) % pages];
-        *(char **)(void *)(p + a * BENCH_PAGE + (a % 64) * BENCH_LINE) = p + b * BENCH_PAGE + (b % 64) * BENCH_LINE;
+    for (size_t i = 0; i < lines; i++) {                     /* line order[i] points to order[i+1] */
+        size_t a = order[i], b = order[(i + 1) % lines];
+        *(char **)(void *)(p + a / per_page * BENCH_PAGE + (a % 64) * BENCH_LINE) =
+            p + b / per_page * BENCH_PAGE + (b % 64) * BENCH_LINE;
     }
     free(order);
     double v[64];
-    size_t loads = pages < 65536 ? 65536 : pages;
-    char *q = p;                                              /* page 0's line is at offset 0 */
-    for (size_t k = 0; k < pages; k++)                        /* warm: every page once */
+    size_t loads = lines < 65536 ? 65536 : lines;
+    char *q = p;                                              /* line 0 is at offset 0 */
+    for (size_t k = 0; k < lines; k++)                        /* warm: every line once */
         q = *(char **)(void *)q;
     if (trials > 64)
         trials = 64;
@@ -197,6 +200,12 @@ static int page_chase_ns(size_t pages, unsigned trials, uint64_t seed, double *n
     bench_unmap(p, len);
     *ns = probe_median(v, trials);
     return MH_OK;
+}
+
+/* ns per load of a chase through `pages` pages, one line per page (line_chase_ns). */
+static int page_chase_ns(size_t pages, unsigned trials, uint64_t seed, double *ns, mh_error *err)
+{
+    return line_chase_ns(pages, 1, trials, seed, ns, err);
 }
 
 /* The first-level reach of one TLB ladder (see calibrate.h). */
@@ -219,8 +228,8 @@ uint32_t cal_tlb_reach(const size_t *pages, const double *ns, size_t n, double *
  * make the time rise earlier, never later: one run's median ladder once read 72 entries where
  * the others read 96. The second-level TLB's latency: the median rise, over the per-count medians
  * of the ladders, for counts from 1.5x that reach to 512 pages (whose lines all still sit in
- * L1d). The second level's size is not probed: its step blurs into cheap walks (page-table
- * entries cached) and varies run to run on a virtual machine. Zeros where no step shows. */
+ * L1d). The second level's size: cal_tlb2_probe, which subtracts the data's cost (here its step
+ * blurs into the lines leaving L1d). Zeros where no step shows. */
 int cal_tlb_probe(double ghz, cal_tlb_out *out, mh_error *err)
 {
     static const size_t l1n[] = {8, 16, 24, 32, 40, 48, 56, 64, 72, 80, 88, 96, 104, 112, 128, 144, 160, 192, 224, 256, 320, 384, 448, 512};
@@ -255,5 +264,52 @@ int cal_tlb_probe(double ghz, cal_tlb_out *out, mh_error *err)
         if (l1n[i] * 2 >= (size_t)reach * 3)
             rise[nrise++] = t1[i] - out->base_ns;
     out->l2_latency = nrise ? probe_median(rise, nrise) * ghz : 0;
+    return MH_OK;
+}
+
+/* The second-level reach of one ladder (see calibrate.h). */
+uint32_t cal_tlb2_reach(const size_t *pages, const double *diff, size_t n, double tlb2_ns)
+{
+    double top = tlb2_ns + CAL_TLB2_STEP_NS;
+    size_t reach = 0;
+    for (size_t i = 0; i < n && (diff[i] < top || (i + 1 < n && diff[i + 1] < top)); i++)
+        reach = pages[i];
+    return reach && reach < pages[n - 1] ? (uint32_t)reach : 0;
+}
+
+/* Second-level TLB probe (see calibrate.h): per page count, the chase with one line per page
+ * minus the same number of lines packed 64 to a page (inside the first level's reach), so what
+ * the data costs cancels and the translation's cost is left. */
+int cal_tlb2_probe(double tlb2_ns, cal_tlb2_out *out, mh_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->n = CAL_TLB2_COUNTS;
+    for (size_t i = 0; i < CAL_TLB2_COUNTS; i++)     /* 256, 384, 512, 768, ... 4096 */
+        out->pages[i] = ((size_t)256 << i / 2) * (i % 2 ? 3 : 2) / 2;
+    double pass[CAL_TLB_PASSES][CAL_TLB2_COUNTS], v[CAL_TLB_PASSES];
+    int rc = MH_OK;
+    for (unsigned k = 0; k < CAL_TLB_PASSES; k++)
+        for (size_t i = 0; rc == MH_OK && i < CAL_TLB2_COUNTS; i++) {
+            double sparse = 0, dense = 0;
+            rc = line_chase_ns(out->pages[i], 1, 5, 7 + i + k * CAL_TLB2_COUNTS, &sparse, err);
+            if (rc == MH_OK)
+                rc = line_chase_ns(out->pages[i], 64, 5, 7 + i + k * CAL_TLB2_COUNTS, &dense, err);
+            pass[k][i] = sparse - dense;
+        }
+    if (rc != MH_OK)
+        return rc;
+    uint32_t best = 0;                               /* a busy spell only shortens a ladder's reach */
+    for (unsigned k = 0; k < CAL_TLB_PASSES; k++) {
+        uint32_t r = cal_tlb2_reach(out->pages, pass[k], CAL_TLB2_COUNTS, tlb2_ns);
+        out->no_step += !r;
+        best = r > best ? r : best;
+    }
+    out->reach = out->no_step ? 0 : best;            /* one ladder without a step: past the probe */
+    for (size_t i = 0; i < CAL_TLB2_COUNTS; i++) {
+        for (unsigned k = 0; k < CAL_TLB_PASSES; k++)
+            v[k] = pass[k][i];
+        out->diff_ns[i] = probe_median(v, CAL_TLB_PASSES);
+    }
+    out->tlb2_ns = tlb2_ns;
     return MH_OK;
 }

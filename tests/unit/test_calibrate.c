@@ -673,6 +673,14 @@ static void test_machine_probes(void **state)
     assert_true(tlb.l1_entries == 0 || tlb.l1_low <= tlb.l1_entries); /* the largest ladder reach */
     assert_int_equal(tlb.ladders, CAL_TLB_PASSES);
     assert_true(tlb.l2_latency >= 0 && tlb.l2_latency < 1000);
+    cal_tlb2_out t2;
+    assert_int_equal(cal_tlb2_probe(2.0, &t2, &err), MH_OK);
+    assert_int_equal(t2.n, CAL_TLB2_COUNTS);
+    assert_true(t2.pages[0] == 256 && t2.pages[1] == 384 && t2.pages[2] == 512 && t2.pages[8] == 4096);
+    assert_true(t2.tlb2_ns == 2.0 && t2.no_step <= CAL_TLB_PASSES);
+    assert_true(t2.reach == 0 || (t2.reach >= 256 && t2.reach < 4096 && !t2.no_step));
+    for (size_t i = 0; i < t2.n; i++)
+        assert_true(t2.diff_ns[i] > -100 && t2.diff_ns[i] < 1000);
 }
 
 /* The DTLB reach of one ladder: the last count before a rise of CAL_TLB_STEP_NS over the first
@@ -696,6 +704,26 @@ static void test_tlb_reach(void **state)
         ns[i] = 0.94;
     assert_int_equal(cal_tlb_reach(pages, ns, N, NULL), 0); /* no step inside the ladder */
     assert_int_equal(cal_tlb_reach(pages, ns, 3, NULL), 0);  /* too short to fit */
+}
+
+/* The second-level reach of one ladder: the last count before the translation's cost rises past a
+ * second-level hit + CAL_TLB2_STEP_NS; one noisy point does not end it; no step gives 0. */
+static void test_tlb2_reach(void **state)
+{
+    (void)state;
+    const size_t pages[CAL_TLB2_COUNTS] = {256, 384, 512, 768, 1024, 1536, 2048, 3072, 4096};
+    double d[CAL_TLB2_COUNTS];
+    for (size_t i = 0; i < CAL_TLB2_COUNTS; i++)
+        d[i] = pages[i] <= 512 ? 2.7 : 20;
+    assert_int_equal(cal_tlb2_reach(pages, d, CAL_TLB2_COUNTS, 2.7), 512);
+    d[1] = 9; /* one slow point at 384: the reach goes on */
+    assert_int_equal(cal_tlb2_reach(pages, d, CAL_TLB2_COUNTS, 2.7), 512);
+    assert_int_equal(cal_tlb2_reach(pages, d, CAL_TLB2_COUNTS, 8), 512); /* a slower hit: same step */
+    d[2] = 9; /* two in a row: it ends at 256 */
+    assert_int_equal(cal_tlb2_reach(pages, d, CAL_TLB2_COUNTS, 2.7), 256);
+    for (size_t i = 0; i < CAL_TLB2_COUNTS; i++)
+        d[i] = 4.5; /* within 2 ns of the hit: no step */
+    assert_int_equal(cal_tlb2_reach(pages, d, CAL_TLB2_COUNTS, 2.7), 0);
 }
 
 /* A probed DTLB size the configured ways do not divide into a power-of-two set count gets more
@@ -983,6 +1011,7 @@ int main(void)
         cmocka_unit_test(test_fold_rounds),
         cmocka_unit_test(test_tlb_reach),
         cmocka_unit_test(test_tlb_ways),
+        cmocka_unit_test(test_tlb2_reach),
         cmocka_unit_test(test_set_probe),
         cmocka_unit_test(test_chains_order),
         cmocka_unit_test(test_machine_reclock),
