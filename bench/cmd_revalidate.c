@@ -127,91 +127,67 @@ static int split_csv(char *line, char **f, int max)
     return n;
 }
 
-/* Reads the ns/access rows of path into pts; MH_OK or MH_EFORMAT naming file:line. */
-static int read_points(const char *path, reval_pt *pts, size_t *n, mh_error *err)
+/* How a CSV's rows become points: validation.csv's ns_per_access rows, or ladder.csv's chase rows. */
+typedef struct reval_csv {
+    const char *file, *tool;           /* its name, the command that writes it */
+    const char *head;                  /* its header starts so */
+    const char *shape;                 /* what a row must look like (error text) */
+    const char *meas_name;             /* the measured column's name */
+    int meas, p10, p90;                /* their field indexes */
+    int ladder;                        /* 1: chase rows, named chase-VARIANT; 0: ns_per_access rows */
+} reval_csv;
+
+static const reval_csv CSV_POINTS = {
+    "validation.csv", "validate", "kernel,variant,size_bytes,metric,measured,measured_p10,measured_p90,simulated",
+    "kernel,variant,size_bytes,ns_per_access,measured,...", "measured", 4, 5, 6, 0};
+static const reval_csv CSV_LADDER = {
+    "ladder.csv", "calibrate", "kernel,variant,size_bytes,reps,ns_median,ns_min,ns_p10,ns_p90",
+    "chase,VARIANT,size_bytes,reps,ns_median,ns_min,ns_p10,ns_p90", "ns_median", 4, 6, 7, 1};
+
+/* Fills p from row fld[0..nf) of path:ln (kind k); MH_OK, 1 for a row k skips, or MH_EFORMAT. */
+static int parse_row(const reval_csv *k, char **fld, int nf, reval_pt *p, const char *path, size_t ln, mh_error *err)
 {
-    static const char head[] = "kernel,variant,size_bytes,metric,measured,measured_p10,measured_p90,simulated";
+    char *end;
+    if (!k->ladder && nf >= 4 && strcmp(fld[3], "ns_per_access"))
+        return 1;
+    const char *name = k->ladder ? fld[1] : fld[0], *prefix = k->ladder ? "chase-" : "";
+    if (nf < 8 || !*fld[0] || (k->ladder && strcmp(fld[0], "chase")) ||
+        strlen(prefix) + strlen(name) >= sizeof p->kernel || strlen(fld[1]) >= sizeof p->variant)
+        return mh_error_set(err, MH_EFORMAT, "%s:%zu: expected %s", path, ln, k->shape);
+    if ((p->size = strtoull(fld[2], &end, 10)) == 0 || *end)
+        return mh_error_set(err, MH_EFORMAT, "%s:%zu: size_bytes \"%s\", must be an integer >= 1", path, ln, fld[2]);
+    if (!num_field(fld[k->meas], &p->meas) || !(p->meas > 0) || !num_field(fld[k->p10], &p->p10) ||
+        !num_field(fld[k->p90], &p->p90))
+        return mh_error_set(err, MH_EFORMAT, "%s:%zu: %s \"%s\", must be a number > 0 (p10/p90 numbers or empty)", path,
+                            ln, k->meas_name, fld[k->meas]);
+    snprintf(p->kernel, sizeof p->kernel, "%s%s", prefix, name);
+    snprintf(p->variant, sizeof p->variant, "%s", fld[1]);
+    return MH_OK;
+}
+
+/* Reads the points of path (kind k) into pts; MH_OK or MH_EFORMAT naming file:line. */
+static int read_points(const char *path, const reval_csv *k, reval_pt *pts, size_t *n, mh_error *err)
+{
     FILE *f = fopen(path, "r");
     if (!f)
-        return mh_error_set(err, MH_ENOTFOUND, "%s: cannot open (is it a `memhier validate` run folder?)", path);
+        return mh_error_set(err, MH_ENOTFOUND, "%s: cannot open (is it a `memhier %s` run folder?)", path, k->tool);
     char line[4096];
     int rc = MH_OK;
     size_t ln = 0;
     *n = 0;
     while (rc == MH_OK && fgets(line, sizeof line, f)) {
         char *fld[10];
-        ln++;
-        if (ln == 1) {
-            if (strncmp(line, head, sizeof head - 1))
-                rc = mh_error_set(err, MH_EFORMAT, "%s:1: not a validation.csv header (expected \"%s,...\")", path, head);
+        if (++ln == 1) {
+            if (strncmp(line, k->head, strlen(k->head)))
+                rc = mh_error_set(err, MH_EFORMAT, "%s:1: not a %s header (expected \"%s,...\")", path, k->file, k->head);
             continue;
         }
         int nf = split_csv(line, fld, 10);
-        if (nf >= 4 && strcmp(fld[3], "ns_per_access"))
-            continue;
-        reval_pt *p = &pts[*n];
-        char *end;
-        if (nf < 8 || !*fld[0] || strlen(fld[0]) >= sizeof p->kernel || strlen(fld[1]) >= sizeof p->variant)
-            rc = mh_error_set(err, MH_EFORMAT, "%s:%zu: expected kernel,variant,size_bytes,ns_per_access,measured,...",
-                              path, ln);
-        else if (*n == REVAL_MAX_POINTS)
-            rc = mh_error_set(err, MH_EFORMAT, "%s:%zu: more than %d timing points", path, ln, REVAL_MAX_POINTS);
-        else if ((p->size = strtoull(fld[2], &end, 10)) == 0 || *end)
-            rc = mh_error_set(err, MH_EFORMAT, "%s:%zu: size_bytes \"%s\", must be an integer >= 1", path, ln, fld[2]);
-        else if (!num_field(fld[4], &p->meas) || !(p->meas > 0) || !num_field(fld[5], &p->p10) ||
-                 !num_field(fld[6], &p->p90))
-            rc = mh_error_set(err, MH_EFORMAT, "%s:%zu: measured \"%s\", must be a number > 0 (p10/p90 numbers or empty)",
-                              path, ln, fld[4]);
-        else {
-            snprintf(p->kernel, sizeof p->kernel, "%s", fld[0]);
-            snprintf(p->variant, sizeof p->variant, "%s", fld[1]);
+        if (*n == REVAL_MAX_POINTS)
+            rc = mh_error_set(err, MH_EFORMAT, "%s:%zu: more than %d points", path, ln, REVAL_MAX_POINTS);
+        else if ((rc = parse_row(k, fld, nf, &pts[*n], path, ln, err)) == MH_OK)
             (*n)++;
-        }
-    }
-    if (rc == MH_OK && ln == 0)
-        rc = mh_error_set(err, MH_EFORMAT, "%s: empty", path);
-    fclose(f);
-    return rc;
-}
-
-/* Reads the chase rows of a ladder.csv (calibrate's: kernel,variant,size_bytes,reps,ns_median,
- * ns_min,ns_p10,ns_p90,...) into pts; MH_OK or MH_EFORMAT naming file:line. */
-static int read_ladder(const char *path, reval_pt *pts, size_t *n, mh_error *err)
-{
-    static const char head[] = "kernel,variant,size_bytes,reps,ns_median,ns_min,ns_p10,ns_p90";
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return mh_error_set(err, MH_ENOTFOUND, "%s: cannot open (is it a `memhier calibrate` run folder?)", path);
-    char line[4096];
-    int rc = MH_OK;
-    size_t ln = 0;
-    *n = 0;
-    while (rc == MH_OK && fgets(line, sizeof line, f)) {
-        char *fld[9], *end;
-        ln++;
-        if (ln == 1) {
-            if (strncmp(line, head, sizeof head - 1))
-                rc = mh_error_set(err, MH_EFORMAT, "%s:1: not a ladder.csv header (expected \"%s,...\")", path, head);
-            continue;
-        }
-        int nf = split_csv(line, fld, 9);
-        reval_pt *p = &pts[*n];
-        if (nf < 8 || strcmp(fld[0], "chase") || strlen(fld[1]) >= sizeof p->variant)
-            rc = mh_error_set(err, MH_EFORMAT, "%s:%zu: expected chase,VARIANT,size_bytes,reps,ns_median,ns_min,ns_p10,ns_p90",
-                              path, ln);
-        else if (*n == REVAL_MAX_POINTS)
-            rc = mh_error_set(err, MH_EFORMAT, "%s:%zu: more than %d ladder points", path, ln, REVAL_MAX_POINTS);
-        else if ((p->size = strtoull(fld[2], &end, 10)) == 0 || *end)
-            rc = mh_error_set(err, MH_EFORMAT, "%s:%zu: size_bytes \"%s\", must be an integer >= 1", path, ln, fld[2]);
-        else if (!num_field(fld[4], &p->meas) || !(p->meas > 0) || !num_field(fld[6], &p->p10) ||
-                 !num_field(fld[7], &p->p90))
-            rc = mh_error_set(err, MH_EFORMAT, "%s:%zu: ns_median \"%s\", must be a number > 0 (p10/p90 numbers or empty)",
-                              path, ln, fld[4]);
-        else {
-            snprintf(p->kernel, sizeof p->kernel, "chase-%s", fld[1]);
-            snprintf(p->variant, sizeof p->variant, "%s", fld[1]);
-            (*n)++;
-        }
+        rc = rc == 1 ? MH_OK : rc;
     }
     if (rc == MH_OK && ln == 0)
         rc = mh_error_set(err, MH_EFORMAT, "%s: empty", path);
@@ -378,7 +354,7 @@ int cmd_revalidate(int argc, char **argv)
         rc = run_clock(&a, c, &err);
     if (rc == MH_OK) {
         snprintf(path, sizeof path, "%s/%s.csv", a.run, a.ladder ? "ladder" : "validation");
-        rc = a.ladder ? read_ladder(path, pts, &n, &err) : read_points(path, pts, &n, &err);
+        rc = read_points(path, a.ladder ? &CSV_LADDER : &CSV_POINTS, pts, &n, &err);
     }
     if (rc == MH_OK && n == 0)
         rc = mh_error_set(&err, MH_EFORMAT, "%s: no %s rows", path, a.ladder ? "chase" : "ns_per_access");

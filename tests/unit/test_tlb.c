@@ -204,24 +204,34 @@ static int fake_read(void *ctx, uint64_t addr)
     return ((addr - MH_WALK_PT_BASE) >> 40) == 2 ? 0 : -1;
 }
 
+/* A timing model of tlb_config(page) without a second-level TLB, walking as `walk`, whose reader
+ * logs to w; returns it after one dependent read of addr, its stats in *s. */
+static mh_timing *walk_once(mh_config *c, uint64_t page, enum mh_walk walk, walk_log *w, uint64_t addr, mh_time_stats *s)
+{
+    tlb_config(c, page);
+    c->tlb[1].present = 0;
+    c->walk = walk;
+    c->ram.capacity = 1ull << 30;
+    mh_timing *t = NULL;
+    assert_int_equal(mh_timing_create(c, &t, NULL), MH_OK);
+    mh_timing_set_walker(t, fake_read, w);
+    mh_rec rec = { addr, 0, 8, MH_OP_READ, MH_FLAG_DEP };
+    mh_timing_account(t, &rec, 0);
+    mh_timing_stats(t, s, NULL, 0);
+    return t;
+}
+
 /* walk = cached: a walk reads the PD entry then the PT entry through the reader and costs their
  * latencies (4 + 100); without a reader it costs walk_latency; 2M pages read only the PD entry. */
 static void test_cached_walk(void **state)
 {
     (void)state;
     mh_config c;
-    tlb_config(&c, K4);
-    c.tlb[1].present = 0;
-    c.walk = MH_WALK_CACHED;
-    mh_timing *t = NULL;
-    assert_int_equal(mh_timing_create(&c, &t, NULL), MH_OK);
     walk_log w = { { 0 }, 0 };
-    mh_timing_set_walker(t, fake_read, &w);
     const uint64_t addr = 0x12345678;
     mh_rec rec = { addr, 0, 8, MH_OP_READ, MH_FLAG_DEP };
-    mh_timing_account(t, &rec, 0);
     mh_time_stats s;
-    mh_timing_stats(t, &s, NULL, 0);
+    mh_timing *t = walk_once(&c, K4, MH_WALK_CACHED, &w, addr, &s);
     assert_int_equal(w.n, 2);
     assert_true(w.addr[0] == MH_WALK_PT_BASE + (2ull << 40) + 8 * (addr >> 21));
     assert_true(w.addr[1] == MH_WALK_PT_BASE + (1ull << 40) + 8 * (addr >> 12));
@@ -237,14 +247,8 @@ static void test_cached_walk(void **state)
     assert_true(s.cycles_walk == 30);
     mh_timing_destroy(t);
 
-    tlb_config(&c, M2);
-    c.tlb[1].present = 0;
-    c.walk = MH_WALK_CACHED;
-    assert_int_equal(mh_timing_create(&c, &t, NULL), MH_OK);
     w.n = 0;
-    mh_timing_set_walker(t, fake_read, &w);
-    mh_timing_account(t, &rec, 0);
-    mh_timing_stats(t, &s, NULL, 0);
+    t = walk_once(&c, M2, MH_WALK_CACHED, &w, addr, &s);
     assert_int_equal(w.n, 1);
     assert_true(s.cycles_walk == 4);
     mh_timing_destroy(t);
@@ -257,19 +261,11 @@ static void test_nested_walk(void **state)
 {
     (void)state;
     mh_config c;
-    tlb_config(&c, K4);
-    c.tlb[1].present = 0;
-    c.walk = MH_WALK_NESTED;
-    c.ram.capacity = 1ull << 30;
-    mh_timing *t = NULL;
-    assert_int_equal(mh_timing_create(&c, &t, NULL), MH_OK);
     walk_log w = { { 0 }, 0 };
-    mh_timing_set_walker(t, fake_read, &w);
     const uint64_t addr = 0x12345678;
     mh_rec rec = { addr, 0, 8, MH_OP_READ, MH_FLAG_DEP };
-    mh_timing_account(t, &rec, 0);
     mh_time_stats s;
-    mh_timing_stats(t, &s, NULL, 0);
+    mh_timing *t = walk_once(&c, K4, MH_WALK_NESTED, &w, addr, &s);
     assert_int_equal(w.n, 4);
     assert_true(w.addr[1] == MH_WALK_PT_BASE + (1ull << 40) + 8 * (addr >> 12));
     uint64_t pd = w.addr[2] - MH_WALK_PT_BASE - (4ull << 40), pt = w.addr[3] - MH_WALK_PT_BASE - (3ull << 40);
