@@ -72,18 +72,20 @@ static int apply_tlb(mh_config *c, cal_machine *m, mh_error *err)
     return rc;
 }
 
-/* The largest second-level TLB no bigger than reach entries with a power-of-two set count at the
- * configured ways (0: none). */
-static uint32_t tlb2_fit(uint32_t reach, uint32_t ways)
+/* See calibrate.h. */
+uint32_t cal_tlb2_entries(uint32_t reach, uint32_t entries, uint32_t ways)
 {
-    uint32_t sets = 1;
-    while (ways && (uint64_t)sets * 2 * ways <= reach)
+    uint32_t sets = 1, fit = ways == entries ? reach : 0;
+    while (ways != entries && ways && (uint64_t)sets * 2 * ways <= reach)
         sets *= 2;
-    return ways && sets * ways <= reach ? sets * ways : 0;
+    if (ways != entries && ways && (uint64_t)sets * ways <= reach)
+        fit = sets * ways;
+    return fit < entries ? fit : 0;
 }
 
 /* Second-level TLB probe: shrinks tlb.L2.entries to the reach the probe shows when that is below
- * the configured size (a probe can miss a step, never invent a larger TLB). */
+ * the configured size (a probe can miss a step, never invent a larger TLB); a fully associative
+ * one stays so. */
 static int apply_tlb2(mh_config *c, cal_machine *m, mh_error *err)
 {
     mh_error e = {0};
@@ -93,12 +95,15 @@ static int apply_tlb2(mh_config *c, cal_machine *m, mh_error *err)
     double tlb2_ns = t2->latency / c->frequency_ghz;
     if (cal_tlb2_probe(tlb2_ns, &m->tlb2, &e) != MH_OK)
         return e.code == MH_EUNSUPPORTED || e.code == MH_ENOMEM ? MH_OK : mh_error_set(err, e.code, "%s", e.msg);
-    uint32_t fit = tlb2_fit(m->tlb2.reach, t2->ways == t2->entries ? 1 : t2->ways);
-    if (!m->tlb2.reach || !fit || fit >= t2->entries)
+    int full = t2->ways == t2->entries;
+    uint32_t fit = cal_tlb2_entries(m->tlb2.reach, t2->entries, t2->ways);
+    if (!fit)
         return MH_OK;
-    char v[32];
+    char v[32], wb[32];
+    const char *keys[2] = {"tlb.L2.entries", "tlb.L2.ways"}, *vals[2] = {v, wb};
     snprintf(v, sizeof v, "%u", fit);
-    int rc = mh_config_set(c, "tlb.L2.entries", v, err);
+    snprintf(wb, sizeof wb, full ? "full" : "%u", (unsigned)t2->ways);
+    int rc = mh_config_set_many(c, keys, vals, 2, err);
     m->tlb2_entries = rc == MH_OK ? fit : 0;
     return rc;
 }

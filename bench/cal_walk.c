@@ -121,8 +121,8 @@ static double best_base(const walk_ctx *w, const double *sim, const double *walk
 }
 
 /* walk = nested (the second-level TLB's entries as configured): one replay of every point at the
- * fixed part b0, then the fixed part with the lowest predicted median |error| (0..hi cycles); cand holds the
- * predicted replays there (a dependent chase's time is linear in it). */
+ * fixed part b0, then the fixed part with the lowest predicted median |error| (0..hi cycles);
+ * cand holds the predicted replays there (a dependent chase's time is linear in it). */
 static int try_nested(walk_ctx *w, uint32_t entries, double b0, double hi, cal_walk_cand *cand, mh_error *err)
 {
     double sim[CAL_WALK_MAX], walks[CAL_WALK_MAX];

@@ -308,6 +308,10 @@ typedef struct cal_tlb2_out {
  * CAL_TLB2_STEP_NS (a single noisy point does not end it); 0 when no step shows. */
 uint32_t cal_tlb2_reach(const size_t *pages, const double *diff, size_t n, double tlb2_ns);
 int cal_tlb2_probe(double tlb2_ns, cal_tlb2_out *out, mh_error *err);
+/* The tlb.L2.entries a probed reach gives a TLB of entries x ways: the largest power-of-two set
+ * count at those ways within the reach (fully associative, ways == entries: the reach itself);
+ * 0 to keep the configured size (no reach, or none below it: a probe only shrinks the TLB). */
+uint32_t cal_tlb2_entries(uint32_t reach, uint32_t entries, uint32_t ways);
 
 /* Latency-spread probe (cal_spread.c): a random-cycle chase through the lines of `bytes`, plain
  * and prefetching each node `dist` nodes ahead through a jump pointer: *plain_ns and *pf_ns, the

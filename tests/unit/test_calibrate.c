@@ -707,7 +707,8 @@ static void test_tlb_reach(void **state)
 }
 
 /* The second-level reach of one ladder: the last count before the translation's cost rises past a
- * second-level hit + CAL_TLB2_STEP_NS; one noisy point does not end it; no step gives 0. */
+ * second-level hit + CAL_TLB2_STEP_NS; one noisy point does not end it; no step gives 0. The
+ * entries written from a reach: a power-of-two set count at the ways, only ever fewer. */
 static void test_tlb2_reach(void **state)
 {
     (void)state;
@@ -724,6 +725,14 @@ static void test_tlb2_reach(void **state)
     for (size_t i = 0; i < CAL_TLB2_COUNTS; i++)
         d[i] = 4.5; /* within 2 ns of the hit: no step */
     assert_int_equal(cal_tlb2_reach(pages, d, CAL_TLB2_COUNTS, 2.7), 0);
+    assert_int_equal(cal_tlb2_entries(512, 1536, 12), 384);  /* 32 sets x 12 */
+    assert_int_equal(cal_tlb2_entries(768, 1536, 12), 768);
+    assert_int_equal(cal_tlb2_entries(2048, 2048, 16), 0);   /* no smaller: kept */
+    assert_int_equal(cal_tlb2_entries(3072, 2048, 16), 0);   /* never grown */
+    assert_int_equal(cal_tlb2_entries(0, 1536, 12), 0);      /* no step */
+    assert_int_equal(cal_tlb2_entries(8, 1536, 12), 0);      /* not even one set */
+    assert_int_equal(cal_tlb2_entries(40, 64, 64), 40);      /* fully associative: the reach */
+    assert_int_equal(cal_tlb2_entries(100, 64, 64), 0);
 }
 
 /* A probed DTLB size the configured ways do not divide into a power-of-two set count gets more
