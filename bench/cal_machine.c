@@ -75,11 +75,12 @@ static int apply_tlb(mh_config *c, cal_machine *m, mh_error *err)
 /* See calibrate.h. */
 uint32_t cal_tlb2_entries(uint32_t reach, uint32_t entries, uint32_t ways)
 {
-    uint32_t sets = 1, fit = ways == entries ? reach : 0;
-    while (ways != entries && ways && (uint64_t)sets * 2 * ways <= reach)
-        sets *= 2;
-    if (ways != entries && ways && (uint64_t)sets * ways <= reach)
-        fit = sets * ways;
+    uint32_t sets = 1, fit = reach;                  /* fully associative: the reach itself */
+    if (ways != entries) {
+        while (ways && (uint64_t)sets * 2 * ways <= reach)
+            sets *= 2;
+        fit = ways && (uint64_t)sets * ways <= reach ? sets * ways : 0;
+    }
     return fit < entries ? fit : 0;
 }
 

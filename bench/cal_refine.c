@@ -116,8 +116,7 @@ static int replay_fn(void *ctx, int variant, size_t i, const double x[2], double
     return MH_OK;
 }
 
-/* Creates $TMPDIR/memhier-WHAT-XXXXXX (or under /tmp) for a step's chase traces and writes its path
- * to dir; MH_OK, or MH_EIO naming the parent. */
+/* See calibrate.h. */
 int cal_make_tmpdir(char *dir, size_t cap, const char *what, mh_error *err)
 {
     const char *tmp = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";

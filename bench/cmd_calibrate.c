@@ -357,7 +357,6 @@ static void hdr(char *buf, const char *fmt, ...)
     va_end(ap);
 }
 
-
 /* The page-walk step's lines of the header (cal_walk.c). */
 static void walk_header(const cal_run *r, char *buf)
 {
@@ -380,6 +379,7 @@ static void walk_header(const cal_run *r, char *buf)
     hdr(buf, ";        (nested: the host's entries for the page's guest frame are read too, so the walk\n"
              ";        grows with the footprint; chosen only below 0.8 x the fixed walk's error; see README)\n");
 }
+
 /* Builds the comment header saying what was measured, when and how. */
 static void build_header(const cal_run *r, const mh_config *out, const cal_fit_out *f, double fault_ns, double fpp,
                          char *buf)
