@@ -39,7 +39,9 @@ $(shell mkdir -p $(BUILD) && [ "$$(cat $(VERSION_STAMP) 2>/dev/null)" = "$(VERSI
 CC_MACHINE := $(shell $(CC) -dumpmachine)
 CRC_ARCH := $(or $(if $(filter x86_64-%,$(CC_MACHINE)),x86),$(if $(filter aarch64-%,$(CC_MACHINE)),arm),generic)
 LIB_SRC := $(filter-out sim/crc32c_%.c,$(wildcard sim/*.c)) sim/crc32c_$(CRC_ARCH).c
-BENCH_SRC := $(wildcard bench/*.c)
+# CPUID (the TLBs detect writes) where the target has it: bench/topo_cpuid_x86.c, else _none.
+CPUID_ARCH := $(if $(filter x86_64-% i686-% i386-%,$(CC_MACHINE)),x86,none)
+BENCH_SRC := $(filter-out bench/topo_cpuid_%.c,$(wildcard bench/*.c)) bench/topo_cpuid_$(CPUID_ARCH).c
 CLI_SRC := $(wildcard sim/cli/*.c)
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_SUPPORT := $(wildcard tests/unit/support_*.c)

@@ -20,6 +20,7 @@ struct topo {
     size_t ncache;                         /* entries used in cache[] */
     double ghz;                            /* nominal frequency, 0 unknown */
     const char *ghz_source;                /* where ghz came from, for config comments */
+    topo_tlbs tlbs;                        /* data TLBs: this machine's CPUID, or none (XML) */
 };
 
 /* Order within one depth: instruction, data, unified. */
@@ -171,6 +172,10 @@ static int topo_open(const char *xml, topo_t **out, mh_error *err)
     t->pu = hwloc_get_obj_by_type(t->h, HWLOC_OBJ_PU, 0);
     find_frequency(t);
     collect_caches(t);
+    if (t->live)
+        (void)topo_tlb_cpuid(&t->tlbs);
+    else
+        snprintf(t->tlbs.source, sizeof t->tlbs.source, "an hwloc XML topology does not describe TLBs");
     *out = t;
     return MH_OK;
 }
@@ -301,6 +306,19 @@ const char *topo_frequency_source(const topo_t *t)
     return t ? t->ghz_source : "unknown";
 }
 
+/* See topo.h. */
+const topo_tlbs *topo_get_tlbs(const topo_t *t)
+{
+    return &t->tlbs;
+}
+
+/* See topo.h. */
+void topo_set_tlbs(topo_t *t, const topo_tlbs *tlbs)
+{
+    if (t && tlbs)
+        t->tlbs = *tlbs;
+}
+
 /* Formats bytes as "48K", "1M", "1280K" or plain bytes. */
 static void fmt_size(char *buf, size_t n, uint64_t b)
 {
@@ -418,5 +436,16 @@ size_t topo_summary(const topo_t *t, char *buf, size_t n)
     }
     if (!t->ncache)
         addf(buf, n, &used, "  (hwloc reports no caches)\n");
+    const topo_tlb *tl[2] = {&t->tlbs.l1d, &t->tlbs.l2};
+    static const char *const tname[2] = {"L1 DTLB", "L2 TLB"};
+    addf(buf, n, &used, "TLBs (4 KiB pages; %s):\n", t->tlbs.source);
+    for (int i = 0; i < 2; i++) {
+        char as[32];
+        topo_tlb_assoc(tl[i], as, sizeof as);
+        if (tl[i]->entries)
+            addf(buf, n, &used, "  %-7s %5u entries, %s\n", tname[i], tl[i]->entries, as);
+        else
+            addf(buf, n, &used, "  %-7s not described\n", tname[i]);
+    }
     return used;
 }

@@ -32,6 +32,21 @@ typedef struct topo_cache {
     int inclusive;       /* 1 inclusive of the levels above, 0 not, -1 unknown (hwloc "Inclusive" info) */
 } topo_cache;
 
+/* One data TLB for 4 KiB pages as the CPU describes it (hwloc does not report TLBs). */
+typedef struct topo_tlb {
+    unsigned entries;    /* 0: not described */
+    unsigned ways;       /* ways to configure (= entries: fully associative); see topo_tlb_ways */
+    unsigned ways_lo;    /* associativity as reported: exact (lo = hi), or AMD's range code's */
+    unsigned ways_hi;    /*   bounds (code 6h: 8..15); both 0 when fully associative */
+} topo_tlb;
+
+/* The data TLBs CPUID describes, or why they are unknown. */
+typedef struct topo_tlbs {
+    topo_tlb l1d;        /* first-level data TLB (Intel: the load TLB where stores have their own) */
+    topo_tlb l2;         /* second-level TLB that data translations use (shared or data-only) */
+    char source[96];     /* the CPUID leaves read ("CPUID 0x18 (Intel)"), or why none */
+} topo_tlbs;
+
 /* Where topo_pin bound the calling thread. */
 typedef struct topo_pinning {
     int core;            /* hwloc logical index of the core */
@@ -74,6 +89,29 @@ const char *topo_cpu_model(const topo_t *t);
 double topo_frequency_ghz(const topo_t *t);
 /* Where the frequency came from: "the CPU model string", a sysfs/procfs path, or "unknown". */
 const char *topo_frequency_source(const topo_t *t);
+
+/* The data TLBs: the live machine's CPUID (read at create), for an XML topology none (its
+ * source says so) until topo_set_tlbs. Never NULL for a non-NULL t. */
+const topo_tlbs *topo_get_tlbs(const topo_t *t);
+/* Replaces t's TLB description (e.g. decoded from the CPUID of the machine an XML came from). */
+void topo_set_tlbs(topo_t *t, const topo_tlbs *tlbs);
+
+/* CPUID decoders (bench/topo_tlb.c, any host; each fills *out, source included, and returns
+ * the number of TLBs it found, 0..2; a TLB it does not find keeps entries 0). */
+/* AMD/Hygon: EBX of leaves 0x80000005 (L1 DTLB) and 0x80000006 (L2 DTLB), 4 KiB pages. */
+int topo_tlb_amd(uint32_t ebx5, uint32_t ebx6, topo_tlbs *out);
+/* Intel leaf 0x18: sub[i] = {eax, ebx, ecx, edx} of subleaf i, n subleaves. */
+int topo_tlb_intel18(const uint32_t (*sub)[4], unsigned n, topo_tlbs *out);
+/* Intel leaf 2 (one descriptor round): regs = {eax, ebx, ecx, edx}. */
+int topo_tlb_intel2(const uint32_t regs[4], topo_tlbs *out);
+/* Ways to configure for entries reported with ways_lo..ways_hi (0..0: fully associative): the
+ * first in the range that leaves a power-of-two set count (the config's rule), else entries. */
+unsigned topo_tlb_ways(unsigned entries, unsigned ways_lo, unsigned ways_hi);
+/* Writes t's reported associativity into buf ("fully associative", "4-way", "8..15-way"). */
+void topo_tlb_assoc(const topo_tlb *t, char *buf, size_t n);
+/* Reads this CPU's TLBs through CPUID (bench/topo_cpuid_*.c, chosen by the Makefile); returns
+ * the number found; with 0, out->source says why. */
+int topo_tlb_cpuid(topo_tlbs *out);
 
 /* Pins the calling thread to core `core` (hwloc logical index; -1 = the last core, away from
  * core 0's interrupts) with HWLOC_CPUBIND_THREAD|HWLOC_CPUBIND_STRICT, falling back to non-strict
