@@ -73,20 +73,17 @@ static int apply_tlb(mh_config *c, cal_machine *m, mh_error *err)
 }
 
 /* See calibrate.h. */
-uint32_t cal_tlb2_entries(uint32_t reach, uint32_t entries, uint32_t ways)
+uint32_t cal_tlb2_entries(uint32_t reach, uint32_t entries, uint32_t ways, uint32_t *fit_ways)
 {
-    uint32_t sets = 1, fit = reach;                  /* fully associative: the reach itself */
-    if (ways != entries) {
-        while (ways && (uint64_t)sets * 2 * ways <= reach)
-            sets *= 2;
-        fit = ways && (uint64_t)sets * ways <= reach ? sets * ways : 0;
-    }
-    return fit < entries ? fit : 0;
+    if (!reach || reach >= entries || (ways != entries && reach < ways))
+        return 0;
+    *fit_ways = ways == entries ? reach : cal_tlb_ways(reach, ways);
+    return reach;
 }
 
 /* Second-level TLB probe: shrinks tlb.L2.entries to the reach the probe shows when that is below
- * the configured size (a probe can miss a step, never invent a larger TLB); a fully associative
- * one stays so. */
+ * the configured size (a probe can miss a step, never invent a larger TLB), at the configured ways
+ * or more (a power-of-two set count); a fully associative one stays so. */
 static int apply_tlb2(mh_config *c, cal_machine *m, mh_error *err)
 {
     mh_error e = {0};
@@ -96,16 +93,16 @@ static int apply_tlb2(mh_config *c, cal_machine *m, mh_error *err)
     double tlb2_ns = t2->latency / c->frequency_ghz;
     if (cal_tlb2_probe(tlb2_ns, &m->tlb2, &e) != MH_OK)
         return e.code == MH_EUNSUPPORTED || e.code == MH_ENOMEM ? MH_OK : mh_error_set(err, e.code, "%s", e.msg);
-    int full = t2->ways == t2->entries;
-    uint32_t fit = cal_tlb2_entries(m->tlb2.reach, t2->entries, t2->ways);
+    uint32_t ways = 0, fit = cal_tlb2_entries(m->tlb2.reach, t2->entries, t2->ways, &ways);
     if (!fit)
         return MH_OK;
     char v[32], wb[32];
     const char *keys[2] = {"tlb.L2.entries", "tlb.L2.ways"}, *vals[2] = {v, wb};
     snprintf(v, sizeof v, "%u", fit);
-    snprintf(wb, sizeof wb, full ? "full" : "%u", (unsigned)t2->ways);
+    snprintf(wb, sizeof wb, ways == fit ? "full" : "%u", (unsigned)ways);
     int rc = mh_config_set_many(c, keys, vals, 2, err);
     m->tlb2_entries = rc == MH_OK ? fit : 0;
+    m->tlb2_ways = rc == MH_OK ? ways : 0;
     return rc;
 }
 
@@ -458,8 +455,8 @@ void cal_machine_header(const cal_machine *m, double ghz, char *buf, size_t cap)
         for (size_t i = 0; i < m->tlb2.n; i++)
             ADD(" %zu: %.2f%s", m->tlb2.pages[i], m->tlb2.diff_ns[i], i + 1 < m->tlb2.n ? "," : "\n");
         if (m->tlb2_entries)
-            ADD(";        -> tlb.L2.entries = %u: the ladders' largest reach, %u pages, at the configured ways\n"
-                ";        and a power-of-two set count\n", m->tlb2_entries, m->tlb2.reach);
+            ADD(";        -> tlb.L2.entries = %u, ways = %u: the ladders' largest reach, at the configured ways\n"
+                ";        or more (a power-of-two set count)\n", m->tlb2_entries, m->tlb2_ways);
         else
             ADD(";        -> tlb.L2.entries as configured: %s\n",
                 m->tlb2.reach ? "the probe's reach is no smaller" : "no step inside the probe on some ladder");

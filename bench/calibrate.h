@@ -308,10 +308,11 @@ typedef struct cal_tlb2_out {
  * CAL_TLB2_STEP_NS (a single noisy point does not end it); 0 when no step shows. */
 uint32_t cal_tlb2_reach(const size_t *pages, const double *diff, size_t n, double tlb2_ns);
 int cal_tlb2_probe(double tlb2_ns, cal_tlb2_out *out, mh_error *err);
-/* The tlb.L2.entries a probed reach gives a TLB of entries x ways: the largest power-of-two set
- * count at those ways within the reach (fully associative, ways == entries: the reach itself);
- * 0 to keep the configured size (no reach, or none below it: a probe only shrinks the TLB). */
-uint32_t cal_tlb2_entries(uint32_t reach, uint32_t entries, uint32_t ways);
+/* The tlb.L2.entries a probed reach gives a TLB of entries x ways: the reach itself, with
+ * *fit_ways = the configured ways or the fewest more for a power-of-two set count (cal_tlb_ways;
+ * fully associative, ways == entries, stays so); 0 to keep the configured size (no reach, one not
+ * below it, or less than one set: a probe only shrinks the TLB). */
+uint32_t cal_tlb2_entries(uint32_t reach, uint32_t entries, uint32_t ways, uint32_t *fit_ways);
 
 /* Latency-spread probe (cal_spread.c): a random-cycle chase through the lines of `bytes`, plain
  * and prefetching each node `dist` nodes ahead through a jump pointer: *plain_ns and *pf_ns, the
@@ -345,6 +346,7 @@ typedef struct cal_machine {
     cal_tlb_out tlb;                     /* TLB probe */
     cal_tlb2_out tlb2;                   /* second-level TLB probe (ran: tlb2.n > 0) */
     uint32_t tlb2_entries;               /* tlb.L2.entries written from it (0: left as configured) */
+    uint32_t tlb2_ways;                  /* the tlb.L2.ways written with it */
     int tlb1_set, tlb2_set;              /* tlb.L1d.entries / tlb.L2.latency were set */
     unsigned tlb1_ways;                  /* tlb.L1d.ways written with the entries */
     size_t nlevels;                      /* data-path levels */

@@ -725,14 +725,22 @@ static void test_tlb2_reach(void **state)
     for (size_t i = 0; i < CAL_TLB2_COUNTS; i++)
         d[i] = 4.5; /* within 2 ns of the hit: no step */
     assert_int_equal(cal_tlb2_reach(pages, d, CAL_TLB2_COUNTS, 2.7), 0);
-    assert_int_equal(cal_tlb2_entries(512, 1536, 12), 384);  /* 32 sets x 12 */
-    assert_int_equal(cal_tlb2_entries(768, 1536, 12), 768);
-    assert_int_equal(cal_tlb2_entries(2048, 2048, 16), 0);   /* no smaller: kept */
-    assert_int_equal(cal_tlb2_entries(3072, 2048, 16), 0);   /* never grown */
-    assert_int_equal(cal_tlb2_entries(0, 1536, 12), 0);      /* no step */
-    assert_int_equal(cal_tlb2_entries(8, 1536, 12), 0);      /* not even one set */
-    assert_int_equal(cal_tlb2_entries(40, 64, 64), 40);      /* fully associative: the reach */
-    assert_int_equal(cal_tlb2_entries(100, 64, 64), 0);
+    uint32_t w = 0;
+    assert_int_equal(cal_tlb2_entries(512, 1536, 12, &w), 512);   /* 32 sets x 16 */
+    assert_int_equal(w, 16);
+    assert_int_equal(cal_tlb2_entries(768, 1536, 12, &w), 768);
+    assert_int_equal(w, 12);
+    assert_int_equal(cal_tlb2_entries(2048, 3072, 12, &w), 2048); /* CPUID's 3072, 12 ways: 16 x 128 */
+    assert_int_equal(w, 16);
+    assert_int_equal(cal_tlb2_entries(1536, 2048, 8, &w), 1536);
+    assert_int_equal(w, 12);
+    assert_int_equal(cal_tlb2_entries(2048, 2048, 16, &w), 0);    /* no smaller: kept */
+    assert_int_equal(cal_tlb2_entries(3072, 2048, 16, &w), 0);    /* never grown */
+    assert_int_equal(cal_tlb2_entries(0, 1536, 12, &w), 0);       /* no step */
+    assert_int_equal(cal_tlb2_entries(8, 1536, 12, &w), 0);       /* not even one set */
+    assert_int_equal(cal_tlb2_entries(40, 64, 64, &w), 40);       /* fully associative: the reach */
+    assert_int_equal(w, 40);
+    assert_int_equal(cal_tlb2_entries(100, 64, 64, &w), 0);
 }
 
 /* A probed DTLB size the configured ways do not divide into a power-of-two set count gets more
