@@ -75,6 +75,7 @@ typedef struct cal_run {
     bench_harness h;
     int core;
     char caches[256];
+    char geom_diff[256];                 /* the pinned core's caches the config does not describe ("" none) */
     FILE *csv;
     char csv_tmp[4200];
 } cal_run;
@@ -218,6 +219,9 @@ static void pin(cal_run *r)
         r->core = where.core;
         snprintf(r->caches, sizeof r->caches, "%s", where.caches);
         fprintf(stderr, "calibrate: pinned to core %d (PU %d); caches: %s\n", where.core, where.pu, where.caches);
+        if (topo_config_diff(t, r->cfg, 2, r->geom_diff, sizeof r->geom_diff))
+            fprintf(stderr, "calibrate: warning: the config is not this core's (%s): its levels keep the config's "
+                    "sizes (`memhier detect --core %d` describes this core)\n", r->geom_diff, where.core);
     } else {
         fprintf(stderr, "calibrate: not pinned: %s\n", e.msg);
     }
@@ -392,6 +396,8 @@ static void build_header(const cal_run *r, const mh_config *out, const cal_fit_o
     hdr(buf, "; Calibrated by `memhier calibrate` on %s at %s (UTC), memhier %s.\n", host, when,
         MH_VERSION_STRING);
     hdr(buf, "; Base config: %s; pinned core %d (%s).\n", r->cli->config, r->core, r->caches);
+    if (r->geom_diff[0])
+        hdr(buf, "; WARNING: the base config is not the pinned core's: %s.\n", r->geom_diff);
     if (r->core_ghz > 0 && r->nclock > 1) {
         double lo = r->clock_ghz[0], hi = lo;
         for (int i = 1; i < r->nclock; i++) {

@@ -629,12 +629,12 @@ static int ladder_sim(val_run *r, mh_error *err)
     return mh_tmpfile_commit(f, tmp, path, rc == MH_OK, err) == MH_OK ? rc : (rc == MH_OK ? MH_EIO : rc);
 }
 
-/* Writes caches.csv from hwloc (pins the thread too). */
+/* Pins the thread (hwloc) and writes caches.csv: the caches above the pinned core's PU. */
 static int topology(val_run *r, mh_error *err)
 {
     topo_t *t = NULL;
     mh_error e = {0};
-    char path[4300], tmp[4400];
+    char path[4300], tmp[4400], diff[256];
     r->core = -1;
     snprintf(path, sizeof path, "%s/caches.csv", r->dir);
     FILE *f = mh_tmpfile_open(path, tmp, sizeof tmp, err);
@@ -643,14 +643,16 @@ static int topology(val_run *r, mh_error *err)
     fputs("level,size_bytes\n", f);
     if (topo_create(&t, &e) == MH_OK) {
         topo_pinning where;
-        for (size_t i = 0; i < topo_cache_count(t); i++)
-            fprintf(f, "%s,%llu\n", topo_cache_get(t, i)->name, (unsigned long long)topo_cache_get(t, i)->size);
         if (topo_pin(t, r->cli->core, &where, &e) == MH_OK) {
             r->core = where.core;
             fprintf(stderr, "validate: pinned to core %d (PU %d); caches: %s\n", where.core, where.pu, where.caches);
+            if (topo_config_diff(t, r->cfg, 2, diff, sizeof diff))
+                fprintf(stderr, "validate: warning: the config is not this core's (%s)\n", diff);
         } else {
             fprintf(stderr, "validate: not pinned: %s\n", e.msg);
         }
+        for (size_t i = 0; i < topo_cache_count(t); i++)
+            fprintf(f, "%s,%llu\n", topo_cache_get(t, i)->name, (unsigned long long)topo_cache_get(t, i)->size);
     } else {
         fprintf(stderr, "validate: no topology (%s): caches.csv has no rows, not pinned\n", e.msg);
     }

@@ -355,30 +355,26 @@ static int bind_thread(struct topo *t, hwloc_const_cpuset_t set)
     return hwloc_set_cpubind(t->h, set, HWLOC_CPUBIND_THREAD);
 }
 
-/* Pins the calling thread to one PU of core `core` (-1 = the last core). */
-int topo_pin(topo_t *t, int core, topo_pinning *where, mh_error *err)
+/* Core object `core` (-1: the last; PUs where hwloc reports no cores), or NULL with *err set. */
+static hwloc_obj_t core_obj(const struct topo *t, int core, mh_error *err)
 {
-    if (!t)
-        return mh_error_set(err, MH_EINVAL, "topo_pin: topology is NULL");
-    if (!t->live)
-        return mh_error_set(err, MH_EUNSUPPORTED, "%s: cannot pin to a topology loaded from XML", t->source);
     int ncores = hwloc_get_nbobjs_by_type(t->h, HWLOC_OBJ_CORE);
     hwloc_obj_type_t type = ncores > 0 ? HWLOC_OBJ_CORE : HWLOC_OBJ_PU;
     int n = ncores > 0 ? ncores : topo_pus(t);
-    if (core < -1 || core >= n)
-        return mh_error_set(err, MH_EINVAL, "pin: core %d does not exist, allowed -1 (last) or 0..%d", core, n - 1);
+    if (core < -1 || core >= n) {
+        mh_error_set(err, MH_EINVAL, "core %d does not exist, allowed -1 (last) or 0..%d", core, n - 1);
+        return NULL;
+    }
     hwloc_obj_t c = hwloc_get_obj_by_type(t->h, type, (unsigned)(core < 0 ? n - 1 : core));
-    hwloc_bitmap_t set = c ? hwloc_bitmap_dup(c->cpuset) : NULL;
-    if (!set)
-        return mh_error_set(err, MH_ENOMEM, "pin: cannot build the cpuset");
-    hwloc_bitmap_singlify(set);
-    int rc = bind_thread(t, set);
-    int e = errno;
-    hwloc_obj_t pu = hwloc_get_pu_obj_by_os_index(t->h, (unsigned)hwloc_bitmap_first(set));
-    hwloc_bitmap_free(set);
-    if (rc < 0)
-        return mh_error_set(err, MH_EUNSUPPORTED, "pin: hwloc_set_cpubind to core %d failed: %s",
-                            (int)c->logical_index, strerror(e));
+    if (!c || !c->cpuset || hwloc_bitmap_iszero(c->cpuset))
+        mh_error_set(err, MH_EINVAL, "core %d: hwloc gives it no PU", core);
+    return c && c->cpuset && !hwloc_bitmap_iszero(c->cpuset) ? c : NULL;
+}
+
+/* Makes the first PU of core c the reference PU: the caches are those above it. */
+static void set_reference(struct topo *t, hwloc_obj_t c, topo_pinning *where)
+{
+    hwloc_obj_t pu = hwloc_get_pu_obj_by_os_index(t->h, (unsigned)hwloc_bitmap_first(c->cpuset));
     if (pu) {
         t->pu = pu;
         collect_caches(t);
@@ -388,6 +384,44 @@ int topo_pin(topo_t *t, int core, topo_pinning *where, mh_error *err)
         where->pu = pu ? (int)pu->os_index : -1;
         caches_line(t, where->caches, sizeof where->caches);
     }
+}
+
+/* See topo.h. */
+int topo_select_core(topo_t *t, int core, topo_pinning *where, mh_error *err)
+{
+    if (!t)
+        return mh_error_set(err, MH_EINVAL, "topo_select_core: topology is NULL");
+    hwloc_obj_t c = core_obj(t, core, err);
+    if (!c)
+        return MH_EINVAL;
+    set_reference(t, c, where);
+    return MH_OK;
+}
+
+/* Pins the calling thread to one PU of core `core` (-1 = the last core); the TLBs are then that
+ * core's CPUID's (a hybrid CPU's cores differ). */
+int topo_pin(topo_t *t, int core, topo_pinning *where, mh_error *err)
+{
+    if (!t)
+        return mh_error_set(err, MH_EINVAL, "topo_pin: topology is NULL");
+    if (!t->live)
+        return mh_error_set(err, MH_EUNSUPPORTED, "%s: cannot pin to a topology loaded from XML", t->source);
+    mh_error ce = {0};
+    hwloc_obj_t c = core_obj(t, core, &ce);
+    if (!c)
+        return mh_error_set(err, MH_EINVAL, "pin: %s", ce.msg);
+    hwloc_bitmap_t set = hwloc_bitmap_dup(c->cpuset);
+    if (!set)
+        return mh_error_set(err, MH_ENOMEM, "pin: cannot build the cpuset");
+    hwloc_bitmap_singlify(set);
+    int rc = bind_thread(t, set);
+    int e = errno;
+    hwloc_bitmap_free(set);
+    if (rc < 0)
+        return mh_error_set(err, MH_EUNSUPPORTED, "pin: hwloc_set_cpubind to core %d failed: %s",
+                            (int)c->logical_index, strerror(e));
+    set_reference(t, c, where);
+    (void)topo_tlb_cpuid(&t->tlbs);
     return MH_OK;
 }
 

@@ -113,6 +113,12 @@ void topo_tlb_assoc(const topo_tlb *t, char *buf, size_t n);
  * the number found; with 0, out->source says why. */
 int topo_tlb_cpuid(topo_tlbs *out);
 
+/* Makes the first PU of core `core` (hwloc logical index; -1 = the last core) the reference PU
+ * without binding anything (XML topologies too), so the caches are those above it (a hybrid CPU's
+ * cores have different ones); fills *where (may be NULL). MH_EINVAL for a core that does not
+ * exist, t unchanged. */
+int topo_select_core(topo_t *t, int core, topo_pinning *where, mh_error *err);
+
 /* Pins the calling thread to core `core` (hwloc logical index; -1 = the last core, away from
  * core 0's interrupts) with HWLOC_CPUBIND_THREAD|HWLOC_CPUBIND_STRICT, falling back to non-strict
  * binding if the OS refuses strict; fills *where (may be NULL). MH_EUNSUPPORTED for XML topologies. */
@@ -126,6 +132,10 @@ size_t topo_summary(const topo_t *t, char *buf, size_t n);
  * truncated to warn_size; may be NULL). name = [hierarchy] name (NULL: "host"). */
 int topo_config_write(const topo_t *t, FILE *f, const char *name, char *warn, size_t warn_size,
                       mh_error *err);
+/* Levels whose cache above the reference PU (depth <= max_depth) has a size other than the config
+ * level of the same name gives: their count, and "L2 2M here, 1280K in the config" lines ("; "
+ * between) in buf. Run after topo_pin, it says whether c describes the pinned core. */
+size_t topo_config_diff(const topo_t *t, const mh_config *c, int max_depth, char *buf, size_t n);
 /* Same, to path via a temporary file renamed into place (no partial file on failure). */
 int topo_write_config(const topo_t *t, const char *path, const char *name, char *warn,
                       size_t warn_size, mh_error *err);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config_int.h"
 #include "topo.h"
 
 #define PLAN_MAX 16
@@ -362,4 +363,28 @@ int topo_write_config(const topo_t *t, const char *path, const char *name, char 
     }
     free(tmp);
     return rc;
+}
+
+/* See topo.h. */
+size_t topo_config_diff(const topo_t *t, const mh_config *c, int max_depth, char *buf, size_t n)
+{
+    size_t found = 0, used = 0;
+    if (n)
+        buf[0] = '\0';
+    for (size_t i = 0; t && c && i < topo_cache_count(t); i++) {
+        const topo_cache *k = topo_cache_get(t, i);
+        for (size_t j = 0; k->depth <= max_depth && k->size && j < c->nlevels; j++) {
+            const mh_level_cfg *l = &c->level[j];
+            if (strcmp(l->name, k->name) || l->size == k->size)
+                continue;
+            char a[32], b[32];
+            fmt_size(a, sizeof a, l->size);
+            fmt_size(b, sizeof b, k->size);
+            int w = snprintf(used < n ? buf + used : NULL, used < n ? n - used : 0, "%s%s %s here, %s in the config",
+                             found ? "; " : "", k->name, b, a);
+            used += w > 0 ? (size_t)w : 0;
+            found++;
+        }
+    }
+    return found;
 }

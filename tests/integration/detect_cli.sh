@@ -9,7 +9,7 @@ n=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 nok() { n=$((n + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
 check() { local what=$1; shift; if "$@"; then ok "$what"; else nok "$what"; fi; }
-echo "1..14"
+echo "1..17"
 
 # 1-2: the live machine: summary on stdout with -o, config file written and complete
 "$bin" detect -o "$tmp/host.ini" >"$tmp/out" 2>"$tmp/err"; rc=$?
@@ -36,7 +36,18 @@ check "unknown associativity: warning kept in the file" grep -q '^; WARNING: L2:
 "$bin" detect --xml tests/topologies/arm-no-l3.xml -o "$tmp/arm.ini" >/dev/null 2>&1
 check "arm without L3: no [L3] section, L2 is last" bash -c "! grep -q '^\[L3\]' '$tmp/arm.ini'"
 
-# 9-10: the written config is accepted by the simulator's parser (through memhier sim, when it runs)
+# 9-11: a hybrid CPU: the last core (an E-core) by default, --core picks
+"$bin" detect --xml tests/topologies/intel-hybrid.xml -o "$tmp/hy.ini" >"$tmp/hy.out" 2>&1
+check "hybrid: the last core's caches by default (32K L1d, 2M L2 of 4 PUs)" \
+    bash -c "$(declare -f has_all); has_all '$tmp/hy.ini' '^size = 32K' '^size = 2M' && grep -q 'seen from PU 7' '$tmp/hy.out'"
+"$bin" detect --xml tests/topologies/intel-hybrid.xml --core 0 -o "$tmp/hy0.ini" >/dev/null 2>&1
+check "hybrid: --core 0 gives the P-core's (48K L1d, 1280K L2)" \
+    bash -c "$(declare -f has_all); has_all '$tmp/hy0.ini' '^size = 48K' '^size = 1280K'"
+"$bin" detect --xml tests/topologies/intel-hybrid.xml --core 6 -o "$tmp/hy6.ini" >/dev/null 2>"$tmp/hy6.err"; rc=$?
+check "hybrid: --core 6 (none): exit 2, the allowed range, no output" \
+    bash -c "[ $rc -eq 2 ] && grep -q 'allowed -1 (last) or 0..5' '$tmp/hy6.err' && [ ! -e '$tmp/hy6.ini' ]"
+
+# 12-13: the written config is accepted by the simulator's parser (through memhier sim, when it runs)
 printf '0 1000\n1 2000\n0 1000\n' >"$tmp/t.din"
 if "$bin" sim -c "$tmp/ic.ini" "$tmp/t.din" >"$tmp/sim.out" 2>&1; then
     ok "memhier sim accepts the generated intel-client config"
@@ -46,14 +57,14 @@ else
 fi
 check "frequency parsed from the model string" grep -q '^frequency_ghz = 2.8$' "$tmp/ic.ini"
 
-# 11-12: bad input: exit 2, no output file left behind
+# 14-15: bad input: exit 2, no output file left behind
 "$bin" detect --xml "$tmp/missing.xml" -o "$tmp/bad.ini" >/dev/null 2>"$tmp/bad.err"; rc=$?
 check "missing XML: exit 2, message names the file, no output" \
     bash -c "[ $rc -eq 2 ] && grep -q missing.xml '$tmp/bad.err' && [ ! -e '$tmp/bad.ini' ]"
 "$bin" detect --bogus >/dev/null 2>&1; rc=$?
 check "unknown option: exit 2" [ "$rc" -eq 2 ]
 
-# 13-14: counters
+# 16-17: counters
 "$bin" counters >"$tmp/ctr.out" 2>&1; rc=$?
 check "counters exits 0 and lists the 9 default events" \
     bash -c "[ $rc -eq 0 ] && [ \$(grep -cE '^(PAPI_|perf::)' '$tmp/ctr.out') -eq 9 ]"

@@ -197,6 +197,45 @@ static void test_unknown_assoc(void **state)
     topo_destroy(t);
 }
 
+/* A hybrid client (2 P-cores with 2 PUs, 4 E-cores sharing an L2): the caches described are the
+ * selected core's, the config written follows, and topo_config_diff names what another core's
+ * config gets wrong; a core that does not exist leaves the selection as it was. */
+static void test_hybrid(void **state)
+{
+    (void)state;
+    topo_t *t = load("intel-hybrid");
+    topo_pinning where;
+    mh_error err = {0};
+    gen g;
+    assert_int_equal(topo_cores(t), 6);
+    assert_int_equal(topo_cache_at(t, 1)->size, 48 * 1024); /* PU 0 until a core is selected */
+    generate(t, &g);
+    mh_config *p = NULL;
+    assert_int_equal(mh_config_parse(g.ini, "p-core.ini", &p, &err), MH_OK);
+    assert_int_equal(topo_select_core(t, -1, &where, &err), MH_OK);
+    assert_int_equal(where.core, 5);
+    assert_int_equal(where.pu, 7);
+    assert_string_equal(where.caches, "L1i 64K, L1d 32K, L2 2M (4 PUs), L3 12M (8 PUs)");
+    assert_int_equal(topo_cache_at(t, 2)->sharing, 4);
+    generate(t, &g);
+    check_level(&g, "L1d", "32K", "8", "L2");
+    check_level(&g, "L2", "2M", "16", "L3");
+    char d[256];
+    assert_int_equal(topo_config_diff(t, p, 2, d, sizeof d), 3);
+    assert_string_equal(d, "L1i 64K here, 32K in the config; L1d 32K here, 48K in the config; "
+                           "L2 2M here, 1280K in the config");
+    assert_int_equal(topo_config_diff(t, p, 1, d, sizeof d), 2);
+    assert_int_equal(topo_select_core(t, 0, &where, &err), MH_OK);
+    assert_int_equal(topo_config_diff(t, p, 3, d, sizeof d), 0);
+    assert_string_equal(d, "");
+    assert_int_equal(topo_select_core(t, 2, &where, &err), MH_OK); /* the first E-core */
+    assert_int_equal(topo_select_core(t, 6, &where, &err), MH_EINVAL);
+    assert_non_null(strstr(err.msg, "allowed -1 (last) or 0..5"));
+    assert_int_equal(topo_cache_at(t, 1)->size, 32 * 1024);        /* still core 2's */
+    mh_config_free(p);
+    topo_destroy(t);
+}
+
 /* This machine's export loads and writes a config the parser accepts. */
 static void test_host_export(void **state)
 {
@@ -281,6 +320,7 @@ int main(void)
         cmocka_unit_test(test_arm_no_l3),    cmocka_unit_test(test_unknown_assoc),
         cmocka_unit_test(test_host_export),  cmocka_unit_test(test_errors),
         cmocka_unit_test(test_live_pin),     cmocka_unit_test(test_memory_pick),
+        cmocka_unit_test(test_hybrid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
