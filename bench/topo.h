@@ -90,8 +90,9 @@ double topo_frequency_ghz(const topo_t *t);
 /* Where the frequency came from: "the CPU model string", a sysfs/procfs path, or "unknown". */
 const char *topo_frequency_source(const topo_t *t);
 
-/* The data TLBs: the live machine's CPUID (read at create), for an XML topology none (its
- * source says so) until topo_set_tlbs. Never NULL for a non-NULL t. */
+/* The data TLBs: the live machine's CPUID (read at create, and again by topo_pin on the pinned
+ * core), for an XML topology none (its source says so) until topo_set_tlbs. Never NULL for a
+ * non-NULL t. */
 const topo_tlbs *topo_get_tlbs(const topo_t *t);
 /* Replaces t's TLB description (e.g. decoded from the CPUID of the machine an XML came from). */
 void topo_set_tlbs(topo_t *t, const topo_tlbs *tlbs);
@@ -121,7 +122,9 @@ int topo_select_core(topo_t *t, int core, topo_pinning *where, mh_error *err);
 
 /* Pins the calling thread to core `core` (hwloc logical index; -1 = the last core, away from
  * core 0's interrupts) with HWLOC_CPUBIND_THREAD|HWLOC_CPUBIND_STRICT, falling back to non-strict
- * binding if the OS refuses strict; fills *where (may be NULL). MH_EUNSUPPORTED for XML topologies. */
+ * binding if the OS refuses strict; the caches and TLBs are then that core's (topo_select_core);
+ * fills *where (may be NULL). MH_EUNSUPPORTED for XML topologies, MH_EINVAL for a core that does
+ * not exist; t is unchanged on failure. */
 int topo_pin(topo_t *t, int core, topo_pinning *where, mh_error *err);
 
 /* Writes a multi-line human summary (caches, sharing, NUMA, memory) into buf; returns chars needed. */
