@@ -76,6 +76,7 @@ typedef struct cal_run {
     int core;
     char caches[256];
     char geom_diff[256];                 /* the pinned core's caches the config does not describe ("" none) */
+    topo_tlbs cpuid;                     /* the pinned core's data TLBs as CPUID describes them */
     FILE *csv;
     char csv_tmp[4200];
 } cal_run;
@@ -219,6 +220,7 @@ static void pin(cal_run *r)
         r->core = where.core;
         snprintf(r->caches, sizeof r->caches, "%s", where.caches);
         fprintf(stderr, "calibrate: pinned to core %d (PU %d); caches: %s\n", where.core, where.pu, where.caches);
+        r->cpuid = *topo_get_tlbs(t);
         if (topo_config_diff(t, r->cfg, 2, r->geom_diff, sizeof r->geom_diff))
             fprintf(stderr, "calibrate: warning: the config is not this core's (%s): its levels keep the config's "
                     "sizes (`memhier detect --core %d` describes this core)\n", r->geom_diff, where.core);
@@ -361,6 +363,21 @@ static void hdr(char *buf, const char *fmt, ...)
     va_end(ap);
 }
 
+/* The header line of the data TLBs CPUID describes on the pinned core (the TLB probes' reference). */
+static void tlb_line(char *buf, const topo_tlbs *c)
+{
+    char a1[32], a2[32];
+    if (!c->source[0])
+        return;
+    topo_tlb_assoc(&c->l1d, a1, sizeof a1);
+    topo_tlb_assoc(&c->l2, a2, sizeof a2);
+    if (c->l1d.entries && c->l2.entries)
+        hdr(buf, "; TLBs by %s:\n;   L1 DTLB %u entries, %s; L2 %u entries, %s (the probes below measure them).\n",
+            c->source, c->l1d.entries, a1, c->l2.entries, a2);
+    else
+        hdr(buf, "; TLBs: %s (the base config's are defaults).\n", c->source);
+}
+
 /* The page-walk step's lines of the header (cal_walk.c). */
 static void walk_header(const cal_run *r, char *buf)
 {
@@ -398,6 +415,7 @@ static void build_header(const cal_run *r, const mh_config *out, const cal_fit_o
     hdr(buf, "; Base config: %s; pinned core %d (%s).\n", r->cli->config, r->core, r->caches);
     if (r->geom_diff[0])
         hdr(buf, "; WARNING: the base config is not the pinned core's: %s.\n", r->geom_diff);
+    tlb_line(buf, &r->cpuid);
     if (r->core_ghz > 0 && r->nclock > 1) {
         double lo = r->clock_ghz[0], hi = lo;
         for (int i = 1; i < r->nclock; i++) {
