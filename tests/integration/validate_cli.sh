@@ -23,8 +23,8 @@ fi
     --sizes 4K,8K,16K,128K,256K --min-time 0.005 >"$tmp/cal.out" 2>"$tmp/cal.err"; rc=$?
 check "calibrate exits 0" [ "$rc" -eq 0 ]
 printf '0 1000\n0 2000\n' >"$tmp/t.din"
-check "calibrated config has the measured header (when, how) and the simulator accepts it" \
-    bash -c "grep -q '^; Calibrated by .memhier calibrate. on .* (UTC)' '$tmp/cal.ini' && grep -q '^; MEASURED with the chase kernel only' '$tmp/cal.ini' && '$bin' sim -c '$tmp/cal.ini' '$tmp/t.din' >/dev/null"
+check "calibrated config has the measured header (when, how, CPUID's TLBs; detect's config is the pinned core's) and the simulator accepts it" \
+    bash -c "grep -q '^; Calibrated by .memhier calibrate. on .* (UTC)' '$tmp/cal.ini' && grep -q '^; MEASURED with the chase kernel only' '$tmp/cal.ini' && grep -q '^; TLBs' '$tmp/cal.ini' && ! grep -q 'not the pinned core' '$tmp/cal.ini' && '$bin' sim -c '$tmp/cal.ini' '$tmp/t.din' >/dev/null"
 check "RAM not measured on a tiny ladder: config value kept and said so" \
     grep -q 'RAM and TLB walk not measured' "$tmp/cal.ini"
 hdr='kernel,variant,size_bytes,reps,ns_median,ns_min,ns_p10,ns_p90,cycles_median,accesses,loads_per_iter,stores_per_iter,dependent,alloc_rate,peak_rss_bytes,fragmentation,live_objects,core'
