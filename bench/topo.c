@@ -425,6 +425,38 @@ int topo_pin(topo_t *t, int core, topo_pinning *where, mh_error *err)
     return MH_OK;
 }
 
+/* See topo.h. */
+int topo_reference_pu(const topo_t *t)
+{
+    return t && t->pu ? (int)t->pu->os_index : -1;
+}
+
+/* See topo.h. */
+int topo_core_kind(const topo_t *t, char *buf, size_t n)
+{
+    if (n)
+        buf[0] = '\0';
+    int nr = t ? hwloc_cpukinds_get_nr(t->h, 0) : 0;
+    if (nr < 2 || !t->pu)
+        return nr < 0 ? 0 : nr;
+    int k = hwloc_cpukinds_get_by_cpuset(t->h, t->pu->cpuset, 0), eff = -1;
+    unsigned ninfo = 0;
+    struct hwloc_info_s *info = NULL;
+    if (k < 0 || hwloc_cpukinds_get_info(t->h, (unsigned)k, NULL, &eff, &ninfo, &info, 0) < 0) {
+        snprintf(buf, n, "unknown (%d kinds)", nr);
+        return nr;
+    }
+    const char *type = "kind";
+    for (unsigned i = 0; i < ninfo; i++)
+        if (!strcmp(info[i].name, "CoreType"))
+            type = info[i].value;
+    if (eff >= 0)
+        snprintf(buf, n, "%s #%d, efficiency %d of 0..%d", type, k, eff, nr - 1);
+    else
+        snprintf(buf, n, "%s #%d of %d kinds (efficiency unknown)", type, k, nr);
+    return nr;
+}
+
 /* Appends printf-style text to buf at *used, counting what would be needed. */
 static void addf(char *buf, size_t n, size_t *used, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 static void addf(char *buf, size_t n, size_t *used, const char *fmt, ...)
@@ -451,8 +483,14 @@ size_t topo_summary(const topo_t *t, char *buf, size_t n)
          topo_cores(t), topo_pus(t));
     if (t->ghz > 0)
         addf(buf, n, &used, ", %.3f GHz", t->ghz);
-    addf(buf, n, &used, "\nmemory: %.0f MiB total, %d NUMA node(s)\ncaches (seen from PU %u):\n",
-         (double)topo_memory_bytes(t) / (1 << 20), topo_numa_nodes(t), t->pu ? t->pu->os_index : 0u);
+    char kind[96];
+    int kinds = topo_core_kind(t, kind, sizeof kind);
+    addf(buf, n, &used, "\nmemory: %.0f MiB total, %d NUMA node(s)\n", (double)topo_memory_bytes(t) / (1 << 20),
+         topo_numa_nodes(t));
+    if (kinds > 1)
+        addf(buf, n, &used, "core kinds: %d (a hybrid CPU: --core picks the core described); PU %u is %s\n", kinds,
+             t->pu ? t->pu->os_index : 0u, kind);
+    addf(buf, n, &used, "caches (seen from PU %u):\n", t->pu ? t->pu->os_index : 0u);
     for (size_t i = 0; i < t->ncache; i++) {
         const topo_cache *c = &t->cache[i];
         char ways[24];

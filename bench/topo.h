@@ -114,6 +114,12 @@ void topo_tlb_assoc(const topo_tlb *t, char *buf, size_t n);
  * the number found; with 0, out->source says why. */
 int topo_tlb_cpuid(topo_tlbs *out);
 
+/* OS index of the reference PU (the caches are those above it), -1 when there is none. */
+int topo_reference_pu(const topo_t *t);
+/* The CPU kinds hwloc reports (a hybrid CPU's P- and E-cores): how many (0 or 1: one kind), and in
+ * buf the reference PU's ("IntelAtom, efficiency 0 of 0..1"; "" with fewer than two kinds). */
+int topo_core_kind(const topo_t *t, char *buf, size_t n);
+
 /* Makes the first PU of core `core` (hwloc logical index; -1 = the last core) the reference PU
  * without binding anything (XML topologies too), so the caches are those above it (a hybrid CPU's
  * cores have different ones); fills *where (may be NULL). MH_EINVAL for a core that does not

@@ -38,8 +38,9 @@ check "arm without L3: no [L3] section, L2 is last" bash -c "! grep -q '^\[L3\]'
 
 # 9-11: a hybrid CPU: the last core (an E-core) by default, --core picks
 "$bin" detect --xml tests/topologies/intel-hybrid.xml -o "$tmp/hy.ini" >"$tmp/hy.out" 2>&1
-check "hybrid: the last core's caches by default (32K L1d, 2M L2 of 4 PUs)" \
-    bash -c "$(declare -f has_all); has_all '$tmp/hy.ini' '^size = 32K' '^size = 2M' && grep -q 'seen from PU 7' '$tmp/hy.out'"
+check "hybrid: the last core's caches by default (32K L1d, 2M L2 of 4 PUs), its kind named" \
+    bash -c "$(declare -f has_all); has_all '$tmp/hy.ini' '^size = 32K' '^size = 2M' && grep -q 'seen from PU 7' '$tmp/hy.out' \
+             && grep -q 'PU 7 is IntelAtom' '$tmp/hy.out'"
 "$bin" detect --xml tests/topologies/intel-hybrid.xml --core 0 -o "$tmp/hy0.ini" >/dev/null 2>&1
 check "hybrid: --core 0 gives the P-core's (48K L1d, 1280K L2)" \
     bash -c "$(declare -f has_all); has_all '$tmp/hy0.ini' '^size = 48K' '^size = 1280K'"

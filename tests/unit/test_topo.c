@@ -98,6 +98,9 @@ static void test_intel_client(void **state)
     (void)state;
     topo_t *t = load("intel-client");
     gen g;
+    char kind[96];
+    assert_int_equal(topo_core_kind(t, kind, sizeof kind), 0); /* no kinds in the file: one kind */
+    assert_string_equal(kind, "");
     assert_int_equal(topo_cache_count(t), 4);
     const topo_cache *l1i = topo_cache_get(t, 0), *l1d = topo_cache_get(t, 1), *l3 = topo_cache_at(t, 3);
     assert_string_equal(l1i->name, "L1i");
@@ -215,17 +218,24 @@ static void test_hybrid(void **state)
     assert_int_equal(topo_select_core(t, -1, &where, &err), MH_OK);
     assert_int_equal(where.core, 5);
     assert_int_equal(where.pu, 7);
+    assert_int_equal(topo_reference_pu(t), 7);
+    char kind[96];
+    assert_int_equal(topo_core_kind(t, kind, sizeof kind), 2);
+    assert_string_equal(kind, "IntelAtom #0, efficiency 0 of 0..1");
     assert_string_equal(where.caches, "L1i 64K, L1d 32K, L2 2M (4 PUs), L3 12M (8 PUs)");
     assert_int_equal(topo_cache_at(t, 2)->sharing, 4);
     generate(t, &g);
     check_level(&g, "L1d", "32K", "8", "L2");
     check_level(&g, "L2", "2M", "16", "L3");
+    assert_non_null(strstr(g.ini, "; a hybrid CPU: the caches (and TLBs) of PU 7, IntelAtom #0"));
     char d[256];
     assert_int_equal(topo_config_diff(t, p, 2, d, sizeof d), 3);
     assert_string_equal(d, "L1i 64K here, 32K in the config; L1d 32K here, 48K in the config; "
                            "L2 2M here, 1280K in the config");
     assert_int_equal(topo_config_diff(t, p, 1, d, sizeof d), 2);
     assert_int_equal(topo_select_core(t, 0, &where, &err), MH_OK);
+    topo_core_kind(t, kind, sizeof kind);
+    assert_string_equal(kind, "IntelCore #1, efficiency 1 of 0..1");
     assert_int_equal(topo_config_diff(t, p, 3, d, sizeof d), 0);
     assert_string_equal(d, "");
     assert_int_equal(topo_select_core(t, 2, &where, &err), MH_OK); /* the first E-core */
