@@ -236,7 +236,8 @@ static void write_level(FILE *f, const plan_level *plan, size_t i)
 }
 
 /* The TLBs to write: CPUID's where it describes them, else the documented defaults of an AMD Zen
- * core (fully associative L1 DTLB, 2048-entry L2) or of a common Intel core, with a warning each. */
+ * core (fully associative L1 DTLB, 2048-entry L2) or of a common Intel core, with one warning
+ * naming the sections that got them and why. */
 static void tlb_plan(const topo_t *t, warnings *w, topo_tlb out[2], int cpuid[2])
 {
     const char *model = topo_cpu_model(t);
