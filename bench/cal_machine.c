@@ -9,6 +9,7 @@
 
 #include "calibrate.h"
 #include "config_int.h"
+#include "topo.h"
 
 /* mh_config_set with a number value. */
 static int set_val(mh_config *c, const char *key, double v, mh_error *err)
@@ -36,10 +37,7 @@ static int fold_tlb(cal_machine *m, const cal_tlb_out *p)
 /* Ways for a first-level DTLB of entries: see calibrate.h. */
 unsigned cal_tlb_ways(unsigned entries, unsigned want)
 {
-    unsigned sets = 1;
-    while (entries % (sets * 2) == 0 && entries / (sets * 2) >= want)
-        sets *= 2;
-    return entries / sets;
+    return topo_tlb_ways(entries, want, entries);
 }
 
 /* TLB probe: sets tlb.L1d.entries (and its ways when the old count no longer gives a power-of-two

@@ -16,11 +16,11 @@ static int intel_tlbs(unsigned max, topo_tlbs *out)
         uint32_t sub[LEAF18_MAX][4];
         __cpuid_count(0x18, 0, a, b, c, d);
         unsigned n = a + 1 < LEAF18_MAX ? a + 1 : LEAF18_MAX;
-        for (unsigned i = 0; i < n; i++) {
+        for (unsigned i = 0; i < n; i++)
             __cpuid_count(0x18, i, sub[i][0], sub[i][1], sub[i][2], sub[i][3]);
-        }
-        if (topo_tlb_intel18((const uint32_t(*)[4])sub, n, out))
-            return (out->l1d.entries > 0) + (out->l2.entries > 0);
+        int found = topo_tlb_intel18((const uint32_t(*)[4])sub, n, out);
+        if (found)
+            return found;
     }
     if (max < 2)
         return 0;

@@ -5,21 +5,16 @@
 
 #include "topo.h"
 
-/* 1 when v is a power of two (v > 0). */
-static int pow2(unsigned v)
-{
-    return v && !(v & (v - 1));
-}
-
-/* See topo.h. */
+/* See topo.h. The most power-of-two sets that leave at least ways_lo ways gives the fewest ways
+ * from ways_lo on with a power-of-two set count. */
 unsigned topo_tlb_ways(unsigned entries, unsigned ways_lo, unsigned ways_hi)
 {
     if (!entries || !ways_lo)
         return entries;
-    for (unsigned w = ways_lo; w <= ways_hi && w < entries; w++)
-        if (entries % w == 0 && pow2(entries / w))
-            return w;
-    return entries;
+    unsigned sets = 1;
+    while (entries % (sets * 2) == 0 && entries / (sets * 2) >= ways_lo)
+        sets *= 2;
+    return entries / sets <= ways_hi ? entries / sets : entries;
 }
 
 /* See topo.h. */
