@@ -152,12 +152,12 @@ typedef struct mh_time_stats {
     double cycles;               /* simulated total */
     double ns;                   /* cycles / frequency */
     double cycles_compute;       /* gap x base_cpi */
-    double cycles_tlb;           /* TLB lookups beyond L1 DTLB hit */
+    double cycles_tlb;           /* TLB lookups beyond a first-level TLB hit */
     double cycles_walk;          /* page walks */
     double cycles_minor_fault;   /* first touches */
     double cycles_disk;          /* major faults and dirty page write-outs */
     double cycles_ram;           /* accesses served by RAM */
-    uint64_t tlb_hits[2], tlb_misses[2]; /* [0] L1 DTLB, [1] second-level TLB */
+    uint64_t tlb_hits[3], tlb_misses[3]; /* [0] L1 DTLB, [1] second-level TLB, [2] L1 ITLB */
     uint64_t page_walks;
     uint64_t minor_faults, major_faults;
     uint64_t disk_reads, disk_writes;

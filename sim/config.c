@@ -75,7 +75,7 @@ static int section_open(mh_cfg_ctx *x, const char *name, int line)
         return mh_cfg_fail(x, line, NULL, -1, "[%s] duplicate section (first on line %d)", name, s->line);
     if (kind < 0)
         return mh_cfg_fail(x, line, NULL, -1,
-                           "[%s] unknown section; allowed: hierarchy, tlb.L1d, tlb.L2, RAM, disk, "
+                           "[%s] unknown section; allowed: hierarchy, tlb.L1d, tlb.L2, tlb.L1i, RAM, disk, "
                            "or a cache level name (a letter, then letters, digits, _ or -; "
                            "at most %d characters)", name, MH_NAME_MAX - 1);
     if (kind == MH_SEC_LEVEL && x->c->nlevels == MH_MAX_LEVELS)
@@ -223,7 +223,7 @@ static int set_missing_one(mh_cfg_ctx *x, const mh_cfg_set *o)
 {
     mh_cfg_sec *s = mh_cfg_sec_find(x, o->sec);
     int kind = mh_cfg_sec_kind(o->sec), k;
-    if (!s && (kind == MH_SEC_TLB1 || kind == MH_SEC_TLB2)) {
+    if (!s && mh_cfg_tlb_slot(kind) >= 0) {
         if (section_open(x, o->sec, 0) != MH_OK)
             return MH_ECONFIG;
         s = &x->sec[x->cur];
@@ -233,10 +233,9 @@ static int set_missing_one(mh_cfg_ctx *x, const mh_cfg_set *o)
         for (size_t i = 0; i < x->nsec; i++)
             snprintf(have + strlen(have), sizeof have - strlen(have), "%s%s", i ? ", " : "",
                      x->sec[i].name);
-        for (int t = MH_SEC_TLB1; t <= MH_SEC_TLB2; t++)
-            if (!mh_cfg_sec_find(x, t == MH_SEC_TLB1 ? "tlb.L1d" : "tlb.L2"))
-                snprintf(have + strlen(have), sizeof have - strlen(have), ", %s",
-                         t == MH_SEC_TLB1 ? "tlb.L1d" : "tlb.L2");
+        for (int t = 0; t < MH_TLBS; t++)
+            if (!mh_cfg_sec_find(x, mh_cfg_tlb_names[t]))
+                snprintf(have + strlen(have), sizeof have - strlen(have), ", %s", mh_cfg_tlb_names[t]);
         x->set_arg = o->arg;   /* the message names this override alone */
         return mh_cfg_fail(x, 0, NULL, -1, "no section [%s]; sections: %s", o->sec, have);
     }

@@ -93,7 +93,7 @@ const mh_cfg_key *mh_cfg_keys(int kind, size_t *n)
     switch (kind) {
     case MH_SEC_HIER: *n = NKEYS(hier_keys); return hier_keys;
     case MH_SEC_LEVEL: *n = NKEYS(level_keys); return level_keys;
-    case MH_SEC_TLB1: case MH_SEC_TLB2: *n = NKEYS(tlb_keys); return tlb_keys;
+    case MH_SEC_TLB1: case MH_SEC_TLB2: case MH_SEC_TLBI: *n = NKEYS(tlb_keys); return tlb_keys;
     case MH_SEC_RAM: *n = NKEYS(ram_keys); return ram_keys;
     default: *n = NKEYS(disk_keys); return disk_keys;
     }
@@ -116,8 +116,7 @@ void *mh_cfg_base(mh_config *c, const mh_cfg_sec *s)
     switch (s->kind) {
     case MH_SEC_HIER: return c;
     case MH_SEC_LEVEL: return &c->level[s->index];
-    case MH_SEC_TLB1: return &c->tlb[0];
-    case MH_SEC_TLB2: return &c->tlb[1];
+    case MH_SEC_TLB1: case MH_SEC_TLB2: case MH_SEC_TLBI: return &c->tlb[mh_cfg_tlb_slot(s->kind)];
     case MH_SEC_RAM: return &c->ram;
     default: return &c->disk;
     }
@@ -144,13 +143,13 @@ void mh_cfg_defaults(mh_config *c, const mh_cfg_sec *s)
         l->pf_degree = 1;
         l->pf_distance = 1;
         break;
-    case MH_SEC_TLB1: case MH_SEC_TLB2:
-        t = &c->tlb[s->kind == MH_SEC_TLB2];
+    case MH_SEC_TLB1: case MH_SEC_TLB2: case MH_SEC_TLBI:
+        t = &c->tlb[mh_cfg_tlb_slot(s->kind)];
         t->present = 1;
-        t->entries = s->kind == MH_SEC_TLB1 ? 64 : 1024;
-        t->ways = s->kind == MH_SEC_TLB1 ? 0 : 8;    /* 0 = full, fixed up by the check */
+        t->entries = s->kind == MH_SEC_TLB2 ? 1024 : 64;
+        t->ways = s->kind == MH_SEC_TLB2 ? 8 : 0;    /* 0 = full, fixed up by the check */
         t->page_size = 4096;
-        t->latency = s->kind == MH_SEC_TLB1 ? 0 : 7;
+        t->latency = s->kind == MH_SEC_TLB2 ? 7 : 0;
         break;
     default:
         break;
@@ -304,7 +303,7 @@ int mh_cfg_format(const mh_config *c, const mh_cfg_sec *s, int k, char *buf, siz
         snprintf(buf, n, "%u", (unsigned)*(const uint32_t *)p);
         return 0;
     case MH_T_WAYS: {
-        const mh_tlb_cfg *t = &c->tlb[s->kind == MH_SEC_TLB2];
+        const mh_tlb_cfg *t = &c->tlb[s->kind == MH_SEC_LEVEL ? 0 : mh_cfg_tlb_slot(s->kind)];
         if (s->kind == MH_SEC_LEVEL ? c->level[s->index].fully_assoc : t->ways == t->entries)
             snprintf(buf, n, "full");
         else
@@ -322,7 +321,7 @@ int mh_cfg_sec_kind(const char *name)
 {
     static const struct { const char *name; int kind; } fixed[] = {
         {"hierarchy", MH_SEC_HIER}, {"tlb.L1d", MH_SEC_TLB1}, {"tlb.L2", MH_SEC_TLB2},
-        {"RAM", MH_SEC_RAM}, {"disk", MH_SEC_DISK},
+        {"tlb.L1i", MH_SEC_TLBI}, {"RAM", MH_SEC_RAM}, {"disk", MH_SEC_DISK},
     };
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
         if (!strcasecmp(name, fixed[i].name))
@@ -335,4 +334,12 @@ int mh_cfg_sec_kind(const char *name)
               (*p >= 'a' && *p <= 'z')))
             return -1;
     return MH_SEC_LEVEL;
+}
+
+const char *const mh_cfg_tlb_names[MH_TLBS] = {"tlb.L1d", "tlb.L2", "tlb.L1i"};
+
+/* See config_parse.h. */
+int mh_cfg_tlb_slot(int kind)
+{
+    return kind == MH_SEC_TLB1 ? MH_TLB_L1D : kind == MH_SEC_TLB2 ? MH_TLB_L2 : kind == MH_SEC_TLBI ? MH_TLB_L1I : -1;
 }

@@ -20,7 +20,8 @@ static void write_section(const mh_config *c, const mh_cfg_sec *s, FILE *f)
 int mh_config_write_ini(const mh_config *c, FILE *f)
 {
     static const struct { int kind; const char *name; } fixed[] = {
-        {MH_SEC_TLB1, "tlb.L1d"}, {MH_SEC_TLB2, "tlb.L2"}, {MH_SEC_RAM, "RAM"}, {MH_SEC_DISK, "disk"},
+        {MH_SEC_TLB1, "tlb.L1d"}, {MH_SEC_TLB2, "tlb.L2"}, {MH_SEC_TLBI, "tlb.L1i"}, {MH_SEC_RAM, "RAM"},
+        {MH_SEC_DISK, "disk"},
     };
     mh_cfg_sec s = {.kind = MH_SEC_HIER};
     char src[sizeof c->source];
@@ -38,8 +39,8 @@ int mh_config_write_ini(const mh_config *c, FILE *f)
         write_section(c, &s, f);
     }
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
-        if ((fixed[i].kind == MH_SEC_TLB1 && !c->tlb[0].present) ||
-            (fixed[i].kind == MH_SEC_TLB2 && !c->tlb[1].present))
+        int slot = mh_cfg_tlb_slot(fixed[i].kind);
+        if (slot >= 0 && !c->tlb[slot].present)
             continue;
         s.kind = fixed[i].kind;
         snprintf(s.name, sizeof s.name, "%s", fixed[i].name);

@@ -106,6 +106,15 @@ typedef struct seq {
     uint64_t idx[NSEQ];         /* instruction count at that record */
 } seq;
 
+/* A first-level TLB (data or instructions) and its same-page fast path. */
+typedef struct xl1 {
+    mh_tlb *tlb;                /* NULL when absent */
+    unsigned shift;             /* its page shift */
+    uint64_t last;              /* page number + 1 of its last translation */
+    tick ready;                 /* when that translation completes (its walk may still run) */
+    int stat;                   /* its index in st.tlb_hits and st.tlb_misses */
+} xl1;
+
 struct mh_timing {
     tick now;                   /* issue time of the next record */
     tick cpi;                   /* base_cpi */
@@ -133,7 +142,7 @@ struct mh_timing {
     tick late_ready;            /* pending: the current demand waits for a late prefetch until this */
     tick ahead;                 /* front-end run-ahead: work dispatched during the last dependency wait */
     int plain;                  /* rob = 0, mem_cpi = 0 and no hardware prefetch so far: account's plain loop */
-    uint8_t data_work[2];       /* [fetch]: DO_INDUCTION | DO_TLB, decided once (fetches do neither) */
+    uint8_t data_work[2];       /* [fetch]: DO_INDUCTION | DO_TLB, decided once (fetches: DO_TLB only) */
     int seen_dep;               /* some record had a dependency flag (gaps: st.instructions) */
     int entry[2];               /* [0] data entry level, [1] ifetch entry level */
     size_t nlevels;
@@ -155,10 +164,8 @@ struct mh_timing {
     double ram_bpc;             /* RAM bytes per cycle; 0 = unbounded */
     tick ram_xfer;              /* time one last-level line occupies the memory channel */
     tick ram_free;              /* when the memory channel (fills only) is free again */
-    mh_tlb *tlb[2];             /* L1 DTLB, second-level TLB; NULL when absent */
-    unsigned tlb_shift;         /* page shift of the first TLB (fast same-page path) */
-    uint64_t tlb_last;          /* page number + 1 of the last data translation */
-    tick tlb_ready;             /* when that translation completes (its walk may still run) */
+    xl1 xl[2];                  /* [fetch]: the first-level TLB of data, of instructions */
+    mh_tlb *tlb2;               /* second-level TLB, shared by both; NULL when absent */
     unsigned line_shift[2];     /* log2 line size of the [0] data and [1] ifetch entry levels */
     fill *fills;                /* in-flight demand fills of the entry levels, direct mapped */
     tick tlb2_cost;             /* a second-level TLB lookup */
@@ -298,14 +305,19 @@ static int setup_set_gaps(mh_timing *t, const mh_config *c)
 /* Builds the TLBs, page table and DRAM banks; walks cost walk_latency (also with walk = cached). */
 static int setup_memory(mh_timing *t, const mh_config *c, mh_error *err)
 {
-    static const char *const names[2] = { "tlb.L1d", "tlb.L2" };
+    static const char *const names[MH_TLBS] = { "tlb.L1d", "tlb.L2", "tlb.L1i" };
+    mh_tlb **made[MH_TLBS] = { &t->xl[0].tlb, &t->tlb2, &t->xl[1].tlb };
     int rc;
-    for (int i = 0; i < 2; i++)
-        if (c->tlb[i].present && (rc = mh_tlb_create(&c->tlb[i], names[i], &t->tlb[i], err)) != MH_OK) return rc;
-    if (!t->tlb[0] && t->tlb[1]) { t->tlb[0] = t->tlb[1]; t->tlb[1] = NULL; }  /* lone TLB is first level */
-    if (t->tlb[0]) t->tlb_shift = mh_tlb_page_shift(t->tlb[0]);
-    t->data_work[0] = (uint8_t)((t->induction ? DO_INDUCTION : 0) | (t->tlb[0] ? DO_TLB : 0));
-    t->tlb2_cost = t->tlb[1] ? ticks(c->tlb[1].latency) : 0;
+    for (int i = 0; i < MH_TLBS; i++)
+        if (c->tlb[i].present && (rc = mh_tlb_create(&c->tlb[i], names[i], made[i], err)) != MH_OK) return rc;
+    if (!t->xl[0].tlb && t->tlb2) { t->xl[0].tlb = t->tlb2; t->tlb2 = NULL; }  /* lone TLB is first level */
+    t->xl[0].stat = 0;
+    t->xl[1].stat = 2;
+    for (int f = 0; f < 2; f++)
+        if (t->xl[f].tlb) t->xl[f].shift = mh_tlb_page_shift(t->xl[f].tlb);
+    t->data_work[0] = (uint8_t)((t->induction ? DO_INDUCTION : 0) | (t->xl[0].tlb ? DO_TLB : 0));
+    t->data_work[1] = t->xl[1].tlb ? DO_TLB : 0;
+    t->tlb2_cost = t->tlb2 ? ticks(c->tlb[MH_TLB_L2].latency) : 0;
     t->walk_cost = ticks(c->walk_latency);
     t->walk_cached = c->walk != MH_WALK_FIXED;
     t->walk_nested = c->walk == MH_WALK_NESTED;
@@ -450,11 +462,11 @@ static tick host_walk(mh_timing *t, uint64_t vpn)
  * caches, nested then the host's entries (host_walk) plus walk_latency; returns the sum of their
  * latencies (a dependent chain). A late prefetch met by these reads is ignored. Out of line, like
  * the other paths most records skip, so the per-record path keeps its registers. */
-static __attribute__((noinline)) tick walk_loads(mh_timing *t, uint64_t addr)
+static __attribute__((noinline)) tick walk_loads(mh_timing *t, uint64_t addr, unsigned shift)
 {
     tick cost = 0, late = t->late_ready;
     uint64_t vpn = addr >> 12;
-    int last = t->tlb_shift >= 21 ? 2 : 1;        /* 2M pages end the walk at the page directory */
+    int last = shift >= 21 ? 2 : 1;               /* 2M pages end the walk at the page directory */
     for (int level = 2; level >= last; level--)
         cost += walk_read(t, MH_WALK_PT_BASE + ((uint64_t)level << 40) + 8 * (vpn >> (9 * (level - 1))));
     if (t->walk_nested)
@@ -481,42 +493,43 @@ static __attribute__((noinline)) tick walker_wait(mh_timing *t, tick begin, tick
     return wait;
 }
 
-/* DTLB lookups and page walk for a data access to addr at time now; returns their costs. A
- * further access to the same page (the fast path) waits for that page's translation to finish.
- * Forced inline, like translate and induction_wait: with two account loops gcc would call them. */
-static inline __attribute__((always_inline)) xlat translate_tlb(mh_timing *t, uint64_t addr, tick now)
+/* First-level TLB l (data or instructions), second-level TLB and page walk for an access to addr
+ * at time now; returns their costs. A further access to the same page (the fast path) waits for
+ * that page's translation to finish. Forced inline, like translate and induction_wait: with two
+ * account loops gcc would call them. */
+static inline __attribute__((always_inline)) xlat translate_tlb(mh_timing *t, xl1 *l, uint64_t addr, tick now)
 {
     xlat x = { 0, 0 };
-    uint64_t page = (addr >> t->tlb_shift) + 1;
-    if (page == t->tlb_last) {
-        t->st.tlb_hits[0]++;
-        if (t->tlb_ready > now) x.tlb = t->tlb_ready - now;   /* charged as TLB time if waited on */
+    uint64_t page = (addr >> l->shift) + 1;
+    if (page == l->last) {
+        t->st.tlb_hits[l->stat]++;
+        if (l->ready > now) x.tlb = l->ready - now;   /* charged as TLB time if waited on */
         return x;
     }
     int64_t *r0, *r1;
-    t->tlb_last = page;
-    t->tlb_ready = now;
-    if (mh_tlb_lookup_at(t->tlb[0], addr, &r0)) {
-        t->st.tlb_hits[0]++;
-        if (*r0 > now) x.tlb = (t->tlb_ready = *r0) - now; /* an earlier lookup's walk still runs */
+    l->last = page;
+    l->ready = now;
+    if (mh_tlb_lookup_at(l->tlb, addr, &r0)) {
+        t->st.tlb_hits[l->stat]++;
+        if (*r0 > now) x.tlb = (l->ready = *r0) - now; /* an earlier lookup's walk still runs */
         return x;
     }
-    t->st.tlb_misses[0]++;
-    if (t->tlb[1]) {
+    t->st.tlb_misses[l->stat]++;
+    if (t->tlb2) {
         x.tlb = t->tlb2_cost;
-        if (mh_tlb_lookup_at(t->tlb[1], addr, &r1)) {
+        if (mh_tlb_lookup_at(t->tlb2, addr, &r1)) {
             t->st.tlb_hits[1]++;
             if (*r1 > now + x.tlb) x.tlb = *r1 - now;
-            *r0 = t->tlb_ready = now + x.tlb;
+            *r0 = l->ready = now + x.tlb;
             return x;
         }
         t->st.tlb_misses[1]++;
     }
     t->st.page_walks++;
-    x.walk = t->walk_cached && t->walker ? walk_loads(t, addr) : t->walk_cost;
+    x.walk = t->walk_cached && t->walker ? walk_loads(t, addr, l->shift) : t->walk_cost;
     if (t->walkers) x.walk += walker_wait(t, now + x.tlb, x.walk);
-    *r0 = t->tlb_ready = now + x.tlb + x.walk;
-    if (t->tlb[1]) *r1 = *r0;
+    *r0 = l->ready = now + x.tlb + x.walk;
+    if (t->tlb2) *r1 = *r0;
     return x;
 }
 
@@ -562,14 +575,15 @@ static fill *fill_slot(const mh_timing *t, uint64_t line)
     return &t->fills[((line + 1) * 0x9E3779B97F4A7C15ull) >> (64 - FILL_BITS)];
 }
 
-/* Translation of a data record whose address is ready at `start`: a record that stalls the
- * issue clock (stall = 1: dependent loads and stores) waits for it there (charged to TLB and walk
+/* Translation of a record whose address is ready at `start`, by the first-level TLB of its kind: a
+ * record that stalls the issue clock (stall = 1: a dependent record, or an instruction fetch, which
+ * the front end cannot make before its translation) waits for it there (charged to TLB and walk
  * time); returns the earliest start of the access, and sets *xslot to the slot of the translation
  * part an independent access's completion hides. */
 static inline __attribute__((always_inline)) tick translate(mh_timing *t, const mh_rec *r, tick *now, tick start,
                                                             int stall, int *xslot)
 {
-    xlat x = translate_tlb(t, r->addr, start);
+    xlat x = translate_tlb(t, &t->xl[r->op == MH_OP_IFETCH], r->addr, start);
     if (stall) {
         t->stall[TLB_SLOT] += x.tlb;
         t->stall[WALK_SLOT] += x.walk;
@@ -752,7 +766,7 @@ static inline __attribute__((always_inline)) void account(mh_timing *t, const mh
     }
     tick start = now + (wait - stall);       /* when the access itself begins */
     int xslot = slot;
-    if (work & DO_TLB) start = translate(t, r, &now, start, dep && !swpf, &xslot);
+    if (work & DO_TLB) start = translate(t, r, &now, start, fetch | (dep && !swpf), &xslot);
     int at_issue = start == now;             /* not waiting for a translation or a fault */
     if (!plain && t->pipes && !fetch) start = pipe_start(t, start);   /* pipes full this cycle */
     if (t->vm) {
@@ -963,8 +977,9 @@ void mh_timing_destroy(mh_timing *t)
         free(t->win[1].done);
         free(t->win[1].slot);
     }
-    mh_tlb_destroy(t->tlb[0]);
-    mh_tlb_destroy(t->tlb[1]);
+    mh_tlb_destroy(t->xl[0].tlb);
+    mh_tlb_destroy(t->xl[1].tlb);
+    mh_tlb_destroy(t->tlb2);
     mh_vmem_destroy(t->vm);
     mh_dram_destroy(t->dram);
     free(t->fl);

@@ -113,6 +113,9 @@ static void test_zen3_fields(void **state)
     assert_true(c->tlb[0].present && c->tlb[1].present);
     assert_int_equal(c->tlb[0].ways, 64);            /* full = entries */
     assert_int_equal(c->tlb[1].entries, 2048);
+    assert_true(c->tlb[MH_TLB_L1I].present);
+    assert_int_equal(c->tlb[MH_TLB_L1I].entries, 64);
+    assert_int_equal(c->tlb[MH_TLB_L1I].ways, 64);
     assert_int_equal(c->ram.page_policy, MH_PAGE_CLOCK);
     assert_true(c->ram.latency_ns == 85 && c->ram.row_hit_ns == 60);
     assert_int_equal(c->ram.row_size, 8192);
@@ -249,7 +252,7 @@ static void test_string_errors(void **state)
     parse_bad(MIN_L1 "next = L1\n",
               "t.ini:7: [L1] next = L1, forms a cycle L1 -> L1; the last level must omit next (= main memory)");
     parse_bad(MIN_L1 "[memory]\n",
-              "t.ini:7: [memory] unknown section; allowed: hierarchy, tlb.L1d, tlb.L2, RAM, disk, or a "
+              "t.ini:7: [memory] unknown section; allowed: hierarchy, tlb.L1d, tlb.L2, tlb.L1i, RAM, disk, or a "
               "cache level name (a letter, then letters, digits, _ or -; at most 31 characters)");
     parse_bad(MIN_L1 "[RAM]\nrow_size = 3000\n", "t.ini:8: [RAM] row_size = 3000, must be a power of two");
     parse_bad(MIN_L1 "[RAM]\npage_policy = fifo\n", "t.ini:8: [RAM] page_policy = fifo, must be lru or clock");
@@ -277,7 +280,7 @@ static void test_limits(void **state)
     parse_bad(text, "t.ini:7: line too long (at most 197 characters)");
     snprintf(text, sizeof text, "[%.40s]\n", line);
     parse_bad(text, "t.ini:1: [xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx] unknown section; allowed: hierarchy, "
-                    "tlb.L1d, tlb.L2, RAM, disk, or a cache level name (a letter, then letters, digits, "
+                    "tlb.L1d, tlb.L2, tlb.L1i, RAM, disk, or a cache level name (a letter, then letters, digits, "
                     "_ or -; at most 31 characters)");
 }
 
@@ -308,6 +311,12 @@ static void test_set(void **state)
     assert_true(c->tlb[0].present);
     assert_int_equal(c->tlb[0].entries, 16);
     assert_int_equal(c->tlb[0].ways, 16);
+    assert_false(c->tlb[MH_TLB_L1I].present);
+    assert_int_equal(mh_config_set(c, "tlb.L1i.ways", "4", &e), MH_OK);   /* the ITLB's defaults, 4 ways */
+    assert_true(c->tlb[MH_TLB_L1I].present);
+    assert_int_equal(c->tlb[MH_TLB_L1I].entries, 64);
+    assert_int_equal(c->tlb[MH_TLB_L1I].ways, 4);
+    assert_int_equal(c->tlb[MH_TLB_L1I].page_size, 4096);
     mh_config_free(c);
 }
 
@@ -337,7 +346,7 @@ static void test_set_rejects(void **state)
             "allocate, inclusion, latency, next, seed, mshrs, bandwidth, set_gap, spread, swpf_extra, prefetcher, degree, distance, cross_pages");
     set_bad("L9.ways", "2", MH_ECONFIG,
             "--set L9.ways=2: no section [L9]; sections: hierarchy, L1i, L1d, L2, L3, tlb.L1d, tlb.L2, "
-            "RAM, disk");
+            "tlb.L1i, RAM, disk");
     set_bad("hierarchy.data", "L9", MH_ECONFIG,
             "--set hierarchy.data=L9: no such level; levels are L1i, L1d, L2, L3");
     set_bad("L2.next", "memory", MH_ECONFIG,
@@ -406,7 +415,7 @@ static void test_set_many(void **state)
     const char *ke[] = {"L1d.ways", "L9.ways"}, *ve[] = {"12", "2"};
     set_many_bad(ke, ve, 2, MH_ECONFIG,
                  "--set L9.ways=2: no section [L9]; sections: hierarchy, L1i, L1d, L2, L3, tlb.L1d, tlb.L2, "
-                 "RAM, disk");
+                 "tlb.L1i, RAM, disk");
     const char *kf[] = {"L1d.ways", "ways"}, *vf[] = {"12", "2"};
     set_many_bad(kf, vf, 2, MH_EINVAL, "--set ways=2: expected SECTION.KEY=VALUE, e.g. L1d.size=64K");
 }
@@ -441,9 +450,12 @@ static void test_write_roundtrip(void **state)
                             "distance = 16\nwrite = through\nallocate = no\nnext = B\n"
                             "[B]\nsize = 2K\nways = full\nline = 64\npolicy = brrip\n"
                             "[tlb.L1d]\nentries = 48\nways = 3\npage_size = 2M\nlatency = 0.5\n"
+                            "[tlb.L1i]\nentries = 8\nways = 2\npage_size = 2M\n"
                             "[RAM]\ncapacity = 12K\nlatency_ns = 33.3\nrow_hit_ns = 11.1\n");
     assert_int_equal(c->level[0].sets, 16);
     assert_int_equal(c->tlb[0].page_size, 2u << 20);
+    assert_int_equal(c->tlb[MH_TLB_L1I].entries, 8);
+    assert_false(c->tlb[MH_TLB_L2].present);
     roundtrip(c);
     mh_config_free(c);
 }

@@ -189,6 +189,73 @@ static void test_single_tlb_and_ifetch(void **state)
     mh_timing_account(t, &rec, 0);
     mh_timing_stats(t, &s, NULL, 0);
     assert_int_equal(s.tlb_hits[0] + s.tlb_misses[0], 0);
+    assert_int_equal(s.tlb_hits[2] + s.tlb_misses[2], 0);    /* no [tlb.L1i]: fetches untranslated */
+    assert_true(s.cycles_tlb == 0 && s.cycles_walk == 0);
+    mh_timing_destroy(t);
+}
+
+/* Accounts one record at addr of kind op (independent, gap 0) on t. */
+static void one(mh_timing *t, uint64_t addr, int op)
+{
+    mh_rec rec = { addr, 0, op == MH_OP_IFETCH ? 4 : 8, (uint8_t)op, 0 };
+    mh_timing_account(t, &rec, 0);
+}
+
+/* An instruction TLB of 4 entries (fully associative) before the shared 1536-entry second level:
+ * fetches from 8 pages in a cycle miss it every time; the first round walks (7 + 30 cycles each),
+ * the second finds the pages in the second level (7 each). The front end waits for each
+ * translation, so the fetch stream's time is theirs plus the last fetch's 4-cycle hit. The data
+ * TLB sees none of it. */
+static void test_itlb(void **state)
+{
+    (void)state;
+    mh_config c;
+    tlb_config(&c, K4);
+    c.tlb[MH_TLB_L1I] = (mh_tlb_cfg){ 1, 4, 4, K4, 0 };
+    mh_timing *t = NULL;
+    assert_int_equal(mh_timing_create(&c, &t, NULL), MH_OK);
+    for (int r = 0; r < 2; r++)
+        for (uint64_t p = 0; p < 8; p++) one(t, p * K4 + 64, MH_OP_IFETCH);
+    mh_time_stats s;
+    mh_timing_stats(t, &s, NULL, 0);
+    assert_int_equal(s.tlb_misses[2], 16);
+    assert_int_equal(s.tlb_hits[2], 0);
+    assert_int_equal(s.tlb_misses[1], 8);
+    assert_int_equal(s.tlb_hits[1], 8);
+    assert_int_equal(s.page_walks, 8);
+    assert_int_equal(s.tlb_hits[0] + s.tlb_misses[0], 0);
+    assert_true(s.cycles_tlb == 16 * 7.0);
+    assert_true(s.cycles_walk == 8 * 30.0);
+    assert_true(s.cycles == 16 * 7.0 + 8 * 30.0 + 4);
+    /* further fetches from one page: the same-page path, all hits and no time */
+    for (int i = 0; i < 100; i++) one(t, 9 * K4 + 4 * (uint64_t)i, MH_OP_IFETCH);
+    mh_timing_stats(t, &s, NULL, 0);
+    assert_int_equal(s.tlb_misses[2], 17);
+    assert_int_equal(s.tlb_hits[2], 99);
+    mh_timing_destroy(t);
+}
+
+/* The second level is shared: a page a load walked for is found there by the first fetch from it
+ * (7 cycles, no walk), and the other way round. */
+static void test_itlb_shares_second_level(void **state)
+{
+    (void)state;
+    mh_config c;
+    tlb_config(&c, K4);
+    c.tlb[MH_TLB_L1I] = (mh_tlb_cfg){ 1, 64, 64, K4, 0 };
+    mh_timing *t = NULL;
+    assert_int_equal(mh_timing_create(&c, &t, NULL), MH_OK);
+    one(t, 5 * K4, MH_OP_READ);
+    one(t, 5 * K4 + 128, MH_OP_IFETCH);
+    one(t, 6 * K4, MH_OP_IFETCH);
+    one(t, 6 * K4 + 8, MH_OP_READ);
+    mh_time_stats s;
+    mh_timing_stats(t, &s, NULL, 0);
+    assert_int_equal(s.page_walks, 2);
+    assert_int_equal(s.tlb_misses[0], 2);
+    assert_int_equal(s.tlb_misses[2], 2);
+    assert_int_equal(s.tlb_misses[1], 2);
+    assert_int_equal(s.tlb_hits[1], 2);
     mh_timing_destroy(t);
 }
 
@@ -319,6 +386,8 @@ int main(void)
         cmocka_unit_test(test_dtlb_overflow),
         cmocka_unit_test(test_huge_pages),
         cmocka_unit_test(test_single_tlb_and_ifetch),
+        cmocka_unit_test(test_itlb),
+        cmocka_unit_test(test_itlb_shares_second_level),
         cmocka_unit_test(test_cached_walk),
         cmocka_unit_test(test_nested_walk),
         cmocka_unit_test(test_walks_overlap),
