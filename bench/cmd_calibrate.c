@@ -536,8 +536,8 @@ static void build_header(const cal_run *r, const mh_config *out, const cal_fit_o
     if (r->machine)
         cal_machine_header(&r->mach, ghz, buf, CAL_HEADER_MAX);
     hdr(buf, "; Not calibrated: MSHRs, prefetcher types, degrees and distances, open DRAM rows; the TLB sizes\n"
-             "; are the base config's (CPUID's or defaults), which the probes above set (first level) or only\n"
-             "; shrink (second level) (see README).\n\n");
+             "; are the base config's (CPUID's or defaults), which the probes above set (first-level data TLB)\n"
+             "; or only shrink (second level); the instruction TLB keeps the base config's (see README).\n\n");
 }
 
 /* Prints the fit on stdout. */

@@ -32,7 +32,7 @@ typedef struct topo_cache {
     int inclusive;       /* 1 inclusive of the levels above, 0 not, -1 unknown (hwloc "Inclusive" info) */
 } topo_cache;
 
-/* One data TLB for 4 KiB pages as the CPU describes it (hwloc does not report TLBs). */
+/* One TLB for 4 KiB pages as the CPU describes it (hwloc does not report TLBs). */
 typedef struct topo_tlb {
     unsigned entries;    /* 0: not described */
     unsigned ways;       /* ways to configure (= entries: fully associative); see topo_tlb_ways */
@@ -40,10 +40,11 @@ typedef struct topo_tlb {
     unsigned ways_hi;    /*   bounds (code 6h: 8..15); both 0 when fully associative */
 } topo_tlb;
 
-/* The data TLBs CPUID describes, or why they are unknown. */
+/* The TLBs CPUID describes, or why they are unknown. */
 typedef struct topo_tlbs {
     topo_tlb l1d;        /* first-level data TLB (Intel: the load TLB where stores have their own) */
     topo_tlb l2;         /* second-level TLB that data translations use (shared or data-only) */
+    topo_tlb l1i;        /* first-level instruction TLB */
     char source[96];     /* the CPUID leaves read ("CPUID 0x18 (Intel)"), or why none */
 } topo_tlbs;
 
@@ -98,8 +99,9 @@ const topo_tlbs *topo_get_tlbs(const topo_t *t);
 void topo_set_tlbs(topo_t *t, const topo_tlbs *tlbs);
 
 /* CPUID decoders (bench/topo_tlb.c, any host; each fills *out, source included, and returns
- * the number of TLBs it found, 0..2; a TLB it does not find keeps entries 0). */
-/* AMD/Hygon: EBX of leaves 0x80000005 (L1 DTLB) and 0x80000006 (L2 DTLB), 4 KiB pages. */
+ * the number of data TLBs it found, 0..2; the instruction TLB is decoded beside them; a TLB it
+ * does not find keeps entries 0). */
+/* AMD/Hygon: EBX of leaves 0x80000005 (L1 DTLB and ITLB) and 0x80000006 (L2 DTLB), 4 KiB pages. */
 int topo_tlb_amd(uint32_t ebx5, uint32_t ebx6, topo_tlbs *out);
 /* Intel leaf 0x18: sub[i] = {eax, ebx, ecx, edx} of subleaf i, n subleaves. */
 int topo_tlb_intel18(const uint32_t (*sub)[4], unsigned n, topo_tlbs *out);
@@ -111,7 +113,7 @@ unsigned topo_tlb_ways(unsigned entries, unsigned ways_lo, unsigned ways_hi);
 /* Writes t's reported associativity into buf ("fully associative", "4-way", "8..15-way"). */
 void topo_tlb_assoc(const topo_tlb *t, char *buf, size_t n);
 /* Reads this CPU's TLBs through CPUID (bench/topo_cpuid_*.c, chosen by the Makefile); returns
- * the number found; with 0, out->source says why. */
+ * the number of data TLBs found; with 0, out->source says why. */
 int topo_tlb_cpuid(topo_tlbs *out);
 
 /* OS index of the reference PU (the caches are those above it), -1 when there is none. */

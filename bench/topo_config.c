@@ -235,24 +235,34 @@ static void write_level(FILE *f, const plan_level *plan, size_t i)
     }
 }
 
-/* The TLBs to write: CPUID's where it describes them, else the documented defaults of an AMD Zen
- * core (fully associative L1 DTLB, 2048-entry L2) or of a common Intel core, with one warning
- * naming the sections that got them and why. */
-static void tlb_plan(const topo_t *t, warnings *w, topo_tlb out[2], int cpuid[2])
+#define TLB_N 3 /* TLB sections detect writes */
+static const char *const TLB_SECS[TLB_N] = {"tlb.L1d", "tlb.L2", "tlb.L1i"};
+
+/* The TLBs to write, in the order of TLB_SECS: CPUID's where it describes them, else the
+ * documented defaults of an AMD Zen core (fully associative L1 DTLB and ITLB, 2048-entry L2) or of
+ * a common Intel core, with one warning naming the sections that got them and why. */
+static void tlb_plan(const topo_t *t, warnings *w, topo_tlb out[TLB_N], int cpuid[TLB_N])
 {
     const char *model = topo_cpu_model(t);
     int amd = model && strstr(model, "AMD");
     const topo_tlbs *c = topo_get_tlbs(t);
-    const topo_tlb def[2] = {amd ? (topo_tlb){64, 64, 0, 0} : (topo_tlb){64, 4, 4, 4},
-                             amd ? (topo_tlb){2048, 8, 8, 8} : (topo_tlb){1536, 12, 12, 12}};
-    const topo_tlb *got[2] = {&c->l1d, &c->l2};
-    for (int i = 0; i < 2; i++) {
+    const topo_tlb def[TLB_N] = {amd ? (topo_tlb){64, 64, 0, 0} : (topo_tlb){64, 4, 4, 4},
+                                 amd ? (topo_tlb){2048, 8, 8, 8} : (topo_tlb){1536, 12, 12, 12},
+                                 amd ? (topo_tlb){64, 64, 0, 0} : (topo_tlb){128, 8, 8, 8}};
+    const topo_tlb *got[TLB_N] = {&c->l1d, &c->l2, &c->l1i};
+    char miss[64] = "";
+    int nmiss = 0;
+    for (int i = 0; i < TLB_N; i++) {
         cpuid[i] = got[i]->entries > 0;
         out[i] = cpuid[i] ? *got[i] : def[i];
+        nmiss += !cpuid[i];
     }
-    if (!cpuid[0] || !cpuid[1])
-        warn(w, "%s: %s: defaults of %s written", !cpuid[0] && !cpuid[1] ? "[tlb.L1d] and [tlb.L2]"
-             : !cpuid[0] ? "[tlb.L1d]" : "[tlb.L2]", c->source, amd ? "an AMD Zen core" : "a common Intel core");
+    for (int i = 0, k = 0; i < TLB_N; i++)   /* "[a]", "[a] and [b]", "[a], [b] and [c]" */
+        if (!cpuid[i])
+            snprintf(miss + strlen(miss), sizeof miss - strlen(miss), "%s[%s]",
+                     !k++ ? "" : k == nmiss ? " and " : ", ", TLB_SECS[i]);
+    if (nmiss)
+        warn(w, "%s: %s: defaults of %s written", miss, c->source, amd ? "an AMD Zen core" : "a common Intel core");
 }
 
 /* Writes one TLB section: tlb (from CPUID when cpuid, else a default). */
@@ -279,15 +289,18 @@ static void write_tlb(FILE *f, const char *sec, const topo_tlb *tlb, int cpuid, 
 }
 
 /* Writes [tlb.*] (see tlb_plan), [RAM] and [disk] with documented defaults. */
-static void write_memory(FILE *f, const topo_t *t, const topo_tlb tlb[2], const int cpuid[2])
+static void write_memory(FILE *f, const topo_t *t, const topo_tlb tlb[TLB_N], const int cpuid[TLB_N])
 {
     char cap[32];
     uint64_t mem = topo_memory_bytes(t);
     fmt_size(cap, sizeof cap, mem);
-    fprintf(f, "\n; TLBs (hwloc does not report them); latencies are defaults until memhier calibrate\n");
-    write_tlb(f, "tlb.L1d", &tlb[0], cpuid[0], topo_get_tlbs(t)->source, 1);
-    fprintf(f, "\n");
-    write_tlb(f, "tlb.L2", &tlb[1], cpuid[1], topo_get_tlbs(t)->source, 7);
+    fprintf(f, "\n; TLBs (hwloc does not report them); latencies are defaults until memhier calibrate; the\n"
+               "; model's second level serves the misses of both first-level TLBs\n");
+    for (int i = 0; i < TLB_N; i++) {
+        if (i)
+            fputc('\n', f);
+        write_tlb(f, TLB_SECS[i], &tlb[i], cpuid[i], topo_get_tlbs(t)->source, i == 1 ? 7 : 1);
+    }
     fprintf(f, "\n; RAM: capacity from %s; timings are defaults until memhier calibrate measures them\n",
             mem != topo_hwloc_memory(t) ? "the kernel (hwloc's NUMA nodes hold less)" : "hwloc");
     fprintf(f, "[RAM]\nlatency_ns = 80\nrow_hit_ns = 50\nbandwidth_gbs = 20\nrow_size = 8K\nbanks = 16\n");
@@ -322,8 +335,8 @@ int topo_config_write(const topo_t *t, FILE *f, const char *name, char *warnbuf,
     if (topo_memory_bytes(t) != topo_hwloc_memory(t))
         warn(w, "memory: hwloc's NUMA nodes hold %llu MiB, the kernel reports %llu MiB: [RAM] capacity uses the kernel's",
              (unsigned long long)(topo_hwloc_memory(t) >> 20), (unsigned long long)(topo_kernel_memory(t) >> 20));
-    topo_tlb tlb[2];
-    int cpuid[2];
+    topo_tlb tlb[TLB_N];
+    int cpuid[TLB_N];
     tlb_plan(t, w, tlb, cpuid);
     warn(w, "RAM and disk timings are not reported by hwloc: defaults written (see comments)");
     const char *model = topo_cpu_model(t);

@@ -1,4 +1,4 @@
-/* topo_tlb.c — the data TLBs from CPUID register values (AMD leaves 0x80000005/6, Intel leaves
+/* topo_tlb.c — the TLBs from CPUID register values (AMD leaves 0x80000005/6, Intel leaves
  * 0x18 and 2). Pure decoding, so any host can test it; bench/topo_cpuid_*.c read the registers. */
 #include <stdio.h>
 #include <string.h>
@@ -59,6 +59,9 @@ int topo_tlb_amd(uint32_t ebx5, uint32_t ebx6, topo_tlbs *out)
         set_tlb(&out->l1d, n1, a1 == 0xff ? 0 : a1, a1 == 0xff ? 0 : a1);
         found++;
     }
+    unsigned ai = (ebx5 >> 8) & 0xff, ni = ebx5 & 0xff;  /* the L1 ITLB, coded alike */
+    if (ni && ai)
+        set_tlb(&out->l1i, ni, ai == 0xff ? 0 : ai, ai == 0xff ? 0 : ai);
     unsigned lo, hi, n2 = (ebx6 >> 16) & 0xfff;
     if (n2 && amd_l2_ways(ebx6 >> 28, &lo, &hi)) {
         set_tlb(&out->l2, n2, lo, hi);
@@ -79,21 +82,24 @@ static void keep(topo_tlb *t, int *rank, int pref, unsigned entries, unsigned lo
 }
 
 /* See topo.h. Level 1: a data or unified TLB for 4 KiB pages, else the load-only one (loads and
- * stores each have their own there; the model has one); level 2: data or unified. */
+ * stores each have their own there; the model has one), and an instruction TLB, else a unified
+ * one; level 2: data or unified. */
 int topo_tlb_intel18(const uint32_t (*sub)[4], unsigned n, topo_tlbs *out)
 {
     memset(out, 0, sizeof *out);
-    int r1 = 0, r2 = 0;
+    int r1 = 0, r2 = 0, ri = 0;
     for (unsigned i = 0; i < n; i++) {
         uint32_t ebx = sub[i][1], ecx = sub[i][2], edx = sub[i][3];
         unsigned type = edx & 31, level = (edx >> 5) & 7, ways = ebx >> 16;
         unsigned entries = ways * ecx, full = ((edx >> 8) & 1) || ecx == 1; /* full: one set */
-        if (!(ebx & 1) || !entries || !(type == 1 || type == 3 || type == 4))
-            continue; /* no 4 KiB pages, empty, or an instruction or store-only TLB */
+        if (!(ebx & 1) || !entries || type < 1 || type > 4)
+            continue; /* no 4 KiB pages, empty, null or a store-only TLB */
         unsigned lo = full ? 0 : ways;
-        if (level == 1)
+        if (level == 1 && type != 2)
             keep(&out->l1d, &r1, type == 4 ? 1 : 2, entries, lo, lo);
-        else if (level == 2 && type != 4)
+        if (level == 1 && (type == 2 || type == 3))
+            keep(&out->l1i, &ri, type == 2 ? 2 : 1, entries, lo, lo);
+        if (level == 2 && (type == 1 || type == 3))
             keep(&out->l2, &r2, 1, entries, lo, lo);
     }
     int found = (out->l1d.entries > 0) + (out->l2.entries > 0);
@@ -101,22 +107,25 @@ int topo_tlb_intel18(const uint32_t (*sub)[4], unsigned n, topo_tlbs *out)
     return found;
 }
 
-/* Leaf 2's data TLB descriptors for 4 KiB pages (Intel SDM, table 3-12); ways 0: fully associative. */
+/* Leaf 2's TLB descriptors for 4 KiB pages (Intel SDM, table 3-12; those that give the
+ * associativity): which TLB (1 L1 DTLB, 2 second level, 3 L1 ITLB); ways 0: fully associative. */
 static const struct {
-    uint8_t code, level;
+    uint8_t code, tlb;
     uint16_t entries, ways;
 } leaf2[] = {
     {0x03, 1, 64, 4},   {0x5b, 1, 64, 0},   {0x5c, 1, 128, 0},  {0x5d, 1, 256, 0},
     {0x64, 1, 512, 4},  {0xa0, 1, 32, 0},   {0xb3, 1, 128, 4},  {0xb4, 1, 256, 4},
     {0xba, 1, 64, 4},   {0xc0, 1, 8, 4},    {0xc2, 1, 16, 4},   {0xc1, 2, 1024, 8},
-    {0xc3, 2, 1536, 6}, {0xca, 2, 512, 4},
+    {0xc3, 2, 1536, 6}, {0xca, 2, 512, 4},  {0x01, 3, 32, 4},   {0x61, 3, 48, 0},
+    {0xb0, 3, 128, 4},  {0xb2, 3, 64, 4},   {0xb5, 3, 64, 8},   {0xb6, 3, 128, 8},
 };
 
 /* See topo.h. A register with bit 31 set holds no descriptors; AL is the round count. */
 int topo_tlb_intel2(const uint32_t regs[4], topo_tlbs *out)
 {
     memset(out, 0, sizeof *out);
-    int r1 = 0, r2 = 0;
+    topo_tlb *tlb[4] = {NULL, &out->l1d, &out->l2, &out->l1i};
+    int rank[4] = {0};
     for (unsigned r = 0; r < 4; r++) {
         if (regs[r] >> 31)
             continue;
@@ -124,8 +133,8 @@ int topo_tlb_intel2(const uint32_t regs[4], topo_tlbs *out)
             unsigned d = (regs[r] >> (8 * b)) & 0xff;
             for (size_t k = 0; d && k < sizeof leaf2 / sizeof leaf2[0]; k++)
                 if (leaf2[k].code == d)
-                    keep(leaf2[k].level == 1 ? &out->l1d : &out->l2, leaf2[k].level == 1 ? &r1 : &r2, 1,
-                         leaf2[k].entries, leaf2[k].ways, leaf2[k].ways);
+                    keep(tlb[leaf2[k].tlb], &rank[leaf2[k].tlb], 1, leaf2[k].entries, leaf2[k].ways,
+                         leaf2[k].ways);
         }
     }
     int found = (out->l1d.entries > 0) + (out->l2.entries > 0);

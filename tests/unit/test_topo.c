@@ -133,7 +133,7 @@ static void test_intel_client(void **state)
     assert_string_equal(ini_get(g.ini, "disk", "latency_us"), "100");
     assert_null(strstr(g.warn, "associativity"));
     assert_non_null(strstr(g.warn, "RAM and disk timings are not reported"));
-    assert_non_null(strstr(g.warn, "[tlb.L1d] and [tlb.L2]: an hwloc XML topology does not describe TLBs"));
+    assert_non_null(strstr(g.warn, "[tlb.L1d], [tlb.L2] and [tlb.L1i]: an hwloc XML topology does not describe TLBs"));
     topo_destroy(t);
 }
 

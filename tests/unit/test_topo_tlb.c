@@ -1,4 +1,4 @@
-/* test_topo_tlb.c — the data TLBs from CPUID register values (AMD and Intel leaves), the ways a
+/* test_topo_tlb.c — the TLBs from CPUID register values (AMD and Intel leaves), the ways a
  * config gets for them, and the [tlb.*] sections detect writes from them. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -54,9 +54,11 @@ static void test_amd(void **state)
     assert_int_equal(topo_tlb_amd(0xff48ff40u, 0x6c004200u, &s), 2);
     check_tlb(&s.l1d, 72, 72, 0, 0);     /* 0xff: fully associative */
     check_tlb(&s.l2, 3072, 12, 8, 15);   /* code 6h: 8 to 15 ways */
+    check_tlb(&s.l1i, 64, 64, 0, 0);     /* EBX[15:0] of 0x80000005: 0xff, 64 */
     assert_non_null(strstr(s.source, "0x80000006 (AMD)"));
-    assert_int_equal(topo_tlb_amd(0x0440ff40u, 0x68000000u, &s), 2);
+    assert_int_equal(topo_tlb_amd(0x04400820u, 0x68000000u, &s), 2);
     check_tlb(&s.l1d, 64, 4, 4, 4);
+    check_tlb(&s.l1i, 32, 8, 8, 8);
     check_tlb(&s.l2, 2048, 8, 8, 15);
     assert_int_equal(topo_tlb_amd(0xff48ff40u, 0x0c004200u, &s), 1); /* code 0: disabled */
     assert_int_equal(s.l2.entries, 0);
@@ -64,6 +66,7 @@ static void test_amd(void **state)
     assert_int_equal(s.l2.entries, 0);
     assert_int_equal(topo_tlb_amd(0, 0, &s), 0);
     assert_non_null(strstr(s.source, "describe no data TLB"));
+    assert_int_equal(s.l1i.entries, 0);
 }
 
 /* One leaf 0x18 subleaf: type (1 data, 2 instruction, 3 unified, 4 load, 5 store), level, page
@@ -78,7 +81,8 @@ static void sub18(uint32_t r[4], unsigned type, unsigned level, unsigned pages, 
 }
 
 /* Intel leaf 0x18: the load TLB where loads and stores have their own (a data TLB wins over it),
- * the unified second level; instruction, store-only, 1 GiB-only and null subleaves skipped. */
+ * the unified second level, the instruction TLB; store-only, 1 GiB-only and null subleaves
+ * skipped. */
 static void test_intel18(void **state)
 {
     (void)state;
@@ -94,6 +98,7 @@ static void test_intel18(void **state)
     assert_int_equal(topo_tlb_intel18((const uint32_t(*)[4])sub, 6, &s), 2);
     check_tlb(&s.l1d, 96, 6, 6, 6);
     check_tlb(&s.l2, 2048, 16, 16, 16);
+    check_tlb(&s.l1i, 256, 8, 8, 8);
     assert_string_equal(s.source, "CPUID 0x18 (Intel)");
     sub18(sub[5], 1, 1, 1, 4, 16, 0);  /* a data TLB beside the load one: it wins */
     assert_int_equal(topo_tlb_intel18((const uint32_t(*)[4])sub, 6, &s), 2);
@@ -103,6 +108,7 @@ static void test_intel18(void **state)
     check_tlb(&s.l1d, 64, 64, 0, 0);
     assert_int_equal(topo_tlb_intel18((const uint32_t(*)[4])sub, 1, &s), 0);
     assert_non_null(strstr(s.source, "describes no data TLB"));
+    check_tlb(&s.l1i, 256, 8, 8, 8);   /* the ITLB alone: decoded, no data TLB counted */
 }
 
 /* Intel leaf 2: descriptors in bytes 1..3 of EAX and all of EBX..EDX; a register with bit 31 set
@@ -111,10 +117,11 @@ static void test_intel2(void **state)
 {
     (void)state;
     topo_tlbs s;
-    uint32_t r[4] = {0x0003c301u, 0x800000cau, 0, 0x000000b4u};
+    uint32_t r[4] = {0x0003c301u, 0x800000cau, 0x0000b6b2u, 0x000000b4u};
     assert_int_equal(topo_tlb_intel2(r, &s), 2);
     check_tlb(&s.l1d, 256, 4, 4, 4);    /* 0xb4 beside 0x03 (64 entries) */
     check_tlb(&s.l2, 1536, 6, 6, 6);    /* 0xc3; EBX's 0xca is not read */
+    check_tlb(&s.l1i, 128, 8, 8, 8);    /* 0xb6 beside 0xb2 (64 entries, 4 ways) */
     uint32_t ff[4] = {0x00feff01u, 0, 0, 0};
     assert_int_equal(topo_tlb_intel2(ff, &s), 0);
     assert_non_null(strstr(s.source, "no data TLB descriptor"));
@@ -150,9 +157,10 @@ static void test_config(void **state)
     assert_int_equal(topo_create_xml("tests/topologies/intel-client.xml", &t, &err), MH_OK);
     assert_non_null(strstr(topo_get_tlbs(t)->source, "XML"));
     write_ini(t, ini, sizeof ini, warn, sizeof warn);
-    assert_non_null(strstr(warn, "[tlb.L1d] and [tlb.L2]: an hwloc XML topology does not describe TLBs: "
-                                 "defaults of a common Intel core written"));
+    assert_non_null(strstr(warn, "[tlb.L1d], [tlb.L2] and [tlb.L1i]: an hwloc XML topology does not describe "
+                                 "TLBs: defaults of a common Intel core written"));
     assert_non_null(strstr(ini, "[tlb.L2]\nentries = 1536\nways = 12\n"));
+    assert_non_null(strstr(ini, "[tlb.L1i]\nentries = 128\nways = 8\n"));
     topo_tlbs s;
     topo_tlb_amd(0xff48ff40u, 0x6c004200u, &s);
     topo_set_tlbs(t, &s);
@@ -162,10 +170,15 @@ static void test_config(void **state)
                                 "[tlb.L1d]\nentries = 72\nways = full\n"));
     assert_non_null(strstr(ini, "3072 entries, 8..15-way: 12 ways, the first there with a power-of-two set "
                                 "count\n[tlb.L2]\nentries = 3072\nways = 12\n"));
+    assert_non_null(strstr(ini, "64 entries, fully associative\n[tlb.L1i]\nentries = 64\nways = full\n"));
     s.l2 = (topo_tlb){0, 0, 0, 0};
     topo_set_tlbs(t, &s);
     write_ini(t, ini, sizeof ini, warn, sizeof warn);
     assert_non_null(strstr(warn, "[tlb.L2]: CPUID 0x80000005/0x80000006 (AMD): defaults of a common Intel core"));
+    s.l1i = (topo_tlb){0, 0, 0, 0};
+    topo_set_tlbs(t, &s);
+    write_ini(t, ini, sizeof ini, warn, sizeof warn);
+    assert_non_null(strstr(warn, "[tlb.L2] and [tlb.L1i]: CPUID 0x80000005/0x80000006 (AMD): defaults"));
     s.l1d = (topo_tlb){100, 100, 8, 15}; /* no power-of-two set count in 8..15 ways */
     topo_set_tlbs(t, &s);
     write_ini(t, ini, sizeof ini, warn, sizeof warn);
@@ -190,7 +203,8 @@ static void test_live(void **state)
     char sum[4096];
     topo_summary(t, sum, sizeof sum);
     assert_non_null(strstr(sum, s.source));
-    print_message("this machine: %s; L1 DTLB %u entries, L2 %u\n", s.source, s.l1d.entries, s.l2.entries);
+    print_message("this machine: %s; L1 DTLB %u entries, L2 %u, L1 ITLB %u\n", s.source, s.l1d.entries,
+                  s.l2.entries, s.l1i.entries);
     topo_destroy(t);
 }
 
