@@ -112,7 +112,7 @@ typedef struct xl1 {
     unsigned shift;             /* its page shift */
     uint64_t last;              /* page number + 1 of its last translation */
     tick ready;                 /* when that translation completes (its walk may still run) */
-    int stat;                   /* its index in st.tlb_hits and st.tlb_misses */
+    uint64_t hits, misses;      /* its lookups (same-page ones are hits); mh_timing_stats reports them */
 } xl1;
 
 struct mh_timing {
@@ -311,8 +311,6 @@ static int setup_memory(mh_timing *t, const mh_config *c, mh_error *err)
     for (int i = 0; i < MH_TLBS; i++)
         if (c->tlb[i].present && (rc = mh_tlb_create(&c->tlb[i], names[i], made[i], err)) != MH_OK) return rc;
     if (!t->xl[0].tlb && t->tlb2) { t->xl[0].tlb = t->tlb2; t->tlb2 = NULL; }  /* lone TLB is first level */
-    t->xl[0].stat = 0;
-    t->xl[1].stat = 2;
     for (int f = 0; f < 2; f++)
         if (t->xl[f].tlb) t->xl[f].shift = mh_tlb_page_shift(t->xl[f].tlb);
     t->data_work[0] = (uint8_t)((t->induction ? DO_INDUCTION : 0) | (t->xl[0].tlb ? DO_TLB : 0));
@@ -502,7 +500,7 @@ static inline __attribute__((always_inline)) xlat translate_tlb(mh_timing *t, xl
     xlat x = { 0, 0 };
     uint64_t page = (addr >> l->shift) + 1;
     if (page == l->last) {
-        t->st.tlb_hits[l->stat]++;
+        l->hits++;
         if (l->ready > now) x.tlb = l->ready - now;   /* charged as TLB time if waited on */
         return x;
     }
@@ -510,20 +508,20 @@ static inline __attribute__((always_inline)) xlat translate_tlb(mh_timing *t, xl
     l->last = page;
     l->ready = now;
     if (mh_tlb_lookup_at(l->tlb, addr, &r0)) {
-        t->st.tlb_hits[l->stat]++;
+        l->hits++;
         if (*r0 > now) x.tlb = (l->ready = *r0) - now; /* an earlier lookup's walk still runs */
         return x;
     }
-    t->st.tlb_misses[l->stat]++;
+    l->misses++;
     if (t->tlb2) {
         x.tlb = t->tlb2_cost;
         if (mh_tlb_lookup_at(t->tlb2, addr, &r1)) {
-            t->st.tlb_hits[1]++;
+            t->st.tlb_hits[MH_TLB_L2]++;
             if (*r1 > now + x.tlb) x.tlb = *r1 - now;
             *r0 = l->ready = now + x.tlb;
             return x;
         }
-        t->st.tlb_misses[1]++;
+        t->st.tlb_misses[MH_TLB_L2]++;
     }
     t->st.page_walks++;
     x.walk = t->walk_cached && t->walker ? walk_loads(t, addr, l->shift) : t->walk_cost;
@@ -580,14 +578,16 @@ static fill *fill_slot(const mh_timing *t, uint64_t line)
  * the front end cannot make before its translation) waits for it there (charged to TLB and walk
  * time); returns the earliest start of the access, and sets *xslot to the slot of the translation
  * part an independent access's completion hides. */
-static inline __attribute__((always_inline)) tick translate(mh_timing *t, const mh_rec *r, tick *now, tick start,
-                                                            int stall, int *xslot)
+static inline __attribute__((always_inline)) tick translate(mh_timing *t, const mh_rec *r, int fetch, tick *now,
+                                                            tick start, int stall, int *xslot)
 {
-    xlat x = translate_tlb(t, &t->xl[r->op == MH_OP_IFETCH], r->addr, start);
+    xlat x = translate_tlb(t, &t->xl[fetch], r->addr, start);
     if (stall) {
-        t->stall[TLB_SLOT] += x.tlb;
-        t->stall[WALK_SLOT] += x.walk;
-        *now += x.tlb + x.walk;
+        if (x.tlb | x.walk) {               /* mostly not: a fetch's page is usually its predecessor's */
+            t->stall[TLB_SLOT] += x.tlb;
+            t->stall[WALK_SLOT] += x.walk;
+            *now += x.tlb + x.walk;
+        }
         return *now;
     }
     *xslot = x.walk > x.tlb ? WALK_SLOT : TLB_SLOT;
@@ -766,7 +766,7 @@ static inline __attribute__((always_inline)) void account(mh_timing *t, const mh
     }
     tick start = now + (wait - stall);       /* when the access itself begins */
     int xslot = slot;
-    if (work & DO_TLB) start = translate(t, r, &now, start, fetch | (dep && !swpf), &xslot);
+    if (work & DO_TLB) start = translate(t, r, fetch, &now, start, fetch | (dep && !swpf), &xslot);
     int at_issue = start == now;             /* not waiting for a translation or a fault */
     if (!plain && t->pipes && !fetch) start = pipe_start(t, start);   /* pipes full this cycle */
     if (t->vm) {
@@ -945,6 +945,10 @@ void mh_timing_stats(const mh_timing *t, mh_time_stats *out, mh_level_stats *lv,
 {
     tick tail = t->max_done > t->now ? t->max_done - t->now : 0;
     *out = t->st;
+    out->tlb_hits[MH_TLB_L1D] = t->xl[0].hits;   /* the public order is the config's TLB slots */
+    out->tlb_misses[MH_TLB_L1D] = t->xl[0].misses;
+    out->tlb_hits[MH_TLB_L1I] = t->xl[1].hits;
+    out->tlb_misses[MH_TLB_L1I] = t->xl[1].misses;
     out->cycles = cycles(t->now + tail);
     out->ns = out->cycles / t->freq;
     out->cycles_compute = cycles(t->tk_compute);
