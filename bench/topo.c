@@ -508,10 +508,12 @@ size_t topo_summary(const topo_t *t, char *buf, size_t n)
     }
     if (!t->ncache)
         addf(buf, n, &used, "  (hwloc reports no caches)\n");
-    const topo_tlb *tl[3] = {&t->tlbs.l1d, &t->tlbs.l2, &t->tlbs.l1i};
-    static const char *const tname[3] = {"L1 DTLB", "L2 TLB", "L1 ITLB"};
+    const topo_tlb *tl[4] = {&t->tlbs.l1d, &t->tlbs.l2, &t->tlbs.l1i, &t->tlbs.l2i};
+    static const char *const tname[4] = {"L1 DTLB", "L2 TLB", "L1 ITLB", "L2 ITLB"};
     addf(buf, n, &used, "TLBs (4 KiB pages; %s):\n", t->tlbs.source);
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 4; i++) {
+        if (i == 3 && !tl[i]->entries)
+            continue; /* most CPUs have none: their instructions use the L2 TLB */
         char as[32];
         topo_tlb_assoc(tl[i], as, sizeof as);
         if (tl[i]->entries)

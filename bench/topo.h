@@ -45,6 +45,7 @@ typedef struct topo_tlbs {
     topo_tlb l1d;        /* first-level data TLB (Intel: the load TLB where stores have their own) */
     topo_tlb l2;         /* second-level TLB that data translations use (shared or data-only) */
     topo_tlb l1i;        /* first-level instruction TLB */
+    topo_tlb l2i;        /* a second level for instructions alone (AMD's L2 ITLB); Intel's is l2 */
     char source[96];     /* the CPUID leaves read ("CPUID 0x18 (Intel)"), or why none */
 } topo_tlbs;
 
@@ -101,7 +102,8 @@ void topo_set_tlbs(topo_t *t, const topo_tlbs *tlbs);
 /* CPUID decoders (bench/topo_tlb.c, any host; each fills *out, source included, and returns
  * the number of data TLBs it found, 0..2; the instruction TLB is decoded beside them; a TLB it
  * does not find keeps entries 0). */
-/* AMD/Hygon: EBX of leaves 0x80000005 (L1 DTLB and ITLB) and 0x80000006 (L2 DTLB), 4 KiB pages. */
+/* AMD/Hygon: EBX of leaves 0x80000005 (L1 DTLB and ITLB) and 0x80000006 (L2 DTLB and ITLB), 4 KiB
+ * pages. */
 int topo_tlb_amd(uint32_t ebx5, uint32_t ebx6, topo_tlbs *out);
 /* Intel leaf 0x18: sub[i] = {eax, ebx, ecx, edx} of subleaf i, n subleaves. */
 int topo_tlb_intel18(const uint32_t (*sub)[4], unsigned n, topo_tlbs *out);

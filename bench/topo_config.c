@@ -288,18 +288,24 @@ static void write_tlb(FILE *f, const char *sec, const topo_tlb *tlb, int cpuid, 
     fprintf(f, "page_size = 4K\nlatency = %d\n", latency);
 }
 
-/* Writes [tlb.*] (see tlb_plan), [RAM] and [disk] with documented defaults. */
+/* Writes [tlb.*] (see tlb_plan; [tlb.L2i] only where CPUID describes an L2 ITLB), [RAM] and [disk]
+ * with documented defaults. */
 static void write_memory(FILE *f, const topo_t *t, const topo_tlb tlb[TLB_N], const int cpuid[TLB_N])
 {
     char cap[32];
     uint64_t mem = topo_memory_bytes(t);
     fmt_size(cap, sizeof cap, mem);
-    fprintf(f, "\n; TLBs (hwloc does not report them); latencies are defaults until memhier calibrate; the\n"
-               "; model's second level serves the misses of both first-level TLBs\n");
+    fprintf(f, "\n; TLBs (hwloc does not report them); latencies are defaults until memhier calibrate;\n"
+               "; [tlb.L2] serves the misses of [tlb.L1d], and of [tlb.L1i] where no [tlb.L2i] follows\n");
     for (int i = 0; i < TLB_N; i++) {
         if (i)
             fputc('\n', f);
         write_tlb(f, TLB_SECS[i], &tlb[i], cpuid[i], topo_get_tlbs(t)->source, i == 1 ? 7 : 1);
+    }
+    const topo_tlb *l2i = &topo_get_tlbs(t)->l2i;
+    if (l2i->entries) {
+        fputc('\n', f);
+        write_tlb(f, "tlb.L2i", l2i, 1, topo_get_tlbs(t)->source, 7);
     }
     fprintf(f, "\n; RAM: capacity from %s; timings are defaults until memhier calibrate measures them\n",
             mem != topo_hwloc_memory(t) ? "the kernel (hwloc's NUMA nodes hold less)" : "hwloc");

@@ -67,6 +67,9 @@ int topo_tlb_amd(uint32_t ebx5, uint32_t ebx6, topo_tlbs *out)
         set_tlb(&out->l2, n2, lo, hi);
         found++;
     }
+    unsigned n2i = ebx6 & 0xfff;                          /* the L2 ITLB, coded alike */
+    if (n2i && amd_l2_ways((ebx6 >> 12) & 15, &lo, &hi))
+        set_tlb(&out->l2i, n2i, lo, hi);
     snprintf(out->source, sizeof out->source, found ? "CPUID 0x80000005/0x80000006 (AMD)"
                                                     : "CPUID 0x80000005/0x80000006 (AMD) describe no data TLB");
     return found;

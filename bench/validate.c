@@ -37,7 +37,7 @@ static void ts_delta(mh_time_stats *b, const mh_time_stats *a)
     b->cycles_minor_fault -= a->cycles_minor_fault;
     b->cycles_disk -= a->cycles_disk;
     b->cycles_ram -= a->cycles_ram;
-    for (int i = 0; i < 3; i++) {
+    for (size_t i = 0; i < sizeof b->tlb_hits / sizeof b->tlb_hits[0]; i++) {
         b->tlb_hits[i] -= a->tlb_hits[i];
         b->tlb_misses[i] -= a->tlb_misses[i];
     }

@@ -157,7 +157,7 @@ typedef struct mh_time_stats {
     double cycles_minor_fault;   /* first touches */
     double cycles_disk;          /* major faults and dirty page write-outs */
     double cycles_ram;           /* accesses served by RAM */
-    uint64_t tlb_hits[3], tlb_misses[3]; /* [0] L1 DTLB, [1] second-level TLB, [2] L1 ITLB */
+    uint64_t tlb_hits[4], tlb_misses[4]; /* [0] L1 DTLB, [1] second-level TLB, [2] L1 ITLB, [3] L2 ITLB */
     uint64_t page_walks;
     uint64_t minor_faults, major_faults;
     uint64_t disk_reads, disk_writes;

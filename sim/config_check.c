@@ -250,14 +250,17 @@ static int check_tlb(mh_cfg_ctx *x, mh_cfg_sec *s, mh_tlb_cfg *t)
     return MH_OK;
 }
 
-/* Checks the TLB sections; a second-level TLB needs a first-level one (the data TLB: the
- * instruction TLB alone translates fetches only). */
+/* Checks the TLB sections; a second-level TLB needs its first-level one (tlb.L2 the data TLB,
+ * tlb.L2i the instruction TLB; the instruction TLB alone translates fetches only). */
 static int check_tlbs(mh_cfg_ctx *x)
 {
-    static const int kinds[MH_TLBS] = {MH_SEC_TLB1, MH_SEC_TLB2, MH_SEC_TLBI};
+    static const int kinds[MH_TLBS] = {MH_SEC_TLB1, MH_SEC_TLB2, MH_SEC_TLBI, MH_SEC_TLBI2};
     mh_cfg_sec *s1 = kind_sec(x, MH_SEC_TLB1), *s2 = kind_sec(x, MH_SEC_TLB2);
+    mh_cfg_sec *i1 = kind_sec(x, MH_SEC_TLBI), *i2 = kind_sec(x, MH_SEC_TLBI2);
     if (s2 && !s1)
         return mh_cfg_fail(x, s2->line, s2, -1, "needs a [tlb.L1d] section (the first-level TLB)");
+    if (i2 && !i1)
+        return mh_cfg_fail(x, i2->line, i2, -1, "needs a [tlb.L1i] section (the first-level instruction TLB)");
     for (int i = 0; i < MH_TLBS; i++) {
         mh_cfg_sec *s = kind_sec(x, kinds[i]);
         if (s && check_tlb(x, s, &x->c->tlb[mh_cfg_tlb_slot(kinds[i])]) != MH_OK)

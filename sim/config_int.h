@@ -45,11 +45,12 @@ typedef struct mh_level_cfg {
     int pf_cross;             /* 1: next-line, stride and stream proposals may leave the 4 KiB page */
 } mh_level_cfg;
 
-/* The TLBs of a config, by slot: the first-level data TLB, the second level (shared by data and
- * instruction translations), the first-level instruction TLB. */
-enum { MH_TLB_L1D, MH_TLB_L2, MH_TLB_L1I, MH_TLBS };
+/* The TLBs of a config, by slot: the first-level data TLB, the second level (data translations,
+ * and instruction translations where there is no tlb.L2i), the first-level instruction TLB, and a
+ * second level of its own for instruction translations (AMD's L2 ITLB). */
+enum { MH_TLB_L1D, MH_TLB_L2, MH_TLB_L1I, MH_TLB_L2I, MH_TLBS };
 
-/* A TLB ([tlb.L1d], [tlb.L2], [tlb.L1i]). */
+/* A TLB ([tlb.L1d], [tlb.L2], [tlb.L1i], [tlb.L2i]). */
 typedef struct mh_tlb_cfg {
     int present;              /* section given */
     uint32_t entries;
@@ -94,7 +95,7 @@ struct mh_config {
     uint64_t walkers;         /* page walks in flight at once; 0 = unbounded */
     size_t nlevels;
     mh_level_cfg level[MH_MAX_LEVELS];
-    mh_tlb_cfg tlb[MH_TLBS];  /* by slot MH_TLB_*: tlb.L1d, tlb.L2, tlb.L1i */
+    mh_tlb_cfg tlb[MH_TLBS];  /* by slot MH_TLB_*: tlb.L1d, tlb.L2, tlb.L1i, tlb.L2i */
     mh_ram_cfg ram;
     mh_disk_cfg disk;
 };

@@ -93,7 +93,7 @@ const mh_cfg_key *mh_cfg_keys(int kind, size_t *n)
     switch (kind) {
     case MH_SEC_HIER: *n = NKEYS(hier_keys); return hier_keys;
     case MH_SEC_LEVEL: *n = NKEYS(level_keys); return level_keys;
-    case MH_SEC_TLB1: case MH_SEC_TLB2: case MH_SEC_TLBI: *n = NKEYS(tlb_keys); return tlb_keys;
+    case MH_SEC_TLB1: case MH_SEC_TLB2: case MH_SEC_TLBI: case MH_SEC_TLBI2: *n = NKEYS(tlb_keys); return tlb_keys;
     case MH_SEC_RAM: *n = NKEYS(ram_keys); return ram_keys;
     default: *n = NKEYS(disk_keys); return disk_keys;
     }
@@ -116,7 +116,7 @@ void *mh_cfg_base(mh_config *c, const mh_cfg_sec *s)
     switch (s->kind) {
     case MH_SEC_HIER: return c;
     case MH_SEC_LEVEL: return &c->level[s->index];
-    case MH_SEC_TLB1: case MH_SEC_TLB2: case MH_SEC_TLBI: return &c->tlb[mh_cfg_tlb_slot(s->kind)];
+    case MH_SEC_TLB1: case MH_SEC_TLB2: case MH_SEC_TLBI: case MH_SEC_TLBI2: return &c->tlb[mh_cfg_tlb_slot(s->kind)];
     case MH_SEC_RAM: return &c->ram;
     default: return &c->disk;
     }
@@ -143,14 +143,16 @@ void mh_cfg_defaults(mh_config *c, const mh_cfg_sec *s)
         l->pf_degree = 1;
         l->pf_distance = 1;
         break;
-    case MH_SEC_TLB1: case MH_SEC_TLB2: case MH_SEC_TLBI:
+    case MH_SEC_TLB1: case MH_SEC_TLB2: case MH_SEC_TLBI: case MH_SEC_TLBI2: {
+        int second = s->kind == MH_SEC_TLB2 || s->kind == MH_SEC_TLBI2;
         t = &c->tlb[mh_cfg_tlb_slot(s->kind)];
         t->present = 1;
-        t->entries = s->kind == MH_SEC_TLB2 ? 1024 : 64;
-        t->ways = s->kind == MH_SEC_TLB2 ? 8 : 0;    /* 0 = full, fixed up by the check */
+        t->entries = s->kind == MH_SEC_TLB2 ? 1024 : s->kind == MH_SEC_TLBI2 ? 512 : 64;
+        t->ways = second ? 8 : 0;    /* 0 = full, fixed up by the check */
         t->page_size = 4096;
-        t->latency = s->kind == MH_SEC_TLB2 ? 7 : 0;
+        t->latency = second ? 7 : 0;
         break;
+    }
     default:
         break;
     }
@@ -321,7 +323,7 @@ int mh_cfg_sec_kind(const char *name)
 {
     static const struct { const char *name; int kind; } fixed[] = {
         {"hierarchy", MH_SEC_HIER}, {"tlb.L1d", MH_SEC_TLB1}, {"tlb.L2", MH_SEC_TLB2},
-        {"tlb.L1i", MH_SEC_TLBI}, {"RAM", MH_SEC_RAM}, {"disk", MH_SEC_DISK},
+        {"tlb.L1i", MH_SEC_TLBI}, {"tlb.L2i", MH_SEC_TLBI2}, {"RAM", MH_SEC_RAM}, {"disk", MH_SEC_DISK},
     };
     for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
         if (!strcasecmp(name, fixed[i].name))
@@ -336,10 +338,16 @@ int mh_cfg_sec_kind(const char *name)
     return MH_SEC_LEVEL;
 }
 
-const char *const mh_cfg_tlb_names[MH_TLBS] = {"tlb.L1d", "tlb.L2", "tlb.L1i"};
+const char *const mh_cfg_tlb_names[MH_TLBS] = {"tlb.L1d", "tlb.L2", "tlb.L1i", "tlb.L2i"};
 
 /* See config_parse.h. */
 int mh_cfg_tlb_slot(int kind)
 {
-    return kind == MH_SEC_TLB1 ? MH_TLB_L1D : kind == MH_SEC_TLB2 ? MH_TLB_L2 : kind == MH_SEC_TLBI ? MH_TLB_L1I : -1;
+    switch (kind) {
+    case MH_SEC_TLB1: return MH_TLB_L1D;
+    case MH_SEC_TLB2: return MH_TLB_L2;
+    case MH_SEC_TLBI: return MH_TLB_L1I;
+    case MH_SEC_TLBI2: return MH_TLB_L2I;
+    default: return -1;
+    }
 }

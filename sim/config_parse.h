@@ -10,7 +10,8 @@
 #define MH_CFG_VALMAX 80                   /* longest value kept for messages */
 
 /* What a section describes; decided by its name. */
-enum mh_cfg_kind { MH_SEC_HIER, MH_SEC_LEVEL, MH_SEC_TLB1, MH_SEC_TLB2, MH_SEC_RAM, MH_SEC_DISK, MH_SEC_TLBI };
+enum mh_cfg_kind { MH_SEC_HIER, MH_SEC_LEVEL, MH_SEC_TLB1, MH_SEC_TLB2, MH_SEC_RAM, MH_SEC_DISK, MH_SEC_TLBI,
+                   MH_SEC_TLBI2 };
 
 /* How a key's value is parsed and where it is stored. */
 enum mh_cfg_type {
@@ -103,7 +104,7 @@ mh_cfg_sec *mh_cfg_sec_find(mh_cfg_ctx *x, const char *name);
 int mh_cfg_sec_kind(const char *name);
 /* Returns the mh_config tlb[] slot of a TLB section kind (MH_TLB_*), or -1 for another kind. */
 int mh_cfg_tlb_slot(int kind);
-/* Section names of the TLBs, by slot: "tlb.L1d", "tlb.L2", "tlb.L1i". */
+/* Section names of the TLBs, by slot: "tlb.L1d", "tlb.L2", "tlb.L1i", "tlb.L2i". */
 extern const char *const mh_cfg_tlb_names[MH_TLBS];
 
 #endif

@@ -15,6 +15,7 @@ typedef struct rep {
     mh_level_stats lv[MH_MAX_LEVELS];  /* per-level stats */
     int timed;                         /* timing stats present */
     int itlb;                          /* the config has an instruction TLB ([tlb.L1i]) */
+    int itlb2;                         /* and a second level of its own ([tlb.L2i]) */
     mh_time_stats ts;                  /* valid when timed */
 } rep;
 
@@ -102,6 +103,8 @@ static void write_csv(const rep *r, FILE *f)
     csv_component(f, r, "tlb.L2", t->tlb_hits[1] + t->tlb_misses[1], t->tlb_hits[1], t->tlb_misses[1], 0);
     if (r->itlb)
         csv_component(f, r, "tlb.L1i", t->tlb_hits[2] + t->tlb_misses[2], t->tlb_hits[2], t->tlb_misses[2], 0);
+    if (r->itlb2)
+        csv_component(f, r, "tlb.L2i", t->tlb_hits[3] + t->tlb_misses[3], t->tlb_hits[3], t->tlb_misses[3], 0);
     csv_component(f, r, "walk", t->page_walks, 0, 0, t->cycles_walk);
     csv_component(f, r, "minor_fault", t->minor_faults, 0, 0, t->cycles_minor_fault);
     csv_component(f, r, "disk", t->disk_reads + t->disk_writes, 0, t->major_faults, t->cycles_disk);
@@ -181,6 +184,8 @@ static void table_timing(const rep *r, FILE *f)
     fprintf(f, "TLB: L1 DTLB %" PRIu64 " hits %" PRIu64 " misses; ", t->tlb_hits[0], t->tlb_misses[0]);
     if (r->itlb)
         fprintf(f, "L1 ITLB %" PRIu64 " hits %" PRIu64 " misses; ", t->tlb_hits[2], t->tlb_misses[2]);
+    if (r->itlb2)
+        fprintf(f, "L2 ITLB %" PRIu64 " hits %" PRIu64 " misses; ", t->tlb_hits[3], t->tlb_misses[3]);
     fprintf(f, "L2 TLB %" PRIu64 " hits %" PRIu64 " misses; %" PRIu64 " page walks\n", t->tlb_hits[1],
             t->tlb_misses[1], t->page_walks);
     fprintf(f, "pages: %" PRIu64 " minor faults, %" PRIu64 " major faults, %" PRIu64 " disk reads, %" PRIu64
@@ -273,7 +278,7 @@ static void json_config(FILE *f, const mh_config *c)
     fputs("]},\n", f);
 }
 
-static void json_timing(FILE *f, const mh_time_stats *t, int itlb)
+static void json_timing(FILE *f, const mh_time_stats *t, int itlb, int itlb2)
 {
     fprintf(f, ",\n  \"timing\": {\"records\": %" PRIu64 ", \"instructions\": %" PRIu64 ", \"cycles\": %.1f, "
                "\"ns\": %.1f, \"ns_per_access\": %.4f,\n    \"stall_cycles\": {\"compute\": %.1f, \"tlb\": %.1f, "
@@ -285,6 +290,8 @@ static void json_timing(FILE *f, const mh_time_stats *t, int itlb)
             t->tlb_hits[0], t->tlb_misses[0], t->tlb_hits[1], t->tlb_misses[1]);
     if (itlb)
         fprintf(f, ", \"L1i\": {\"hits\": %" PRIu64 ", \"misses\": %" PRIu64 "}", t->tlb_hits[2], t->tlb_misses[2]);
+    if (itlb2)
+        fprintf(f, ", \"L2i\": {\"hits\": %" PRIu64 ", \"misses\": %" PRIu64 "}", t->tlb_hits[3], t->tlb_misses[3]);
     fprintf(f, "}, \"page_walks\": %" PRIu64 ",\n", t->page_walks);
     fprintf(f, "    \"minor_faults\": %" PRIu64 ", \"major_faults\": %" PRIu64 ", \"disk_reads\": %" PRIu64
                ", \"disk_writes\": %" PRIu64 ", \"row_hits\": %" PRIu64 ", \"row_misses\": %" PRIu64,
@@ -318,7 +325,7 @@ static void write_json(const rep *r, const mh_config *c, const mh_meta *meta, FI
     }
     fputs("  ]", f);
     if (r->timed)
-        json_timing(f, &r->ts, r->itlb);
+        json_timing(f, &r->ts, r->itlb, r->itlb2);
     fputs("\n}\n", f);
 }
 
@@ -329,6 +336,7 @@ int mh_report_write(const mh_hier *h, const mh_config *c, const mh_meta *meta, m
     rep r;
     gather(h, &r);
     r.itlb = c && c->tlb[MH_TLB_L1I].present;
+    r.itlb2 = r.itlb && c->tlb[MH_TLB_L2I].present;
     switch (fmt) {
     case MH_FMT_TABLE: write_table(&r, c, meta, f); break;
     case MH_FMT_CSV: write_csv(&r, f); break;

@@ -106,6 +106,13 @@ typedef struct seq {
     uint64_t idx[NSEQ];         /* instruction count at that record */
 } seq;
 
+/* A second-level TLB: the shared one, or the instructions' own. */
+typedef struct xl2 {
+    mh_tlb *tlb;                /* NULL when absent */
+    tick cost;                  /* a lookup */
+    uint64_t hits, misses;      /* its lookups; mh_timing_stats reports them */
+} xl2;
+
 /* A first-level TLB (data or instructions) and its same-page fast path. */
 typedef struct xl1 {
     mh_tlb *tlb;                /* NULL when absent */
@@ -113,6 +120,7 @@ typedef struct xl1 {
     uint64_t last;              /* page number + 1 of its last translation */
     tick ready;                 /* when that translation completes (its walk may still run) */
     uint64_t hits, misses;      /* its lookups (same-page ones are hits); mh_timing_stats reports them */
+    xl2 *next;                  /* the second level its misses look up (its tlb NULL: none) */
 } xl1;
 
 struct mh_timing {
@@ -165,10 +173,9 @@ struct mh_timing {
     tick ram_xfer;              /* time one last-level line occupies the memory channel */
     tick ram_free;              /* when the memory channel (fills only) is free again */
     xl1 xl[2];                  /* [fetch]: the first-level TLB of data, of instructions */
-    mh_tlb *tlb2;               /* second-level TLB, shared by both; NULL when absent */
+    xl2 l2[2];                  /* second-level TLBs: [0] tlb.L2 (data, and fetches without [1]), [1] tlb.L2i */
     unsigned line_shift[2];     /* log2 line size of the [0] data and [1] ifetch entry levels */
     fill *fills;                /* in-flight demand fills of the entry levels, direct mapped */
-    tick tlb2_cost;             /* a second-level TLB lookup */
     tick walk_cost;             /* a page walk (walk = fixed, or no reader installed) */
     int walk_cached;            /* walk = cached or nested */
     int walk_nested;            /* walk = nested: the host's entries for the data page follow */
@@ -305,17 +312,20 @@ static int setup_set_gaps(mh_timing *t, const mh_config *c)
 /* Builds the TLBs, page table and DRAM banks; walks cost walk_latency (also with walk = cached). */
 static int setup_memory(mh_timing *t, const mh_config *c, mh_error *err)
 {
-    static const char *const names[MH_TLBS] = { "tlb.L1d", "tlb.L2", "tlb.L1i" };
-    mh_tlb **made[MH_TLBS] = { &t->xl[0].tlb, &t->tlb2, &t->xl[1].tlb };
+    static const char *const names[MH_TLBS] = { "tlb.L1d", "tlb.L2", "tlb.L1i", "tlb.L2i" };
+    mh_tlb **made[MH_TLBS] = { &t->xl[0].tlb, &t->l2[0].tlb, &t->xl[1].tlb, &t->l2[1].tlb };
     int rc;
     for (int i = 0; i < MH_TLBS; i++)
         if (c->tlb[i].present && (rc = mh_tlb_create(&c->tlb[i], names[i], made[i], err)) != MH_OK) return rc;
-    if (!t->xl[0].tlb && t->tlb2) { t->xl[0].tlb = t->tlb2; t->tlb2 = NULL; }  /* lone TLB is first level */
+    if (!t->xl[0].tlb && t->l2[0].tlb) { t->xl[0].tlb = t->l2[0].tlb; t->l2[0].tlb = NULL; }  /* lone TLB: first level */
+    t->l2[0].cost = t->l2[0].tlb ? ticks(c->tlb[MH_TLB_L2].latency) : 0;
+    t->l2[1].cost = t->l2[1].tlb ? ticks(c->tlb[MH_TLB_L2I].latency) : 0;
+    t->xl[0].next = &t->l2[0];
+    t->xl[1].next = t->l2[1].tlb ? &t->l2[1] : &t->l2[0];
     for (int f = 0; f < 2; f++)
         if (t->xl[f].tlb) t->xl[f].shift = mh_tlb_page_shift(t->xl[f].tlb);
     t->data_work[0] = (uint8_t)((t->induction ? DO_INDUCTION : 0) | (t->xl[0].tlb ? DO_TLB : 0));
     t->data_work[1] = t->xl[1].tlb ? DO_TLB : 0;
-    t->tlb2_cost = t->tlb2 ? ticks(c->tlb[MH_TLB_L2].latency) : 0;
     t->walk_cost = ticks(c->walk_latency);
     t->walk_cached = c->walk != MH_WALK_FIXED;
     t->walk_nested = c->walk == MH_WALK_NESTED;
@@ -491,7 +501,7 @@ static __attribute__((noinline)) tick walker_wait(mh_timing *t, tick begin, tick
     return wait;
 }
 
-/* First-level TLB l (data or instructions), second-level TLB and page walk for an access to addr
+/* First-level TLB l (data or instructions), its second level and page walk for an access to addr
  * at time now; returns their costs. A further access to the same page (the fast path) waits for
  * that page's translation to finish. Forced inline, like translate and induction_wait: with two
  * account loops gcc would call them. */
@@ -513,21 +523,22 @@ static inline __attribute__((always_inline)) xlat translate_tlb(mh_timing *t, xl
         return x;
     }
     l->misses++;
-    if (t->tlb2) {
-        x.tlb = t->tlb2_cost;
-        if (mh_tlb_lookup_at(t->tlb2, addr, &r1)) {
-            t->st.tlb_hits[MH_TLB_L2]++;
+    xl2 *n = l->next;
+    if (n->tlb) {
+        x.tlb = n->cost;
+        if (mh_tlb_lookup_at(n->tlb, addr, &r1)) {
+            n->hits++;
             if (*r1 > now + x.tlb) x.tlb = *r1 - now;
             *r0 = l->ready = now + x.tlb;
             return x;
         }
-        t->st.tlb_misses[MH_TLB_L2]++;
+        n->misses++;
     }
     t->st.page_walks++;
     x.walk = t->walk_cached && t->walker ? walk_loads(t, addr, l->shift) : t->walk_cost;
     if (t->walkers) x.walk += walker_wait(t, now + x.tlb, x.walk);
     *r0 = l->ready = now + x.tlb + x.walk;
-    if (t->tlb2) *r1 = *r0;
+    if (n->tlb) *r1 = *r0;
     return x;
 }
 
@@ -949,6 +960,10 @@ void mh_timing_stats(const mh_timing *t, mh_time_stats *out, mh_level_stats *lv,
     out->tlb_misses[MH_TLB_L1D] = t->xl[0].misses;
     out->tlb_hits[MH_TLB_L1I] = t->xl[1].hits;
     out->tlb_misses[MH_TLB_L1I] = t->xl[1].misses;
+    for (int i = 0; i < 2; i++) {
+        out->tlb_hits[i ? MH_TLB_L2I : MH_TLB_L2] = t->l2[i].hits;
+        out->tlb_misses[i ? MH_TLB_L2I : MH_TLB_L2] = t->l2[i].misses;
+    }
     out->cycles = cycles(t->now + tail);
     out->ns = out->cycles / t->freq;
     out->cycles_compute = cycles(t->tk_compute);
@@ -983,7 +998,8 @@ void mh_timing_destroy(mh_timing *t)
     }
     mh_tlb_destroy(t->xl[0].tlb);
     mh_tlb_destroy(t->xl[1].tlb);
-    mh_tlb_destroy(t->tlb2);
+    mh_tlb_destroy(t->l2[0].tlb);
+    mh_tlb_destroy(t->l2[1].tlb);
     mh_vmem_destroy(t->vm);
     mh_dram_destroy(t->dram);
     free(t->fl);

@@ -116,6 +116,8 @@ static void test_zen3_fields(void **state)
     assert_true(c->tlb[MH_TLB_L1I].present);
     assert_int_equal(c->tlb[MH_TLB_L1I].entries, 64);
     assert_int_equal(c->tlb[MH_TLB_L1I].ways, 64);
+    assert_int_equal(c->tlb[MH_TLB_L2I].entries, 512);
+    assert_int_equal(c->tlb[MH_TLB_L2I].ways, 8);
     assert_int_equal(c->ram.page_policy, MH_PAGE_CLOCK);
     assert_true(c->ram.latency_ns == 85 && c->ram.row_hit_ns == 60);
     assert_int_equal(c->ram.row_size, 8192);
@@ -252,7 +254,7 @@ static void test_string_errors(void **state)
     parse_bad(MIN_L1 "next = L1\n",
               "t.ini:7: [L1] next = L1, forms a cycle L1 -> L1; the last level must omit next (= main memory)");
     parse_bad(MIN_L1 "[memory]\n",
-              "t.ini:7: [memory] unknown section; allowed: hierarchy, tlb.L1d, tlb.L2, tlb.L1i, RAM, disk, or a "
+              "t.ini:7: [memory] unknown section; allowed: hierarchy, tlb.L1d, tlb.L2, tlb.L1i, tlb.L2i, RAM, disk, or a "
               "cache level name (a letter, then letters, digits, _ or -; at most 31 characters)");
     parse_bad(MIN_L1 "[RAM]\nrow_size = 3000\n", "t.ini:8: [RAM] row_size = 3000, must be a power of two");
     parse_bad(MIN_L1 "[RAM]\npage_policy = fifo\n", "t.ini:8: [RAM] page_policy = fifo, must be lru or clock");
@@ -280,7 +282,7 @@ static void test_limits(void **state)
     parse_bad(text, "t.ini:7: line too long (at most 197 characters)");
     snprintf(text, sizeof text, "[%.40s]\n", line);
     parse_bad(text, "t.ini:1: [xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx] unknown section; allowed: hierarchy, "
-                    "tlb.L1d, tlb.L2, tlb.L1i, RAM, disk, or a cache level name (a letter, then letters, digits, "
+                    "tlb.L1d, tlb.L2, tlb.L1i, tlb.L2i, RAM, disk, or a cache level name (a letter, then letters, digits, "
                     "_ or -; at most 31 characters)");
 }
 
@@ -317,6 +319,14 @@ static void test_set(void **state)
     assert_int_equal(c->tlb[MH_TLB_L1I].entries, 64);
     assert_int_equal(c->tlb[MH_TLB_L1I].ways, 4);
     assert_int_equal(c->tlb[MH_TLB_L1I].page_size, 4096);
+    assert_int_equal(mh_config_set(c, "tlb.L2i.entries", "256", &e), MH_OK);
+    assert_true(c->tlb[MH_TLB_L2I].present);
+    assert_int_equal(c->tlb[MH_TLB_L2I].ways, 8);
+    assert_true(c->tlb[MH_TLB_L2I].latency == 7);
+    mh_config_free(c);
+    c = load_ok("configs/small-teaching.ini");     /* a second level without its first: refused */
+    assert_int_equal(mh_config_set(c, "tlb.L2i.entries", "256", &e), MH_ECONFIG);
+    assert_non_null(strstr(e.msg, "[tlb.L2i] needs a [tlb.L1i] section"));
     mh_config_free(c);
 }
 
@@ -346,7 +356,7 @@ static void test_set_rejects(void **state)
             "allocate, inclusion, latency, next, seed, mshrs, bandwidth, set_gap, spread, swpf_extra, prefetcher, degree, distance, cross_pages");
     set_bad("L9.ways", "2", MH_ECONFIG,
             "--set L9.ways=2: no section [L9]; sections: hierarchy, L1i, L1d, L2, L3, tlb.L1d, tlb.L2, "
-            "tlb.L1i, RAM, disk");
+            "tlb.L1i, tlb.L2i, RAM, disk");
     set_bad("hierarchy.data", "L9", MH_ECONFIG,
             "--set hierarchy.data=L9: no such level; levels are L1i, L1d, L2, L3");
     set_bad("L2.next", "memory", MH_ECONFIG,
@@ -415,7 +425,7 @@ static void test_set_many(void **state)
     const char *ke[] = {"L1d.ways", "L9.ways"}, *ve[] = {"12", "2"};
     set_many_bad(ke, ve, 2, MH_ECONFIG,
                  "--set L9.ways=2: no section [L9]; sections: hierarchy, L1i, L1d, L2, L3, tlb.L1d, tlb.L2, "
-                 "tlb.L1i, RAM, disk");
+                 "tlb.L1i, tlb.L2i, RAM, disk");
     const char *kf[] = {"L1d.ways", "ways"}, *vf[] = {"12", "2"};
     set_many_bad(kf, vf, 2, MH_EINVAL, "--set ways=2: expected SECTION.KEY=VALUE, e.g. L1d.size=64K");
 }

@@ -259,6 +259,37 @@ static void test_itlb_shares_second_level(void **state)
     mh_timing_destroy(t);
 }
 
+/* With [tlb.L2i] the instruction TLB's misses look it up (5 cycles) instead of the data side's
+ * [tlb.L2]: 8 fetched pages in a cycle miss the 4-entry ITLB every time, walk in the first round
+ * and hit the 8-entry L2 ITLB in the second; the data's second level sees none of them, so a load
+ * from a fetched page walks again. */
+static void test_l2_itlb(void **state)
+{
+    (void)state;
+    mh_config c;
+    tlb_config(&c, K4);
+    c.tlb[MH_TLB_L1I] = (mh_tlb_cfg){ 1, 4, 4, K4, 0 };
+    c.tlb[MH_TLB_L2I] = (mh_tlb_cfg){ 1, 8, 8, K4, 5 };
+    mh_timing *t = NULL;
+    assert_int_equal(mh_timing_create(&c, &t, NULL), MH_OK);
+    for (int r = 0; r < 2; r++)
+        for (uint64_t p = 0; p < 8; p++) one(t, p * K4 + 64, MH_OP_IFETCH);
+    mh_time_stats s;
+    mh_timing_stats(t, &s, NULL, 0);
+    assert_int_equal(s.tlb_misses[MH_TLB_L1I], 16);
+    assert_int_equal(s.tlb_misses[MH_TLB_L2I], 8);
+    assert_int_equal(s.tlb_hits[MH_TLB_L2I], 8);
+    assert_int_equal(s.tlb_hits[MH_TLB_L2] + s.tlb_misses[MH_TLB_L2], 0);
+    assert_int_equal(s.page_walks, 8);
+    assert_true(s.cycles_tlb == 16 * 5.0);
+    assert_true(s.cycles_walk == 8 * 30.0);
+    one(t, 3 * K4, MH_OP_READ);
+    mh_timing_stats(t, &s, NULL, 0);
+    assert_int_equal(s.tlb_misses[MH_TLB_L2], 1);
+    assert_int_equal(s.page_walks, 9);
+    mh_timing_destroy(t);
+}
+
 /* A fake page-table reader: records the addresses, answers "served by level 0" for PD entries
  * and by memory (-1) for PT entries. */
 typedef struct walk_log { uint64_t addr[8]; int n; } walk_log;
@@ -388,6 +419,7 @@ int main(void)
         cmocka_unit_test(test_single_tlb_and_ifetch),
         cmocka_unit_test(test_itlb),
         cmocka_unit_test(test_itlb_shares_second_level),
+        cmocka_unit_test(test_l2_itlb),
         cmocka_unit_test(test_cached_walk),
         cmocka_unit_test(test_nested_walk),
         cmocka_unit_test(test_walks_overlap),

@@ -55,6 +55,7 @@ static void test_amd(void **state)
     check_tlb(&s.l1d, 72, 72, 0, 0);     /* 0xff: fully associative */
     check_tlb(&s.l2, 3072, 12, 8, 15);   /* code 6h: 8 to 15 ways */
     check_tlb(&s.l1i, 64, 64, 0, 0);     /* EBX[15:0] of 0x80000005: 0xff, 64 */
+    check_tlb(&s.l2i, 512, 4, 4, 5);     /* EBX[15:0] of 0x80000006: code 4h (4 to 5 ways), 512 */
     assert_non_null(strstr(s.source, "0x80000006 (AMD)"));
     assert_int_equal(topo_tlb_amd(0x04400820u, 0x68000000u, &s), 2);
     check_tlb(&s.l1d, 64, 4, 4, 4);
@@ -67,6 +68,7 @@ static void test_amd(void **state)
     assert_int_equal(topo_tlb_amd(0, 0, &s), 0);
     assert_non_null(strstr(s.source, "describe no data TLB"));
     assert_int_equal(s.l1i.entries, 0);
+    assert_int_equal(s.l2i.entries, 0);
 }
 
 /* One leaf 0x18 subleaf: type (1 data, 2 instruction, 3 unified, 4 load, 5 store), level, page
@@ -161,6 +163,7 @@ static void test_config(void **state)
                                  "TLBs: defaults of a common Intel core written"));
     assert_non_null(strstr(ini, "[tlb.L2]\nentries = 1536\nways = 12\n"));
     assert_non_null(strstr(ini, "[tlb.L1i]\nentries = 128\nways = 8\n"));
+    assert_null(strstr(ini, "\n[tlb.L2i]\n"));   /* no default: most CPUs have none */
     topo_tlbs s;
     topo_tlb_amd(0xff48ff40u, 0x6c004200u, &s);
     topo_set_tlbs(t, &s);
@@ -171,6 +174,8 @@ static void test_config(void **state)
     assert_non_null(strstr(ini, "3072 entries, 8..15-way: 12 ways, the first there with a power-of-two set "
                                 "count\n[tlb.L2]\nentries = 3072\nways = 12\n"));
     assert_non_null(strstr(ini, "64 entries, fully associative\n[tlb.L1i]\nentries = 64\nways = full\n"));
+    assert_non_null(strstr(ini, "512 entries, 4..5-way: 4 ways, the first there with a power-of-two set count\n"
+                                "[tlb.L2i]\nentries = 512\nways = 4\n"));
     s.l2 = (topo_tlb){0, 0, 0, 0};
     topo_set_tlbs(t, &s);
     write_ini(t, ini, sizeof ini, warn, sizeof warn);
