@@ -201,6 +201,30 @@ static void one(mh_timing *t, uint64_t addr, int op)
     mh_timing_account(t, &rec, 0);
 }
 
+/* The timing model of tlb_config's hierarchy (4 KiB pages) with a fully associative instruction TLB
+ * of l1i entries and, where l2i > 0, a second level of its own of l2i entries (5 cycles). */
+static mh_timing *itlb_timing(uint32_t l1i, uint32_t l2i)
+{
+    mh_config c;
+    tlb_config(&c, K4);
+    c.tlb[MH_TLB_L1I] = (mh_tlb_cfg){ 1, l1i, l1i, K4, 0 };
+    if (l2i) c.tlb[MH_TLB_L2I] = (mh_tlb_cfg){ 1, l2i, l2i, K4, 5 };
+    mh_timing *t = NULL;
+    mh_error err = { 0, "" };
+    if (mh_timing_create(&c, &t, &err) != MH_OK) fail_msg("%s", err.msg);
+    return t;
+}
+
+/* Fetches from `pages` pages in a cycle, `rounds` times, on t; returns t's stats. */
+static mh_time_stats fetch_pages(mh_timing *t, uint64_t pages, int rounds)
+{
+    for (int r = 0; r < rounds; r++)
+        for (uint64_t p = 0; p < pages; p++) one(t, p * K4 + 64, MH_OP_IFETCH);
+    mh_time_stats s;
+    mh_timing_stats(t, &s, NULL, 0);
+    return s;
+}
+
 /* An instruction TLB of 4 entries (fully associative) before the shared 1536-entry second level:
  * fetches from 8 pages in a cycle miss it every time; the first round walks (7 + 30 cycles each),
  * the second finds the pages in the second level (7 each). The front end waits for each
@@ -209,15 +233,8 @@ static void one(mh_timing *t, uint64_t addr, int op)
 static void test_itlb(void **state)
 {
     (void)state;
-    mh_config c;
-    tlb_config(&c, K4);
-    c.tlb[MH_TLB_L1I] = (mh_tlb_cfg){ 1, 4, 4, K4, 0 };
-    mh_timing *t = NULL;
-    assert_int_equal(mh_timing_create(&c, &t, NULL), MH_OK);
-    for (int r = 0; r < 2; r++)
-        for (uint64_t p = 0; p < 8; p++) one(t, p * K4 + 64, MH_OP_IFETCH);
-    mh_time_stats s;
-    mh_timing_stats(t, &s, NULL, 0);
+    mh_timing *t = itlb_timing(4, 0);
+    mh_time_stats s = fetch_pages(t, 8, 2);
     assert_int_equal(s.tlb_misses[2], 16);
     assert_int_equal(s.tlb_hits[2], 0);
     assert_int_equal(s.tlb_misses[1], 8);
@@ -240,11 +257,7 @@ static void test_itlb(void **state)
 static void test_itlb_shares_second_level(void **state)
 {
     (void)state;
-    mh_config c;
-    tlb_config(&c, K4);
-    c.tlb[MH_TLB_L1I] = (mh_tlb_cfg){ 1, 64, 64, K4, 0 };
-    mh_timing *t = NULL;
-    assert_int_equal(mh_timing_create(&c, &t, NULL), MH_OK);
+    mh_timing *t = itlb_timing(64, 0);
     one(t, 5 * K4, MH_OP_READ);
     one(t, 5 * K4 + 128, MH_OP_IFETCH);
     one(t, 6 * K4, MH_OP_IFETCH);
@@ -266,16 +279,8 @@ static void test_itlb_shares_second_level(void **state)
 static void test_l2_itlb(void **state)
 {
     (void)state;
-    mh_config c;
-    tlb_config(&c, K4);
-    c.tlb[MH_TLB_L1I] = (mh_tlb_cfg){ 1, 4, 4, K4, 0 };
-    c.tlb[MH_TLB_L2I] = (mh_tlb_cfg){ 1, 8, 8, K4, 5 };
-    mh_timing *t = NULL;
-    assert_int_equal(mh_timing_create(&c, &t, NULL), MH_OK);
-    for (int r = 0; r < 2; r++)
-        for (uint64_t p = 0; p < 8; p++) one(t, p * K4 + 64, MH_OP_IFETCH);
-    mh_time_stats s;
-    mh_timing_stats(t, &s, NULL, 0);
+    mh_timing *t = itlb_timing(4, 8);
+    mh_time_stats s = fetch_pages(t, 8, 2);
     assert_int_equal(s.tlb_misses[MH_TLB_L1I], 16);
     assert_int_equal(s.tlb_misses[MH_TLB_L2I], 8);
     assert_int_equal(s.tlb_hits[MH_TLB_L2I], 8);
