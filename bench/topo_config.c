@@ -15,6 +15,9 @@
 #define PLAN_MAX 16
 #define DEFAULT_LINE 64u
 #define DEFAULT_GHZ 3.0
+#define TLB_N 3 /* TLB sections written always ([tlb.L2i] only where CPUID describes one) */
+
+static const char *const TLB_SECS[TLB_N] = {"tlb.L1d", "tlb.L2", "tlb.L1i"};
 
 /* One level as it will be written. */
 typedef struct plan_level {
@@ -234,9 +237,6 @@ static void write_level(FILE *f, const plan_level *plan, size_t i)
         fprintf(f, "next = %s\n", plan[p->next].name);
     }
 }
-
-#define TLB_N 3 /* TLB sections detect writes */
-static const char *const TLB_SECS[TLB_N] = {"tlb.L1d", "tlb.L2", "tlb.L1i"};
 
 /* The TLBs to write, in the order of TLB_SECS: CPUID's where it describes them, else the
  * documented defaults of an AMD Zen core (fully associative L1 DTLB and ITLB, 2048-entry L2) or of

@@ -75,8 +75,8 @@ static int section_open(mh_cfg_ctx *x, const char *name, int line)
         return mh_cfg_fail(x, line, NULL, -1, "[%s] duplicate section (first on line %d)", name, s->line);
     if (kind < 0)
         return mh_cfg_fail(x, line, NULL, -1,
-                           "[%s] unknown section; allowed: hierarchy, tlb.L1d, tlb.L2, tlb.L1i, tlb.L2i, RAM, disk, "
-                           "or a cache level name (a letter, then letters, digits, _ or -; "
+                           "[%s] unknown section; allowed: hierarchy, tlb.L1d, tlb.L2, tlb.L1i, tlb.L2i, RAM, "
+                           "disk, or a cache level name (a letter, then letters, digits, _ or -; "
                            "at most %d characters)", name, MH_NAME_MAX - 1);
     if (kind == MH_SEC_LEVEL && x->c->nlevels == MH_MAX_LEVELS)
         return mh_cfg_fail(x, line, NULL, -1, "[%s] too many cache levels (at most %d)", name,

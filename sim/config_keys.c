@@ -90,10 +90,13 @@ static const mh_cfg_key disk_keys[] = {
 /* Returns the key table of a section kind and its length. */
 const mh_cfg_key *mh_cfg_keys(int kind, size_t *n)
 {
+    if (mh_cfg_tlb_slot(kind) >= 0) {
+        *n = NKEYS(tlb_keys);
+        return tlb_keys;
+    }
     switch (kind) {
     case MH_SEC_HIER: *n = NKEYS(hier_keys); return hier_keys;
     case MH_SEC_LEVEL: *n = NKEYS(level_keys); return level_keys;
-    case MH_SEC_TLB1: case MH_SEC_TLB2: case MH_SEC_TLBI: case MH_SEC_TLBI2: *n = NKEYS(tlb_keys); return tlb_keys;
     case MH_SEC_RAM: *n = NKEYS(ram_keys); return ram_keys;
     default: *n = NKEYS(disk_keys); return disk_keys;
     }
@@ -113,10 +116,11 @@ int mh_cfg_key_find(int kind, const char *key)
 /* Returns the struct a section's keys are stored in. */
 void *mh_cfg_base(mh_config *c, const mh_cfg_sec *s)
 {
+    if (mh_cfg_tlb_slot(s->kind) >= 0)
+        return &c->tlb[mh_cfg_tlb_slot(s->kind)];
     switch (s->kind) {
     case MH_SEC_HIER: return c;
     case MH_SEC_LEVEL: return &c->level[s->index];
-    case MH_SEC_TLB1: case MH_SEC_TLB2: case MH_SEC_TLBI: case MH_SEC_TLBI2: return &c->tlb[mh_cfg_tlb_slot(s->kind)];
     case MH_SEC_RAM: return &c->ram;
     default: return &c->disk;
     }

@@ -20,8 +20,8 @@ static void write_section(const mh_config *c, const mh_cfg_sec *s, FILE *f)
 int mh_config_write_ini(const mh_config *c, FILE *f)
 {
     static const struct { int kind; const char *name; } fixed[] = {
-        {MH_SEC_TLB1, "tlb.L1d"}, {MH_SEC_TLB2, "tlb.L2"}, {MH_SEC_TLBI, "tlb.L1i"}, {MH_SEC_TLBI2, "tlb.L2i"},
-        {MH_SEC_RAM, "RAM"}, {MH_SEC_DISK, "disk"},
+        {MH_SEC_TLB1, "tlb.L1d"}, {MH_SEC_TLB2, "tlb.L2"}, {MH_SEC_TLBI, "tlb.L1i"},
+        {MH_SEC_TLBI2, "tlb.L2i"}, {MH_SEC_RAM, "RAM"}, {MH_SEC_DISK, "disk"},
     };
     mh_cfg_sec s = {.kind = MH_SEC_HIER};
     char src[sizeof c->source];

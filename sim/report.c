@@ -102,9 +102,11 @@ static void write_csv(const rep *r, FILE *f)
                   t->cycles_tlb);
     csv_component(f, r, "tlb.L2", t->tlb_hits[1] + t->tlb_misses[1], t->tlb_hits[1], t->tlb_misses[1], 0);
     if (r->itlb)
-        csv_component(f, r, "tlb.L1i", t->tlb_hits[2] + t->tlb_misses[2], t->tlb_hits[2], t->tlb_misses[2], 0);
+        csv_component(f, r, "tlb.L1i", t->tlb_hits[MH_TLB_L1I] + t->tlb_misses[MH_TLB_L1I], t->tlb_hits[MH_TLB_L1I],
+                      t->tlb_misses[MH_TLB_L1I], 0);
     if (r->itlb2)
-        csv_component(f, r, "tlb.L2i", t->tlb_hits[3] + t->tlb_misses[3], t->tlb_hits[3], t->tlb_misses[3], 0);
+        csv_component(f, r, "tlb.L2i", t->tlb_hits[MH_TLB_L2I] + t->tlb_misses[MH_TLB_L2I], t->tlb_hits[MH_TLB_L2I],
+                      t->tlb_misses[MH_TLB_L2I], 0);
     csv_component(f, r, "walk", t->page_walks, 0, 0, t->cycles_walk);
     csv_component(f, r, "minor_fault", t->minor_faults, 0, 0, t->cycles_minor_fault);
     csv_component(f, r, "disk", t->disk_reads + t->disk_writes, 0, t->major_faults, t->cycles_disk);
@@ -183,9 +185,11 @@ static void table_timing(const rep *r, FILE *f)
     table_share(f, "compute", t->cycles_compute, t->cycles);
     fprintf(f, "TLB: L1 DTLB %" PRIu64 " hits %" PRIu64 " misses; ", t->tlb_hits[0], t->tlb_misses[0]);
     if (r->itlb)
-        fprintf(f, "L1 ITLB %" PRIu64 " hits %" PRIu64 " misses; ", t->tlb_hits[2], t->tlb_misses[2]);
+        fprintf(f, "L1 ITLB %" PRIu64 " hits %" PRIu64 " misses; ", t->tlb_hits[MH_TLB_L1I],
+                t->tlb_misses[MH_TLB_L1I]);
     if (r->itlb2)
-        fprintf(f, "L2 ITLB %" PRIu64 " hits %" PRIu64 " misses; ", t->tlb_hits[3], t->tlb_misses[3]);
+        fprintf(f, "L2 ITLB %" PRIu64 " hits %" PRIu64 " misses; ", t->tlb_hits[MH_TLB_L2I],
+                t->tlb_misses[MH_TLB_L2I]);
     fprintf(f, "L2 TLB %" PRIu64 " hits %" PRIu64 " misses; %" PRIu64 " page walks\n", t->tlb_hits[1],
             t->tlb_misses[1], t->page_walks);
     fprintf(f, "pages: %" PRIu64 " minor faults, %" PRIu64 " major faults, %" PRIu64 " disk reads, %" PRIu64
@@ -289,9 +293,11 @@ static void json_timing(FILE *f, const mh_time_stats *t, int itlb, int itlb2)
                ", \"misses\": %" PRIu64 "}",
             t->tlb_hits[0], t->tlb_misses[0], t->tlb_hits[1], t->tlb_misses[1]);
     if (itlb)
-        fprintf(f, ", \"L1i\": {\"hits\": %" PRIu64 ", \"misses\": %" PRIu64 "}", t->tlb_hits[2], t->tlb_misses[2]);
+        fprintf(f, ", \"L1i\": {\"hits\": %" PRIu64 ", \"misses\": %" PRIu64 "}", t->tlb_hits[MH_TLB_L1I],
+                t->tlb_misses[MH_TLB_L1I]);
     if (itlb2)
-        fprintf(f, ", \"L2i\": {\"hits\": %" PRIu64 ", \"misses\": %" PRIu64 "}", t->tlb_hits[3], t->tlb_misses[3]);
+        fprintf(f, ", \"L2i\": {\"hits\": %" PRIu64 ", \"misses\": %" PRIu64 "}", t->tlb_hits[MH_TLB_L2I],
+                t->tlb_misses[MH_TLB_L2I]);
     fprintf(f, "}, \"page_walks\": %" PRIu64 ",\n", t->page_walks);
     fprintf(f, "    \"minor_faults\": %" PRIu64 ", \"major_faults\": %" PRIu64 ", \"disk_reads\": %" PRIu64
                ", \"disk_writes\": %" PRIu64 ", \"row_hits\": %" PRIu64 ", \"row_misses\": %" PRIu64,
