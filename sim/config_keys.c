@@ -154,7 +154,7 @@ void mh_cfg_defaults(mh_config *c, const mh_cfg_sec *s)
         t->entries = s->kind == MH_SEC_TLB2 ? 1024 : s->kind == MH_SEC_TLBI2 ? 512 : 64;
         t->ways = second ? 8 : 0;    /* 0 = full, fixed up by the check */
         t->page_size = 4096;
-        t->latency = second ? 7 : 0;
+        t->latency = s->kind == MH_SEC_TLB2 ? 7 : second ? 1 : 0;   /* tlb.L2i: a front end hides it */
         break;
     }
     default:

@@ -322,7 +322,7 @@ static void test_set(void **state)
     assert_int_equal(mh_config_set(c, "tlb.L2i.entries", "256", &e), MH_OK);
     assert_true(c->tlb[MH_TLB_L2I].present);
     assert_int_equal(c->tlb[MH_TLB_L2I].ways, 8);
-    assert_true(c->tlb[MH_TLB_L2I].latency == 7);
+    assert_true(c->tlb[MH_TLB_L2I].latency == 1);
     mh_config_free(c);
     c = load_ok("configs/small-teaching.ini");     /* a second level without its first: refused */
     assert_int_equal(mh_config_set(c, "tlb.L2i.entries", "256", &e), MH_ECONFIG);
