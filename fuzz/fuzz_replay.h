@@ -48,7 +48,8 @@ static inline mh_config *fuzz_input(const uint8_t *data, size_t size, mh_config 
 }
 
 /* The config the shape bytes s[0..8) describe (fuzz_paths.c, fuzz_tlog.c): split L1i/L1d (or
- * unified) over L2 over L3, geometries mostly of the chain shapes' associativities. */
+ * unified) over L2 over L3, geometries mostly of the chain shapes' associativities; small data
+ * TLBs, an instruction TLB and its own second level where s[5] bits 4, 5 and 6 say so. */
 static inline mh_config *fuzz_shape_config(const uint8_t *s)
 {
     static const char *const policies[] = {"lru", "lru", "fifo", "plru"};
@@ -73,10 +74,14 @@ static inline mh_config *fuzz_shape_config(const uint8_t *s)
         n += snprintf(text + n, sizeof text - (size_t)n,
                       "[L1i]\nsize = %u\nways = %u\nline = %u\npolicy = %s\ninclusion = %s\nnext = L2\n",
                       s1 * (s[3] & 0x80 ? 2 : a1) * line, s[3] & 0x80 ? 2 : a1, line, p1, i1);
-    snprintf(text + n, sizeof text - (size_t)n,
-             "[L2]\nsize = %u\nways = %u\nline = %u\npolicy = %s\nwrite = %s\ninclusion = %s\nnext = L3\n"
-             "[L3]\nsize = %u\nways = %u\nline = %u\npolicy = %s\n",
-             s2 * a2 * line2, a2, line2, p2, wb2, i2, s3 * a3 * line2, a3, line2, p3);
+    n += snprintf(text + n, sizeof text - (size_t)n,
+                  "[L2]\nsize = %u\nways = %u\nline = %u\npolicy = %s\nwrite = %s\ninclusion = %s\nnext = L3\n"
+                  "[L3]\nsize = %u\nways = %u\nline = %u\npolicy = %s\n",
+                  s2 * a2 * line2, a2, line2, p2, wb2, i2, s3 * a3 * line2, a3, line2, p3);
+    snprintf(text + n, sizeof text - (size_t)n, "%s%s%s",
+             s[5] & 0x10 ? "[tlb.L1d]\nentries = 4\nways = full\n[tlb.L2]\nentries = 16\nways = 4\n" : "",
+             s[5] & 0x20 ? "[tlb.L1i]\nentries = 2\nways = full\n" : "",
+             (s[5] & 0x60) == 0x60 ? "[tlb.L2i]\nentries = 8\nways = 2\nlatency = 3\n" : "");
     mh_config *c = NULL;
     mh_error err = {0};
     return mh_config_parse(text, "fuzz.ini", &c, &err) == MH_OK ? c : NULL;
