@@ -12,7 +12,7 @@
 static void detect_usage(FILE *f)
 {
     fprintf(f, "usage: memhier detect [-o FILE] [--xml TOPOLOGY.xml] [--name NAME] [--core N]\n"
-               "  Prints the cache topology hwloc finds (caches, sharing, NUMA, memory) and the data\n"
+               "  Prints the cache topology hwloc finds (caches, sharing, NUMA, memory) and the\n"
                "  TLBs CPUID describes, and writes a memhier config for it: to FILE with -o (written\n"
                "  atomically), else to stdout (the summary then goes to stderr). --xml reads an hwloc\n"
                "  XML export (lstopo --of xml) instead of this machine; --name sets [hierarchy] name\n"

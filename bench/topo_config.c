@@ -15,9 +15,8 @@
 #define PLAN_MAX 16
 #define DEFAULT_LINE 64u
 #define DEFAULT_GHZ 3.0
-#define TLB_N 3 /* TLB sections written always ([tlb.L2i] only where CPUID describes one) */
-
-static const char *const TLB_SECS[TLB_N] = {"tlb.L1d", "tlb.L2", "tlb.L1i"};
+#define TLB_N 3 /* TLB sections written always, slots MH_TLB_L1D..L1I ([tlb.L2i] only where CPUID
+                   describes one) */
 
 /* One level as it will be written. */
 typedef struct plan_level {
@@ -238,7 +237,7 @@ static void write_level(FILE *f, const plan_level *plan, size_t i)
     }
 }
 
-/* The TLBs to write, in the order of TLB_SECS: CPUID's where it describes them, else the
+/* The TLBs to write, by config slot (mh_cfg_tlb_names): CPUID's where it describes them, else the
  * documented defaults of an AMD Zen core (fully associative L1 DTLB and ITLB, 2048-entry L2) or of
  * a common Intel core, with one warning naming the sections that got them and why. */
 static void tlb_plan(const topo_t *t, warnings *w, topo_tlb out[TLB_N], int cpuid[TLB_N])
@@ -260,7 +259,7 @@ static void tlb_plan(const topo_t *t, warnings *w, topo_tlb out[TLB_N], int cpui
     for (int i = 0, k = 0; i < TLB_N; i++)   /* "[a]", "[a] and [b]", "[a], [b] and [c]" */
         if (!cpuid[i])
             snprintf(miss + strlen(miss), sizeof miss - strlen(miss), "%s[%s]",
-                     !k++ ? "" : k == nmiss ? " and " : ", ", TLB_SECS[i]);
+                     !k++ ? "" : k == nmiss ? " and " : ", ", mh_cfg_tlb_names[i]);
     if (nmiss)
         warn(w, "%s: %s: defaults of %s written", miss, c->source, amd ? "an AMD Zen core" : "a common Intel core");
 }
@@ -300,12 +299,12 @@ static void write_memory(FILE *f, const topo_t *t, const topo_tlb tlb[TLB_N], co
     for (int i = 0; i < TLB_N; i++) {
         if (i)
             fputc('\n', f);
-        write_tlb(f, TLB_SECS[i], &tlb[i], cpuid[i], topo_get_tlbs(t)->source, i == 1 ? 7 : 1);
+        write_tlb(f, mh_cfg_tlb_names[i], &tlb[i], cpuid[i], topo_get_tlbs(t)->source, i == 1 ? 7 : 1);
     }
     const topo_tlb *l2i = &topo_get_tlbs(t)->l2i;
     if (l2i->entries) {   /* 1 cycle: the decoupled front end hides most of a lookup (see README) */
         fputc('\n', f);
-        write_tlb(f, "tlb.L2i", l2i, 1, topo_get_tlbs(t)->source, 1);
+        write_tlb(f, mh_cfg_tlb_names[MH_TLB_L2I], l2i, 1, topo_get_tlbs(t)->source, 1);
     }
     fprintf(f, "\n; RAM: capacity from %s; timings are defaults until memhier calibrate measures them\n",
             mem != topo_hwloc_memory(t) ? "the kernel (hwloc's NUMA nodes hold less)" : "hwloc");

@@ -49,6 +49,8 @@ typedef struct mh_level_cfg {
  * and instruction translations where there is no tlb.L2i), the first-level instruction TLB, and a
  * second level of its own for instruction translations (AMD's L2 ITLB). */
 enum { MH_TLB_L1D, MH_TLB_L2, MH_TLB_L1I, MH_TLB_L2I, MH_TLBS };
+/* Section names of the TLBs, by slot: "tlb.L1d", "tlb.L2", "tlb.L1i", "tlb.L2i" (config_keys.c). */
+extern const char *const mh_cfg_tlb_names[MH_TLBS];
 
 /* A TLB ([tlb.L1d], [tlb.L2], [tlb.L1i], [tlb.L2i]). */
 typedef struct mh_tlb_cfg {

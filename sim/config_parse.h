@@ -104,7 +104,5 @@ mh_cfg_sec *mh_cfg_sec_find(mh_cfg_ctx *x, const char *name);
 int mh_cfg_sec_kind(const char *name);
 /* Returns the mh_config tlb[] slot of a TLB section kind (MH_TLB_*), or -1 for another kind. */
 int mh_cfg_tlb_slot(int kind);
-/* Section names of the TLBs, by slot: "tlb.L1d", "tlb.L2", "tlb.L1i", "tlb.L2i". */
-extern const char *const mh_cfg_tlb_names[MH_TLBS];
 
 #endif

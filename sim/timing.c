@@ -312,11 +312,11 @@ static int setup_set_gaps(mh_timing *t, const mh_config *c)
 /* Builds the TLBs, page table and DRAM banks; walks cost walk_latency (also with walk = cached). */
 static int setup_memory(mh_timing *t, const mh_config *c, mh_error *err)
 {
-    static const char *const names[MH_TLBS] = { "tlb.L1d", "tlb.L2", "tlb.L1i", "tlb.L2i" };
     mh_tlb **made[MH_TLBS] = { &t->xl[0].tlb, &t->l2[0].tlb, &t->xl[1].tlb, &t->l2[1].tlb };
     int rc;
     for (int i = 0; i < MH_TLBS; i++)
-        if (c->tlb[i].present && (rc = mh_tlb_create(&c->tlb[i], names[i], made[i], err)) != MH_OK) return rc;
+        if (c->tlb[i].present && (rc = mh_tlb_create(&c->tlb[i], mh_cfg_tlb_names[i], made[i], err)) != MH_OK)
+            return rc;
     if (!t->xl[0].tlb && t->l2[0].tlb) { t->xl[0].tlb = t->l2[0].tlb; t->l2[0].tlb = NULL; }  /* lone TLB: first level */
     t->l2[0].cost = t->l2[0].tlb ? ticks(c->tlb[MH_TLB_L2].latency) : 0;
     t->l2[1].cost = t->l2[1].tlb ? ticks(c->tlb[MH_TLB_L2I].latency) : 0;
