@@ -136,21 +136,40 @@ static __attribute__((noinline)) uint32_t insert(mh_tlb *t, uint64_t vpn, uint64
     return v;
 }
 
+/* Probes the index for key: returns its entry + 1, or 0 with *slot the empty slot the probe ended at. */
+static inline uint32_t probe(const mh_tlb *t, uint64_t key, uint64_t *slot)
+{
+    uint64_t i = home(t, key);
+    for (uint32_t e; (e = t->index[i]) != 0; i = (i + 1) & t->index_mask)
+        if (t->ent[e - 1].key == key) return e;
+    *slot = i;
+    return 0;
+}
+
 /* Looks up vaddr's page (a miss replaces the LRU entry of its set); *ready points at the entry's
  * completion time, which the caller reads on a hit and sets on a miss. Returns 1 on a hit. */
 int mh_tlb_lookup_at(mh_tlb *t, uint64_t vaddr, int64_t **ready)
 {
-    uint64_t vpn = vaddr >> t->shift, key = vpn + 1;
-    uint64_t i = home(t, key);
-    for (uint32_t e; (e = t->index[i]) != 0; i = (i + 1) & t->index_mask) {
-        if (t->ent[e - 1].key == key) {
-            make_mru(t, set_of(t, vpn), e - 1);
-            *ready = &t->ent[e - 1].ready;
-            return 1;
-        }
+    uint64_t vpn = vaddr >> t->shift, i = 0;
+    uint32_t e = probe(t, vpn + 1, &i);
+    if (e) {
+        make_mru(t, set_of(t, vpn), e - 1);
+        *ready = &t->ent[e - 1].ready;
+        return 1;
     }
     *ready = &t->ent[insert(t, vpn, i)].ready;
     return 0;
+}
+
+/* See tlb_int.h. */
+int mh_tlb_find(mh_tlb *t, uint64_t vaddr, int64_t **ready)
+{
+    uint64_t vpn = vaddr >> t->shift, i;
+    uint32_t e = probe(t, vpn + 1, &i);
+    if (!e) return 0;
+    make_mru(t, set_of(t, vpn), e - 1);
+    *ready = &t->ent[e - 1].ready;
+    return 1;
 }
 
 /* Looks up vaddr's page; on a miss replaces the least recently used entry of its set. */

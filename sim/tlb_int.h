@@ -14,6 +14,9 @@ int mh_tlb_lookup(mh_tlb *t, uint64_t vaddr);
 /* The same, and *ready points at the entry's completion time (0 when new): a translation still in
  * flight (a prefetch's, or a miss's walk) is waited for by the next access to its page. */
 int mh_tlb_lookup_at(mh_tlb *t, uint64_t vaddr, int64_t **ready);
+/* As mh_tlb_lookup_at on a hit (returns 1, the entry becomes its set's MRU, *ready points at its
+ * completion); a miss returns 0 and changes nothing, leaving the lookup (and the walk) to the caller. */
+int mh_tlb_find(mh_tlb *t, uint64_t vaddr, int64_t **ready);
 /* Returns log2 of the page size, so callers can compare page numbers cheaply. */
 unsigned mh_tlb_page_shift(const mh_tlb *t);
 /* Frees t; NULL is a no-op. */

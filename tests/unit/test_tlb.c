@@ -90,6 +90,27 @@ static void test_against_reference(void **state)
     }
 }
 
+/* mh_tlb_find: a miss changes nothing (the next lookup still misses, and nothing was evicted);
+ * a hit makes the page its set's MRU, as a lookup does. */
+static void test_find(void **state)
+{
+    (void)state;
+    mh_tlb *t = make_tlb(4, 2, K4);   /* 2 sets: even pages in set 0 */
+    int64_t *ready = NULL;
+    assert_int_equal(mh_tlb_lookup(t, 0), 0);
+    assert_int_equal(mh_tlb_lookup(t, 2 * K4), 0);
+    assert_int_equal(mh_tlb_find(t, 4 * K4, &ready), 0);    /* absent: page 0, the LRU, stays */
+    assert_int_equal(mh_tlb_find(t, 0 + 17, &ready), 1);    /* page 0 becomes the MRU */
+    assert_non_null(ready);
+    *ready = 1234;
+    assert_int_equal(mh_tlb_lookup(t, 4 * K4), 0);          /* evicts page 2, the LRU now */
+    assert_int_equal(mh_tlb_lookup_at(t, 0, &ready), 1);
+    assert_true(*ready == 1234);                            /* the entry find pointed at */
+    assert_int_equal(mh_tlb_find(t, 2 * K4, &ready), 0);
+    assert_int_equal(mh_tlb_lookup(t, 2 * K4), 0);
+    mh_tlb_destroy(t);
+}
+
 /* Bad geometry is refused with the section named. */
 static void test_bad_geometry(void **state)
 {
@@ -418,6 +439,7 @@ int main(void)
         cmocka_unit_test(test_lru_in_set),
         cmocka_unit_test(test_odd_sets),
         cmocka_unit_test(test_against_reference),
+        cmocka_unit_test(test_find),
         cmocka_unit_test(test_bad_geometry),
         cmocka_unit_test(test_dtlb_overflow),
         cmocka_unit_test(test_huge_pages),
