@@ -28,7 +28,9 @@
  *      earlier records; an instruction-fetch miss stalls until done.
  * Every advance of `now` is charged to one stall component, and the final wait for the last
  * outstanding access is charged to its level, so the components add up to the total exactly:
- * time is kept in integer ticks of 1/4096 cycle (exact sums, and integer adds on the hot path). */
+ * time is kept in integer ticks of 1/4096 cycle (exact sums, and integer adds on the hot path).
+ * mh_timing_account_n takes runs of instruction fetches whose steps reduce to step 5 in a loop of
+ * their own (fetch_run), with the same results. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
