@@ -152,7 +152,7 @@ struct mh_timing {
     tick late_ready;            /* pending: the current demand waits for a late prefetch until this */
     tick ahead;                 /* front-end run-ahead: work dispatched during the last dependency wait */
     int plain;                  /* rob = 0, mem_cpi = 0 and no hardware prefetch so far: account's plain loop */
-    int quick;                  /* rob = 0 and mem_cpi = 0: fetch_run may account fetches' hits */
+    int quick;                  /* rob = 0: fetch_run may account fetches' hits */
     unsigned fetch_page_shift;  /* the smaller of the ITLB's and the page table's page shifts (63: neither) */
     uint8_t data_work[2];       /* [fetch]: DO_INDUCTION | DO_TLB, decided once (fetches: DO_TLB only) */
     int seen_dep;               /* some record had a dependency flag (gaps: st.instructions) */
@@ -358,7 +358,7 @@ int mh_timing_create(const mh_config *c, mh_timing **out, mh_error *err)
     t->rob = (uint32_t)c->rob;
     t->stq = (uint32_t)c->store_queue;
     t->plain = t->rob == 0 && t->mem_cpi == 0 && t->stq == 0;
-    t->quick = t->rob == 0 && t->mem_cpi == 0;
+    t->quick = t->rob == 0;
     t->pipes = c->mem_cpi > 0 ? (uint32_t)ceil(1.0 / c->mem_cpi - 0.01) : 0;   /* issue spacing */
     memset(t->pipe_cyc, 0xff, sizeof t->pipe_cyc);                           /* never stricter */
     t->freq = c->frequency_ghz;
@@ -861,15 +861,12 @@ void mh_timing_account(mh_timing *t, const mh_rec *r, int served)
         account(t, r, served, 0);
 }
 
-/* 1 when an instruction fetch at addr, ready to start at `at`, finds its page resident (no page
- * table touch) and its translation done in the ITLB (its last page, or another it holds, which
- * becomes the last: translate_tlb's hit); else 0, and account translates it. (An ITLB entry is
- * always done by then while fetches wait for their translations; the checks keep runs exact if
- * they ever do not.) */
-static int fetch_page_ready(mh_timing *t, uint64_t addr, tick at)
+/* 1 when an instruction fetch at addr, ready to start at `at`, finds its translation done in the
+ * ITLB, or there is none (its last page, or another it holds, which becomes the last:
+ * translate_tlb's hit); else 0, and account translates it. (An ITLB entry is always done by then
+ * while fetches wait for their translations; the checks keep runs exact if they ever do not.) */
+static int fetch_tlb_ready(mh_timing *t, uint64_t addr, tick at)
 {
-    uint64_t key = (addr >> t->vm_shift) + 1;
-    if (t->vm && t->vm_seen[key % VM_SEEN] != key) return 0;
     xl1 *l = &t->xl[1];
     if (!l->tlb) return 1;
     uint64_t page = (addr >> l->shift) + 1;
@@ -881,20 +878,21 @@ static int fetch_page_ready(mh_timing *t, uint64_t addr, tick at)
     return 1;
 }
 
-/* Accounts the instruction fetches from r[i] on that account would only give their issue slot,
- * and returns the index of the first record it left (i when none). Such a fetch hits the ifetch
- * entry level, is not dependent, finds its page ready (fetch_page_ready) and its line not in
- * flight, in a config with no reorder buffer or load/store pipes (quick) and with no late
- * prefetch pending; ops the caches alone handle pass. The clock and counters stay in locals
- * (stores through t would make the compiler reload its fields). */
-static size_t fetch_run(mh_timing *t, const mh_rec *r, const int8_t *served, size_t i, size_t n)
+/* Accounts the instruction fetches from r[i] on that account would only give their issue slot
+ * (and a first touch's fault), and returns the index of the first record it left (i when none).
+ * Such a fetch hits the ifetch entry level, is not dependent, finds its translation done
+ * (fetch_tlb_ready) and its line not in flight, in a config with no reorder buffer (quick) and
+ * with no late prefetch pending; ops the caches alone handle pass. Its page is touched in the
+ * page table as account touches it, once per page in a run (a touch again changes nothing). The
+ * clock and counters stay in locals (stores through t would make the compiler reload them). */
+static inline __attribute__((always_inline)) size_t fetch_run_as(mh_timing *t, const mh_rec *r, const int8_t *served,
+                                                                  size_t i, size_t n, const int pipes)
 {
-    if (t->late_ready) return i;             /* account's to wait for */
     const int entry = t->entry[1];
     const unsigned ls = t->line_shift[1], ps = t->fetch_page_shift;
-    const tick cpi = t->cpi, lat = t->lat[entry];
+    const tick cpi = t->cpi, lat = t->lat[entry], mem_cpi = t->mem_cpi;
     uint64_t page = 0, line = 0, icount = t->icount, gaps = 0, taken = 0;
-    tick now = t->now, ahead = t->ahead, fill_done = 0, compute = 0, slots = 0;
+    tick now = t->now, ahead = t->ahead, fill_done = 0, compute = 0, slots = 0, pipe_free = t->pipe_free;
     tick max_done = t->max_done;
     int max_slot = t->max_slot;
     for (; i < n; i++) {
@@ -904,25 +902,30 @@ static size_t fetch_run(mh_timing *t, const mh_rec *r, const int8_t *served, siz
         tick c = (tick)x->gap * cpi;
         tick hid = c < ahead ? c : ahead;
         tick at = now + c - hid;
-        if ((x->addr >> ps) + 1 != page) {  /* a page checked in this run stays ready */
-            if (!fetch_page_ready(t, x->addr, at)) break;
-            page = (x->addr >> ps) + 1;
-        }
         if ((x->addr >> ls) + 1 != line) {  /* no fill changes in this run */
             line = (x->addr >> ls) + 1;
             const fill *fl = fill_slot(t, line - 1);
             fill_done = fl->key == line ? fl->done : 0;
         }
         tick done = at + lat;
-        if (fill_done > done) break;         /* a hit under the line's own miss */
+        if (fill_done > done) break;         /* a hit under the line's own miss (a fault only delays) */
+        if ((x->addr >> ps) + 1 != page) {
+            if (!fetch_tlb_ready(t, x->addr, at)) break;
+            page = (x->addr >> ps) + 1;
+            tick f = t->vm ? translate_page(t, x) : 0;   /* a fault stalls issue (its cost counted) */
+            at += f;
+            done += f;
+        }
         ahead -= hid;
         icount += (uint64_t)x->gap + 1;
         gaps += x->gap;
         compute += c - hid;
-        tick slot_t = cpi < ahead ? 0 : cpi;
-        ahead -= cpi - slot_t;
+        tick need = !pipes ? cpi : pipe_free > at ? pipe_free - at : 0;   /* account's issue slot */
+        tick slot_t = need < ahead ? 0 : need;
+        ahead -= need - slot_t;
         slots += slot_t;
         now = at + slot_t;
+        if (pipes) pipe_free = now + mem_cpi;
         int later = done > max_done;
         max_slot = later ? entry : max_slot;
         max_done = later ? done : max_done;
@@ -936,9 +939,17 @@ static size_t fetch_run(mh_timing *t, const mh_rec *r, const int8_t *served, siz
     t->stall[entry] += slots;
     t->now = now;
     t->ahead = ahead;
+    if (pipes) t->pipe_free = pipe_free;    /* read only with mem_cpi > 0 */
     t->max_done = max_done;
     t->max_slot = max_slot;
     return i;
+}
+
+/* fetch_run_as compiled for configs with load/store pipes (mem_cpi > 0) and without. */
+static size_t fetch_run(mh_timing *t, const mh_rec *r, const int8_t *served, size_t i, size_t n)
+{
+    if (t->late_ready) return i;             /* account's to wait for */
+    return t->mem_cpi ? fetch_run_as(t, r, served, i, n, 1) : fetch_run_as(t, r, served, i, n, 0);
 }
 
 /* Accounts records r[0..n), served by served[i], skipping ops the caches alone handle; plain

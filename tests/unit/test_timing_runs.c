@@ -114,8 +114,8 @@ static void replay_both(mh_timing *a, mh_timing *b, uint64_t seed, int ientry)
 }
 
 /* Builds two models of c, replays one stream into both, and fails unless their statistics agree
- * to the bit; returns a's fetch TLB hits (to show the stream exercised the quick path). */
-static uint64_t check_same(const mh_config *c, uint64_t seed, const char *what)
+ * to the bit; returns them (for the cases to show what the stream exercised). */
+static mh_time_stats check_same(const mh_config *c, uint64_t seed, const char *what)
 {
     mh_timing *a = support_timing_make(c), *b = support_timing_make(c);
     replay_both(a, b, seed, c->ifetch);
@@ -135,7 +135,7 @@ static uint64_t check_same(const mh_config *c, uint64_t seed, const char *what)
     assert_true(sa.minor_faults > 0 && sa.page_walks > 0);
     mh_timing_destroy(a);
     mh_timing_destroy(b);
-    return sa.tlb_hits[MH_TLB_L1I];
+    return sa;
 }
 
 /* A separate L1i behind a 4-entry ITLB of 4 KiB pages: fetches hit, miss, meet their line's
@@ -145,7 +145,8 @@ static void test_runs_itlb(void **state)
     (void)state;
     mh_config c;
     runs_config(&c, K4, 1);
-    for (uint64_t seed = 1; seed <= 3; seed++) assert_true(check_same(&c, seed * 7919, "4 KiB ITLB") > NREC / 4);
+    for (uint64_t seed = 1; seed <= 3; seed++)
+        assert_true(check_same(&c, seed * 7919, "4 KiB ITLB").tlb_hits[MH_TLB_L1I] > NREC / 4);
 }
 
 /* ITLB pages of 2 MiB over a page table of 4 KiB pages: a fetch's page is checked at the smaller. */
@@ -154,7 +155,7 @@ static void test_runs_large_itlb_pages(void **state)
     (void)state;
     mh_config c;
     runs_config(&c, 2ull << 20, 1);
-    assert_true(check_same(&c, 31, "2 MiB ITLB") > NREC / 4);
+    assert_true(check_same(&c, 31, "2 MiB ITLB").tlb_hits[MH_TLB_L1I] > NREC / 4);
 }
 
 /* No ITLB (fetches untranslated), and an L1 shared by fetches and data. */
@@ -163,22 +164,40 @@ static void test_runs_no_itlb_shared_l1(void **state)
     (void)state;
     mh_config c;
     runs_config(&c, 0, 1);
-    assert_int_equal(check_same(&c, 5, "no ITLB"), 0);
+    assert_int_equal(check_same(&c, 5, "no ITLB").tlb_hits[MH_TLB_L1I], 0);
     runs_config(&c, K4, 0);
     check_same(&c, 6, "shared L1");
 }
 
-/* A reorder buffer and load/store pipes: the runs take account's general path throughout. */
-static void test_runs_general_path(void **state)
+/* Physical memory of 48 frames (the stream touches ~80 pages and more): fetches fault and page
+ * the code back in, under LRU and clock replacement; a run touches each page as account does. */
+static void test_runs_limited_frames(void **state)
 {
     (void)state;
     mh_config c;
     runs_config(&c, K4, 1);
+    c.ram.capacity = 48 * K4;
+    c.disk.latency_us = 0.2;
+    for (int policy = MH_PAGE_LRU; policy <= MH_PAGE_CLOCK; policy++) {
+        c.ram.page_policy = policy;
+        mh_time_stats st = check_same(&c, 21 + (uint64_t)policy, policy ? "48 frames, clock" : "48 frames, LRU");
+        assert_true(st.tlb_hits[MH_TLB_L1I] > NREC / 4);
+        assert_true(st.major_faults > 100 && st.disk_writes > 0);
+    }
+}
+
+/* Load/store pipes (fetches take their issue slots from them too), and a reorder buffer (the
+ * runs take account's general step throughout). */
+static void test_runs_pipes_and_rob(void **state)
+{
+    (void)state;
+    mh_config c;
+    runs_config(&c, K4, 1);
+    c.mem_cpi = 0.5;
+    assert_true(check_same(&c, 12, "mem_cpi 0.5").tlb_hits[MH_TLB_L1I] > NREC / 4);
+    c.mem_cpi = 0;
     c.rob = 32;
     check_same(&c, 11, "rob 32");
-    c.rob = 0;
-    c.mem_cpi = 0.5;
-    check_same(&c, 12, "mem_cpi 0.5");
 }
 
 int main(void)
@@ -187,7 +206,8 @@ int main(void)
         cmocka_unit_test(test_runs_itlb),
         cmocka_unit_test(test_runs_large_itlb_pages),
         cmocka_unit_test(test_runs_no_itlb_shared_l1),
-        cmocka_unit_test(test_runs_general_path),
+        cmocka_unit_test(test_runs_limited_frames),
+        cmocka_unit_test(test_runs_pipes_and_rob),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
