@@ -49,7 +49,8 @@ static inline mh_config *fuzz_input(const uint8_t *data, size_t size, mh_config 
 
 /* The config the shape bytes s[0..8) describe (fuzz_paths.c, fuzz_tlog.c): split L1i/L1d (or
  * unified) over L2 over L3, geometries mostly of the chain shapes' associativities; small data
- * TLBs, an instruction TLB and its own second level where s[5] bits 4, 5 and 6 say so. */
+ * TLBs, an instruction TLB and its own second level where s[5] bits 4, 5 and 6 say so; with bit
+ * 7, load/store pipes (mem_cpi) and 16 frames of 4 KiB pages over a disk. */
 static inline mh_config *fuzz_shape_config(const uint8_t *s)
 {
     static const char *const policies[] = {"lru", "lru", "fifo", "plru"};
@@ -66,10 +67,10 @@ static inline mh_config *fuzz_shape_config(const uint8_t *s)
     const char *wb1 = s[4] & 0x40 ? "through" : "back", *wb2 = s[5] & 2 ? "through" : "back";
     const char *alloc = s[4] & 0x80 ? "no" : "yes", *pf = prefetchers[(s[5] >> 2) & 3];
     int n = snprintf(text, sizeof text,
-                     "[hierarchy]\nname = f\nifetch = %s\ndata = L1d\n"
+                     "[hierarchy]\nname = f\nifetch = %s\ndata = L1d\n%s"
                      "[L1d]\nsize = %u\nways = %u\nline = %u\npolicy = %s\nwrite = %s\nallocate = %s\n"
                      "inclusion = %s\nnext = L2\nprefetcher = %s\n",
-                     unified ? "L1d" : "L1i", s1 * a1 * line, a1, line, p1, wb1, alloc, i1, pf);
+                     unified ? "L1d" : "L1i", s[5] & 0x80 ? "mem_cpi = 0.5\n" : "", s1 * a1 * line, a1, line, p1, wb1, alloc, i1, pf);
     if (!unified)
         n += snprintf(text + n, sizeof text - (size_t)n,
                       "[L1i]\nsize = %u\nways = %u\nline = %u\npolicy = %s\ninclusion = %s\nnext = L2\n",
@@ -78,10 +79,11 @@ static inline mh_config *fuzz_shape_config(const uint8_t *s)
                   "[L2]\nsize = %u\nways = %u\nline = %u\npolicy = %s\nwrite = %s\ninclusion = %s\nnext = L3\n"
                   "[L3]\nsize = %u\nways = %u\nline = %u\npolicy = %s\n",
                   s2 * a2 * line2, a2, line2, p2, wb2, i2, s3 * a3 * line2, a3, line2, p3);
-    snprintf(text + n, sizeof text - (size_t)n, "%s%s%s",
+    snprintf(text + n, sizeof text - (size_t)n, "%s%s%s%s",
              s[5] & 0x10 ? "[tlb.L1d]\nentries = 4\nways = full\n[tlb.L2]\nentries = 16\nways = 4\n" : "",
              s[5] & 0x20 ? "[tlb.L1i]\nentries = 2\nways = full\n" : "",
-             (s[5] & 0x60) == 0x60 ? "[tlb.L2i]\nentries = 8\nways = 2\nlatency = 3\n" : "");
+             (s[5] & 0x60) == 0x60 ? "[tlb.L2i]\nentries = 8\nways = 2\nlatency = 3\n" : "",
+             s[5] & 0x80 ? "[RAM]\npage_size = 4K\ncapacity = 64K\nminor_fault_ns = 20\n[disk]\nlatency_us = 0.1\n" : "");
     mh_config *c = NULL;
     mh_error err = {0};
     return mh_config_parse(text, "fuzz.ini", &c, &err) == MH_OK ? c : NULL;
