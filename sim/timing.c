@@ -956,8 +956,9 @@ static size_t fetch_run(mh_timing *t, const mh_rec *r, const int8_t *served, siz
  * (a constant) as in account. Nothing in between can end plainness (only a prefetch does). */
 static void account_run(mh_timing *t, const mh_rec *r, const int8_t *served, size_t n, const int plain)
 {
+    const int quick = t->quick;              /* fixed at creation: the stores below would reload it */
     for (size_t i = 0; i < n; i++) {
-        if (t->quick && r[i].op == MH_OP_IFETCH && (i = fetch_run(t, r, served, i, n)) == n) break;
+        if (quick && r[i].op == MH_OP_IFETCH && (i = fetch_run(t, r, served, i, n)) == n) break;
         if (r[i].op < MH_KINDS) account(t, &r[i], served[i], plain);
     }
 }
